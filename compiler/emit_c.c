@@ -1,0 +1,1482 @@
+/* The C backend.  It reads only the IR and prints one C99 translation unit
+ * and its header through one printer, in a fixed section order:
+ *   banner, includes, helpers, tree tables, score function, batch function,
+ *   descriptors.
+ * Generated code uses only libc and libm, keeps no mutable globals, and
+ * prints every constant so that it reads back exactly.  Names and strings
+ * from the model only ever appear escaped (string literals) or sanitised
+ * (comments); identifiers are generated, so no model text can inject code. */
+#include "emit_c.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#define NV_SCRATCH_BYTES 4096
+
+typedef struct CVal {
+    const char *v;   /* C expression of the value */
+    const char *n;   /* C expression of the null flag ("0" when never null) */
+} CVal;
+
+enum {
+    H_SCRATCH = 1 << 0,
+    H_LOWER = 1 << 1,
+    H_UPPER = 1 << 2,
+    H_CONCAT = 1 << 3,
+    H_SUBSTR = 1 << 4,
+    H_TRIM = 1 << 5,
+    H_WALK = 1 << 6,
+    H_PRED3 = 1 << 7,
+    H_DTOSTR = 1 << 8,
+    H_STRTOD = 1 << 9,
+    H_MOD = 1 << 10,
+    H_ROUND = 1 << 11,
+    H_STDNORM = 1 << 12,
+    H_MEDIAN = 1 << 13,
+};
+
+typedef struct Em {
+    const IrProgram *p;
+    const EmitOptions *o;
+    Diags *d;
+    Arena a;
+    StrBuf *out;        /* where statements go now */
+    int ind;
+    int tmp;
+    int label;
+    unsigned helpers;
+    /* per-variable storage names */
+    const char **vname, **nname;
+    /* tree layout */
+    unsigned char *tree_table;   /* per tree: laid out as a table */
+    int *slot_of_var;            /* -1 or slot index */
+    int nslots;
+} Em;
+
+/* ---- printing helpers ---- */
+static void line(Em *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void line(Em *m, const char *fmt, ...)
+{
+    sb_printf(m->out, "%*s", m->ind * 4, "");
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vprintf(m->out, fmt, ap);
+    va_end(ap);
+    sb_putc(m->out, '\n');
+}
+
+/* text safe inside a C block comment: printable ASCII, no comment end */
+static void comment_text(StrBuf *o, const char *s, size_t max)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p && n < max; p++, n++) {
+        if (*p == '*' && p[1] == '/') {
+            sb_puts(o, "* ");
+            continue;
+        }
+        if (*p == '/' && p[1] == '*') {
+            sb_puts(o, "/ ");
+            continue;
+        }
+        if (*p < 0x20 || *p >= 0x7f)
+            sb_putc(o, '?');
+        else
+            sb_putc(o, (char)*p);
+    }
+    if (*s && n >= max)
+        sb_puts(o, "...");
+}
+
+/* a C string literal that reads back as exactly `s` */
+static const char *c_string(Arena *a, const char *s)
+{
+    StrBuf b;
+    sb_init(&b);
+    sb_putc(&b, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        unsigned c = *p;
+        if (c == '"' || c == '\\')
+            sb_printf(&b, "\\%c", c);
+        else if (c == '?')
+            sb_puts(&b, "\\?");          /* no trigraphs */
+        else if (c < 0x20 || c >= 0x7f)
+            sb_printf(&b, "\\%03o", c);  /* octal: at most 3 digits, unambiguous */
+        else
+            sb_putc(&b, (char)c);
+    }
+    sb_putc(&b, '"');
+    const char *r = arena_strdup(a, b.data);
+    sb_free(&b);
+    return r;
+}
+
+static const char *c_double(Arena *a, double v)
+{
+    char buf[64];
+    fmt_double(buf, sizeof buf, v);
+    if (strcmp(buf, "NAN") == 0 || strstr(buf, "INFINITY"))
+        return arena_strdup(a, v != v ? "NAN" : (v > 0 ? "HUGE_VAL" : "(-HUGE_VAL)"));
+    /* make it a floating constant */
+    if (!strpbrk(buf, ".eE"))
+        strcat(buf, ".0");
+    if (buf[0] == '-')
+        return arena_printf(a, "(%s)", buf);
+    return arena_strdup(a, buf);
+}
+
+static const char *c_float(Arena *a, float v)
+{
+    char buf[64];
+    fmt_float(buf, sizeof buf, v);
+    if (strcmp(buf, "NAN") == 0 || strstr(buf, "INFINITY"))
+        return arena_strdup(a, v != v ? "NAN" : (v > 0 ? "HUGE_VALF" : "(-HUGE_VALF)"));
+    if (!strpbrk(buf, ".eE"))
+        strcat(buf, ".0");
+    if (buf[0] == '-')
+        return arena_printf(a, "(%sf)", buf);
+    return arena_printf(a, "%sf", buf);
+}
+
+static const char *ctype(const IrType *t)
+{
+    switch (ir_base((IrType *)t)->kind) {
+    case T_BOOL:
+    case T_INT:
+    case T_NULL:
+        return "int";
+    case T_LONG:
+        return "long long";
+    case T_FLOAT:
+        return "float";
+    case T_DOUBLE:
+        return "double";
+    case T_STRING:
+        return "const char *";
+    default:
+        return NULL;
+    }
+}
+
+static const char *czero(const IrType *t)
+{
+    IrTypeKind k = ir_base((IrType *)t)->kind;
+    return k == T_STRING ? "\"\"" : "0";
+}
+
+static const char *new_tmp(Em *m, const IrType *t, int nullable)
+{
+    const char *name = arena_printf(&m->a, "t%d", ++m->tmp);
+    if (nullable)
+        line(m, "%s%s%s = %s; int %s_n = 1;", ctype(t),
+             ir_base((IrType *)t)->kind == T_STRING ? "" : " ", name, czero(t), name);
+    else
+        line(m, "%s%s%s;", ctype(t), ir_base((IrType *)t)->kind == T_STRING ? "" : " ", name);
+    return name;
+}
+
+static CVal emit_expr(Em *m, const IrExpr *e);
+
+static const char *lit_value(Em *m, const IrExpr *e)
+{
+    IrType *t = ir_base(e->type);
+    if (e->lit_null)
+        return czero(t);
+    switch (t->kind) {
+    case T_BOOL:
+        return e->lit_bool ? "1" : "0";
+    case T_INT:
+        return arena_printf(&m->a, "%lld", e->lit_long);
+    case T_LONG:
+        if (e->lit_long == (-9223372036854775807LL - 1))
+            return "(-9223372036854775807LL - 1)";
+        return arena_printf(&m->a, e->lit_long < 0 ? "(%lldLL)" : "%lldLL", e->lit_long);
+    case T_FLOAT:
+        return c_float(&m->a, (float)e->lit_double);
+    case T_DOUBLE:
+        return c_double(&m->a, e->lit_double);
+    case T_STRING:
+        return c_string(&m->a, e->lit_str);
+    default:
+        NV_ASSERT(0);
+    }
+}
+
+/* the null flag of several values, ORed */
+static const char *or_nulls(Em *m, CVal *v, int n)
+{
+    const char *r = NULL;
+    for (int i = 0; i < n; i++) {
+        if (strcmp(v[i].n, "0") == 0)
+            continue;
+        r = r ? arena_printf(&m->a, "%s || %s", r, v[i].n) : v[i].n;
+    }
+    return r ? r : "0";
+}
+
+static int is_str(const IrExpr *e) { return ir_base(e->type)->kind == T_STRING; }
+
+static const char *cmp_text(Em *m, IrFn fn, CVal x, CVal y, int strings)
+{
+    static const char *ops[] = {[FN_EQ] = "==", [FN_NE] = "!=", [FN_LT] = "<",
+                                [FN_LE] = "<=", [FN_GT] = ">", [FN_GE] = ">="};
+    if (strings)
+        return arena_printf(&m->a, "(strcmp(%s, %s) %s 0)", x.v, y.v, ops[fn]);
+    return arena_printf(&m->a, "(%s %s %s)", x.v, ops[fn], y.v);
+}
+
+/* value text of a call whose arguments are all non-null */
+static const char *call_text(Em *m, const IrExpr *e, CVal *v)
+{
+    int isf = ir_base(e->type)->kind == T_FLOAT;
+    const char *sfx = isf ? "f" : "";
+    switch (e->fn) {
+    case FN_ADD: return arena_printf(&m->a, "(%s + %s)", v[0].v, v[1].v);
+    case FN_SUB: return arena_printf(&m->a, "(%s - %s)", v[0].v, v[1].v);
+    case FN_MUL: return arena_printf(&m->a, "(%s * %s)", v[0].v, v[1].v);
+    case FN_DIV: return arena_printf(&m->a, "(%s / %s)", v[0].v, v[1].v);
+    case FN_NEG: return arena_printf(&m->a, "(-%s)", v[0].v);
+    case FN_MOD:
+        m->helpers |= H_MOD;
+        return arena_printf(&m->a, "nv_mod(%s, %s)", v[0].v, v[1].v);
+    case FN_POW: return arena_printf(&m->a, "pow%s(%s, %s)", sfx, v[0].v, v[1].v);
+    case FN_EXP: return arena_printf(&m->a, "exp%s(%s)", sfx, v[0].v);
+    case FN_LN: return arena_printf(&m->a, "log%s(%s)", sfx, v[0].v);
+    case FN_LOG10: return arena_printf(&m->a, "log10%s(%s)", sfx, v[0].v);
+    case FN_SQRT: return arena_printf(&m->a, "sqrt%s(%s)", sfx, v[0].v);
+    case FN_ABS: return arena_printf(&m->a, "fabs%s(%s)", sfx, v[0].v);
+    case FN_FLOOR: return arena_printf(&m->a, "floor%s(%s)", sfx, v[0].v);
+    case FN_CEIL: return arena_printf(&m->a, "ceil%s(%s)", sfx, v[0].v);
+    case FN_RINT: return arena_printf(&m->a, "rint%s(%s)", sfx, v[0].v);
+    case FN_ROUND:
+        m->helpers |= H_ROUND;
+        return arena_printf(&m->a, "nv_round(%s)", v[0].v);
+    case FN_EXPM1: return arena_printf(&m->a, "expm1%s(%s)", sfx, v[0].v);
+    case FN_LN1P: return arena_printf(&m->a, "log1p%s(%s)", sfx, v[0].v);
+    case FN_TANH: return arena_printf(&m->a, "tanh%s(%s)", sfx, v[0].v);
+    case FN_ATAN: return arena_printf(&m->a, "atan%s(%s)", sfx, v[0].v);
+    case FN_COS: return arena_printf(&m->a, "cos%s(%s)", sfx, v[0].v);
+    case FN_SIN: return arena_printf(&m->a, "sin%s(%s)", sfx, v[0].v);
+    case FN_ERF: return arena_printf(&m->a, "erf%s(%s)", sfx, v[0].v);
+    case FN_THRESHOLD:
+        return arena_printf(&m->a, "(%s > %s ? 1 : 0)", v[0].v, v[1].v);
+    case FN_LOGISTIC:
+        return isf ? arena_printf(&m->a, "(1.0f / (1.0f + expf(-%s)))", v[0].v)
+                   : arena_printf(&m->a, "(1.0 / (1.0 + exp(-%s)))", v[0].v);
+    case FN_CLOGLOG_INV:
+        return arena_printf(&m->a, "(1.0 - exp(-exp(%s)))", v[0].v);
+    case FN_LOGLOG_INV:
+        return arena_printf(&m->a, "exp(-exp(-%s))", v[0].v);
+    case FN_CAUCHIT_INV:
+        return arena_printf(&m->a, "(0.5 + (1.0 / 3.14159265358979323846) * atan(%s))", v[0].v);
+    case FN_STDNORM_CDF:
+        return arena_printf(&m->a, "(0.5 * erfc(-%s / 1.4142135623730951))", v[0].v);
+    case FN_STDNORM_IDF:
+        m->helpers |= H_STDNORM;
+        return arena_printf(&m->a, "nv_stdnorm_idf(%s)", v[0].v);
+    case FN_ISNAN: return arena_printf(&m->a, "(%s != %s)", v[0].v, v[0].v);
+    case FN_MIN:
+    case FN_MAX:
+    case FN_SUM:
+    case FN_AVG:
+    case FN_PRODUCT: {
+        const char *acc = v[0].v;
+        for (int i = 1; i < e->n; i++) {
+            if (e->fn == FN_MIN)
+                acc = arena_printf(&m->a, "(%s < %s ? %s : %s)", v[i].v, acc, v[i].v, acc);
+            else if (e->fn == FN_MAX)
+                acc = arena_printf(&m->a, "(%s > %s ? %s : %s)", v[i].v, acc, v[i].v, acc);
+            else if (e->fn == FN_PRODUCT)
+                acc = arena_printf(&m->a, "(%s * %s)", acc, v[i].v);
+            else
+                acc = arena_printf(&m->a, "(%s + %s)", acc, v[i].v);
+        }
+        if (e->fn == FN_AVG)
+            acc = arena_printf(&m->a, "(%s / %d)", acc, e->n);
+        return acc;
+    }
+    case FN_EQ: case FN_NE: case FN_LT: case FN_LE: case FN_GT: case FN_GE:
+        return cmp_text(m, e->fn, v[0], v[1], is_str(e->a[0]));
+    case FN_NOT: return arena_printf(&m->a, "(!%s)", v[0].v);
+    case FN_LOWER:
+        m->helpers |= H_LOWER | H_SCRATCH;
+        return arena_printf(&m->a, "nv_lower(&S, %s)", v[0].v);
+    case FN_UPPER:
+        m->helpers |= H_UPPER | H_SCRATCH;
+        return arena_printf(&m->a, "nv_upper(&S, %s)", v[0].v);
+    case FN_TRIM:
+        m->helpers |= H_TRIM | H_SCRATCH;
+        return arena_printf(&m->a, "nv_trim(&S, %s)", v[0].v);
+    case FN_STRLEN:
+        return arena_printf(&m->a, "(long long)strlen(%s)", v[0].v);
+    case FN_CONCAT: {
+        m->helpers |= H_CONCAT | H_SCRATCH;
+        const char *acc = v[0].v;
+        for (int i = 1; i < e->n; i++)
+            acc = arena_printf(&m->a, "nv_concat(&S, %s, %s)", acc, v[i].v);
+        return acc;
+    }
+    case FN_SUBSTR:
+        m->helpers |= H_SUBSTR | H_SCRATCH;
+        return arena_printf(&m->a, "nv_substr(&S, %s, (long long)%s, (long long)%s)",
+                            v[0].v, v[1].v, v[2].v);
+    case FN_MEDIAN:
+    case FN_WMEDIAN: {
+        m->helpers |= H_MEDIAN;
+        int nv = e->fn == FN_MEDIAN ? e->n : e->n / 2;
+        const char *vs = "", *ws = "";
+        for (int i = 0; i < nv; i++)
+            vs = arena_printf(&m->a, "%s%s%s", vs, i ? ", " : "", v[i].v);
+        for (int i = nv; i < e->n; i++)
+            ws = arena_printf(&m->a, "%s%s%s", ws, i > nv ? ", " : "", v[i].v);
+        if (e->fn == FN_MEDIAN)
+            return arena_printf(&m->a, "nv_median((double[]){%s}, %d, 0)", vs, nv);
+        return arena_printf(&m->a, "nv_median((double[]){%s}, %d, (const double[]){%s})", vs, nv, ws);
+    }
+    case FN_NUM_TO_STR:
+    case FN_TO_STRING:
+        m->helpers |= H_DTOSTR | H_SCRATCH;
+        return arena_printf(&m->a, "nv_dtostr(&S, (double)%s, %d)", v[0].v,
+                            ir_base(e->a[0]->type)->kind == T_FLOAT);
+    default:
+        break;
+    }
+    diag_error(m->d, e->loc, "the C backend has no code for function '%s'", ir_fn_name(e->fn));
+    return "0";
+}
+
+/* ---- tree predicates, three-valued: 1 true, 0 false, -1 unknown ---- */
+static const char *pred_text(Em *m, const IrPred *pr)
+{
+    const char *v = pr->var >= 0 ? m->vname[pr->var] : NULL;
+    const char *n = pr->var >= 0 ? m->nname[pr->var] : "0";
+    IrType *vt = pr->var >= 0 ? ir_base(m->p->vars[pr->var].type) : NULL;
+    int strv = vt && vt->kind == T_STRING;
+    int fl = vt && vt->kind == T_FLOAT;
+    const char *body = NULL;
+    switch (pr->kind) {
+    case P_TRUE: return "1";
+    case P_FALSE: return "0";
+    case P_IS_MISSING: return arena_printf(&m->a, "(%s ? 1 : 0)", n);
+    case P_IS_NOT_MISSING: return arena_printf(&m->a, "(%s ? 0 : 1)", n);
+    case P_CMP: {
+        static const char *ops[] = {"==", "!=", "<", "<=", ">", ">="};
+        if (strv)
+            body = arena_printf(&m->a, "(strcmp(%s, %s) %s 0)", v,
+                                c_string(&m->a, pr->str ? pr->str : ""), ops[pr->op]);
+        else
+            body = arena_printf(&m->a, "(%s %s %s)", v, ops[pr->op],
+                                fl ? c_float(&m->a, (float)pr->num) : c_double(&m->a, pr->num));
+        break;
+    }
+    case P_IN:
+    case P_NOT_IN: {
+        const char *acc = NULL;
+        for (int i = 0; i < pr->nvals; i++) {
+            const char *t = strv ? arena_printf(&m->a, "strcmp(%s, %s) == 0", v,
+                                                c_string(&m->a, pr->strs[i]))
+                                 : arena_printf(&m->a, "%s == %s", v,
+                                                fl ? c_float(&m->a, (float)pr->nums[i])
+                                                   : c_double(&m->a, pr->nums[i]));
+            acc = acc ? arena_printf(&m->a, "%s || %s", acc, t) : t;
+        }
+        if (!acc)
+            acc = "0";
+        body = arena_printf(&m->a, pr->kind == P_IN ? "(%s)" : "!(%s)", acc);
+        break;
+    }
+    case P_AND:
+    case P_OR:
+    case P_XOR:
+    case P_SURROGATE: {
+        m->helpers |= H_PRED3;
+        const char *fn = pr->kind == P_AND ? "nv_and3" : pr->kind == P_OR ? "nv_or3"
+                       : pr->kind == P_XOR ? "nv_xor3" : "nv_sur3";
+        if (pr->nkids == 0)
+            return pr->kind == P_AND ? "1" : "0";
+        const char *acc = pred_text(m, pr->kids[0]);
+        for (int i = 1; i < pr->nkids; i++)
+            acc = arena_printf(&m->a, "%s(%s, %s)", fn, acc, pred_text(m, pr->kids[i]));
+        return acc;
+    }
+    default:
+        NV_ASSERT(0);
+    }
+    if (strcmp(n, "0") == 0)
+        return body;
+    return arena_printf(&m->a, "(%s ? -1 : %s)", n, body);
+}
+
+static int pred_may_unknown(const Em *m, const IrPred *pr)
+{
+    switch (pr->kind) {
+    case P_CMP:
+    case P_IN:
+    case P_NOT_IN:
+        return ir_is_nullable(m->p->vars[pr->var].type);
+    case P_AND:
+    case P_OR:
+    case P_XOR:
+    case P_SURROGATE:
+        for (int i = 0; i < pr->nkids; i++)
+            if (pred_may_unknown(m, pr->kids[i]))
+                return 1;
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+/* nested branches: each node a labelled section, children tried in order */
+static void emit_tree_nested(Em *m, const IrTree *t, const char *res)
+{
+    int L = ++m->label;
+    const char **pt = ARENA_ARRAY(&m->a, const char *, t->nnodes);
+    for (int k = 0; k < t->nnodes; k++)
+        pt[k] = pred_text(m, t->nodes[k].pred);
+    /* which labels some goto names (an unused label is a warning) */
+    unsigned char *targeted = arena_alloc(&m->a, (size_t)t->nnodes);
+    for (int k = 0; k < t->nnodes; k++) {
+        const IrTreeNode *nd = &t->nodes[k];
+        int unknown = 0;
+        for (int i = 0; i < nd->nkids; i++) {
+            int c = nd->kids[i];
+            if (strcmp(pt[c], "0") == 0)
+                continue;
+            targeted[c] = 1;
+            if (strcmp(pt[c], "1") == 0)
+                break;
+            unknown |= pred_may_unknown(m, t->nodes[c].pred);
+        }
+        if (unknown && t->missing == MV_DEFAULT_CHILD && nd->default_child >= 0)
+            targeted[nd->default_child] = 1;
+    }
+    line(m, "{");
+    m->ind++;
+    int need_null = strcmp(pt[0], "1") != 0;
+    if (need_null)
+        line(m, "if (%s != 1) goto null_%d;", pt[0], L);
+    for (int k = 0; k < t->nnodes; k++) {
+        const IrTreeNode *nd = &t->nodes[k];
+        if (targeted[k])
+            sb_printf(m->out, "%*sn%d_%d: /* line %d */\n", (m->ind - 1) * 4, "", L, k,
+                      nd->loc.line);
+        if (nd->nkids == 0) {
+            line(m, "%s = %d; %s_n = 0; goto done_%d;", res, k, res, L);
+            continue;
+        }
+        int decided = 0;
+        for (int i = 0; i < nd->nkids && !decided; i++) {
+            int c = nd->kids[i];
+            if (strcmp(pt[c], "0") == 0)
+                continue;
+            if (strcmp(pt[c], "1") == 0) {
+                line(m, "goto n%d_%d;", L, c);
+                decided = 1;
+                break;
+            }
+            if (!pred_may_unknown(m, t->nodes[c].pred) || t->missing == MV_NONE) {
+                line(m, "if (%s == 1) goto n%d_%d;", pt[c], L, c);
+                continue;
+            }
+            line(m, "{ int p = %s; if (p == 1) goto n%d_%d;", pt[c], L, c);
+            switch (t->missing) {
+            case MV_LAST_PREDICTION:
+                line(m, "  if (p < 0) { %s = %d; %s_n = 0; goto done_%d; } }", res, k, res, L);
+                break;
+            case MV_NULL_PREDICTION:
+                line(m, "  if (p < 0) goto null_%d; }", L);
+                need_null = 1;
+                break;
+            default: /* MV_DEFAULT_CHILD */
+                if (nd->default_child >= 0)
+                    line(m, "  if (p < 0) goto n%d_%d; }", L, nd->default_child);
+                else
+                    line(m, "  if (p < 0) { %s = %d; %s_n = 0; goto done_%d; } }", res, k, res, L);
+                break;
+            }
+        }
+        if (decided)
+            continue;
+        if (t->no_true_child_null) {
+            line(m, "goto null_%d;", L);
+            need_null = 1;
+        } else
+            line(m, "%s = %d; %s_n = 0; goto done_%d;", res, k, res, L);
+    }
+    if (need_null) {
+        sb_printf(m->out, "%*snull_%d:\n", (m->ind - 1) * 4, "", L);
+        line(m, "%s = -1; %s_n = 1;", res, res);
+    }
+    sb_printf(m->out, "%*sdone_%d:;\n", (m->ind - 1) * 4, "", L);
+    m->ind--;
+    line(m, "}");
+}
+
+/* ---- table layout ---- */
+enum { TK_TRUE, TK_FALSE, TK_CMPN, TK_CMPS, TK_MISS, TK_NMISS, TK_INN, TK_NINN, TK_INS, TK_NINS };
+
+static int pred_tabular(const Em *m, const IrPred *pr)
+{
+    switch (pr->kind) {
+    case P_TRUE:
+    case P_FALSE:
+        return 1;
+    case P_CMP:
+    case P_IS_MISSING:
+    case P_IS_NOT_MISSING:
+    case P_IN:
+    case P_NOT_IN: {
+        IrTypeKind k = ir_base(m->p->vars[pr->var].type)->kind;
+        return k == T_DOUBLE || k == T_FLOAT || k == T_INT || k == T_LONG || k == T_STRING ||
+               k == T_BOOL;
+    }
+    default:
+        return 0;
+    }
+}
+
+static void emit_tree_tables(Em *m, const IrTree *t, int ti, StrBuf *o, int *nstr, int *nnum,
+                             StrBuf *strs, StrBuf *nums)
+{
+    sb_printf(o, "/* tree %d: ", ti);
+    comment_text(o, t->name ? t->name : "", 80);
+    sb_printf(o, " (line %d), %d nodes */\n", t->loc.line, t->nnodes);
+    sb_printf(o, "static const int tree%d_kids[] = {", ti);
+    int nk = 0;
+    for (int k = 0; k < t->nnodes; k++)
+        for (int i = 0; i < t->nodes[k].nkids; i++) {
+            sb_printf(o, "%s%d", nk % 20 == 0 ? "\n    " : " ", t->nodes[k].kids[i]);
+            sb_putc(o, ',');
+            nk++;
+        }
+    if (nk == 0)
+        sb_puts(o, "0");
+    sb_puts(o, "\n};\n");
+    sb_printf(o, "static const nv_tnode tree%d_nodes[] = {\n", ti);
+    int kid0 = 0;
+    for (int k = 0; k < t->nnodes; k++) {
+        const IrTreeNode *nd = &t->nodes[k];
+        const IrPred *pr = nd->pred;
+        int kind = TK_TRUE, slot = 0, op = 0, aux = 0, naux = 0;
+        const char *num = "0.0";
+        IrTypeKind vk = pr->var >= 0 && pr->kind != P_TRUE && pr->kind != P_FALSE
+                            ? ir_base(m->p->vars[pr->var].type)->kind : T_NULL;
+        int sv = vk == T_STRING;
+        switch (pr->kind) {
+        case P_TRUE: kind = TK_TRUE; break;
+        case P_FALSE: kind = TK_FALSE; break;
+        case P_CMP:
+            kind = sv ? TK_CMPS : TK_CMPN;
+            op = (int)pr->op;
+            slot = m->slot_of_var[pr->var];
+            if (sv) {
+                aux = (*nstr)++;
+                sb_printf(strs, "    %s,\n", c_string(&m->a, pr->str ? pr->str : ""));
+            } else
+                num = vk == T_FLOAT ? c_double(&m->a, (float)pr->num) : c_double(&m->a, pr->num);
+            break;
+        case P_IS_MISSING: kind = TK_MISS; slot = m->slot_of_var[pr->var]; break;
+        case P_IS_NOT_MISSING: kind = TK_NMISS; slot = m->slot_of_var[pr->var]; break;
+        case P_IN:
+        case P_NOT_IN:
+            slot = m->slot_of_var[pr->var];
+            naux = pr->nvals;
+            if (sv) {
+                kind = pr->kind == P_IN ? TK_INS : TK_NINS;
+                aux = *nstr;
+                for (int i = 0; i < pr->nvals; i++)
+                    sb_printf(strs, "    %s,\n", c_string(&m->a, pr->strs[i]));
+                *nstr += pr->nvals;
+            } else {
+                kind = pr->kind == P_IN ? TK_INN : TK_NINN;
+                aux = *nnum;
+                for (int i = 0; i < pr->nvals; i++)
+                    sb_printf(nums, "    %s,\n",
+                              vk == T_FLOAT ? c_double(&m->a, (float)pr->nums[i])
+                                            : c_double(&m->a, pr->nums[i]));
+                *nnum += pr->nvals;
+            }
+            break;
+        default:
+            NV_ASSERT(0);
+        }
+        sb_printf(o, "    {%d, %d, %d, %s, %d, %d, %d, %d, %d},\n", kind, op, slot, num, aux, naux,
+                  kid0, nd->nkids, nd->default_child);
+        kid0 += nd->nkids;
+    }
+    sb_puts(o, "};\n");
+}
+
+/* ---- expressions ---- */
+static CVal emit_expr(Em *m, const IrExpr *e)
+{
+    CVal r = {"0", "0"};
+    IrType *bt = ir_base(e->type);
+    int nullable = ir_is_nullable(e->type);
+    switch (e->kind) {
+    case E_LIT:
+        r.v = lit_value(m, e);
+        r.n = e->lit_null ? "1" : "0";
+        return r;
+    case E_VAR:
+        r.v = m->vname[e->var];
+        r.n = m->nname[e->var];
+        return r;
+    case E_INPUT_INVALID:
+        r.v = arena_printf(&m->a, "(in->state[%d] == NERVA_INVALID)",
+                           m->p->vars[e->var].input);
+        return r;
+    case E_IS_NULL: {
+        CVal x = emit_expr(m, e->a[0]);
+        r.v = x.n;
+        return r;
+    }
+    case E_NULL_IF_NAN: {
+        CVal x = emit_expr(m, e->a[0]);
+        const char *t = new_tmp(m, bt, 0);
+        line(m, "%s = %s;", t, x.v);
+        r.v = t;
+        r.n = arena_printf(&m->a, "(%s || %s != %s)", x.n, t, t);
+        if (strcmp(x.n, "0") == 0)
+            r.n = arena_printf(&m->a, "(%s != %s)", t, t);
+        return r;
+    }
+    case E_CALL: {
+        CVal *v = ARENA_ARRAY(&m->a, CVal, e->n ? e->n : 1);
+        if (e->fn == FN_AND || e->fn == FN_OR) {
+            /* three-valued: a false (true) operand decides even beside null */
+            int isand = e->fn == FN_AND;
+            int L = ++m->label;
+            const char *t = new_tmp(m, bt, 1);
+            line(m, "%s = %d; %s_n = 0;", t, isand, t);
+            for (int i = 0; i < e->n; i++) {
+                CVal x = emit_expr(m, e->a[i]);
+                line(m, "if (%s) %s_n = 1; else if (%s%s) { %s = %d; %s_n = 0; goto sc_%d; }",
+                     x.n, t, isand ? "!" : "", x.v, t, !isand, t, L);
+            }
+            line(m, "sc_%d:;", L);
+            r.v = t;
+            r.n = arena_printf(&m->a, "%s_n", t);
+            return r;
+        }
+        for (int i = 0; i < e->n; i++)
+            v[i] = emit_expr(m, e->a[i]);
+        const char *nulls = or_nulls(m, v, e->n);
+        const char *txt = call_text(m, e, v);
+        const char *t = new_tmp(m, bt, 0);
+        if (strcmp(nulls, "0") == 0 || !nullable) {
+            line(m, "%s = %s;", t, txt);
+            r.v = t;
+            return r;
+        }
+        line(m, "int %s_n = %s;", t, nulls);
+        line(m, "%s = %s_n ? %s : %s;", t, t, czero(bt), txt);
+        r.v = t;
+        r.n = arena_printf(&m->a, "%s_n", t);
+        return r;
+    }
+    case E_IF: {
+        CVal c = emit_expr(m, e->a[0]);
+        const char *t = new_tmp(m, bt, 1);
+        line(m, "if (!(%s) && %s) {", c.n, c.v);
+        m->ind++;
+        CVal x = emit_expr(m, e->a[1]);
+        line(m, "%s = %s; %s_n = %s;", t, x.v, t, x.n);
+        m->ind--;
+        line(m, "} else if (!(%s)) {", c.n);
+        m->ind++;
+        CVal y = emit_expr(m, e->a[2]);
+        line(m, "%s = %s; %s_n = %s;", t, y.v, t, y.n);
+        m->ind--;
+        line(m, "}");
+        r.v = t;
+        r.n = arena_printf(&m->a, "%s_n", t);
+        return r;
+    }
+    case E_COALESCE: {
+        const char *t = new_tmp(m, bt, 1);
+        int depth = 0;
+        for (int i = 0; i < e->n; i++) {
+            CVal x = emit_expr(m, e->a[i]);
+            line(m, "%s = %s; %s_n = %s;", t, x.v, t, x.n);
+            if (i + 1 < e->n) {
+                line(m, "if (%s_n) {", t);
+                m->ind++;
+                depth++;
+            }
+        }
+        while (depth--) {
+            m->ind--;
+            line(m, "}");
+        }
+        r.v = t;
+        r.n = arena_printf(&m->a, "%s_n", t);
+        return r;
+    }
+    case E_CAST: {
+        CVal x = emit_expr(m, e->a[0]);
+        IrType *xt = ir_base(e->a[0]->type);
+        const char *t = new_tmp(m, bt, 1);
+        if (xt->kind == T_STRING && bt->kind != T_STRING) {
+            m->helpers |= H_STRTOD;
+            line(m, "if (!(%s)) { double d; if (nv_strtod(%s, &d)) { %s = (%s)d; %s_n = 0; } }",
+                 x.n, x.v, t, ctype(bt), t);
+        } else if (bt->kind == T_STRING && xt->kind != T_STRING) {
+            m->helpers |= H_DTOSTR | H_SCRATCH;
+            if (xt->kind == T_BOOL)
+                line(m, "if (!(%s)) { %s = %s ? \"true\" : \"false\"; %s_n = 0; }", x.n, t, x.v, t);
+            else
+                line(m, "if (!(%s)) { %s = nv_dtostr(&S, (double)%s, %d); %s_n = 0; }", x.n, t,
+                     x.v, xt->kind == T_FLOAT ? 1 : (xt->kind == T_LONG || xt->kind == T_INT) ? 2 : 0,
+                     t);
+        } else if ((bt->kind == T_LONG || bt->kind == T_INT) &&
+                   (xt->kind == T_DOUBLE || xt->kind == T_FLOAT)) {
+            /* truncation toward zero, only when the value fits */
+            line(m, "if (!(%s) && %s >= -9.2e18 && %s <= 9.2e18) { %s = (%s)%s; %s_n = 0; }",
+                 x.n, x.v, x.v, t, ctype(bt), x.v, t);
+        } else {
+            line(m, "%s = (%s)%s; %s_n = %s;", t, ctype(bt), x.v, t, x.n);
+        }
+        r.v = t;
+        r.n = arena_printf(&m->a, "%s_n", t);
+        return r;
+    }
+    case E_STR_IN: {
+        CVal x = emit_expr(m, e->a[0]);
+        const char *acc = NULL;
+        for (int i = 0; i < e->nstrs; i++) {
+            const char *t = arena_printf(&m->a, "strcmp(%s, %s) == 0", x.v,
+                                         c_string(&m->a, e->strs[i]));
+            acc = acc ? arena_printf(&m->a, "%s || %s", acc, t) : t;
+        }
+        const char *t = new_tmp(m, bt, 0);
+        if (strcmp(x.n, "0") == 0)
+            line(m, "%s = %s;", t, acc ? acc : "0");
+        else
+            line(m, "%s = !(%s) && (%s);", t, x.n, acc ? acc : "0");
+        r.v = t;
+        r.n = x.n;
+        return r;
+    }
+    case E_TREE: {
+        const IrTree *tr = m->p->trees[e->tree];
+        const char *t = new_tmp(m, bt, 1);
+        line(m, "/* tree %d: %d nodes, line %d */", e->tree, tr->nnodes, tr->loc.line);
+        if (m->tree_table[e->tree]) {
+            line(m, "%s = nv_walk(tree%d_nodes, tree%d_kids, %d, %d, fx);", t, e->tree, e->tree,
+                 (int)tr->missing, tr->no_true_child_null);
+            line(m, "%s_n = %s < 0;", t, t);
+        } else
+            emit_tree_nested(m, tr, t);
+        r.v = t;
+        r.n = arena_printf(&m->a, "%s_n", t);
+        return r;
+    }
+    case E_TREE_GET: {
+        CVal x = emit_expr(m, e->a[0]);
+        const char *t = new_tmp(m, bt, 1);
+        const IrTreeCol *col = &m->p->trees[e->tree]->cols[e->col];
+        int has_null = 0;
+        for (int i = 0; i < m->p->trees[e->tree]->nnodes; i++)
+            has_null |= col->is_null[i];
+        line(m, "if (!(%s)) { %s = tree%d_c%d[%s]; %s_n = %s; }", x.n, t, e->tree, e->col, x.v,
+             t, has_null ? arena_printf(&m->a, "tree%d_c%d_null[%s]", e->tree, e->col, x.v) : "0");
+        r.v = t;
+        r.n = arena_printf(&m->a, "%s_n", t);
+        return r;
+    }
+    default:
+        break;
+    }
+    NV_ASSERT(0);
+}
+
+static void emit_block(Em *m, const IrBlock *b)
+{
+    for (int i = 0; i < b->n; i++) {
+        const IrStmt *s = b->s[i];
+        if (s->comment) {
+            sb_printf(m->out, "%*s/* ", m->ind * 4, "");
+            comment_text(m->out, s->comment, 160);
+            if (s->loc.line)
+                sb_printf(m->out, " (line %d)", s->loc.line);
+            sb_puts(m->out, " */\n");
+        }
+        switch (s->kind) {
+        case S_SET: {
+            line(m, "{");
+            m->ind++;
+            CVal x = emit_expr(m, s->e);
+            const IrVar *v = &m->p->vars[s->var];
+            line(m, "%s = %s;", m->vname[s->var], x.v);
+            if (ir_is_nullable(v->type))
+                line(m, "%s = %s;", m->nname[s->var], x.n);
+            m->ind--;
+            line(m, "}");
+            break;
+        }
+        case S_IF: {
+            line(m, "{");
+            m->ind++;
+            CVal c = emit_expr(m, s->e);
+            line(m, "if (!(%s) && %s) {", c.n, c.v);
+            m->ind++;
+            emit_block(m, &s->then_b);
+            m->ind--;
+            if (s->else_b.n) {
+                line(m, "} else {");
+                m->ind++;
+                emit_block(m, &s->else_b);
+                m->ind--;
+            }
+            line(m, "}");
+            m->ind--;
+            line(m, "}");
+            break;
+        }
+        case S_RETURN_INVALID:
+            line(m, "return NERVA_RESULT_INVALID;");
+            break;
+        default:
+            NV_ASSERT(0);
+        }
+    }
+}
+
+/* ---- helpers printed into the unit when used ---- */
+static void emit_helpers(Em *m, StrBuf *o)
+{
+    unsigned h = m->helpers;
+    if (h & H_SCRATCH)
+        sb_puts(o,
+"/* per-record scratch space for computed strings, inside the output struct */\n"
+"typedef struct nv_scratch { char *base; size_t used, cap; int overflow; } nv_scratch;\n\n"
+"static char *nv_alloc(nv_scratch *S, size_t n)\n"
+"{\n"
+"    char *p;\n"
+"    if (S->cap - S->used < n) { S->overflow = 1; return NULL; }\n"
+"    p = S->base + S->used;\n"
+"    S->used += n;\n"
+"    return p;\n"
+"}\n\n");
+    if (h & (H_LOWER | H_UPPER)) {
+        for (int up = 0; up < 2; up++) {
+            if (!(h & (up ? H_UPPER : H_LOWER)))
+                continue;
+            sb_printf(o,
+"static const char *nv_%s(nv_scratch *S, const char *s)\n"
+"{\n"
+"    size_t i, n = strlen(s);\n"
+"    char *p = nv_alloc(S, n + 1);\n"
+"    if (!p) return \"\";\n"
+"    for (i = 0; i <= n; i++)\n"
+"        p[i] = (char)(s[i] >= '%c' && s[i] <= '%c' ? s[i] %c 32 : s[i]);\n"
+"    return p;\n"
+"}\n\n", up ? "upper" : "lower", up ? 'a' : 'A', up ? 'z' : 'Z', up ? '-' : '+');
+        }
+    }
+    if (h & H_CONCAT)
+        sb_puts(o,
+"static const char *nv_concat(nv_scratch *S, const char *a, const char *b)\n"
+"{\n"
+"    size_t na = strlen(a), nb = strlen(b);\n"
+"    char *p = nv_alloc(S, na + nb + 1);\n"
+"    if (!p) return \"\";\n"
+"    memcpy(p, a, na);\n"
+"    memcpy(p + na, b, nb + 1);\n"
+"    return p;\n"
+"}\n\n");
+    if (h & H_SUBSTR)
+        sb_puts(o,
+"/* PMML substring: 1-based start, length in characters (bytes here) */\n"
+"static const char *nv_substr(nv_scratch *S, const char *s, long long start, long long len)\n"
+"{\n"
+"    size_t n = strlen(s), b, k;\n"
+"    char *p;\n"
+"    if (start < 1) start = 1;\n"
+"    if (len < 0) len = 0;\n"
+"    b = (size_t)start - 1 < n ? (size_t)start - 1 : n;\n"
+"    k = (size_t)len < n - b ? (size_t)len : n - b;\n"
+"    p = nv_alloc(S, k + 1);\n"
+"    if (!p) return \"\";\n"
+"    memcpy(p, s + b, k);\n"
+"    p[k] = 0;\n"
+"    return p;\n"
+"}\n\n");
+    if (h & H_TRIM)
+        sb_puts(o,
+"static const char *nv_trim(nv_scratch *S, const char *s)\n"
+"{\n"
+"    size_t n;\n"
+"    char *p;\n"
+"    while (*s == ' ' || *s == '\\t' || *s == '\\n' || *s == '\\r') s++;\n"
+"    n = strlen(s);\n"
+"    while (n && (s[n-1] == ' ' || s[n-1] == '\\t' || s[n-1] == '\\n' || s[n-1] == '\\r')) n--;\n"
+"    p = nv_alloc(S, n + 1);\n"
+"    if (!p) return \"\";\n"
+"    memcpy(p, s, n);\n"
+"    p[n] = 0;\n"
+"    return p;\n"
+"}\n\n");
+    if (h & H_DTOSTR)
+        sb_puts(o,
+"/* number to text: integers without a fraction, others shortest round-trip */\n"
+"static const char *nv_dtostr(nv_scratch *S, double v, int kind)\n"
+"{\n"
+"    char buf[40];\n"
+"    char *p;\n"
+"    int prec;\n"
+"    if (kind == 2 || (v == floor(v) && fabs(v) < 1e15))\n"
+"        sprintf(buf, \"%.0f\", v);\n"
+"    else\n"
+"        for (prec = 1; prec <= 17; prec++) {\n"
+"            sprintf(buf, \"%.*g\", prec, v);\n"
+"            if (kind == 1 ? (float)strtod(buf, NULL) == (float)v : strtod(buf, NULL) == v) break;\n"
+"        }\n"
+"    p = nv_alloc(S, strlen(buf) + 1);\n"
+"    if (!p) return \"\";\n"
+"    strcpy(p, buf);\n"
+"    return p;\n"
+"}\n\n");
+    if (h & H_STRTOD)
+        sb_puts(o,
+"static int nv_strtod(const char *s, double *out)\n"
+"{\n"
+"    char *end;\n"
+"    if (!*s) return 0;\n"
+"    *out = strtod(s, &end);\n"
+"    while (*end == ' ') end++;\n"
+"    return end != s && *end == 0;\n"
+"}\n\n");
+    if (h & H_MOD)
+        sb_puts(o,
+"/* PMML modulo: the result has the sign of the divisor */\n"
+"static double nv_mod(double x, double y)\n"
+"{\n"
+"    return x - floor(x / y) * y;\n"
+"}\n\n");
+    if (h & H_ROUND)
+        sb_puts(o,
+"/* PMML round: half away from negative infinity, as Java's Math.round */\n"
+"static double nv_round(double x)\n"
+"{\n"
+"    return floor(x + 0.5);\n"
+"}\n\n");
+    if (h & H_STDNORM)
+        sb_puts(o,
+"/* inverse of the standard normal CDF (Acklam's rational approximation,\n"
+"   refined by one Halley step to full double precision) */\n"
+"static double nv_stdnorm_idf(double p)\n"
+"{\n"
+"    static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,\n"
+"        -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00};\n"
+"    static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02,\n"
+"        -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01};\n"
+"    static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01,\n"
+"        -2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00};\n"
+"    static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01,\n"
+"        2.445134137142996e+00, 3.754408661907416e+00};\n"
+"    double q, r, x, e, u;\n"
+"    if (p <= 0) return p == 0 ? -HUGE_VAL : NAN;\n"
+"    if (p >= 1) return p == 1 ? HUGE_VAL : NAN;\n"
+"    if (p < 0.02425) {\n"
+"        q = sqrt(-2 * log(p));\n"
+"        x = (((((c[0]*q+c[1])*q+c[2])*q+c[3])*q+c[4])*q+c[5]) / ((((d[0]*q+d[1])*q+d[2])*q+d[3])*q+1);\n"
+"    } else if (p > 1 - 0.02425) {\n"
+"        q = sqrt(-2 * log(1 - p));\n"
+"        x = -(((((c[0]*q+c[1])*q+c[2])*q+c[3])*q+c[4])*q+c[5]) / ((((d[0]*q+d[1])*q+d[2])*q+d[3])*q+1);\n"
+"    } else {\n"
+"        q = p - 0.5;\n"
+"        r = q * q;\n"
+"        x = (((((a[0]*r+a[1])*r+a[2])*r+a[3])*r+a[4])*r+a[5])*q / (((((b[0]*r+b[1])*r+b[2])*r+b[3])*r+b[4])*r+1);\n"
+"    }\n"
+"    e = 0.5 * erfc(-x / sqrt(2.0)) - p;\n"
+"    u = e * sqrt(2 * 3.14159265358979323846) * exp(x * x / 2);\n"
+"    return x - u / (1 + x * u / 2);\n"
+"}\n\n");
+    if (h & H_MEDIAN)
+        sb_puts(o,
+"/* (weighted) median of the non-NaN values; sorts v in place */\n"
+"static double nv_median(double *v, int n, const double *w)\n"
+"{\n"
+"    double wt[256], total = 0, run = 0, x, y;\n"
+"    int i, j, m = 0;\n"
+"    for (i = 0; i < n && m < 256; i++)\n"
+"        if (v[i] == v[i]) { v[m] = v[i]; wt[m] = w ? w[i] : 1; m++; }\n"
+"    if (m == 0) return NAN;\n"
+"    for (i = 1; i < m; i++)\n"
+"        for (j = i; j > 0 && v[j - 1] > v[j]; j--) {\n"
+"            x = v[j]; v[j] = v[j - 1]; v[j - 1] = x;\n"
+"            y = wt[j]; wt[j] = wt[j - 1]; wt[j - 1] = y;\n"
+"        }\n"
+"    if (!w) return m % 2 ? v[m / 2] : (v[m / 2 - 1] + v[m / 2]) / 2;\n"
+"    for (i = 0; i < m; i++) total += wt[i];\n"
+"    for (i = 0; i < m; i++) { run += wt[i]; if (run >= total / 2) return v[i]; }\n"
+"    return v[m - 1];\n"
+"}\n\n");
+    if (h & H_PRED3)
+        sb_puts(o,
+"/* three-valued logic of PMML predicates: 1 true, 0 false, -1 unknown */\n"
+"static int nv_and3(int a, int b) { return (a == 0 || b == 0) ? 0 : (a < 0 || b < 0) ? -1 : 1; }\n"
+"static int nv_or3(int a, int b) { return (a == 1 || b == 1) ? 1 : (a < 0 || b < 0) ? -1 : 0; }\n"
+"static int nv_xor3(int a, int b) { return (a < 0 || b < 0) ? -1 : (a != b); }\n"
+"static int nv_sur3(int a, int b) { return a >= 0 ? a : b; }\n\n");
+}
+
+static void emit_walker(StrBuf *o)
+{
+    sb_puts(o,
+"/* Large ensembles are laid out as node tables walked by one loop: gcc\n"
+"   compiles tables far faster than thousands of nested branches. */\n"
+"typedef struct nv_slot { double d; const char *s; int n; } nv_slot;\n"
+"typedef struct nv_tnode {\n"
+"    int kind, op, slot;\n"
+"    double num;\n"
+"    int aux, naux, kid0, nkids, dflt;\n"
+"} nv_tnode;\n\n"
+"static int nv_cmp(double a, int op, double b)\n"
+"{\n"
+"    switch (op) {\n"
+"    case 0: return a == b;\n"
+"    case 1: return a != b;\n"
+"    case 2: return a < b;\n"
+"    case 3: return a <= b;\n"
+"    case 4: return a > b;\n"
+"    default: return a >= b;\n"
+"    }\n"
+"}\n\n"
+"static int nv_tpred(const nv_tnode *t, const nv_slot *fx)\n"
+"{\n"
+"    const nv_slot *s = &fx[t->slot];\n"
+"    int i;\n"
+"    switch (t->kind) {\n"
+"    case 0: return 1;\n"
+"    case 1: return 0;\n"
+"    case 4: return s->n;\n"
+"    case 5: return !s->n;\n"
+"    default: break;\n"
+"    }\n"
+"    if (s->n) return -1;\n"
+"    switch (t->kind) {\n"
+"    case 2: return nv_cmp(s->d, t->op, t->num);\n"
+"    case 3: return nv_cmp((double)strcmp(s->s, nv_tstr[t->aux]), t->op, 0.0);\n"
+"    case 6: case 7:\n"
+"        for (i = 0; i < t->naux; i++) if (s->d == nv_tnum[t->aux + i]) return t->kind == 6;\n"
+"        return t->kind == 7;\n"
+"    default:\n"
+"        for (i = 0; i < t->naux; i++) if (strcmp(s->s, nv_tstr[t->aux + i]) == 0) return t->kind == 8;\n"
+"        return t->kind == 9;\n"
+"    }\n"
+"}\n\n"
+"/* returns the chosen node, or -1 for a null prediction */\n"
+"static int nv_walk(const nv_tnode *T, const int *kids, int missing, int notrue_null,\n"
+"                   const nv_slot *fx)\n"
+"{\n"
+"    int k = 0, i, p, next;\n"
+"    if (nv_tpred(&T[0], fx) != 1) return -1;\n"
+"    for (;;) {\n"
+"        const nv_tnode *n = &T[k];\n"
+"        if (n->nkids == 0) return k;\n"
+"        next = -1;\n"
+"        for (i = 0; i < n->nkids; i++) {\n"
+"            int c = kids[n->kid0 + i];\n"
+"            p = nv_tpred(&T[c], fx);\n"
+"            if (p == 1) { next = c; break; }\n"
+"            if (p < 0) {\n"
+"                if (missing == 1) return k;\n"
+"                if (missing == 2) return -1;\n"
+"                if (missing == 3) { if (n->dflt >= 0) { next = n->dflt; break; } return k; }\n"
+"            }\n"
+"        }\n"
+"        if (next < 0) return notrue_null ? -1 : k;\n"
+"        k = next;\n"
+"    }\n"
+"}\n\n");
+}
+
+static void emit_tree_cols(Em *m, const IrTree *t, int ti, StrBuf *o)
+{
+    for (int c = 0; c < t->ncols; c++) {
+        const IrTreeCol *col = &t->cols[c];
+        IrType *bt = ir_base(col->type);
+        int has_null = 0;
+        for (int i = 0; i < t->nnodes; i++)
+            has_null |= col->is_null[i];
+        if (bt->kind == T_STRING)
+            sb_printf(o, "static const char *const tree%d_c%d[] = {", ti, c);
+        else
+            sb_printf(o, "static const %s tree%d_c%d[] = {", ctype(bt), ti, c);
+        for (int i = 0; i < t->nnodes; i++) {
+            sb_puts(o, i % 8 == 0 ? "\n    " : " ");
+            if (col->is_null[i])
+                sb_puts(o, czero(bt));
+            else if (bt->kind == T_STRING)
+                sb_puts(o, c_string(&m->a, col->str[i]));
+            else if (bt->kind == T_FLOAT)
+                sb_puts(o, c_float(&m->a, (float)col->num[i]));
+            else if (bt->kind == T_DOUBLE)
+                sb_puts(o, c_double(&m->a, col->num[i]));
+            else
+                sb_printf(o, "%lld", (long long)col->num[i]);
+            sb_putc(o, ',');
+        }
+        sb_puts(o, "\n};\n");
+        if (has_null) {
+            sb_printf(o, "static const unsigned char tree%d_c%d_null[] = {", ti, c);
+            for (int i = 0; i < t->nnodes; i++)
+                sb_printf(o, "%s%d,", i % 32 == 0 ? "\n    " : "", col->is_null[i]);
+            sb_puts(o, "\n};\n");
+        }
+    }
+}
+
+static void mark_pred_vars(Em *m, const IrPred *pr)
+{
+    if (pr->kind == P_CMP || pr->kind == P_IS_MISSING || pr->kind == P_IS_NOT_MISSING ||
+        pr->kind == P_IN || pr->kind == P_NOT_IN) {
+        if (m->slot_of_var[pr->var] < 0)
+            m->slot_of_var[pr->var] = m->nslots++;
+    }
+    for (int i = 0; i < pr->nkids; i++)
+        mark_pred_vars(m, pr->kids[i]);
+}
+
+static int tree_is_tabular(const Em *m, const IrTree *t)
+{
+    for (int k = 0; k < t->nnodes; k++)
+        if (!pred_tabular(m, t->nodes[k].pred))
+            return 0;
+    return 1;
+}
+
+const char *c_prefix_from_path(Arena *a, const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strrchr(base, '.');
+    size_t n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+    char *p = arena_alloc(a, n + 3);
+    size_t j = 0;
+    if (n == 0 || isdigit((unsigned char)base[0]))
+        p[j++] = 'm', p[j++] = '_';
+    for (size_t i = 0; i < n; i++)
+        p[j++] = isalnum((unsigned char)base[i]) ? (char)tolower((unsigned char)base[i]) : '_';
+    p[j] = 0;
+    return p;
+}
+
+static int valid_ident(const char *s)
+{
+    if (!s || !*s || isdigit((unsigned char)*s))
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_')
+            return 0;
+    return 1;
+}
+
+static int valid_header_name(const char *s)
+{
+    if (!s || !*s)
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && !strchr("._-/+", *s))
+            return 0;
+    return 1;
+}
+
+static const char *abi_block(void)
+{
+    return
+"#ifndef NERVA_MODEL_ABI\n"
+"#define NERVA_MODEL_ABI 1\n"
+"/* the nerva model interface (identical in every generated header) */\n"
+"enum nerva_type { NERVA_DOUBLE = 1, NERVA_FLOAT = 2, NERVA_LONG = 3, NERVA_BOOL = 4, NERVA_STRING = 5 };\n"
+"enum nerva_state { NERVA_PRESENT = 0, NERVA_MISSING = 1, NERVA_INVALID = 2 };\n"
+"typedef struct nerva_field {\n"
+"    const char *name;\n"
+"    int type;\n"
+"    size_t offset;\n"
+"    size_t state_offset;\n"
+"} nerva_field;\n"
+"enum nerva_status { NERVA_OK = 0, NERVA_RESULT_INVALID = 1, NERVA_ERROR = 2 };\n"
+"typedef struct nerva_model {\n"
+"    const char *name;\n"
+"    int abi;\n"
+"    size_t input_size;\n"
+"    size_t output_size;\n"
+"    int n_inputs;\n"
+"    const nerva_field *inputs;\n"
+"    int n_outputs;\n"
+"    const nerva_field *outputs;\n"
+"    int (*score)(const void *in, void *out);\n"
+"    size_t (*score_batch)(const void *in, void *out, int *status, size_t n);\n"
+"} nerva_model;\n"
+"#endif\n";
+}
+
+static int abi_type(const IrType *t)
+{
+    switch (ir_base((IrType *)t)->kind) {
+    case T_DOUBLE: return 1;
+    case T_FLOAT: return 2;
+    case T_INT:
+    case T_LONG: return 3;
+    case T_BOOL: return 4;
+    case T_STRING: return 5;
+    default: return 0;
+    }
+}
+
+static const char *abi_ctype(const IrType *t)
+{
+    switch (abi_type(t)) {
+    case 1: return "double";
+    case 2: return "float";
+    case 3: return "long long";
+    case 4: return "int";
+    default: return "const char *";
+    }
+}
+
+static void emit_field_struct(Em *m, StrBuf *h, const char *pfx, const char *what,
+                              const IrField *f, int n, int scratch)
+{
+    sb_printf(h, "typedef struct %s_%s {\n", pfx, what);
+    for (int i = 0; i < n; i++) {
+        const char *ct = abi_ctype(f[i].type);
+        sb_printf(h, "    %s%sf%d; /* ", ct, ct[strlen(ct) - 1] == '*' ? "" : " ", i);
+        comment_text(h, f[i].name, 100);
+        sb_printf(h, " : %s */\n", ir_type_name(ir_base(f[i].type)));
+    }
+    sb_printf(h, "    unsigned char state[%d]; /* enum nerva_state per field */\n", n ? n : 1);
+    if (scratch)
+        sb_printf(h, "    char scratch[%d]; /* storage of computed strings */\n", NV_SCRATCH_BYTES);
+    sb_printf(h, "} %s_%s;\n\n", pfx, what);
+    (void)m;
+}
+
+static void emit_descriptors(Em *m, StrBuf *o, const char *pfx, const char *what,
+                             const IrField *f, int n)
+{
+    sb_printf(o, "static const nerva_field %s_%s_fields[] = {\n", pfx, what);
+    for (int i = 0; i < n; i++)
+        sb_printf(o, "    {%s, %d, offsetof(%s_%s, f%d), offsetof(%s_%s, state) + %d},\n",
+                  c_string(&m->a, f[i].name), abi_type(f[i].type), pfx, what, i, pfx, what, i);
+    if (n == 0)
+        sb_puts(o, "    {\"\", 0, 0, 0},\n");
+    sb_puts(o, "};\n\n");
+}
+
+int emit_c(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf *h)
+{
+    Em m = {.p = p, .o = o, .d = d};
+    arena_init(&m.a);
+    const char *pfx = o->prefix;
+    if (!valid_ident(pfx)) {
+        diag_error(d, (Loc){.file = p->source}, "prefix '%s' is not a C identifier", pfx ? pfx : "");
+        arena_free(&m.a);
+        return 1;
+    }
+    if (!valid_header_name(o->header_name)) {
+        diag_error(d, (Loc){.file = p->source}, "header name '%s' has characters nerva will not "
+                   "put in an #include", o->header_name ? o->header_name : "");
+        arena_free(&m.a);
+        return 1;
+    }
+    for (int i = 0; i < p->ninputs; i++)
+        if (!abi_type(p->inputs[i].type))
+            diag_error(d, p->inputs[i].loc, "input field '%s' has a type (%s) the C interface cannot carry",
+                       p->inputs[i].name, ir_type_name(p->inputs[i].type));
+    for (int i = 0; i < p->noutputs; i++)
+        if (!abi_type(p->outputs[i].type))
+            diag_error(d, p->outputs[i].loc, "output field '%s' has a type (%s) the C interface cannot carry",
+                       p->outputs[i].name, ir_type_name(p->outputs[i].type));
+    if (d->errors) {
+        arena_free(&m.a);
+        return 1;
+    }
+
+    /* decide tree layout: tables when the ensemble is large */
+    long total = 0;
+    for (int t = 0; t < p->ntrees; t++)
+        total += p->trees[t]->nnodes;
+    m.tree_table = arena_alloc(&m.a, (size_t)p->ntrees + 1);
+    m.slot_of_var = ARENA_ARRAY(&m.a, int, p->nvars + 1);
+    for (int v = 0; v < p->nvars; v++)
+        m.slot_of_var[v] = -1;
+    int any_table = 0;
+    for (int t = 0; t < p->ntrees; t++)
+        if (total > o->tree_table_threshold && tree_is_tabular(&m, p->trees[t])) {
+            m.tree_table[t] = 1;
+            any_table = 1;
+            for (int k = 0; k < p->trees[t]->nnodes; k++)
+                mark_pred_vars(&m, p->trees[t]->nodes[k].pred);
+        }
+    m.vname = ARENA_ARRAY(&m.a, const char *, p->nvars + 1);
+    m.nname = ARENA_ARRAY(&m.a, const char *, p->nvars + 1);
+    for (int v = 0; v < p->nvars; v++) {
+        int s = m.slot_of_var[v];
+        IrTypeKind k = ir_base(p->vars[v].type)->kind;
+        if (s >= 0) {
+            m.vname[v] = arena_printf(&m.a, k == T_STRING ? "fx[%d].s" : "fx[%d].d", s);
+            m.nname[v] = arena_printf(&m.a, "fx[%d].n", s);
+        } else {
+            m.vname[v] = arena_printf(&m.a, "v%d", v);
+            m.nname[v] = ir_is_nullable(p->vars[v].type) ? arena_printf(&m.a, "v%d_n", v) : "0";
+        }
+    }
+
+    /* body first: it decides which helpers are needed */
+    StrBuf body;
+    sb_init(&body);
+    m.out = &body;
+    m.ind = 1;
+    emit_block(&m, &p->body);
+    if (d->errors) {
+        sb_free(&body);
+        arena_free(&m.a);
+        return 1;
+    }
+
+    /* ---- header ---- */
+    char *guard = arena_printf(&m.a, "NERVA_%s_H", pfx);
+    for (char *q = guard; *q; q++)
+        *q = (char)toupper((unsigned char)*q);
+    sb_printf(h, "/* Generated by nerva %s from ", o->version);
+    comment_text(h, p->source ? p->source : "", 200);
+    sb_puts(h, ". Do not edit. */\n");
+    sb_printf(h, "#ifndef %s\n#define %s\n\n#include <stddef.h>\n\n", guard, guard);
+    sb_puts(h, abi_block());
+    sb_puts(h, "\n");
+    emit_field_struct(&m, h, pfx, "input", p->inputs, p->ninputs, 0);
+    emit_field_struct(&m, h, pfx, "output", p->outputs, p->noutputs, 1);
+    sb_printf(h, "/* Score one record.  Returns enum nerva_status.  Output strings point into\n"
+                 "   *out or *in, or are constants. */\n"
+                 "int %s_score(const %s_input *in, %s_output *out);\n", pfx, pfx, pfx);
+    sb_printf(h, "/* Score n records; status may be NULL.  Returns how many were not NERVA_OK. */\n"
+                 "size_t %s_score_batch(const %s_input *in, %s_output *out, int *status, size_t n);\n",
+              pfx, pfx, pfx);
+    sb_printf(h, "/* the descriptor a host binds fields through */\n"
+                 "extern const nerva_model %s_model;\n\n#endif\n", pfx);
+
+    /* ---- C unit, fixed section order ---- */
+    sb_printf(c, "/* Generated by nerva %s from ", o->version);
+    comment_text(c, p->source ? p->source : "", 200);
+    sb_puts(c, ". Do not edit.\n   Model: ");
+    comment_text(c, p->name ? p->name : "", 200);
+    sb_puts(c, " */\n");
+    sb_printf(c, "#include \"%s\"\n\n#include <math.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
+                 "#include <string.h>\n\n", o->header_name);
+    /* helpers */
+    emit_helpers(&m, c);
+    if (any_table) {
+        StrBuf tabs, strs, nums;
+        sb_init(&tabs);
+        sb_init(&strs);
+        sb_init(&nums);
+        int nstr = 0, nnum = 0;
+        for (int t = 0; t < p->ntrees; t++)
+            if (m.tree_table[t])
+                emit_tree_tables(&m, p->trees[t], t, &tabs, &nstr, &nnum, &strs, &nums);
+        sb_printf(c, "static const char *const nv_tstr[] = {\n%s    \"\"\n};\n", strs.data ? strs.data : "");
+        sb_printf(c, "static const double nv_tnum[] = {\n%s    0.0\n};\n\n", nums.data ? nums.data : "");
+        emit_walker(c);
+        sb_puts(c, tabs.data);
+        sb_putc(c, '\n');
+        sb_free(&tabs);
+        sb_free(&strs);
+        sb_free(&nums);
+    }
+    /* tree payload columns */
+    for (int t = 0; t < p->ntrees; t++)
+        emit_tree_cols(&m, p->trees[t], t, c);
+    if (p->ntrees)
+        sb_putc(c, '\n');
+
+    /* score function */
+    sb_printf(c, "int %s_score(const %s_input *in, %s_output *out)\n{\n", pfx, pfx, pfx);
+    if (m.helpers & H_SCRATCH)
+        sb_puts(c, "    nv_scratch S;\n");
+    if (any_table)
+        sb_printf(c, "    nv_slot fx[%d];\n", m.nslots);
+    for (int v = 0; v < p->nvars; v++) {
+        const IrVar *var = &p->vars[v];
+        if (m.slot_of_var[v] >= 0)
+            continue;
+        const char *ct = ctype(var->type);
+        sb_printf(c, "    %s%sv%d = %s;", ct, ct[strlen(ct) - 1] == '*' ? "" : " ", v, czero(var->type));
+        if (ir_is_nullable(var->type))
+            sb_printf(c, " int v%d_n = 1;", v);
+        sb_puts(c, " /* ");
+        comment_text(c, var->name ? var->name : "", 80);
+        sb_puts(c, " */\n");
+    }
+    if (m.helpers & H_SCRATCH)
+        sb_puts(c, "    S.base = out->scratch; S.used = 0; S.cap = sizeof out->scratch; S.overflow = 0;\n");
+    if (any_table)
+        sb_printf(c, "    memset(fx, 0, sizeof fx);\n");
+    for (int v = 0; v < p->nvars; v++)
+        if (m.slot_of_var[v] >= 0)
+            sb_printf(c, "    %s = 1;\n", m.nname[v]);
+    sb_printf(c, "    memset(out->state, NERVA_MISSING, sizeof out->state);\n");
+    /* bind inputs */
+    for (int i = 0; i < p->ninputs; i++) {
+        int v = p->inputs[i].var;
+        IrTypeKind k = ir_base(p->vars[v].type)->kind;
+        const char *conv = k == T_INT ? "(int)" : "";
+        sb_printf(c, "    if (in->state[%d] == NERVA_PRESENT) { %s = %sin->f%d; %s = 0; }\n", i,
+                  m.vname[v], conv, i, m.nname[v]);
+    }
+    sb_puts(c, body.data ? body.data : "");
+    for (int i = 0; i < p->noutputs; i++) {
+        int v = p->outputs[i].var;
+        sb_printf(c, "    out->f%d = %s;", i, m.vname[v]);
+        if (strcmp(m.nname[v], "0") != 0)
+            sb_printf(c, " out->state[%d] = (unsigned char)(%s ? NERVA_MISSING : NERVA_PRESENT);\n", i,
+                      m.nname[v]);
+        else
+            sb_printf(c, " out->state[%d] = NERVA_PRESENT;\n", i);
+    }
+    if (m.helpers & H_SCRATCH)
+        sb_puts(c, "    if (S.overflow) return NERVA_ERROR;\n");
+    sb_puts(c, "    return NERVA_OK;\n}\n\n");
+    sb_free(&body);
+
+    /* batch */
+    sb_printf(c,
+              "size_t %s_score_batch(const %s_input *in, %s_output *out, int *status, size_t n)\n"
+              "{\n"
+              "    size_t i, bad = 0;\n"
+              "    for (i = 0; i < n; i++) {\n"
+              "        int s = %s_score(&in[i], &out[i]);\n"
+              "        if (status) status[i] = s;\n"
+              "        if (s != NERVA_OK) bad++;\n"
+              "    }\n"
+              "    return bad;\n"
+              "}\n\n",
+              pfx, pfx, pfx, pfx);
+    /* descriptors */
+    emit_descriptors(&m, c, pfx, "input", p->inputs, p->ninputs);
+    emit_descriptors(&m, c, pfx, "output", p->outputs, p->noutputs);
+    sb_printf(c,
+              "static int %s_score_v(const void *in, void *out)\n"
+              "{\n"
+              "    return %s_score((const %s_input *)in, (%s_output *)out);\n"
+              "}\n\n"
+              "static size_t %s_score_batch_v(const void *in, void *out, int *status, size_t n)\n"
+              "{\n"
+              "    return %s_score_batch((const %s_input *)in, (%s_output *)out, status, n);\n"
+              "}\n\n",
+              pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx);
+    sb_printf(c,
+              "const nerva_model %s_model = {\n"
+              "    %s, NERVA_MODEL_ABI, sizeof(%s_input), sizeof(%s_output),\n"
+              "    %d, %s_input_fields, %d, %s_output_fields,\n"
+              "    %s_score_v, %s_score_batch_v\n"
+              "};\n",
+              pfx, c_string(&m.a, p->name ? p->name : (p->source ? p->source : "")), pfx, pfx,
+              p->ninputs, pfx, p->noutputs, pfx, pfx, pfx);
+    arena_free(&m.a);
+    return 0;
+}

@@ -1,0 +1,20 @@
+/* The C backend: IR program in, one .c and one .h out. */
+#ifndef NERVA_EMIT_C_H
+#define NERVA_EMIT_C_H
+
+#include "ir.h"
+
+typedef struct EmitOptions {
+    const char *prefix;         /* C identifier prefix of every exported symbol */
+    const char *header_name;    /* how the .c includes the header */
+    int tree_table_threshold;   /* total tree nodes above which trees become tables */
+    const char *version;        /* nerva version, printed in the banner */
+} EmitOptions;
+
+/* Fills `c` and `h`.  Returns 0, or non-zero after reporting errors. */
+int emit_c(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf *h);
+
+/* the prefix nerva derives from a file name when none is given */
+const char *c_prefix_from_path(Arena *a, const char *path);
+
+#endif

@@ -1,0 +1,516 @@
+/* Constructors and the dump for the IR.  Frontends build programs only
+ * through these functions so that every node gets a type and a location. */
+#include "ir.h"
+
+#include <string.h>
+
+static IrType scalar_types[T__COUNT] = {
+#define X(k, s) [T_##k] = {.kind = T_##k},
+    IR_TYPE_KINDS(X)
+#undef X
+};
+
+IrType *ir_type(IrTypeKind k) { return &scalar_types[k]; }
+
+int ir_is_nullable(const IrType *t)
+{
+    if (t->kind == T_NULL)
+        return 1;
+    if (t->kind != T_UNION)
+        return 0;
+    for (int i = 0; i < t->nbranches; i++)
+        if (t->branches[i]->kind == T_NULL)
+            return 1;
+    return 0;
+}
+
+IrType *ir_base(IrType *t)
+{
+    if (t->kind != T_UNION)
+        return t;
+    IrType *other = NULL;
+    int count = 0;
+    for (int i = 0; i < t->nbranches; i++)
+        if (t->branches[i]->kind != T_NULL) {
+            other = t->branches[i];
+            count++;
+        }
+    return count == 1 ? other : t;
+}
+
+IrType *ir_nullable(Arena *a, IrType *t)
+{
+    if (ir_is_nullable(t))
+        return t;
+    IrType *u = ARENA_NEW(a, IrType);
+    u->kind = T_UNION;
+    u->nbranches = 2;
+    u->branches = ARENA_ARRAY(a, IrType *, 2);
+    u->branches[0] = ir_type(T_NULL);
+    u->branches[1] = t;
+    return u;
+}
+
+int ir_is_numeric(const IrType *t)
+{
+    IrType *b = ir_base((IrType *)t);
+    return b->kind == T_INT || b->kind == T_LONG || b->kind == T_FLOAT ||
+           b->kind == T_DOUBLE;
+}
+
+static const char *kind_names[T__COUNT] = {
+#define X(k, s) [T_##k] = s,
+    IR_TYPE_KINDS(X)
+#undef X
+};
+
+const char *ir_type_name(const IrType *t)
+{
+    if (t->kind == T_UNION && t->nbranches == 2 && ir_is_nullable(t)) {
+        const IrType *b = ir_base((IrType *)t);
+        if (b->kind <= T_STRING) {
+            static const char *nn[T__COUNT] = {
+#define X(k, s) [T_##k] = s "?",
+                IR_TYPE_KINDS(X)
+#undef X
+            };
+            return nn[b->kind];
+        }
+    }
+    if (t->name)
+        return t->name;
+    return kind_names[t->kind];
+}
+
+static const char *fn_names[FN__COUNT] = {
+#define X(k, s) [FN_##k] = s,
+    IR_FNS(X)
+#undef X
+};
+
+const char *ir_fn_name(IrFn f) { return fn_names[f]; }
+
+/* ---- building ---- */
+IrProgram *ir_program_new(Arena *a) { return ARENA_NEW(a, IrProgram); }
+
+int ir_add_var(IrBuilder *b, const char *name, IrType *t)
+{
+    IrProgram *p = b->p;
+    IrVar v = {.name = name, .type = t, .role = VAR_LOCAL, .input = -1};
+    VEC_PUSH(b->a, p->vars, p->nvars, p->cap_vars, v);
+    return p->nvars - 1;
+}
+
+int ir_add_input(IrBuilder *b, const char *name, IrType *t, Loc loc)
+{
+    IrProgram *p = b->p;
+    int var = ir_add_var(b, name, ir_nullable(b->a, t));
+    p->vars[var].role = VAR_INPUT;
+    p->vars[var].input = p->ninputs;
+    IrField f = {.name = name, .type = ir_nullable(b->a, t), .var = var, .loc = loc};
+    VEC_PUSH(b->a, p->inputs, p->ninputs, p->cap_inputs, f);
+    return var;
+}
+
+void ir_add_output(IrBuilder *b, const char *name, IrType *t, int var, Loc loc)
+{
+    IrProgram *p = b->p;
+    IrField f = {.name = name, .type = ir_nullable(b->a, t), .var = var, .loc = loc};
+    VEC_PUSH(b->a, p->outputs, p->noutputs, p->cap_outputs, f);
+}
+
+int ir_add_tree(IrBuilder *b, IrTree *t)
+{
+    IrProgram *p = b->p;
+    VEC_PUSH(b->a, p->trees, p->ntrees, p->cap_trees, t);
+    return p->ntrees - 1;
+}
+
+static IrExpr *mk(IrBuilder *b, IrExprKind k, IrType *t, int n)
+{
+    IrExpr *e = ARENA_NEW(b->a, IrExpr);
+    e->kind = k;
+    e->type = t;
+    e->n = n;
+    if (n)
+        e->a = ARENA_ARRAY(b->a, IrExpr *, n);
+    return e;
+}
+
+static int any_nullable(IrExpr **a, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (ir_is_nullable(a[i]->type))
+            return 1;
+    return 0;
+}
+
+IrExpr *ir_lit_null(IrBuilder *b, IrType *t)
+{
+    IrExpr *e = mk(b, E_LIT, ir_nullable(b->a, t), 0);
+    e->lit_null = 1;
+    return e;
+}
+
+IrExpr *ir_lit_bool(IrBuilder *b, int v)
+{
+    IrExpr *e = mk(b, E_LIT, ir_type(T_BOOL), 0);
+    e->lit_bool = v != 0;
+    return e;
+}
+
+IrExpr *ir_lit_long(IrBuilder *b, long long v)
+{
+    IrExpr *e = mk(b, E_LIT, ir_type(T_LONG), 0);
+    e->lit_long = v;
+    e->lit_double = (double)v;
+    return e;
+}
+
+IrExpr *ir_lit_double(IrBuilder *b, double v)
+{
+    IrExpr *e = mk(b, E_LIT, ir_type(T_DOUBLE), 0);
+    e->lit_double = v;
+    return e;
+}
+
+IrExpr *ir_lit_float(IrBuilder *b, float v)
+{
+    IrExpr *e = mk(b, E_LIT, ir_type(T_FLOAT), 0);
+    e->lit_double = v;
+    return e;
+}
+
+IrExpr *ir_lit_str(IrBuilder *b, const char *s)
+{
+    IrExpr *e = mk(b, E_LIT, ir_type(T_STRING), 0);
+    e->lit_str = s;
+    return e;
+}
+
+IrExpr *ir_var(IrBuilder *b, int var)
+{
+    IrExpr *e = mk(b, E_VAR, b->p->vars[var].type, 0);
+    e->var = var;
+    return e;
+}
+
+IrExpr *ir_if(IrBuilder *b, IrExpr *c, IrExpr *t, IrExpr *f)
+{
+    IrType *ty = ir_base(t->type);
+    if (t->type->kind == T_NULL)
+        ty = ir_base(f->type);
+    if (ir_is_nullable(c->type) || ir_is_nullable(t->type) || ir_is_nullable(f->type))
+        ty = ir_nullable(b->a, ty);
+    IrExpr *e = mk(b, E_IF, ty, 3);
+    e->a[0] = c;
+    e->a[1] = t;
+    e->a[2] = f;
+    return e;
+}
+
+IrExpr *ir_call(IrBuilder *b, IrFn fn, IrType *t, IrExpr **args, int n)
+{
+    IrExpr *e = mk(b, E_CALL, t, n);
+    e->fn = fn;
+    for (int i = 0; i < n; i++)
+        e->a[i] = args[i];
+    if (any_nullable(args, n) && fn != FN_AND && fn != FN_OR)
+        e->type = ir_nullable(b->a, t);
+    return e;
+}
+
+IrExpr *ir_call1(IrBuilder *b, IrFn fn, IrType *t, IrExpr *x)
+{
+    return ir_call(b, fn, t, &x, 1);
+}
+
+IrExpr *ir_call2(IrBuilder *b, IrFn fn, IrType *t, IrExpr *x, IrExpr *y)
+{
+    IrExpr *args[2] = {x, y};
+    return ir_call(b, fn, t, args, 2);
+}
+
+IrExpr *ir_is_null(IrBuilder *b, IrExpr *x)
+{
+    IrExpr *e = mk(b, E_IS_NULL, ir_type(T_BOOL), 1);
+    e->a[0] = x;
+    return e;
+}
+
+IrExpr *ir_coalesce(IrBuilder *b, IrExpr *x, IrExpr *y)
+{
+    IrType *t = ir_base(x->type);
+    if (x->type->kind == T_NULL)
+        t = ir_base(y->type);
+    if (ir_is_nullable(y->type))
+        t = ir_nullable(b->a, t);
+    IrExpr *e = mk(b, E_COALESCE, t, 2);
+    e->a[0] = x;
+    e->a[1] = y;
+    return e;
+}
+
+IrExpr *ir_cast(IrBuilder *b, IrType *t, IrExpr *x)
+{
+    IrType *xb = ir_base(x->type);
+    if (xb == t && !ir_is_nullable(t))
+        return x;
+    if (xb == ir_base(t) && ir_is_nullable(t) == ir_is_nullable(x->type))
+        return x;
+    IrExpr *e = mk(b, E_CAST, t, 1);
+    e->a[0] = x;
+    /* string to number can fail: the result may be null */
+    if (ir_is_nullable(x->type) ||
+        (xb->kind == T_STRING && ir_base(t)->kind != T_STRING))
+        e->type = ir_nullable(b->a, ir_base(t));
+    return e;
+}
+
+IrExpr *ir_str_in(IrBuilder *b, IrExpr *x, const char **strs, int n)
+{
+    IrExpr *e = mk(b, E_STR_IN, ir_type(T_BOOL), 1);
+    e->a[0] = x;
+    e->strs = strs;
+    e->nstrs = n;
+    if (ir_is_nullable(x->type))
+        e->type = ir_nullable(b->a, e->type);
+    return e;
+}
+
+IrExpr *ir_tree(IrBuilder *b, int tree)
+{
+    IrExpr *e = mk(b, E_TREE, ir_nullable(b->a, ir_type(T_INT)), 0);
+    e->tree = tree;
+    return e;
+}
+
+IrExpr *ir_tree_get(IrBuilder *b, int tree, int col, IrExpr *node)
+{
+    IrTree *t = b->p->trees[tree];
+    IrExpr *e = mk(b, E_TREE_GET, ir_nullable(b->a, ir_base(t->cols[col].type)), 1);
+    e->tree = tree;
+    e->col = col;
+    e->a[0] = node;
+    return e;
+}
+
+IrExpr *ir_null_if_nan(IrBuilder *b, IrExpr *x)
+{
+    IrExpr *e = mk(b, E_NULL_IF_NAN, ir_nullable(b->a, ir_base(x->type)), 1);
+    e->a[0] = x;
+    return e;
+}
+
+IrExpr *ir_input_invalid(IrBuilder *b, int var)
+{
+    IrExpr *e = mk(b, E_INPUT_INVALID, ir_type(T_BOOL), 0);
+    e->var = var;
+    return e;
+}
+
+static IrStmt *push_stmt(IrBuilder *b, IrBlock *blk, IrStmtKind k)
+{
+    IrStmt *s = ARENA_NEW(b->a, IrStmt);
+    s->kind = k;
+    VEC_PUSH(b->a, blk->s, blk->n, blk->cap, s);
+    return s;
+}
+
+IrStmt *ir_set(IrBuilder *b, IrBlock *blk, int var, IrExpr *e)
+{
+    IrVar *v = &b->p->vars[var];
+    /* a variable that may receive null must have a nullable type */
+    if (ir_is_nullable(e->type) && !ir_is_nullable(v->type))
+        v->type = ir_nullable(b->a, v->type);
+    IrStmt *s = push_stmt(b, blk, S_SET);
+    s->var = var;
+    s->e = e;
+    return s;
+}
+
+IrStmt *ir_if_stmt(IrBuilder *b, IrBlock *blk, IrExpr *cond)
+{
+    IrStmt *s = push_stmt(b, blk, S_IF);
+    s->e = cond;
+    return s;
+}
+
+void ir_return_invalid(IrBuilder *b, IrBlock *blk, Loc loc)
+{
+    IrStmt *s = push_stmt(b, blk, S_RETURN_INVALID);
+    s->loc = loc;
+}
+
+/* ---- dump ---- */
+static const char *expr_names[E__COUNT] = {
+#define X(k, s) [E_##k] = s,
+    IR_EXPR_KINDS(X)
+#undef X
+};
+static const char *pred_names[P__COUNT] = {
+#define X(k, s) [P_##k] = s,
+    IR_PRED_KINDS(X)
+#undef X
+};
+static const char *cmp_names[] = {"==", "!=", "<", "<=", ">", ">="};
+
+static void dump_str(StrBuf *o, const char *s)
+{
+    sb_putc(o, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            sb_printf(o, "\\%c", *p);
+        else if (*p < 0x20 || *p == 0x7f)
+            sb_printf(o, "\\x%02x", *p);
+        else
+            sb_putc(o, (char)*p);
+    }
+    sb_putc(o, '"');
+}
+
+static void dump_expr(const IrProgram *p, const IrExpr *e, StrBuf *o)
+{
+    char buf[40];
+    switch (e->kind) {
+    case E_LIT:
+        if (e->lit_null)
+            sb_puts(o, "null");
+        else if (e->type->kind == T_BOOL)
+            sb_puts(o, e->lit_bool ? "true" : "false");
+        else if (e->type->kind == T_LONG || e->type->kind == T_INT)
+            sb_printf(o, "%lld", e->lit_long);
+        else if (e->type->kind == T_FLOAT) {
+            fmt_float(buf, sizeof buf, (float)e->lit_double);
+            sb_printf(o, "%sf", buf);
+        } else if (e->type->kind == T_DOUBLE) {
+            fmt_double(buf, sizeof buf, e->lit_double);
+            sb_puts(o, buf);
+        } else
+            dump_str(o, e->lit_str);
+        return;
+    case E_VAR:
+        sb_printf(o, "$%d", e->var);
+        return;
+    default:
+        break;
+    }
+    sb_printf(o, "(%s", e->kind == E_CALL ? ir_fn_name(e->fn) : expr_names[e->kind]);
+    if (e->kind == E_TREE || e->kind == E_TREE_GET)
+        sb_printf(o, " #%d", e->tree);
+    if (e->kind == E_TREE_GET)
+        sb_printf(o, " col%d", e->col);
+    if (e->kind == E_CAST)
+        sb_printf(o, " %s", ir_type_name(e->type));
+    if (e->kind == E_INPUT_INVALID)
+        sb_printf(o, " $%d", e->var);
+    for (int i = 0; i < e->n; i++) {
+        sb_putc(o, ' ');
+        dump_expr(p, e->a[i], o);
+    }
+    for (int i = 0; i < e->nstrs; i++) {
+        sb_putc(o, ' ');
+        dump_str(o, e->strs[i]);
+    }
+    sb_putc(o, ')');
+}
+
+static void dump_block(const IrProgram *p, const IrBlock *blk, int ind, StrBuf *o)
+{
+    for (int i = 0; i < blk->n; i++) {
+        const IrStmt *s = blk->s[i];
+        sb_printf(o, "%*s", ind, "");
+        switch (s->kind) {
+        case S_SET:
+            sb_printf(o, "$%d := ", s->var);
+            dump_expr(p, s->e, o);
+            sb_putc(o, '\n');
+            break;
+        case S_IF:
+            sb_puts(o, "if ");
+            dump_expr(p, s->e, o);
+            sb_puts(o, " {\n");
+            dump_block(p, &s->then_b, ind + 2, o);
+            if (s->else_b.n) {
+                sb_printf(o, "%*s} else {\n", ind, "");
+                dump_block(p, &s->else_b, ind + 2, o);
+            }
+            sb_printf(o, "%*s}\n", ind, "");
+            break;
+        case S_RETURN_INVALID:
+            sb_puts(o, "return-invalid\n");
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static void dump_pred(const IrPred *pr, StrBuf *o)
+{
+    char buf[40];
+    sb_printf(o, "(%s", pred_names[pr->kind]);
+    if (pr->kind == P_CMP) {
+        sb_printf(o, " $%d %s ", pr->var, cmp_names[pr->op]);
+        if (pr->str)
+            dump_str(o, pr->str);
+        else {
+            fmt_double(buf, sizeof buf, pr->num);
+            sb_puts(o, buf);
+        }
+    } else if (pr->kind == P_IS_MISSING || pr->kind == P_IS_NOT_MISSING) {
+        sb_printf(o, " $%d", pr->var);
+    } else if (pr->kind == P_IN || pr->kind == P_NOT_IN) {
+        sb_printf(o, " $%d", pr->var);
+        for (int i = 0; i < pr->nvals; i++) {
+            sb_putc(o, ' ');
+            if (pr->strs)
+                dump_str(o, pr->strs[i]);
+            else {
+                fmt_double(buf, sizeof buf, pr->nums[i]);
+                sb_puts(o, buf);
+            }
+        }
+    }
+    for (int i = 0; i < pr->nkids; i++) {
+        sb_putc(o, ' ');
+        dump_pred(pr->kids[i], o);
+    }
+    sb_putc(o, ')');
+}
+
+void ir_dump(const IrProgram *p, StrBuf *o)
+{
+    sb_printf(o, "program ");
+    dump_str(o, p->name ? p->name : "");
+    sb_putc(o, '\n');
+    for (int i = 0; i < p->nvars; i++) {
+        sb_printf(o, "var $%d %s ", i, ir_type_name(p->vars[i].type));
+        dump_str(o, p->vars[i].name ? p->vars[i].name : "");
+        if (p->vars[i].role == VAR_INPUT)
+            sb_printf(o, " input %d", p->vars[i].input);
+        sb_putc(o, '\n');
+    }
+    for (int i = 0; i < p->noutputs; i++) {
+        sb_printf(o, "output %d ", i);
+        dump_str(o, p->outputs[i].name);
+        sb_printf(o, " %s $%d\n", ir_type_name(p->outputs[i].type), p->outputs[i].var);
+    }
+    for (int t = 0; t < p->ntrees; t++) {
+        const IrTree *tr = p->trees[t];
+        sb_printf(o, "tree #%d nodes=%d missing=%d notrue=%s\n", t, tr->nnodes,
+                  (int)tr->missing, tr->no_true_child_null ? "null" : "last");
+        for (int n = 0; n < tr->nnodes; n++) {
+            const IrTreeNode *nd = &tr->nodes[n];
+            sb_printf(o, "  node %d ", n);
+            dump_pred(nd->pred, o);
+            sb_puts(o, " ->");
+            for (int k = 0; k < nd->nkids; k++)
+                sb_printf(o, " %d", nd->kids[k]);
+            if (nd->default_child >= 0)
+                sb_printf(o, " default %d", nd->default_child);
+            sb_putc(o, '\n');
+        }
+    }
+    dump_block(p, &p->body, 0, o);
+}

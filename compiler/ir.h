@@ -1,0 +1,305 @@
+/* The one IR that every frontend lowers into and the C backend reads.
+ *
+ * A program is one scoring function: typed input fields bound to variables,
+ * a body of statements over typed expressions, and typed output fields read
+ * from variables.  Types are Avro's (as PFA uses them); a missing value is a
+ * union with null, written here as a nullable type.  Trees are first-class
+ * (IrTree, walked by IR_TREE) so the backend can lay them out as branches or
+ * tables.  Nothing here knows about XML or JSON.  See docs/ir.md. */
+#ifndef NERVA_IR_H
+#define NERVA_IR_H
+
+#include "util.h"
+
+/* ---- types ---- */
+#define IR_TYPE_KINDS(X) \
+    X(NULL, "null")      \
+    X(BOOL, "boolean")   \
+    X(INT, "int")        \
+    X(LONG, "long")      \
+    X(FLOAT, "float")    \
+    X(DOUBLE, "double")  \
+    X(STRING, "string")  \
+    X(BYTES, "bytes")    \
+    X(ARRAY, "array")    \
+    X(MAP, "map")        \
+    X(RECORD, "record")  \
+    X(ENUM, "enum")      \
+    X(FIXED, "fixed")    \
+    X(UNION, "union")
+
+typedef enum {
+#define X(k, s) T_##k,
+    IR_TYPE_KINDS(X)
+#undef X
+    T__COUNT
+} IrTypeKind;
+
+typedef struct IrType IrType;
+struct IrType {
+    IrTypeKind kind;
+    const char *name;      /* named types: record, enum, fixed */
+    IrType *items;         /* array items, map values */
+    IrType **branches;     /* union branches */
+    int nbranches;
+    const char **symbols;  /* enum symbols / record field names */
+    IrType **ftypes;       /* record field types */
+    int nsymbols;          /* enum symbols / record fields count */
+    int size;              /* fixed */
+};
+
+/* the scalar types are shared singletons */
+IrType *ir_type(IrTypeKind k);
+IrType *ir_nullable(Arena *a, IrType *t);   /* union{null, t}; idempotent */
+IrType *ir_base(IrType *t);                 /* t without its null branch */
+int ir_is_nullable(const IrType *t);
+int ir_is_numeric(const IrType *t);          /* int long float double (base) */
+const char *ir_type_name(const IrType *t);   /* for dumps and messages */
+
+/* ---- library functions (calls) ----
+ * Null handling: unless the function says otherwise, a null argument gives a
+ * null result (PMML's and PFA's common rule). */
+#define IR_FNS(X)                                                        \
+    X(ADD, "+") X(SUB, "-") X(MUL, "*") X(DIV, "/") X(NEG, "u-")         \
+    X(MOD, "%") X(POW, "pow") X(EXP, "exp") X(LN, "ln")                  \
+    X(LOG10, "log10") X(SQRT, "sqrt") X(ABS, "abs") X(FLOOR, "floor")    \
+    X(CEIL, "ceil") X(ROUND, "round") X(RINT, "rint")                    \
+    X(THRESHOLD, "threshold") X(EXPM1, "expm1") X(LN1P, "ln1p")          \
+    X(MIN, "min") X(MAX, "max") X(SUM, "sum") X(AVG, "avg")              \
+    X(PRODUCT, "product")                                                \
+    X(EQ, "==") X(NE, "!=") X(LT, "<") X(LE, "<=") X(GT, ">")            \
+    X(GE, ">=")                                                          \
+    X(AND, "&&") X(OR, "||") X(NOT, "!")                                 \
+    X(LOWER, "lowercase") X(UPPER, "uppercase") X(CONCAT, "concat")      \
+    X(SUBSTR, "substring") X(TRIM, "trimBlanks") X(STRLEN, "stringLength") \
+    X(LOGISTIC, "logistic") X(TANH, "tanh") X(ATAN, "atan")              \
+    X(COS, "cos") X(SIN, "sin") X(STDNORM_CDF, "stdNormalCDF")           \
+    X(STDNORM_IDF, "stdNormalIDF") X(ERF, "erf")                         \
+    X(CLOGLOG_INV, "cloglogInv") X(LOGLOG_INV, "loglogInv")              \
+    X(CAUCHIT_INV, "cauchitInv")                                         \
+    X(ISNAN, "isnan") X(TO_STRING, "toString")                           \
+    X(NUM_TO_STR, "numToString") X(STR_TO_NUM, "strToNum")              \
+    X(MEDIAN, "median")           /* NaN arguments are skipped */      \
+    X(WMEDIAN, "weightedMedian")  /* n values then n weights */
+
+typedef enum {
+#define X(k, s) FN_##k,
+    IR_FNS(X)
+#undef X
+    FN__COUNT
+} IrFn;
+
+const char *ir_fn_name(IrFn f);
+
+/* ---- expressions ---- */
+#define IR_EXPR_KINDS(X)                                                   \
+    X(LIT, "lit")           /* literal of `type` (lit_*)                */ \
+    X(VAR, "var")           /* value of variable `var`                   */ \
+    X(IF, "if")             /* a[0] ? a[1] : a[2]; null cond -> null     */ \
+    X(CALL, "call")         /* fn(a[0..n-1])                             */ \
+    X(IS_NULL, "is-null")   /* a[0] is null; never null                  */ \
+    X(COALESCE, "coalesce") /* first non-null of a[0..n-1]              */ \
+    X(CAST, "cast")         /* a[0] converted to `type`; null on failure */ \
+    X(STR_IN, "str-in")     /* a[0] (string) is one of strs[]            */ \
+    X(TREE, "tree")         /* node index chosen by tree `tree`, or null */ \
+    X(TREE_GET, "tree-get") /* column `col` of tree `tree` at node a[0]  */ \
+    X(NULL_IF_NAN, "null-if-nan") /* a[0], or null when it is NaN       */ \
+    X(INPUT_INVALID, "input-invalid") /* the host marked input `var` bad */
+
+typedef enum {
+#define X(k, s) E_##k,
+    IR_EXPR_KINDS(X)
+#undef X
+    E__COUNT
+} IrExprKind;
+
+typedef struct IrExpr IrExpr;
+struct IrExpr {
+    IrExprKind kind;
+    IrType *type;          /* result type; nullable when it may be null */
+    Loc loc;
+    IrExpr **a;            /* operands */
+    int n;
+    IrFn fn;               /* E_CALL */
+    int var;               /* E_VAR */
+    int tree, col;         /* E_TREE, E_TREE_GET */
+    /* E_LIT (by base type): */
+    int lit_null;          /* the literal null */
+    int lit_bool;
+    long long lit_long;
+    double lit_double;     /* also float literals (exactly representable) */
+    const char *lit_str;
+    /* E_STR_IN */
+    const char **strs;
+    int nstrs;
+};
+
+/* ---- tree predicates (three-valued: true, false, unknown) ---- */
+#define IR_PRED_KINDS(X)                                              \
+    X(TRUE, "true") X(FALSE, "false")                                 \
+    X(CMP, "cmp")              /* var op value                      */ \
+    X(IS_MISSING, "isMissing") X(IS_NOT_MISSING, "isNotMissing")      \
+    X(IN, "isIn") X(NOT_IN, "isNotIn")                                \
+    X(AND, "and") X(OR, "or") X(XOR, "xor")                           \
+    X(SURROGATE, "surrogate")  /* first kid that is not unknown     */
+
+typedef enum {
+#define X(k, s) P_##k,
+    IR_PRED_KINDS(X)
+#undef X
+    P__COUNT
+} IrPredKind;
+
+typedef enum { CMP_EQ, CMP_NE, CMP_LT, CMP_LE, CMP_GT, CMP_GE } IrCmp;
+
+typedef struct IrPred IrPred;
+struct IrPred {
+    IrPredKind kind;
+    Loc loc;
+    int var;               /* CMP, IS_*, IN, NOT_IN */
+    IrCmp op;              /* CMP */
+    double num;            /* CMP on numeric var (in the var's type) */
+    const char *str;       /* CMP on string var */
+    double *nums;          /* IN/NOT_IN on numeric var */
+    const char **strs;     /* IN/NOT_IN on string var */
+    int nvals;
+    IrPred **kids;         /* AND/OR/XOR/SURROGATE */
+    int nkids;
+};
+
+/* ---- trees ---- */
+typedef enum {
+    MV_NONE,               /* unknown counts as false */
+    MV_LAST_PREDICTION,    /* stop at the parent */
+    MV_NULL_PREDICTION,    /* the whole tree is null */
+    MV_DEFAULT_CHILD       /* follow the parent's default child */
+} IrMissingStrategy;
+
+typedef struct IrTreeNode {
+    IrPred *pred;
+    int *kids;             /* node indices, in order */
+    int nkids;
+    int default_child;     /* node index or -1 */
+    Loc loc;
+} IrTreeNode;
+
+typedef struct IrTreeCol {
+    IrType *type;          /* nullable base type of the column */
+    /* one value per node: */
+    double *num;
+    const char **str;
+    unsigned char *is_null;
+} IrTreeCol;
+
+typedef struct IrTree {
+    const char *name;      /* for comments: model name or segment id */
+    Loc loc;
+    IrTreeNode *nodes;     /* node 0 is the root */
+    int nnodes;
+    IrMissingStrategy missing;
+    int no_true_child_null; /* 1: returnNullPrediction, 0: last prediction */
+    IrTreeCol *cols;
+    int ncols;
+} IrTree;
+
+/* ---- statements ---- */
+#define IR_STMT_KINDS(X)                                               \
+    X(SET, "set")              /* var := e                          */ \
+    X(IF, "if")                /* if e (non-null true) then else    */ \
+    X(RETURN_INVALID, "return-invalid") /* record is invalid         */
+
+typedef enum {
+#define X(k, s) S_##k,
+    IR_STMT_KINDS(X)
+#undef X
+    S__COUNT
+} IrStmtKind;
+
+typedef struct IrBlock IrBlock;
+typedef struct IrStmt IrStmt;
+struct IrBlock {
+    IrStmt **s;
+    int n, cap;
+};
+
+struct IrStmt {
+    IrStmtKind kind;
+    Loc loc;
+    int var;               /* SET */
+    IrExpr *e;             /* SET value, IF condition */
+    IrBlock then_b, else_b;
+    const char *comment;   /* names the source element (emitted as comment) */
+};
+
+/* ---- program ---- */
+typedef enum { VAR_LOCAL, VAR_INPUT } IrVarRole;
+
+typedef struct IrVar {
+    const char *name;      /* source name, for comments and dumps */
+    IrType *type;
+    IrVarRole role;
+    int input;             /* VAR_INPUT: index into inputs */
+} IrVar;
+
+typedef struct IrField {
+    const char *name;
+    IrType *type;          /* nullable scalar */
+    int var;               /* outputs: the variable holding the value */
+    Loc loc;
+} IrField;
+
+typedef struct IrProgram {
+    const char *name;      /* model name */
+    const char *source;    /* model file name (no directories) */
+    const char *kind;      /* e.g. "MiningModel(TreeModel x 71)" for info */
+    IrField *inputs;
+    int ninputs, cap_inputs;
+    IrField *outputs;
+    int noutputs, cap_outputs;
+    IrVar *vars;
+    int nvars, cap_vars;
+    IrTree **trees;
+    int ntrees, cap_trees;
+    IrBlock body;
+} IrProgram;
+
+typedef struct IrBuilder {
+    Arena *a;
+    Diags *d;
+    IrProgram *p;
+} IrBuilder;
+
+IrProgram *ir_program_new(Arena *a);
+int ir_add_var(IrBuilder *b, const char *name, IrType *t);
+int ir_add_input(IrBuilder *b, const char *name, IrType *t, Loc loc); /* returns var */
+void ir_add_output(IrBuilder *b, const char *name, IrType *t, int var, Loc loc);
+int ir_add_tree(IrBuilder *b, IrTree *t);
+
+IrExpr *ir_lit_null(IrBuilder *b, IrType *t);
+IrExpr *ir_lit_bool(IrBuilder *b, int v);
+IrExpr *ir_lit_long(IrBuilder *b, long long v);
+IrExpr *ir_lit_double(IrBuilder *b, double v);
+IrExpr *ir_lit_float(IrBuilder *b, float v);
+IrExpr *ir_lit_str(IrBuilder *b, const char *s);
+IrExpr *ir_var(IrBuilder *b, int var);
+IrExpr *ir_if(IrBuilder *b, IrExpr *c, IrExpr *t, IrExpr *e);
+IrExpr *ir_call(IrBuilder *b, IrFn fn, IrType *t, IrExpr **args, int n);
+IrExpr *ir_call1(IrBuilder *b, IrFn fn, IrType *t, IrExpr *x);
+IrExpr *ir_call2(IrBuilder *b, IrFn fn, IrType *t, IrExpr *x, IrExpr *y);
+IrExpr *ir_is_null(IrBuilder *b, IrExpr *x);
+IrExpr *ir_coalesce(IrBuilder *b, IrExpr *x, IrExpr *y);
+IrExpr *ir_cast(IrBuilder *b, IrType *t, IrExpr *x);
+IrExpr *ir_str_in(IrBuilder *b, IrExpr *x, const char **strs, int n);
+IrExpr *ir_tree(IrBuilder *b, int tree);
+IrExpr *ir_tree_get(IrBuilder *b, int tree, int col, IrExpr *node);
+IrExpr *ir_null_if_nan(IrBuilder *b, IrExpr *x);
+IrExpr *ir_input_invalid(IrBuilder *b, int var);
+
+IrStmt *ir_set(IrBuilder *b, IrBlock *blk, int var, IrExpr *e);
+IrStmt *ir_if_stmt(IrBuilder *b, IrBlock *blk, IrExpr *cond);
+void ir_return_invalid(IrBuilder *b, IrBlock *blk, Loc loc);
+
+/* a readable dump, used by golden tests and `nerva compile --dump-ir` */
+void ir_dump(const IrProgram *p, StrBuf *out);
+
+#endif

@@ -1,0 +1,898 @@
+/* PMML expressions, derived fields and predicates to IR.  PMML's rule that a
+ * missing operand makes a missing result is the IR's default for calls, so
+ * most elements map one to one; the exceptions (mapMissingTo, defaultValue,
+ * isMissing, and/or with unknowns) are spelled out here. */
+#include "lower_pmml.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_EXPR_DEPTH 200
+
+static int expr_depth;
+
+IrExpr *lower_constant_for(Lower *L, const char *text, IrType *t, const XElem *e)
+{
+    IrBuilder *b = &L->b;
+    t = ir_base(t);
+    double v;
+    switch (t->kind) {
+    case T_STRING:
+        return ir_lit_str(b, arena_strdup(L->a, text));
+    case T_BOOL:
+        if (!strcmp(text, "true") || !strcmp(text, "1"))
+            return ir_lit_bool(b, 1);
+        if (!strcmp(text, "false") || !strcmp(text, "0"))
+            return ir_lit_bool(b, 0);
+        break;
+    case T_FLOAT: {
+        if (!parse_double(text, &v))
+            break;
+        return ir_lit_float(b, strtof(text, NULL));
+    }
+    case T_INT:
+    case T_LONG:
+    case T_DOUBLE:
+        if (!parse_double(text, &v))
+            break;
+        if (t->kind == T_DOUBLE)
+            return ir_lit_double(b, v);
+        return ir_lit_long(b, (long long)v);
+    default:
+        break;
+    }
+    diag_error(L->d, lloc(L, e), "'%s' is not a %s value", text, ir_type_name(t));
+    return NULL;
+}
+
+/* the expression children of e (skipping Extension) */
+static int expr_kids(const XElem *e, const XElem **out, int max)
+{
+    int n = 0;
+    for (int k = 0; k < e->nkids; k++) {
+        if (!strcmp(e->kids[k]->name, "Extension"))
+            continue;
+        if (n < max)
+            out[n] = e->kids[k];
+        n++;
+    }
+    return n;
+}
+
+/* numbers meet in the wider of their types; float stays float */
+static IrType *arith_type(Lower *L, IrExpr **a, int n)
+{
+    int any_double = 0;
+    for (int i = 0; i < n; i++) {
+        IrTypeKind k = ir_base(a[i]->type)->kind;
+        if (k == T_DOUBLE || k == T_LONG || k == T_INT || k == T_BOOL || k == T_STRING)
+            any_double = 1;
+    }
+    if (!any_double && n > 0)
+        return ir_type(T_FLOAT);
+    (void)L;
+    return ir_type(T_DOUBLE);
+}
+
+static IrExpr *as_num(Lower *L, IrExpr *x, IrType *t)
+{
+    return ir_cast(&L->b, t, x);
+}
+
+static IrExpr *apply_missing(Lower *L, const XElem *e, IrExpr *x, IrExpr **args, int n)
+{
+    IrBuilder *b = &L->b;
+    const char *mm = xattr(e, "mapMissingTo");
+    if (mm) {
+        IrExpr *anyn = NULL;
+        for (int i = 0; i < n; i++) {
+            if (!ir_is_nullable(args[i]->type))
+                continue;
+            IrExpr *isn = ir_is_null(b, args[i]);
+            anyn = anyn ? ir_call2(b, FN_OR, ir_type(T_BOOL), anyn, isn) : isn;
+        }
+        if (anyn) {
+            IrExpr *c = lower_constant_for(L, mm, x->type, e);
+            if (c)
+                x = ir_if(b, anyn, c, x);
+        }
+    }
+    return x;
+}
+
+/* equality against a literal given as text, typed by the operand */
+static IrExpr *eq_text(Lower *L, IrExpr *x, const char *text, const XElem *at)
+{
+    IrBuilder *b = &L->b;
+    IrType *t = ir_base(x->type);
+    IrExpr *c = lower_constant_for(L, text, t, at);
+    if (!c)
+        return ir_lit_bool(b, 0);
+    return ir_call2(b, FN_EQ, ir_type(T_BOOL), x, c);
+}
+
+static IrExpr *lower_apply(Lower *L, Scope *s, const XElem *e);
+
+static IrExpr *lower_norm_continuous(Lower *L, Scope *s, const XElem *e)
+{
+    IrBuilder *b = &L->b;
+    Field *f = need_field(L, s, xattr(e, "field"), e);
+    if (!f)
+        return NULL;
+    int n = xcount(e, "LinearNorm");
+    if (n < 2) {
+        diag_error(L->d, lloc(L, e), "NormContinuous needs at least two LinearNorm");
+        return NULL;
+    }
+    double *o = ARENA_ARRAY(L->a, double, n), *v = ARENA_ARRAY(L->a, double, n);
+    int i = 0;
+    for (int k = 0; k < e->nkids; k++) {
+        const XElem *ln = e->kids[k];
+        if (strcmp(ln->name, "LinearNorm") != 0)
+            continue;
+        if (!parse_double(xattr(ln, "orig"), &o[i]) || !parse_double(xattr(ln, "norm"), &v[i])) {
+            diag_error(L->d, lloc(L, ln), "LinearNorm needs numeric orig and norm");
+            return NULL;
+        }
+        if (i > 0 && o[i] <= o[i - 1]) {
+            diag_error(L->d, lloc(L, ln), "LinearNorm orig values must increase");
+            return NULL;
+        }
+        i++;
+    }
+    IrType *dt = ir_type(T_DOUBLE);
+    IrExpr *x = as_num(L, ir_var(b, f->var), dt);
+    /* segment k: v[k] + (x - o[k]) * (v[k+1] - v[k]) / (o[k+1] - o[k]) */
+#define SEG(k)                                                                           \
+    ir_call2(b, FN_ADD, dt, ir_lit_double(b, v[k]),                                      \
+             ir_call2(b, FN_DIV, dt,                                                     \
+                      ir_call2(b, FN_MUL, dt, ir_call2(b, FN_SUB, dt, x, ir_lit_double(b, o[k])), \
+                               ir_lit_double(b, v[(k) + 1] - v[k])),                     \
+                      ir_lit_double(b, o[(k) + 1] - o[k])))
+    const char *outl = xattr(e, "outliers");
+    IrExpr *r;
+    IrExpr *lowpart, *highpart;
+    if (outl && !strcmp(outl, "asMissingValues")) {
+        lowpart = ir_lit_null(b, dt);
+        highpart = ir_lit_null(b, dt);
+    } else if (outl && !strcmp(outl, "asExtremeValues")) {
+        lowpart = ir_lit_double(b, v[0]);
+        highpart = ir_lit_double(b, v[n - 1]);
+    } else {
+        lowpart = SEG(0);
+        highpart = SEG(n - 2);
+    }
+    r = highpart;
+    for (int k = n - 2; k >= 0; k--)
+        r = ir_if(b, ir_call2(b, FN_LE, ir_type(T_BOOL), x, ir_lit_double(b, o[k + 1])), SEG(k), r);
+    r = ir_if(b, ir_call2(b, FN_LT, ir_type(T_BOOL), x, ir_lit_double(b, o[0])), lowpart, r);
+#undef SEG
+    IrExpr *args[1] = {ir_var(b, f->var)};
+    return apply_missing(L, e, r, args, 1);
+}
+
+static IrExpr *lower_discretize(Lower *L, Scope *s, const XElem *e)
+{
+    IrBuilder *b = &L->b;
+    Field *f = need_field(L, s, xattr(e, "field"), e);
+    if (!f)
+        return NULL;
+    IrType *rt = type_of_datatype(L, xattr(e, "dataType") ? xattr(e, "dataType") : "string", e);
+    IrExpr *x = as_num(L, ir_var(b, f->var), ir_type(T_DOUBLE));
+    const char *dv = xattr(e, "defaultValue");
+    IrExpr *r = dv ? lower_constant_for(L, dv, rt, e) : ir_lit_null(b, rt);
+    if (!r)
+        return NULL;
+    for (int k = e->nkids - 1; k >= 0; k--) {
+        const XElem *bin = e->kids[k];
+        if (strcmp(bin->name, "DiscretizeBin") != 0)
+            continue;
+        const XElem *iv = xchild(bin, "Interval");
+        const char *bv = xattr(bin, "binValue");
+        if (!iv || !bv) {
+            diag_error(L->d, lloc(L, bin), "DiscretizeBin needs binValue and an Interval");
+            return NULL;
+        }
+        const char *c = xattr(iv, "closure");
+        const char *lm = xattr(iv, "leftMargin"), *rm = xattr(iv, "rightMargin");
+        double lo, hi;
+        IrExpr *cond = ir_lit_bool(b, 1);
+        if (lm && parse_double(lm, &lo))
+            cond = ir_call2(b, c && !strncmp(c, "closed", 6) ? FN_GE : FN_GT, ir_type(T_BOOL), x,
+                            ir_lit_double(b, lo));
+        if (rm && parse_double(rm, &hi)) {
+            int closed = c && strlen(c) >= 6 && !strcmp(c + strlen(c) - 6, "Closed");
+            IrExpr *h = ir_call2(b, closed ? FN_LE : FN_LT, ir_type(T_BOOL), x, ir_lit_double(b, hi));
+            cond = ir_call2(b, FN_AND, ir_type(T_BOOL), cond, h);
+        }
+        IrExpr *val = lower_constant_for(L, bv, rt, bin);
+        if (!val)
+            return NULL;
+        r = ir_if(b, ir_coalesce(b, cond, ir_lit_bool(b, 0)), val, r);
+    }
+    /* a missing input is missing (or mapMissingTo), not the default */
+    r = ir_if(b, ir_is_null(b, x), ir_lit_null(b, rt), r);
+    IrExpr *args[1] = {x};
+    return apply_missing(L, e, r, args, 1);
+}
+
+/* the text of a cell of an InlineTable row (<col>text</col>) */
+static const char *cell(const XElem *row, const char *col)
+{
+    const XElem *c = xchild(row, col);
+    return c ? c->text : NULL;
+}
+
+static IrExpr *lower_map_values(Lower *L, Scope *s, const XElem *e)
+{
+    IrBuilder *b = &L->b;
+    const char *outcol = xattr(e, "outputColumn");
+    IrType *rt = type_of_datatype(L, xattr(e, "dataType") ? xattr(e, "dataType") : "string", e);
+    const XElem *tab = xchild(e, "InlineTable");
+    if (!outcol || !tab) {
+        diag_error(L->d, lloc(L, e), "MapValues needs outputColumn and an InlineTable");
+        return NULL;
+    }
+    int np = xcount(e, "FieldColumnPair");
+    IrExpr **xs = ARENA_ARRAY(L->a, IrExpr *, np + 1);
+    const char **cols = ARENA_ARRAY(L->a, const char *, np + 1);
+    int i = 0;
+    for (int k = 0; k < e->nkids; k++) {
+        const XElem *fc = e->kids[k];
+        if (strcmp(fc->name, "FieldColumnPair") != 0)
+            continue;
+        Field *f = need_field(L, s, xattr(fc, "field"), fc);
+        if (!f)
+            return NULL;
+        xs[i] = ir_var(b, f->var);
+        cols[i] = xattr(fc, "column");
+        if (!cols[i]) {
+            diag_error(L->d, lloc(L, fc), "FieldColumnPair without a column");
+            return NULL;
+        }
+        i++;
+    }
+    const char *dv = xattr(e, "defaultValue");
+    IrExpr *r = dv ? lower_constant_for(L, dv, rt, e) : ir_lit_null(b, rt);
+    if (!r)
+        return NULL;
+    for (int k = tab->nkids - 1; k >= 0; k--) {
+        const XElem *row = tab->kids[k];
+        if (strcmp(row->name, "row") != 0)
+            continue;
+        const char *out = cell(row, outcol);
+        if (!out)
+            continue;
+        IrExpr *cond = NULL;
+        int ok = 1;
+        for (int j = 0; j < np; j++) {
+            const char *cv = cell(row, cols[j]);
+            if (!cv) {
+                ok = 0;
+                break;
+            }
+            IrExpr *eq = eq_text(L, xs[j], cv, row);
+            cond = cond ? ir_call2(b, FN_AND, ir_type(T_BOOL), cond, eq) : eq;
+        }
+        if (!ok || !cond)
+            continue;
+        IrExpr *val = lower_constant_for(L, out, rt, row);
+        if (!val)
+            return NULL;
+        r = ir_if(b, ir_coalesce(b, cond, ir_lit_bool(b, 0)), val, r);
+    }
+    /* any missing input: missing, or mapMissingTo */
+    IrExpr *anyn = NULL;
+    for (int j = 0; j < np; j++) {
+        IrExpr *isn = ir_is_null(b, xs[j]);
+        anyn = anyn ? ir_call2(b, FN_OR, ir_type(T_BOOL), anyn, isn) : isn;
+    }
+    const char *mm = xattr(e, "mapMissingTo");
+    if (anyn) {
+        IrExpr *mv = mm ? lower_constant_for(L, mm, rt, e) : ir_lit_null(b, rt);
+        if (mv)
+            r = ir_if(b, anyn, mv, r);
+    }
+    return r;
+}
+
+static IrExpr *lower_constant(Lower *L, const XElem *e)
+{
+    IrBuilder *b = &L->b;
+    const char *dt = xattr(e, "dataType");
+    const char *miss = xattr(e, "missing");
+    const char *text = e->text;
+    if (miss && !strcmp(miss, "true")) {
+        IrType *t = dt ? type_of_datatype(L, dt, e) : ir_type(T_DOUBLE);
+        return ir_lit_null(b, t);
+    }
+    if (!dt) {
+        double v;
+        if (parse_double(text, &v))
+            return ir_lit_double(b, v);
+        return ir_lit_str(b, text);
+    }
+    IrType *t = type_of_datatype(L, dt, e);
+    if (t->kind == T_STRING)
+        return ir_lit_str(b, text);
+    /* leading and trailing spaces are not part of a number */
+    const char *p = text;
+    while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
+        p++;
+    char *q = arena_strdup(L->a, p);
+    size_t n = strlen(q);
+    while (n && (q[n - 1] == ' ' || q[n - 1] == '\n' || q[n - 1] == '\t' || q[n - 1] == '\r'))
+        q[--n] = 0;
+    return lower_constant_for(L, q, t, e);
+}
+
+static IrExpr *lower_field_ref(Lower *L, Scope *s, const XElem *e)
+{
+    Field *f = need_field(L, s, xattr(e, "field"), e);
+    if (!f)
+        return NULL;
+    IrExpr *x = ir_var(&L->b, f->var);
+    IrExpr *args[1] = {x};
+    return apply_missing(L, e, x, args, 1);
+}
+
+static IrExpr *lower_norm_discrete(Lower *L, Scope *s, const XElem *e)
+{
+    IrBuilder *b = &L->b;
+    Field *f = need_field(L, s, xattr(e, "field"), e);
+    const char *val = xattr(e, "value");
+    if (!f || !val) {
+        if (f)
+            diag_error(L->d, lloc(L, e), "NormDiscrete needs a value");
+        return NULL;
+    }
+    IrExpr *x = ir_var(b, f->var);
+    IrExpr *r = ir_if(b, eq_text(L, x, val, e), ir_lit_double(b, 1), ir_lit_double(b, 0));
+    IrExpr *args[1] = {x};
+    return apply_missing(L, e, r, args, 1);
+}
+
+IrExpr *lower_expr(Lower *L, Scope *s, const XElem *e)
+{
+    if (expr_depth >= MAX_EXPR_DEPTH) {
+        diag_error(L->d, lloc(L, e), "expression nested deeper than %d", MAX_EXPR_DEPTH);
+        return NULL;
+    }
+    expr_depth++;
+    IrExpr *r = NULL;
+    if (!strcmp(e->name, "Constant"))
+        r = lower_constant(L, e);
+    else if (!strcmp(e->name, "FieldRef"))
+        r = lower_field_ref(L, s, e);
+    else if (!strcmp(e->name, "NormContinuous"))
+        r = lower_norm_continuous(L, s, e);
+    else if (!strcmp(e->name, "NormDiscrete"))
+        r = lower_norm_discrete(L, s, e);
+    else if (!strcmp(e->name, "Discretize"))
+        r = lower_discretize(L, s, e);
+    else if (!strcmp(e->name, "MapValues"))
+        r = lower_map_values(L, s, e);
+    else if (!strcmp(e->name, "Apply"))
+        r = lower_apply(L, s, e);
+    else
+        diag_error(L->d, lloc(L, e), "expression <%s> is not supported yet", e->name);
+    expr_depth--;
+    return r;
+}
+
+/* ---- Apply ---- */
+static const struct {
+    const char *name;
+    IrFn fn;
+    int arity;       /* -1: any number >= 1 */
+    int result;      /* 0 number, 1 bool, 2 string, 3 same as args */
+} builtins[] = {
+    {"+", FN_ADD, 2, 0}, {"-", FN_SUB, 2, 0}, {"*", FN_MUL, 2, 0}, {"/", FN_DIV, 2, 0},
+    {"modulo", FN_MOD, 2, 0}, {"pow", FN_POW, 2, 0}, {"exp", FN_EXP, 1, 0}, {"ln", FN_LN, 1, 0},
+    {"log10", FN_LOG10, 1, 0}, {"sqrt", FN_SQRT, 1, 0}, {"abs", FN_ABS, 1, 0},
+    {"floor", FN_FLOOR, 1, 0}, {"ceil", FN_CEIL, 1, 0}, {"round", FN_ROUND, 1, 0},
+    {"rint", FN_RINT, 1, 0}, {"threshold", FN_THRESHOLD, 2, 0}, {"expm1", FN_EXPM1, 1, 0},
+    {"ln1p", FN_LN1P, 1, 0}, {"min", FN_MIN, -1, 0}, {"max", FN_MAX, -1, 0},
+    {"sum", FN_SUM, -1, 0}, {"avg", FN_AVG, -1, 0}, {"product", FN_PRODUCT, -1, 0},
+    {"equal", FN_EQ, 2, 1}, {"notEqual", FN_NE, 2, 1}, {"lessThan", FN_LT, 2, 1},
+    {"lessOrEqual", FN_LE, 2, 1}, {"greaterThan", FN_GT, 2, 1}, {"greaterOrEqual", FN_GE, 2, 1},
+    {"and", FN_AND, -1, 1}, {"or", FN_OR, -1, 1}, {"not", FN_NOT, 1, 1},
+    {"lowercase", FN_LOWER, 1, 2}, {"uppercase", FN_UPPER, 1, 2}, {"concat", FN_CONCAT, -1, 2},
+    {"substring", FN_SUBSTR, 3, 2}, {"trimBlanks", FN_TRIM, 1, 2},
+    {"stringLength", FN_STRLEN, 1, 0}, {"tanh", FN_TANH, 1, 0}, {"atan", FN_ATAN, 1, 0},
+    {"cos", FN_COS, 1, 0}, {"sin", FN_SIN, 1, 0}, {"erf", FN_ERF, 1, 0},
+    {"stdNormalCDF", FN_STDNORM_CDF, 1, 0}, {"stdNormalIDF", FN_STDNORM_IDF, 1, 0},
+};
+
+/* DefineFunction calls are inlined: the parameters are let-bound in the
+ * block where the calling DerivedField is computed. */
+static IrBlock *cur_block;   /* where derived fields and let-bound parameters go */
+
+static IrExpr *inline_user_fn(Lower *L, const XElem *e, const DefineFn *fn, IrExpr **args, int n)
+{
+    IrBuilder *b = &L->b;
+    const XElem *d = fn->elem;
+    int np = xcount(d, "ParameterField");
+    if (np != n) {
+        diag_error(L->d, lloc(L, e), "function '%s' takes %d arguments, given %d", fn->name, np, n);
+        return NULL;
+    }
+    if (!cur_block) {
+        diag_error(L->d, lloc(L, e), "function '%s' called where no statements can go", fn->name);
+        return NULL;
+    }
+    Scope *fs = scope_new(L, NULL);
+    int i = 0;
+    const XElem *body = NULL;
+    for (int k = 0; k < d->nkids; k++) {
+        const XElem *pf = d->kids[k];
+        if (!strcmp(pf->name, "ParameterField")) {
+            const char *pn = xattr(pf, "name");
+            const char *dt = xattr(pf, "dataType");
+            IrExpr *a = args[i++];
+            if (dt) {
+                IrType *t = type_of_datatype(L, dt, pf);
+                a = ir_cast(b, t, a);
+            }
+            int v = ir_add_var(b, pn ? pn : "param", ir_nullable(L->a, ir_base(a->type)));
+            IrStmt *st = ir_set(b, cur_block, v, a);
+            st->comment = arena_printf(L->a, "parameter %s of %s", pn ? pn : "", fn->name);
+            scope_add(L, fs, pn ? pn : "", v, NULL);
+        } else if (strcmp(pf->name, "Extension") != 0)
+            body = pf;
+    }
+    if (!body) {
+        diag_error(L->d, lloc(L, d), "function '%s' has no body", fn->name);
+        return NULL;
+    }
+    IrExpr *r = lower_expr(L, fs, body);
+    const char *dt = xattr(d, "dataType");
+    if (r && dt)
+        r = ir_cast(b, type_of_datatype(L, dt, d), r);
+    return r;
+}
+
+static IrExpr *lower_apply(Lower *L, Scope *s, const XElem *e)
+{
+    IrBuilder *b = &L->b;
+    const char *fname = xattr(e, "function");
+    if (!fname) {
+        diag_error(L->d, lloc(L, e), "<Apply> without a function");
+        return NULL;
+    }
+    const XElem *kids[64];
+    int n = expr_kids(e, kids, 64);
+    if (n > 64) {
+        diag_error(L->d, lloc(L, e), "Apply with more than 64 arguments");
+        return NULL;
+    }
+    IrExpr *args[64];
+    for (int i = 0; i < n; i++) {
+        args[i] = lower_expr(L, s, kids[i]);
+        if (!args[i])
+            return NULL;
+    }
+    IrExpr *r = NULL;
+    if (!strcmp(fname, "isMissing") || !strcmp(fname, "isNotMissing")) {
+        if (n != 1)
+            goto arity;
+        r = ir_is_null(b, args[0]);
+        if (fname[2] == 'N')
+            r = ir_call1(b, FN_NOT, ir_type(T_BOOL), r);
+    } else if (!strcmp(fname, "if")) {
+        if (n != 2 && n != 3)
+            goto arity;
+        IrExpr *f = n == 3 ? args[2] : ir_lit_null(b, ir_base(args[1]->type));
+        IrType *t1 = ir_base(args[1]->type), *t2 = ir_base(f->type);
+        if (t1 != t2 && ir_is_numeric(t1) && ir_is_numeric(t2)) {
+            args[1] = ir_cast(b, ir_type(T_DOUBLE), args[1]);
+            f = ir_cast(b, ir_type(T_DOUBLE), f);
+        }
+        r = ir_if(b, args[0], args[1], f);
+    } else if (!strcmp(fname, "isIn") || !strcmp(fname, "isNotIn")) {
+        if (n < 1)
+            goto arity;
+        IrExpr *acc = NULL;
+        for (int i = 1; i < n; i++) {
+            IrExpr *y = args[i];
+            IrExpr *x = args[0];
+            if (ir_is_numeric(x->type) != ir_is_numeric(y->type)) {
+                x = ir_cast(b, ir_type(T_DOUBLE), x);
+                y = ir_cast(b, ir_type(T_DOUBLE), y);
+            }
+            IrExpr *eq = ir_call2(b, FN_EQ, ir_type(T_BOOL), x, y);
+            acc = acc ? ir_call2(b, FN_OR, ir_type(T_BOOL), acc, eq) : eq;
+        }
+        r = acc ? acc : ir_lit_bool(b, 0);
+        if (fname[2] == 'N')
+            r = ir_call1(b, FN_NOT, ir_type(T_BOOL), r);
+    } else {
+        size_t k;
+        for (k = 0; k < sizeof builtins / sizeof *builtins; k++)
+            if (!strcmp(builtins[k].name, fname))
+                break;
+        if (k == sizeof builtins / sizeof *builtins) {
+            for (int j = 0; j < L->nfns; j++)
+                if (!strcmp(L->fns[j].name, fname)) {
+                    r = inline_user_fn(L, e, &L->fns[j], args, n);
+                    goto done;
+                }
+            diag_error(L->d, lloc(L, e), "function '%s' is not supported yet", fname);
+            return NULL;
+        }
+        if ((builtins[k].arity >= 0 && n != builtins[k].arity) || n == 0)
+            goto arity;
+        IrFn fn = builtins[k].fn;
+        switch (builtins[k].result) {
+        case 0: {
+            if (fn == FN_STRLEN) {
+                r = ir_cast(b, ir_type(T_DOUBLE), ir_call1(b, fn, ir_type(T_LONG), args[0]));
+                break;
+            }
+            IrType *t = arith_type(L, args, n);
+            for (int i = 0; i < n; i++)
+                args[i] = as_num(L, args[i], t);
+            r = ir_call(b, fn, t, args, n);
+            break;
+        }
+        case 1: {
+            if (fn >= FN_EQ && fn <= FN_GE) {
+                int sx = ir_base(args[0]->type)->kind == T_STRING;
+                int sy = ir_base(args[1]->type)->kind == T_STRING;
+                if (sx != sy) {
+                    /* compare as the non-string operand's type */
+                    if (sx)
+                        args[0] = ir_cast(b, ir_base(args[1]->type), args[0]);
+                    else
+                        args[1] = ir_cast(b, ir_base(args[0]->type), args[1]);
+                } else if (!sx && ir_base(args[0]->type) != ir_base(args[1]->type)) {
+                    IrType *t = arith_type(L, args, 2);
+                    args[0] = as_num(L, args[0], t);
+                    args[1] = as_num(L, args[1], t);
+                }
+            } else {
+                for (int i = 0; i < n; i++)
+                    if (ir_base(args[i]->type)->kind != T_BOOL)
+                        args[i] = ir_cast(b, ir_type(T_BOOL), args[i]);
+            }
+            r = ir_call(b, fn, ir_type(T_BOOL), args, n);
+            break;
+        }
+        default: {
+            for (int i = 0; i < n; i++) {
+                if (fn == FN_SUBSTR && i > 0)
+                    args[i] = ir_cast(b, ir_type(T_LONG), args[i]);
+                else if (ir_base(args[i]->type)->kind != T_STRING)
+                    args[i] = ir_cast(b, ir_type(T_STRING), args[i]);
+            }
+            r = ir_call(b, fn, ir_type(T_STRING), args, n);
+            break;
+        }
+        }
+    }
+done:
+    if (!r)
+        return NULL;
+    r = apply_missing(L, e, r, args, n);
+    const char *dv = xattr(e, "defaultValue");
+    if (dv) {
+        IrExpr *c = lower_constant_for(L, dv, r->type, e);
+        if (c)
+            r = ir_coalesce(b, r, c);
+    }
+    return r;
+arity:
+    diag_error(L->d, lloc(L, e), "function '%s' given %d arguments", fname, n);
+    return NULL;
+}
+
+/* ---- derived fields ---- */
+void lower_derived_fields(Lower *L, Scope *s, const XElem *container, IrBlock *blk)
+{
+    IrBuilder *b = &L->b;
+    IrBlock *saved = cur_block;
+    cur_block = blk;
+    for (int k = 0; k < container->nkids; k++) {
+        const XElem *df = container->kids[k];
+        if (strcmp(df->name, "DerivedField") != 0)
+            continue;
+        const char *name = xattr(df, "name");
+        if (!name) {
+            diag_error(L->d, lloc(L, df), "<DerivedField> without a name");
+            continue;
+        }
+        const XElem *kids[2];
+        int n = expr_kids(df, kids, 2);
+        const XElem *ex = NULL;
+        for (int i = 0; i < n && i < 2; i++)
+            if (strcmp(kids[i]->name, "Value") != 0)
+                ex = kids[i];
+        if (!ex) {
+            diag_error(L->d, lloc(L, df), "DerivedField '%s' has no expression", name);
+            continue;
+        }
+        IrExpr *x = lower_expr(L, s, ex);
+        if (!x)
+            continue;
+        const char *dt = xattr(df, "dataType");
+        IrType *t = dt ? type_of_datatype(L, dt, df) : ir_base(x->type);
+        if (dt && !strcmp(dt, "integer") && ir_is_numeric(x->type))
+            x = ir_call1(b, FN_FLOOR, ir_type(T_DOUBLE), ir_cast(b, ir_type(T_DOUBLE), x)),
+            t = ir_type(T_DOUBLE);
+        else if (t != ir_base(x->type))
+            x = ir_cast(b, t, x);
+        int v = ir_add_var(b, name, ir_nullable(L->a, t));
+        IrStmt *st = ir_set(b, blk, v, x);
+        st->comment = arena_printf(L->a, "DerivedField %s", name);
+        st->loc = lloc(L, df);
+        FieldInfo *fi = ARENA_NEW(L->a, FieldInfo);
+        fi->name = name;
+        fi->type = t;
+        fi->elem = df;
+        const char *op = xattr(df, "optype");
+        fi->optype = op && !strcmp(op, "continuous") ? OP_CONTINUOUS : OP_CATEGORICAL;
+        scope_add(L, s, name, v, fi);
+    }
+    cur_block = saved;
+}
+
+/* ---- predicates ---- */
+int is_predicate_elem(const XElem *e)
+{
+    return !strcmp(e->name, "SimplePredicate") || !strcmp(e->name, "CompoundPredicate") ||
+           !strcmp(e->name, "SimpleSetPredicate") || !strcmp(e->name, "True") ||
+           !strcmp(e->name, "False");
+}
+
+static IrCmp parse_cmp(const char *op, int *ok)
+{
+    *ok = 1;
+    if (!strcmp(op, "equal")) return CMP_EQ;
+    if (!strcmp(op, "notEqual")) return CMP_NE;
+    if (!strcmp(op, "lessThan")) return CMP_LT;
+    if (!strcmp(op, "lessOrEqual")) return CMP_LE;
+    if (!strcmp(op, "greaterThan")) return CMP_GT;
+    if (!strcmp(op, "greaterOrEqual")) return CMP_GE;
+    *ok = 0;
+    return CMP_EQ;
+}
+
+/* split an Array's text into values: space separated, "quoted with \"" */
+static int split_array(Lower *L, const char *t, const char ***out)
+{
+    int n = 0, cap = 0;
+    const char **v = NULL;
+    const char *p = t;
+    for (;;) {
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+            p++;
+        if (!*p)
+            break;
+        StrBuf sb;
+        sb_init(&sb);
+        if (*p == '"') {
+            p++;
+            while (*p && *p != '"') {
+                if (*p == '\\' && p[1] == '"')
+                    p++;
+                sb_putc(&sb, *p++);
+            }
+            if (*p == '"')
+                p++;
+        } else {
+            while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+                sb_putc(&sb, *p++);
+        }
+        const char *s = arena_strdup(L->a, sb.data ? sb.data : "");
+        sb_free(&sb);
+        VEC_PUSH(L->a, v, n, cap, s);
+    }
+    *out = v;
+    return n;
+}
+
+static int pred_depth;
+
+IrPred *lower_predicate(Lower *L, Scope *s, const XElem *e)
+{
+    IrPred *p = ARENA_NEW(L->a, IrPred);
+    p->loc = lloc(L, e);
+    p->var = -1;
+    if (!strcmp(e->name, "True")) {
+        p->kind = P_TRUE;
+        return p;
+    }
+    if (!strcmp(e->name, "False")) {
+        p->kind = P_FALSE;
+        return p;
+    }
+    if (!strcmp(e->name, "SimplePredicate")) {
+        Field *f = need_field(L, s, xattr(e, "field"), e);
+        const char *op = xattr(e, "operator");
+        if (!f || !op) {
+            if (f)
+                diag_error(L->d, lloc(L, e), "SimplePredicate without an operator");
+            return NULL;
+        }
+        p->var = f->var;
+        if (!strcmp(op, "isMissing")) {
+            p->kind = P_IS_MISSING;
+            return p;
+        }
+        if (!strcmp(op, "isNotMissing")) {
+            p->kind = P_IS_NOT_MISSING;
+            return p;
+        }
+        int ok;
+        p->kind = P_CMP;
+        p->op = parse_cmp(op, &ok);
+        if (!ok) {
+            diag_error(L->d, lloc(L, e), "SimplePredicate operator '%s' is not known", op);
+            return NULL;
+        }
+        const char *val = xattr(e, "value");
+        if (!val) {
+            diag_error(L->d, lloc(L, e), "SimplePredicate '%s' needs a value", op);
+            return NULL;
+        }
+        IrType *t = ir_base(L->b.p->vars[f->var].type);
+        if (t->kind == T_STRING)
+            p->str = val;
+        else if (t->kind == T_BOOL) {
+            p->num = !strcmp(val, "true") || !strcmp(val, "1");
+        } else {
+            if (!parse_double(val, &p->num)) {
+                diag_error(L->d, lloc(L, e), "'%s' is not a number (field '%s' is %s)", val, f->name,
+                           ir_type_name(t));
+                return NULL;
+            }
+            if (t->kind == T_FLOAT)
+                p->num = strtof(val, NULL);
+        }
+        return p;
+    }
+    if (!strcmp(e->name, "SimpleSetPredicate")) {
+        Field *f = need_field(L, s, xattr(e, "field"), e);
+        const char *op = xattr(e, "booleanOperator");
+        const XElem *arr = xchild(e, "Array");
+        if (!f)
+            return NULL;
+        if (!op || !arr) {
+            diag_error(L->d, lloc(L, e), "SimpleSetPredicate needs booleanOperator and an Array");
+            return NULL;
+        }
+        p->var = f->var;
+        p->kind = !strcmp(op, "isIn") ? P_IN : P_NOT_IN;
+        const char **vals;
+        p->nvals = split_array(L, arr->text, &vals);
+        IrType *t = ir_base(L->b.p->vars[f->var].type);
+        if (t->kind == T_STRING)
+            p->strs = vals;
+        else {
+            p->nums = ARENA_ARRAY(L->a, double, p->nvals + 1);
+            for (int i = 0; i < p->nvals; i++) {
+                if (!parse_double(vals[i], &p->nums[i])) {
+                    diag_error(L->d, lloc(L, arr), "'%s' is not a number", vals[i]);
+                    return NULL;
+                }
+                if (t->kind == T_FLOAT)
+                    p->nums[i] = strtof(vals[i], NULL);
+            }
+        }
+        return p;
+    }
+    if (!strcmp(e->name, "CompoundPredicate")) {
+        const char *op = xattr(e, "booleanOperator");
+        if (!op) {
+            diag_error(L->d, lloc(L, e), "CompoundPredicate without a booleanOperator");
+            return NULL;
+        }
+        if (!strcmp(op, "and"))
+            p->kind = P_AND;
+        else if (!strcmp(op, "or"))
+            p->kind = P_OR;
+        else if (!strcmp(op, "xor"))
+            p->kind = P_XOR;
+        else if (!strcmp(op, "surrogate"))
+            p->kind = P_SURROGATE;
+        else {
+            diag_error(L->d, lloc(L, e), "booleanOperator '%s' is not known", op);
+            return NULL;
+        }
+        if (pred_depth > MAX_EXPR_DEPTH) {
+            diag_error(L->d, lloc(L, e), "predicates nested deeper than %d", MAX_EXPR_DEPTH);
+            return NULL;
+        }
+        pred_depth++;
+        int cap = 0;
+        for (int k = 0; k < e->nkids; k++) {
+            if (!is_predicate_elem(e->kids[k]))
+                continue;
+            IrPred *kid = lower_predicate(L, s, e->kids[k]);
+            if (!kid) {
+                pred_depth--;
+                return NULL;
+            }
+            VEC_PUSH(L->a, p->kids, p->nkids, cap, kid);
+        }
+        pred_depth--;
+        return p;
+    }
+    diag_error(L->d, lloc(L, e), "<%s> is not a predicate", e->name);
+    return NULL;
+}
+
+IrExpr *pred_to_expr(Lower *L, const IrPred *p)
+{
+    IrBuilder *b = &L->b;
+    switch (p->kind) {
+    case P_TRUE:
+        return ir_lit_bool(b, 1);
+    case P_FALSE:
+        return ir_lit_bool(b, 0);
+    case P_IS_MISSING:
+        return ir_is_null(b, ir_var(b, p->var));
+    case P_IS_NOT_MISSING:
+        return ir_call1(b, FN_NOT, ir_type(T_BOOL), ir_is_null(b, ir_var(b, p->var)));
+    case P_CMP: {
+        IrExpr *x = ir_var(b, p->var);
+        IrType *t = ir_base(x->type);
+        IrExpr *c = t->kind == T_STRING ? ir_lit_str(b, p->str)
+                  : t->kind == T_FLOAT ? ir_lit_float(b, (float)p->num)
+                  : t->kind == T_BOOL ? ir_lit_bool(b, p->num != 0)
+                                      : ir_lit_double(b, p->num);
+        if (t->kind != T_STRING && t->kind != T_FLOAT && t->kind != T_BOOL && t->kind != T_DOUBLE)
+            x = ir_cast(b, ir_type(T_DOUBLE), x);
+        static const IrFn fns[] = {FN_EQ, FN_NE, FN_LT, FN_LE, FN_GT, FN_GE};
+        return ir_call2(b, fns[p->op], ir_type(T_BOOL), x, c);
+    }
+    case P_IN:
+    case P_NOT_IN: {
+        IrExpr *x = ir_var(b, p->var);
+        IrExpr *r;
+        if (p->strs)
+            r = ir_str_in(b, x, p->strs, p->nvals);
+        else {
+            r = ir_lit_bool(b, 0);
+            IrType *t = ir_base(x->type);
+            for (int i = 0; i < p->nvals; i++) {
+                IrExpr *c = t->kind == T_FLOAT ? ir_lit_float(b, (float)p->nums[i])
+                                               : ir_lit_double(b, p->nums[i]);
+                IrExpr *xx = t->kind == T_FLOAT ? x : ir_cast(b, ir_type(T_DOUBLE), x);
+                r = ir_call2(b, FN_OR, ir_type(T_BOOL), r, ir_call2(b, FN_EQ, ir_type(T_BOOL), xx, c));
+            }
+        }
+        if (p->kind == P_NOT_IN)
+            r = ir_call1(b, FN_NOT, ir_type(T_BOOL), r);
+        return r;
+    }
+    case P_AND:
+    case P_OR: {
+        IrExpr *r = NULL;
+        for (int i = 0; i < p->nkids; i++) {
+            IrExpr *k = pred_to_expr(L, p->kids[i]);
+            r = r ? ir_call2(b, p->kind == P_AND ? FN_AND : FN_OR, ir_type(T_BOOL), r, k) : k;
+        }
+        return r ? r : ir_lit_bool(b, p->kind == P_AND);
+    }
+    case P_XOR: {
+        IrExpr *r = NULL;
+        for (int i = 0; i < p->nkids; i++) {
+            IrExpr *k = pred_to_expr(L, p->kids[i]);
+            r = r ? ir_call2(b, FN_NE, ir_type(T_BOOL), r, k) : k;
+        }
+        return r ? r : ir_lit_bool(b, 0);
+    }
+    case P_SURROGATE: {
+        IrExpr *r = NULL;
+        for (int i = p->nkids - 1; i >= 0; i--) {
+            IrExpr *k = pred_to_expr(L, p->kids[i]);
+            r = r ? ir_coalesce(b, k, r) : k;
+        }
+        return r ? r : ir_lit_bool(b, 0);
+    }
+    default:
+        NV_ASSERT(0);
+    }
+}

@@ -1,0 +1,801 @@
+/* PMML to IR: the parts every model shares.  The data dictionary becomes
+ * typed inputs; each model's MiningSchema becomes explicit missing/invalid
+ * treatment; Targets and Output become statements over the model's result.
+ * The model families themselves live in lower_<family>.c. */
+#include "lower_pmml.h"
+
+#include <math.h>
+#include <string.h>
+
+#define MAX_MODEL_DEPTH 64
+
+Loc lloc(const Lower *L, const XElem *e) { return xloc(L->file, e); }
+
+/* ---- scopes ---- */
+Scope *scope_new(Lower *L, Scope *parent)
+{
+    Scope *s = ARENA_NEW(L->a, Scope);
+    s->parent = parent;
+    return s;
+}
+
+Field *scope_find(Scope *s, const char *name)
+{
+    for (; s; s = s->parent)
+        for (int i = s->n - 1; i >= 0; i--)
+            if (strcmp(s->f[i].name, name) == 0)
+                return &s->f[i];
+    return NULL;
+}
+
+void scope_add(Lower *L, Scope *s, const char *name, int var, const FieldInfo *info)
+{
+    Field f = {.name = name, .var = var, .info = info, .invalid_var = -1};
+    VEC_PUSH(L->a, s->f, s->n, s->cap, f);
+}
+
+Field *need_field(Lower *L, Scope *s, const char *name, const XElem *e)
+{
+    if (!name) {
+        diag_error(L->d, lloc(L, e), "<%s> needs a field name", e->name);
+        return NULL;
+    }
+    Field *f = scope_find(s, name);
+    if (!f)
+        diag_error(L->d, lloc(L, e), "unknown field '%s'", name);
+    return f;
+}
+
+const FieldInfo *find_datafield(const Lower *L, const char *name)
+{
+    for (int i = 0; i < L->ndd; i++)
+        if (strcmp(L->dd[i].name, name) == 0)
+            return &L->dd[i];
+    return NULL;
+}
+
+IrType *num_type(const Lower *L) { return ir_type(L->float_ctx ? T_FLOAT : T_DOUBLE); }
+
+IrType *type_of_datatype(Lower *L, const char *dt, const XElem *e)
+{
+    if (!dt)
+        return ir_type(T_STRING);
+    if (!strcmp(dt, "double") || !strcmp(dt, "integer"))
+        return ir_type(T_DOUBLE);
+    if (!strcmp(dt, "float"))
+        return ir_type(T_FLOAT);
+    if (!strcmp(dt, "string"))
+        return ir_type(T_STRING);
+    if (!strcmp(dt, "boolean"))
+        return ir_type(T_BOOL);
+    diag_error(L->d, lloc(L, e), "dataType '%s' is not supported yet", dt);
+    return ir_type(T_STRING);
+}
+
+static Optype parse_optype(const char *s, IrType *t)
+{
+    if (!s)
+        return t->kind == T_STRING || t->kind == T_BOOL ? OP_CATEGORICAL : OP_CONTINUOUS;
+    if (!strcmp(s, "categorical"))
+        return OP_CATEGORICAL;
+    if (!strcmp(s, "ordinal"))
+        return OP_ORDINAL;
+    return OP_CONTINUOUS;
+}
+
+/* ---- data dictionary ---- */
+static void read_field_info(Lower *L, const XElem *e, FieldInfo *fi)
+{
+    int cv = 0, ci = 0, cm = 0, cI = 0;
+    for (int k = 0; k < e->nkids; k++) {
+        const XElem *v = e->kids[k];
+        if (!strcmp(v->name, "Value")) {
+            const char *prop = xattr(v, "property");
+            if (!prop || !strcmp(prop, "valid"))
+                cv++;
+            else if (!strcmp(prop, "invalid"))
+                ci++;
+            else
+                cm++;
+        } else if (!strcmp(v->name, "Interval"))
+            cI++;
+    }
+    fi->values = ARENA_ARRAY(L->a, const char *, cv + 1);
+    fi->invalid = ARENA_ARRAY(L->a, const char *, ci + 1);
+    fi->missing = ARENA_ARRAY(L->a, const char *, cm + 1);
+    fi->lo = ARENA_ARRAY(L->a, double, cI + 1);
+    fi->hi = ARENA_ARRAY(L->a, double, cI + 1);
+    fi->lo_closed = arena_alloc(L->a, (size_t)cI + 1);
+    fi->hi_closed = arena_alloc(L->a, (size_t)cI + 1);
+    for (int k = 0; k < e->nkids; k++) {
+        const XElem *v = e->kids[k];
+        if (!strcmp(v->name, "Value")) {
+            const char *val = xattr(v, "value");
+            if (!val) {
+                diag_error(L->d, lloc(L, v), "<Value> without a value attribute");
+                continue;
+            }
+            const char *prop = xattr(v, "property");
+            if (!prop || !strcmp(prop, "valid"))
+                fi->values[fi->nvalues++] = val;
+            else if (!strcmp(prop, "invalid"))
+                fi->invalid[fi->ninvalid++] = val;
+            else
+                fi->missing[fi->nmissing++] = val;
+        } else if (!strcmp(v->name, "Interval")) {
+            const char *c = xattr(v, "closure");
+            const char *lm = xattr(v, "leftMargin"), *rm = xattr(v, "rightMargin");
+            double lo = -INFINITY, hi = INFINITY;
+            if (lm && !parse_double(lm, &lo))
+                diag_error(L->d, lloc(L, v), "leftMargin '%s' is not a number", lm);
+            if (rm && !parse_double(rm, &hi))
+                diag_error(L->d, lloc(L, v), "rightMargin '%s' is not a number", rm);
+            int n = fi->nintervals++;
+            fi->lo[n] = lo;
+            fi->hi[n] = hi;
+            fi->lo_closed[n] = c && !strncmp(c, "closed", 6);
+            fi->hi_closed[n] = c && strlen(c) >= 6 && !strcmp(c + strlen(c) - 6, "Closed");
+        }
+    }
+}
+
+static void read_data_dictionary(Lower *L)
+{
+    const XElem *dd = xchild(L->root, "DataDictionary");
+    if (!dd) {
+        diag_error(L->d, lloc(L, L->root), "no <DataDictionary>");
+        return;
+    }
+    int n = xcount(dd, "DataField");
+    L->dd = ARENA_ARRAY(L->a, FieldInfo, n + 1);
+    for (int k = 0; k < dd->nkids; k++) {
+        const XElem *e = dd->kids[k];
+        if (strcmp(e->name, "DataField") != 0)
+            continue;
+        FieldInfo *fi = &L->dd[L->ndd++];
+        fi->name = xattr(e, "name");
+        fi->elem = e;
+        if (!fi->name) {
+            diag_error(L->d, lloc(L, e), "<DataField> without a name");
+            fi->name = "";
+        }
+        fi->type = type_of_datatype(L, xattr(e, "dataType"), e);
+        fi->optype = parse_optype(xattr(e, "optype"), fi->type);
+        read_field_info(L, e, fi);
+    }
+}
+
+/* ---- validity of raw input values (DataDictionary) ---- */
+static IrExpr *in_values(Lower *L, IrExpr *x, const FieldInfo *fi, const char **vals, int n,
+                         const XElem *at)
+{
+    IrType *bt = ir_base(x->type);
+    if (bt->kind == T_STRING)
+        return ir_str_in(&L->b, x, vals, n);
+    IrExpr *acc = NULL;
+    for (int i = 0; i < n; i++) {
+        IrExpr *c = lower_constant_for(L, vals[i], bt, at);
+        if (!c)
+            continue;
+        IrExpr *eq = ir_call2(&L->b, FN_EQ, ir_type(T_BOOL), x, c);
+        acc = acc ? ir_call2(&L->b, FN_OR, ir_type(T_BOOL), acc, eq) : eq;
+    }
+    (void)fi;
+    return acc ? acc : ir_lit_bool(&L->b, 0);
+}
+
+/* the raw input `var` made into a prepared value: declared missing values
+ * become null; returns the bool variable "is invalid" (or -1) */
+static int bind_input(Lower *L, const FieldInfo *fi, int var, IrBlock *blk, int *out_var)
+{
+    IrBuilder *b = &L->b;
+    const XElem *at = fi->elem;
+    IrType *t = fi->type;
+    int v = var;
+    /* declared missing values ("NaN", "-999", ...) */
+    if (fi->nmissing) {
+        int nv = ir_add_var(b, fi->name, ir_nullable(L->a, t));
+        IrExpr *x = ir_var(b, var);
+        IrExpr *ismiss = in_values(L, x, fi, fi->missing, fi->nmissing, at);
+        /* NaN never equals itself: a declared "NaN" matches NaN inputs */
+        for (int i = 0; i < fi->nmissing; i++)
+            if (t->kind != T_STRING && (!strcmp(fi->missing[i], "NaN") || !strcmp(fi->missing[i], "nan")))
+                ismiss = ir_call2(b, FN_OR, ir_type(T_BOOL), ismiss,
+                                  ir_call1(b, FN_ISNAN, ir_type(T_BOOL), ir_var(b, var)));
+        ir_set(b, blk, nv, ir_if(b, ismiss, ir_lit_null(b, t), ir_var(b, var)));
+        v = nv;
+    }
+    *out_var = v;
+    /* invalid: the host could not parse it, or it is outside the declared domain */
+    IrExpr *inv = ir_input_invalid(b, var);
+    IrExpr *x = ir_var(b, v);
+    IrExpr *bad = NULL;
+    if (fi->ninvalid)
+        bad = in_values(L, x, fi, fi->invalid, fi->ninvalid, at);
+    if (fi->optype != OP_CONTINUOUS && fi->nvalues) {
+        IrExpr *ok = in_values(L, x, fi, fi->values, fi->nvalues, at);
+        IrExpr *nok = ir_call1(b, FN_NOT, ir_type(T_BOOL), ok);
+        bad = bad ? ir_call2(b, FN_OR, ir_type(T_BOOL), bad, nok) : nok;
+    }
+    if (fi->nintervals && t->kind != T_STRING) {
+        IrExpr *any = NULL;
+        for (int i = 0; i < fi->nintervals; i++) {
+            IrExpr *lo = ir_call2(b, fi->lo_closed[i] ? FN_GE : FN_GT, ir_type(T_BOOL),
+                                  ir_cast(b, ir_type(T_DOUBLE), x), ir_lit_double(b, fi->lo[i]));
+            IrExpr *hi = ir_call2(b, fi->hi_closed[i] ? FN_LE : FN_LT, ir_type(T_BOOL),
+                                  ir_cast(b, ir_type(T_DOUBLE), x), ir_lit_double(b, fi->hi[i]));
+            IrExpr *in = ir_call2(b, FN_AND, ir_type(T_BOOL), lo, hi);
+            any = any ? ir_call2(b, FN_OR, ir_type(T_BOOL), any, in) : in;
+        }
+        IrExpr *nok = ir_call1(b, FN_NOT, ir_type(T_BOOL), any);
+        bad = bad ? ir_call2(b, FN_OR, ir_type(T_BOOL), bad, nok) : nok;
+    }
+    int iv = ir_add_var(b, arena_printf(L->a, "%s (invalid)", fi->name), ir_type(T_BOOL));
+    IrExpr *all = bad ? ir_call2(b, FN_OR, ir_type(T_BOOL), inv,
+                                 ir_coalesce(b, bad, ir_lit_bool(b, 0)))
+                      : inv;
+    ir_set(b, blk, iv, all);
+    return iv;
+}
+
+/* ---- mining schema: missing, invalid and outlier treatment ---- */
+static void lower_mining_schema(Lower *L, const XElem *model, Scope *outer, Scope *s,
+                                IrBlock *blk, ModelResult *r)
+{
+    IrBuilder *b = &L->b;
+    const XElem *ms = xchild(model, "MiningSchema");
+    if (!ms) {
+        diag_error(L->d, lloc(L, model), "<%s> has no <MiningSchema>", model->name);
+        return;
+    }
+    for (int k = 0; k < ms->nkids; k++) {
+        const XElem *mf = ms->kids[k];
+        if (strcmp(mf->name, "MiningField") != 0)
+            continue;
+        const char *name = xattr(mf, "name");
+        const char *usage = xattr(mf, "usageType");
+        if (usage && (!strcmp(usage, "target") || !strcmp(usage, "predicted"))) {
+            if (!r->target) {
+                r->target = name;
+                r->target_info = name ? find_datafield(L, name) : NULL;
+            }
+            continue;
+        }
+        if (usage && (!strcmp(usage, "supplementary") || !strcmp(usage, "frequencyWeight") ||
+                      !strcmp(usage, "analysisWeight")))
+            continue;
+        Field *f = need_field(L, outer, name, mf);
+        if (!f)
+            continue;
+        const FieldInfo *fi = f->info;
+        IrType *t = ir_base(b->p->vars[f->var].type);
+        int var = f->var;
+        int invalid_var = f->invalid_var;
+        const char *ivt = xattr(mf, "invalidValueTreatment");
+        const char *mvr = xattr(mf, "missingValueReplacement");
+        const char *ivr = xattr(mf, "invalidValueReplacement");
+        const char *outl = xattr(mf, "outliers");
+        int changed = 0;
+        IrExpr *x = ir_var(b, var);
+        if (invalid_var >= 0) {
+            if (!ivt || !strcmp(ivt, "returnInvalid")) {
+                IrStmt *st = ir_if_stmt(b, blk, ir_var(b, invalid_var));
+                ir_return_invalid(b, &st->then_b, lloc(L, mf));
+                st->comment = arena_printf(L->a, "MiningField %s: invalid value", name);
+                invalid_var = -1;
+            } else if (!strcmp(ivt, "asMissing")) {
+                x = ir_if(b, ir_var(b, invalid_var), ir_lit_null(b, t), x);
+                changed = 1;
+                invalid_var = -1;
+            } else if (!strcmp(ivt, "asValue")) {
+                IrExpr *rep = ivr ? lower_constant_for(L, ivr, t, mf) : NULL;
+                if (!rep) {
+                    diag_error(L->d, lloc(L, mf), "invalidValueTreatment asValue needs invalidValueReplacement");
+                    continue;
+                }
+                x = ir_if(b, ir_var(b, invalid_var), rep, x);
+                changed = 1;
+                invalid_var = -1;
+            } else if (strcmp(ivt, "asIs") != 0) {
+                diag_error(L->d, lloc(L, mf), "invalidValueTreatment '%s' is not known", ivt);
+            }
+        }
+        if (outl && strcmp(outl, "asIs") != 0 && t->kind != T_STRING) {
+            const char *lv = xattr(mf, "lowValue"), *hv = xattr(mf, "highValue");
+            double lo = -INFINITY, hi = INFINITY;
+            if (lv && !parse_double(lv, &lo))
+                diag_error(L->d, lloc(L, mf), "lowValue '%s' is not a number", lv);
+            if (hv && !parse_double(hv, &hi))
+                diag_error(L->d, lloc(L, mf), "highValue '%s' is not a number", hv);
+            IrExpr *xd = ir_cast(b, ir_type(T_DOUBLE), x);
+            IrExpr *below = ir_call2(b, FN_LT, ir_type(T_BOOL), xd, ir_lit_double(b, lo));
+            IrExpr *above = ir_call2(b, FN_GT, ir_type(T_BOOL), xd, ir_lit_double(b, hi));
+            if (!strcmp(outl, "asMissingValues")) {
+                IrExpr *out = ir_call2(b, FN_OR, ir_type(T_BOOL), below, above);
+                x = ir_if(b, ir_coalesce(b, out, ir_lit_bool(b, 0)), ir_lit_null(b, t), x);
+            } else if (!strcmp(outl, "asExtremeValues")) {
+                x = ir_if(b, ir_coalesce(b, below, ir_lit_bool(b, 0)),
+                          ir_cast(b, t, ir_lit_double(b, lo)),
+                          ir_if(b, ir_coalesce(b, above, ir_lit_bool(b, 0)),
+                                ir_cast(b, t, ir_lit_double(b, hi)), x));
+            } else
+                diag_error(L->d, lloc(L, mf), "outliers '%s' is not known", outl);
+            changed = 1;
+        }
+        if (mvr) {
+            IrExpr *rep = lower_constant_for(L, mvr, t, mf);
+            if (rep) {
+                x = ir_coalesce(b, x, rep);
+                changed = 1;
+            }
+        }
+        if (changed) {
+            var = ir_add_var(b, name, t);
+            IrStmt *st = ir_set(b, blk, var, x);
+            st->comment = arena_printf(L->a, "MiningField %s", name);
+            st->loc = lloc(L, mf);
+        }
+        scope_add(L, s, name, var, fi);
+        s->f[s->n - 1].invalid_var = invalid_var;
+    }
+}
+
+/* ---- results ---- */
+void result_init(ModelResult *r, MiningFunc f)
+{
+    memset(r, 0, sizeof *r);
+    r->func = f;
+    r->value = r->entity = r->confidence = r->affinity = -1;
+}
+
+MiningFunc parse_function(Lower *L, const XElem *model)
+{
+    const char *f = xattr(model, "functionName");
+    if (!f) {
+        diag_error(L->d, lloc(L, model), "<%s> has no functionName", model->name);
+        return FUNC_OTHER;
+    }
+    if (!strcmp(f, "regression"))
+        return FUNC_REGRESSION;
+    if (!strcmp(f, "classification"))
+        return FUNC_CLASSIFICATION;
+    if (!strcmp(f, "clustering"))
+        return FUNC_CLUSTERING;
+    return FUNC_OTHER;
+}
+
+const char **target_categories(Lower *L, const ModelResult *r, int *n)
+{
+    (void)L;
+    *n = 0;
+    if (!r->target_info || !r->target_info->nvalues)
+        return NULL;
+    *n = r->target_info->nvalues;
+    return r->target_info->values;
+}
+
+void result_argmax(Lower *L, IrBlock *blk, ModelResult *r)
+{
+    IrBuilder *b = &L->b;
+    if (r->value < 0)
+        r->value = ir_add_var(b, "predicted", ir_nullable(L->a, ir_type(T_STRING)));
+    int best = ir_add_var(b, "best probability", ir_nullable(L->a, ir_type(T_DOUBLE)));
+    ir_set(b, blk, best, ir_lit_null(b, ir_type(T_DOUBLE)));
+    ir_set(b, blk, r->value, ir_lit_null(b, ir_type(T_STRING)));
+    for (int i = 0; i < r->ncats; i++) {
+        /* strictly greater: the first label wins ties */
+        IrExpr *p = ir_var(b, r->probs[i]);
+        IrExpr *gt = ir_call2(b, FN_OR, ir_type(T_BOOL), ir_is_null(b, ir_var(b, best)),
+                              ir_call2(b, FN_GT, ir_type(T_BOOL), p, ir_var(b, best)));
+        IrExpr *cond = ir_call2(b, FN_AND, ir_type(T_BOOL),
+                                ir_call1(b, FN_NOT, ir_type(T_BOOL), ir_is_null(b, p)), gt);
+        IrStmt *st = ir_if_stmt(b, blk, cond);
+        ir_set(b, &st->then_b, best, ir_var(b, r->probs[i]));
+        ir_set(b, &st->then_b, r->value, ir_lit_str(b, r->cats[i]));
+    }
+}
+
+/* ---- targets ---- */
+static void lower_targets(Lower *L, const XElem *model, IrBlock *blk, ModelResult *r)
+{
+    IrBuilder *b = &L->b;
+    const XElem *ts = xchild(model, "Targets");
+    if (!ts)
+        return;
+    for (int k = 0; k < ts->nkids; k++) {
+        const XElem *t = ts->kids[k];
+        if (strcmp(t->name, "Target") != 0)
+            continue;
+        const char *field = xattr(t, "field");
+        if (field && r->target && strcmp(field, r->target) != 0)
+            continue;
+        if (r->func == FUNC_REGRESSION && r->value >= 0 && !r->rescale_folded) {
+            IrType *nt = ir_base(b->p->vars[r->value].type);
+            if (!ir_is_numeric(nt))
+                continue;
+            IrExpr *x = ir_var(b, r->value);
+            const char *f = xattr(t, "rescaleFactor"), *c = xattr(t, "rescaleConstant");
+            const char *mn = xattr(t, "min"), *mx = xattr(t, "max");
+            const char *ci = xattr(t, "castInteger");
+            double v;
+            int changed = 0;
+            if (mn && parse_double(mn, &v)) {
+                x = ir_call2(b, FN_MAX, nt, x, ir_cast(b, nt, ir_lit_double(b, v)));
+                changed = 1;
+            }
+            if (mx && parse_double(mx, &v)) {
+                x = ir_call2(b, FN_MIN, nt, x, ir_cast(b, nt, ir_lit_double(b, v)));
+                changed = 1;
+            }
+            if (f && parse_double(f, &v)) {
+                x = ir_call2(b, FN_MUL, nt, x, nt->kind == T_FLOAT ? ir_lit_float(b, (float)v) : ir_lit_double(b, v));
+                changed = 1;
+            }
+            if (c && parse_double(c, &v)) {
+                x = ir_call2(b, FN_ADD, nt, x, nt->kind == T_FLOAT ? ir_lit_float(b, (float)v) : ir_lit_double(b, v));
+                changed = 1;
+            }
+            if (ci) {
+                IrFn fn = !strcmp(ci, "round") ? FN_ROUND : !strcmp(ci, "ceiling") ? FN_CEIL : FN_FLOOR;
+                x = ir_call1(b, fn, nt, x);
+                changed = 1;
+            }
+            /* a missing prediction takes the target's default value */
+            const XElem *tv = xchild(t, "TargetValue");
+            const char *dv = tv ? xattr(tv, "defaultValue") : NULL;
+            if (dv && parse_double(dv, &v)) {
+                x = ir_coalesce(b, x, ir_cast(b, nt, ir_lit_double(b, v)));
+                changed = 1;
+            }
+            if (changed) {
+                int nv = ir_add_var(b, "target", ir_nullable(L->a, nt));
+                IrStmt *st = ir_set(b, blk, nv, x);
+                st->comment = "Targets";
+                st->loc = lloc(L, t);
+                r->value = nv;
+            }
+        } else if (r->func == FUNC_CLASSIFICATION && r->ncats > 0 && r->value >= 0) {
+            /* priors stand in for a missing prediction */
+            int np = xcount(t, "TargetValue");
+            if (!np)
+                continue;
+            IrStmt *st = ir_if_stmt(b, blk, ir_is_null(b, ir_var(b, r->value)));
+            st->comment = "Targets: prior probabilities for a missing prediction";
+            for (int j = 0; j < t->nkids; j++) {
+                const XElem *tv = t->kids[j];
+                if (strcmp(tv->name, "TargetValue") != 0)
+                    continue;
+                const char *val = xattr(tv, "value"), *pp = xattr(tv, "priorProbability");
+                double pv;
+                if (!val || !pp || !parse_double(pp, &pv))
+                    continue;
+                for (int i = 0; i < r->ncats; i++)
+                    if (!strcmp(r->cats[i], val))
+                        ir_set(b, &st->then_b, r->probs[i], ir_lit_double(b, pv));
+            }
+            ModelResult tmp = *r;
+            result_argmax(L, &st->then_b, &tmp);
+        }
+    }
+}
+
+/* ---- outputs ---- */
+static int cat_index(const ModelResult *r, const char *v)
+{
+    for (int i = 0; i < r->ncats; i++)
+        if (!strcmp(r->cats[i], v))
+            return i;
+    /* numeric labels: "1" names the class "1.0" */
+    double a, c;
+    if (parse_double(v, &a))
+        for (int i = 0; i < r->ncats; i++)
+            if (parse_double(r->cats[i], &c) && a == c)
+                return i;
+    return -1;
+}
+
+/* probability of the predicted class */
+static IrExpr *prob_of_predicted(Lower *L, ModelResult *r)
+{
+    IrBuilder *b = &L->b;
+    IrExpr *x = ir_lit_null(b, ir_type(T_DOUBLE));
+    for (int i = r->ncats - 1; i >= 0; i--)
+        x = ir_if(b, ir_call2(b, FN_EQ, ir_type(T_BOOL), ir_var(b, r->value), ir_lit_str(b, r->cats[i])),
+                  ir_var(b, r->probs[i]), x);
+    return x;
+}
+
+static void lower_output(Lower *L, const XElem *model, Scope *s, IrBlock *blk, ModelResult *r)
+{
+    IrBuilder *b = &L->b;
+    const XElem *out = xchild(model, "Output");
+    if (!out)
+        return;
+    int n = xcount(out, "OutputField");
+    Scope *os = scope_new(L, s);  /* later outputs see earlier ones */
+    /* a segmentation may already have passed on its segments' outputs */
+    Field *prev = r->outs;
+    unsigned char *prevf = r->final;
+    int nprev = r->nouts;
+    r->outs = ARENA_ARRAY(L->a, Field, n + nprev + 1);
+    r->final = arena_alloc(L->a, (size_t)(n + nprev) + 1);
+    for (int i = 0; i < nprev; i++) {
+        r->outs[i] = prev[i];
+        r->final[i] = prevf[i];
+    }
+    for (int k = 0; k < out->nkids; k++) {
+        const XElem *of = out->kids[k];
+        if (strcmp(of->name, "OutputField") != 0)
+            continue;
+        const char *name = xattr(of, "name");
+        const char *feature = xattr(of, "feature");
+        const char *dt = xattr(of, "dataType");
+        if (!name) {
+            diag_error(L->d, lloc(L, of), "<OutputField> without a name");
+            continue;
+        }
+        if (!feature)
+            feature = "predictedValue";
+        if (xattr(of, "segmentId")) {
+            diag_error(L->d, lloc(L, of), "OutputField segmentId is not supported yet");
+            continue;
+        }
+        IrExpr *x = NULL;
+        if (!strcmp(feature, "predictedValue")) {
+            if (r->value < 0)
+                diag_error(L->d, lloc(L, of), "output '%s': the model has no predicted value", name);
+            else
+                x = ir_var(b, r->value);
+        } else if (!strcmp(feature, "predictedDisplayValue")) {
+            if (r->value >= 0)
+                x = ir_cast(b, ir_type(T_STRING), ir_var(b, r->value));
+            dt = "string";
+        } else if (!strcmp(feature, "probability") || !strcmp(feature, "confidence")) {
+            const char *val = xattr(of, "value");
+            if (r->ncats == 0) {
+                diag_error(L->d, lloc(L, of), "output '%s': the model gives no probabilities", name);
+                continue;
+            }
+            if (!strcmp(feature, "confidence") && r->confidence >= 0)
+                x = ir_var(b, r->confidence);
+            else if (val) {
+                int i = cat_index(r, val);
+                if (i < 0) {
+                    /* a class the model never predicts has probability 0 */
+                    x = ir_if(b, ir_is_null(b, ir_var(b, r->value)), ir_lit_null(b, ir_type(T_DOUBLE)),
+                              ir_lit_double(b, 0));
+                } else
+                    x = ir_var(b, r->probs[i]);
+            } else
+                x = prob_of_predicted(L, r);
+            if (!dt)
+                dt = "double";
+        } else if (!strcmp(feature, "entityId")) {
+            if (r->entity < 0) {
+                diag_error(L->d, lloc(L, of), "output '%s': the model has no entity ids", name);
+                continue;
+            }
+            x = ir_var(b, r->entity);
+            if (!dt)
+                dt = "string";
+        } else if (!strcmp(feature, "transformedValue") || !strcmp(feature, "decision")) {
+            const XElem *ex = NULL;
+            for (int j = 0; j < of->nkids; j++)
+                if (strcmp(of->kids[j]->name, "Extension") != 0 &&
+                    strcmp(of->kids[j]->name, "Decisions") != 0) {
+                    ex = of->kids[j];
+                    break;
+                }
+            if (!ex) {
+                diag_error(L->d, lloc(L, of), "output '%s': %s needs an expression", name, feature);
+                continue;
+            }
+            x = lower_expr(L, os, ex);
+        } else {
+            diag_error(L->d, lloc(L, of), "OutputField feature '%s' is not supported yet", feature);
+            continue;
+        }
+        if (!x)
+            continue;
+        IrType *t = ir_base(x->type);
+        if (dt) {
+            IrType *want = type_of_datatype(L, dt, of);
+            if (!strcmp(dt, "integer") && ir_is_numeric(t))
+                want = ir_type(T_DOUBLE);
+            if (!strcmp(dt, "float") && !L->float_ctx && ir_is_numeric(t) && t->kind == T_DOUBLE)
+                want = ir_type(T_DOUBLE);    /* computed in double; kept exact */
+            if (want != t)
+                x = ir_cast(b, want, x);
+            t = want;
+        }
+        int var = ir_add_var(b, name, ir_nullable(L->a, t));
+        IrStmt *st = ir_set(b, blk, var, x);
+        st->comment = arena_printf(L->a, "OutputField %s", name);
+        st->loc = lloc(L, of);
+        scope_add(L, os, name, var, NULL);
+        Field f = {.name = name, .var = var, .invalid_var = -1};
+        const char *fin = xattr(of, "isFinalResult");
+        r->final[r->nouts] = !(fin && !strcmp(fin, "false"));
+        r->outs[r->nouts++] = f;
+    }
+}
+
+/* ---- models ---- */
+int is_model_elem(const XElem *e)
+{
+    static const char *names[] = {"TreeModel", "RegressionModel", "GeneralRegressionModel",
+                                  "MiningModel", "NeuralNetwork", "ClusteringModel",
+                                  "NaiveBayesModel", "SupportVectorMachineModel", "RuleSetModel",
+                                  "Scorecard", "NearestNeighborModel", "AssociationModel",
+                                  "TextModel", "TimeSeriesModel", "BaselineModel",
+                                  "SequenceModel", "BayesianNetworkModel", "GaussianProcessModel",
+                                  "AnomalyDetectionModel"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (!strcmp(e->name, names[i]))
+            return 1;
+    return 0;
+}
+
+static void note_kind(Lower *L, const char *kind)
+{
+    if (!L->kinds)
+        L->kinds = kind;
+    else if (!strstr(L->kinds, kind))
+        L->kinds = arena_printf(L->a, "%s,%s", L->kinds, kind);
+}
+
+int lower_model(Lower *L, const XElem *m, Scope *outer, IrBlock *blk, ModelResult *res)
+{
+    if (L->depth >= MAX_MODEL_DEPTH) {
+        diag_error(L->d, lloc(L, m), "models nested deeper than %d", MAX_MODEL_DEPTH);
+        return 1;
+    }
+    L->depth++;
+    L->nmodels++;
+    note_kind(L, m->name);
+    int saved_float = L->float_ctx;
+    const char *mc = xattr(m, "x-mathContext");
+    if (!mc)
+        mc = xattr(m, "mathContext");
+    if (mc)
+        L->float_ctx = !strcmp(mc, "float");
+    MiningFunc func = parse_function(L, m);
+    result_init(res, func);
+    Scope *s = scope_new(L, outer);
+    lower_mining_schema(L, m, outer, s, blk, res);
+    if (L->depth == 1) {
+        const XElem *td = xchild(L->root, "TransformationDictionary");
+        if (td)
+            lower_derived_fields(L, s, td, blk);
+    }
+    const XElem *lt = xchild(m, "LocalTransformations");
+    if (lt)
+        lower_derived_fields(L, s, lt, blk);
+    int rc = 0;
+    if (L->d->errors) {
+        rc = 1;
+    } else if (!strcmp(m->name, "TreeModel"))
+        rc = lower_tree_model(L, m, s, blk, res);
+    else if (!strcmp(m->name, "RegressionModel"))
+        rc = lower_regression_model(L, m, s, blk, res);
+    else if (!strcmp(m->name, "GeneralRegressionModel"))
+        rc = lower_general_regression_model(L, m, s, blk, res);
+    else if (!strcmp(m->name, "MiningModel"))
+        rc = lower_mining_model(L, m, s, blk, res);
+    else {
+        diag_error(L->d, lloc(L, m), "%s is not supported yet", m->name);
+        rc = 1;
+    }
+    if (!rc && !L->d->errors) {
+        lower_targets(L, m, blk, res);
+        lower_output(L, m, s, blk, res);
+    }
+    L->float_ctx = saved_float;
+    L->depth--;
+    return rc || L->d->errors;
+}
+
+static void collect_functions(Lower *L)
+{
+    const XElem *td = xchild(L->root, "TransformationDictionary");
+    if (!td)
+        return;
+    int n = xcount(td, "DefineFunction");
+    L->fns = ARENA_ARRAY(L->a, DefineFn, n + 1);
+    for (int k = 0; k < td->nkids; k++)
+        if (!strcmp(td->kids[k]->name, "DefineFunction")) {
+            DefineFn f = {.name = xattr(td->kids[k], "name"), .elem = td->kids[k]};
+            if (!f.name) {
+                diag_error(L->d, lloc(L, td->kids[k]), "<DefineFunction> without a name");
+                continue;
+            }
+            L->fns[L->nfns++] = f;
+        }
+}
+
+IrProgram *lower_pmml(Arena *a, Diags *d, const char *file, const XElem *root)
+{
+    Lower L0 = {0}, *L = &L0;
+    L->a = a;
+    L->d = d;
+    L->file = file;
+    L->root = root;
+    IrProgram *p = ir_program_new(a);
+    L->b = (IrBuilder){.a = a, .d = d, .p = p};
+    const char *base = strrchr(file, '/');
+    p->source = base ? base + 1 : file;
+    read_data_dictionary(L);
+    collect_functions(L);
+    const XElem *model = NULL;
+    for (int k = 0; k < root->nkids; k++)
+        if (is_model_elem(root->kids[k])) {
+            const char *sc = xattr(root->kids[k], "isScorable");
+            if (sc && !strcmp(sc, "false"))
+                continue;
+            model = root->kids[k];
+            break;
+        }
+    if (!model) {
+        diag_error(d, lloc(L, root), "the document has no model");
+        return NULL;
+    }
+    if (d->errors)
+        return NULL;
+    p->name = xattr(model, "modelName");
+    /* inputs: the active fields of the top model, typed by the dictionary */
+    Scope *top = scope_new(L, NULL);
+    const XElem *ms = xchild(model, "MiningSchema");
+    for (int k = 0; ms && k < ms->nkids; k++) {
+        const XElem *mf = ms->kids[k];
+        if (strcmp(mf->name, "MiningField") != 0)
+            continue;
+        const char *name = xattr(mf, "name");
+        const char *usage = xattr(mf, "usageType");
+        if (usage && strcmp(usage, "active") != 0 && strcmp(usage, "group") != 0 &&
+            strcmp(usage, "order") != 0)
+            continue;
+        if (!name) {
+            diag_error(d, lloc(L, mf), "<MiningField> without a name");
+            continue;
+        }
+        const FieldInfo *fi = find_datafield(L, name);
+        if (!fi) {
+            diag_error(d, lloc(L, mf), "MiningField '%s' is not in the DataDictionary", name);
+            continue;
+        }
+        if (scope_find(top, name))
+            continue;
+        int raw = ir_add_input(&L->b, name, fi->type, lloc(L, fi->elem));
+        int v;
+        int inv = bind_input(L, fi, raw, &p->body, &v);
+        scope_add(L, top, name, v, fi);
+        top->f[top->n - 1].invalid_var = inv;
+    }
+    if (d->errors)
+        return NULL;
+    ModelResult r;
+    if (lower_model(L, model, top, &p->body, &r))
+        return NULL;
+    /* outputs: the target, then the final OutputFields */
+    if (r.target && r.value >= 0) {
+        IrType *t = ir_base(p->vars[r.value].type);
+        ir_add_output(&L->b, r.target, t, r.value, lloc(L, model));
+    }
+    for (int i = 0; i < r.nouts; i++) {
+        int dup = 0;
+        for (int j = 0; j < p->noutputs; j++)
+            dup |= !strcmp(p->outputs[j].name, r.outs[i].name);
+        if (dup) {
+            /* the later field of the same name wins, as in a record */
+            for (int j = 0; j < p->noutputs; j++)
+                if (!strcmp(p->outputs[j].name, r.outs[i].name) && r.final[i])
+                    p->outputs[j].var = r.outs[i].var, p->outputs[j].type = ir_nullable(a, ir_base(p->vars[r.outs[i].var].type));
+            continue;
+        }
+        if (r.final[i])
+            ir_add_output(&L->b, r.outs[i].name, ir_base(p->vars[r.outs[i].var].type),
+                          r.outs[i].var, lloc(L, model));
+    }
+    p->kind = L->kinds;
+    return p;
+}

@@ -1,0 +1,131 @@
+/* Shared state of the PMML lowering: the element tree in, IR out.  One file
+ * per model family (lower_tree.c, lower_regression.c, ...) plus the common
+ * parts: fields and scopes, the data dictionary, mining schemas, targets and
+ * outputs (lower_pmml.c) and expressions (lower_expr.c). */
+#ifndef NERVA_LOWER_PMML_H
+#define NERVA_LOWER_PMML_H
+
+#include "ir.h"
+#include "read_pmml.h"
+
+typedef enum { OP_CONTINUOUS, OP_CATEGORICAL, OP_ORDINAL } Optype;
+
+/* what the DataDictionary (or a DerivedField) says about a field */
+typedef struct FieldInfo {
+    const char *name;
+    IrType *type;          /* base type: double, float, string, boolean */
+    Optype optype;
+    const char **values;   /* valid values, in document order (categorical) */
+    int nvalues;
+    const char **invalid;  /* values declared invalid */
+    int ninvalid;
+    const char **missing;  /* values declared missing */
+    int nmissing;
+    double *lo, *hi;       /* intervals: closure in lo_closed/hi_closed */
+    unsigned char *lo_closed, *hi_closed;
+    int nintervals;
+    const XElem *elem;
+} FieldInfo;
+
+/* a name visible to expressions and predicates */
+typedef struct Field {
+    const char *name;
+    int var;               /* IR variable holding the value */
+    const FieldInfo *info; /* may be NULL (output fields) */
+    int invalid_var;       /* bool variable: the raw value was invalid; -1 if never */
+} Field;
+
+typedef struct Scope Scope;
+struct Scope {
+    Scope *parent;
+    Field *f;
+    int n, cap;
+};
+
+typedef struct DefineFn {
+    const char *name;
+    const XElem *elem;
+} DefineFn;
+
+typedef struct Lower {
+    IrBuilder b;
+    Arena *a;
+    Diags *d;
+    const char *file;
+    const XElem *root;
+    FieldInfo *dd;         /* DataDictionary */
+    int ndd;
+    DefineFn *fns;
+    int nfns;
+    int float_ctx;         /* current model computes in float (x-mathContext) */
+    int depth;             /* nesting of models / functions, bounded */
+    int ntree_nodes;       /* across the program, for info */
+    int nmodels;
+    const char *kinds;     /* model kinds seen, for info */
+} Lower;
+
+typedef enum { FUNC_REGRESSION, FUNC_CLASSIFICATION, FUNC_CLUSTERING, FUNC_OTHER } MiningFunc;
+
+/* what a model computes, as IR variables (-1 when absent) */
+typedef struct ModelResult {
+    MiningFunc func;
+    int value;             /* predicted value: numeric (regression) or string label */
+    int ncats;
+    const char **cats;     /* class labels (classification) */
+    int *probs;            /* var per label: probability, nullable double */
+    int entity;            /* string: id of the chosen tree node / segment */
+    int confidence;        /* double */
+    const char *target;    /* target field name, NULL when none */
+    const FieldInfo *target_info;
+    int affinity;          /* unused by these models; -1 */
+    Field *outs;           /* the model's OutputFields, in order */
+    int nouts;
+    unsigned char *final;  /* per output: isFinalResult */
+    int rescale_folded;    /* the Target's rescaleConstant is already added */
+} ModelResult;
+
+/* ---- lower_pmml.c ---- */
+Loc lloc(const Lower *L, const XElem *e);
+const FieldInfo *find_datafield(const Lower *L, const char *name);
+Field *scope_find(Scope *s, const char *name);
+void scope_add(Lower *L, Scope *s, const char *name, int var, const FieldInfo *info);
+Scope *scope_new(Lower *L, Scope *parent);
+/* resolve `name` or report "unknown field" at e; returns NULL after error */
+Field *need_field(Lower *L, Scope *s, const char *name, const XElem *e);
+IrType *type_of_datatype(Lower *L, const char *dt, const XElem *e);
+MiningFunc parse_function(Lower *L, const XElem *model);
+int is_model_elem(const XElem *e);
+/* lower any model element into blk; fills *res */
+int lower_model(Lower *L, const XElem *model, Scope *outer, IrBlock *blk, ModelResult *res);
+/* number typed for the current math context */
+IrType *num_type(const Lower *L);
+/* an empty result of function f */
+void result_init(ModelResult *r, MiningFunc f);
+/* class labels of the target field (DataField Values), or NULL */
+const char **target_categories(Lower *L, const ModelResult *r, int *n);
+/* pick the label with the greatest probability (first on ties) */
+void result_argmax(Lower *L, IrBlock *blk, ModelResult *r);
+
+/* ---- lower_expr.c ---- */
+IrExpr *lower_expr(Lower *L, Scope *s, const XElem *e);
+/* the value of `text` typed like variable `var` (for comparisons) */
+IrExpr *lower_constant_for(Lower *L, const char *text, IrType *t, const XElem *e);
+/* TransformationDictionary / LocalTransformations: DerivedFields into scope */
+void lower_derived_fields(Lower *L, Scope *s, const XElem *container, IrBlock *blk);
+/* a predicate element (SimplePredicate, CompoundPredicate, ...) */
+IrPred *lower_predicate(Lower *L, Scope *s, const XElem *e);
+int is_predicate_elem(const XElem *e);
+/* the IR boolean expression of a three-valued predicate (null = unknown) */
+IrExpr *pred_to_expr(Lower *L, const IrPred *p);
+
+/* ---- one lowering per model family ---- */
+int lower_tree_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);
+int lower_regression_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);
+int lower_general_regression_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk,
+                                   ModelResult *r);
+int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);
+
+/* entry: PMML element tree to IR program */
+IrProgram *lower_pmml(Arena *a, Diags *d, const char *file, const XElem *root);
+
+#endif

@@ -1,0 +1,435 @@
+/* nerva: compile PMML models to standalone C.
+ *
+ * The pipeline, one call per phase:
+ *   read_file -> read_pmml (XML to element tree) -> lower_pmml (to the IR)
+ *   -> emit_c (the C backend) -> toolchain (score/bench only).
+ * Exit codes: 0 ok, 1 bad model or input, 2 usage, 3 internal or toolchain. */
+#include "emit_c.h"
+#include "ir.h"
+#include "lower_pmml.h"
+#include "read_pmml.h"
+#include "toolchain.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NERVA_VERSION "0.1.0"
+#define EXIT_BAD 1
+#define EXIT_USAGE 2
+#define EXIT_INTERNAL 3
+
+static const char usage_text[] =
+    "usage: nerva COMMAND [options] MODEL\n"
+    "\n"
+    "Compile PMML models into standalone C scoring code.\n"
+    "\n"
+    "commands:\n"
+    "  compile MODEL [-o OUT.c] [--header OUT.h] [--prefix NAME]\n"
+    "          [--tree-table-threshold N] [--dump-ir] [--check-up-to-date]\n"
+    "                       write the model as one C99 unit and its header\n"
+    "  check MODEL          validate only; diagnostics as file:line: error: ...\n"
+    "  info MODEL           inputs, outputs, types, model kinds and sizes\n"
+    "  score MODEL [--input FILE|-] [--output FILE|-]\n"
+    "                       compile, build with the system C compiler (cached),\n"
+    "                       score CSV records and write CSV results\n"
+    "  bench MODEL [--input FILE] [--json] [--min-seconds S]\n"
+    "                       ns per record (single, batch, with CSV parsing),\n"
+    "                       compile time and generated code size\n"
+    "\n"
+    "options:\n"
+    "  -o FILE              output C file (default: MODEL's name with .c)\n"
+    "  --header FILE        output header (default: the C file's name with .h)\n"
+    "  --prefix NAME        C symbol prefix (default: from the model file name)\n"
+    "  --tree-table-threshold N\n"
+    "                       total tree nodes above which trees are emitted as\n"
+    "                       tables walked by a loop instead of branches (4000)\n"
+    "  -h, --help           this text;  --version  the version\n"
+    "\n"
+    "environment: CC (default cc), NERVA_CFLAGS (default -O2) for score/bench,\n"
+    "NERVA_CACHE_DIR (default $XDG_CACHE_HOME/nerva or ~/.cache/nerva).\n"
+    "exit codes: 0 ok, 1 bad model or input, 2 usage, 3 internal or toolchain failure\n";
+
+typedef struct Opts {
+    const char *cmd, *model, *out, *header, *prefix, *input, *output;
+    int threshold, dump_ir, check_up_to_date, json;
+    const char *min_seconds;
+} Opts;
+
+static int usage_error(const char *msg, const char *arg)
+{
+    fprintf(stderr, "nerva: %s%s%s\n", msg, arg ? " " : "", arg ? arg : "");
+    fprintf(stderr, "try 'nerva --help'\n");
+    return EXIT_USAGE;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+/* ---- the pipeline ---- */
+typedef struct Compiled {
+    Arena arena;
+    Diags diags;
+    IrProgram *ir;
+    StrBuf c, h;
+    const char *prefix, *header_name;
+    double seconds;
+} Compiled;
+
+static IrProgram *frontend(Compiled *cm, const char *path)
+{
+    char *data;
+    size_t len;
+    int rc = read_file(path, &data, &len, (size_t)256 << 20);
+    if (rc) {
+        diag_error(&cm->diags, (Loc){.file = path},
+                   rc == -2 ? "the file is larger than 256 MiB" : "cannot read the file");
+        return NULL;
+    }
+    XElem *root = read_pmml(&cm->arena, &cm->diags, path, data, len, NULL);
+    free(data);
+    if (!root || cm->diags.errors)
+        return NULL;
+    IrProgram *p = lower_pmml(&cm->arena, &cm->diags, path, root);
+    if (!p || cm->diags.errors)
+        return NULL;
+    return p;
+}
+
+static int compile_model(Compiled *cm, const Opts *o, int emit)
+{
+    double t0 = now();
+    arena_init(&cm->arena);
+    diags_init(&cm->diags);
+    sb_init(&cm->c);
+    sb_init(&cm->h);
+    cm->ir = frontend(cm, o->model);
+    if (!cm->ir)
+        return EXIT_BAD;
+    if (!emit)
+        return 0;
+    cm->prefix = o->prefix ? o->prefix : c_prefix_from_path(&cm->arena, o->model);
+    cm->header_name = o->header ? base_name(o->header)
+                                : arena_printf(&cm->arena, "%s.h", o->out ? "" : cm->prefix);
+    if (!o->header && o->out) {
+        const char *b = base_name(o->out);
+        const char *dot = strrchr(b, '.');
+        size_t n = dot ? (size_t)(dot - b) : strlen(b);
+        cm->header_name = arena_printf(&cm->arena, "%.*s.h", (int)n, b);
+    }
+    EmitOptions eo = {.prefix = cm->prefix, .header_name = cm->header_name,
+                      .tree_table_threshold = o->threshold, .version = NERVA_VERSION};
+    if (emit_c(cm->ir, &eo, &cm->diags, &cm->c, &cm->h))
+        return EXIT_BAD;
+    cm->seconds = now() - t0;
+    return 0;
+}
+
+static void compiled_free(Compiled *cm)
+{
+    sb_free(&cm->c);
+    sb_free(&cm->h);
+    arena_free(&cm->arena);
+}
+
+/* ---- commands ---- */
+static int write_or_compare(const char *path, const StrBuf *b, int check_only)
+{
+    if (check_only) {
+        char *old;
+        size_t len;
+        if (read_file(path, &old, &len, (size_t)1 << 30))
+            return 1;
+        int same = len == b->len && memcmp(old, b->data, len) == 0;
+        free(old);
+        return !same;
+    }
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp%d", path, (int)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        fprintf(stderr, "nerva: cannot write %s\n", path);
+        return -1;
+    }
+    int ok = fwrite(b->data, 1, b->len, f) == b->len;
+    ok &= fclose(f) == 0;
+    if (!ok || rename(tmp, path)) {
+        remove(tmp);
+        fprintf(stderr, "nerva: cannot write %s\n", path);
+        return -1;
+    }
+    return 0;
+}
+
+static int cmd_compile(const Opts *o)
+{
+    Compiled cm;
+    int rc = compile_model(&cm, o, !o->dump_ir);
+    if (rc) {
+        compiled_free(&cm);
+        return rc;
+    }
+    if (o->dump_ir) {
+        StrBuf s;
+        sb_init(&s);
+        ir_dump(cm.ir, &s);
+        fputs(s.data, stdout);
+        sb_free(&s);
+        compiled_free(&cm);
+        return 0;
+    }
+    const char *out = o->out;
+    if (!out) {
+        const char *b = base_name(o->model);
+        const char *dot = strrchr(b, '.');
+        size_t n = dot ? (size_t)(dot - b) : strlen(b);
+        out = arena_printf(&cm.arena, "%.*s.c", (int)n, b);
+    }
+    const char *hdr = o->header;
+    if (!hdr) {
+        const char *dot = strrchr(out, '.');
+        size_t n = dot && dot > strrchr(out, '/') ? (size_t)(dot - out) : strlen(out);
+        hdr = arena_printf(&cm.arena, "%.*s.h", (int)n, out);
+    }
+    if (strcmp(out, "-") == 0) {
+        fputs(cm.c.data, stdout);
+        compiled_free(&cm);
+        return 0;
+    }
+    int r1 = write_or_compare(out, &cm.c, o->check_up_to_date);
+    int r2 = write_or_compare(hdr, &cm.h, o->check_up_to_date);
+    compiled_free(&cm);
+    if (r1 < 0 || r2 < 0)
+        return EXIT_INTERNAL;
+    if (o->check_up_to_date && (r1 || r2)) {
+        fprintf(stderr, "nerva: %s is not up to date with %s\n", r1 ? out : hdr, o->model);
+        return EXIT_BAD;
+    }
+    return 0;
+}
+
+static int cmd_check(const Opts *o)
+{
+    Compiled cm;
+    int rc = compile_model(&cm, o, 1);
+    compiled_free(&cm);
+    return rc;
+}
+
+static const char *type_text(const IrType *t) { return ir_type_name(ir_base((IrType *)t)); }
+
+static int cmd_info(const Opts *o)
+{
+    Compiled cm;
+    int rc = compile_model(&cm, o, 1);
+    if (rc) {
+        compiled_free(&cm);
+        return rc;
+    }
+    const IrProgram *p = cm.ir;
+    long nodes = 0;
+    for (int t = 0; t < p->ntrees; t++)
+        nodes += p->trees[t]->nnodes;
+    printf("model:   %s\n", p->name ? p->name : "(unnamed)");
+    printf("file:    %s\n", p->source);
+    printf("kinds:   %s\n", p->kind ? p->kind : "");
+    printf("trees:   %d (%ld nodes)\n", p->ntrees, nodes);
+    printf("prefix:  %s\n", cm.prefix);
+    printf("code:    %zu bytes of C\n", cm.c.len);
+    printf("inputs:  %d\n", p->ninputs);
+    for (int i = 0; i < p->ninputs; i++)
+        printf("  %-30s %s\n", p->inputs[i].name, type_text(p->inputs[i].type));
+    printf("outputs: %d\n", p->noutputs);
+    for (int i = 0; i < p->noutputs; i++)
+        printf("  %-30s %s\n", p->outputs[i].name, type_text(p->outputs[i].type));
+    compiled_free(&cm);
+    return 0;
+}
+
+static int cmd_score(const Opts *o, int bench)
+{
+    Compiled cm;
+    int rc = compile_model(&cm, o, 1);
+    if (rc) {
+        compiled_free(&cm);
+        return rc;
+    }
+    BuildRequest rq = {.c_src = cm.c.data, .h_src = cm.h.data, .header_name = cm.header_name,
+                       .prefix = cm.prefix, .use_cache = !bench};
+    BuildResult br;
+    rc = tc_build_scorer(&rq, &br);
+    if (rc) {
+        compiled_free(&cm);
+        return EXIT_INTERNAL;
+    }
+    char *argv[12];
+    int n = 0;
+    argv[n++] = br.exe;
+    if (!bench) {
+        argv[n++] = "score";
+        argv[n++] = "--input";
+        argv[n++] = (char *)(o->input ? o->input : "-");
+        argv[n++] = "--output";
+        argv[n++] = (char *)(o->output ? o->output : "-");
+        argv[n] = NULL;
+        rc = tc_run(argv, NULL);
+        compiled_free(&cm);
+        return rc == 0 ? 0 : rc == 2 ? EXIT_INTERNAL : rc;
+    }
+    if (!o->input) {
+        compiled_free(&cm);
+        return usage_error("bench needs --input FILE", NULL);
+    }
+    argv[n++] = "bench";
+    argv[n++] = "--input";
+    argv[n++] = (char *)o->input;
+    argv[n++] = "--json";
+    if (o->min_seconds) {
+        argv[n++] = "--min-seconds";
+        argv[n++] = (char *)o->min_seconds;
+    }
+    argv[n] = NULL;
+    char *json = NULL;
+    rc = tc_run(argv, &json);
+    if (rc) {
+        free(json);
+        compiled_free(&cm);
+        return rc == 1 ? EXIT_BAD : EXIT_INTERNAL;
+    }
+    double compile_s = cm.seconds + br.seconds;
+    /* the driver prints {"single_ns":..,...}; add what only nerva knows */
+    char *end = strrchr(json, '}');
+    if (!end) {
+        fprintf(stderr, "nerva: the scorer printed no results\n");
+        free(json);
+        compiled_free(&cm);
+        return EXIT_INTERNAL;
+    }
+    *end = 0;
+    if (o->json)
+        printf("%s, \"compile_s\": %.3f, \"code_bytes\": %zu}\n", json, compile_s, cm.c.len);
+    else {
+        double single = 0, batch = 0, csv = 0;
+        const char *s;
+        if ((s = strstr(json, "\"single_ns\":")))
+            single = strtod(s + 12, NULL);
+        if ((s = strstr(json, "\"batch_ns\":")))
+            batch = strtod(s + 11, NULL);
+        if ((s = strstr(json, "\"csv_ns\":")))
+            csv = strtod(s + 9, NULL);
+        printf("model:       %s\n", base_name(o->model));
+        printf("single:      %.1f ns/record\n", single);
+        printf("batch:       %.1f ns/record\n", batch);
+        printf("with CSV:    %.1f ns/record\n", csv);
+        printf("compile:     %.3f s (nerva %.3f s + cc %.3f s)\n", compile_s, cm.seconds, br.seconds);
+        printf("code:        %zu bytes of C\n", cm.c.len);
+    }
+    free(json);
+    compiled_free(&cm);
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, Opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->threshold = 4000;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+#define NEED_ARG()                                          \
+    do {                                                    \
+        if (!next)                                          \
+            return usage_error("missing value for", a);     \
+        i++;                                                \
+    } while (0)
+        if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            NEED_ARG();
+            if (o->cmd && !strcmp(o->cmd, "score"))
+                o->output = next;
+            else
+                o->out = next;
+        } else if (!strcmp(a, "--header")) {
+            NEED_ARG();
+            o->header = next;
+        } else if (!strcmp(a, "--prefix")) {
+            NEED_ARG();
+            o->prefix = next;
+        } else if (!strcmp(a, "--input") || !strcmp(a, "-i")) {
+            NEED_ARG();
+            o->input = next;
+        } else if (!strcmp(a, "--tree-table-threshold")) {
+            NEED_ARG();
+            char *end;
+            long v = strtol(next, &end, 10);
+            if (*end || v < 0 || v > 1000000000)
+                return usage_error("bad --tree-table-threshold", next);
+            o->threshold = (int)v;
+        } else if (!strcmp(a, "--min-seconds")) {
+            NEED_ARG();
+            o->min_seconds = next;
+        } else if (!strcmp(a, "--dump-ir"))
+            o->dump_ir = 1;
+        else if (!strcmp(a, "--check-up-to-date"))
+            o->check_up_to_date = 1;
+        else if (!strcmp(a, "--json"))
+            o->json = 1;
+        else if (a[0] == '-' && a[1] && strcmp(a, "-") != 0)
+            return usage_error("unknown option", a);
+        else if (!o->cmd)
+            o->cmd = a;
+        else if (!o->model)
+            o->model = a;
+        else
+            return usage_error("unexpected argument", a);
+#undef NEED_ARG
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs(usage_text, stdout);
+            return 0;
+        }
+        if (!strcmp(argv[i], "--version")) {
+            printf("nerva %s\n", NERVA_VERSION);
+            return 0;
+        }
+    }
+    Opts o;
+    int rc = parse_args(argc, argv, &o);
+    if (rc)
+        return rc;
+    if (!o.cmd)
+        return usage_error("no command given", NULL);
+    int known = !strcmp(o.cmd, "compile") || !strcmp(o.cmd, "check") || !strcmp(o.cmd, "info") ||
+                !strcmp(o.cmd, "score") || !strcmp(o.cmd, "bench");
+    if (!known)
+        return usage_error("unknown command", o.cmd);
+    if (!o.model)
+        return usage_error("no model file given", NULL);
+    if (!strcmp(o.cmd, "compile"))
+        return cmd_compile(&o);
+    if (!strcmp(o.cmd, "check"))
+        return cmd_check(&o);
+    if (!strcmp(o.cmd, "info"))
+        return cmd_info(&o);
+    if (!strcmp(o.cmd, "score"))
+        return cmd_score(&o, 0);
+    return cmd_score(&o, 1);
+}

@@ -1,0 +1,44 @@
+/* The PMML frontend's boundary: libxml2 parses the document safely and its
+ * tree is converted at once into this small element tree owned by the
+ * compilation arena, then freed.  Nothing of libxml2 leaves read_pmml.c. */
+#ifndef NERVA_READ_PMML_H
+#define NERVA_READ_PMML_H
+
+#include "util.h"
+
+typedef struct XAttr {
+    const char *name;    /* local name, namespace prefix dropped */
+    const char *value;
+} XAttr;
+
+typedef struct XElem XElem;
+struct XElem {
+    const char *name;    /* local name, namespace prefix dropped */
+    int line;
+    XAttr *attrs;
+    int nattrs;
+    XElem **kids;        /* element children only, in document order */
+    int nkids;
+    const char *text;    /* concatenated text content of direct text children
+                            (entities already resolved); "" when none */
+    XElem *parent;
+};
+
+typedef struct PmmlLimits {
+    size_t max_bytes;    /* default 256 MiB */
+    int max_depth;       /* default 256 */
+    long max_elements;   /* default 20 million */
+} PmmlLimits;
+
+/* Parse `data` (the file's bytes) into an element tree.  Returns the root
+ * element (<PMML>) or NULL after reporting errors as file:line. */
+XElem *read_pmml(Arena *a, Diags *d, const char *file, const char *data,
+                 size_t len, const PmmlLimits *lim);
+
+/* helpers over the element tree */
+const char *xattr(const XElem *e, const char *name);           /* NULL if absent */
+XElem *xchild(const XElem *e, const char *name);                /* first by name */
+int xcount(const XElem *e, const char *name);
+Loc xloc(const char *file, const XElem *e);
+
+#endif

@@ -1,0 +1,309 @@
+/* Arena, diagnostics, string buffers and number text: the plumbing every
+ * phase shares.  nerva never calls setlocale(), so printf/strtod use the C
+ * locale whatever LC_ALL says; that keeps output byte-identical. */
+#include "util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ArenaBlock {
+    ArenaBlock *next;
+    size_t cap, used;
+    _Alignas(16) unsigned char data[];
+};
+
+void arena_init(Arena *a) { a->head = NULL; a->used_total = 0; }
+
+void arena_free(Arena *a)
+{
+    ArenaBlock *b = a->head;
+    while (b) {
+        ArenaBlock *n = b->next;
+        free(b);
+        b = n;
+    }
+    a->head = NULL;
+}
+
+void *arena_alloc(Arena *a, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    if (n == 0)
+        n = 16;
+    ArenaBlock *b = a->head;
+    if (!b || b->cap - b->used < n) {
+        size_t cap = n > 65536 ? n : 65536;
+        b = malloc(sizeof(ArenaBlock) + cap);
+        if (!b) {
+            fprintf(stderr, "nerva: out of memory\n");
+            exit(3);
+        }
+        b->cap = cap;
+        b->used = 0;
+        b->next = a->head;
+        a->head = b;
+    }
+    void *p = b->data + b->used;
+    b->used += n;
+    a->used_total += n;
+    memset(p, 0, n);
+    return p;
+}
+
+char *arena_strndup(Arena *a, const char *s, size_t n)
+{
+    char *p = arena_alloc(a, n + 1);
+    memcpy(p, s, n);
+    p[n] = 0;
+    return p;
+}
+
+char *arena_strdup(Arena *a, const char *s)
+{
+    return s ? arena_strndup(a, s, strlen(s)) : NULL;
+}
+
+char *arena_printf(Arena *a, const char *fmt, ...)
+{
+    va_list ap, ap2;
+    va_start(ap, fmt);
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *p = arena_alloc(a, (size_t)n + 1);
+    vsnprintf(p, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
+    return p;
+}
+
+void *arena_grow(Arena *a, void *old, size_t elem, int n, int *cap)
+{
+    int nc = *cap ? *cap * 2 : 8;
+    void *p = arena_alloc(a, elem * (size_t)nc);
+    if (old && n)
+        memcpy(p, old, elem * (size_t)n);
+    *cap = nc;
+    return p;
+}
+
+/* ---- diagnostics ---- */
+void diags_init(Diags *d)
+{
+    memset(d, 0, sizeof *d);
+    d->max_errors = 50;
+}
+
+void diag_verror(Diags *d, Loc loc, const char *sev, const char *fmt, va_list ap)
+{
+    char msg[400];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    char where[256];
+    const char *file = loc.file ? loc.file : "<input>";
+    if (loc.path && loc.line > 0)
+        snprintf(where, sizeof where, "%s:%d: %s", file, loc.line, loc.path);
+    else if (loc.path)
+        snprintf(where, sizeof where, "%s: %s", file, loc.path);
+    else if (loc.line > 0 && loc.col > 0)
+        snprintf(where, sizeof where, "%s:%d:%d", file, loc.line, loc.col);
+    else if (loc.line > 0)
+        snprintf(where, sizeof where, "%s:%d", file, loc.line);
+    else
+        snprintf(where, sizeof where, "%s", file);
+    snprintf(d->last, sizeof d->last, "%s: %s: %s", where, sev, msg);
+    if (!d->quiet) {
+        if (strcmp(sev, "error") != 0 || d->errors <= d->max_errors)
+            fprintf(stderr, "%s\n", d->last);
+    }
+}
+
+void diag_error(Diags *d, Loc loc, const char *fmt, ...)
+{
+    d->errors++;
+    va_list ap;
+    va_start(ap, fmt);
+    diag_verror(d, loc, "error", fmt, ap);
+    va_end(ap);
+}
+
+void diag_warning(Diags *d, Loc loc, const char *fmt, ...)
+{
+    d->warnings++;
+    va_list ap;
+    va_start(ap, fmt);
+    diag_verror(d, loc, "warning", fmt, ap);
+    va_end(ap);
+}
+
+_Noreturn void die_internal(const char *file, int line, const char *msg)
+{
+    fprintf(stderr, "nerva: internal error at %s:%d: %s\n", file, line, msg);
+    abort();
+}
+
+/* ---- string buffer ---- */
+void sb_init(StrBuf *b) { b->data = NULL; b->len = b->cap = 0; }
+void sb_free(StrBuf *b) { free(b->data); sb_init(b); }
+
+static void sb_reserve(StrBuf *b, size_t extra)
+{
+    if (b->len + extra + 1 <= b->cap)
+        return;
+    size_t nc = b->cap ? b->cap * 2 : 4096;
+    while (nc < b->len + extra + 1)
+        nc *= 2;
+    char *p = realloc(b->data, nc);
+    if (!p) {
+        fprintf(stderr, "nerva: out of memory\n");
+        exit(3);
+    }
+    b->data = p;
+    b->cap = nc;
+}
+
+void sb_putn(StrBuf *b, const char *s, size_t n)
+{
+    sb_reserve(b, n);
+    memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = 0;
+}
+
+void sb_putc(StrBuf *b, char c) { sb_putn(b, &c, 1); }
+void sb_puts(StrBuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
+
+void sb_vprintf(StrBuf *b, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    sb_reserve(b, (size_t)n);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
+    b->len += (size_t)n;
+}
+
+void sb_printf(StrBuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vprintf(b, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- numbers ---- */
+void fmt_double(char *buf, size_t n, double v)
+{
+    if (isnan(v)) { snprintf(buf, n, "NAN"); return; }
+    if (isinf(v)) { snprintf(buf, n, v > 0 ? "INFINITY" : "-INFINITY"); return; }
+    for (int p = 1; p <= 17; p++) {
+        snprintf(buf, n, "%.*g", p, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+}
+
+void fmt_float(char *buf, size_t n, float v)
+{
+    if (isnan(v)) { snprintf(buf, n, "NAN"); return; }
+    if (isinf(v)) { snprintf(buf, n, v > 0 ? "INFINITY" : "-INFINITY"); return; }
+    for (int p = 1; p <= 9; p++) {
+        snprintf(buf, n, "%.*g", p, (double)v);
+        if (strtof(buf, NULL) == v)
+            break;
+    }
+}
+
+int parse_double(const char *s, double *out)
+{
+    if (!s)
+        return 0;
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+        s++;
+    if (!*s)
+        return 0;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s)
+        return 0;
+    while (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r')
+        end++;
+    if (*end)
+        return 0;
+    /* strtod accepts hex floats and "nan(...)"; PMML numbers are decimal */
+    for (const char *p = s; p < end; p++)
+        if (*p == 'x' || *p == 'X' || *p == '(')
+            return 0;
+    *out = v;
+    return 1;
+}
+
+int parse_long(const char *s, long long *out)
+{
+    if (!s)
+        return 0;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (end == s || errno)
+        return 0;
+    while (*end == ' ' || *end == '\t')
+        end++;
+    if (*end)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *c = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= c[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+int read_file(const char *path, char **data, size_t *len, size_t max)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f)
+        return -1;
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap);
+    if (!buf)
+        return -1;
+    for (;;) {
+        if (n + 1 >= cap) {
+            if (cap >= max + 2) {
+                if (f != stdin) fclose(f);
+                free(buf);
+                return -2;
+            }
+            cap *= 2;
+            char *nb = realloc(buf, cap);
+            if (!nb) { free(buf); if (f != stdin) fclose(f); return -1; }
+            buf = nb;
+        }
+        size_t r = fread(buf + n, 1, cap - n - 1, f);
+        if (r == 0)
+            break;
+        n += r;
+    }
+    if (f != stdin)
+        fclose(f);
+    if (n > max) {
+        free(buf);
+        return -2;
+    }
+    buf[n] = 0;
+    *data = buf;
+    *len = n;
+    return 0;
+}
