@@ -9,9 +9,11 @@
 #include "emit_c.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define NV_SCRATCH_BYTES 4096
+#define NV_TEXT_SCRATCH_BYTES 65536   /* texts are normalised and tokenised there */
 
 typedef struct CVal {
     const char *v;   /* C expression of the value */
@@ -33,6 +35,7 @@ enum {
     H_ROUND = 1 << 11,
     H_STDNORM = 1 << 12,
     H_MEDIAN = 1 << 13,
+    H_TEXT = 1 << 14,
 };
 
 typedef struct Em {
@@ -758,6 +761,23 @@ static CVal emit_expr(Em *m, const IrExpr *e)
         r.n = x.n;
         return r;
     }
+    case E_TEXT_INDEX: {
+        CVal x = emit_expr(m, e->a[0]);
+        CVal y = emit_expr(m, e->a[1]);
+        m->helpers |= H_TEXT | H_SCRATCH;
+        const IrTextIndex *ti = m->p->texts[e->tree];
+        const char *t = new_tmp(m, bt, 1);
+        const char *call = arena_printf(&m->a, "nv_tf(&S, &tix%d, &tcache[%d], %s, %s)", e->tree,
+                                        e->tree, x.v, y.v);
+        if (ti->weight == TW_BINARY)
+            call = arena_printf(&m->a, "(%s > 0 ? 1 : 0)", call);
+        else if (ti->weight == TW_LOGARITHMIC)
+            call = arena_printf(&m->a, "log10(1.0 + (double)%s)", call);
+        line(m, "if (!(%s) && !(%s)) { %s = %s; %s_n = 0; }", x.n, y.n, t, call, t);
+        r.v = t;
+        r.n = arena_printf(&m->a, "%s_n", t);
+        return r;
+    }
     case E_TREE: {
         const IrTree *tr = m->p->trees[e->tree];
         const char *t = new_tmp(m, bt, 1);
@@ -1014,6 +1034,151 @@ static void emit_helpers(Em *m, StrBuf *o)
 "    for (i = 0; i < m; i++) { run += wt[i]; if (run >= total / 2) return v[i]; }\n"
 "    return v[m - 1];\n"
 "}\n\n");
+    if (h & H_TEXT)
+        sb_puts(o,
+"/* PMML TextIndex: normalise the text (rules), split it into tokens, count\n"
+"   the term's token sequence in it.  A text is tokenised once per record. */\n"
+"typedef struct nv_trule { int words; const char *const *strs; int nstrs; const char *out; } nv_trule;\n"
+"typedef struct nv_tix { int tokenizer, cs, recursive; const nv_trule *rules; int nrules; } nv_tix;\n"
+"typedef struct nv_tcache { const char *src, *norm; int ntok; const int *off, *len; } nv_tcache;\n\n"
+"static int nv_wordch(unsigned char c)\n"
+"{\n"
+"    return c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;\n"
+"}\n\n"
+"static int nv_lc(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }\n\n"
+"static int nv_ncmp(const char *a, size_t na, const char *b, int cs)\n"
+"{\n"
+"    size_t i;\n"
+"    for (i = 0; i < na && b[i]; i++) {\n"
+"        int x = cs ? (unsigned char)a[i] : nv_lc((unsigned char)a[i]);\n"
+"        int y = cs ? (unsigned char)b[i] : nv_lc((unsigned char)b[i]);\n"
+"        if (x != y) return x - y;\n"
+"    }\n"
+"    if (i < na) return 1;\n"
+"    return b[i] ? -1 : 0;\n"
+"}\n\n"
+"/* is the word a[0..n) among the sorted strs? */\n"
+"static int nv_inset(const nv_trule *r, const char *a, size_t n, int cs)\n"
+"{\n"
+"    int lo = 0, hi = r->nstrs - 1;\n"
+"    while (lo <= hi) {\n"
+"        int mid = (lo + hi) / 2, c = nv_ncmp(a, n, r->strs[mid], cs);\n"
+"        if (c == 0) return 1;\n"
+"        if (c < 0) hi = mid - 1; else lo = mid + 1;\n"
+"    }\n"
+"    return 0;\n"
+"}\n\n"
+"/* one rule over s; *changed tells whether anything was replaced */\n"
+"static const char *nv_trule_apply(nv_scratch *S, const nv_trule *r, int cs, const char *s, int *changed)\n"
+"{\n"
+"    size_t n = strlen(s), nout = strlen(r->out), need = 0, i, j, k, lit = r->words ? 0 : strlen(r->strs[0]);\n"
+"    char *p;\n"
+"    int pass;\n"
+"    for (pass = 0; pass < 2; pass++) {\n"
+"        k = 0;\n"
+"        for (i = 0; i < n;) {\n"
+"            if (r->words && nv_wordch((unsigned char)s[i])) {\n"
+"                for (j = i; j < n && nv_wordch((unsigned char)s[j]); j++) ;\n"
+"                if (nv_inset(r, s + i, j - i, cs)) {\n"
+"                    if (pass) memcpy(p + k, r->out, nout);\n"
+"                    k += nout;\n"
+"                    *changed = 1;\n"
+"                } else {\n"
+"                    if (pass) memcpy(p + k, s + i, j - i);\n"
+"                    k += j - i;\n"
+"                }\n"
+"                i = j;\n"
+"            } else if (!r->words && i + lit <= n && nv_ncmp(s + i, lit, r->strs[0], cs) == 0) {\n"
+"                if (pass) memcpy(p + k, r->out, nout);\n"
+"                k += nout;\n"
+"                i += lit;\n"
+"                *changed = 1;\n"
+"            } else {\n"
+"                if (pass) p[k] = s[i];\n"
+"                k++;\n"
+"                i++;\n"
+"            }\n"
+"        }\n"
+"        if (!pass) {\n"
+"            need = k;\n"
+"            p = nv_alloc(S, need + 1);\n"
+"            if (!p) return \"\";\n"
+"        }\n"
+"    }\n"
+"    p[need] = 0;\n"
+"    return p;\n"
+"}\n\n"
+"static int nv_space(unsigned char c) { return c == ' ' || (c >= 9 && c <= 13); }\n"
+"/* Java's \\p{Punct}: ASCII punctuation, '_' included */\n"
+"static int nv_punct(unsigned char c) { return c == '_' || (c > 32 && c < 127 && !nv_wordch(c)); }\n\n"
+"static int nv_tokeq(const char *a, const char *b, int n, int cs)\n"
+"{\n"
+"    int i, x, y;\n"
+"    for (i = 0; i < n; i++) {\n"
+"        x = (unsigned char)a[i];\n"
+"        y = (unsigned char)b[i];\n"
+"        if (!cs) { x = nv_lc(x); y = nv_lc(y); }\n"
+"        if (x != y) return 0;\n"
+"    }\n"
+"    return 1;\n"
+"}\n\n"
+"/* tokens of s as offsets and lengths; returns the count, fills off/len when given */\n"
+"static int nv_tokens(int tokenizer, const char *s, int *off, int *len)\n"
+"{\n"
+"    int n = 0;\n"
+"    size_t i = 0, j, a, b;\n"
+"    while (s[i]) {\n"
+"        if (tokenizer == 1) {\n"
+"            unsigned char c = (unsigned char)s[i];\n"
+"            if (!(c < 0x80 && nv_wordch(c))) { i++; continue; }\n"
+"            for (j = i; s[j] && (unsigned char)s[j] < 0x80 && nv_wordch((unsigned char)s[j]); j++) ;\n"
+"            a = i; b = j;\n"
+"        } else {\n"
+"            if (nv_space((unsigned char)s[i])) { i++; continue; }\n"
+"            for (j = i; s[j] && !nv_space((unsigned char)s[j]); j++) ;\n"
+"            a = i; b = j;\n"
+"            while (a < b && nv_punct((unsigned char)s[a])) a++;\n"
+"            while (b > a && nv_punct((unsigned char)s[b - 1])) b--;\n"
+"        }\n"
+"        if (b > a) {\n"
+"            if (off) { off[n] = (int)a; len[n] = (int)(b - a); }\n"
+"            n++;\n"
+"        }\n"
+"        i = j;\n"
+"    }\n"
+"    return n;\n"
+"}\n\n"
+"static long long nv_tf(nv_scratch *S, const nv_tix *t, nv_tcache *c, const char *text, const char *term)\n"
+"{\n"
+"    int toff[64], tlen[64], nt, i, j, count = 0;\n"
+"    if (c->src != text) {\n"
+"        const char *s = text;\n"
+"        int round, k, changed;\n"
+"        int *off, *len;\n"
+"        for (round = 0; round < (t->recursive ? 64 : 1); round++) {\n"
+"            changed = 0;\n"
+"            for (k = 0; k < t->nrules; k++) s = nv_trule_apply(S, &t->rules[k], t->cs, s, &changed);\n"
+"            if (!changed) break;\n"
+"        }\n"
+"        c->ntok = nv_tokens(t->tokenizer, s, NULL, NULL);\n"
+"        S->used = (S->used + 7) & ~(size_t)7;\n"
+"        off = (int *)(void *)nv_alloc(S, sizeof(int) * (size_t)(c->ntok + 1));\n"
+"        len = (int *)(void *)nv_alloc(S, sizeof(int) * (size_t)(c->ntok + 1));\n"
+"        if (!off || !len) return 0;\n"
+"        nv_tokens(t->tokenizer, s, off, len);\n"
+"        c->src = text; c->norm = s; c->off = off; c->len = len;\n"
+"    }\n"
+"    nt = nv_tokens(t->tokenizer, term, NULL, NULL);\n"
+"    if (nt == 0 || nt > 64) return 0;\n"
+"    nv_tokens(t->tokenizer, term, toff, tlen);\n"
+"    for (i = 0; i + nt <= c->ntok; i++) {\n"
+"        for (j = 0; j < nt; j++)\n"
+"            if (c->len[i + j] != tlen[j] ||\n"
+"                !nv_tokeq(c->norm + c->off[i + j], term + toff[j], tlen[j], t->cs)) break;\n"
+"        if (j == nt) count++;\n"
+"    }\n"
+"    return count;\n"
+"}\n\n");
     if (h & H_PRED3)
         sb_puts(o,
 "/* three-valued logic of PMML predicates: 1 true, 0 false, -1 unknown */\n"
@@ -1092,6 +1257,51 @@ static void emit_walker(StrBuf *o)
 "        k = next;\n"
 "    }\n"
 "}\n\n");
+}
+
+static int lc_cmp(const void *a, const void *b)
+{
+    const unsigned char *x = *(const unsigned char *const *)a, *y = *(const unsigned char *const *)b;
+    for (;; x++, y++) {
+        int cx = *x >= 'A' && *x <= 'Z' ? *x + 32 : *x;
+        int cy = *y >= 'A' && *y <= 'Z' ? *y + 32 : *y;
+        if (cx != cy || !cx)
+            return cx - cy;
+    }
+}
+
+static int cs_cmp(const void *a, const void *b)
+{
+    const unsigned char *x = *(const unsigned char *const *)a, *y = *(const unsigned char *const *)b;
+    for (; *x && *x == *y; x++, y++)
+        ;
+    return *x - *y;
+}
+
+/* a text index's rules as constant tables; word lists sorted for bsearch */
+static void emit_text_index(Em *m, const IrTextIndex *t, int ti, StrBuf *o)
+{
+    sb_printf(o, "/* TextIndex (line %d) */\n", t->loc.line);
+    for (int r = 0; r < t->nrules; r++) {
+        const IrTextRule *ru = &t->rules[r];
+        const char **w = ARENA_ARRAY(&m->a, const char *, ru->nstrs + 1);
+        memcpy(w, ru->strs, sizeof *w * (size_t)ru->nstrs);
+        if (ru->words)
+            qsort(w, (size_t)ru->nstrs, sizeof *w, t->case_sensitive ? cs_cmp : lc_cmp);
+        sb_printf(o, "static const char *const tix%d_r%d[] = {", ti, r);
+        for (int i = 0; i < ru->nstrs; i++)
+            sb_printf(o, "%s%s,", i % 8 == 0 ? "\n    " : " ", c_string(&m->a, w[i]));
+        sb_puts(o, "\n};\n");
+    }
+    sb_printf(o, "static const nv_trule tix%d_rules[] = {\n", ti);
+    for (int r = 0; r < t->nrules; r++)
+        sb_printf(o, "    {%d, tix%d_r%d, %d, %s},\n", t->rules[r].words, ti, r, t->rules[r].nstrs,
+                  c_string(&m->a, t->rules[r].out));
+    if (t->nrules == 0)
+        sb_puts(o, "    {0, 0, 0, \"\"},\n");
+    sb_puts(o, "};\n");
+    sb_printf(o, "static const nv_tix tix%d = {%d, %d, %d, tix%d_rules, %d};\n\n", ti,
+              t->tokenizer == TOK_WORD_RUNS, t->case_sensitive, t->recursive, ti, t->nrules);
 }
 
 static void emit_tree_cols(Em *m, const IrTree *t, int ti, StrBuf *o)
@@ -1251,7 +1461,7 @@ static void emit_field_struct(Em *m, StrBuf *h, const char *pfx, const char *wha
     }
     sb_printf(h, "    unsigned char state[%d]; /* enum nerva_state per field */\n", n ? n : 1);
     if (scratch)
-        sb_printf(h, "    char scratch[%d]; /* storage of computed strings */\n", NV_SCRATCH_BYTES);
+        sb_printf(h, "    char scratch[%d]; /* storage of computed strings */\n", scratch);
     sb_printf(h, "} %s_%s;\n\n", pfx, what);
     (void)m;
 }
@@ -1350,7 +1560,8 @@ int emit_c(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf
     sb_puts(h, abi_block());
     sb_puts(h, "\n");
     emit_field_struct(&m, h, pfx, "input", p->inputs, p->ninputs, 0);
-    emit_field_struct(&m, h, pfx, "output", p->outputs, p->noutputs, 1);
+    emit_field_struct(&m, h, pfx, "output", p->outputs, p->noutputs,
+                      p->ntexts ? NV_TEXT_SCRATCH_BYTES : (m.helpers & H_SCRATCH) ? NV_SCRATCH_BYTES : 0);
     sb_printf(h, "/* Score one record.  Returns enum nerva_status.  Output strings point into\n"
                  "   *out or *in, or are constants. */\n"
                  "int %s_score(const %s_input *in, %s_output *out);\n", pfx, pfx, pfx);
@@ -1370,6 +1581,8 @@ int emit_c(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf
                  "#include <string.h>\n\n", o->header_name);
     /* helpers */
     emit_helpers(&m, c);
+    for (int t = 0; t < p->ntexts; t++)
+        emit_text_index(&m, p->texts[t], t, c);
     if (any_table) {
         StrBuf tabs, strs, nums;
         sb_init(&tabs);
@@ -1400,6 +1613,8 @@ int emit_c(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf
         sb_puts(c, "    nv_scratch S;\n");
     if (any_table)
         sb_printf(c, "    nv_slot fx[%d];\n", m.nslots);
+    if (p->ntexts)
+        sb_printf(c, "    nv_tcache tcache[%d];\n", p->ntexts);
     for (int v = 0; v < p->nvars; v++) {
         const IrVar *var = &p->vars[v];
         if (m.slot_of_var[v] >= 0)
@@ -1416,6 +1631,8 @@ int emit_c(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf
         sb_puts(c, "    S.base = out->scratch; S.used = 0; S.cap = sizeof out->scratch; S.overflow = 0;\n");
     if (any_table)
         sb_printf(c, "    memset(fx, 0, sizeof fx);\n");
+    if (p->ntexts)
+        sb_printf(c, "    memset(tcache, 0, sizeof tcache);\n");
     for (int v = 0; v < p->nvars; v++)
         if (m.slot_of_var[v] >= 0)
             sb_printf(c, "    %s = 1;\n", m.nname[v]);

@@ -309,6 +309,25 @@ IrExpr *ir_input_invalid(IrBuilder *b, int var)
     return e;
 }
 
+IrExpr *ir_text_index(IrBuilder *b, IrTextIndex *t, IrExpr *text, IrExpr *term)
+{
+    IrProgram *p = b->p;
+    int idx;
+    for (idx = 0; idx < p->ntexts; idx++)
+        if (p->texts[idx] == t)
+            break;
+    if (idx == p->ntexts)
+        VEC_PUSH(b->a, p->texts, p->ntexts, p->cap_texts, t);
+    IrType *rt = ir_type(t->weight == TW_LOGARITHMIC ? T_DOUBLE : T_LONG);
+    if (ir_is_nullable(text->type) || ir_is_nullable(term->type))
+        rt = ir_nullable(b->a, rt);
+    IrExpr *e = mk(b, E_TEXT_INDEX, rt, 2);
+    e->tree = idx;
+    e->a[0] = text;
+    e->a[1] = term;
+    return e;
+}
+
 static IrStmt *push_stmt(IrBuilder *b, IrBlock *blk, IrStmtKind k)
 {
     IrStmt *s = ARENA_NEW(b->a, IrStmt);
@@ -396,7 +415,7 @@ static void dump_expr(const IrProgram *p, const IrExpr *e, StrBuf *o)
         break;
     }
     sb_printf(o, "(%s", e->kind == E_CALL ? ir_fn_name(e->fn) : expr_names[e->kind]);
-    if (e->kind == E_TREE || e->kind == E_TREE_GET)
+    if (e->kind == E_TREE || e->kind == E_TREE_GET || e->kind == E_TEXT_INDEX)
         sb_printf(o, " #%d", e->tree);
     if (e->kind == E_TREE_GET)
         sb_printf(o, " col%d", e->col);

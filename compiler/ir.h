@@ -104,7 +104,8 @@ const char *ir_fn_name(IrFn f);
     X(TREE, "tree")         /* node index chosen by tree `tree`, or null */ \
     X(TREE_GET, "tree-get") /* column `col` of tree `tree` at node a[0]  */ \
     X(NULL_IF_NAN, "null-if-nan") /* a[0], or null when it is NaN       */ \
-    X(INPUT_INVALID, "input-invalid") /* the host marked input `var` bad */
+    X(INPUT_INVALID, "input-invalid") /* the host marked input `var` bad */ \
+    X(TEXT_INDEX, "text-index")   /* weight of term a[1] in text a[0], by text index `tree` */
 
 typedef enum {
 #define X(k, s) E_##k,
@@ -202,6 +203,27 @@ typedef struct IrTree {
     int ncols;
 } IrTree;
 
+/* ---- text indexes (PMML TextIndex): how a term is counted in a text ---- */
+typedef enum { TOK_SPLIT_SPACE, TOK_WORD_RUNS } IrTokenizer;
+typedef enum { TW_TERM_FREQUENCY, TW_BINARY, TW_LOGARITHMIC } IrTermWeight;
+
+typedef struct IrTextRule {
+    int words;             /* 1: replace whole words in strs; 0: the literal strs[0] */
+    const char **strs;
+    int nstrs;
+    const char *out;       /* replacement */
+} IrTextRule;
+
+typedef struct IrTextIndex {
+    Loc loc;
+    IrTokenizer tokenizer; /* split on white space and trim punctuation, or \w+ runs */
+    int case_sensitive;
+    IrTermWeight weight;
+    IrTextRule *rules;     /* normalization of the text, in order */
+    int nrules;
+    int recursive;         /* reapply the rules until the text stops changing */
+} IrTextIndex;
+
 /* ---- statements ---- */
 #define IR_STMT_KINDS(X)                                               \
     X(SET, "set")              /* var := e                          */ \
@@ -260,6 +282,8 @@ typedef struct IrProgram {
     int nvars, cap_vars;
     IrTree **trees;
     int ntrees, cap_trees;
+    IrTextIndex **texts;
+    int ntexts, cap_texts;
     IrBlock body;
 } IrProgram;
 
@@ -294,6 +318,7 @@ IrExpr *ir_tree(IrBuilder *b, int tree);
 IrExpr *ir_tree_get(IrBuilder *b, int tree, int col, IrExpr *node);
 IrExpr *ir_null_if_nan(IrBuilder *b, IrExpr *x);
 IrExpr *ir_input_invalid(IrBuilder *b, int var);
+IrExpr *ir_text_index(IrBuilder *b, IrTextIndex *t, IrExpr *text, IrExpr *term);
 
 IrStmt *ir_set(IrBuilder *b, IrBlock *blk, int var, IrExpr *e);
 IrStmt *ir_if_stmt(IrBuilder *b, IrBlock *blk, IrExpr *cond);

@@ -219,7 +219,29 @@ int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelRe
             for (int j = 0; j < sr.nouts; j++)
                 scope_add(L, chain, sr.outs[j].name, sr.outs[j].var, NULL);
         /* a chain's (or the selected segment's) outputs are the model's too */
-        if (mm == MM_MODEL_CHAIN || mm == MM_SELECT_FIRST)
+        if (mm == MM_SELECT_FIRST)
+            for (int j = 0; j < sr.nouts; j++) {
+                /* outputs of the same name from different segments: the
+                   selected segment's value */
+                int k;
+                for (k = 0; k < r->nouts; k++)
+                    if (!strcmp(r->outs[k].name, sr.outs[j].name))
+                        break;
+                IrType *ot = ir_base(b->p->vars[sr.outs[j].var].type);
+                if (k == r->nouts) {
+                    Field f = sr.outs[j];
+                    f.var = ir_add_var(b, f.name, ir_nullable(L->a, ot));
+                    VEC_PUSH(L->a, r->outs, r->nouts, cap_outs, f);
+                    r->nouts--;
+                    VEC_PUSH(L->a, r->final, r->nouts, cap_final, sr.final[j]);
+                }
+                IrExpr *v = ir_var(b, sr.outs[j].var);
+                IrType *mt = ir_base(b->p->vars[r->outs[k].var].type);
+                if (mt != ot)
+                    v = ir_cast(b, mt, v);
+                ir_set(b, sb, r->outs[k].var, v);
+            }
+        if (mm == MM_MODEL_CHAIN)
             for (int j = 0; j < sr.nouts; j++) {
                 VEC_PUSH(L->a, r->outs, r->nouts, cap_outs, sr.outs[j]);
                 r->nouts--;

@@ -62,6 +62,9 @@ typedef struct Lower {
     int ntree_nodes;       /* across the program, for info */
     int nmodels;
     const char *kinds;     /* model kinds seen, for info */
+    const XElem **tix_elems; /* TextIndex elements already lowered ... */
+    struct IrTextIndex **tix;  /* ... and their IR, shared by every use */
+    int ntix, cap_tix, cap_tix2;
 } Lower;
 
 typedef enum { FUNC_REGRESSION, FUNC_CLASSIFICATION, FUNC_CLUSTERING, FUNC_OTHER } MiningFunc;
