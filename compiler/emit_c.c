@@ -28,7 +28,7 @@ enum {
     H_SUBSTR = 1 << 4,
     H_TRIM = 1 << 5,
     H_WALK = 1 << 6,
-    H_PRED3 = 1 << 7,
+    H_AND3 = 1 << 7,
     H_DTOSTR = 1 << 8,
     H_STRTOD = 1 << 9,
     H_MOD = 1 << 10,
@@ -36,6 +36,10 @@ enum {
     H_STDNORM = 1 << 12,
     H_MEDIAN = 1 << 13,
     H_TEXT = 1 << 14,
+    H_INTERN = 1 << 15,
+    H_OR3 = 1 << 16,
+    H_XOR3 = 1 << 17,
+    H_SUR3 = 1 << 18,
 };
 
 typedef struct Em {
@@ -54,6 +58,18 @@ typedef struct Em {
     unsigned char *tree_table;   /* per tree: laid out as a table */
     int *slot_of_var;            /* -1 or slot index */
     int nslots;
+    unsigned char *env_var;      /* read by a tree function: lives in nv_env */
+    const char **tvname, **tnname; /* names inside tree functions */
+    /* string dictionaries of E_INTERN, printed before the score function */
+    const char ***dicts;
+    int ndicts, cap_dicts;
+    StrBuf dict_text;
+    /* what the program uses: only that is declared or printed */
+    unsigned char *var_used;     /* read or written */
+    unsigned char *val_read;     /* its value read (not only its null flag) */
+    unsigned char *tree_used;    /* walked */
+    unsigned char **col_used;    /* per tree, per payload column */
+    int ntrees_used;
 } Em;
 
 /* ---- printing helpers ---- */
@@ -175,6 +191,130 @@ static const char *new_tmp(Em *m, const IrType *t, int nullable)
     else
         line(m, "%s%s%s;", ctype(t), ir_base((IrType *)t)->kind == T_STRING ? "" : " ", name);
     return name;
+}
+
+/* sort slots by where their declaration ends (stable: ties keep slot order) */
+static void sort_by_key(size_t *v, int n, const size_t *key)
+{
+    /* bottom-up merge sort: no global state, stable */
+    size_t *tmp = malloc(sizeof *tmp * (size_t)(n ? n : 1));
+    if (!tmp)
+        die_internal(__FILE__, __LINE__, "out of memory");
+    for (int w = 1; w < n; w *= 2) {
+        for (int lo = 0; lo < n; lo += 2 * w) {
+            int mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            int a = lo, b = mid, k = lo;
+            while (a < mid && b < hi)
+                tmp[k++] = key[v[b]] < key[v[a]] ? v[b++] : v[a++];
+            while (a < mid)
+                tmp[k++] = v[a++];
+            while (b < hi)
+                tmp[k++] = v[b++];
+        }
+        memcpy(v, tmp, sizeof *v * (size_t)n);
+    }
+    free(tmp);
+}
+
+/* Temporaries come in value/null-flag pairs, and a consumer often needs only
+   one of the two (a non-nullable target ignores the flag; is-null ignores the
+   value).  Rather than thread "which half is wanted" through every case of
+   emit_expr, the finished text of a function is scanned: a temporary that is
+   written but never read gets "(void)name;" after its declaration, which
+   says so to the C compiler (and to a reader).  Model text only appears in
+   string literals and comments, which the scan skips. */
+static void void_unread_temps(Em *m, StrBuf *text)
+{
+    if (!text->data || m->tmp == 0)
+        return;
+    int n = m->tmp + 1;
+    /* per temp number, [0] the value, [1] the null flag */
+    int *reads = calloc((size_t)n * 2, sizeof *reads);
+    size_t *decl_end = calloc((size_t)n * 2, sizeof *decl_end);
+    unsigned char *seen = calloc((size_t)n * 2, 1);
+    if (!reads || !decl_end || !seen)
+        die_internal(__FILE__, __LINE__, "out of memory");
+    const char *s = text->data;
+    size_t len = text->len;
+    for (size_t i = 0; i < len;) {
+        char c = s[i];
+        if (c == '"' || c == '\'') {
+            for (i++; i < len && s[i] != c; i++)
+                if (s[i] == '\\')
+                    i++;
+            i++;
+            continue;
+        }
+        if (c == '/' && i + 1 < len && s[i + 1] == '*') {
+            const char *e = strstr(s + i + 2, "*/");
+            i = e ? (size_t)(e - s) + 2 : len;
+            continue;
+        }
+        if (!(isalpha((unsigned char)c) || c == '_')) {
+            i++;
+            continue;
+        }
+        size_t b = i;
+        while (i < len && (isalnum((unsigned char)s[i]) || s[i] == '_'))
+            i++;
+        if (s[b] != 't' || !isdigit((unsigned char)s[b + 1]) || (b > 0 && s[b - 1] == '.'))
+            continue;
+        size_t d = b + 1;
+        long k = 0;
+        while (d < i && isdigit((unsigned char)s[d]) && k < n)
+            k = k * 10 + (s[d++] - '0');
+        int flag;
+        if (d == i)
+            flag = 0;
+        else if (i - d == 2 && s[d] == '_' && s[d + 1] == 'n')
+            flag = 1;
+        else
+            continue;
+        if (k <= 0 || k >= n)
+            continue;
+        size_t slot = (size_t)k * 2 + (size_t)flag;
+        if (!seen[slot]) {
+            /* the first mention is the declaration */
+            seen[slot] = 1;
+            const char *semi = memchr(s + i, ';', len - i);
+            decl_end[slot] = semi ? (size_t)(semi - s) + 1 : 0;
+            continue;
+        }
+        size_t j = i;
+        while (j < len && s[j] == ' ')
+            j++;
+        int write = j + 1 < len && s[j] == '=' && s[j + 1] != '=';
+        if (!write)
+            reads[slot]++;
+    }
+    /* insertion points, in text order (declarations sharing a statement end
+       keep their number order) */
+    size_t *ins = malloc(sizeof *ins * (size_t)n * 2);
+    if (!ins)
+        die_internal(__FILE__, __LINE__, "out of memory");
+    int nins = 0;
+    for (size_t slot = 2; slot < (size_t)n * 2; slot++)
+        if (seen[slot] && !reads[slot] && decl_end[slot])
+            ins[nins++] = slot;
+    sort_by_key(ins, nins, decl_end);
+    if (nins) {
+        StrBuf o;
+        sb_init(&o);
+        size_t at = 0;
+        for (int i = 0; i < nins; i++) {
+            size_t slot = ins[i], e = decl_end[slot];
+            sb_putn(&o, s + at, e - at);
+            at = e;
+            sb_printf(&o, " (void)t%d%s;", (int)(slot / 2), slot % 2 ? "_n" : "");
+        }
+        sb_putn(&o, s + at, len - at);
+        sb_free(text);
+        *text = o;
+    }
+    free(ins);
+    free(reads);
+    free(decl_end);
+    free(seen);
 }
 
 static CVal emit_expr(Em *m, const IrExpr *e);
@@ -373,6 +513,23 @@ static const char *pred_text(Em *m, const IrPred *pr)
     }
     case P_IN:
     case P_NOT_IN: {
+        /* small integer codes (interned strings): one bit test */
+        if (vt && vt->kind == T_INT && pr->nums) {
+            unsigned long long mask = 0;
+            int ok = 1;
+            for (int i = 0; i < pr->nvals; i++) {
+                double x = pr->nums[i];
+                if (x < 0 || x > 63 || x != (double)(int)x)
+                    ok = 0;
+                else
+                    mask |= 1ULL << (int)x;
+            }
+            if (ok) {
+                body = arena_printf(&m->a, "%s((unsigned)%s < 64u && ((0x%llxULL >> %s) & 1u))",
+                                    pr->kind == P_IN ? "" : "!", v, mask, v);
+                break;
+            }
+        }
         const char *acc = NULL;
         for (int i = 0; i < pr->nvals; i++) {
             const char *t = strv ? arena_printf(&m->a, "strcmp(%s, %s) == 0", v,
@@ -391,11 +548,13 @@ static const char *pred_text(Em *m, const IrPred *pr)
     case P_OR:
     case P_XOR:
     case P_SURROGATE: {
-        m->helpers |= H_PRED3;
         const char *fn = pr->kind == P_AND ? "nv_and3" : pr->kind == P_OR ? "nv_or3"
                        : pr->kind == P_XOR ? "nv_xor3" : "nv_sur3";
         if (pr->nkids == 0)
             return pr->kind == P_AND ? "1" : "0";
+        if (pr->nkids > 1)
+            m->helpers |= pr->kind == P_AND ? H_AND3 : pr->kind == P_OR ? H_OR3
+                        : pr->kind == P_XOR ? H_XOR3 : H_SUR3;
         const char *acc = pred_text(m, pr->kids[0]);
         for (int i = 1; i < pr->nkids; i++)
             acc = arena_printf(&m->a, "%s(%s, %s)", fn, acc, pred_text(m, pr->kids[i]));
@@ -778,16 +937,36 @@ static CVal emit_expr(Em *m, const IrExpr *e)
         r.n = arena_printf(&m->a, "%s_n", t);
         return r;
     }
+    case E_INTERN: {
+        CVal x = emit_expr(m, e->a[0]);
+        int di;
+        for (di = 0; di < m->ndicts; di++)
+            if (m->dicts[di] == e->strs)
+                break;
+        if (di == m->ndicts) {
+            VEC_PUSH(&m->a, m->dicts, m->ndicts, m->cap_dicts, e->strs);
+            sb_printf(&m->dict_text, "static const char *const dict%d[] = {", di);
+            for (int i = 0; i < e->nstrs; i++)
+                sb_printf(&m->dict_text, "%s%s,", i % 8 == 0 ? "\n    " : " ", c_string(&m->a, e->strs[i]));
+            sb_puts(&m->dict_text, "\n};\n");
+        }
+        m->helpers |= H_INTERN;
+        const char *t = new_tmp(m, bt, 0);
+        line(m, "%s = %s ? -1 : nv_intern(%s, dict%d, %d);", t, x.n, x.v, di, e->nstrs);
+        r.v = t;
+        r.n = x.n;
+        return r;
+    }
     case E_TREE: {
         const IrTree *tr = m->p->trees[e->tree];
         const char *t = new_tmp(m, bt, 1);
         line(m, "/* tree %d: %d nodes, line %d */", e->tree, tr->nnodes, tr->loc.line);
-        if (m->tree_table[e->tree]) {
+        if (m->tree_table[e->tree])
             line(m, "%s = nv_walk(tree%d_nodes, tree%d_kids, %d, %d, fx);", t, e->tree, e->tree,
                  (int)tr->missing, tr->no_true_child_null);
-            line(m, "%s_n = %s < 0;", t, t);
-        } else
-            emit_tree_nested(m, tr, t);
+        else
+            line(m, "%s = nv_tree%d(&E);", t, e->tree);
+        line(m, "%s_n = %s < 0;", t, t);
         r.v = t;
         r.n = arena_printf(&m->a, "%s_n", t);
         return r;
@@ -811,6 +990,12 @@ static CVal emit_expr(Em *m, const IrExpr *e)
     NV_ASSERT(0);
 }
 
+/* whether a variable's value (not only its null flag) is stored */
+static int keeps_value(const Em *m, int v)
+{
+    return m->val_read[v] || m->slot_of_var[v] >= 0 || m->env_var[v];
+}
+
 static void emit_block(Em *m, const IrBlock *b)
 {
     for (int i = 0; i < b->n; i++) {
@@ -828,7 +1013,8 @@ static void emit_block(Em *m, const IrBlock *b)
             m->ind++;
             CVal x = emit_expr(m, s->e);
             const IrVar *v = &m->p->vars[s->var];
-            line(m, "%s = %s;", m->vname[s->var], x.v);
+            if (keeps_value(m, s->var))
+                line(m, "%s = %s;", m->vname[s->var], x.v);
             if (ir_is_nullable(v->type))
                 line(m, "%s = %s;", m->nname[s->var], x.n);
             m->ind--;
@@ -1161,7 +1347,10 @@ static void emit_helpers(Em *m, StrBuf *o)
 "            if (!changed) break;\n"
 "        }\n"
 "        c->ntok = nv_tokens(t->tokenizer, s, NULL, NULL);\n"
-"        S->used = (S->used + 7) & ~(size_t)7;\n"
+"        /* the int arrays below need int alignment of the address itself */\n"
+"        k = (int)(-(uintptr_t)(S->base + S->used) & (sizeof(int) - 1));\n"
+"        if (S->cap - S->used < (size_t)k) { S->overflow = 1; return 0; }\n"
+"        S->used += (size_t)k;\n"
 "        off = (int *)(void *)nv_alloc(S, sizeof(int) * (size_t)(c->ntok + 1));\n"
 "        len = (int *)(void *)nv_alloc(S, sizeof(int) * (size_t)(c->ntok + 1));\n"
 "        if (!off || !len) return 0;\n"
@@ -1179,13 +1368,31 @@ static void emit_helpers(Em *m, StrBuf *o)
 "    }\n"
 "    return count;\n"
 "}\n\n");
-    if (h & H_PRED3)
+    if (h & H_INTERN)
         sb_puts(o,
-"/* three-valued logic of PMML predicates: 1 true, 0 false, -1 unknown */\n"
-"static int nv_and3(int a, int b) { return (a == 0 || b == 0) ? 0 : (a < 0 || b < 0) ? -1 : 1; }\n"
-"static int nv_or3(int a, int b) { return (a == 1 || b == 1) ? 1 : (a < 0 || b < 0) ? -1 : 0; }\n"
-"static int nv_xor3(int a, int b) { return (a < 0 || b < 0) ? -1 : (a != b); }\n"
-"static int nv_sur3(int a, int b) { return a >= 0 ? a : b; }\n\n");
+"/* the index of s in a sorted dictionary, or -1: strings compared once */\n"
+"static int nv_intern(const char *s, const char *const *d, int n)\n"
+"{\n"
+"    int lo = 0, hi = n - 1;\n"
+"    while (lo <= hi) {\n"
+"        int mid = lo + (hi - lo) / 2, c = strcmp(s, d[mid]);\n"
+"        if (c == 0) return mid;\n"
+"        if (c < 0) hi = mid - 1; else lo = mid + 1;\n"
+"    }\n"
+"    return -1;\n"
+"}\n\n");
+    if (h & (H_AND3 | H_OR3 | H_XOR3 | H_SUR3))
+        sb_puts(o, "/* three-valued logic of PMML predicates: 1 true, 0 false, -1 unknown */\n");
+    if (h & H_AND3)
+        sb_puts(o, "static int nv_and3(int a, int b) { return (a == 0 || b == 0) ? 0 : (a < 0 || b < 0) ? -1 : 1; }\n");
+    if (h & H_OR3)
+        sb_puts(o, "static int nv_or3(int a, int b) { return (a == 1 || b == 1) ? 1 : (a < 0 || b < 0) ? -1 : 0; }\n");
+    if (h & H_XOR3)
+        sb_puts(o, "static int nv_xor3(int a, int b) { return (a < 0 || b < 0) ? -1 : (a != b); }\n");
+    if (h & H_SUR3)
+        sb_puts(o, "static int nv_sur3(int a, int b) { return a >= 0 ? a : b; }\n");
+    if (h & (H_AND3 | H_OR3 | H_XOR3 | H_SUR3))
+        sb_putc(o, '\n');
 }
 
 static void emit_walker(StrBuf *o)
@@ -1308,6 +1515,8 @@ static void emit_tree_cols(Em *m, const IrTree *t, int ti, StrBuf *o)
 {
     for (int c = 0; c < t->ncols; c++) {
         const IrTreeCol *col = &t->cols[c];
+        if (!m->col_used[ti][c])
+            continue;
         IrType *bt = ir_base(col->type);
         int has_null = 0;
         for (int i = 0; i < t->nnodes; i++)
@@ -1340,6 +1549,55 @@ static void emit_tree_cols(Em *m, const IrTree *t, int ti, StrBuf *o)
     }
 }
 
+/* ---- what the program uses ---- */
+static void use_pred(Em *m, const IrPred *pr)
+{
+    if (pr->var >= 0) {
+        m->var_used[pr->var] = 1;
+        if (pr->kind != P_IS_MISSING && pr->kind != P_IS_NOT_MISSING)
+            m->val_read[pr->var] = 1;
+    }
+    for (int i = 0; i < pr->nkids; i++)
+        use_pred(m, pr->kids[i]);
+}
+
+static void use_expr(Em *m, const IrExpr *e)
+{
+    if (e->kind == E_IS_NULL && e->a[0]->kind == E_VAR) {
+        m->var_used[e->a[0]->var] = 1;
+        return;
+    }
+    if (e->kind == E_VAR)
+        m->var_used[e->var] = m->val_read[e->var] = 1;
+    if (e->kind == E_TREE || e->kind == E_TREE_GET) {
+        const IrTree *t = m->p->trees[e->tree];
+        if (!m->tree_used[e->tree]) {
+            m->tree_used[e->tree] = 1;
+            m->ntrees_used++;
+            m->col_used[e->tree] = arena_alloc(&m->a, (size_t)t->ncols + 1);
+            for (int k = 0; k < t->nnodes; k++)
+                use_pred(m, t->nodes[k].pred);
+        }
+        if (e->kind == E_TREE_GET)
+            m->col_used[e->tree][e->col] = 1;
+    }
+    for (int i = 0; i < e->n; i++)
+        use_expr(m, e->a[i]);
+}
+
+static void use_block(Em *m, const IrBlock *b)
+{
+    for (int i = 0; i < b->n; i++) {
+        const IrStmt *s = b->s[i];
+        if (s->kind == S_SET)
+            m->var_used[s->var] = 1;
+        if (s->e)
+            use_expr(m, s->e);
+        use_block(m, &s->then_b);
+        use_block(m, &s->else_b);
+    }
+}
+
 static void mark_pred_vars(Em *m, const IrPred *pr)
 {
     if (pr->kind == P_CMP || pr->kind == P_IS_MISSING || pr->kind == P_IS_NOT_MISSING ||
@@ -1349,6 +1607,16 @@ static void mark_pred_vars(Em *m, const IrPred *pr)
     }
     for (int i = 0; i < pr->nkids; i++)
         mark_pred_vars(m, pr->kids[i]);
+}
+
+static void mark_env_vars(Em *m, const IrPred *pr, int *any)
+{
+    if (pr->var >= 0 && pr->kind != P_TRUE && pr->kind != P_FALSE && m->slot_of_var[pr->var] < 0) {
+        m->env_var[pr->var] = 1;
+        *any = 1;
+    }
+    for (int i = 0; i < pr->nkids; i++)
+        mark_env_vars(m, pr->kids[i], any);
 }
 
 static int tree_is_tabular(const Em *m, const IrTree *t)
@@ -1482,15 +1750,18 @@ int emit_c(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf
 {
     Em m = {.p = p, .o = o, .d = d};
     arena_init(&m.a);
+    sb_init(&m.dict_text);
     const char *pfx = o->prefix;
     if (!valid_ident(pfx)) {
         diag_error(d, (Loc){.file = p->source}, "prefix '%s' is not a C identifier", pfx ? pfx : "");
+        sb_free(&m.dict_text);
         arena_free(&m.a);
         return 1;
     }
     if (!valid_header_name(o->header_name)) {
         diag_error(d, (Loc){.file = p->source}, "header name '%s' has characters nerva will not "
                    "put in an #include", o->header_name ? o->header_name : "");
+        sb_free(&m.dict_text);
         arena_free(&m.a);
         return 1;
     }
@@ -1503,38 +1774,91 @@ int emit_c(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf
             diag_error(d, p->outputs[i].loc, "output field '%s' has a type (%s) the C interface cannot carry",
                        p->outputs[i].name, ir_type_name(p->outputs[i].type));
     if (d->errors) {
+        sb_free(&m.dict_text);
         arena_free(&m.a);
         return 1;
     }
 
+    m.var_used = arena_alloc(&m.a, (size_t)p->nvars + 1);
+    m.val_read = arena_alloc(&m.a, (size_t)p->nvars + 1);
+    m.tree_used = arena_alloc(&m.a, (size_t)p->ntrees + 1);
+    m.col_used = ARENA_ARRAY(&m.a, unsigned char *, p->ntrees + 1);
+    use_block(&m, &p->body);
+    for (int i = 0; i < p->noutputs; i++)
+        m.var_used[p->outputs[i].var] = m.val_read[p->outputs[i].var] = 1;
+
     /* decide tree layout: tables when the ensemble is large */
     long total = 0;
     for (int t = 0; t < p->ntrees; t++)
-        total += p->trees[t]->nnodes;
+        if (m.tree_used[t])
+            total += p->trees[t]->nnodes;
     m.tree_table = arena_alloc(&m.a, (size_t)p->ntrees + 1);
     m.slot_of_var = ARENA_ARRAY(&m.a, int, p->nvars + 1);
     for (int v = 0; v < p->nvars; v++)
         m.slot_of_var[v] = -1;
     int any_table = 0;
     for (int t = 0; t < p->ntrees; t++)
-        if (total > o->tree_table_threshold && tree_is_tabular(&m, p->trees[t])) {
+        if (m.tree_used[t] && total > o->tree_table_threshold && tree_is_tabular(&m, p->trees[t])) {
             m.tree_table[t] = 1;
             any_table = 1;
             for (int k = 0; k < p->trees[t]->nnodes; k++)
                 mark_pred_vars(&m, p->trees[t]->nodes[k].pred);
         }
+    /* variables that nested-branch trees read live in one struct, so each
+       tree can be its own small function (gcc compiles many small functions
+       far faster than one huge one) */
+    m.env_var = arena_alloc(&m.a, (size_t)p->nvars + 1);
+    int any_env = 0;
+    for (int t = 0; t < p->ntrees; t++)
+        if (m.tree_used[t] && !m.tree_table[t])
+            for (int k = 0; k < p->trees[t]->nnodes; k++)
+                mark_env_vars(&m, p->trees[t]->nodes[k].pred, &any_env);
     m.vname = ARENA_ARRAY(&m.a, const char *, p->nvars + 1);
     m.nname = ARENA_ARRAY(&m.a, const char *, p->nvars + 1);
+    m.tvname = ARENA_ARRAY(&m.a, const char *, p->nvars + 1);
+    m.tnname = ARENA_ARRAY(&m.a, const char *, p->nvars + 1);
     for (int v = 0; v < p->nvars; v++) {
         int s = m.slot_of_var[v];
         IrTypeKind k = ir_base(p->vars[v].type)->kind;
+        int nul = ir_is_nullable(p->vars[v].type);
         if (s >= 0) {
             m.vname[v] = arena_printf(&m.a, k == T_STRING ? "fx[%d].s" : "fx[%d].d", s);
             m.nname[v] = arena_printf(&m.a, "fx[%d].n", s);
+        } else if (m.env_var[v]) {
+            m.vname[v] = arena_printf(&m.a, "E.v%d", v);
+            m.nname[v] = nul ? arena_printf(&m.a, "E.v%d_n", v) : "0";
         } else {
             m.vname[v] = arena_printf(&m.a, "v%d", v);
-            m.nname[v] = ir_is_nullable(p->vars[v].type) ? arena_printf(&m.a, "v%d_n", v) : "0";
+            m.nname[v] = nul ? arena_printf(&m.a, "v%d_n", v) : "0";
         }
+        m.tvname[v] = arena_printf(&m.a, "E->v%d", v);
+        m.tnname[v] = nul ? arena_printf(&m.a, "E->v%d_n", v) : "0";
+    }
+
+    /* tree functions (they may ask for helpers, so before those are printed) */
+    StrBuf treefns;
+    sb_init(&treefns);
+    if (any_env || m.ntrees_used) {
+        const char **sv = m.vname, **sn = m.nname;
+        m.vname = m.tvname;
+        m.nname = m.tnname;
+        m.out = &treefns;
+        for (int t = 0; t < p->ntrees; t++) {
+            if (!m.tree_used[t] || m.tree_table[t])
+                continue;
+            const IrTree *tr = p->trees[t];
+            sb_printf(&treefns, "/* tree %d: ", t);
+            comment_text(&treefns, tr->name ? tr->name : "", 80);
+            sb_printf(&treefns, " (line %d), %d nodes; the chosen node or -1 */\n", tr->loc.line,
+                      tr->nnodes);
+            sb_printf(&treefns, "static int nv_tree%d(const nv_env *E)\n{\n    int r = -1, r_n = 1;\n"
+                                "    (void)E;\n", t);
+            m.ind = 1;
+            emit_tree_nested(&m, tr, "r");
+            sb_puts(&treefns, "    return r_n ? -1 : r;\n}\n\n");
+        }
+        m.vname = sv;
+        m.nname = sn;
     }
 
     /* body first: it decides which helpers are needed */
@@ -1543,8 +1867,10 @@ int emit_c(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf
     m.out = &body;
     m.ind = 1;
     emit_block(&m, &p->body);
+    void_unread_temps(&m, &body);
     if (d->errors) {
         sb_free(&body);
+        sb_free(&m.dict_text);
         arena_free(&m.a);
         return 1;
     }
@@ -1577,12 +1903,17 @@ int emit_c(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf
     sb_puts(c, ". Do not edit.\n   Model: ");
     comment_text(c, p->name ? p->name : "", 200);
     sb_puts(c, " */\n");
-    sb_printf(c, "#include \"%s\"\n\n#include <math.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
+    sb_printf(c, "#include \"%s\"\n\n#include <math.h>\n#include <stdint.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
                  "#include <string.h>\n\n", o->header_name);
     /* helpers */
     emit_helpers(&m, c);
     for (int t = 0; t < p->ntexts; t++)
         emit_text_index(&m, p->texts[t], t, c);
+    if (m.dict_text.data) {
+        sb_puts(c, "/* dictionaries of the strings compared against constants */\n");
+        sb_puts(c, m.dict_text.data);
+        sb_putc(c, '\n');
+    }
     if (any_table) {
         StrBuf tabs, strs, nums;
         sb_init(&tabs);
@@ -1603,12 +1934,36 @@ int emit_c(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf
     }
     /* tree payload columns */
     for (int t = 0; t < p->ntrees; t++)
-        emit_tree_cols(&m, p->trees[t], t, c);
-    if (p->ntrees)
+        if (m.tree_used[t])
+            emit_tree_cols(&m, p->trees[t], t, c);
+    if (m.ntrees_used)
         sb_putc(c, '\n');
 
+    if (any_env || m.ntrees_used) {
+        sb_puts(c, "/* the values trees read */\ntypedef struct nv_env {\n");
+        int members = 0;
+        for (int v = 0; v < p->nvars; v++) {
+            if (!m.env_var[v])
+                continue;
+            const char *ct = ctype(p->vars[v].type);
+            sb_printf(c, "    %s%sv%d;", ct, ct[strlen(ct) - 1] == '*' ? "" : " ", v);
+            if (ir_is_nullable(p->vars[v].type))
+                sb_printf(c, " int v%d_n;", v);
+            sb_puts(c, " /* ");
+            comment_text(c, p->vars[v].name ? p->vars[v].name : "", 80);
+            sb_puts(c, " */\n");
+            members++;
+        }
+        if (!members)
+            sb_puts(c, "    int unused;\n");
+        sb_puts(c, "} nv_env;\n\n");
+        sb_puts(c, treefns.data ? treefns.data : "");
+    }
+    sb_free(&treefns);
     /* score function */
     sb_printf(c, "int %s_score(const %s_input *in, %s_output *out)\n{\n", pfx, pfx, pfx);
+    if (any_env || m.ntrees_used)
+        sb_puts(c, "    nv_env E;\n");
     if (m.helpers & H_SCRATCH)
         sb_puts(c, "    nv_scratch S;\n");
     if (any_table)
@@ -1617,11 +1972,16 @@ int emit_c(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf
         sb_printf(c, "    nv_tcache tcache[%d];\n", p->ntexts);
     for (int v = 0; v < p->nvars; v++) {
         const IrVar *var = &p->vars[v];
-        if (m.slot_of_var[v] >= 0)
+        if (m.slot_of_var[v] >= 0 || m.env_var[v] || !m.var_used[v])
             continue;
         const char *ct = ctype(var->type);
-        sb_printf(c, "    %s%sv%d = %s;", ct, ct[strlen(ct) - 1] == '*' ? "" : " ", v, czero(var->type));
-        if (ir_is_nullable(var->type))
+        int nul = ir_is_nullable(var->type);
+        if (!keeps_value(&m, v) && !nul)
+            continue;
+        sb_puts(c, "   ");
+        if (keeps_value(&m, v))
+            sb_printf(c, " %s%sv%d = %s;", ct, ct[strlen(ct) - 1] == '*' ? "" : " ", v, czero(var->type));
+        if (nul)
             sb_printf(c, " int v%d_n = 1;", v);
         sb_puts(c, " /* ");
         comment_text(c, var->name ? var->name : "", 80);
@@ -1633,6 +1993,11 @@ int emit_c(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf
         sb_printf(c, "    memset(fx, 0, sizeof fx);\n");
     if (p->ntexts)
         sb_printf(c, "    memset(tcache, 0, sizeof tcache);\n");
+    if (any_env || m.ntrees_used)
+        sb_puts(c, "    memset(&E, 0, sizeof E);\n");
+    for (int v = 0; v < p->nvars; v++)
+        if (m.env_var[v] && ir_is_nullable(p->vars[v].type))
+            sb_printf(c, "    %s = 1;\n", m.nname[v]);
     for (int v = 0; v < p->nvars; v++)
         if (m.slot_of_var[v] >= 0)
             sb_printf(c, "    %s = 1;\n", m.nname[v]);
@@ -1640,10 +2005,15 @@ int emit_c(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf
     /* bind inputs */
     for (int i = 0; i < p->ninputs; i++) {
         int v = p->inputs[i].var;
+        if (!m.var_used[v])
+            continue;
         IrTypeKind k = ir_base(p->vars[v].type)->kind;
         const char *conv = k == T_INT ? "(int)" : "";
-        sb_printf(c, "    if (in->state[%d] == NERVA_PRESENT) { %s = %sin->f%d; %s = 0; }\n", i,
-                  m.vname[v], conv, i, m.nname[v]);
+        if (keeps_value(&m, v))
+            sb_printf(c, "    if (in->state[%d] == NERVA_PRESENT) { %s = %sin->f%d; %s = 0; }\n", i,
+                      m.vname[v], conv, i, m.nname[v]);
+        else
+            sb_printf(c, "    if (in->state[%d] == NERVA_PRESENT) %s = 0;\n", i, m.nname[v]);
     }
     sb_puts(c, body.data ? body.data : "");
     for (int i = 0; i < p->noutputs; i++) {
@@ -1694,6 +2064,7 @@ int emit_c(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf
               "};\n",
               pfx, c_string(&m.a, p->name ? p->name : (p->source ? p->source : "")), pfx, pfx,
               p->ninputs, pfx, p->noutputs, pfx, pfx, pfx);
+    sb_free(&m.dict_text);
     arena_free(&m.a);
     return 0;
 }

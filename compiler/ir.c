@@ -328,6 +328,17 @@ IrExpr *ir_text_index(IrBuilder *b, IrTextIndex *t, IrExpr *text, IrExpr *term)
     return e;
 }
 
+IrExpr *ir_intern(IrBuilder *b, IrExpr *x, const char **sorted, int n)
+{
+    IrExpr *e = mk(b, E_INTERN, ir_type(T_INT), 1);
+    e->a[0] = x;
+    e->strs = sorted;
+    e->nstrs = n;
+    if (ir_is_nullable(x->type))
+        e->type = ir_nullable(b->a, e->type);
+    return e;
+}
+
 static IrStmt *push_stmt(IrBuilder *b, IrBlock *blk, IrStmtKind k)
 {
     IrStmt *s = ARENA_NEW(b->a, IrStmt);

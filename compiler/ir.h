@@ -105,7 +105,8 @@ const char *ir_fn_name(IrFn f);
     X(TREE_GET, "tree-get") /* column `col` of tree `tree` at node a[0]  */ \
     X(NULL_IF_NAN, "null-if-nan") /* a[0], or null when it is NaN       */ \
     X(INPUT_INVALID, "input-invalid") /* the host marked input `var` bad */ \
-    X(TEXT_INDEX, "text-index")   /* weight of term a[1] in text a[0], by text index `tree` */
+    X(TEXT_INDEX, "text-index")   /* weight of term a[1] in text a[0], by text index `tree` */ \
+    X(INTERN, "intern")           /* index of a[0] in the sorted strs[], or -1 */
 
 typedef enum {
 #define X(k, s) E_##k,
@@ -319,10 +320,17 @@ IrExpr *ir_tree_get(IrBuilder *b, int tree, int col, IrExpr *node);
 IrExpr *ir_null_if_nan(IrBuilder *b, IrExpr *x);
 IrExpr *ir_input_invalid(IrBuilder *b, int var);
 IrExpr *ir_text_index(IrBuilder *b, IrTextIndex *t, IrExpr *text, IrExpr *term);
+IrExpr *ir_intern(IrBuilder *b, IrExpr *x, const char **sorted, int n);
 
 IrStmt *ir_set(IrBuilder *b, IrBlock *blk, int var, IrExpr *e);
 IrStmt *ir_if_stmt(IrBuilder *b, IrBlock *blk, IrExpr *cond);
 void ir_return_invalid(IrBuilder *b, IrBlock *blk, Loc loc);
+
+/* ---- passes (pass_*.c) ---- */
+/* compare strings against constants once per value, as integer codes */
+void pass_intern_strings(IrBuilder *b);
+/* drop statements whose results nothing reads (outputs are the roots) */
+void pass_dead_stores(IrBuilder *b);
 
 /* a readable dump, used by golden tests and `nerva compile --dump-ir` */
 void ir_dump(const IrProgram *p, StrBuf *out);

@@ -131,6 +131,9 @@ int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelRe
         return 1;
     }
 
+    int all_true = 1;
+    for (int i = 0; i < n; i++)
+        all_true &= !strcmp(segs[i].pred->name, "True");
     IrType *nt = num_type(L);
     IrType *dt = ir_type(T_DOUBLE);
     IrType *acc_t = classify ? dt : nt;
@@ -266,6 +269,9 @@ int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelRe
             } else {
                 if (sr.ncats == 0 && sr.value < 0)
                     continue;
+                /* in a chain only a classifying segment (or the last) decides */
+                if (mm == MM_MODEL_CHAIN && sr.ncats == 0 && i != n - 1)
+                    continue;
                 if (r->value < 0)
                     r->value = ir_add_var(b, "segmentation", ir_nullable(L->a, ir_type(T_STRING)));
                 for (int c = 0; c < sr.ncats; c++)
@@ -309,8 +315,11 @@ int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelRe
         ir_set(b, &chk->then_b, any_missing, ir_lit_bool(b, 1));
         IrBlock *ok = &chk->else_b;
         double w = g->weight;
-        ir_set(b, ok, count, ir_call2(b, FN_ADD, dt, ir_var(b, count), ir_lit_double(b, 1)));
-        ir_set(b, ok, wsum, ir_call2(b, FN_ADD, dt, ir_var(b, wsum), ir_lit_double(b, w)));
+        /* with every segment always on, the count of a sum is known */
+        if (!all_true || mm != MM_SUM || !return_missing) {
+            ir_set(b, ok, count, ir_call2(b, FN_ADD, dt, ir_var(b, count), ir_lit_double(b, 1)));
+            ir_set(b, ok, wsum, ir_call2(b, FN_ADD, dt, ir_var(b, wsum), ir_lit_double(b, w)));
+        }
         if (!classify) {
             IrExpr *v = ir_cast(b, acc_t, ir_var(b, sr.value));
             IrExpr *wl = acc_t->kind == T_FLOAT ? ir_lit_float(b, (float)w) : ir_lit_double(b, w);
@@ -406,7 +415,8 @@ int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelRe
 
     /* final result */
     IrExpr *miss = return_missing ? ir_var(b, any_missing) : ir_lit_bool(b, 0);
-    miss = bool_or(b, miss, ir_call2(b, FN_EQ, ir_type(T_BOOL), ir_var(b, count), ir_lit_double(b, 0)));
+    if (!all_true || mm != MM_SUM || !return_missing)
+        miss = bool_or(b, miss, ir_call2(b, FN_EQ, ir_type(T_BOOL), ir_var(b, count), ir_lit_double(b, 0)));
     if (!classify) {
         if (mm == MM_SELECT_FIRST || mm == MM_MODEL_CHAIN)
             return 0;

@@ -2,7 +2,7 @@
  *
  * The pipeline, one call per phase:
  *   read_file -> read_pmml (XML to element tree) -> lower_pmml (to the IR)
- *   -> emit_c (the C backend) -> toolchain (score/bench only).
+ *   -> pass_intern_strings -> pass_dead_stores -> emit_c (the C backend) -> toolchain (score/bench).
  * Exit codes: 0 ok, 1 bad model or input, 2 usage, 3 internal or toolchain. */
 #include "emit_c.h"
 #include "ir.h"
@@ -106,6 +106,9 @@ static IrProgram *frontend(Compiled *cm, const char *path)
     IrProgram *p = lower_pmml(&cm->arena, &cm->diags, path, root);
     if (!p || cm->diags.errors)
         return NULL;
+    IrBuilder b = {.a = &cm->arena, .d = &cm->diags, .p = p};
+    pass_intern_strings(&b);
+    pass_dead_stores(&b);
     return p;
 }
 

@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""Error-reporting test: bad models and bad command lines.
+
+Why: a user's first contact with nerva is often a model it cannot compile.
+The promise is a diagnostic of the form FILE:LINE: error: ... pointing at the
+offending element, exit code 1 for a bad model and 2 for a bad command line,
+and never a crash or a half-written output file.
+
+Models: for every tests/errors/NAME.pmml, tests/errors/NAME.expect holds one
+line that must occur in stderr of `nerva check NAME.pmml` (run inside
+tests/errors, so the file is named as given), which must exit with exactly 1.
+`nerva compile` must fail the same way and leave no output behind.
+Command lines: the USAGE table below.
+"""
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import testlib  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# (arguments after `nerva`, expected exit code, substring of stderr or stdout)
+USAGE = [
+    (["--frobnicate", "check", "m.pmml"], 2, "unknown option --frobnicate"),
+    (["check", "m.pmml", "-x"], 2, "unknown option -x"),
+    (["frobnicate", "m.pmml"], 2, "unknown command frobnicate"),
+    ([], 2, "no command given"),
+    (["check"], 2, "no model file given"),
+    (["compile", "m.pmml", "-o"], 2, "missing value for -o"),
+    (["compile", "m.pmml", "--tree-table-threshold", "many"], 2, "bad --tree-table-threshold"),
+    (["check", "a.pmml", "b.pmml"], 2, "unexpected argument b.pmml"),
+    (["check", "does-not-exist.pmml"], 1, "does-not-exist.pmml: error: cannot read the file"),
+    (["--help"], 0, "usage: nerva COMMAND"),
+    (["--version"], 0, "nerva "),
+]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--nerva", required=True)
+    ap.add_argument("--dir", default=os.path.join(HERE, "errors"))
+    args = ap.parse_args()
+    nerva = os.path.abspath(args.nerva)
+    edir = os.path.abspath(args.dir)
+    chk = testlib.Checker("errors")
+
+    models = sorted(f[:-5] for f in os.listdir(edir) if f.endswith(".pmml"))
+    chk.ok(len(models) >= 8, "expected at least 8 error models, found %d" % len(models))
+    tmp = tempfile.mkdtemp(prefix="nerva-errors-")
+    try:
+        for name in models:
+            exp_path = os.path.join(edir, name + ".expect")
+            if not chk.ok(os.path.exists(exp_path), "%s.pmml has no %s.expect" % (name, name)):
+                continue
+            with open(exp_path, encoding="utf-8") as f:
+                want = f.read().rstrip("\n")
+            chk.ok("\n" not in want and want.startswith(name + ".pmml:"),
+                   "%s.expect must be one line starting with '%s.pmml:LINE:'" % (name, name))
+            r = testlib.run([nerva, "check", name + ".pmml"], cwd=edir, timeout=60)
+            chk.ok(r.rc == 1, "%s: expected exit 1\n%s" % (name, r.describe()))
+            chk.ok(want in r.err, "%s: stderr lacks %r\n%s" % (name, want, r.describe()))
+            chk.ok(r.out == "", "%s: check printed to stdout: %r" % (name, r.out[:200]))
+            out_c = os.path.join(tmp, name + ".c")
+            r = testlib.run([nerva, "compile", name + ".pmml", "-o", out_c], cwd=edir, timeout=60)
+            chk.ok(r.rc == 1 and want in r.err, "%s: compile did not fail the same way\n%s"
+                   % (name, r.describe()))
+            chk.ok(not os.path.exists(out_c) and not os.path.exists(out_c[:-2] + ".h"),
+                   "%s: a failed compile left output files behind" % name)
+        # every .expect belongs to a model
+        for f in sorted(os.listdir(edir)):
+            if f.endswith(".expect"):
+                chk.ok(f[:-7] in models, "%s has no model" % f)
+
+        for argv, code, text in USAGE:
+            r = testlib.run([nerva] + argv, cwd=tmp, timeout=60)
+            chk.ok(r.rc == code, "nerva %s: expected exit %d\n%s" % (" ".join(argv), code, r.describe()))
+            chk.ok(text in r.err or text in r.out, "nerva %s: output lacks %r\n%s"
+                   % (" ".join(argv), text, r.describe()))
+            if code == 2:
+                chk.ok("try 'nerva --help'" in r.err, "nerva %s: no hint to --help" % " ".join(argv))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    chk.finish()
+
+
+if __name__ == "__main__":
+    main()
