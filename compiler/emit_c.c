@@ -9,6 +9,7 @@
 #include "emit_c.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,7 +56,15 @@ typedef struct Em {
     /* per-variable storage names */
     const char **vname, **nname;
     /* tree layout */
-    unsigned char *tree_table;   /* per tree: laid out as a table */
+    unsigned char *tree_table;   /* per tree: LAY_NESTED, LAY_TABLE or LAY_GRAPH */
+    struct TGraph **graph;       /* per tree laid out as LAY_GRAPH */
+    int *in_forest;              /* per tree: index in the batch walk, or -1 */
+    int nforest;
+    /* per slot, for graph trees: SLOT_NUMBER (thresholds th[s][0..nth[s]))
+       or SLOT_CODE (a string's code) */
+    unsigned char *slot_kind;
+    double **th;
+    int *nth, *th_off;
     int *slot_of_var;            /* -1 or slot index */
     int nslots;
     unsigned char *env_var;      /* read by a tree function: lives in nv_env */
@@ -674,6 +683,438 @@ static void emit_tree_nested(Em *m, const IrTree *t, const char *res)
     line(m, "}");
 }
 
+/* ---- test-graph layout ----
+ * The fast layout for large ensembles.  Each tree becomes a graph of tests
+ * on one value each; a node's children are tried as a chain of tests (first
+ * true child wins), and the missing-value and no-true-child strategies are
+ * resolved at compile time into where a test goes when its value is missing
+ * or no child holds.  A test asks two questions of its value, so that the
+ * usual pair of complementary children ("x <= v", "x > v") is one test:
+ * where to go when the first holds (k[1]), when only the second holds (k[0]),
+ * when neither does (k[2]: NaN, or a code in neither set) and when the value
+ * is missing (k[3]).  The walk picks the next test by an indexed load, not by
+ * a hard-to-predict branch.  A destination >= 0 is a test; -1 ends the walk
+ * with a null prediction, -(k + 2) with node k selected.
+ * Tests compare integers, not doubles: each numeric value a graph tree reads
+ * is mapped, once per record, to its position among the sorted thresholds
+ * the trees compare it with (2i + 1 is threshold i itself, even positions
+ * the gaps), which is exact for every comparison and lets a test fit in 16
+ * bytes; a string's code is its own position.  Half the memory of a test
+ * with a double keeps large forests in cache. */
+enum { LAY_NESTED, LAY_TABLE, LAY_GRAPH };
+enum { SLOT_PLAIN, SLOT_NUMBER, SLOT_CODE };
+#define G_NULL (-1)
+#define G_RESULT(k) (-(k) - 2)
+enum { GOP_LT = 1, GOP_EQ = 2, GOP_GT = 4, GOP_UN = 8, GOP_ALL = 15, GOP_MASK = 16 };
+
+typedef struct GTest {
+    int var;
+    int op1, op2;          /* GOP_* bits; GOP_MASK: set membership of a code */
+    double v;              /* compared value */
+    unsigned long long m1, m2; /* the two sets (GOP_MASK) */
+    int k[4];              /* destinations: only second, first, neither, missing */
+    int num;               /* index in the emitted table */
+} GTest;
+
+typedef struct TGraph {
+    GTest *tests;
+    int n, cap;
+    int entry;             /* where the walk starts */
+    int *enter;            /* per node: destination of entering it (INT_MIN: not yet) */
+    int ok;
+    int nmasks;            /* mask tests (two masks each) */
+} TGraph;
+
+static int graph_var_ok(const Em *m, int var)
+{
+    IrTypeKind k = ir_base(m->p->vars[var].type)->kind;
+    /* values a double holds exactly; long is left to the other layouts */
+    return k == T_DOUBLE || k == T_FLOAT || k == T_INT || k == T_BOOL;
+}
+
+static int graph_add(Em *m, TGraph *g, GTest x)
+{
+    if (x.v != x.v)
+        g->ok = 0; /* a NaN threshold has no position */
+    VEC_PUSH(&m->a, g->tests, g->n, g->cap, x);
+    return g->n - 1;
+}
+
+/* the code set of an IN/NOT_IN predicate as a 64-bit mask, when it fits */
+static int pred_mask(const Em *m, const IrPred *pr, unsigned long long *mask)
+{
+    if ((pr->kind != P_IN && pr->kind != P_NOT_IN) || !pr->nums ||
+        ir_base(m->p->vars[pr->var].type)->kind != T_INT)
+        return 0;
+    *mask = 0;
+    for (int i = 0; i < pr->nvals; i++) {
+        double x = pr->nums[i];
+        if (!(x >= 0 && x < 64 && x == (double)(int)x))
+            return 0;
+        *mask |= 1ULL << (int)x;
+    }
+    return 1;
+}
+
+static const int cmp_ops[] = {[CMP_EQ] = GOP_EQ, [CMP_NE] = GOP_LT | GOP_GT | GOP_UN,
+                              [CMP_LT] = GOP_LT, [CMP_LE] = GOP_LT | GOP_EQ,
+                              [CMP_GT] = GOP_GT, [CMP_GE] = GOP_GT | GOP_EQ};
+
+static double pred_value(const Em *m, const IrPred *pr, double x)
+{
+    return ir_base(m->p->vars[pr->var].type)->kind == T_FLOAT ? (double)(float)x : x;
+}
+
+/* one test of predicate pr: to t when it holds, f when not, u when its value
+   is missing; g->ok is cleared when pr is no such test */
+static int graph_pred(Em *m, TGraph *g, const IrPred *pr, int t, int f, int u)
+{
+    GTest x = {.var = pr->var, .k = {f, t, f, u}};
+    switch (pr->kind) {
+    case P_TRUE:
+        return t;
+    case P_FALSE:
+        return f;
+    case P_IS_MISSING:
+    case P_IS_NOT_MISSING: {
+        int miss = pr->kind == P_IS_MISSING ? t : f, there = pr->kind == P_IS_MISSING ? f : t;
+        GTest y = {.var = pr->var, .op1 = GOP_ALL, .op2 = 0, .k = {there, there, there, miss}};
+        return graph_add(m, g, y);
+    }
+    case P_CMP:
+        if (!graph_var_ok(m, pr->var) || pr->str)
+            break;
+        if ((pr->op == CMP_EQ || pr->op == CMP_NE) && ir_base(m->p->vars[pr->var].type)->kind == T_INT &&
+            pr->num >= 0 && pr->num < 64 && pr->num == (double)(int)pr->num) {
+            /* a code's equality is membership of a one-code set */
+            if (pr->op == CMP_NE) {
+                x.k[0] = x.k[2] = t;
+                x.k[1] = f;
+            }
+            x.op1 = x.op2 = GOP_MASK;
+            x.m1 = 1ULL << (int)pr->num;
+            x.m2 = ~x.m1;
+            g->nmasks++;
+            return graph_add(m, g, x);
+        }
+        x.op1 = cmp_ops[pr->op];
+        x.op2 = x.op1 ^ GOP_ALL;
+        x.v = pred_value(m, pr, pr->num);
+        return graph_add(m, g, x);
+    case P_IN:
+    case P_NOT_IN: {
+        if (!graph_var_ok(m, pr->var) || !pr->nums)
+            break;
+        if (pr->kind == P_NOT_IN) {
+            x.k[0] = x.k[2] = t;
+            x.k[1] = f;
+        }
+        if (pred_mask(m, pr, &x.m1)) {
+            x.op1 = x.op2 = GOP_MASK;
+            x.m2 = ~x.m1;
+            g->nmasks++;
+            return graph_add(m, g, x);
+        }
+        /* otherwise a chain of equality tests */
+        int in = x.k[1], out = x.k[0], d = out;
+        for (int i = pr->nvals - 1; i >= 0; i--) {
+            GTest y = {.var = pr->var, .op1 = GOP_EQ, .op2 = GOP_EQ ^ GOP_ALL,
+                       .v = pred_value(m, pr, pr->nums[i]), .k = {d, in, d, u}};
+            d = graph_add(m, g, y);
+        }
+        return d;
+    }
+    default:
+        break;
+    }
+    g->ok = 0;
+    return f;
+}
+
+/* children a and b (in that order) as one test, when b holds exactly where a
+   does not (but for NaN or codes in neither set): "x <= v" then "x > v" */
+static int graph_pair(Em *m, TGraph *g, const IrPred *a, const IrPred *b, int ta, int tb, int f,
+                      int u)
+{
+    if (a->var < 0 || a->var != b->var || !graph_var_ok(m, a->var))
+        return INT_MIN;
+    if (a->kind == P_CMP && b->kind == P_CMP && !a->str && !b->str && a->num == b->num &&
+        (cmp_ops[a->op] & cmp_ops[b->op]) == 0) {
+        GTest x = {.var = a->var, .op1 = cmp_ops[a->op], .op2 = cmp_ops[b->op],
+                   .v = pred_value(m, a, a->num), .k = {tb, ta, f, u}};
+        return graph_add(m, g, x);
+    }
+    GTest x = {.var = a->var, .op1 = GOP_MASK, .op2 = GOP_MASK, .k = {tb, ta, f, u}};
+    if (a->kind == P_IN && b->kind == P_IN && pred_mask(m, a, &x.m1) && pred_mask(m, b, &x.m2) &&
+        (x.m1 & x.m2) == 0) {
+        g->nmasks++;
+        return graph_add(m, g, x);
+    }
+    return INT_MIN;
+}
+
+static int graph_enter(Em *m, TGraph *g, const IrTree *tr, int k)
+{
+    if (g->enter[k] != INT_MIN)
+        return g->enter[k];
+    const IrTreeNode *nd = &tr->nodes[k];
+    int d;
+    if (nd->nkids == 0) {
+        d = G_RESULT(k);
+    } else {
+        int u;
+        switch (tr->missing) {
+        case MV_LAST_PREDICTION: u = G_RESULT(k); break;
+        case MV_NULL_PREDICTION: u = G_NULL; break;
+        case MV_DEFAULT_CHILD:
+            u = nd->default_child >= 0 ? graph_enter(m, g, tr, nd->default_child) : G_RESULT(k);
+            break;
+        default: u = INT_MIN; break; /* unknown counts as false: the next child */
+        }
+        /* built back to front: each child's test falls through to the next */
+        d = tr->no_true_child_null ? G_NULL : G_RESULT(k);
+        for (int i = nd->nkids - 1; i >= 0 && g->ok; i--) {
+            const IrPred *pr = tr->nodes[nd->kids[i]].pred;
+            if (pr->kind == P_FALSE)
+                continue;
+            int into = graph_enter(m, g, tr, nd->kids[i]);
+            if (pr->kind == P_TRUE) {
+                d = into;
+                continue;
+            }
+            /* a complementary pair of children is one test */
+            if (i > 0) {
+                const IrPred *pa = tr->nodes[nd->kids[i - 1]].pred;
+                int ia = graph_enter(m, g, tr, nd->kids[i - 1]);
+                int pd = graph_pair(m, g, pa, pr, ia, into, d, u == INT_MIN ? d : u);
+                if (pd != INT_MIN) {
+                    d = pd;
+                    i--;
+                    continue;
+                }
+            }
+            d = graph_pred(m, g, pr, into, d, u == INT_MIN ? d : u);
+        }
+    }
+    g->enter[k] = d;
+    return d;
+}
+
+/* number the tests depth first from the entry, the "holds" side first, so
+   that a walk mostly moves forward through memory */
+static void graph_number(TGraph *g, int d, int *next)
+{
+    while (d >= 0 && g->tests[d].num < 0) {
+        GTest *x = &g->tests[d];
+        x->num = (*next)++;
+        for (int i = 0; i < 4; i++)
+            if (i != 1)
+                graph_number(g, x->k[i], next);
+        d = x->k[1];
+    }
+}
+
+static TGraph *graph_build(Em *m, const IrTree *tr)
+{
+    TGraph *g = ARENA_NEW(&m->a, TGraph);
+    g->ok = 1;
+    g->enter = ARENA_ARRAY(&m->a, int, tr->nnodes);
+    for (int k = 0; k < tr->nnodes; k++)
+        g->enter[k] = INT_MIN;
+    int root = graph_enter(m, g, tr, 0);
+    /* the root's own predicate must hold, or the prediction is null */
+    g->entry = tr->nodes[0].pred->kind == P_TRUE ? root
+             : graph_pred(m, g, tr->nodes[0].pred, root, G_NULL, G_NULL);
+    if (!g->ok)
+        return NULL;
+    int next = 0;
+    for (int i = 0; i < g->n; i++)
+        g->tests[i].num = -1;
+    graph_number(g, g->entry, &next);
+    return g;
+}
+
+static int graph_dest(const TGraph *g, int d)
+{
+    return d >= 0 ? g->tests[d].num : d;
+}
+
+static void emit_graph_walker(StrBuf *o, int positions, int nomask)
+{
+    if (positions)
+        sb_puts(o,
+"/* the position of x among n sorted thresholds: 2i + 1 is threshold i */\n"
+"static int nv_pos(const double *th, int n, double x)\n"
+"{\n"
+"    int lo = 0, hi = n;\n"
+"    if (x != x) return -1;\n"
+"    while (lo < hi) {\n"
+"        int mid = lo + (hi - lo) / 2;\n"
+"        if (th[mid] <= x) lo = mid + 1; else hi = mid;\n"
+"    }\n"
+"    return lo > 0 && th[lo - 1] == x ? 2 * lo - 1 : 2 * lo;\n"
+"}\n\n");
+    if (nomask)
+        sb_puts(o, "static const unsigned long long nv_nomask[2] = {0, 0};\n\n");
+    sb_puts(o,
+"/* Trees as graphs of tests (nerva's docs/generated-code.md).  A test reads\n"
+"   the position p of its value (fx[slot].p: among the thresholds for numbers,\n"
+"   the code for strings; -1 NaN or unknown code; NV_GMISS missing).  op1 and\n"
+"   op2 are its two questions: bits 1 p < tp, 2 p == tp, 4 p > tp, 8 NaN; or,\n"
+"   with bit 16, whether the code is in mask M[tp] (op1) or M[tp + 1] (op2).\n"
+"   Next test: k[1] when op1 holds, k[0] when only op2 does; when neither\n"
+"   holds X[2d], when the value is missing X[2d + 1].  A negative destination\n"
+"   ends the walk: -1 null, -(node + 2) the selected node. */\n"
+"enum { NV_GMISS = -2147483647 - 1 };\n"
+"typedef struct nv_gtest {\n"
+"    int tp;\n"
+"    int k[2];\n"
+"    unsigned short slot;\n"
+"    unsigned char op1, op2;\n"
+"} nv_gtest;\n\n"
+"static int nv_gstep(const nv_gtest *T, const int *X, const unsigned long long *M, int d,\n"
+"                    const nv_slot *fx)\n"
+"{\n"
+"    const nv_gtest *g = &T[d];\n"
+"    int p = fx[g->slot].p, ism = g->op1 >> 4;\n"
+"    if (p >= 0) {\n"
+"        /* no data-dependent branch here: compute both kinds, select */\n"
+"        const unsigned long long *mk = M + (g->tp & -ism);\n"
+"        int st = (p == g->tp) + 2 * (p > g->tp), in = p < 64, sh = p & 63;\n"
+"        int n1 = (g->op1 >> st) & 1, n2 = (g->op2 >> st) & 1;\n"
+"        int c1 = n1 ^ ((n1 ^ ((int)(mk[0] >> sh) & in)) & -ism);\n"
+"        int c2 = n2 ^ ((n2 ^ ((int)(mk[1] >> sh) & in)) & -ism);\n"
+"        if (c1 | c2) return g->k[c1];\n"
+"    } else if (p == NV_GMISS) {\n"
+"        return X[2 * d + 1];\n"
+"    } else if (!ism && ((g->op1 | g->op2) & 8)) {\n"
+"        return g->k[(g->op1 >> 3) & 1];\n"
+"    }\n"
+"    return X[2 * d];\n"
+"}\n\n");
+}
+
+static void emit_graph_single(StrBuf *o)
+{
+    sb_puts(o,
+"static int nv_gwalk(const nv_gtest *T, const int *X, const unsigned long long *M, int d,\n"
+"                    const nv_slot *fx)\n"
+"{\n"
+"    while (d >= 0)\n"
+"        d = nv_gstep(T, X, M, d, fx);\n"
+"    return d == -1 ? -1 : -d - 2;\n"
+"}\n\n");
+}
+
+/* Walking one tree is a chain of dependent loads; walking four at once lets
+   the processor overlap their latencies.  A lane that finishes takes the
+   next tree. */
+static void emit_graph_forest(StrBuf *o)
+{
+    sb_puts(o,
+"typedef struct nv_gtree {\n"
+"    const nv_gtest *T;\n"
+"    const int *X;\n"
+"    const unsigned long long *M;\n"
+"    int entry;\n"
+"} nv_gtree;\n\n"
+"static void nv_gwalk_all(const nv_gtree *F, int n, const nv_slot *fx, int *res)\n"
+"{\n"
+"    int l, live = 0, next = 0, t[4], d[4];\n"
+"    for (l = 0; l < 4; l++) {\n"
+"        t[l] = next < n ? next++ : -1;\n"
+"        d[l] = t[l] >= 0 ? F[t[l]].entry : -1;\n"
+"        live += t[l] >= 0;\n"
+"    }\n"
+"    while (live)\n"
+"        for (l = 0; l < 4; l++) {\n"
+"            const nv_gtree *f;\n"
+"            if (t[l] < 0) continue;\n"
+"            f = &F[t[l]];\n"
+"            if (d[l] >= 0) {\n"
+"                d[l] = nv_gstep(f->T, f->X, f->M, d[l], fx);\n"
+"                continue;\n"
+"            }\n"
+"            res[t[l]] = d[l] == -1 ? -1 : -d[l] - 2;\n"
+"            t[l] = next < n ? next++ : -1;\n"
+"            if (t[l] >= 0) d[l] = F[t[l]].entry; else live--;\n"
+"        }\n"
+"}\n\n");
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int any_graph_count(const Em *m)
+{
+    int n = 0;
+    for (int t = 0; t < m->p->ntrees; t++)
+        n += m->tree_table[t] == LAY_GRAPH;
+    return n;
+}
+
+/* the threshold position of a numeric test's value in its slot */
+static int graph_tp(const Em *m, const GTest *x)
+{
+    int s = m->slot_of_var[x->var];
+    const double *th = m->th[s];
+    int lo = 0, hi = m->nth[s] - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (th[mid] == x->v)
+            return 2 * mid + 1;
+        if (th[mid] < x->v)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return 0; /* is-missing tests compare with nothing */
+}
+
+static void emit_graph_table(Em *m, const TGraph *g, const IrTree *tr, int ti, StrBuf *o)
+{
+    sb_printf(o, "/* tree %d: ", ti);
+    comment_text(o, tr->name ? tr->name : "", 80);
+    sb_printf(o, " (line %d), %d nodes as %d tests */\n", tr->loc.line, tr->nnodes, g->n);
+    if (g->nmasks) {
+        sb_printf(o, "static const unsigned long long tree%d_m[] = {", ti);
+        for (int i = 0, j = 0; i < g->n; i++)
+            if (g->tests[i].op1 & GOP_MASK)
+                sb_printf(o, "%s0x%llxULL, 0x%llxULL,", j++ % 3 == 0 ? "\n    " : " ", g->tests[i].m1,
+                          g->tests[i].m2);
+        sb_puts(o, "\n};\n");
+    }
+    /* in walk order; the mask pairs were printed in creation order */
+    const GTest **by = ARENA_ARRAY(&m->a, const GTest *, g->n + 1);
+    int *mask_at = ARENA_ARRAY(&m->a, int, g->n + 1);
+    for (int i = 0, j = 0; i < g->n; i++) {
+        if (g->tests[i].num >= 0)
+            by[g->tests[i].num] = &g->tests[i];
+        if (g->tests[i].op1 & GOP_MASK)
+            mask_at[i] = 2 * j++;
+    }
+    sb_printf(o, "static const nv_gtest tree%d_g[] = {\n", ti);
+    for (int i = 0; i < g->n && by[i]; i++) {
+        const GTest *x = by[i];
+        sb_printf(o, "    {%d, {%d, %d}, %d, %d, %d},\n",
+                  x->op1 & GOP_MASK ? mask_at[x - g->tests] : graph_tp(m, x), graph_dest(g, x->k[0]),
+                  graph_dest(g, x->k[1]), m->slot_of_var[x->var], x->op1, x->op2);
+    }
+    if (g->n == 0 || !by[0])
+        sb_puts(o, "    {0, {-1, -1}, 0, 0, 0},\n");
+    sb_puts(o, "};\n");
+    sb_printf(o, "static const int tree%d_x[] = {", ti);
+    for (int i = 0; i < g->n && by[i]; i++)
+        sb_printf(o, "%s%d, %d,", i % 8 == 0 ? "\n    " : " ", graph_dest(g, by[i]->k[2]),
+                  graph_dest(g, by[i]->k[3]));
+    if (g->n == 0 || !by[0])
+        sb_puts(o, "\n    -1, -1,");
+    sb_puts(o, "\n};\n");
+}
+
 /* ---- table layout ---- */
 enum { TK_TRUE, TK_FALSE, TK_CMPN, TK_CMPS, TK_MISS, TK_NMISS, TK_INN, TK_NINN, TK_INS, TK_NINS };
 
@@ -961,7 +1402,13 @@ static CVal emit_expr(Em *m, const IrExpr *e)
         const IrTree *tr = m->p->trees[e->tree];
         const char *t = new_tmp(m, bt, 1);
         line(m, "/* tree %d: %d nodes, line %d */", e->tree, tr->nnodes, tr->loc.line);
-        if (m->tree_table[e->tree])
+        if (m->tree_table[e->tree] == LAY_GRAPH && m->in_forest[e->tree] >= 0)
+            line(m, "%s = gres[%d];", t, m->in_forest[e->tree]);
+        else if (m->tree_table[e->tree] == LAY_GRAPH)
+            line(m, "%s = nv_gwalk(tree%d_g, tree%d_x, %s, %d, fx);", t, e->tree, e->tree,
+                 m->graph[e->tree]->nmasks ? arena_printf(&m->a, "tree%d_m", e->tree) : "nv_nomask",
+                 graph_dest(m->graph[e->tree], m->graph[e->tree]->entry));
+        else if (m->tree_table[e->tree] == LAY_TABLE)
             line(m, "%s = nv_walk(tree%d_nodes, tree%d_kids, %d, %d, fx);", t, e->tree, e->tree,
                  (int)tr->missing, tr->no_true_child_null);
         else
@@ -988,6 +1435,26 @@ static CVal emit_expr(Em *m, const IrExpr *e)
         break;
     }
     NV_ASSERT(0);
+}
+
+/* table-driven trees read a variable through its slot in fx: every write of
+   the variable is copied there */
+static const char *slot_mirror(Em *m, int v)
+{
+    int s = m->slot_of_var[v];
+    if (s < 0)
+        return "";
+    IrTypeKind k = ir_base(m->p->vars[v].type)->kind;
+    if (k == T_STRING)
+        return arena_printf(&m->a, " fx[%d].s = %s; fx[%d].n = %s;", s, m->vname[v], s, m->nname[v]);
+    const char *pos = "";
+    if (m->slot_kind[s] == SLOT_CODE)
+        pos = arena_printf(&m->a, " fx[%d].p = %s ? NV_GMISS : (int)%s;", s, m->nname[v], m->vname[v]);
+    else if (m->slot_kind[s] == SLOT_NUMBER)
+        pos = arena_printf(&m->a, " fx[%d].p = %s ? NV_GMISS : nv_pos(nv_th + %d, %d, (double)%s);", s,
+                           m->nname[v], m->th_off[s], m->nth[s], m->vname[v]);
+    return arena_printf(&m->a, " fx[%d].d = (double)%s; fx[%d].n = %s;%s", s, m->vname[v], s,
+                        m->nname[v], pos);
 }
 
 /* whether a variable's value (not only its null flag) is stored */
@@ -1017,6 +1484,8 @@ static void emit_block(Em *m, const IrBlock *b)
                 line(m, "%s = %s;", m->vname[s->var], x.v);
             if (ir_is_nullable(v->type))
                 line(m, "%s = %s;", m->nname[s->var], x.n);
+            if (m->slot_of_var[s->var] >= 0)
+                line(m, "%s", slot_mirror(m, s->var) + 1);
             m->ind--;
             line(m, "}");
             break;
@@ -1400,7 +1869,6 @@ static void emit_walker(StrBuf *o)
     sb_puts(o,
 "/* Large ensembles are laid out as node tables walked by one loop: gcc\n"
 "   compiles tables far faster than thousands of nested branches. */\n"
-"typedef struct nv_slot { double d; const char *s; int n; } nv_slot;\n"
 "typedef struct nv_tnode {\n"
 "    int kind, op, slot;\n"
 "    double num;\n"
@@ -1611,7 +2079,7 @@ static void mark_pred_vars(Em *m, const IrPred *pr)
 
 static void mark_env_vars(Em *m, const IrPred *pr, int *any)
 {
-    if (pr->var >= 0 && pr->kind != P_TRUE && pr->kind != P_FALSE && m->slot_of_var[pr->var] < 0) {
+    if (pr->var >= 0 && pr->kind != P_TRUE && pr->kind != P_FALSE) {
         m->env_var[pr->var] = 1;
         *any = 1;
     }
@@ -1625,6 +2093,62 @@ static int tree_is_tabular(const Em *m, const IrTree *t)
         if (!pred_tabular(m, t->nodes[k].pred))
             return 0;
     return 1;
+}
+
+/* ---- batching the graph trees' walks ---- */
+static int expr_walks_graph(const Em *m, const IrExpr *e)
+{
+    if (e->kind == E_TREE && m->tree_table[e->tree] == LAY_GRAPH)
+        return 1;
+    for (int i = 0; i < e->n; i++)
+        if (expr_walks_graph(m, e->a[i]))
+            return 1;
+    return 0;
+}
+
+/* bit 1: the block walks a graph tree; bit 2: it writes a variable that
+   table-driven trees read */
+static int block_tree_effects(const Em *m, const IrBlock *b)
+{
+    int r = 0;
+    for (int i = 0; i < b->n; i++) {
+        const IrStmt *s = b->s[i];
+        if (s->e && expr_walks_graph(m, s->e))
+            r |= 1;
+        if (s->kind == S_SET && m->slot_of_var[s->var] >= 0)
+            r |= 2;
+        r |= block_tree_effects(m, &s->then_b) | block_tree_effects(m, &s->else_b);
+    }
+    return r;
+}
+
+/* The top-level statement before which every graph tree can be walked at
+   once: after the last write of any value the trees read, no later than the
+   first walk.  -1 when there is no such point (a chain of models feeding
+   each other's trees) or fewer than two trees to gain from it. */
+static int forest_point(Em *m)
+{
+    const IrProgram *p = m->p;
+    int ngraph = 0;
+    for (int t = 0; t < p->ntrees; t++)
+        ngraph += m->tree_table[t] == LAY_GRAPH;
+    if (ngraph < 2)
+        return -1;
+    int first_walk = -1, last_write = -1;
+    for (int i = 0; i < p->body.n; i++) {
+        IrBlock one = {.s = &p->body.s[i], .n = 1};
+        int fx = block_tree_effects(m, &one);
+        if ((fx & 1) && first_walk < 0)
+            first_walk = i;
+        if (fx & 2)
+            last_write = i;
+    }
+    if (first_walk < 0 || last_write >= first_walk)
+        return -1;
+    for (int t = 0; t < p->ntrees; t++)
+        if (m->tree_table[t] == LAY_GRAPH)
+            m->in_forest[t] = m->nforest++;
+    return first_walk;
 }
 
 const char *c_prefix_from_path(Arena *a, const char *path)
@@ -1796,14 +2320,67 @@ int emit_c(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf
     m.slot_of_var = ARENA_ARRAY(&m.a, int, p->nvars + 1);
     for (int v = 0; v < p->nvars; v++)
         m.slot_of_var[v] = -1;
-    int any_table = 0;
+    m.graph = ARENA_ARRAY(&m.a, TGraph *, p->ntrees + 1);
+    int any_table = 0, any_generic = 0, any_graph = 0;
+    /* how graph tests use each variable: 1 compared as a number, 2 as a code */
+    unsigned char *vuse = arena_alloc(&m.a, (size_t)p->nvars + 1);
+    for (int t = 0; t < p->ntrees; t++) {
+        if (!m.tree_used[t] || total <= o->tree_table_threshold)
+            continue;
+        if ((m.graph[t] = graph_build(&m, p->trees[t])))
+            for (int i = 0; i < m.graph[t]->n; i++) {
+                const GTest *x = &m.graph[t]->tests[i];
+                vuse[x->var] |= x->op1 & GOP_MASK ? 2 : (x->op1 == GOP_ALL && x->op2 == 0) ? 0 : 1;
+            }
+    }
+    /* a value tested both ways has no one position: its trees take another layout */
     for (int t = 0; t < p->ntrees; t++)
-        if (m.tree_used[t] && total > o->tree_table_threshold && tree_is_tabular(&m, p->trees[t])) {
-            m.tree_table[t] = 1;
-            any_table = 1;
+        for (int i = 0; m.graph[t] && i < m.graph[t]->n; i++)
+            if (vuse[m.graph[t]->tests[i].var] == 3)
+                m.graph[t] = NULL;
+    m.slot_kind = arena_alloc(&m.a, (size_t)p->nvars + 1);
+    m.th = ARENA_ARRAY(&m.a, double *, p->nvars + 1);
+    m.nth = ARENA_ARRAY(&m.a, int, p->nvars + 1);
+    m.th_off = ARENA_ARRAY(&m.a, int, p->nvars + 1);
+    int *th_cap = ARENA_ARRAY(&m.a, int, p->nvars + 1);
+    for (int t = 0; t < p->ntrees; t++) {
+        if (!m.tree_used[t] || total <= o->tree_table_threshold)
+            continue;
+        if (m.graph[t]) {
+            m.tree_table[t] = LAY_GRAPH;
+            any_graph = 1;
+            for (int i = 0; i < m.graph[t]->n; i++) {
+                const GTest *x = &m.graph[t]->tests[i];
+                if (m.slot_of_var[x->var] < 0)
+                    m.slot_of_var[x->var] = m.nslots++;
+                int sl = m.slot_of_var[x->var];
+                m.slot_kind[sl] = vuse[x->var] & 2 ? SLOT_CODE : SLOT_NUMBER;
+                if (!(x->op1 & GOP_MASK) && !(x->op1 == GOP_ALL && x->op2 == 0))
+                    VEC_PUSH(&m.a, m.th[sl], m.nth[sl], th_cap[sl], x->v);
+            }
+        } else if (tree_is_tabular(&m, p->trees[t])) {
+            m.tree_table[t] = LAY_TABLE;
+            any_generic = 1;
             for (int k = 0; k < p->trees[t]->nnodes; k++)
                 mark_pred_vars(&m, p->trees[t]->nodes[k].pred);
         }
+    }
+    any_table = any_graph || any_generic;
+    /* each numeric slot's thresholds, sorted and unique, one after another */
+    int any_number = 0, nomask = 0;
+    for (int sl = 0, off = 0; sl < m.nslots; sl++) {
+        qsort(m.th[sl], (size_t)m.nth[sl], sizeof(double), cmp_double);
+        int u = 0;
+        for (int i = 0; i < m.nth[sl]; i++)
+            if (u == 0 || m.th[sl][u - 1] != m.th[sl][i])
+                m.th[sl][u++] = m.th[sl][i];
+        m.nth[sl] = u;
+        m.th_off[sl] = off;
+        off += u;
+        any_number |= m.slot_kind[sl] == SLOT_NUMBER;
+    }
+    for (int t = 0; t < p->ntrees; t++)
+        nomask |= m.tree_table[t] == LAY_GRAPH && m.graph[t]->nmasks == 0;
     /* variables that nested-branch trees read live in one struct, so each
        tree can be its own small function (gcc compiles many small functions
        far faster than one huge one) */
@@ -1818,13 +2395,8 @@ int emit_c(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf
     m.tvname = ARENA_ARRAY(&m.a, const char *, p->nvars + 1);
     m.tnname = ARENA_ARRAY(&m.a, const char *, p->nvars + 1);
     for (int v = 0; v < p->nvars; v++) {
-        int s = m.slot_of_var[v];
-        IrTypeKind k = ir_base(p->vars[v].type)->kind;
         int nul = ir_is_nullable(p->vars[v].type);
-        if (s >= 0) {
-            m.vname[v] = arena_printf(&m.a, k == T_STRING ? "fx[%d].s" : "fx[%d].d", s);
-            m.nname[v] = arena_printf(&m.a, "fx[%d].n", s);
-        } else if (m.env_var[v]) {
+        if (m.env_var[v]) {
             m.vname[v] = arena_printf(&m.a, "E.v%d", v);
             m.nname[v] = nul ? arena_printf(&m.a, "E.v%d_n", v) : "0";
         } else {
@@ -1866,7 +2438,16 @@ int emit_c(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf
     sb_init(&body);
     m.out = &body;
     m.ind = 1;
-    emit_block(&m, &p->body);
+    m.in_forest = ARENA_ARRAY(&m.a, int, p->ntrees + 1);
+    for (int t = 0; t < p->ntrees; t++)
+        m.in_forest[t] = -1;
+    int fpoint = forest_point(&m);
+    for (int i = 0; i < p->body.n; i++) {
+        if (i == fpoint)
+            line(&m, "nv_gwalk_all(nv_forest, %d, fx, gres);", m.nforest);
+        IrBlock one = {.s = &p->body.s[i], .n = 1};
+        emit_block(&m, &one);
+    }
     void_unread_temps(&m, &body);
     if (d->errors) {
         sb_free(&body);
@@ -1921,12 +2502,42 @@ int emit_c(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf
         sb_init(&nums);
         int nstr = 0, nnum = 0;
         for (int t = 0; t < p->ntrees; t++)
-            if (m.tree_table[t])
+            if (m.tree_table[t] == LAY_TABLE)
                 emit_tree_tables(&m, p->trees[t], t, &tabs, &nstr, &nnum, &strs, &nums);
-        sb_printf(c, "static const char *const nv_tstr[] = {\n%s    \"\"\n};\n", strs.data ? strs.data : "");
-        sb_printf(c, "static const double nv_tnum[] = {\n%s    0.0\n};\n\n", nums.data ? nums.data : "");
-        emit_walker(c);
+            else if (m.tree_table[t] == LAY_GRAPH)
+                emit_graph_table(&m, m.graph[t], p->trees[t], t, &tabs);
+        sb_puts(c, "/* the values table-driven trees read: value, string, missing, position */\n"
+                   "typedef struct nv_slot { double d; const char *s; int n, p; } nv_slot;\n\n");
+        if (any_generic) {
+            sb_printf(c, "static const char *const nv_tstr[] = {\n%s    \"\"\n};\n", strs.data ? strs.data : "");
+            sb_printf(c, "static const double nv_tnum[] = {\n%s    0.0\n};\n\n", nums.data ? nums.data : "");
+            emit_walker(c);
+        }
+        if (any_number) {
+            sb_puts(c, "/* the thresholds graph trees compare each number with, sorted */\n"
+                       "static const double nv_th[] = {");
+            int k = 0;
+            for (int sl = 0; sl < m.nslots; sl++)
+                for (int i = 0; i < m.nth[sl]; i++)
+                    sb_printf(c, "%s%s,", k++ % 6 == 0 ? "\n    " : " ", c_double(&m.a, m.th[sl][i]));
+            sb_puts(c, k ? "\n};\n\n" : "\n    0.0\n};\n\n");
+        }
+        if (any_graph)
+            emit_graph_walker(c, any_number, nomask);
+        if (any_graph && m.nforest < any_graph_count(&m))
+            emit_graph_single(c);
+        if (m.nforest)
+            emit_graph_forest(c);
         sb_puts(c, tabs.data);
+        if (m.nforest) {
+            sb_puts(c, "/* every graph tree, walked together */\nstatic const nv_gtree nv_forest[] = {\n");
+            for (int t = 0; t < p->ntrees; t++)
+                if (m.in_forest[t] >= 0)
+                    sb_printf(c, "    {tree%d_g, tree%d_x, %s, %d},\n", t, t,
+                              m.graph[t]->nmasks ? arena_printf(&m.a, "tree%d_m", t) : "nv_nomask",
+                              graph_dest(m.graph[t], m.graph[t]->entry));
+            sb_puts(c, "};\n");
+        }
         sb_putc(c, '\n');
         sb_free(&tabs);
         sb_free(&strs);
@@ -1968,11 +2579,13 @@ int emit_c(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf
         sb_puts(c, "    nv_scratch S;\n");
     if (any_table)
         sb_printf(c, "    nv_slot fx[%d];\n", m.nslots);
+    if (m.nforest)
+        sb_printf(c, "    int gres[%d];\n", m.nforest);
     if (p->ntexts)
         sb_printf(c, "    nv_tcache tcache[%d];\n", p->ntexts);
     for (int v = 0; v < p->nvars; v++) {
         const IrVar *var = &p->vars[v];
-        if (m.slot_of_var[v] >= 0 || m.env_var[v] || !m.var_used[v])
+        if (m.env_var[v] || !m.var_used[v])
             continue;
         const char *ct = ctype(var->type);
         int nul = ir_is_nullable(var->type);
@@ -1998,9 +2611,8 @@ int emit_c(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf
     for (int v = 0; v < p->nvars; v++)
         if (m.env_var[v] && ir_is_nullable(p->vars[v].type))
             sb_printf(c, "    %s = 1;\n", m.nname[v]);
-    for (int v = 0; v < p->nvars; v++)
-        if (m.slot_of_var[v] >= 0)
-            sb_printf(c, "    %s = 1;\n", m.nname[v]);
+    for (int s = 0; s < m.nslots; s++)
+        sb_printf(c, "    fx[%d].n = 1;%s\n", s, m.slot_kind[s] ? arena_printf(&m.a, " fx[%d].p = NV_GMISS;", s) : "");
     sb_printf(c, "    memset(out->state, NERVA_MISSING, sizeof out->state);\n");
     /* bind inputs */
     for (int i = 0; i < p->ninputs; i++) {
@@ -2010,8 +2622,8 @@ int emit_c(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf
         IrTypeKind k = ir_base(p->vars[v].type)->kind;
         const char *conv = k == T_INT ? "(int)" : "";
         if (keeps_value(&m, v))
-            sb_printf(c, "    if (in->state[%d] == NERVA_PRESENT) { %s = %sin->f%d; %s = 0; }\n", i,
-                      m.vname[v], conv, i, m.nname[v]);
+            sb_printf(c, "    if (in->state[%d] == NERVA_PRESENT) { %s = %sin->f%d; %s = 0;%s }\n", i,
+                      m.vname[v], conv, i, m.nname[v], slot_mirror(&m, v));
         else
             sb_printf(c, "    if (in->state[%d] == NERVA_PRESENT) %s = 0;\n", i, m.nname[v]);
     }

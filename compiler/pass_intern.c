@@ -151,14 +151,41 @@ static void rewrite_pred(Pass *P, IrPred *p)
         rewrite_pred(P, p->kids[i]);
 }
 
-static IrStmt *code_stmt(Pass *P, int var)
+/* a tree's string column, interned at compile time: a new int column */
+static int code_column(Pass *P, IrTree *t, int col, const Dict *d)
+{
+    Arena *a = P->b->a;
+    const IrTreeCol *c = &t->cols[col];
+    IrTreeCol k = {.type = ir_nullable(a, ir_type(T_INT))};
+    k.num = ARENA_ARRAY(a, double, t->nnodes + 1);
+    k.is_null = arena_alloc(a, (size_t)t->nnodes + 1);
+    for (int i = 0; i < t->nnodes; i++) {
+        k.is_null[i] = c->is_null[i];
+        if (!c->is_null[i]) {
+            const char **hit = bsearch(&c->str[i], d->s, (size_t)d->n, sizeof *d->s, cmp_str);
+            k.num[i] = hit ? (double)(hit - d->s) : -1;
+        }
+    }
+    IrTreeCol *cols = ARENA_ARRAY(a, IrTreeCol, t->ncols + 1);
+    memcpy(cols, t->cols, sizeof *cols * (size_t)t->ncols);
+    cols[t->ncols] = k;
+    t->cols = cols;
+    return t->ncols++;
+}
+
+/* code_var := the code of var, just assigned from `from` */
+static IrStmt *code_stmt(Pass *P, int var, const IrExpr *from)
 {
     IrBuilder *b = P->b;
     const Dict *d = &P->d[var];
     IrStmt *s = ARENA_NEW(b->a, IrStmt);
     s->kind = S_SET;
     s->var = d->code_var;
-    s->e = ir_intern(b, ir_var(b, var), d->s, d->n);
+    if (from && from->kind == E_TREE_GET)
+        /* a tree's score or id: look the codes up now, not per record */
+        s->e = ir_tree_get(b, from->tree, code_column(P, b->p->trees[from->tree], from->col, d), from->a[0]);
+    else
+        s->e = ir_intern(b, ir_var(b, var), d->s, d->n);
     return s;
 }
 
@@ -174,7 +201,7 @@ static void rewrite_block(Pass *P, IrBlock *blk)
         rewrite_block(P, &s->else_b);
         VEC_PUSH(b->a, out.s, out.n, out.cap, s);
         if (s->kind == S_SET && P->d[s->var].code_var >= 0) {
-            IrStmt *cs = code_stmt(P, s->var);
+            IrStmt *cs = code_stmt(P, s->var, s->e);
             VEC_PUSH(b->a, out.s, out.n, out.cap, cs);
         }
     }
@@ -216,7 +243,7 @@ void pass_intern_strings(IrBuilder *b)
     IrBlock pre = {0};
     for (int v = 0; v < nvars; v++)
         if (P.d[v].code_var >= 0 && p->vars[v].role == VAR_INPUT) {
-            IrStmt *cs = code_stmt(&P, v);
+            IrStmt *cs = code_stmt(&P, v, NULL);
             VEC_PUSH(b->a, pre.s, pre.n, pre.cap, cs);
         }
     for (int i = 0; i < p->body.n; i++)
