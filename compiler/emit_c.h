@@ -14,6 +14,9 @@ typedef struct EmitOptions {
 /* Fills `c` and `h`.  Returns 0, or non-zero after reporting errors. */
 int emit_c(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf *h);
 
+/* the same for PFA engines (emit_pfa.c); emit_c calls it for them */
+int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf *h);
+
 /* the prefix nerva derives from a file name when none is given */
 const char *c_prefix_from_path(Arena *a, const char *path);
 

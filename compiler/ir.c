@@ -2,6 +2,7 @@
  * through these functions so that every node gets a type and a location. */
 #include "ir.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static IrType scalar_types[T__COUNT] = {
@@ -80,6 +81,196 @@ const char *ir_type_name(const IrType *t)
     if (t->name)
         return t->name;
     return kind_names[t->kind];
+}
+
+/* ---- PFA type relations ---- */
+static int is_named(const IrType *t)
+{
+    return t->kind == T_RECORD || t->kind == T_ENUM || t->kind == T_FIXED;
+}
+
+int ir_type_eq(const IrType *a, const IrType *b)
+{
+    if (a == b)
+        return 1;
+    if (a->kind != b->kind)
+        return 0;
+    if (is_named(a))
+        return a->name && b->name && strcmp(a->name, b->name) == 0 &&
+               (a->kind != T_FIXED || a->size == b->size);
+    switch (a->kind) {
+    case T_ARRAY:
+    case T_MAP:
+        return ir_type_eq(a->items, b->items);
+    case T_UNION:
+        if (a->nbranches != b->nbranches)
+            return 0;
+        for (int i = 0; i < a->nbranches; i++)
+            if (!ir_type_eq(a->branches[i], b->branches[i]))
+                return 0;
+        return 1;
+    case T_FN:
+        if (a->nsymbols != b->nsymbols || !ir_type_eq(a->items, b->items))
+            return 0;
+        for (int i = 0; i < a->nsymbols; i++)
+            if (!ir_type_eq(a->ftypes[i], b->ftypes[i]))
+                return 0;
+        return 1;
+    default:
+        return 1;
+    }
+}
+
+int ir_accepts(const IrType *want, const IrType *got)
+{
+    if (want == got)
+        return 1;
+    if (want->kind == T_UNION) {
+        if (got->kind == T_UNION) {
+            for (int i = 0; i < got->nbranches; i++)
+                if (!ir_accepts(want, got->branches[i]))
+                    return 0;
+            return 1;
+        }
+        for (int i = 0; i < want->nbranches; i++)
+            if (ir_accepts(want->branches[i], got))
+                return 1;
+        return 0;
+    }
+    if (got->kind == T_UNION) {
+        for (int i = 0; i < got->nbranches; i++)
+            if (!ir_accepts(want, got->branches[i]))
+                return 0;
+        return got->nbranches > 0;
+    }
+    switch (want->kind) {
+    case T_LONG:
+        return got->kind == T_INT || got->kind == T_LONG;
+    case T_FLOAT:
+        return got->kind == T_INT || got->kind == T_LONG || got->kind == T_FLOAT;
+    case T_DOUBLE:
+        return got->kind == T_INT || got->kind == T_LONG || got->kind == T_FLOAT ||
+               got->kind == T_DOUBLE;
+    case T_ARRAY:
+    case T_MAP:
+        return got->kind == want->kind && ir_accepts(want->items, got->items);
+    case T_FN:
+        if (got->kind != T_FN || got->nsymbols != want->nsymbols || !ir_accepts(want->items, got->items))
+            return 0;
+        for (int i = 0; i < want->nsymbols; i++)
+            if (!ir_accepts(got->ftypes[i], want->ftypes[i]))
+                return 0;
+        return 1;
+    default:
+        return ir_type_eq(want, got);
+    }
+}
+
+int ir_union_branch(const IrType *u, const IrType *t)
+{
+    for (int i = 0; i < u->nbranches; i++)
+        if (ir_type_eq(u->branches[i], t))
+            return i;
+    for (int i = 0; i < u->nbranches; i++)
+        if (ir_accepts(u->branches[i], t))
+            return i;
+    return -1;
+}
+
+static void schema_str(StrBuf *o, const char *s)
+{
+    sb_putc(o, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            sb_printf(o, "\\%c", *p);
+        else if (*p < 0x20)
+            sb_printf(o, "\\u%04x", *p);
+        else
+            sb_putc(o, (char)*p);
+    }
+    sb_putc(o, '"');
+}
+
+typedef struct SchemaSeen {
+    const char **names;
+    int n, cap;
+} SchemaSeen;
+
+static void schema_rec(const IrType *t, StrBuf *o, SchemaSeen *seen)
+{
+    static const char *prim[T__COUNT] = {
+#define X(k, s) [T_##k] = s,
+        IR_TYPE_KINDS(X)
+#undef X
+    };
+    if (is_named(t)) {
+        for (int i = 0; i < seen->n; i++)
+            if (strcmp(seen->names[i], t->name) == 0) {
+                schema_str(o, t->name);
+                return;
+            }
+        if (seen->n == seen->cap) {
+            seen->cap = seen->cap ? seen->cap * 2 : 16;
+            seen->names = realloc(seen->names, sizeof(char *) * (size_t)seen->cap);
+            if (!seen->names)
+                die_internal(__FILE__, __LINE__, "out of memory");
+        }
+        seen->names[seen->n++] = t->name;
+        sb_printf(o, "{\"type\": \"%s\", \"name\": ", prim[t->kind]);
+        schema_str(o, t->name);
+        if (t->kind == T_FIXED)
+            sb_printf(o, ", \"size\": %d}", t->size);
+        else if (t->kind == T_ENUM) {
+            sb_puts(o, ", \"symbols\": [");
+            for (int i = 0; i < t->nsymbols; i++) {
+                if (i)
+                    sb_puts(o, ", ");
+                schema_str(o, t->symbols[i]);
+            }
+            sb_puts(o, "]}");
+        } else {
+            sb_puts(o, ", \"fields\": [");
+            for (int i = 0; i < t->nsymbols; i++) {
+                sb_puts(o, i ? ", {\"name\": " : "{\"name\": ");
+                schema_str(o, t->symbols[i]);
+                sb_puts(o, ", \"type\": ");
+                schema_rec(t->ftypes[i], o, seen);
+                sb_putc(o, '}');
+            }
+            sb_puts(o, "]}");
+        }
+        return;
+    }
+    switch (t->kind) {
+    case T_ARRAY:
+        sb_puts(o, "{\"type\": \"array\", \"items\": ");
+        schema_rec(t->items, o, seen);
+        sb_putc(o, '}');
+        return;
+    case T_MAP:
+        sb_puts(o, "{\"type\": \"map\", \"values\": ");
+        schema_rec(t->items, o, seen);
+        sb_putc(o, '}');
+        return;
+    case T_UNION:
+        sb_putc(o, '[');
+        for (int i = 0; i < t->nbranches; i++) {
+            if (i)
+                sb_puts(o, ", ");
+            schema_rec(t->branches[i], o, seen);
+        }
+        sb_putc(o, ']');
+        return;
+    default:
+        sb_printf(o, "\"%s\"", prim[t->kind]);
+    }
+}
+
+void ir_type_schema(const IrType *t, StrBuf *out)
+{
+    SchemaSeen seen = {0};
+    schema_rec(t, out, &seen);
+    free(seen.names);
 }
 
 static const char *fn_names[FN__COUNT] = {
@@ -339,6 +530,30 @@ IrExpr *ir_intern(IrBuilder *b, IrExpr *x, const char **sorted, int n)
     return e;
 }
 
+IrExpr *ir_node(IrBuilder *b, IrExprKind k, IrType *t, Loc loc, IrExpr **args, int n)
+{
+    IrExpr *e = mk(b, k, t, n);
+    e->loc = loc;
+    for (int i = 0; i < n; i++)
+        e->a[i] = args[i];
+    return e;
+}
+
+int ir_add_func(IrBuilder *b, const char *name, IrFuncKind kind, IrType *ret, Loc loc)
+{
+    IrEngine *g = b->p->eng;
+    IrFunc f = {.name = name, .kind = kind, .ret = ret, .loc = loc, .result = -1};
+    VEC_PUSH(b->a, g->funcs, g->nfuncs, g->cap_funcs, f);
+    return g->nfuncs - 1;
+}
+
+int ir_add_local(IrBuilder *b, int func, const char *name, IrType *t)
+{
+    int v = ir_add_var(b, name, t);
+    b->p->vars[v].func = func;
+    return v;
+}
+
 static IrStmt *push_stmt(IrBuilder *b, IrBlock *blk, IrStmtKind k)
 {
     IrStmt *s = ARENA_NEW(b->a, IrStmt);
@@ -363,6 +578,13 @@ IrStmt *ir_if_stmt(IrBuilder *b, IrBlock *blk, IrExpr *cond)
 {
     IrStmt *s = push_stmt(b, blk, S_IF);
     s->e = cond;
+    return s;
+}
+
+IrStmt *ir_stmt(IrBuilder *b, IrBlock *blk, IrStmtKind k, Loc loc)
+{
+    IrStmt *s = push_stmt(b, blk, k);
+    s->loc = loc;
     return s;
 }
 

@@ -1,13 +1,17 @@
-/* nerva: compile PMML models to standalone C.
+/* nerva: compile PMML models and PFA documents to standalone C.
  *
  * The pipeline, one call per phase:
  *   read_file -> read_pmml (XML to element tree) -> lower_pmml (to the IR)
- *   -> pass_intern_strings -> pass_dead_stores -> emit_c (the C backend) -> toolchain (score/bench).
+ *   -> pass_intern_strings -> pass_dead_stores -> emit_c (the C backend) -> toolchain (score/bench);
+ *   for PFA: read_pfa (JSON to syntax tree) -> typecheck_pfa -> lower_pfa -> emit_c.
  * Exit codes: 0 ok, 1 bad model or input, 2 usage, 3 internal or toolchain. */
 #include "emit_c.h"
 #include "ir.h"
+#include "lower_pfa.h"
 #include "lower_pmml.h"
+#include "read_pfa.h"
 #include "read_pmml.h"
+#include "typecheck.h"
 #include "toolchain.h"
 #include "util.h"
 
@@ -25,7 +29,7 @@
 static const char usage_text[] =
     "usage: nerva COMMAND [options] MODEL\n"
     "\n"
-    "Compile PMML models into standalone C scoring code.\n"
+    "Compile PMML models and PFA documents (.pfa, .json) into standalone C.\n"
     "\n"
     "commands:\n"
     "  compile MODEL [-o OUT.c] [--header OUT.h] [--prefix NAME]\n"
@@ -35,7 +39,8 @@ static const char usage_text[] =
     "  info MODEL           inputs, outputs, types, model kinds and sizes\n"
     "  score MODEL [--input FILE|-] [--output FILE|-]\n"
     "                       compile, build with the system C compiler (cached),\n"
-    "                       score CSV records and write CSV results\n"
+    "                       score CSV records and write CSV results (PMML), or\n"
+    "                       JSON lines in the Avro JSON encoding (PFA)\n"
     "  bench MODEL [--input FILE] [--json] [--min-seconds S]\n"
     "                       ns per record (single, batch, with CSV parsing),\n"
     "                       compile time and generated code size\n"
@@ -89,6 +94,33 @@ typedef struct Compiled {
     double seconds;
 } Compiled;
 
+/* a PFA document by its name (.pfa, .json), else by its first character */
+static int is_pfa(const char *path, const char *data, size_t len)
+{
+    const char *dot = strrchr(base_name(path), '.');
+    if (dot && (!strcmp(dot, ".pfa") || !strcmp(dot, ".json")))
+        return 1;
+    if (dot && (!strcmp(dot, ".pmml") || !strcmp(dot, ".xml")))
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (data[i] != ' ' && data[i] != '\t' && data[i] != '\n' && data[i] != '\r')
+            return data[i] == '{';
+    return 0;
+}
+
+static IrProgram *frontend_pfa(Compiled *cm, const char *path, char *data, size_t len)
+{
+    PfaDoc *doc = read_pfa(&cm->arena, &cm->diags, path, data, len, NULL);
+    free(data);
+    if (!doc || cm->diags.errors)
+        return NULL;
+    PfaProgram *tp = typecheck_pfa(&cm->arena, &cm->diags, doc);
+    if (!tp || cm->diags.errors)
+        return NULL;
+    IrProgram *p = lower_pfa(&cm->arena, &cm->diags, tp, path);
+    return p && !cm->diags.errors ? p : NULL;
+}
+
 static IrProgram *frontend(Compiled *cm, const char *path)
 {
     char *data;
@@ -99,6 +131,8 @@ static IrProgram *frontend(Compiled *cm, const char *path)
                    rc == -2 ? "the file is larger than 256 MiB" : "cannot read the file");
         return NULL;
     }
+    if (is_pfa(path, data, len))
+        return frontend_pfa(cm, path, data, len);
     XElem *root = read_pmml(&cm->arena, &cm->diags, path, data, len, NULL);
     free(data);
     if (!root || cm->diags.errors)
@@ -243,6 +277,32 @@ static int cmd_info(const Opts *o)
         return rc;
     }
     const IrProgram *p = cm.ir;
+    if (p->eng) {
+        const IrEngine *g = p->eng;
+        StrBuf in, out;
+        sb_init(&in);
+        sb_init(&out);
+        ir_type_schema(g->input, &in);
+        ir_type_schema(g->output, &out);
+        printf("engine:  %s\n", p->name ? p->name : "(unnamed)");
+        printf("file:    %s\n", p->source);
+        printf("kinds:   %s\n", p->kind);
+        printf("prefix:  %s\n", cm.prefix);
+        printf("code:    %zu bytes of C\n", cm.c.len);
+        printf("input:   %s\n", in.data);
+        printf("output:  %s\n", out.data);
+        printf("cells:   %d\n", g->ncells);
+        for (int i = 0; i < g->ncells; i++)
+            printf("  %-30s %s\n", g->cells[i].name, ir_type_name(g->cells[i].type));
+        printf("pools:   %d\n", g->npools);
+        for (int i = 0; i < g->npools; i++)
+            printf("  %-30s %s\n", g->pools[i].name, ir_type_name(g->pools[i].type));
+        printf("functions: %d\n", g->nfuncs);
+        sb_free(&in);
+        sb_free(&out);
+        compiled_free(&cm);
+        return 0;
+    }
     long nodes = 0;
     for (int t = 0; t < p->ntrees; t++)
         nodes += p->trees[t]->nnodes;
@@ -271,7 +331,7 @@ static int cmd_score(const Opts *o, int bench)
         return rc;
     }
     BuildRequest rq = {.c_src = cm.c.data, .h_src = cm.h.data, .header_name = cm.header_name,
-                       .prefix = cm.prefix, .use_cache = !bench};
+                       .prefix = cm.prefix, .use_cache = !bench, .pfa = cm.ir->eng != NULL};
     BuildResult br;
     rc = tc_build_scorer(&rq, &br);
     if (rc) {
