@@ -284,7 +284,7 @@ static const char *sig_table(Pe *m, IrType **ts, int n)
     const char *key = arena_strdup(&m->a, k.data);
     sb_free(&k);
     VEC_PUSH(&m->a, m->sig_keys, m->nsigs, m->cap_sigs, key);
-    sb_printf(&m->sigs, "static const nv_type *const nv_S%d[] = {%s};\n", m->nsigs - 1, key);
+    sb_printf(&m->sigs, "static const nv_type *const nv_S%d[] = {%s, NULL};\n", m->nsigs - 1, key);
     return arena_printf(&m->a, "nv_S%d", m->nsigs - 1);
 }
 
@@ -1024,6 +1024,147 @@ static void type_table(Pe *m, StrBuf *o)
     sb_free(&rows);
 }
 
+/* ---- runtime pruning ----
+ * The sections an engine needs hold more functions than it calls.  Each
+ * function (a line "NV_RT ..." at column 0 through the next "}" at column 0,
+ * with the comment just above it) is kept only when the generated code or a
+ * kept function names it; everything else (types, macros, includes) stays.
+ * C keeps us honest: a function pruned by mistake is a compile error. */
+typedef struct RtItem {
+    const char *b, *e;       /* its text */
+    const char *name;        /* NULL: not a function (always kept) */
+    unsigned char keep;
+} RtItem;
+
+static int ident_start(char c) { return c == '_' || isalpha((unsigned char)c); }
+static int ident_char(char c) { return c == '_' || isalnum((unsigned char)c); }
+
+/* call f(name) for each identifier in [b, e), outside comments and literals */
+static void each_ident(const char *b, const char *e, void (*f)(void *, const char *, size_t), void *ctx)
+{
+    for (const char *q = b; q < e;) {
+        if (q[0] == '/' && q + 1 < e && q[1] == '*') {
+            const char *x = strstr(q + 2, "*/");
+            q = x && x < e ? x + 2 : e;
+        } else if (*q == '"' || *q == '\'') {
+            char d = *q++;
+            while (q < e && *q != d)
+                q += *q == '\\' ? 2 : 1;
+            q++;
+        } else if (ident_start(*q) && (q == b || !ident_char(q[-1]))) {
+            const char *s0 = q;
+            while (q < e && ident_char(*q))
+                q++;
+            f(ctx, s0, (size_t)(q - s0));
+        } else
+            q++;
+    }
+}
+
+typedef struct Prune {
+    RtItem *items;
+    int n;
+    int *stack;
+    int nstack;
+} Prune;
+
+static void mark_ident(void *ctx, const char *s, size_t n)
+{
+    Prune *pr = ctx;
+    for (int i = 0; i < pr->n; i++) {
+        RtItem *it = &pr->items[i];
+        if (it->name && !it->keep && strlen(it->name) == n && !memcmp(it->name, s, n)) {
+            it->keep = 1;
+            pr->stack[pr->nstack++] = i;
+        }
+    }
+}
+
+static void prune_runtime(const char *rt, const char *used, StrBuf *out)
+{
+    /* cut the runtime text into items */
+    int cap = 64, n = 0;
+    RtItem *items = malloc(sizeof *items * (size_t)cap);
+    if (!items)
+        die_internal(__FILE__, __LINE__, "out of memory");
+    const char *q = rt, *plain = rt;
+    while (*q) {
+        const char *eol = strchr(q, '\n');
+        eol = eol ? eol + 1 : q + strlen(q);
+        if (strncmp(q, "NV_RT ", 6) != 0) {
+            q = eol;
+            continue;
+        }
+        /* the function's comment block above it belongs to it */
+        const char *start = q;
+        while (start > plain) {
+            const char *prev = start - 1;
+            while (prev > plain && prev[-1] != '\n')
+                prev--;
+            if (!(prev[0] == '/' || (prev[0] == ' ' && prev[1] == '*')))
+                break;
+            start = prev;
+        }
+        const char *end = eol;
+        const char *paren = strchr(q, '(');
+        int proto = paren && paren < eol && eol[-2] == ';';
+        int oneline = eol[-2] == '}'; /* "NV_RT ... { ... }" on one line */
+        if (!proto && !oneline)
+            while (*end && strncmp(end, "}\n", 2) != 0) {
+                const char *x = strchr(end, '\n');
+                end = x ? x + 1 : end + strlen(end);
+            }
+        if (!proto && !oneline && *end)
+            end += 2;
+        const char *nm = paren;
+        while (nm > q && !ident_char(nm[-1]))
+            nm--;
+        const char *ne = nm;
+        while (nm > q && ident_char(nm[-1]))
+            nm--;
+        if (n + 2 >= cap) {
+            cap *= 2;
+            items = realloc(items, sizeof *items * (size_t)cap);
+            if (!items)
+                die_internal(__FILE__, __LINE__, "out of memory");
+        }
+        items[n++] = (RtItem){.b = plain, .e = start};
+        char *name = malloc((size_t)(ne - nm) + 1);
+        if (!name)
+            die_internal(__FILE__, __LINE__, "out of memory");
+        memcpy(name, nm, (size_t)(ne - nm));
+        name[ne - nm] = 0;
+        items[n++] = (RtItem){.b = start, .e = end, .name = name};
+        plain = q = end;
+    }
+    items[n++] = (RtItem){.b = plain, .e = plain + strlen(plain)};
+    /* what is used: from the generated code and the kept plain text, then closure */
+    Prune pr = {.items = items, .n = n, .stack = malloc(sizeof(int) * (size_t)n)};
+    if (!pr.stack)
+        die_internal(__FILE__, __LINE__, "out of memory");
+    each_ident(used, used + strlen(used), mark_ident, &pr);
+    for (int i = 0; i < n; i++)
+        if (!items[i].name)
+            each_ident(items[i].b, items[i].e, mark_ident, &pr);
+    while (pr.nstack) {
+        RtItem *it = &items[pr.stack[--pr.nstack]];
+        each_ident(it->b, it->e, mark_ident, &pr);
+    }
+    /* a prototype is kept with its function */
+    for (int i = 0; i < n; i++)
+        if (items[i].name && !items[i].keep)
+            for (int k = 0; k < n; k++)
+                if (k != i && items[k].name && items[k].keep && !strcmp(items[k].name, items[i].name))
+                    items[i].keep = 1;
+    for (int i = 0; i < n; i++) {
+        if (!items[i].name || items[i].keep)
+            sb_putn(out, items[i].b, (size_t)(items[i].e - items[i].b));
+        free((char *)items[i].name);
+    }
+    free(pr.stack);
+    free(items);
+}
+
 int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf *h)
 {
     Pe m0 = {.p = p, .g = p->eng, .o = o, .d = d};
@@ -1037,6 +1178,7 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
     const char *pfx = o->prefix;
     load_sections(m, "pfa_rt.c");
     load_sections(m, "pfa_lib.c");
+    load_sections(m, "pfa_coll.c");
     m->need = arena_alloc(&m->a, (size_t)m->nsecs + 1);
     need_section(m, "json");
     m->vname = ARENA_ARRAY(&m->a, const char *, p->nvars + 1);
@@ -1098,13 +1240,14 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
     sb_printf(c, " (%s) */\n", p->kind);
     sb_puts(c, "#ifndef _POSIX_C_SOURCE\n#define _POSIX_C_SOURCE 200809L\n#endif\n");
     sb_printf(c, "#include \"%s\"\n\n", o->header_name);
-    sb_puts(c, "/* ---- run-time support (nerva runtime/pfa_*.c) ---- */\n");
+    StrBuf rt;
+    sb_init(&rt);
     for (int i = 0; i < m->nsecs; i++)
         if (m->need[i]) {
-            sb_printf(c, "/* section %s */\n", m->secs[i].name);
-            sb_putn(c, m->secs[i].text, m->secs[i].len);
+            sb_printf(&rt, "/* section %s */\n", m->secs[i].name);
+            sb_putn(&rt, m->secs[i].text, m->secs[i].len);
         }
-    sb_putc(c, '\n');
+    size_t rt_at = c->len; /* the runtime goes here, once the rest says what it uses */
     StrBuf api;
     sb_init(&api);
     int nc = g->ncells ? g->ncells : 1, np = g->npools ? g->npools : 1, nk = m->nconsts ? m->nconsts : 1;
@@ -1244,6 +1387,21 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
     sb_puts(c, "/* ---- the engine's interface ---- */\n");
     sb_puts(c, api.data);
     sb_free(&api);
+    {
+        StrBuf used, out;
+        sb_init(&used);
+        sb_init(&out);
+        sb_putn(&used, c->data + rt_at, c->len - rt_at);
+        sb_puts(&out, "/* ---- run-time support (nerva runtime/pfa_*.c, the functions this engine uses) ---- */\n");
+        prune_runtime(rt.data, used.data, &out);
+        sb_putc(&out, '\n');
+        sb_putn(&out, c->data + rt_at, c->len - rt_at);
+        c->len = rt_at;
+        sb_putn(c, out.data, out.len);
+        sb_free(&used);
+        sb_free(&out);
+        sb_free(&rt);
+    }
     sb_free(&fns);
     sb_free(&m->lits);
     sb_free(&m->sigs);

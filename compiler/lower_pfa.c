@@ -744,10 +744,13 @@ static IrExpr *lw_kind(Lw *L, PfaExpr *e)
     }
     case PE_FOREACH:
     case PE_FORKV: {
-        IrExpr *coll = spill(L, lw(L, e->x), "collection");
         IrType *ct = e->x->type;
         if (is_bottom(ct))
             return lit_null(L, ir_type(T_NULL), e->loc);
+        /* its own variable: the body may change the symbol it came from */
+        int cv = local(L, "collection", ct);
+        set(L, cv, lw(L, e->x), e->loc);
+        IrExpr *coll = var(L, cv, e->loc);
         int n = local(L, "n", ir_type(T_INT)), i = local(L, "i", ir_type(T_INT));
         set(L, n, lib(L, ct->kind == T_ARRAY ? "a.len" : "map.len", ir_type(T_INT), e->loc, &coll, 1), e->loc);
         set(L, i, lit_int(L, T_INT, 0, e->loc), e->loc);

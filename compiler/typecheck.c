@@ -1109,6 +1109,16 @@ static void restore(Match *m, Snap s)
 
 static int is_wild(const Pat *p) { return p->k == PT_ANY || p->k == PT_REF; }
 
+static int label_holds(Match *m, const char *name, const IrType *t)
+{
+    for (int i = 0; i < m->nlabels; i++)
+        if (!strcmp(m->labels[i].name, name))
+            for (int k = 0; k < m->labels[i].n; k++)
+                if (ir_type_eq(m->labels[i].seen[k], t))
+                    return 1;
+    return 0;
+}
+
 /* whether `t` fits pattern `p`, recording what labels see */
 static int unify(Match *m, const Pat *p, IrType *t)
 {
@@ -1125,9 +1135,16 @@ static int unify(Match *m, const Pat *p, IrType *t)
         for (int i = 0; i < nb; i++) {
             IrType *b = t->kind == T_UNION ? t->branches[i] : t;
             int ok = 0;
-            for (int pass = 0; pass < 2 && !ok; pass++)
+            /* concrete branches first, then labels that already hold this
+               very type, then fresh wildcards, then any label */
+            for (int pass = 0; pass < 4 && !ok; pass++)
                 for (int k = 0; k < p->nkids && !ok; k++) {
-                    if (is_wild(p->kids[k]) != pass)
+                    const Pat *kp = p->kids[k];
+                    if ((pass == 0) == is_wild(kp))
+                        continue;
+                    if (pass == 1 && !label_holds(m, kp->label, b))
+                        continue;
+                    if (pass == 2 && kp->k != PT_ANY)
                         continue;
                     Snap s = snap(m);
                     if (unify(m, p->kids[k], b))
@@ -1162,6 +1179,7 @@ static int unify(Match *m, const Pat *p, IrType *t)
     case PT_RECORD:
         if (t->kind != T_RECORD)
             return 0;
+        see(m, p->label, t); /* first: its fields may refer to it */
         for (int i = 0; i < p->nkids; i++) {
             int f = -1;
             for (int j = 0; j < t->nsymbols; j++)
@@ -1170,7 +1188,6 @@ static int unify(Match *m, const Pat *p, IrType *t)
             if (f < 0 || !unify(m, p->kids[i], t->ftypes[f]))
                 return 0;
         }
-        see(m, p->label, t);
         return 1;
     case PT_ENUM:
         if (t->kind != T_ENUM)
@@ -2033,10 +2050,14 @@ static IrType *ck_kind(Ck *c, Scope *sc, PfaExpr *e)
         expect_bool(c, e->x, ck_sealed(c, sc, e->x), "the \"while\" condition");
         ck_block(c, sc, &e->body, 0);
         return ir_type(T_NULL);
-    case PE_DO_UNTIL:
-        ck_block(c, sc, &e->body, 0);
-        expect_bool(c, e->x, ck_sealed(c, sc, e->x), "the \"until\" condition");
+    case PE_DO_UNTIL: {
+        /* the condition sees the body's symbols; nothing after the loop does */
+        Scope *bs = scope_new(c, sc, 0, 0);
+        for (int i = 0; i < e->body.n; i++)
+            ck(c, bs, e->body.e[i]);
+        expect_bool(c, e->x, ck_sealed(c, bs, e->x), "the \"until\" condition");
         return ir_type(T_NULL);
+    }
     case PE_FOR: {
         Scope *ls = scope_new(c, sc, 0, 0);
         IrType **ts = ARENA_ARRAY(c->a, IrType *, e->nnames ? e->nnames : 1);

@@ -240,6 +240,15 @@ NV_RT nv_str *nv_str_alloc(nv_eng *E, int64_t n, char **data)
 
 NV_RT nv_str *nv_cstr(nv_eng *E, const char *s) { return nv_str_new(E, s, (int64_t)strlen(s)); }
 
+/* a view of a C string (for comparisons only) */
+NV_RT nv_str nv_cview(const char *s)
+{
+    nv_str r;
+    r.n = (int64_t)strlen(s);
+    r.s = s;
+    return r;
+}
+
 NV_RT nv_arr *nv_arr_new(nv_eng *E, int64_t n)
 {
     nv_arr *a = (nv_arr *)nv_alloc(E, sizeof(nv_arr) + sizeof(nv_val) * (size_t)(n ? n : 1));
@@ -575,6 +584,9 @@ NV_RT int64_t nv_pow64(nv_eng *E, int64_t a, int64_t b, int code, int bits)
     }
     return r;
 }
+
+/* a float or double argument as a double */
+NV_RT double nv_fd(const nv_type *t, nv_val v) { return t->kind == NV_FLOAT ? (double)v.f : v.d; }
 
 /* float and double to integers: Java's saturating conversion, NaN is 0 */
 NV_RT int64_t nv_d2l(double x)

@@ -126,10 +126,19 @@ def fits(types, t, v):
     return False
 
 
+def as_bytes(v):
+    """The corpus writes bytes as latin-1 text, or as the text they encode in UTF-8."""
+    if isinstance(v, str) and any(ord(c) > 255 for c in v):
+        return v.encode("utf-8").decode("latin-1")
+    return v
+
+
 def to_avro(types, t, v):
     """Native value -> Avro JSON (unions tagged)."""
     k = kind(types, t)
     t = types.resolve(t)
+    if k in ("bytes", "fixed"):
+        return as_bytes(v)
     if k in ("float", "double"):
         return {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}.get(v, v) if isinstance(v, str) else v
     if k == "array":
@@ -180,6 +189,8 @@ def native_expected(types, t, w):
     """The corpus's expected value with float outputs rounded like nerva's (float32)."""
     k = kind(types, t)
     t = types.resolve(t)
+    if k in ("bytes", "fixed"):
+        return as_bytes(w)
     if k in ("float", "double"):
         if isinstance(w, str):
             return {"nan": float("nan"), "inf": float("inf"), "-inf": float("-inf")}.get(w, w)
@@ -196,6 +207,11 @@ def native_expected(types, t, w):
         fields = {f["name"]: f["type"] for f in t["fields"]}
         return {key: native_expected(types, fields.get(key, "null"), x) for key, x in w.items()}
     if k == "union":
+        if isinstance(w, dict) and len(w) == 1:
+            (name, inner), = w.items()
+            for b in t:
+                if tag(types, b) == name and fits(types, b, inner) and not fits(types, b, w):
+                    return native_expected(types, b, inner)   # written tagged
         for b in t:
             if fits(types, b, w):
                 return native_expected(types, b, w)
