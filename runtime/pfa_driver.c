@@ -33,12 +33,18 @@
 
 #include "nerva_model.h"
 
-#ifndef NERVA_PFA_ENTRY
-#error "compile with -DNERVA_PFA_ENTRY=<the nerva_pfa object of the generated engine>"
-#endif
-
+#if defined(NERVA_PFA_TABLE)
+/* several engines in one program (the conformance tests batch them):
+   --engine N picks one of the table another unit defines */
+extern const nerva_pfa *const nerva_pfa_table[];
+extern const int nerva_pfa_count;
+static const nerva_pfa *ENGINE;
+#elif defined(NERVA_PFA_ENTRY)
 extern const nerva_pfa NERVA_PFA_ENTRY;
 #define ENGINE (&(NERVA_PFA_ENTRY))
+#else
+#error "compile with -DNERVA_PFA_ENTRY=<the nerva_pfa object of the generated engine>"
+#endif
 
 static char *read_all(const char *path, size_t *len)
 {
@@ -260,11 +266,27 @@ int main(int argc, char **argv)
             min_seconds = strtod(argv[++i], NULL);
         else if (!strcmp(argv[i], "--json"))
             json = 1;
+#if defined(NERVA_PFA_TABLE)
+        else if (!strcmp(argv[i], "--engine") && i + 1 < argc) {
+            int k = atoi(argv[++i]);
+            if (k < 0 || k >= nerva_pfa_count) {
+                fprintf(stderr, "driver: no engine %d\n", k);
+                return 2;
+            }
+            ENGINE = nerva_pfa_table[k];
+        }
+#endif
         else {
             fprintf(stderr, "driver: unknown argument %s\n", argv[i]);
             return 2;
         }
     }
+#if defined(NERVA_PFA_TABLE)
+    if (!ENGINE) {
+        fprintf(stderr, "driver: --engine N is required\n");
+        return 2;
+    }
+#endif
     if (!strcmp(argv[1], "score"))
         return cmd_score(in, out);
     if (!strcmp(argv[1], "bench"))

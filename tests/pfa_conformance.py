@@ -16,9 +16,13 @@ Avro JSON encoding using the engine's declared input type, and nerva's Avro
 JSON outputs back to that form using the output type, before comparing as
 the corpus README says (exact, places, path, compare modes).
 
-The generated C is compiled by `nerva score` with NERVA_CFLAGS from the
-environment; the meson test sets -std=c99 -pedantic -Wall -Wextra -Werror, so
-every case that passes also proves its C builds cleanly with libc and libm.
+The generated C is compiled with NERVA_CFLAGS from the environment; the meson
+test sets -std=c99 -pedantic -Wall -Wextra -Werror, so every case that passes
+also proves its C builds cleanly with libc and libm.  The examples run through
+`nerva score` end to end; the library cases are batched for speed: each is
+compiled with `nerva compile` (an object per distinct C text, cached), a batch
+of them is linked into one program with runtime/pfa_driver.c in table mode,
+and each case runs with --engine K (same driver, same flags, same -lm).
 Exit status: 0 ok, 1 a regression (or --require-all and a failure), 77 when
 the corpus is absent.
 """
@@ -295,6 +299,82 @@ class Runner:
         self.nerva = os.path.abspath(args.nerva)
         self.workdir = os.path.abspath(args.workdir)
         self.verbose = args.verbose
+        self.runtime = os.path.abspath(args.runtime)
+        self.cc = os.environ.get("CC") or "cc"
+        self.cflags = ["-std=c99"] + os.environ.get("NERVA_CFLAGS", "-O2").split()
+        self.objdir = os.path.join(self.workdir, "objects")
+        os.makedirs(self.objdir, exist_ok=True)
+
+    def cc_run(self, argv, cwd):
+        p = subprocess.run([self.cc] + argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        return p.returncode, p.stderr.decode("utf-8", "replace")
+
+    def driver_obj(self):
+        """The table-mode driver, compiled once per run."""
+        out = os.path.join(self.objdir, "driver.o")
+        if not os.path.exists(out):
+            tmp = out + ".%d.tmp" % os.getpid()
+            rc, err = self.cc_run(self.cflags + ["-DNERVA_PFA_TABLE", "-I" + self.runtime, "-c",
+                                                 os.path.join(self.runtime, "pfa_driver.c"), "-o", tmp],
+                                  self.objdir)
+            if rc:
+                raise RuntimeError("the driver does not compile: " + err)
+            os.replace(tmp, out)
+        return out
+
+    def engine_obj(self, d, prefix):
+        """Compile the case's engine; (object path, None) or (None, why)."""
+        rc, _, err = self.run(["compile", "model.pfa", "-o", "engine.c", "--prefix", prefix], d)
+        if rc != 0:
+            return None, "nerva compile exit %d: %s" % (rc, err.strip()[:600])
+        with open(os.path.join(d, "engine.c"), "rb") as f:
+            text = f.read()
+        with open(os.path.join(d, "engine.h"), "rb") as f:
+            text += f.read()
+        key = hashlib.sha1(text + " ".join(self.cflags).encode()).hexdigest()
+        obj = os.path.join(self.objdir, key + ".o")
+        if not os.path.exists(obj):
+            tmp = obj + ".%d.tmp" % os.getpid()
+            rc, err = self.cc_run(self.cflags + ["-c", "engine.c", "-o", tmp], d)
+            if rc:
+                return None, "the C compiler failed: " + err.strip()[:600]
+            os.replace(tmp, obj)
+        return obj, None
+
+    def lib_batch(self, cases):
+        """Compile a batch of cases into one program, then run each case."""
+        results, ready = [], []
+        bdir = os.path.join(self.workdir, "batches", hashlib.sha1(
+            "".join(c["name"] for c in cases).encode()).hexdigest()[:12])
+        os.makedirs(bdir, exist_ok=True)
+        for c in cases:
+            d, r = self.prepare(c)
+            if r:
+                results.append(r)
+                continue
+            prefix = "e%d" % len(ready)
+            obj, why = self.engine_obj(d, prefix)
+            if why:
+                results.append((c["name"], c["module"], False, 0, len(c["trials"]), why))
+                continue
+            ready.append((c, d, obj, prefix))
+        if ready:
+            with open(os.path.join(bdir, "table.c"), "w") as f:
+                f.write('#include "nerva_model.h"\n')
+                for _, _, _, prefix in ready:
+                    f.write("extern const nerva_pfa %s_pfa;\n" % prefix)
+                f.write("const nerva_pfa *const nerva_pfa_table[] = {%s};\n" %
+                        ", ".join("&%s_pfa" % x[3] for x in ready))
+                f.write("const int nerva_pfa_count = %d;\n" % len(ready))
+            exe = os.path.join(bdir, "engines")
+            rc, err = self.cc_run(self.cflags + ["-I" + self.runtime, "table.c", self.driver_obj()] +
+                                  [x[2] for x in ready] + ["-o", exe, "-lm"], bdir)
+            for k, (c, d, _, _) in enumerate(ready):
+                if rc:
+                    results.append((c["name"], c["module"], False, 0, len(c["trials"]), "link failed: " + err[:300]))
+                    continue
+                results.append(self.judge_case(c, d, [exe, "score", "--engine", str(k)]))
+        return results
 
     def run(self, argv, cwd, timeout=300):
         try:
@@ -311,8 +391,8 @@ class Runner:
         os.makedirs(d, exist_ok=True)
         return d
 
-    def lib_case(self, case):
-        """-> (name, module, passed, trials_passed, trials_total, detail)"""
+    def prepare(self, case):
+        """Write the case's files; (dir, None), or (dir, result) when it is decided already."""
         name, module = case["name"], case["module"]
         d = self.case_dir(name)
         engine = case["engine"]
@@ -321,20 +401,30 @@ class Runner:
         if "compile_error" in case:
             rc, _, err = self.run(["check", "model.pfa"], d)
             ok = rc == 1 and "error" in err
-            return name, module, ok, 0, 0, "" if ok else "accepted (exit %d): %s" % (rc, err.strip()[:300])
+            return d, (name, module, ok, 0, 0, "" if ok else "accepted (exit %d): %s" % (rc, err.strip()[:300]))
         types = Types(engine)
         trials = case["trials"]
         try:
             lines = [json.dumps(to_avro(types, engine["input"], t["input"])) for t in trials]
         except (KeyError, TypeError) as e:
-            return name, module, False, 0, len(trials), "cannot convert the input: %s" % e
+            return d, (name, module, False, 0, len(trials), "cannot convert the input: %s" % e)
         with open(os.path.join(d, "input.jsonl"), "w", encoding="utf-8") as f:
             f.write("".join(x + "\n" for x in lines))
-        rc, _, err = self.run(["score", "model.pfa", "--input", "input.jsonl", "--output", "output.jsonl"], d)
+        return d, None
+
+    def judge_case(self, case, d, cmd):
+        name, module, engine, trials = case["name"], case["module"], case["engine"], case["trials"]
+        try:
+            p = subprocess.run(cmd + ["--input", "input.jsonl", "--output", "output.jsonl"], cwd=d,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+            rc, err = p.returncode, p.stderr.decode("utf-8", "replace")
+        except subprocess.TimeoutExpired:
+            rc, err = -1, "timeout"
         if rc != 0:
-            return name, module, False, 0, len(trials), "nerva score exit %d: %s" % (rc, err.strip()[:600])
+            return name, module, False, 0, len(trials), "the engine exited %d: %s" % (rc, err.strip()[:600])
         with open(os.path.join(d, "output.jsonl"), encoding="utf-8") as f:
             out = [x for x in f.read().split("\n") if x]
+        types = Types(engine)
         passed, why = 0, ""
         for i, t in enumerate(trials):
             ok, w = judge(t, out[i] if i < len(out) else None, types, engine["output"])
@@ -382,7 +472,8 @@ class Runner:
 
 
 def load_cases(corpus, modules):
-    cases = []
+    """All cases of the modules; a name the corpus repeats gets ~2, ~3, ..."""
+    cases, seen = [], {}
     for m in modules:
         path = os.path.join(corpus, "lib", m + ".jsonl")
         if not os.path.exists(path):
@@ -390,7 +481,11 @@ def load_cases(corpus, modules):
         with open(path, encoding="utf-8") as f:
             for line in f:
                 if line.strip():
-                    cases.append(json.loads(line))
+                    c = json.loads(line)
+                    seen[c["name"]] = seen.get(c["name"], 0) + 1
+                    if seen[c["name"]] > 1:
+                        c["name"] += "~%d" % seen[c["name"]]
+                    cases.append(c)
     return cases
 
 
@@ -402,6 +497,9 @@ def main():
     ap.add_argument("--pass-list")
     ap.add_argument("--update-pass-list", action="store_true")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--batch", type=int, default=16, help="library cases linked into one program")
+    ap.add_argument("--runtime", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "runtime"),
+                    help="where pfa_driver.c and nerva_model.h are")
     ap.add_argument("--modules", default=",".join(MODULES), help="comma-separated, or 'all'")
     ap.add_argument("--only", help="run only cases whose name contains this text")
     ap.add_argument("--no-examples", action="store_true")
@@ -424,8 +522,13 @@ def main():
     r = Runner(args)
     results = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as ex:
-        futs = [ex.submit(r.lib_case, c) for c in cases] + [ex.submit(r.example, e) for e in examples]
+        r.driver_obj()
+        batches = [cases[i:i + args.batch] for i in range(0, len(cases), max(1, args.batch))]
+        futs = [ex.submit(r.lib_batch, b) for b in batches]
+        efuts = [ex.submit(r.example, e) for e in examples]
         for f in futs:
+            results.extend(f.result())
+        for f in efuts:
             results.append(f.result())
 
     table = {}
