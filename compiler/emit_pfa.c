@@ -69,6 +69,8 @@ typedef struct Pe {
     const char **vname;      /* per variable: its C lvalue here */
     int in_try;              /* emitting an outlined try body */
     StrBuf extra;            /* outlined try bodies and trampolines */
+    StrBuf blobs;            /* long texts as char arrays */
+    int nblobs;
     StrBuf protos;
     int ntries;
     const char **tramp_keys;
@@ -263,10 +265,27 @@ static const char *new_tmp(Pe *m, const IrType *t, const char *init)
 }
 
 /* ---- literals and tables ---- */
+/* C text for n bytes of data as a const char *: a string literal, or, when
+   long, a char array (C99 compilers need support literals of only 4095
+   characters, and -pedantic says so) */
+static const char *text_lit(Pe *m, const char *s, size_t n)
+{
+    if (n <= 1000)
+        return c_string_n(&m->a, s, n);
+    int k = m->nblobs++;
+    sb_printf(&m->blobs, "static const char nv_B%d[%zu] = {", k, n + 1);
+    for (size_t i = 0; i < n; i++)
+        sb_printf(&m->blobs, "%s%d,", i % 24 ? "" : "\n    ", (int)(signed char)s[i]);
+    sb_puts(&m->blobs, "0};\n");
+    return arena_printf(&m->a, "nv_B%d", k);
+}
+
+static const char *text_lit0(Pe *m, const char *s) { return text_lit(m, s, strlen(s)); }
+
 static const char *str_lit(Pe *m, const char *s, size_t n)
 {
     int k = m->nlits++;
-    sb_printf(&m->lits, "static const nv_str nv_L%d = {%zu, %s};\n", k, n, c_string_n(&m->a, s, n));
+    sb_printf(&m->lits, "static const nv_str nv_L%d = {%zu, %s};\n", k, n, text_lit(m, s, n));
     return arena_printf(&m->a, "((nv_str *)&nv_L%d)", k);
 }
 
@@ -707,7 +726,7 @@ static void emit_try(Pe *m, const IrStmt *s)
         for (int i = 0; i < s->nfilter_i; i++)
             sb_printf(&c, "%sE->err_code == %lld", c.len ? " || " : "", s->filter_i[i]);
         for (int i = 0; i < s->nfilter_s; i++)
-            sb_printf(&c, "%sstrcmp(E->err_msg, %s) == 0", c.len ? " || " : "", c_string(&m->a, s->filter_s[i]));
+            sb_printf(&c, "%sstrcmp(E->err_msg, %s) == 0", c.len ? " || " : "", text_lit0(m, s->filter_s[i]));
         line(m, "if (!(%s))", c.data);
         line(m, "    nv_reraise(E);");
         sb_free(&c);
@@ -788,7 +807,7 @@ static void emit_block(Pe *m, const IrBlock *b)
             line(m, "nv_val vs[%d];", s->nargs ? s->nargs : 1);
             for (int k = 0; k < s->nargs; k++)
                 line(m, "vs[%d] = %s;", k, to_val(m, s->args[k]->type, a[k]));
-            line(m, "nv_log(E, %s, %d, ts, vs);", s->str ? c_string(&m->a, s->str) : "NULL", s->nargs);
+            line(m, "nv_log(E, %s, %d, ts, vs);", s->str ? text_lit0(m, s->str) : "NULL", s->nargs);
             sb_free(&ts);
             m->ind--;
             line(m, "}");
@@ -806,7 +825,7 @@ static void emit_block(Pe *m, const IrBlock *b)
         case S_ERROR:
             comment_loc(m, s, "error");
             line(m, "nv_raise_user(E, %s, %s, %zu);", s->has_code ? arena_printf(&m->a, "%lld", s->code) : "INT_MIN",
-                 c_string_n(&m->a, s->str ? s->str : "", s->str_len), s->str_len);
+                 text_lit(m, s->str ? s->str : "", s->str_len), s->str_len);
             break;
         case S_CELL_SET: {
             line(m, "{");
@@ -956,7 +975,7 @@ static const char *pfa_abi_block(void)
 "    int (*action)(void *engine, const char *json, size_t len, nerva_pfa_out out, void *ctx);\n"
 "    int (*end)(void *engine, nerva_pfa_out out, void *ctx);\n"
 "    void (*free)(void *engine);\n"
-"    int (*last_error)(const void *engine, const char **message);\n"
+"    int (*last_error)(const void *engine, const char **message, size_t *length);\n"
 "} nerva_pfa;\n"
 "#define NERVA_PFA_NO_CODE (-2147483647 - 1)\n"
 "#endif\n";
@@ -995,7 +1014,7 @@ static void type_table(Pe *m, StrBuf *o)
         if ((t->kind == T_RECORD || t->kind == T_ENUM) && n) {
             sb_printf(&parts, "static const char *const nv_TN%d[] = {", i);
             for (int k = 0; k < n; k++)
-                sb_printf(&parts, "%s%s", k ? ", " : "", c_string(&m->a, t->symbols[k]));
+                sb_printf(&parts, "%s%s", k ? ", " : "", text_lit0(m, t->symbols[k]));
             sb_puts(&parts, "};\n");
             ns = arena_printf(&m->a, "nv_TN%d", i);
         }
@@ -1006,13 +1025,13 @@ static void type_table(Pe *m, StrBuf *o)
             if (any) {
                 sb_printf(&parts, "static const char *const nv_TD%d[] = {", i);
                 for (int k = 0; k < n; k++)
-                    sb_printf(&parts, "%s%s", k ? ", " : "", t->fdefaults[k] ? c_string(&m->a, t->fdefaults[k]) : "NULL");
+                    sb_printf(&parts, "%s%s", k ? ", " : "", t->fdefaults[k] ? text_lit0(m, t->fdefaults[k]) : "NULL");
                 sb_puts(&parts, "};\n");
                 ds = arena_printf(&m->a, "nv_TD%d", i);
             }
         }
         sb_printf(&rows, "    {%s, %s, %s, %s, %s, %s, %d, %d}, /* ", kinds[t->kind],
-                  t->name ? c_string(&m->a, t->name) : "NULL", items, ps, ns, ds, n, t->size);
+                  t->name ? text_lit0(m, t->name) : "NULL", items, ps, ns, ds, n, t->size);
         comment_text(&rows, t->kind == T_UNION || t->kind == T_ARRAY || t->kind == T_MAP ? ir_type_name(t)
                                                                                           : ir_type_name(t), 60);
         sb_puts(&rows, " */\n");
@@ -1174,6 +1193,7 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
     sb_init(&m->sigs);
     sb_init(&m->extra);
     sb_init(&m->protos);
+    sb_init(&m->blobs);
     const IrEngine *g = p->eng;
     const char *pfx = o->prefix;
     load_sections(m, "pfa_rt.c");
@@ -1202,6 +1222,7 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
         sb_free(&m->sigs);
         sb_free(&m->extra);
         sb_free(&m->protos);
+        sb_free(&m->blobs);
         arena_free(&m->a);
         return 1;
     }
@@ -1227,8 +1248,9 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
                  "/* Run \"end\" (a fold engine's tally goes to out when given). */\n"
                  "int %s_end(%s_engine *e, nerva_pfa_out out, void *ctx);\n"
                  "void %s_free(%s_engine *e);\n"
-                 "/* the last error's code (NERVA_PFA_NO_CODE for a user error without one) and message */\n"
-                 "int %s_last_error(const %s_engine *e, const char **message);\n"
+                 "/* the last error's code (NERVA_PFA_NO_CODE for a user error without one) and message\n"
+                 "   (NUL-terminated; *length, when given, counts its bytes, which may include NULs) */\n"
+                 "int %s_last_error(const %s_engine *e, const char **message, size_t *length);\n"
                  "extern const nerva_pfa %s_pfa;\n\n#endif\n",
               pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx);
 
@@ -1260,13 +1282,13 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
                     "    (void)E;\n    (void)e;\n", pfx, pfx);
     for (int k = 0; k < m->nconsts; k++)
         sb_printf(&api, "    e->consts[%d] = nv_constant(E, &nv_T[%d], %s);\n", k, m->const_type[k],
-                  c_string(&m->a, m->consts[k]));
+                  text_lit0(m, m->consts[k]));
     for (int k = 0; k < g->ncells; k++) {
         sb_printf(&api, "    /* cell ");
         comment_text(&api, g->cells[k].name, 80);
         sb_printf(&api, " */\n    {\n        nv_val v = nv_constant(E, %s, %s);\n"
                         "        e->cells[%d].v = nv_keep(E, %s, v, &e->cells[%d].a);\n    }\n",
-                  tref(m, g->cells[k].type), c_string(&m->a, g->cells[k].init ? g->cells[k].init : "null"), k,
+                  tref(m, g->cells[k].type), text_lit0(m, g->cells[k].init ? g->cells[k].init : "null"), k,
                   tref(m, g->cells[k].type), k);
     }
     for (int k = 0; k < g->npools; k++) {
@@ -1279,12 +1301,12 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
                         "        int64_t i;\n"
                         "        for (i = 0; i < m->n; i++)\n"
                         "            nv_pool_set(E, %d, 0, %s, m->e[i].k, m->e[i].v);\n    }\n",
-                  tref(m, mt), c_string(&m->a, g->pools[k].init ? g->pools[k].init : "{}"), k,
+                  tref(m, mt), text_lit0(m, g->pools[k].init ? g->pools[k].init : "{}"), k,
                   tref(m, g->pools[k].type));
     }
     if (g->method == ENG_FOLD)
         sb_printf(&api, "    e->tally = nv_keep(E, %s, nv_constant(E, %s, %s), &e->tally_a);\n", tref(m, g->output),
-                  tref(m, g->output), c_string(&m->a, g->zero ? g->zero : "null"));
+                  tref(m, g->output), text_lit0(m, g->zero ? g->zero : "null"));
     if (g->begin >= 0)
         sb_printf(&api, "    nv_f%d(E);\n", g->begin);
     sb_puts(&api, "}\n\n");
@@ -1323,6 +1345,7 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
                     "    if (nv_try(E, nv_action_body, &A)) {\n        nv_settle(E, 0);\n"
                     "        return NERVA_PFA_ERROR;\n    }\n    nv_settle(E, 1);\n"
                     "    if (A.bad) {\n        snprintf(E->err_msg, sizeof E->err_msg, \"input: %%s\", A.bad);\n"
+                    "        E->err_len = strlen(E->err_msg);\n"
                     "        E->err_code = 0;\n        return NERVA_PFA_BAD_INPUT;\n    }\n"
                     "    return NERVA_PFA_OK;\n}\n\n",
               pfx, pfx);
@@ -1339,8 +1362,9 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
                     "    }\n    nv_settle(E, 1);\n    return NERVA_PFA_OK;\n}\n\n", pfx, pfx);
     sb_printf(&api, "void %s_free(%s_engine *e)\n{\n    nv_state_free(&e->rt);\n    nv_arena_drop(e->tally_a);\n"
                     "    e->tally_a = NULL;\n}\n\n", pfx, pfx);
-    sb_printf(&api, "int %s_last_error(const %s_engine *e, const char **message)\n{\n"
-                    "    if (message)\n        *message = e->rt.err_msg;\n    return e->rt.err_code;\n}\n\n", pfx, pfx);
+    sb_printf(&api, "int %s_last_error(const %s_engine *e, const char **message, size_t *length)\n{\n"
+                    "    if (message)\n        *message = e->rt.err_msg;\n"
+                    "    if (length)\n        *length = e->rt.err_len;\n    return e->rt.err_code;\n}\n\n", pfx, pfx);
     /* the generic descriptor */
     StrBuf sch_in, sch_out;
     sb_init(&sch_in);
@@ -1354,18 +1378,27 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
                     "{\n    return %s_action((%s_engine *)e, json, len, out, ctx);\n}\n"
                     "static int nv_end_v(void *e, nerva_pfa_out out, void *ctx) { return %s_end((%s_engine *)e, out, ctx); }\n"
                     "static void nv_free_v(void *e) { %s_free((%s_engine *)e); }\n"
-                    "static int nv_error_v(const void *e, const char **message)\n"
-                    "{\n    return %s_last_error((const %s_engine *)e, message);\n}\n\n",
+                    "static int nv_error_v(const void *e, const char **message, size_t *length)\n"
+                    "{\n    return %s_last_error((const %s_engine *)e, message, length);\n}\n\n",
               pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx);
     sb_printf(&api, "const nerva_pfa %s_pfa = {\n    %s, NERVA_PFA_ABI, \"%s\",\n    %s,\n    %s,\n"
                     "    nv_size_v, nv_init_v, nv_action_v, nv_end_v, nv_free_v, nv_error_v\n};\n",
-              pfx, c_string(&m->a, p->name ? p->name : ""), methods[g->method], c_string(&m->a, sch_in.data),
-              c_string(&m->a, sch_out.data));
+              pfx, text_lit0(m, p->name ? p->name : ""), methods[g->method], text_lit0(m, sch_in.data),
+              text_lit0(m, sch_out.data));
     sb_free(&sch_in);
     sb_free(&sch_out);
 
     /* descriptors, literals and tables, now that every use is known */
-    type_table(m, c);
+    StrBuf types;
+    sb_init(&types);
+    type_table(m, &types);
+    if (m->blobs.data) {
+        sb_puts(c, "/* long texts */\n");
+        sb_puts(c, m->blobs.data);
+        sb_putc(c, '\n');
+    }
+    sb_puts(c, types.data);
+    sb_free(&types);
     if (m->lits.data) {
         sb_puts(c, "/* string literals */\n");
         sb_puts(c, m->lits.data);
@@ -1407,6 +1440,7 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
     sb_free(&m->sigs);
     sb_free(&m->extra);
     sb_free(&m->protos);
+    sb_free(&m->blobs);
     arena_free(&m->a);
     return 0;
 }

@@ -87,8 +87,10 @@ static void scan_value(Scan *s, Arena *a)
             continue;
         }
         /* number, true, false, null */
-        while (s->p < s->end && !strchr(" \t\r\n,]}", *s->p))
+        do
             s->p++;
+        while (s->p < s->end && *s->p != ' ' && *s->p != '\t' && *s->p != '\r' && *s->p != '\n' &&
+               *s->p != ',' && *s->p != ']' && *s->p != '}');
     }
 }
 

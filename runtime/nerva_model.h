@@ -75,7 +75,7 @@ typedef struct nerva_pfa {
     int (*action)(void *engine, const char *json, size_t len, nerva_pfa_out out, void *ctx);
     int (*end)(void *engine, nerva_pfa_out out, void *ctx);
     void (*free)(void *engine);
-    int (*last_error)(const void *engine, const char **message);
+    int (*last_error)(const void *engine, const char **message, size_t *length);
 } nerva_pfa;
 #define NERVA_PFA_NO_CODE (-2147483647 - 1)
 #endif

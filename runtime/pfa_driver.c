@@ -88,11 +88,12 @@ static void write_line(void *ctx, const char *json, size_t len)
     fputc('\n', out);
 }
 
-static void json_text(FILE *out, const char *s)
+static void json_text(FILE *out, const char *s, size_t n)
 {
+    size_t i;
     fputc('"', out);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
         if (c == '"' || c == '\\')
             fprintf(out, "\\%c", c);
         else if (c < 0x20 || c == 0x7f)
@@ -106,14 +107,15 @@ static void json_text(FILE *out, const char *s)
 static void write_error(FILE *out, void *engine)
 {
     const char *msg = "";
-    int code = ENGINE->last_error(engine, &msg);
+    size_t len = 0;
+    int code = ENGINE->last_error(engine, &msg, &len);
     fputs("{\"$error\": {\"code\": ", out);
     if (code == NERVA_PFA_NO_CODE)
         fputs("null", out);
     else
         fprintf(out, "%d", code);
     fputs(", \"message\": ", out);
-    json_text(out, msg);
+    json_text(out, msg, len);
     fputs("}}\n", out);
 }
 
@@ -146,7 +148,7 @@ static int cmd_score(const char *in_path, const char *out_path)
     }
     if (ENGINE->init(engine) != NERVA_PFA_OK) {
         const char *msg = "";
-        int code = ENGINE->last_error(engine, &msg);
+        int code = ENGINE->last_error(engine, &msg, NULL);
         fprintf(stderr, "driver: error: the engine's initialisation failed (code %d): %s\n", code, msg);
         ENGINE->free(engine);
         free(engine);

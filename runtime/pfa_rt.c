@@ -125,6 +125,7 @@ typedef struct nv_eng {
     jmp_buf *jb;                    /* innermost error handler */
     int err_code;
     char err_msg[512];
+    size_t err_len;
     int64_t started, finished;
     nv_cell *cells;
     nv_pool *pools;
@@ -146,6 +147,7 @@ NV_RT NV_NORETURN void nv_raise(nv_eng *E, int code, const char *msg)
         n = sizeof E->err_msg - 1;
     memcpy(E->err_msg, msg, n);
     E->err_msg[n] = 0;
+    E->err_len = n;
     E->err_code = code;
     longjmp(*E->jb, 1);
 }
@@ -157,6 +159,7 @@ NV_RT NV_NORETURN void nv_raise_user(nv_eng *E, int code, const char *msg, int64
         n = (int64_t)sizeof E->err_msg - 1;
     memcpy(E->err_msg, msg, (size_t)n);
     E->err_msg[n] = 0;
+    E->err_len = (size_t)n;
     E->err_code = code;
     longjmp(*E->jb, 1);
 }
