@@ -36,14 +36,16 @@ static const char usage_text[] =
     "          [--tree-table-threshold N] [--dump-ir] [--check-up-to-date]\n"
     "                       write the model as one C99 unit and its header\n"
     "  check MODEL          validate only; diagnostics as file:line: error: ...\n"
+    "                       (PFA: file:line: /json/path: error: ...)\n"
     "  info MODEL           inputs, outputs, types, model kinds and sizes\n"
+    "                       (PFA: input and output schemae, cells, pools)\n"
     "  score MODEL [--input FILE|-] [--output FILE|-]\n"
     "                       compile, build with the system C compiler (cached),\n"
     "                       score CSV records and write CSV results (PMML), or\n"
     "                       JSON lines in the Avro JSON encoding (PFA)\n"
     "  bench MODEL [--input FILE] [--json] [--min-seconds S]\n"
-    "                       ns per record (single, batch, with CSV parsing),\n"
-    "                       compile time and generated code size\n"
+    "                       ns per record (single, batch, with CSV parsing; for\n"
+    "                       PFA, per JSON line), compile time and code size\n"
     "\n"
     "options:\n"
     "  -o FILE              output C file (default: MODEL's name with .c)\n"
@@ -394,9 +396,13 @@ static int cmd_score(const Opts *o, int bench)
         if ((s = strstr(json, "\"csv_ns\":")))
             csv = strtod(s + 9, NULL);
         printf("model:       %s\n", base_name(o->model));
-        printf("single:      %.1f ns/record\n", single);
-        printf("batch:       %.1f ns/record\n", batch);
-        printf("with CSV:    %.1f ns/record\n", csv);
+        if (cm.ir->eng)
+            printf("action:      %.1f ns/record (JSON in, action, JSON out)\n", single);
+        else {
+            printf("single:      %.1f ns/record\n", single);
+            printf("batch:       %.1f ns/record\n", batch);
+            printf("with CSV:    %.1f ns/record\n", csv);
+        }
         printf("compile:     %.3f s (nerva %.3f s + cc %.3f s)\n", compile_s, cm.seconds, br.seconds);
         printf("code:        %zu bytes of C\n", cm.c.len);
     }
