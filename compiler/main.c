@@ -43,6 +43,9 @@ static const char usage_text[] =
     "                       compile, build with the system C compiler (cached),\n"
     "                       score CSV records and write CSV results (PMML), or\n"
     "                       JSON lines in the Avro JSON encoding (PFA)\n"
+    "  runtime [-o nerva_pfa_rt.c]\n"
+    "                       write the PFA run-time support (and nerva_pfa_rt.h\n"
+    "                       beside it) for units compiled with --shared-runtime\n"
     "  bench MODEL [--input FILE] [--json] [--min-seconds S]\n"
     "                       ns per record (single, batch, with CSV parsing; for\n"
     "                       PFA, per JSON line), compile time and code size\n"
@@ -54,6 +57,8 @@ static const char usage_text[] =
     "  --tree-table-threshold N\n"
     "                       total tree nodes above which trees are emitted as\n"
     "                       tables walked by a loop instead of branches (4000)\n"
+    "  --shared-runtime     PFA: the unit includes \"nerva_pfa_rt.h\" instead of\n"
+    "                       carrying the run-time support it uses\n"
     "  -h, --help           this text;  --version  the version\n"
     "\n"
     "environment: CC (default cc), NERVA_CFLAGS (default -O2) for score/bench,\n"
@@ -62,7 +67,7 @@ static const char usage_text[] =
 
 typedef struct Opts {
     const char *cmd, *model, *out, *header, *prefix, *input, *output;
-    int threshold, dump_ir, check_up_to_date, json;
+    int threshold, dump_ir, check_up_to_date, json, shared_runtime;
     const char *min_seconds;
 } Opts;
 
@@ -170,7 +175,8 @@ static int compile_model(Compiled *cm, const Opts *o, int emit)
         cm->header_name = arena_printf(&cm->arena, "%.*s.h", (int)n, b);
     }
     EmitOptions eo = {.prefix = cm->prefix, .header_name = cm->header_name,
-                      .tree_table_threshold = o->threshold, .version = NERVA_VERSION};
+                      .tree_table_threshold = o->threshold, .version = NERVA_VERSION,
+                      .shared_runtime = o->shared_runtime};
     if (emit_c(cm->ir, &eo, &cm->diags, &cm->c, &cm->h))
         return EXIT_BAD;
     cm->seconds = now() - t0;
@@ -411,6 +417,24 @@ static int cmd_score(const Opts *o, int bench)
     return 0;
 }
 
+/* nerva runtime [-o nerva_pfa_rt.c]: the PFA run-time support that engines
+   compiled with --shared-runtime link with, and its header beside it */
+static int cmd_runtime(const Opts *o)
+{
+    StrBuf c, h;
+    sb_init(&c);
+    sb_init(&h);
+    emit_pfa_runtime(&c, &h, NERVA_VERSION);
+    const char *out = o->out ? o->out : "nerva_pfa_rt.c";
+    const char *slash = strrchr(out, '/');
+    char hdr[4200];
+    snprintf(hdr, sizeof hdr, "%.*snerva_pfa_rt.h", slash ? (int)(slash - out + 1) : 0, out);
+    int r1 = write_or_compare(out, &c, 0), r2 = write_or_compare(hdr, &h, 0);
+    sb_free(&c);
+    sb_free(&h);
+    return r1 || r2 ? EXIT_INTERNAL : 0;
+}
+
 static int parse_args(int argc, char **argv, Opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -455,6 +479,8 @@ static int parse_args(int argc, char **argv, Opts *o)
             o->check_up_to_date = 1;
         else if (!strcmp(a, "--json"))
             o->json = 1;
+        else if (!strcmp(a, "--shared-runtime"))
+            o->shared_runtime = 1;
         else if (a[0] == '-' && a[1] && strcmp(a, "-") != 0)
             return usage_error("unknown option", a);
         else if (!o->cmd)
@@ -487,9 +513,14 @@ int main(int argc, char **argv)
     if (!o.cmd)
         return usage_error("no command given", NULL);
     int known = !strcmp(o.cmd, "compile") || !strcmp(o.cmd, "check") || !strcmp(o.cmd, "info") ||
-                !strcmp(o.cmd, "score") || !strcmp(o.cmd, "bench");
+                !strcmp(o.cmd, "score") || !strcmp(o.cmd, "bench") || !strcmp(o.cmd, "runtime");
     if (!known)
         return usage_error("unknown command", o.cmd);
+    if (!strcmp(o.cmd, "runtime")) {
+        if (o.model)
+            return usage_error("unexpected argument", o.model);
+        return cmd_runtime(&o);
+    }
     if (!o.model)
         return usage_error("no model file given", NULL);
     if (!strcmp(o.cmd, "compile"))

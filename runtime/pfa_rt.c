@@ -46,7 +46,9 @@
 #define NV_UNUSED
 #define NV_NORETURN
 #endif
-#define NV_RT static NV_UNUSED
+#ifndef NV_RT
+#define NV_RT static NV_UNUSED /* a shared runtime (nerva runtime) defines it empty */
+#endif
 
 /*@ section core needs prelude */
 /* ---- values ---- */

@@ -23,6 +23,10 @@ also proves its C builds cleanly with libc and libm.  The examples run through
 compiled with `nerva compile` (an object per distinct C text, cached), a batch
 of them is linked into one program with runtime/pfa_driver.c in table mode,
 and each case runs with --engine K (same driver, same flags, same -lm).
+With --shared-runtime (the sanitizer run) the engines are compiled with
+`nerva compile --shared-runtime` and linked with one `nerva runtime` object:
+the same run-time code, instrumented once instead of in every engine; the
+standalone units are still what the normal run compiles.
 Exit status: 0 ok, 1 a regression (or --require-all and a failure), 77 when
 the corpus is absent.
 """
@@ -304,6 +308,8 @@ class Runner:
         self.cflags = ["-std=c99"] + os.environ.get("NERVA_CFLAGS", "-O2").split()
         self.objdir = os.path.join(self.workdir, "objects")
         os.makedirs(self.objdir, exist_ok=True)
+        self.shared = args.shared_runtime
+        self.rt_obj = None
 
     def cc_run(self, argv, cwd):
         p = subprocess.run([self.cc] + argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -311,7 +317,11 @@ class Runner:
 
     def driver_obj(self):
         """The table-mode driver, compiled once per run."""
-        out = os.path.join(self.objdir, "driver.o")
+        h = hashlib.sha1(" ".join(self.cflags).encode())
+        for f in ("pfa_driver.c", "nerva_model.h"):
+            with open(os.path.join(self.runtime, f), "rb") as src:
+                h.update(src.read())
+        out = os.path.join(self.objdir, "driver-%s.o" % h.hexdigest()[:16])
         if not os.path.exists(out):
             tmp = out + ".%d.tmp" % os.getpid()
             rc, err = self.cc_run(self.cflags + ["-DNERVA_PFA_TABLE", "-I" + self.runtime, "-c",
@@ -322,9 +332,26 @@ class Runner:
             os.replace(tmp, out)
         return out
 
+    def runtime_obj(self):
+        """--shared-runtime: the run-time support, generated and compiled once per run."""
+        rc, _, err = self.run(["runtime", "-o", os.path.join(self.objdir, "nerva_pfa_rt.c")], self.objdir)
+        if rc:
+            raise RuntimeError("nerva runtime failed: " + err)
+        with open(os.path.join(self.objdir, "nerva_pfa_rt.c"), "rb") as f:
+            key = hashlib.sha1(f.read() + " ".join(self.cflags).encode()).hexdigest()[:16]
+        out = os.path.join(self.objdir, "nerva_pfa_rt-%s.o" % key)
+        if not os.path.exists(out):
+            tmp = out + ".%d.tmp" % os.getpid()
+            rc, err = self.cc_run(self.cflags + ["-c", "nerva_pfa_rt.c", "-o", tmp], self.objdir)
+            if rc:
+                raise RuntimeError("the shared runtime does not compile: " + err)
+            os.replace(tmp, out)
+        self.rt_obj = out
+
     def engine_obj(self, d, prefix):
         """Compile the case's engine; (object path, None) or (None, why)."""
-        rc, _, err = self.run(["compile", "model.pfa", "-o", "engine.c", "--prefix", prefix], d)
+        extra = ["--shared-runtime"] if self.shared else []
+        rc, _, err = self.run(["compile", "model.pfa", "-o", "engine.c", "--prefix", prefix] + extra, d)
         if rc != 0:
             return None, "nerva compile exit %d: %s" % (rc, err.strip()[:600])
         with open(os.path.join(d, "engine.c"), "rb") as f:
@@ -335,7 +362,7 @@ class Runner:
         obj = os.path.join(self.objdir, key + ".o")
         if not os.path.exists(obj):
             tmp = obj + ".%d.tmp" % os.getpid()
-            rc, err = self.cc_run(self.cflags + ["-c", "engine.c", "-o", tmp], d)
+            rc, err = self.cc_run(self.cflags + ["-I" + self.objdir, "-c", "engine.c", "-o", tmp], d)
             if rc:
                 return None, "the C compiler failed: " + err.strip()[:600]
             os.replace(tmp, obj)
@@ -368,7 +395,8 @@ class Runner:
                 f.write("const int nerva_pfa_count = %d;\n" % len(ready))
             exe = os.path.join(bdir, "engines")
             rc, err = self.cc_run(self.cflags + ["-I" + self.runtime, "table.c", self.driver_obj()] +
-                                  [x[2] for x in ready] + ["-o", exe, "-lm"], bdir)
+                                  [x[2] for x in ready] + ([self.rt_obj] if self.shared else []) +
+                                  ["-o", exe, "-lm"], bdir)
             for k, (c, d, _, _) in enumerate(ready):
                 if rc:
                     results.append((c["name"], c["module"], False, 0, len(c["trials"]), "link failed: " + err[:300]))
@@ -498,6 +526,9 @@ def main():
     ap.add_argument("--update-pass-list", action="store_true")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--batch", type=int, default=16, help="library cases linked into one program")
+    ap.add_argument("--shared-runtime", action="store_true",
+                    help="compile library cases with --shared-runtime against one runtime object "
+                         "(the sanitizer run: the runtime's code is compiled once)")
     ap.add_argument("--runtime", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "runtime"),
                     help="where pfa_driver.c and nerva_model.h are")
     ap.add_argument("--modules", default=",".join(MODULES), help="comma-separated, or 'all'")
@@ -523,6 +554,8 @@ def main():
     results = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as ex:
         r.driver_obj()
+        if args.shared_runtime:
+            r.runtime_obj()
         batches = [cases[i:i + args.batch] for i in range(0, len(cases), max(1, args.batch))]
         futs = [ex.submit(r.lib_batch, b) for b in batches]
         efuts = [ex.submit(r.example, e) for e in examples]
