@@ -1679,6 +1679,18 @@ static int find_state(PfaState *s, int n, const char *name)
     return -1;
 }
 
+/* the cell or pool a form names; -1 after reporting (its path still checked) */
+static int state_of(Ck *c, Scope *sc, PfaExpr *e, PfaState *s, int n, const char *what)
+{
+    int k = find_state(s, n, e->name);
+    if (k < 0) {
+        err(c, e->loc, "unknown %s '%s'", what, e->name);
+        for (int i = 0; i < e->nargs; i++)
+            ck_sealed(c, sc, e->args[i]);
+    }
+    return k;
+}
+
 static IrType *ck_call(Ck *c, Scope *sc, PfaExpr *e)
 {
     IrType *args[64];
@@ -1961,14 +1973,9 @@ static IrType *ck_kind(Ck *c, Scope *sc, PfaExpr *e)
         return t;
     }
     case PE_CELL: {
-        int k = find_state(c->prog->cells, c->prog->ncells, e->name);
-        e->cell = k;
-        if (k < 0) {
-            err(c, e->loc, "unknown cell '%s'", e->name);
-            for (int i = 0; i < e->nargs; i++)
-                ck_sealed(c, sc, e->args[i]);
+        int k = e->cell = state_of(c, sc, e, c->prog->cells, c->prog->ncells, "cell");
+        if (k < 0)
             return BOTTOM;
-        }
         IrType *ct = c->prog->cells[k].type;
         IrType *t = ck_path(c, sc, e, ct, 0);
         if (e->to) {
@@ -1980,14 +1987,9 @@ static IrType *ck_kind(Ck *c, Scope *sc, PfaExpr *e)
         return t;
     }
     case PE_POOL: {
-        int k = find_state(c->prog->pools, c->prog->npools, e->name);
-        e->cell = k;
-        if (k < 0) {
-            err(c, e->loc, "unknown pool '%s'", e->name);
-            for (int i = 0; i < e->nargs; i++)
-                ck_sealed(c, sc, e->args[i]);
+        int k = e->cell = state_of(c, sc, e, c->prog->pools, c->prog->npools, "pool");
+        if (k < 0)
             return BOTTOM;
-        }
         IrType *it = c->prog->pools[k].type;
         if (e->nargs == 0) {
             err(c, e->loc, "a \"pool\" path needs at least the item name");

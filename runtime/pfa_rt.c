@@ -1265,6 +1265,16 @@ NV_RT nv_str *nv_jstring(nv_jp *P)
     return r;
 }
 
+/* the literal word w here (null, true, false): consume it */
+NV_RT int nv_jword(nv_jp *P, const char *w)
+{
+    size_t n = strlen(w);
+    if ((size_t)(P->end - P->p) < n || memcmp(P->p, w, n) != 0)
+        return 0;
+    P->p += n;
+    return 1;
+}
+
 NV_RT nv_json *nv_jvalue(nv_jp *P)
 {
     nv_json *j;
@@ -1277,22 +1287,19 @@ NV_RT nv_json *nv_jvalue(nv_jp *P)
     memset(j, 0, sizeof *j);
     switch (*P->p) {
     case 'n':
-        if (P->end - P->p >= 4 && !memcmp(P->p, "null", 4)) {
-            P->p += 4;
+        if (nv_jword(P, "null")) {
             j->kind = NJ_NULL;
             return j;
         }
         break;
     case 't':
-        if (P->end - P->p >= 4 && !memcmp(P->p, "true", 4)) {
-            P->p += 4;
+        if (nv_jword(P, "true")) {
             j->kind = NJ_TRUE;
             return j;
         }
         break;
     case 'f':
-        if (P->end - P->p >= 5 && !memcmp(P->p, "false", 5)) {
-            P->p += 5;
+        if (nv_jword(P, "false")) {
             j->kind = NJ_FALSE;
             return j;
         }

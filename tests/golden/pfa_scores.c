@@ -28,7 +28,9 @@
 #define NV_UNUSED
 #define NV_NORETURN
 #endif
-#define NV_RT static NV_UNUSED
+#ifndef NV_RT
+#define NV_RT static NV_UNUSED /* a shared runtime (nerva runtime) defines it empty */
+#endif
 
 /* section core */
 /* ---- values ---- */
@@ -928,6 +930,16 @@ NV_RT nv_str *nv_jstring(nv_jp *P)
     return r;
 }
 
+/* the literal word w here (null, true, false): consume it */
+NV_RT int nv_jword(nv_jp *P, const char *w)
+{
+    size_t n = strlen(w);
+    if ((size_t)(P->end - P->p) < n || memcmp(P->p, w, n) != 0)
+        return 0;
+    P->p += n;
+    return 1;
+}
+
 NV_RT nv_json *nv_jvalue(nv_jp *P)
 {
     nv_json *j;
@@ -940,22 +952,19 @@ NV_RT nv_json *nv_jvalue(nv_jp *P)
     memset(j, 0, sizeof *j);
     switch (*P->p) {
     case 'n':
-        if (P->end - P->p >= 4 && !memcmp(P->p, "null", 4)) {
-            P->p += 4;
+        if (nv_jword(P, "null")) {
             j->kind = NJ_NULL;
             return j;
         }
         break;
     case 't':
-        if (P->end - P->p >= 4 && !memcmp(P->p, "true", 4)) {
-            P->p += 4;
+        if (nv_jword(P, "true")) {
             j->kind = NJ_TRUE;
             return j;
         }
         break;
     case 'f':
-        if (P->end - P->p >= 5 && !memcmp(P->p, "false", 5)) {
-            P->p += 5;
+        if (nv_jword(P, "false")) {
             j->kind = NJ_FALSE;
             return j;
         }
@@ -1714,9 +1723,9 @@ static const nv_type *const nv_S0[] = {&nv_T[3], &nv_T[4], &nv_T[3], NULL};
 static const nv_type *const nv_S1[] = {&nv_T[2], &nv_T[2], &nv_T[9], NULL};
 
 /* functions */
-NV_RT double nv_f0(nv_eng *E, double v0, double v1);
-NV_RT nv_rec *nv_f1(nv_eng *E, nv_rec *p3);
-NV_RT int32_t nv_f2(nv_eng *E, int32_t v12);
+static NV_UNUSED double nv_f0(nv_eng *E, double v0, double v1);
+static NV_UNUSED nv_rec *nv_f1(nv_eng *E, nv_rec *p3);
+static NV_UNUSED int32_t nv_f2(nv_eng *E, int32_t v12);
 static nv_val nv_tr0(nv_eng *E, const nv_fn *self, const nv_val *args);
 static void nv_try0(nv_eng *E, void *frame);
 struct nv_frame1 {
@@ -1739,7 +1748,7 @@ struct nv_frame1 {
 };
 
 /* function u.scale at /fcns/scale (line 15) */
-NV_RT double nv_f0(nv_eng *E, double v0, double v1)
+static NV_UNUSED double nv_f0(nv_eng *E, double v0, double v1)
 {
     double v2 = 0; (void)v2; /* result */
     (void)v0;
@@ -1756,7 +1765,7 @@ NV_RT double nv_f0(nv_eng *E, double v0, double v1)
 }
 
 /* action at /action/0 (line 18) */
-NV_RT nv_rec *nv_f1(nv_eng *E, nv_rec *p3)
+static NV_UNUSED nv_rec *nv_f1(nv_eng *E, nv_rec *p3)
 {
     struct nv_frame1 F;
     memset(&F, 0, sizeof F);
@@ -1870,7 +1879,7 @@ NV_RT nv_rec *nv_f1(nv_eng *E, nv_rec *p3)
 }
 
 /* function inline function at /action/4/to (line 22) */
-NV_RT int32_t nv_f2(nv_eng *E, int32_t v12)
+static NV_UNUSED int32_t nv_f2(nv_eng *E, int32_t v12)
 {
     int32_t v13 = 0; (void)v13; /* result */
     (void)v12;
