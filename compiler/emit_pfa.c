@@ -1363,6 +1363,10 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
     if (g->method == ENG_FOLD)
         sb_printf(&api, "    e->tally = nv_keep(E, %s, nv_constant(E, %s, %s), &e->tally_a);\n", tref(m, g->output),
                   tref(m, g->output), text_lit0(m, g->zero ? g->zero : "null"));
+    if (g->has_randseed && g->randseed == (-9223372036854775807LL - 1))
+        sb_puts(&api, "    nv_seed(E, 1, (int64_t)(-9223372036854775807LL - 1));\n");
+    else
+        sb_printf(&api, "    nv_seed(E, %d, (int64_t)(%lldLL));\n", g->has_randseed, g->has_randseed ? g->randseed : 0);
     if (g->begin >= 0)
         sb_printf(&api, "    nv_f%d(E);\n", g->begin);
     sb_puts(&api, "}\n\n");

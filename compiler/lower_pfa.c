@@ -853,6 +853,65 @@ static IrExpr *lw_kind(Lw *L, PfaExpr *e)
         }
         return result_value(L, res, t, e->loc);
     }
+    case PE_PACK: {
+        /* pack(code, values...) in the runtime; the code says each value's format */
+        int n = e->nnames;
+        IrExpr **args = ARENA_ARRAY(L->b.a, IrExpr *, n + 1);
+        StrBuf code;
+        sb_init(&code);
+        for (int i = 0; i < n; i++)
+            sb_puts(&code, e->formats[i]);
+        args[0] = lit_str(L, T_STRING, arena_strdup(L->b.a, code.data ? code.data : ""), code.len, e->loc);
+        sb_free(&code);
+        lower_args(L, e->vals, n, args + 1, e->ptypes_t);
+        return lib(L, "pack", ir_type(T_BYTES), e->loc, args, n + 1);
+    }
+    case PE_UNPACK: {
+        /* unpack(code, bytes) is a record of the values, or null when the
+           bytes do not have exactly that format */
+        int n = e->nnames;
+        IrType *rec = ARENA_NEW(L->b.a, IrType);
+        rec->kind = T_RECORD;
+        rec->name = arena_printf(L->b.a, "nerva.unpack%d", L->b.p->nvars);
+        rec->nsymbols = n;
+        rec->symbols = ARENA_ARRAY(L->b.a, const char *, n ? n : 1);
+        rec->ftypes = ARENA_ARRAY(L->b.a, IrType *, n ? n : 1);
+        StrBuf code;
+        sb_init(&code);
+        for (int i = 0; i < n; i++) {
+            rec->symbols[i] = e->names[i];
+            rec->ftypes[i] = e->syms[i]->type;
+            sb_puts(&code, e->formats[i]);
+        }
+        IrType *u = ARENA_NEW(L->b.a, IrType);
+        u->kind = T_UNION;
+        u->nbranches = 2;
+        u->branches = ARENA_ARRAY(L->b.a, IrType *, 2);
+        u->branches[0] = ir_type(T_NULL);
+        u->branches[1] = rec;
+        IrExpr *args[2];
+        args[0] = lit_str(L, T_STRING, arena_strdup(L->b.a, code.data ? code.data : ""), code.len, e->loc);
+        sb_free(&code);
+        args[1] = lw(L, e->x);
+        IrExpr *r = spill(L, lib(L, "unpack", u, e->loc, args, 2), "unpacked");
+        int res = e->has_else ? result_var(L, t) : -1;
+        IrStmt *s = ir_stmt(&L->b, L->blk, S_IF, e->loc);
+        IrExpr *is = node(L, E_UNION_IS, ir_type(T_BOOL), e->loc, &r, 1);
+        is->t2 = rec;
+        s->e = is;
+        IrBlock *old = enter(L, &s->then_b);
+        IrExpr *rv = spill(L, node(L, E_UNION_AS, rec, e->loc, &r, 1), "fields");
+        for (int i = 0; i < n; i++) {
+            IrExpr *f = node(L, E_FIELD, rec->ftypes[i], e->loc, &rv, 1);
+            f->col = i;
+            set(L, bind(L, e->syms[i]), f, e->loc);
+        }
+        L->blk = old;
+        branch(L, &s->then_b, &e->body, res, t);
+        if (e->has_else)
+            branch(L, &s->else_b, &e->els, res, t);
+        return result_value(L, res, t, e->loc);
+    }
     case PE_LOG: {
         IrExpr **xs = ARENA_ARRAY(L->b.a, IrExpr *, e->nargs ? e->nargs : 1);
         lower_args(L, e->args, e->nargs, xs, NULL);

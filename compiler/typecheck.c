@@ -1679,6 +1679,71 @@ static int find_state(PfaState *s, int n, const char *name)
     return -1;
 }
 
+/* A pack/unpack format: its PFA type (NULL when it is not a format) and a
+   compact code for the runtime: an optional '<' or '>' (little/big endian),
+   then x (pad), ? (boolean), b B h H i I q Q (signed/unsigned 8, 16, 32, 64
+   bits), f, d, rN; (N raw bytes), R (raw, pack only), z (NUL-terminated),
+   p (length-prefixed). */
+static IrType *pack_format(Ck *c, const char *f, int pack, const char **code)
+{
+    /* white space is optional between the words: drop it */
+    char w[64];
+    size_t n = 0;
+    for (const char *p = f; *p; p++)
+        if (!(*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f' || *p == '\v')) {
+            if (n + 1 >= sizeof w)
+                return NULL;
+            w[n++] = *p;
+        }
+    w[n] = 0;
+    const char *t = w;
+    int big = 1, uns = 0;
+    static const char *const little[] = {"<", "little"}, *const bigs[] = {">", "!", "big", "network"};
+    for (size_t i = 0; i < 2; i++)
+        if (!strncmp(t, little[i], strlen(little[i]))) {
+            t += strlen(little[i]);
+            big = 0;
+            break;
+        }
+    for (size_t i = 0; big && t == w && i < 4; i++)
+        if (!strncmp(t, bigs[i], strlen(bigs[i])))
+            t += strlen(bigs[i]);
+    int has_order = t != w;
+    if (!strncmp(t, "unsigned", 8)) {
+        t += 8;
+        uns = 1;
+    }
+    static const struct { const char *name; char s, u; IrTypeKind ks, ku; int ordered; } kinds[] = {
+        {"pad", 'x', 0, T_NULL, T_NULL, 0}, {"boolean", '?', 0, T_BOOL, T_BOOL, 0},
+        {"byte", 'b', 'B', T_INT, T_INT, 0}, {"int8", 'b', 'B', T_INT, T_INT, 0},
+        {"short", 'h', 'H', T_INT, T_INT, 1}, {"int16", 'h', 'H', T_INT, T_INT, 1},
+        {"int32", 'i', 'I', T_INT, T_LONG, 1}, {"int", 'i', 'I', T_INT, T_LONG, 1},
+        {"longlong", 'q', 'Q', T_LONG, T_DOUBLE, 1}, {"long", 'q', 'Q', T_LONG, T_DOUBLE, 1},
+        {"int64", 'q', 'Q', T_LONG, T_DOUBLE, 1}, {"float32", 'f', 0, T_FLOAT, T_FLOAT, 1},
+        {"float", 'f', 0, T_FLOAT, T_FLOAT, 1}, {"float64", 'd', 0, T_DOUBLE, T_DOUBLE, 1},
+        {"double", 'd', 0, T_DOUBLE, T_DOUBLE, 1}, {"nullterminated", 'z', 0, T_BYTES, T_BYTES, 0},
+        {"lengthprefixed", 'p', 0, T_BYTES, T_BYTES, 0}};
+    if (!strncmp(t, "raw", 3) && !uns && !has_order) {
+        if (!t[3] && pack) {
+            *code = ">R";
+            return ir_type(T_BYTES);
+        }
+        if (t[3] && strlen(t + 3) < 8 && strspn(t + 3, "0123456789") == strlen(t + 3)) {
+            *code = arena_printf(c->a, "r%s;", t + 3);
+            return ir_type(T_BYTES);
+        }
+        return NULL;
+    }
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (!strcmp(t, kinds[i].name)) {
+            if ((uns && !kinds[i].u) || (has_order && !kinds[i].ordered))
+                return NULL;
+            *code = arena_printf(c->a, "%s%c", big ? ">" : "<", uns ? kinds[i].u : kinds[i].s);
+            return ir_type(uns ? kinds[i].ku : kinds[i].ks);
+        }
+    return NULL;
+}
+
 /* the cell or pool a form names; -1 after reporting (its path still checked) */
 static int state_of(Ck *c, Scope *sc, PfaExpr *e, PfaState *s, int n, const char *what)
 {
@@ -2173,10 +2238,45 @@ static IrType *ck_kind(Ck *c, Scope *sc, PfaExpr *e)
             err(c, e->loc, "\"then\" (%s) and \"else\" (%s) have no common type", TT(tt), TT(et));
         return t ? t : BOTTOM;
     }
-    case PE_PACK:
-    case PE_UNPACK:
-        err(c, e->loc, "\"%s\" is not supported yet", pfa_expr_kind_name(e->kind));
-        return BOTTOM;
+    case PE_PACK: {
+        e->formats = ARENA_ARRAY(c->a, const char *, e->nnames ? e->nnames : 1);
+        e->ptypes_t = ARENA_ARRAY(c->a, IrType *, e->nnames ? e->nnames : 1);
+        for (int i = 0; i < e->nnames; i++) {
+            IrType *t = ck_sealed(c, sc, e->vals[i]);
+            IrType *want = pack_format(c, e->names[i], 1, &e->formats[i]);
+            e->ptypes_t[i] = want;
+            if (!want)
+                err(c, e->vals[i]->loc, "'%s' is not a pack format", e->names[i]);
+            else if (!accepts(want, t))
+                err(c, e->vals[i]->loc, "format '%s' packs %s, not %s", e->names[i], TT(want), TT(t));
+        }
+        return ir_type(T_BYTES);
+    }
+    case PE_UNPACK: {
+        IrType *bt = ck_sealed(c, sc, e->x);
+        if (bt != BOTTOM && bt->kind != T_BYTES)
+            err(c, e->x->loc, "\"unpack\" reads bytes, not %s", TT(bt));
+        Scope *ts = scope_new(c, sc, 0, 0);
+        e->syms = ARENA_ARRAY(c->a, PfaSym *, e->nnames ? e->nnames : 1);
+        const char **codes = ARENA_ARRAY(c->a, const char *, e->nnames ? e->nnames : 1);
+        for (int i = 0; i < e->nnames; i++) {
+            IrType *t = pack_format(c, e->formats[i], 0, &codes[i]);
+            if (!t) {
+                err(c, e->loc, "'%s' is not an unpack format", e->formats[i]);
+                t = ir_type(T_NULL);
+            }
+            e->syms[i] = declare(c, ts, e->names[i], t, e->loc, 1);
+        }
+        e->formats = codes;
+        IrType *tt = ck_block(c, ts, &e->body, 0);
+        if (!e->has_else)
+            return ir_type(T_NULL);
+        IrType *et = ck_block(c, sc, &e->els, 0);
+        IrType *t = lub2(c, tt, et);
+        if (!t)
+            err(c, e->loc, "\"then\" (%s) and \"else\" (%s) have no common type", TT(tt), TT(et));
+        return t ? t : BOTTOM;
+    }
     case PE_DOC:
         return ir_type(T_NULL);
     case PE_ERROR:

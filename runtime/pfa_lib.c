@@ -1900,3 +1900,198 @@ NV_RT nv_val nvf_time_isWorkHours(nv_eng *E, const nv_type *const *T, const nv_v
     (void)T;
     return nv_vi(t.wday < 5 && t.hour >= 9 && t.hour < 17);
 }
+
+/*@ section pack needs core string */
+/* ---- the "pack" and "unpack" special forms ----
+ * The code (see pack_format in typecheck.c) lists each item's format: an
+ * optional '<' or '>' then x ? b B h H i I q Q f d, rN; R z or p. */
+NV_RT int nv_pack_size(char c)
+{
+    switch (c) {
+    case 'x': case '?': case 'b': case 'B': return 1;
+    case 'h': case 'H': return 2;
+    case 'i': case 'I': case 'f': return 4;
+    case 'q': case 'Q': case 'd': return 8;
+    default: return 0;
+    }
+}
+
+NV_RT void nv_put_uint(char *o, uint64_t v, int n, int big)
+{
+    int k;
+    for (k = 0; k < n; k++)
+        o[big ? n - 1 - k : k] = (char)(v >> (8 * k));
+}
+
+NV_RT uint64_t nv_get_uint(const char *s, int n, int big)
+{
+    uint64_t v = 0;
+    int k;
+    for (k = 0; k < n; k++)
+        v |= (uint64_t)(unsigned char)s[big ? n - 1 - k : k] << (8 * k);
+    return v;
+}
+
+NV_RT nv_val nvf_pack(nv_eng *E, const nv_type *const *T, const nv_val *a)
+{
+    const char *c = NV_S(a[0])->s;
+    int64_t len = 0, k = 1, at = 0;
+    const char *p;
+    char *o;
+    nv_str *r;
+    /* the length first */
+    for (p = c; *p; k++) {
+        int big = 1;
+        if (*p == '<' || *p == '>')
+            big = *p++ == '>';
+        (void)big;
+        if (*p == 'r') {
+            int64_t n = strtol(p + 1, (char **)&p, 10);
+            p++;
+            if (NV_S(a[k])->n != n)
+                nv_raise(E, 3000, "raw bytes does not have specified size");
+            len += n;
+        } else if (*p == 'R' || *p == 'z' || *p == 'p') {
+            if (*p == 'p' && NV_S(a[k])->n > 255)
+                nv_raise(E, 3001, "length prefixed bytes is larger than 255 bytes");
+            len += NV_S(a[k])->n + (*p != 'R');
+            p++;
+        } else
+            len += nv_pack_size(*p++);
+    }
+    r = nv_str_alloc(E, len, &o);
+    for (p = c, k = 1; *p; k++) {
+        int big = 1;
+        char f;
+        if (*p == '<' || *p == '>')
+            big = *p++ == '>';
+        f = *p++;
+        if (f == 'r')
+            while (*p++ != ';')
+                ;
+        switch (f) {
+        case 'x': o[at++] = 0; break;
+        case '?': o[at++] = (char)(a[k].i != 0); break;
+        case 'b': case 'B': case 'h': case 'H': case 'i':
+            nv_put_uint(o + at, (uint64_t)(int64_t)a[k].i, nv_pack_size(f), big);
+            at += nv_pack_size(f);
+            break;
+        case 'I': case 'q':
+            nv_put_uint(o + at, (uint64_t)a[k].l, nv_pack_size(f), big);
+            at += nv_pack_size(f);
+            break;
+        case 'Q': {
+            double d = a[k].d;
+            nv_put_uint(o + at, d <= 0 || d != d ? 0 : d >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)d, 8, big);
+            at += 8;
+            break;
+        }
+        case 'f': {
+            uint32_t u;
+            memcpy(&u, &a[k].f, 4);
+            nv_put_uint(o + at, u, 4, big);
+            at += 4;
+            break;
+        }
+        case 'd': {
+            uint64_t u;
+            memcpy(&u, &a[k].d, 8);
+            nv_put_uint(o + at, u, 8, big);
+            at += 8;
+            break;
+        }
+        default: {
+            const nv_str *b = NV_S(a[k]);
+            if (f == 'p')
+                o[at++] = (char)b->n;
+            memcpy(o + at, b->s, (size_t)b->n);
+            at += b->n;
+            if (f == 'z')
+                o[at++] = 0;
+        }
+        }
+    }
+    (void)T;
+    return nv_vp(r);
+}
+
+/* a record of the values, or the null branch when the bytes do not fit */
+NV_RT nv_val nvf_unpack(nv_eng *E, const nv_type *const *T, const nv_val *a)
+{
+    const char *c = NV_S(a[0])->s, *p = c;
+    const nv_str *b = NV_S(a[1]);
+    const nv_type *rec = T[0]->parts[1];
+    nv_rec *r = nv_rec_new(E, rec->n);
+    int64_t at = 0;
+    int k = 0;
+    for (; *p; k++) {
+        int big = 1;
+        char f;
+        if (*p == '<' || *p == '>')
+            big = *p++ == '>';
+        f = *p++;
+        if (f == 'r') {
+            int64_t n = strtol(p, (char **)&p, 10);
+            p++;
+            if (b->n - at < n)
+                goto bad;
+            r->f[k] = nv_vp(nv_str_new(E, b->s + at, n));
+            at += n;
+            continue;
+        }
+        if (f == 'z') {
+            const char *z = (const char *)memchr(b->s + at, 0, (size_t)(b->n - at));
+            if (!z)
+                goto bad;
+            r->f[k] = nv_vp(nv_str_new(E, b->s + at, z - (b->s + at)));
+            at = z - b->s + 1;
+            continue;
+        }
+        if (f == 'p') {
+            int64_t n;
+            if (at >= b->n)
+                goto bad;
+            n = (unsigned char)b->s[at++];
+            if (b->n - at < n)
+                goto bad;
+            r->f[k] = nv_vp(nv_str_new(E, b->s + at, n));
+            at += n;
+            continue;
+        }
+        if (b->n - at < nv_pack_size(f))
+            goto bad;
+        {
+            uint64_t u = nv_get_uint(b->s + at, nv_pack_size(f), big);
+            switch (f) {
+            case 'x': r->f[k] = nv_vi(0); break;
+            case '?': r->f[k] = nv_vi(u != 0); break;
+            case 'b': r->f[k] = nv_vi((int8_t)u); break;
+            case 'B': r->f[k] = nv_vi((int32_t)u); break;
+            case 'h': r->f[k] = nv_vi((int16_t)u); break;
+            case 'H': r->f[k] = nv_vi((int32_t)u); break;
+            case 'i': r->f[k] = nv_vi((int32_t)(uint32_t)u); break;
+            case 'I': r->f[k] = nv_vl((int64_t)u); break;
+            case 'q': r->f[k] = nv_vl((int64_t)u); break;
+            case 'Q': r->f[k] = nv_vd((double)u); break;
+            case 'f': {
+                uint32_t w = (uint32_t)u;
+                float x;
+                memcpy(&x, &w, 4);
+                r->f[k] = nv_vf(x);
+                break;
+            }
+            default: {
+                double x;
+                memcpy(&x, &u, 8);
+                r->f[k] = nv_vd(x);
+            }
+            }
+            at += nv_pack_size(f);
+        }
+    }
+    if (at != b->n)
+        goto bad;
+    return nv_vp(nv_box(E, 1, nv_vp(r)));
+bad:
+    return nv_vp(nv_box(E, 0, nv_vi(0)));
+}

@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #if defined(__GNUC__) || defined(__clang__)
 #define NV_UNUSED __attribute__((unused))
@@ -140,6 +141,7 @@ typedef struct nv_eng {
     const nv_type *out_type;
     int ncells, npools;
     int depth;                      /* nesting of user function calls */
+    uint64_t rng;                   /* pseudorandom state (randseed) */
 } nv_eng;
 
 NV_RT NV_NORETURN void nv_raise(nv_eng *E, int code, const char *msg)
@@ -588,6 +590,28 @@ NV_RT int64_t nv_pow64(nv_eng *E, int64_t a, int64_t b, int code, int bits)
             nv_raise(E, code, msg);
     }
     return r;
+}
+
+/* the engine's pseudorandom numbers: seeded from "randseed" (or the clock
+   and the engine's address), xorshift64* after a splitmix64 scramble */
+NV_RT void nv_seed(nv_eng *E, int has_seed, int64_t seed)
+{
+    uint64_t z = has_seed ? (uint64_t)seed : (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)E;
+    z += 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    E->rng = z ? z : 1;
+}
+
+NV_RT uint64_t nv_rand64(nv_eng *E)
+{
+    uint64_t x = E->rng;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    E->rng = x;
+    return x * 0x2545f4914f6cdd1dULL;
 }
 
 /* a float or double argument as a double */

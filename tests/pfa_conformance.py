@@ -503,7 +503,7 @@ def load_cases(corpus, modules):
     """All cases of the modules; a name the corpus repeats gets ~2, ~3, ..."""
     cases, seen = [], {}
     for m in modules:
-        path = os.path.join(corpus, "lib", m + ".jsonl")
+        path = os.path.join(corpus, "lib", m + ".jsonl")  # a corpus may have no lib/
         if not os.path.exists(path):
             continue
         with open(path, encoding="utf-8") as f:
@@ -534,12 +534,15 @@ def main():
     ap.add_argument("--modules", default=",".join(MODULES), help="comma-separated, or 'all'")
     ap.add_argument("--only", help="run only cases whose name contains this text")
     ap.add_argument("--no-examples", action="store_true")
+    ap.add_argument("--require-all", action="store_true", help="fail when any case fails (nerva's own e2e cases)")
     ap.add_argument("--verbose", "-v", action="store_true")
     args = ap.parse_args()
     if not os.path.isdir(args.corpus):
         print("pfa conformance: corpus %s absent: skipped" % args.corpus)
         return 77
-    if args.modules == "all":
+    if not args.modules:
+        modules = []
+    elif args.modules == "all":
         modules = sorted(f[:-6] for f in os.listdir(os.path.join(args.corpus, "lib")) if f.endswith(".jsonl"))
     else:
         modules = args.modules.split(",")
@@ -588,6 +591,11 @@ def main():
 
     passing = {name for name, _, ok, _, _, _ in results if ok}
     rc = 0
+    if args.require_all:
+        for name, _, ok, _, _, why in results:
+            if not ok:
+                print("FAIL %s: %s" % (name, why))
+                rc = 1
     if args.pass_list:
         listed = set()
         if os.path.exists(args.pass_list):

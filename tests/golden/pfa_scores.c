@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #if defined(__GNUC__) || defined(__clang__)
 #define NV_UNUSED __attribute__((unused))
@@ -122,6 +123,7 @@ typedef struct nv_eng {
     const nv_type *out_type;
     int ncells, npools;
     int depth;                      /* nesting of user function calls */
+    uint64_t rng;                   /* pseudorandom state (randseed) */
 } nv_eng;
 
 NV_RT NV_NORETURN void nv_raise(nv_eng *E, int code, const char *msg)
@@ -388,6 +390,19 @@ NV_RT int32_t nv_i32(nv_eng *E, int64_t x, int code)
 
 
 
+
+
+/* the engine's pseudorandom numbers: seeded from "randseed" (or the clock
+   and the engine's address), xorshift64* after a splitmix64 scramble */
+NV_RT void nv_seed(nv_eng *E, int has_seed, int64_t seed)
+{
+    uint64_t z = has_seed ? (uint64_t)seed : (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)E;
+    z += 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    E->rng = z ? z : 1;
+}
 
 
 
@@ -1652,6 +1667,7 @@ typedef struct nv_needle {
 
 
 
+
 /* ---- higher-order functions ---- */
 NV_RT nv_val nvf_a_map(nv_eng *E, const nv_type *const *T, const nv_val *a)
 {
@@ -1957,6 +1973,7 @@ static void nv_init_body(nv_eng *E, void *frame)
         for (i = 0; i < m->n; i++)
             nv_pool_set(E, 0, 0, &nv_T[3], m->e[i].k, m->e[i].v);
     }
+    nv_seed(E, 0, (int64_t)(0LL));
 }
 
 int pfa_scores_init(pfa_scores_engine *e)
