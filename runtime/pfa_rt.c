@@ -1009,7 +1009,8 @@ NV_RT void nv_pool_track(nv_eng *E, nv_pool *p, nv_arena *old, nv_arena *made, i
         p->saved = (nv_pitem *)malloc(sizeof(nv_pitem) * (size_t)(p->n ? p->n : 1));
         if (!p->saved)
             nv_raise(E, -1000, "out of memory");
-        memcpy(p->saved, p->items, sizeof(nv_pitem) * (size_t)p->n);
+        if (p->n)
+            memcpy(p->saved, p->items, sizeof(nv_pitem) * (size_t)p->n);
         p->nsaved = p->n;
         p->dirty = 1;
     }
@@ -1115,7 +1116,8 @@ NV_RT void nv_settle(nv_eng *E, int ok)
                     p->cap = p->nsaved;
                 }
             }
-            memcpy(p->items, p->saved, sizeof(nv_pitem) * (size_t)p->nsaved);
+            if (p->nsaved)
+                memcpy(p->items, p->saved, sizeof(nv_pitem) * (size_t)p->nsaved);
             p->n = p->nsaved;
         }
         free(p->saved);
