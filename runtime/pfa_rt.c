@@ -142,7 +142,12 @@ typedef struct nv_eng {
     int ncells, npools;
     int depth;                      /* nesting of user function calls */
     uint64_t rng;                   /* pseudorandom state (randseed) */
+    int vdepth;                     /* nesting of values being copied or written */
 } nv_eng;
+
+/* values nested deeper than this are refused when copied or written out,
+   rather than exhausting the stack */
+#define NV_MAX_VALUE_DEPTH 10000
 
 NV_RT NV_NORETURN void nv_raise(nv_eng *E, int code, const char *msg)
 {
@@ -470,7 +475,7 @@ NV_RT int nv_try(nv_eng *E, nv_body body, void *frame)
     jmp_buf jb;
     jmp_buf *volatile saved = E->jb;
     nv_arena *volatile cur = E->cur;
-    volatile int depth = E->depth;
+    volatile int depth = E->depth, vdepth = E->vdepth;
     E->jb = &jb;
     if (setjmp(jb) == 0) {
         body(E, frame);
@@ -480,6 +485,7 @@ NV_RT int nv_try(nv_eng *E, nv_body body, void *frame)
     E->jb = saved;
     E->cur = cur;
     E->depth = depth;
+    E->vdepth = vdepth;
     return 1;
 }
 
@@ -870,7 +876,21 @@ NV_RT int nv_eq(const nv_type *t, nv_val a, nv_val b)
 }
 
 /* a deep copy into the engine's current arena (cells and pools own theirs) */
+NV_RT nv_val nv_copy_in(nv_eng *E, const nv_type *t, nv_val v);
+
 NV_RT nv_val nv_copy(nv_eng *E, const nv_type *t, nv_val v)
+{
+    nv_val r;
+    if (++E->vdepth > NV_MAX_VALUE_DEPTH) {
+        E->vdepth = 0;
+        nv_raise(E, -1004, "value nested too deeply");
+    }
+    r = nv_copy_in(E, t, v);
+    E->vdepth--;
+    return r;
+}
+
+NV_RT nv_val nv_copy_in(nv_eng *E, const nv_type *t, nv_val v)
 {
     int64_t i;
     switch (t->kind) {
@@ -953,9 +973,11 @@ NV_RT nv_val nv_keep(nv_eng *E, const nv_type *t, nv_val v, nv_arena **owner)
     nv_arena *a = nv_arena_new(E);
     nv_arena *cur = E->cur;
     nv_val r;
+    nv_bury(E, a); /* freed at the end of the call if the copy raises */
     E->cur = a;
     r = nv_copy(E, t, v);
     E->cur = cur;
+    E->ngrave--;   /* it did not: the arena is the caller's */
     *owner = a;
     return r;
 }
@@ -1130,6 +1152,7 @@ NV_RT void nv_settle(nv_eng *E, int ok)
     E->ngrave = 0;
     nv_arena_reset(&E->tmp);
     E->cur = &E->tmp;
+    E->vdepth = 0;
 }
 
 NV_RT void nv_state_free(nv_eng *E)
@@ -1726,7 +1749,21 @@ NV_RT void nv_json_str(nv_eng *E, nv_buf *b, const char *s, int64_t n, int bytes
     nv_buf_put(E, b, "\"", 1);
 }
 
+NV_RT void nv_to_json_in(nv_eng *E, nv_buf *b, const nv_type *t, nv_val v);
+
 NV_RT void nv_to_json(nv_eng *E, nv_buf *b, const nv_type *t, nv_val v)
+{
+    if (++E->vdepth > NV_MAX_VALUE_DEPTH) {
+        E->vdepth = 0;
+        free(b->p);
+        b->p = NULL;
+        nv_raise(E, -1004, "value nested too deeply");
+    }
+    nv_to_json_in(E, b, t, v);
+    E->vdepth--;
+}
+
+NV_RT void nv_to_json_in(nv_eng *E, nv_buf *b, const nv_type *t, nv_val v)
 {
     char num[48];
     int64_t i;

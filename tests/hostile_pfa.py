@@ -84,6 +84,18 @@ def tree_value(depth):
     return t
 
 
+# a value nested 100,000 deep, built by a loop at run time
+DEEP_VALUE = json.dumps({
+    "input": "int", "output": "Chain",
+    "cells": {"keep": {"type": {"type": "record", "name": "Chain", "fields": [
+        {"name": "next", "type": ["null", "Chain"]}]}, "init": {"next": None}}},
+    "action": [
+        {"let": {"c": {"cell": "keep"}}},
+        {"for": {"i": 0}, "while": {"<": ["i", "input"]}, "step": {"i": {"+": ["i", 1]}},
+         "do": {"set": {"c": {"new": {"next": "c"}, "type": "Chain"}}}},
+        {"cell": "keep", "to": "c"}]})
+
+
 def strange_doc():
     return json.dumps({
         "input": "string", "output": {"type": "map", "values": "string"},
@@ -162,6 +174,13 @@ def main():
         strict_compile("recursive.pfa")
         chk.ok(score("recursive.pfa", [tree_value(0), tree_value(1), tree_value(40)]) == [1, 2, 41],
                "the recursive tree walk scores wrongly")
+
+        # a value too deep to copy or write is an error, not a crash
+        write("deep_value.pfa", DEEP_VALUE)
+        out = score("deep_value.pfa", [3, 100000])
+        chk.ok(len(out) == 2 and out[0] == {"next": {"Chain": {"next": {"Chain": {"next": {"Chain": {"next": None}}}}}}}
+               and out[1].get("$error", {}).get("code") == -1004,
+               "a deep value: expected an output and a -1004 error, got %r" % str(out)[:300])
 
         # 4. strange strings
         write("strange.pfa", strange_doc())

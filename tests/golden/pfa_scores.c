@@ -124,7 +124,12 @@ typedef struct nv_eng {
     int ncells, npools;
     int depth;                      /* nesting of user function calls */
     uint64_t rng;                   /* pseudorandom state (randseed) */
+    int vdepth;                     /* nesting of values being copied or written */
 } nv_eng;
+
+/* values nested deeper than this are refused when copied or written out,
+   rather than exhausting the stack */
+#define NV_MAX_VALUE_DEPTH 10000
 
 NV_RT NV_NORETURN void nv_raise(nv_eng *E, int code, const char *msg)
 {
@@ -362,7 +367,7 @@ NV_RT int nv_try(nv_eng *E, nv_body body, void *frame)
     jmp_buf jb;
     jmp_buf *volatile saved = E->jb;
     nv_arena *volatile cur = E->cur;
-    volatile int depth = E->depth;
+    volatile int depth = E->depth, vdepth = E->vdepth;
     E->jb = &jb;
     if (setjmp(jb) == 0) {
         body(E, frame);
@@ -372,6 +377,7 @@ NV_RT int nv_try(nv_eng *E, nv_body body, void *frame)
     E->jb = saved;
     E->cur = cur;
     E->depth = depth;
+    E->vdepth = vdepth;
     return 1;
 }
 
@@ -536,7 +542,21 @@ NV_RT nv_val nv_conv(nv_eng *E, const nv_type *from, const nv_type *to, nv_val v
 
 
 /* a deep copy into the engine's current arena (cells and pools own theirs) */
+NV_RT nv_val nv_copy_in(nv_eng *E, const nv_type *t, nv_val v);
+
 NV_RT nv_val nv_copy(nv_eng *E, const nv_type *t, nv_val v)
+{
+    nv_val r;
+    if (++E->vdepth > NV_MAX_VALUE_DEPTH) {
+        E->vdepth = 0;
+        nv_raise(E, -1004, "value nested too deeply");
+    }
+    r = nv_copy_in(E, t, v);
+    E->vdepth--;
+    return r;
+}
+
+NV_RT nv_val nv_copy_in(nv_eng *E, const nv_type *t, nv_val v)
 {
     int64_t i;
     switch (t->kind) {
@@ -619,9 +639,11 @@ NV_RT nv_val nv_keep(nv_eng *E, const nv_type *t, nv_val v, nv_arena **owner)
     nv_arena *a = nv_arena_new(E);
     nv_arena *cur = E->cur;
     nv_val r;
+    nv_bury(E, a); /* freed at the end of the call if the copy raises */
     E->cur = a;
     r = nv_copy(E, t, v);
     E->cur = cur;
+    E->ngrave--;   /* it did not: the arena is the caller's */
     *owner = a;
     return r;
 }
@@ -675,7 +697,8 @@ NV_RT void nv_pool_track(nv_eng *E, nv_pool *p, nv_arena *old, nv_arena *made, i
         p->saved = (nv_pitem *)malloc(sizeof(nv_pitem) * (size_t)(p->n ? p->n : 1));
         if (!p->saved)
             nv_raise(E, -1000, "out of memory");
-        memcpy(p->saved, p->items, sizeof(nv_pitem) * (size_t)p->n);
+        if (p->n)
+            memcpy(p->saved, p->items, sizeof(nv_pitem) * (size_t)p->n);
         p->nsaved = p->n;
         p->dirty = 1;
     }
@@ -771,7 +794,8 @@ NV_RT void nv_settle(nv_eng *E, int ok)
                     p->cap = p->nsaved;
                 }
             }
-            memcpy(p->items, p->saved, sizeof(nv_pitem) * (size_t)p->nsaved);
+            if (p->nsaved)
+                memcpy(p->items, p->saved, sizeof(nv_pitem) * (size_t)p->nsaved);
             p->n = p->nsaved;
         }
         free(p->saved);
@@ -784,6 +808,7 @@ NV_RT void nv_settle(nv_eng *E, int ok)
     E->ngrave = 0;
     nv_arena_reset(&E->tmp);
     E->cur = &E->tmp;
+    E->vdepth = 0;
 }
 
 NV_RT void nv_state_free(nv_eng *E)
@@ -1380,7 +1405,21 @@ NV_RT void nv_json_str(nv_eng *E, nv_buf *b, const char *s, int64_t n, int bytes
     nv_buf_put(E, b, "\"", 1);
 }
 
+NV_RT void nv_to_json_in(nv_eng *E, nv_buf *b, const nv_type *t, nv_val v);
+
 NV_RT void nv_to_json(nv_eng *E, nv_buf *b, const nv_type *t, nv_val v)
+{
+    if (++E->vdepth > NV_MAX_VALUE_DEPTH) {
+        E->vdepth = 0;
+        free(b->p);
+        b->p = NULL;
+        nv_raise(E, -1004, "value nested too deeply");
+    }
+    nv_to_json_in(E, b, t, v);
+    E->vdepth--;
+}
+
+NV_RT void nv_to_json_in(nv_eng *E, nv_buf *b, const nv_type *t, nv_val v)
 {
     char num[48];
     int64_t i;
