@@ -358,6 +358,9 @@ class Runner:
             text = f.read()
         with open(os.path.join(d, "engine.h"), "rb") as f:
             text += f.read()
+        if self.shared:
+            with open(os.path.join(self.objdir, "nerva_pfa_rt.h"), "rb") as f:
+                text += f.read()  # the engine is compiled against it
         key = hashlib.sha1(text + " ".join(self.cflags).encode()).hexdigest()
         obj = os.path.join(self.objdir, key + ".o")
         if not os.path.exists(obj):
