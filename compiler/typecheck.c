@@ -707,14 +707,8 @@ static int jv_ok(Ck *c, const JVal *v, const IrType *t, const JVal **bad)
                 return 1;
         return 0;
     case T_ARRAY:
-        if (v->kind != J_ARR)
-            return 0;
-        for (int i = 0; i < v->n; i++)
-            if (!jv_ok(c, v->items[i], t->items, bad))
-                return 0;
-        return 1;
     case T_MAP:
-        if (v->kind != J_OBJ)
+        if (v->kind != (t->kind == T_ARRAY ? J_ARR : J_OBJ))
             return 0;
         for (int i = 0; i < v->n; i++)
             if (!jv_ok(c, v->items[i], t->items, bad))

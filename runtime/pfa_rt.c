@@ -323,13 +323,17 @@ NV_RT int nv_str_eq(const nv_str *a, const nv_str *b)
     return a->n == b->n && (a->n == 0 || memcmp(a->s, b->s, (size_t)a->n) == 0);
 }
 
-/* index of key k, or -(insertion point) - 1 */
-NV_RT int64_t nv_map_find(const nv_map *m, const nv_str *k)
+/* in n entries sorted by key, each `stride` bytes with its key (an nv_str *)
+   first: the index of key k, or -(insertion point) - 1 */
+NV_RT int64_t nv_sorted_find(const void *base, size_t stride, int64_t n, const nv_str *k)
 {
-    int64_t lo = 0, hi = m->n;
+    int64_t lo = 0, hi = n;
     while (lo < hi) {
         int64_t mid = lo + (hi - lo) / 2;
-        int c = nv_str_cmp(m->e[mid].k, k);
+        const nv_str *key;
+        int c;
+        memcpy(&key, (const char *)base + (size_t)mid * stride, sizeof key);
+        c = nv_str_cmp(key, k);
         if (c == 0)
             return mid;
         if (c < 0)
@@ -338,6 +342,11 @@ NV_RT int64_t nv_map_find(const nv_map *m, const nv_str *k)
             hi = mid;
     }
     return -lo - 1;
+}
+
+NV_RT int64_t nv_map_find(const nv_map *m, const nv_str *k)
+{
+    return nv_sorted_find(m->e, sizeof(nv_ment), m->n, k);
 }
 
 NV_RT nv_map *nv_map_with(nv_eng *E, const nv_map *m, nv_str *k, nv_val v)
@@ -999,18 +1008,7 @@ NV_RT void nv_cell_set(nv_eng *E, int k, int rollback, const nv_type *t, nv_val 
 
 NV_RT int64_t nv_pool_find(const nv_pool *p, const nv_str *k)
 {
-    int64_t lo = 0, hi = p->n;
-    while (lo < hi) {
-        int64_t mid = lo + (hi - lo) / 2;
-        int c = nv_str_cmp(p->items[mid].k, k);
-        if (c == 0)
-            return mid;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return -lo - 1;
+    return nv_sorted_find(p->items, sizeof(nv_pitem), p->n, k);
 }
 
 NV_RT nv_val nv_pool_get(nv_eng *E, const nv_pool *p, const nv_str *k, int code)
