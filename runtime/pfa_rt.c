@@ -97,7 +97,10 @@ typedef struct nv_block {
     double align_;                  /* data follows, aligned for any value */
 } nv_block;
 
-typedef struct nv_arena { nv_block *head; } nv_arena;
+typedef struct nv_arena {
+    nv_block *head;
+    size_t chunk;                   /* block size; 0: 16 KiB */
+} nv_arena;
 
 /* ---- persistent state ---- */
 typedef struct nv_cell {
@@ -178,7 +181,8 @@ NV_RT void *nv_arena_alloc(nv_eng *E, nv_arena *a, size_t n)
     nv_block *b = a->head;
     n = (n + 15) & ~(size_t)15;
     if (!b || b->cap - b->used < n) {
-        size_t cap = n > 16384 ? n : 16384;
+        size_t chunk = a->chunk ? a->chunk : 16384;
+        size_t cap = n > chunk ? n : chunk;
         b = (nv_block *)malloc(sizeof(nv_block) + cap);
         if (!b) {
             if (E)
@@ -965,6 +969,7 @@ NV_RT nv_arena *nv_arena_new(nv_eng *E)
     if (!a)
         nv_raise(E, -1000, "out of memory");
     a->head = NULL;
+    a->chunk = 512; /* a kept value is usually small; big ones get blocks of their size */
     return a;
 }
 
@@ -1718,7 +1723,10 @@ NV_RT void nv_fmt_double(char *buf, size_t n, double v, int is_float)
         snprintf(buf, n, v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
         return;
     }
-    for (p = 1; p <= 17; p++) {
+    /* %g drops trailing zeros, so the first precision that reads back is the
+       shortest text; any number with at most 15 (floats: 6) digits reads back
+       at that precision already */
+    for (p = is_float ? 6 : 15; p <= 17; p++) {
         snprintf(buf, n, "%.*g", p, v);
         if (is_float ? (float)strtod(buf, NULL) == (float)v : strtod(buf, NULL) == v)
             break;
