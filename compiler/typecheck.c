@@ -1738,6 +1738,15 @@ static IrType *pack_format(Ck *c, const char *f, int pack, const char **code)
     return NULL;
 }
 
+/* the type of a form with "then" and "else": their narrowest supertype */
+static IrType *then_else_type(Ck *c, PfaExpr *e, IrType *tt, IrType *et)
+{
+    IrType *t = lub2(c, tt, et);
+    if (!t)
+        err(c, e->loc, "\"then\" (%s) and \"else\" (%s) have no common type", TT(tt), TT(et));
+    return t ? t : BOTTOM;
+}
+
 /* the cell or pool a form names; -1 after reporting (its path still checked) */
 static int state_of(Ck *c, Scope *sc, PfaExpr *e, PfaState *s, int n, const char *what)
 {
@@ -2083,10 +2092,7 @@ static IrType *ck_kind(Ck *c, Scope *sc, PfaExpr *e)
         if (!e->has_else)
             return ir_type(T_NULL);
         IrType *et = ck_block(c, sc, &e->els, 0);
-        IrType *t = lub2(c, tt, et);
-        if (!t)
-            err(c, e->loc, "\"then\" (%s) and \"else\" (%s) have no common type", TT(tt), TT(et));
-        return t ? t : BOTTOM;
+        return then_else_type(c, e, tt, et);
     }
     case PE_COND: {
         IrType **ts = ARENA_ARRAY(c->a, IrType *, e->nargs + 1);
@@ -2227,10 +2233,7 @@ static IrType *ck_kind(Ck *c, Scope *sc, PfaExpr *e)
         if (!e->has_else)
             return ir_type(T_NULL);
         IrType *et = ck_block(c, sc, &e->els, 0);
-        IrType *t = lub2(c, tt, et);
-        if (!t)
-            err(c, e->loc, "\"then\" (%s) and \"else\" (%s) have no common type", TT(tt), TT(et));
-        return t ? t : BOTTOM;
+        return then_else_type(c, e, tt, et);
     }
     case PE_PACK: {
         e->formats = ARENA_ARRAY(c->a, const char *, e->nnames ? e->nnames : 1);
@@ -2266,10 +2269,7 @@ static IrType *ck_kind(Ck *c, Scope *sc, PfaExpr *e)
         if (!e->has_else)
             return ir_type(T_NULL);
         IrType *et = ck_block(c, sc, &e->els, 0);
-        IrType *t = lub2(c, tt, et);
-        if (!t)
-            err(c, e->loc, "\"then\" (%s) and \"else\" (%s) have no common type", TT(tt), TT(et));
-        return t ? t : BOTTOM;
+        return then_else_type(c, e, tt, et);
     }
     case PE_DOC:
         return ir_type(T_NULL);
