@@ -41,6 +41,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import threading
 
 MODULES = ["core", "lang", "math", "string", "regex", "array", "map", "bytes", "fixed", "enum", "time",
            "cast", "parse", "impute", "interp"]
@@ -323,7 +324,7 @@ class Runner:
                 h.update(src.read())
         out = os.path.join(self.objdir, "driver-%s.o" % h.hexdigest()[:16])
         if not os.path.exists(out):
-            tmp = out + ".%d.tmp" % os.getpid()
+            tmp = out + ".%d.%d.tmp" % (os.getpid(), threading.get_ident())
             rc, err = self.cc_run(self.cflags + ["-DNERVA_PFA_TABLE", "-I" + self.runtime, "-c",
                                                  os.path.join(self.runtime, "pfa_driver.c"), "-o", tmp],
                                   self.objdir)
@@ -341,7 +342,7 @@ class Runner:
             key = hashlib.sha1(f.read() + " ".join(self.cflags).encode()).hexdigest()[:16]
         out = os.path.join(self.objdir, "nerva_pfa_rt-%s.o" % key)
         if not os.path.exists(out):
-            tmp = out + ".%d.tmp" % os.getpid()
+            tmp = out + ".%d.%d.tmp" % (os.getpid(), threading.get_ident())
             rc, err = self.cc_run(self.cflags + ["-c", "nerva_pfa_rt.c", "-o", tmp], self.objdir)
             if rc:
                 raise RuntimeError("the shared runtime does not compile: " + err)
@@ -364,7 +365,7 @@ class Runner:
         key = hashlib.sha1(text + " ".join(self.cflags).encode()).hexdigest()
         obj = os.path.join(self.objdir, key + ".o")
         if not os.path.exists(obj):
-            tmp = obj + ".%d.tmp" % os.getpid()
+            tmp = obj + ".%d.%d.tmp" % (os.getpid(), threading.get_ident())
             rc, err = self.cc_run(self.cflags + ["-I" + self.objdir, "-c", "engine.c", "-o", tmp], d)
             if rc:
                 return None, "the C compiler failed: " + err.strip()[:600]
