@@ -7,6 +7,7 @@
  * from the model only ever appear escaped (string literals) or sanitised
  * (comments); identifiers are generated, so no model text can inject code. */
 #include "emit_c.h"
+#include "c_text.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -91,78 +92,6 @@ static void line(Em *m, const char *fmt, ...)
     sb_vprintf(m->out, fmt, ap);
     va_end(ap);
     sb_putc(m->out, '\n');
-}
-
-/* text safe inside a C block comment: printable ASCII, no comment end */
-static void comment_text(StrBuf *o, const char *s, size_t max)
-{
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p && n < max; p++, n++) {
-        if (*p == '*' && p[1] == '/') {
-            sb_puts(o, "* ");
-            continue;
-        }
-        if (*p == '/' && p[1] == '*') {
-            sb_puts(o, "/ ");
-            continue;
-        }
-        if (*p < 0x20 || *p >= 0x7f)
-            sb_putc(o, '?');
-        else
-            sb_putc(o, (char)*p);
-    }
-    if (*s && n >= max)
-        sb_puts(o, "...");
-}
-
-/* a C string literal that reads back as exactly `s` */
-static const char *c_string(Arena *a, const char *s)
-{
-    StrBuf b;
-    sb_init(&b);
-    sb_putc(&b, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        unsigned c = *p;
-        if (c == '"' || c == '\\')
-            sb_printf(&b, "\\%c", c);
-        else if (c == '?')
-            sb_puts(&b, "\\?");          /* no trigraphs */
-        else if (c < 0x20 || c >= 0x7f)
-            sb_printf(&b, "\\%03o", c);  /* octal: at most 3 digits, unambiguous */
-        else
-            sb_putc(&b, (char)c);
-    }
-    sb_putc(&b, '"');
-    const char *r = arena_strdup(a, b.data);
-    sb_free(&b);
-    return r;
-}
-
-static const char *c_double(Arena *a, double v)
-{
-    char buf[64];
-    fmt_double(buf, sizeof buf, v);
-    if (strcmp(buf, "NAN") == 0 || strstr(buf, "INFINITY"))
-        return arena_strdup(a, v != v ? "NAN" : (v > 0 ? "HUGE_VAL" : "(-HUGE_VAL)"));
-    /* make it a floating constant */
-    if (!strpbrk(buf, ".eE"))
-        strcat(buf, ".0");
-    if (buf[0] == '-')
-        return arena_printf(a, "(%s)", buf);
-    return arena_strdup(a, buf);
-}
-
-static const char *c_float(Arena *a, float v)
-{
-    char buf[64];
-    fmt_float(buf, sizeof buf, v);
-    if (strcmp(buf, "NAN") == 0 || strstr(buf, "INFINITY"))
-        return arena_strdup(a, v != v ? "NAN" : (v > 0 ? "HUGE_VALF" : "(-HUGE_VALF)"));
-    if (!strpbrk(buf, ".eE"))
-        strcat(buf, ".0");
-    if (buf[0] == '-')
-        return arena_printf(a, "(%sf)", buf);
-    return arena_printf(a, "%sf", buf);
 }
 
 static const char *ctype(const IrType *t)
@@ -2288,6 +2217,11 @@ int emit_c(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf
         sb_free(&m.dict_text);
         arena_free(&m.a);
         return 1;
+    }
+    if (p->eng) {
+        sb_free(&m.dict_text);
+        arena_free(&m.a);
+        return emit_pfa(p, o, d, c, h);
     }
     for (int i = 0; i < p->ninputs; i++)
         if (!abi_type(p->inputs[i].type))

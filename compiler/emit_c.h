@@ -9,10 +9,18 @@ typedef struct EmitOptions {
     const char *header_name;    /* how the .c includes the header */
     int tree_table_threshold;   /* total tree nodes above which trees become tables */
     const char *version;        /* nerva version, printed in the banner */
+    int shared_runtime;         /* PFA: #include "nerva_pfa_rt.h" instead of copying the runtime */
 } EmitOptions;
 
 /* Fills `c` and `h`.  Returns 0, or non-zero after reporting errors. */
 int emit_c(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf *h);
+
+/* the same for PFA engines (emit_pfa.c); emit_c calls it for them */
+int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf *h);
+
+/* the PFA run-time support as one unit and its header (nerva_pfa_rt.c/.h),
+   for engines compiled with shared_runtime */
+void emit_pfa_runtime(StrBuf *c, StrBuf *h, const char *version);
 
 /* the prefix nerva derives from a file name when none is given */
 const char *c_prefix_from_path(Arena *a, const char *path);

@@ -2,6 +2,7 @@
  * through these functions so that every node gets a type and a location. */
 #include "ir.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static IrType scalar_types[T__COUNT] = {
@@ -80,6 +81,196 @@ const char *ir_type_name(const IrType *t)
     if (t->name)
         return t->name;
     return kind_names[t->kind];
+}
+
+/* ---- PFA type relations ---- */
+static int is_named(const IrType *t)
+{
+    return t->kind == T_RECORD || t->kind == T_ENUM || t->kind == T_FIXED;
+}
+
+int ir_type_eq(const IrType *a, const IrType *b)
+{
+    if (a == b)
+        return 1;
+    if (a->kind != b->kind)
+        return 0;
+    if (is_named(a))
+        return a->name && b->name && strcmp(a->name, b->name) == 0 &&
+               (a->kind != T_FIXED || a->size == b->size);
+    switch (a->kind) {
+    case T_ARRAY:
+    case T_MAP:
+        return ir_type_eq(a->items, b->items);
+    case T_UNION:
+        if (a->nbranches != b->nbranches)
+            return 0;
+        for (int i = 0; i < a->nbranches; i++)
+            if (!ir_type_eq(a->branches[i], b->branches[i]))
+                return 0;
+        return 1;
+    case T_FN:
+        if (a->nsymbols != b->nsymbols || !ir_type_eq(a->items, b->items))
+            return 0;
+        for (int i = 0; i < a->nsymbols; i++)
+            if (!ir_type_eq(a->ftypes[i], b->ftypes[i]))
+                return 0;
+        return 1;
+    default:
+        return 1;
+    }
+}
+
+int ir_accepts(const IrType *want, const IrType *got)
+{
+    if (want == got)
+        return 1;
+    if (want->kind == T_UNION) {
+        if (got->kind == T_UNION) {
+            for (int i = 0; i < got->nbranches; i++)
+                if (!ir_accepts(want, got->branches[i]))
+                    return 0;
+            return 1;
+        }
+        for (int i = 0; i < want->nbranches; i++)
+            if (ir_accepts(want->branches[i], got))
+                return 1;
+        return 0;
+    }
+    if (got->kind == T_UNION) {
+        for (int i = 0; i < got->nbranches; i++)
+            if (!ir_accepts(want, got->branches[i]))
+                return 0;
+        return got->nbranches > 0;
+    }
+    switch (want->kind) {
+    case T_LONG:
+        return got->kind == T_INT || got->kind == T_LONG;
+    case T_FLOAT:
+        return got->kind == T_INT || got->kind == T_LONG || got->kind == T_FLOAT;
+    case T_DOUBLE:
+        return got->kind == T_INT || got->kind == T_LONG || got->kind == T_FLOAT ||
+               got->kind == T_DOUBLE;
+    case T_ARRAY:
+    case T_MAP:
+        return got->kind == want->kind && ir_accepts(want->items, got->items);
+    case T_FN:
+        if (got->kind != T_FN || got->nsymbols != want->nsymbols || !ir_accepts(want->items, got->items))
+            return 0;
+        for (int i = 0; i < want->nsymbols; i++)
+            if (!ir_accepts(got->ftypes[i], want->ftypes[i]))
+                return 0;
+        return 1;
+    default:
+        return ir_type_eq(want, got);
+    }
+}
+
+int ir_union_branch(const IrType *u, const IrType *t)
+{
+    for (int i = 0; i < u->nbranches; i++)
+        if (ir_type_eq(u->branches[i], t))
+            return i;
+    for (int i = 0; i < u->nbranches; i++)
+        if (ir_accepts(u->branches[i], t))
+            return i;
+    return -1;
+}
+
+static void schema_str(StrBuf *o, const char *s)
+{
+    sb_putc(o, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            sb_printf(o, "\\%c", *p);
+        else if (*p < 0x20)
+            sb_printf(o, "\\u%04x", *p);
+        else
+            sb_putc(o, (char)*p);
+    }
+    sb_putc(o, '"');
+}
+
+typedef struct SchemaSeen {
+    const char **names;
+    int n, cap;
+} SchemaSeen;
+
+static void schema_rec(const IrType *t, StrBuf *o, SchemaSeen *seen)
+{
+    static const char *prim[T__COUNT] = {
+#define X(k, s) [T_##k] = s,
+        IR_TYPE_KINDS(X)
+#undef X
+    };
+    if (is_named(t)) {
+        for (int i = 0; i < seen->n; i++)
+            if (strcmp(seen->names[i], t->name) == 0) {
+                schema_str(o, t->name);
+                return;
+            }
+        if (seen->n == seen->cap) {
+            seen->cap = seen->cap ? seen->cap * 2 : 16;
+            seen->names = realloc(seen->names, sizeof(char *) * (size_t)seen->cap);
+            if (!seen->names)
+                die_internal(__FILE__, __LINE__, "out of memory");
+        }
+        seen->names[seen->n++] = t->name;
+        sb_printf(o, "{\"type\": \"%s\", \"name\": ", prim[t->kind]);
+        schema_str(o, t->name);
+        if (t->kind == T_FIXED)
+            sb_printf(o, ", \"size\": %d}", t->size);
+        else if (t->kind == T_ENUM) {
+            sb_puts(o, ", \"symbols\": [");
+            for (int i = 0; i < t->nsymbols; i++) {
+                if (i)
+                    sb_puts(o, ", ");
+                schema_str(o, t->symbols[i]);
+            }
+            sb_puts(o, "]}");
+        } else {
+            sb_puts(o, ", \"fields\": [");
+            for (int i = 0; i < t->nsymbols; i++) {
+                sb_puts(o, i ? ", {\"name\": " : "{\"name\": ");
+                schema_str(o, t->symbols[i]);
+                sb_puts(o, ", \"type\": ");
+                schema_rec(t->ftypes[i], o, seen);
+                sb_putc(o, '}');
+            }
+            sb_puts(o, "]}");
+        }
+        return;
+    }
+    switch (t->kind) {
+    case T_ARRAY:
+        sb_puts(o, "{\"type\": \"array\", \"items\": ");
+        schema_rec(t->items, o, seen);
+        sb_putc(o, '}');
+        return;
+    case T_MAP:
+        sb_puts(o, "{\"type\": \"map\", \"values\": ");
+        schema_rec(t->items, o, seen);
+        sb_putc(o, '}');
+        return;
+    case T_UNION:
+        sb_putc(o, '[');
+        for (int i = 0; i < t->nbranches; i++) {
+            if (i)
+                sb_puts(o, ", ");
+            schema_rec(t->branches[i], o, seen);
+        }
+        sb_putc(o, ']');
+        return;
+    default:
+        sb_printf(o, "\"%s\"", prim[t->kind]);
+    }
+}
+
+void ir_type_schema(const IrType *t, StrBuf *out)
+{
+    SchemaSeen seen = {0};
+    schema_rec(t, out, &seen);
+    free(seen.names);
 }
 
 static const char *fn_names[FN__COUNT] = {
@@ -339,6 +530,30 @@ IrExpr *ir_intern(IrBuilder *b, IrExpr *x, const char **sorted, int n)
     return e;
 }
 
+IrExpr *ir_node(IrBuilder *b, IrExprKind k, IrType *t, Loc loc, IrExpr **args, int n)
+{
+    IrExpr *e = mk(b, k, t, n);
+    e->loc = loc;
+    for (int i = 0; i < n; i++)
+        e->a[i] = args[i];
+    return e;
+}
+
+int ir_add_func(IrBuilder *b, const char *name, IrFuncKind kind, IrType *ret, Loc loc)
+{
+    IrEngine *g = b->p->eng;
+    IrFunc f = {.name = name, .kind = kind, .ret = ret, .loc = loc, .result = -1};
+    VEC_PUSH(b->a, g->funcs, g->nfuncs, g->cap_funcs, f);
+    return g->nfuncs - 1;
+}
+
+int ir_add_local(IrBuilder *b, int func, const char *name, IrType *t)
+{
+    int v = ir_add_var(b, name, t);
+    b->p->vars[v].func = func;
+    return v;
+}
+
 static IrStmt *push_stmt(IrBuilder *b, IrBlock *blk, IrStmtKind k)
 {
     IrStmt *s = ARENA_NEW(b->a, IrStmt);
@@ -363,6 +578,13 @@ IrStmt *ir_if_stmt(IrBuilder *b, IrBlock *blk, IrExpr *cond)
 {
     IrStmt *s = push_stmt(b, blk, S_IF);
     s->e = cond;
+    return s;
+}
+
+IrStmt *ir_stmt(IrBuilder *b, IrBlock *blk, IrStmtKind k, Loc loc)
+{
+    IrStmt *s = push_stmt(b, blk, k);
+    s->loc = loc;
     return s;
 }
 
@@ -399,9 +621,62 @@ static void dump_str(StrBuf *o, const char *s)
     sb_putc(o, '"');
 }
 
+/* a PFA type, structurally (named types by name) */
+static void dump_type(const IrType *t, StrBuf *o)
+{
+    static const char *kn[T__COUNT] = {
+#define X(k, s) [T_##k] = s,
+        IR_TYPE_KINDS(X)
+#undef X
+    };
+    if (t->name) {
+        sb_puts(o, t->name);
+        return;
+    }
+    sb_puts(o, kn[t->kind]);
+    if (t->kind == T_ARRAY || t->kind == T_MAP) {
+        sb_putc(o, '<');
+        dump_type(t->items, o);
+        sb_putc(o, '>');
+    } else if (t->kind == T_UNION || t->kind == T_FN) {
+        int n = t->kind == T_UNION ? t->nbranches : t->nsymbols;
+        sb_putc(o, '<');
+        for (int i = 0; i < n; i++) {
+            if (i)
+                sb_putc(o, ',');
+            dump_type(t->kind == T_UNION ? t->branches[i] : t->ftypes[i], o);
+        }
+        if (t->kind == T_FN) {
+            sb_puts(o, "->");
+            dump_type(t->items, o);
+        }
+        sb_putc(o, '>');
+    }
+}
+
+static void dump_strn(StrBuf *o, const char *s, size_t n)
+{
+    sb_putc(o, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\')
+            sb_printf(o, "\\%c", c);
+        else if (c < 0x20 || c == 0x7f)
+            sb_printf(o, "\\x%02x", c);
+        else
+            sb_putc(o, (char)c);
+    }
+    sb_putc(o, '"');
+}
+
 static void dump_expr(const IrProgram *p, const IrExpr *e, StrBuf *o)
 {
     char buf[40];
+    if (p->eng && e->kind == E_LIT && !e->lit_null &&
+        (e->type->kind == T_STRING || e->type->kind == T_BYTES)) {
+        dump_strn(o, e->lit_str, e->lit_len);
+        return;
+    }
     switch (e->kind) {
     case E_LIT:
         if (e->lit_null)
@@ -425,7 +700,29 @@ static void dump_expr(const IrProgram *p, const IrExpr *e, StrBuf *o)
     default:
         break;
     }
-    sb_printf(o, "(%s", e->kind == E_CALL ? ir_fn_name(e->fn) : expr_names[e->kind]);
+    sb_printf(o, "(%s", e->kind == E_CALL ? ir_fn_name(e->fn) : e->kind == E_LIB ? e->lib : expr_names[e->kind]);
+    if (e->kind == E_UCALL || e->kind == E_FNREF)
+        sb_printf(o, " f%d", e->func);
+    if (e->kind == E_CONV || e->kind == E_UNION_AS || e->kind == E_NEW || e->kind == E_CONST ||
+        e->kind == E_FNREF) {
+        sb_putc(o, ' ');
+        dump_type(e->type, o);
+    }
+    if (e->kind == E_UNION_IS) {
+        sb_putc(o, ' ');
+        dump_type(e->t2, o);
+    }
+    if (e->kind == E_CONST) {
+        sb_putc(o, ' ');
+        dump_str(o, e->lit_str);
+    }
+    if (e->kind == E_FIELD || e->kind == E_FIELD_SET || e->kind == E_CELL || e->kind == E_POOL_GET ||
+        e->kind == E_POOL_HAS || e->kind == E_ENGINE)
+        sb_printf(o, " #%d", e->col);
+    if (e->code)
+        sb_printf(o, " code=%d", e->code);
+    for (int i = 0; e->kind == E_FNREF && i < e->n; i++)
+        sb_printf(o, " fill@%d", e->fill[i]);
     if (e->kind == E_TREE || e->kind == E_TREE_GET || e->kind == E_TEXT_INDEX)
         sb_printf(o, " #%d", e->tree);
     if (e->kind == E_TREE_GET)
@@ -470,6 +767,59 @@ static void dump_block(const IrProgram *p, const IrBlock *blk, int ind, StrBuf *
         case S_RETURN_INVALID:
             sb_puts(o, "return-invalid\n");
             break;
+        case S_LOOP:
+        case S_TRY:
+            sb_puts(o, s->kind == S_LOOP ? "loop {\n" : "try {\n");
+            dump_block(p, &s->then_b, ind + 2, o);
+            if (s->kind == S_TRY) {
+                sb_printf(o, "%*s} catch", ind, "");
+                for (int k = 0; k < s->nfilter_i; k++)
+                    sb_printf(o, " %lld", s->filter_i[k]);
+                for (int k = 0; k < s->nfilter_s; k++) {
+                    sb_putc(o, ' ');
+                    dump_str(o, s->filter_s[k]);
+                }
+                sb_puts(o, " {\n");
+                dump_block(p, &s->else_b, ind + 2, o);
+            }
+            sb_printf(o, "%*s}\n", ind, "");
+            break;
+        case S_BREAK:
+            sb_puts(o, "break\n");
+            break;
+        case S_EXPR:
+        case S_EMIT:
+            sb_puts(o, s->kind == S_EXPR ? "eval " : "emit ");
+            dump_expr(p, s->e, o);
+            sb_putc(o, '\n');
+            break;
+        case S_LOG:
+            sb_puts(o, "log");
+            for (int k = 0; k < s->nargs; k++) {
+                sb_putc(o, ' ');
+                dump_expr(p, s->args[k], o);
+            }
+            sb_putc(o, '\n');
+            break;
+        case S_ERROR:
+            sb_puts(o, "error ");
+            dump_strn(o, s->str ? s->str : "", s->str_len);
+            if (s->has_code)
+                sb_printf(o, " code=%lld", s->code);
+            sb_putc(o, '\n');
+            break;
+        case S_CELL_SET:
+        case S_POOL_SET:
+        case S_POOL_DEL:
+            sb_printf(o, "%s #%d ", s->kind == S_CELL_SET ? "cell-set" : s->kind == S_POOL_SET ? "pool-set" : "pool-del",
+                      s->var);
+            dump_expr(p, s->e, o);
+            if (s->e2) {
+                sb_putc(o, ' ');
+                dump_expr(p, s->e2, o);
+            }
+            sb_putc(o, '\n');
+            break;
         default:
             break;
         }
@@ -509,8 +859,60 @@ static void dump_pred(const IrPred *pr, StrBuf *o)
     sb_putc(o, ')');
 }
 
+static void dump_engine(const IrProgram *p, StrBuf *o)
+{
+    static const char *methods[] = {"map", "emit", "fold"};
+    static const char *kinds[] = {"function", "action", "begin", "end", "merge", "try"};
+    const IrEngine *g = p->eng;
+    sb_puts(o, "engine ");
+    dump_str(o, p->name ? p->name : "");
+    sb_printf(o, " %s input ", methods[g->method]);
+    dump_type(g->input, o);
+    sb_puts(o, " output ");
+    dump_type(g->output, o);
+    sb_putc(o, '\n');
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < (k ? g->npools : g->ncells); i++) {
+            const IrCell *c = k ? &g->pools[i] : &g->cells[i];
+            sb_printf(o, "%s #%d ", k ? "pool" : "cell", i);
+            dump_str(o, c->name);
+            sb_putc(o, ' ');
+            dump_type(c->type, o);
+            sb_printf(o, "%s%s init ", c->shared ? " shared" : "", c->rollback ? " rollback" : "");
+            dump_str(o, c->init ? c->init : "");
+            sb_putc(o, '\n');
+        }
+    for (int f = 0; f < g->nfuncs; f++) {
+        const IrFunc *fn = &g->funcs[f];
+        sb_printf(o, "%s f%d ", kinds[fn->kind], f);
+        dump_str(o, fn->name ? fn->name : "");
+        sb_puts(o, " (");
+        for (int i = 0; i < fn->nparams; i++)
+            sb_printf(o, "%s$%d", i ? " " : "", fn->params[i]);
+        sb_puts(o, ") -> ");
+        dump_type(fn->ret, o);
+        if (fn->result >= 0)
+            sb_printf(o, " $%d", fn->result);
+        sb_puts(o, " {\n");
+        for (int v = 0; v < p->nvars; v++)
+            if (p->vars[v].func == f) {
+                sb_printf(o, "  var $%d ", v);
+                dump_type(p->vars[v].type, o);
+                sb_putc(o, ' ');
+                dump_str(o, p->vars[v].name ? p->vars[v].name : "");
+                sb_putc(o, '\n');
+            }
+        dump_block(p, &fn->body, 2, o);
+        sb_puts(o, "}\n");
+    }
+}
+
 void ir_dump(const IrProgram *p, StrBuf *o)
 {
+    if (p->eng) {
+        dump_engine(p, o);
+        return;
+    }
     sb_printf(o, "program ");
     dump_str(o, p->name ? p->name : "");
     sb_putc(o, '\n');

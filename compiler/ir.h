@@ -26,7 +26,8 @@
     X(RECORD, "record")  \
     X(ENUM, "enum")      \
     X(FIXED, "fixed")    \
-    X(UNION, "union")
+    X(UNION, "union")    \
+    X(FN, "function")    /* a function reference (PFA): ftypes -> items */
 
 typedef enum {
 #define X(k, s) T_##k,
@@ -38,14 +39,15 @@ typedef enum {
 typedef struct IrType IrType;
 struct IrType {
     IrTypeKind kind;
-    const char *name;      /* named types: record, enum, fixed */
-    IrType *items;         /* array items, map values */
+    const char *name;      /* named types: record, enum, fixed (full name) */
+    IrType *items;         /* array items, map values; function result */
     IrType **branches;     /* union branches */
     int nbranches;
     const char **symbols;  /* enum symbols / record field names */
-    IrType **ftypes;       /* record field types */
-    int nsymbols;          /* enum symbols / record fields count */
+    IrType **ftypes;       /* record field types; function parameters */
+    int nsymbols;          /* enum symbols / record fields / parameters count */
     int size;              /* fixed */
+    const char **fdefaults; /* record field defaults as Avro JSON text, or NULL */
 };
 
 /* the scalar types are shared singletons */
@@ -55,6 +57,16 @@ IrType *ir_base(IrType *t);                 /* t without its null branch */
 int ir_is_nullable(const IrType *t);
 int ir_is_numeric(const IrType *t);          /* int long float double (base) */
 const char *ir_type_name(const IrType *t);   /* for dumps and messages */
+/* PFA's (Avro's) type relations: structural for unnamed types, by name for
+ * records, enums and fixed.  `accepts` is the spec's promotion rule (int ->
+ * long -> float -> double, covariant arrays and maps, unions). */
+int ir_type_eq(const IrType *a, const IrType *b);
+int ir_accepts(const IrType *want, const IrType *got);
+/* the branch of union `u` that holds a value of type `t`: an equal branch,
+ * else the first that accepts it; -1 when none does */
+int ir_union_branch(const IrType *u, const IrType *t);
+/* Avro schema text of a type (named types defined at first use) */
+void ir_type_schema(const IrType *t, StrBuf *out);
 
 /* ---- library functions (calls) ----
  * Null handling: unless the function says otherwise, a null argument gives a
@@ -106,7 +118,28 @@ const char *ir_fn_name(IrFn f);
     X(NULL_IF_NAN, "null-if-nan") /* a[0], or null when it is NaN       */ \
     X(INPUT_INVALID, "input-invalid") /* the host marked input `var` bad */ \
     X(TEXT_INDEX, "text-index")   /* weight of term a[1] in text a[0], by text index `tree` */ \
-    X(INTERN, "intern")           /* index of a[0] in the sorted strs[], or -1 */
+    X(INTERN, "intern")           /* index of a[0] in the sorted strs[], or -1 */ \
+    /* PFA: values of every Avro type; errors are PFA runtime errors */    \
+    X(LIB, "lib")           /* library function `lib`(a[]) (by name)      */ \
+    X(UCALL, "ucall")       /* user function `func`(a[])                  */ \
+    X(FNREF, "fnref")       /* function value: `func` with a[] filled at params fill[] */ \
+    X(CONST, "const")       /* composite constant: Avro JSON text lit_str */ \
+    X(NEW, "new")           /* array / map (keys strs[]) / record of a[]  */ \
+    X(INDEX, "index")       /* array a[0] at int a[1]; error `code`       */ \
+    X(MAPGET, "map-get")    /* map a[0] at string a[1]; error `code`      */ \
+    X(FIELD, "field")       /* field `col` of record a[0]                 */ \
+    X(INDEX_SET, "index-set") /* copy of array a[0] with a[1] := a[2]     */ \
+    X(MAP_SET, "map-set")   /* copy of map a[0] with a[1] := a[2]         */ \
+    X(FIELD_SET, "field-set") /* copy of record a[0] with field `col` := a[1] */ \
+    X(ENTRY_KEY, "entry-key") /* key of the a[1]-th entry of map a[0]     */ \
+    X(ENTRY_VAL, "entry-val") /* value of the a[1]-th entry of map a[0]   */ \
+    X(CONV, "conv")         /* a[0] converted to `type`, which accepts it */ \
+    X(UNION_IS, "union-is") /* union a[0] holds a value `t2` accepts      */ \
+    X(UNION_AS, "union-as") /* that value, as `type`                      */ \
+    X(CELL, "cell")         /* value of cell `col`                        */ \
+    X(POOL_GET, "pool-get") /* item a[0] of pool `col`; error `code`      */ \
+    X(POOL_HAS, "pool-has") /* pool `col` has item a[0]                   */ \
+    X(ENGINE, "engine")     /* engine counter `col`: 0 actionsStarted, 1 actionsFinished */
 
 typedef enum {
 #define X(k, s) E_##k,
@@ -134,6 +167,13 @@ struct IrExpr {
     /* E_STR_IN */
     const char **strs;
     int nstrs;
+    /* PFA */
+    size_t lit_len;        /* E_LIT string/bytes length (may hold NULs) */
+    const char *lib;       /* E_LIB */
+    int func;              /* E_UCALL, E_FNREF */
+    int *fill;             /* E_FNREF: parameter index of each a[i] */
+    int code;              /* run-time error code of E_INDEX, E_MAPGET, E_POOL_GET */
+    IrType *t2;            /* E_UNION_IS */
 };
 
 /* ---- tree predicates (three-valued: true, false, unknown) ---- */
@@ -229,7 +269,18 @@ typedef struct IrTextIndex {
 #define IR_STMT_KINDS(X)                                               \
     X(SET, "set")              /* var := e                          */ \
     X(IF, "if")                /* if e (non-null true) then else    */ \
-    X(RETURN_INVALID, "return-invalid") /* record is invalid         */
+    X(RETURN_INVALID, "return-invalid") /* record is invalid         */ \
+    /* PFA */                                                          \
+    X(LOOP, "loop")            /* repeat then_b until a break       */ \
+    X(BREAK, "break")          /* leave the innermost loop          */ \
+    X(EXPR, "expr")            /* evaluate e for its errors/effects */ \
+    X(TRY, "try")              /* then_b; on a caught error, else_b */ \
+    X(LOG, "log")              /* log args[] (namespace str)        */ \
+    X(EMIT, "emit")            /* emit e (emit engines)             */ \
+    X(ERROR, "error")          /* raise a user error str, code      */ \
+    X(CELL_SET, "cell-set")    /* cell `var` := e                   */ \
+    X(POOL_SET, "pool-set")    /* pool `var` item e := e2           */ \
+    X(POOL_DEL, "pool-del")    /* remove pool `var` item e          */
 
 typedef enum {
 #define X(k, s) S_##k,
@@ -248,10 +299,21 @@ struct IrBlock {
 struct IrStmt {
     IrStmtKind kind;
     Loc loc;
-    int var;               /* SET */
+    int var;               /* SET; CELL_SET/POOL_SET/POOL_DEL: cell or pool index */
     IrExpr *e;             /* SET value, IF condition */
     IrBlock then_b, else_b;
     const char *comment;   /* names the source element (emitted as comment) */
+    /* PFA */
+    IrExpr *e2;            /* POOL_SET value */
+    IrExpr **args;         /* LOG */
+    int nargs;
+    const char *str;       /* ERROR message, LOG namespace */
+    size_t str_len;
+    long long code;        /* ERROR code (has_code) */
+    int has_code;
+    const char **filter_s; /* TRY: catch only these messages / codes (none: all) */
+    long long *filter_i;
+    int nfilter_s, nfilter_i;
 };
 
 /* ---- program ---- */
@@ -262,6 +324,7 @@ typedef struct IrVar {
     IrType *type;
     IrVarRole role;
     int input;             /* VAR_INPUT: index into inputs */
+    int func;              /* PFA: the function (IrEngine.funcs) it is local to */
 } IrVar;
 
 typedef struct IrField {
@@ -270,6 +333,47 @@ typedef struct IrField {
     int var;               /* outputs: the variable holding the value */
     Loc loc;
 } IrField;
+
+/* ---- PFA engines ----
+ * A PFA document is an engine: typed input and output values (not fields),
+ * persistent cells and pools, and functions: the action, begin, end and
+ * merge routines, user functions, and the functions that inline closures,
+ * function references and try bodies lower to.  Each function owns the
+ * variables whose `func` is its index; its parameters come first. */
+typedef enum { ENG_MAP, ENG_EMIT, ENG_FOLD } IrMethod;
+typedef enum { FK_USER, FK_ACTION, FK_BEGIN, FK_END, FK_MERGE, FK_TRY } IrFuncKind;
+
+typedef struct IrFunc {
+    const char *name;      /* for comments */
+    Loc loc;
+    IrFuncKind kind;
+    int *params;           /* variables */
+    int nparams;
+    IrType *ret;
+    int result;            /* variable returned at the end, or -1 (null) */
+    IrBlock body;
+} IrFunc;
+
+typedef struct IrCell {
+    const char *name;
+    Loc loc;
+    IrType *type;          /* a pool's item type */
+    const char *init;      /* Avro JSON text (a pool: a map of items) */
+    int shared, rollback;
+} IrCell;
+
+typedef struct IrEngine {
+    IrMethod method;
+    IrType *input, *output;
+    IrFunc *funcs;
+    int nfuncs, cap_funcs;
+    int action, begin, end, merge;  /* function indices, -1 when absent */
+    IrCell *cells, *pools;
+    int ncells, npools;
+    const char *zero;      /* fold: Avro JSON text of the first tally */
+    int has_randseed;
+    long long randseed;
+} IrEngine;
 
 typedef struct IrProgram {
     const char *name;      /* model name */
@@ -286,6 +390,7 @@ typedef struct IrProgram {
     IrTextIndex **texts;
     int ntexts, cap_texts;
     IrBlock body;
+    IrEngine *eng;         /* PFA engines (then inputs/outputs/body are unused) */
 } IrProgram;
 
 typedef struct IrBuilder {
@@ -321,6 +426,12 @@ IrExpr *ir_null_if_nan(IrBuilder *b, IrExpr *x);
 IrExpr *ir_input_invalid(IrBuilder *b, int var);
 IrExpr *ir_text_index(IrBuilder *b, IrTextIndex *t, IrExpr *text, IrExpr *term);
 IrExpr *ir_intern(IrBuilder *b, IrExpr *x, const char **sorted, int n);
+
+/* PFA: any expression or statement kind; the caller fills the kind's fields */
+IrExpr *ir_node(IrBuilder *b, IrExprKind k, IrType *t, Loc loc, IrExpr **args, int n);
+IrStmt *ir_stmt(IrBuilder *b, IrBlock *blk, IrStmtKind k, Loc loc);
+int ir_add_func(IrBuilder *b, const char *name, IrFuncKind kind, IrType *ret, Loc loc);
+int ir_add_local(IrBuilder *b, int func, const char *name, IrType *t);
 
 IrStmt *ir_set(IrBuilder *b, IrBlock *blk, int var, IrExpr *e);
 IrStmt *ir_if_stmt(IrBuilder *b, IrBlock *blk, IrExpr *cond);

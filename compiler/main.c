@@ -1,13 +1,17 @@
-/* nerva: compile PMML models to standalone C.
+/* nerva: compile PMML models and PFA documents to standalone C.
  *
  * The pipeline, one call per phase:
  *   read_file -> read_pmml (XML to element tree) -> lower_pmml (to the IR)
- *   -> pass_intern_strings -> pass_dead_stores -> emit_c (the C backend) -> toolchain (score/bench).
+ *   -> pass_intern_strings -> pass_dead_stores -> emit_c (the C backend) -> toolchain (score/bench);
+ *   for PFA: read_pfa (JSON to syntax tree) -> typecheck_pfa -> lower_pfa -> emit_c.
  * Exit codes: 0 ok, 1 bad model or input, 2 usage, 3 internal or toolchain. */
 #include "emit_c.h"
 #include "ir.h"
+#include "lower_pfa.h"
 #include "lower_pmml.h"
+#include "read_pfa.h"
 #include "read_pmml.h"
+#include "typecheck.h"
 #include "toolchain.h"
 #include "util.h"
 
@@ -25,20 +29,26 @@
 static const char usage_text[] =
     "usage: nerva COMMAND [options] MODEL\n"
     "\n"
-    "Compile PMML models into standalone C scoring code.\n"
+    "Compile PMML models and PFA documents (.pfa, .json) into standalone C.\n"
     "\n"
     "commands:\n"
     "  compile MODEL [-o OUT.c] [--header OUT.h] [--prefix NAME]\n"
     "          [--tree-table-threshold N] [--dump-ir] [--check-up-to-date]\n"
     "                       write the model as one C99 unit and its header\n"
     "  check MODEL          validate only; diagnostics as file:line: error: ...\n"
+    "                       (PFA: file:line: /json/path: error: ...)\n"
     "  info MODEL           inputs, outputs, types, model kinds and sizes\n"
+    "                       (PFA: input and output schemae, cells, pools)\n"
     "  score MODEL [--input FILE|-] [--output FILE|-]\n"
     "                       compile, build with the system C compiler (cached),\n"
-    "                       score CSV records and write CSV results\n"
+    "                       score CSV records and write CSV results (PMML), or\n"
+    "                       JSON lines in the Avro JSON encoding (PFA)\n"
+    "  runtime [-o nerva_pfa_rt.c]\n"
+    "                       write the PFA run-time support (and nerva_pfa_rt.h\n"
+    "                       beside it) for units compiled with --shared-runtime\n"
     "  bench MODEL [--input FILE] [--json] [--min-seconds S]\n"
-    "                       ns per record (single, batch, with CSV parsing),\n"
-    "                       compile time and generated code size\n"
+    "                       ns per record (single, batch, with CSV parsing; for\n"
+    "                       PFA, per JSON line), compile time and code size\n"
     "\n"
     "options:\n"
     "  -o FILE              output C file (default: MODEL's name with .c)\n"
@@ -47,6 +57,8 @@ static const char usage_text[] =
     "  --tree-table-threshold N\n"
     "                       total tree nodes above which trees are emitted as\n"
     "                       tables walked by a loop instead of branches (4000)\n"
+    "  --shared-runtime     PFA: the unit includes \"nerva_pfa_rt.h\" instead of\n"
+    "                       carrying the run-time support it uses\n"
     "  -h, --help           this text;  --version  the version\n"
     "\n"
     "environment: CC (default cc), NERVA_CFLAGS (default -O2) for score/bench,\n"
@@ -55,7 +67,7 @@ static const char usage_text[] =
 
 typedef struct Opts {
     const char *cmd, *model, *out, *header, *prefix, *input, *output;
-    int threshold, dump_ir, check_up_to_date, json;
+    int threshold, dump_ir, check_up_to_date, json, shared_runtime;
     const char *min_seconds;
 } Opts;
 
@@ -89,6 +101,33 @@ typedef struct Compiled {
     double seconds;
 } Compiled;
 
+/* a PFA document by its name (.pfa, .json), else by its first character */
+static int is_pfa(const char *path, const char *data, size_t len)
+{
+    const char *dot = strrchr(base_name(path), '.');
+    if (dot && (!strcmp(dot, ".pfa") || !strcmp(dot, ".json")))
+        return 1;
+    if (dot && (!strcmp(dot, ".pmml") || !strcmp(dot, ".xml")))
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (data[i] != ' ' && data[i] != '\t' && data[i] != '\n' && data[i] != '\r')
+            return data[i] == '{';
+    return 0;
+}
+
+static IrProgram *frontend_pfa(Compiled *cm, const char *path, char *data, size_t len)
+{
+    PfaDoc *doc = read_pfa(&cm->arena, &cm->diags, path, data, len, NULL);
+    free(data);
+    if (!doc || cm->diags.errors)
+        return NULL;
+    PfaProgram *tp = typecheck_pfa(&cm->arena, &cm->diags, doc);
+    if (!tp || cm->diags.errors)
+        return NULL;
+    IrProgram *p = lower_pfa(&cm->arena, &cm->diags, tp, path);
+    return p && !cm->diags.errors ? p : NULL;
+}
+
 static IrProgram *frontend(Compiled *cm, const char *path)
 {
     char *data;
@@ -99,6 +138,8 @@ static IrProgram *frontend(Compiled *cm, const char *path)
                    rc == -2 ? "the file is larger than 256 MiB" : "cannot read the file");
         return NULL;
     }
+    if (is_pfa(path, data, len))
+        return frontend_pfa(cm, path, data, len);
     XElem *root = read_pmml(&cm->arena, &cm->diags, path, data, len, NULL);
     free(data);
     if (!root || cm->diags.errors)
@@ -134,7 +175,8 @@ static int compile_model(Compiled *cm, const Opts *o, int emit)
         cm->header_name = arena_printf(&cm->arena, "%.*s.h", (int)n, b);
     }
     EmitOptions eo = {.prefix = cm->prefix, .header_name = cm->header_name,
-                      .tree_table_threshold = o->threshold, .version = NERVA_VERSION};
+                      .tree_table_threshold = o->threshold, .version = NERVA_VERSION,
+                      .shared_runtime = o->shared_runtime};
     if (emit_c(cm->ir, &eo, &cm->diags, &cm->c, &cm->h))
         return EXIT_BAD;
     cm->seconds = now() - t0;
@@ -243,6 +285,32 @@ static int cmd_info(const Opts *o)
         return rc;
     }
     const IrProgram *p = cm.ir;
+    if (p->eng) {
+        const IrEngine *g = p->eng;
+        StrBuf in, out;
+        sb_init(&in);
+        sb_init(&out);
+        ir_type_schema(g->input, &in);
+        ir_type_schema(g->output, &out);
+        printf("engine:  %s\n", p->name ? p->name : "(unnamed)");
+        printf("file:    %s\n", p->source);
+        printf("kinds:   %s\n", p->kind);
+        printf("prefix:  %s\n", cm.prefix);
+        printf("code:    %zu bytes of C\n", cm.c.len);
+        printf("input:   %s\n", in.data);
+        printf("output:  %s\n", out.data);
+        printf("cells:   %d\n", g->ncells);
+        for (int i = 0; i < g->ncells; i++)
+            printf("  %-30s %s\n", g->cells[i].name, ir_type_name(g->cells[i].type));
+        printf("pools:   %d\n", g->npools);
+        for (int i = 0; i < g->npools; i++)
+            printf("  %-30s %s\n", g->pools[i].name, ir_type_name(g->pools[i].type));
+        printf("functions: %d\n", g->nfuncs);
+        sb_free(&in);
+        sb_free(&out);
+        compiled_free(&cm);
+        return 0;
+    }
     long nodes = 0;
     for (int t = 0; t < p->ntrees; t++)
         nodes += p->trees[t]->nnodes;
@@ -271,7 +339,7 @@ static int cmd_score(const Opts *o, int bench)
         return rc;
     }
     BuildRequest rq = {.c_src = cm.c.data, .h_src = cm.h.data, .header_name = cm.header_name,
-                       .prefix = cm.prefix, .use_cache = !bench};
+                       .prefix = cm.prefix, .use_cache = !bench, .pfa = cm.ir->eng != NULL};
     BuildResult br;
     rc = tc_build_scorer(&rq, &br);
     if (rc) {
@@ -334,15 +402,37 @@ static int cmd_score(const Opts *o, int bench)
         if ((s = strstr(json, "\"csv_ns\":")))
             csv = strtod(s + 9, NULL);
         printf("model:       %s\n", base_name(o->model));
-        printf("single:      %.1f ns/record\n", single);
-        printf("batch:       %.1f ns/record\n", batch);
-        printf("with CSV:    %.1f ns/record\n", csv);
+        if (cm.ir->eng)
+            printf("action:      %.1f ns/record (JSON in, action, JSON out)\n", single);
+        else {
+            printf("single:      %.1f ns/record\n", single);
+            printf("batch:       %.1f ns/record\n", batch);
+            printf("with CSV:    %.1f ns/record\n", csv);
+        }
         printf("compile:     %.3f s (nerva %.3f s + cc %.3f s)\n", compile_s, cm.seconds, br.seconds);
         printf("code:        %zu bytes of C\n", cm.c.len);
     }
     free(json);
     compiled_free(&cm);
     return 0;
+}
+
+/* nerva runtime [-o nerva_pfa_rt.c]: the PFA run-time support that engines
+   compiled with --shared-runtime link with, and its header beside it */
+static int cmd_runtime(const Opts *o)
+{
+    StrBuf c, h;
+    sb_init(&c);
+    sb_init(&h);
+    emit_pfa_runtime(&c, &h, NERVA_VERSION);
+    const char *out = o->out ? o->out : "nerva_pfa_rt.c";
+    const char *slash = strrchr(out, '/');
+    char hdr[4200];
+    snprintf(hdr, sizeof hdr, "%.*snerva_pfa_rt.h", slash ? (int)(slash - out + 1) : 0, out);
+    int r1 = write_or_compare(out, &c, 0), r2 = write_or_compare(hdr, &h, 0);
+    sb_free(&c);
+    sb_free(&h);
+    return r1 || r2 ? EXIT_INTERNAL : 0;
 }
 
 static int parse_args(int argc, char **argv, Opts *o)
@@ -389,6 +479,8 @@ static int parse_args(int argc, char **argv, Opts *o)
             o->check_up_to_date = 1;
         else if (!strcmp(a, "--json"))
             o->json = 1;
+        else if (!strcmp(a, "--shared-runtime"))
+            o->shared_runtime = 1;
         else if (a[0] == '-' && a[1] && strcmp(a, "-") != 0)
             return usage_error("unknown option", a);
         else if (!o->cmd)
@@ -421,9 +513,14 @@ int main(int argc, char **argv)
     if (!o.cmd)
         return usage_error("no command given", NULL);
     int known = !strcmp(o.cmd, "compile") || !strcmp(o.cmd, "check") || !strcmp(o.cmd, "info") ||
-                !strcmp(o.cmd, "score") || !strcmp(o.cmd, "bench");
+                !strcmp(o.cmd, "score") || !strcmp(o.cmd, "bench") || !strcmp(o.cmd, "runtime");
     if (!known)
         return usage_error("unknown command", o.cmd);
+    if (!strcmp(o.cmd, "runtime")) {
+        if (o.model)
+            return usage_error("unexpected argument", o.model);
+        return cmd_runtime(&o);
+    }
     if (!o.model)
         return usage_error("no model file given", NULL);
     if (!strcmp(o.cmd, "compile"))

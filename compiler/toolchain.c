@@ -149,7 +149,8 @@ int tc_build_scorer(const BuildRequest *rq, BuildResult *res)
     const char *cflags = getenv("NERVA_CFLAGS");
     if (!cflags)
         cflags = "-O2";
-    const char *driver = tc_embedded("score_driver.c");
+    const char *driver_name = rq->pfa ? "pfa_driver.c" : "score_driver.c";
+    const char *driver = tc_embedded(driver_name);
     const char *abi = tc_embedded("nerva_model.h");
     NV_ASSERT(driver && abi);
 
@@ -179,7 +180,7 @@ int tc_build_scorer(const BuildRequest *rq, BuildResult *res)
         return 3;
     }
     if (write_file(tmpdir, "model.c", rq->c_src) || write_file(tmpdir, rq->header_name, rq->h_src) ||
-        write_file(tmpdir, "score_driver.c", driver) || write_file(tmpdir, "nerva_model.h", abi)) {
+        write_file(tmpdir, driver_name, driver) || write_file(tmpdir, "nerva_model.h", abi)) {
         fprintf(stderr, "nerva: cannot write to %s\n", tmpdir);
         return 3;
     }
@@ -193,9 +194,9 @@ int tc_build_scorer(const BuildRequest *rq, BuildResult *res)
     n += split_flags(flags, argv + n, 64);
     snprintf(inc, sizeof inc, "-I%s", tmpdir);
     snprintf(src, sizeof src, "%s/model.c", tmpdir);
-    snprintf(drv, sizeof drv, "%s/score_driver.c", tmpdir);
+    snprintf(drv, sizeof drv, "%s/%s", tmpdir, driver_name);
     snprintf(out, sizeof out, "%s/scorer", tmpdir);
-    snprintf(entry, sizeof entry, "-DNERVA_ENTRY=%s_model", rq->prefix);
+    snprintf(entry, sizeof entry, rq->pfa ? "-DNERVA_PFA_ENTRY=%s_pfa" : "-DNERVA_ENTRY=%s_model", rq->prefix);
     argv[n++] = inc;
     argv[n++] = entry;
     argv[n++] = src;

@@ -10,6 +10,7 @@ typedef struct BuildRequest {
     const char *header_name; /* as the unit includes it */
     const char *prefix;      /* symbol prefix: <prefix>_model */
     int use_cache;           /* 0: always build afresh (bench) */
+    int pfa;                 /* a PFA engine: the JSON-lines driver, <prefix>_pfa */
 } BuildRequest;
 
 typedef struct BuildResult {

@@ -113,6 +113,8 @@ void diag_verror(Diags *d, Loc loc, const char *sev, const char *fmt, va_list ap
     else
         snprintf(where, sizeof where, "%s", file);
     snprintf(d->last, sizeof d->last, "%s: %s: %s", where, sev, msg);
+    if (!d->first[0] && strcmp(sev, "error") == 0)
+        snprintf(d->first, sizeof d->first, "%s", d->last);
     if (!d->quiet) {
         if (strcmp(sev, "error") != 0 || d->errors <= d->max_errors)
             fprintf(stderr, "%s\n", d->last);

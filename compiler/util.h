@@ -49,6 +49,7 @@ typedef struct Diags {
     int max_errors;     /* stop collecting after this many (default 50) */
     int quiet;          /* do not print (unit tests) */
     char last[1024];    /* text of the last diagnostic, for tests */
+    char first[1024];   /* text of the first error, for tests */
 } Diags;
 
 void diags_init(Diags *d);

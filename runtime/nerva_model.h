@@ -55,3 +55,27 @@ typedef struct nerva_model {
 } nerva_model;
 
 #endif
+
+/* PFA engines: JSON text in and out (the Avro JSON encoding), errors as the
+ * PFA specification's numeric codes.  See docs/generated-code.md. */
+#include <stddef.h>
+#ifndef NERVA_PFA_ABI
+#define NERVA_PFA_ABI 1
+/* the nerva PFA engine interface (identical in every generated header) */
+enum nerva_pfa_status { NERVA_PFA_OK = 0, NERVA_PFA_ERROR = 2, NERVA_PFA_BAD_INPUT = 3 };
+typedef void (*nerva_pfa_out)(void *ctx, const char *json, size_t len);
+typedef struct nerva_pfa {
+    const char *name;
+    int abi;
+    const char *method;
+    const char *input_schema;
+    const char *output_schema;
+    size_t (*engine_size)(void);
+    int (*init)(void *engine);
+    int (*action)(void *engine, const char *json, size_t len, nerva_pfa_out out, void *ctx);
+    int (*end)(void *engine, nerva_pfa_out out, void *ctx);
+    void (*free)(void *engine);
+    int (*last_error)(const void *engine, const char **message, size_t *length);
+} nerva_pfa;
+#define NERVA_PFA_NO_CODE (-2147483647 - 1)
+#endif

@@ -56,6 +56,7 @@ def main():
     args = ap.parse_args()
     nerva = os.path.abspath(args.nerva)
     models = sorted(glob.glob(os.path.join(HERE, "golden", "*.pmml")))
+    models += sorted(glob.glob(os.path.join(HERE, "golden", "*.pfa")))
     models += sorted(glob.glob(os.path.join(HERE, "e2e", "*", "model.pmml")))
     models += [os.path.join(HERE, "hostile", "strange_names.pmml")]
     chk = testlib.Checker("determinism")

@@ -6,15 +6,18 @@ The promise is a diagnostic of the form FILE:LINE: error: ... pointing at the
 offending element, exit code 1 for a bad model and 2 for a bad command line,
 and never a crash or a half-written output file.
 
-Models: for every tests/errors/NAME.pmml, tests/errors/NAME.expect holds one
-line that must occur in stderr of `nerva check NAME.pmml` (run inside
+Models: for every tests/errors/NAME.pmml or NAME.pfa, tests/errors/NAME.expect
+holds one line that must occur in stderr of `nerva check NAME.pmml` (run inside
 tests/errors, so the file is named as given), which must exit with exactly 1.
+PFA diagnostics name the JSON path of the offending value after the line
+(NAME.pfa:LINE: /action/1/then: error: ...), and the .expect asserts both.
 `nerva compile` must fail the same way and leave no output behind.
 Command lines: the USAGE table below.
 """
 
 import argparse
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -49,24 +52,28 @@ def main():
     edir = os.path.abspath(args.dir)
     chk = testlib.Checker("errors")
 
-    models = sorted(f[:-5] for f in os.listdir(edir) if f.endswith(".pmml"))
+    models = sorted(f for f in os.listdir(edir) if f.endswith(".pmml") or f.endswith(".pfa"))
     chk.ok(len(models) >= 8, "expected at least 8 error models, found %d" % len(models))
     tmp = tempfile.mkdtemp(prefix="nerva-errors-")
     try:
-        for name in models:
+        for model in models:
+            name, ext = os.path.splitext(model)
             exp_path = os.path.join(edir, name + ".expect")
-            if not chk.ok(os.path.exists(exp_path), "%s.pmml has no %s.expect" % (name, name)):
+            if not chk.ok(os.path.exists(exp_path), "%s has no %s.expect" % (model, name)):
                 continue
             with open(exp_path, encoding="utf-8") as f:
                 want = f.read().rstrip("\n")
-            chk.ok("\n" not in want and want.startswith(name + ".pmml:"),
-                   "%s.expect must be one line starting with '%s.pmml:LINE:'" % (name, name))
-            r = testlib.run([nerva, "check", name + ".pmml"], cwd=edir, timeout=60)
+            chk.ok("\n" not in want and want.startswith(model + ":"),
+                   "%s.expect must be one line starting with '%s:LINE:'" % (name, model))
+            if ext == ".pfa":
+                chk.ok(re.match(r"[^:]+:\d+(:\d+)?: (/\S* )?error: ", want) is not None,
+                       "%s.expect must name the line (and the JSON path)" % name)
+            r = testlib.run([nerva, "check", model], cwd=edir, timeout=60)
             chk.ok(r.rc == 1, "%s: expected exit 1\n%s" % (name, r.describe()))
             chk.ok(want in r.err, "%s: stderr lacks %r\n%s" % (name, want, r.describe()))
             chk.ok(r.out == "", "%s: check printed to stdout: %r" % (name, r.out[:200]))
             out_c = os.path.join(tmp, name + ".c")
-            r = testlib.run([nerva, "compile", name + ".pmml", "-o", out_c], cwd=edir, timeout=60)
+            r = testlib.run([nerva, "compile", model, "-o", out_c], cwd=edir, timeout=60)
             chk.ok(r.rc == 1 and want in r.err, "%s: compile did not fail the same way\n%s"
                    % (name, r.describe()))
             chk.ok(not os.path.exists(out_c) and not os.path.exists(out_c[:-2] + ".h"),
@@ -74,7 +81,7 @@ def main():
         # every .expect belongs to a model
         for f in sorted(os.listdir(edir)):
             if f.endswith(".expect"):
-                chk.ok(f[:-7] in models, "%s has no model" % f)
+                chk.ok(f[:-7] + ".pmml" in models or f[:-7] + ".pfa" in models, "%s has no model" % f)
 
         for argv, code, text in USAGE:
             r = testlib.run([nerva] + argv, cwd=tmp, timeout=60)

@@ -3,8 +3,8 @@
 
 Why: the generated C is nerva's product.  Any change to it -- intended or not
 -- should be seen in review as a diff of tests/golden/*.c, *.h and *.ir
-rather than discovered by users.  For every tests/golden/NAME.pmml this
-compares
+rather than discovered by users.  For every tests/golden/NAME.pmml (and
+NAME.pfa) this compares
 
     nerva compile NAME.pmml -o OUT/NAME.c      with NAME.c and NAME.h
     nerva compile NAME.pmml --dump-ir          with NAME.ir
@@ -30,8 +30,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def produce(nerva, gdir, name, tmp):
-    """{suffix: bytes} of what nerva makes of NAME.pmml now, or an error text."""
-    model = name + ".pmml"
+    """{suffix: bytes} of what nerva makes of NAME.pmml (or .pfa) now, or an error text."""
+    model = name + (".pfa" if os.path.exists(os.path.join(gdir, name + ".pfa")) else ".pmml")
     out_c = os.path.join(tmp, name + ".c")
     rc, _, err = testlib.run_bytes([nerva, "compile", model, "-o", out_c], cwd=gdir)
     if rc != 0:
@@ -63,7 +63,7 @@ def main():
     args = ap.parse_args()
     nerva = os.path.abspath(args.nerva)
     gdir = os.path.abspath(args.dir)
-    names = sorted(f[:-5] for f in os.listdir(gdir) if f.endswith(".pmml"))
+    names = sorted(os.path.splitext(f)[0] for f in os.listdir(gdir) if f.endswith(".pmml") or f.endswith(".pfa"))
     chk = testlib.Checker("golden")
     chk.ok(names, "no models in %s" % gdir)
     tmp = tempfile.mkdtemp(prefix="nerva-golden-")

@@ -1,0 +1,104 @@
+/* C source text for generated code: comments that cannot end early, string
+ * literals that read back exactly, and floating constants that round-trip.
+ * Both backends print model text only through these. */
+#include "c_text.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* text safe inside a C block comment: printable ASCII, no comment end */
+void comment_text(StrBuf *o, const char *s, size_t max)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p && n < max; p++, n++) {
+        if (*p == '*' && p[1] == '/') {
+            sb_puts(o, "* ");
+            continue;
+        }
+        if (*p == '/' && p[1] == '*') {
+            sb_puts(o, "/ ");
+            continue;
+        }
+        if (*p < 0x20 || *p >= 0x7f)
+            sb_putc(o, '?');
+        else
+            sb_putc(o, (char)*p);
+    }
+    if (*s && n >= max)
+        sb_puts(o, "...");
+}
+
+/* a C string literal that reads back as exactly `s` */
+const char *c_string(Arena *a, const char *s)
+{
+    StrBuf b;
+    sb_init(&b);
+    sb_putc(&b, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        unsigned c = *p;
+        if (c == '"' || c == '\\')
+            sb_printf(&b, "\\%c", c);
+        else if (c == '?')
+            sb_puts(&b, "\\?");          /* no trigraphs */
+        else if (c < 0x20 || c >= 0x7f)
+            sb_printf(&b, "\\%03o", c);  /* octal: at most 3 digits, unambiguous */
+        else
+            sb_putc(&b, (char)c);
+    }
+    sb_putc(&b, '"');
+    const char *r = arena_strdup(a, b.data);
+    sb_free(&b);
+    return r;
+}
+
+const char *c_double(Arena *a, double v)
+{
+    char buf[64];
+    fmt_double(buf, sizeof buf, v);
+    if (strcmp(buf, "NAN") == 0 || strstr(buf, "INFINITY"))
+        return arena_strdup(a, v != v ? "NAN" : (v > 0 ? "HUGE_VAL" : "(-HUGE_VAL)"));
+    /* make it a floating constant */
+    if (!strpbrk(buf, ".eE"))
+        strcat(buf, ".0");
+    if (buf[0] == '-')
+        return arena_printf(a, "(%s)", buf);
+    return arena_strdup(a, buf);
+}
+
+const char *c_float(Arena *a, float v)
+{
+    char buf[64];
+    fmt_float(buf, sizeof buf, v);
+    if (strcmp(buf, "NAN") == 0 || strstr(buf, "INFINITY"))
+        return arena_strdup(a, v != v ? "NAN" : (v > 0 ? "HUGE_VALF" : "(-HUGE_VALF)"));
+    if (!strpbrk(buf, ".eE"))
+        strcat(buf, ".0");
+    if (buf[0] == '-')
+        return arena_printf(a, "(%sf)", buf);
+    return arena_printf(a, "%sf", buf);
+}
+
+/* a C string literal of n bytes (NULs included) */
+const char *c_string_n(Arena *a, const char *s, size_t n)
+{
+    StrBuf b;
+    sb_init(&b);
+    sb_putc(&b, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = (unsigned char)s[i];
+        if (c == '"' || c == '\\')
+            sb_printf(&b, "\\%c", c);
+        else if (c == '?')
+            sb_puts(&b, "\\?");
+        else if (c < 0x20 || c >= 0x7f)
+            sb_printf(&b, "\\%03o", c);
+        else
+            sb_putc(&b, (char)c);
+        if (i % 64 == 63 && i + 1 < n)
+            sb_puts(&b, "\"\n    \"");
+    }
+    sb_putc(&b, '"');
+    const char *r = arena_strdup(a, b.data);
+    sb_free(&b);
+    return r;
+}

@@ -1,0 +1,17 @@
+/* C source text for generated code (see c_text.c). */
+#ifndef NERVA_C_TEXT_H
+#define NERVA_C_TEXT_H
+
+#include "util.h"
+
+/* text safe inside a C block comment: printable ASCII, no comment end */
+void comment_text(StrBuf *o, const char *s, size_t max);
+/* a C string literal that reads back as exactly `s` */
+const char *c_string(Arena *a, const char *s);
+/* the same for n bytes that may hold NULs (long ones split across lines) */
+const char *c_string_n(Arena *a, const char *s, size_t n);
+/* floating constants that read back exactly (NaN and infinities too) */
+const char *c_double(Arena *a, double v);
+const char *c_float(Arena *a, float v);
+
+#endif

@@ -1,0 +1,1918 @@
+/* pfa_rt.c -- the run-time support of PFA engines that nerva generates.
+ *
+ * Why it looks like this: a generated engine must need only libc and libm,
+ * so nerva copies the parts of this file that an engine uses into its own
+ * translation unit.  The file is cut into sections by marker comments (a
+ * line beginning with the marker "@ section NAME [needs DEP ...]" inside a
+ * comment); nerva emits the sections an engine needs, with their
+ * dependencies, in file order.  Every function is static and marked
+ * NV_UNUSED, so an engine that uses part of a section compiles without
+ * warnings.  The file also compiles on its own (the unit tests do that).
+ *
+ * Values: scalars are C scalars (boolean and enum as int32_t); strings,
+ * bytes and fixed are nv_str (length + bytes, NUL-terminated); arrays,
+ * maps (sorted by key), records, union values and function values are
+ * pointers to immutable structs.  nv_val holds any of them in 8 bytes.
+ * Static type descriptors (nv_type) drive the generic operations: compare,
+ * convert, copy, and the Avro JSON codec.
+ *
+ * Memory: everything an action makes comes from the engine's arena, which is
+ * reset when the action ends.  Cells and pools keep deep copies in arenas of
+ * their own; a replaced value is freed when the action ends (or, for
+ * rollback state, restored when the action fails).
+ *
+ * Errors: nv_raise() longjmps to the innermost handler with the spec's
+ * numeric code; "try" installs a handler (nv_try). */
+
+/*@ section prelude */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+#include <errno.h>
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#if defined(__GNUC__) || defined(__clang__)
+#define NV_UNUSED __attribute__((unused))
+#define NV_NORETURN __attribute__((noreturn))
+#else
+#define NV_UNUSED
+#define NV_NORETURN
+#endif
+#ifndef NV_RT
+#define NV_RT static NV_UNUSED /* a shared runtime (nerva runtime) defines it empty */
+#endif
+
+/*@ section core needs prelude */
+/* ---- values ---- */
+typedef union nv_val {
+    int32_t i;      /* null (0), boolean, int, enum */
+    int64_t l;
+    float f;
+    double d;
+    void *p;        /* string, bytes, fixed, array, map, record, union, function */
+} nv_val;
+
+enum {
+    NV_NULL, NV_BOOL, NV_INT, NV_LONG, NV_FLOAT, NV_DOUBLE, NV_STRING, NV_BYTES,
+    NV_ARRAY, NV_MAP, NV_RECORD, NV_ENUM, NV_FIXED, NV_UNION, NV_FN
+};
+
+typedef struct nv_type nv_type;
+struct nv_type {
+    int kind;
+    const char *name;               /* named types; union branch tags use it */
+    const nv_type *items;           /* array items, map values, function result */
+    const nv_type *const *parts;    /* union branches, record fields, parameters */
+    const char *const *names;       /* record field names, enum symbols */
+    const char *const *defaults;    /* record field defaults (Avro JSON) or NULL */
+    int n;                          /* parts / names */
+    int size;                       /* fixed */
+};
+
+typedef struct nv_str { int64_t n; const char *s; } nv_str;
+typedef struct nv_arr { int64_t n; nv_val *v; } nv_arr;
+typedef struct nv_ment { nv_str *k; nv_val v; } nv_ment;
+typedef struct nv_map { int64_t n; nv_ment *e; } nv_map;     /* keys sorted */
+typedef struct nv_rec { nv_val *f; } nv_rec;
+typedef struct nv_uni { int32_t tag; nv_val v; } nv_uni;
+
+struct nv_eng;
+typedef struct nv_fn nv_fn;
+typedef nv_val (*nv_fnptr)(struct nv_eng *E, const nv_fn *self, const nv_val *args);
+struct nv_fn { nv_fnptr call; int n; nv_val *env; };
+
+/* ---- arenas ---- */
+typedef struct nv_block {
+    struct nv_block *next;
+    size_t cap, used;
+    double align_;                  /* data follows, aligned for any value */
+} nv_block;
+
+typedef struct nv_arena {
+    nv_block *head;
+    size_t chunk;                   /* block size; 0: 16 KiB */
+} nv_arena;
+
+/* ---- persistent state ---- */
+typedef struct nv_cell {
+    nv_val v;
+    nv_arena *a;                    /* owns v */
+    nv_val saved;                   /* rollback: the value at the action's start */
+    nv_arena *saved_a;
+    int dirty;
+} nv_cell;
+
+typedef struct nv_pitem { nv_str *k; nv_val v; nv_arena *a; } nv_pitem;
+
+typedef struct nv_pool {
+    int64_t n, cap;
+    nv_pitem *items;                /* sorted by key */
+    nv_pitem *saved;                /* rollback: the items at the action's start */
+    int64_t nsaved;
+    nv_arena **news, **olds;        /* rollback: arenas made / replaced since */
+    int64_t nnews, nolds, capnews, capolds;
+    int dirty;
+} nv_pool;
+
+typedef void (*nv_outfn)(void *ctx, const char *json, size_t len);
+
+typedef struct nv_eng {
+    nv_arena tmp;                   /* temporaries of one call */
+    nv_arena *cur;                  /* where nv_alloc allocates */
+    jmp_buf *jb;                    /* innermost error handler */
+    int err_code;
+    char err_msg[512];
+    size_t err_len;
+    int64_t started, finished;
+    nv_cell *cells;
+    nv_pool *pools;
+    nv_val *consts;
+    nv_arena konst;                 /* constants, for the engine's life */
+    nv_arena **grave;               /* freed when the call ends */
+    int64_t ngrave, capgrave;
+    nv_outfn out;                   /* emit: where output goes */
+    void *out_ctx;
+    const nv_type *out_type;
+    int ncells, npools;
+    int depth;                      /* nesting of user function calls */
+    uint64_t rng;                   /* pseudorandom state (randseed) */
+    int vdepth;                     /* nesting of values being copied or written */
+} nv_eng;
+
+/* values nested deeper than this are refused when copied or written out,
+   rather than exhausting the stack */
+#define NV_MAX_VALUE_DEPTH 10000
+
+NV_RT NV_NORETURN void nv_raise(nv_eng *E, int code, const char *msg)
+{
+    size_t n = strlen(msg);
+    if (n >= sizeof E->err_msg)
+        n = sizeof E->err_msg - 1;
+    memcpy(E->err_msg, msg, n);
+    E->err_msg[n] = 0;
+    E->err_len = n;
+    E->err_code = code;
+    longjmp(*E->jb, 1);
+}
+
+/* a user error: the message may hold any bytes */
+NV_RT NV_NORETURN void nv_raise_user(nv_eng *E, int code, const char *msg, int64_t n)
+{
+    if (n >= (int64_t)sizeof E->err_msg)
+        n = (int64_t)sizeof E->err_msg - 1;
+    memcpy(E->err_msg, msg, (size_t)n);
+    E->err_msg[n] = 0;
+    E->err_len = (size_t)n;
+    E->err_code = code;
+    longjmp(*E->jb, 1);
+}
+
+NV_RT void *nv_arena_alloc(nv_eng *E, nv_arena *a, size_t n)
+{
+    nv_block *b = a->head;
+    n = (n + 15) & ~(size_t)15;
+    if (!b || b->cap - b->used < n) {
+        size_t chunk = a->chunk ? a->chunk : 16384;
+        size_t cap = n > chunk ? n : chunk;
+        b = (nv_block *)malloc(sizeof(nv_block) + cap);
+        if (!b) {
+            if (E)
+                nv_raise(E, -1000, "out of memory");
+            abort();
+        }
+        b->cap = cap;
+        b->used = 0;
+        b->next = a->head;
+        a->head = b;
+    }
+    {
+        void *p = (char *)(b + 1) + b->used;
+        b->used += n;
+        return p;
+    }
+}
+
+NV_RT void nv_arena_free(nv_arena *a)
+{
+    nv_block *b = a->head;
+    while (b) {
+        nv_block *n = b->next;
+        free(b);
+        b = n;
+    }
+    a->head = NULL;
+}
+
+/* keep the first block, so that the next call allocates nothing */
+NV_RT void nv_arena_reset(nv_arena *a)
+{
+    nv_block *b = a->head;
+    if (!b)
+        return;
+    while (b->next) {
+        nv_block *n = b->next;
+        b->next = n->next;
+        free(n);
+    }
+    b->used = 0;
+}
+
+NV_RT void *nv_alloc(nv_eng *E, size_t n)
+{
+    return nv_arena_alloc(E, E->cur, n ? n : 1);
+}
+
+NV_RT nv_str *nv_str_new(nv_eng *E, const char *s, int64_t n)
+{
+    nv_str *r = (nv_str *)nv_alloc(E, sizeof(nv_str) + (size_t)n + 1);
+    char *d = (char *)(r + 1);
+    if (n)
+        memcpy(d, s, (size_t)n);
+    d[n] = 0;
+    r->n = n;
+    r->s = d;
+    return r;
+}
+
+/* a string to fill: n bytes, NUL-terminated */
+NV_RT nv_str *nv_str_alloc(nv_eng *E, int64_t n, char **data)
+{
+    nv_str *r = (nv_str *)nv_alloc(E, sizeof(nv_str) + (size_t)n + 1);
+    *data = (char *)(r + 1);
+    (*data)[n] = 0;
+    r->n = n;
+    r->s = *data;
+    return r;
+}
+
+NV_RT nv_str *nv_cstr(nv_eng *E, const char *s) { return nv_str_new(E, s, (int64_t)strlen(s)); }
+
+/* a view of a C string (for comparisons only) */
+NV_RT nv_str nv_cview(const char *s)
+{
+    nv_str r;
+    r.n = (int64_t)strlen(s);
+    r.s = s;
+    return r;
+}
+
+NV_RT nv_arr *nv_arr_new(nv_eng *E, int64_t n)
+{
+    nv_arr *a = (nv_arr *)nv_alloc(E, sizeof(nv_arr) + sizeof(nv_val) * (size_t)(n ? n : 1));
+    a->n = n;
+    a->v = (nv_val *)(a + 1);
+    return a;
+}
+
+NV_RT nv_map *nv_map_new(nv_eng *E, int64_t n)
+{
+    nv_map *m = (nv_map *)nv_alloc(E, sizeof(nv_map) + sizeof(nv_ment) * (size_t)(n ? n : 1));
+    m->n = n;
+    m->e = (nv_ment *)(m + 1);
+    return m;
+}
+
+NV_RT nv_rec *nv_rec_new(nv_eng *E, int n)
+{
+    nv_rec *r = (nv_rec *)nv_alloc(E, sizeof(nv_rec) + sizeof(nv_val) * (size_t)(n ? n : 1));
+    r->f = (nv_val *)(r + 1);
+    return r;
+}
+
+NV_RT nv_uni *nv_box(nv_eng *E, int32_t tag, nv_val v)
+{
+    nv_uni *u = (nv_uni *)nv_alloc(E, sizeof(nv_uni));
+    u->tag = tag;
+    u->v = v;
+    return u;
+}
+
+NV_RT nv_fn *nv_fn_new(nv_eng *E, nv_fnptr call, int n)
+{
+    nv_fn *f = (nv_fn *)nv_alloc(E, sizeof(nv_fn) + sizeof(nv_val) * (size_t)(n ? n : 1));
+    f->call = call;
+    f->n = n;
+    f->env = (nv_val *)(f + 1);
+    return f;
+}
+
+/* nv_val from and to C values */
+NV_RT nv_val nv_vi(int32_t x) { nv_val v; v.l = 0; v.i = x; return v; }
+NV_RT nv_val nv_vl(int64_t x) { nv_val v; v.l = x; return v; }
+NV_RT nv_val nv_vf(float x) { nv_val v; v.l = 0; v.f = x; return v; }
+NV_RT nv_val nv_vd(double x) { nv_val v; v.d = x; return v; }
+NV_RT nv_val nv_vp(const void *x) { nv_val v; v.p = (void *)(uintptr_t)x; return v; }
+
+/* ---- map lookup (keys sorted by bytes) ---- */
+NV_RT int nv_str_cmp(const nv_str *a, const nv_str *b)
+{
+    int64_t n = a->n < b->n ? a->n : b->n;
+    int c = n ? memcmp(a->s, b->s, (size_t)n) : 0;
+    if (c)
+        return c < 0 ? -1 : 1;
+    return a->n < b->n ? -1 : a->n > b->n;
+}
+
+NV_RT int nv_str_eq(const nv_str *a, const nv_str *b)
+{
+    return a->n == b->n && (a->n == 0 || memcmp(a->s, b->s, (size_t)a->n) == 0);
+}
+
+/* in n entries sorted by key, each `stride` bytes with its key (an nv_str *)
+   first: the index of key k, or -(insertion point) - 1 */
+NV_RT int64_t nv_sorted_find(const void *base, size_t stride, int64_t n, const nv_str *k)
+{
+    int64_t lo = 0, hi = n;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        const nv_str *key;
+        int c;
+        memcpy(&key, (const char *)base + (size_t)mid * stride, sizeof key);
+        c = nv_str_cmp(key, k);
+        if (c == 0)
+            return mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -lo - 1;
+}
+
+NV_RT int64_t nv_map_find(const nv_map *m, const nv_str *k)
+{
+    return nv_sorted_find(m->e, sizeof(nv_ment), m->n, k);
+}
+
+NV_RT nv_map *nv_map_with(nv_eng *E, const nv_map *m, nv_str *k, nv_val v)
+{
+    int64_t i = nv_map_find(m, k);
+    nv_map *r;
+    if (i >= 0) {
+        r = nv_map_new(E, m->n);
+        memcpy(r->e, m->e, sizeof(nv_ment) * (size_t)m->n);
+        r->e[i].v = v;
+        return r;
+    }
+    i = -i - 1;
+    r = nv_map_new(E, m->n + 1);
+    memcpy(r->e, m->e, sizeof(nv_ment) * (size_t)i);
+    r->e[i].k = k;
+    r->e[i].v = v;
+    memcpy(r->e + i + 1, m->e + i, sizeof(nv_ment) * (size_t)(m->n - i));
+    return r;
+}
+
+NV_RT nv_map *nv_map_without(nv_eng *E, const nv_map *m, const nv_str *k)
+{
+    int64_t i = nv_map_find(m, k);
+    nv_map *r;
+    if (i < 0)
+        return (nv_map *)(uintptr_t)m;
+    r = nv_map_new(E, m->n - 1);
+    memcpy(r->e, m->e, sizeof(nv_ment) * (size_t)i);
+    memcpy(r->e + i, m->e + i + 1, sizeof(nv_ment) * (size_t)(m->n - i - 1));
+    return r;
+}
+
+/* a map built from entries in any order (a later duplicate key wins) */
+NV_RT int nv_ment_cmp(const void *a, const void *b)
+{
+    const nv_ment *x = (const nv_ment *)a, *y = (const nv_ment *)b;
+    return nv_str_cmp(x->k, y->k);
+}
+
+NV_RT nv_map *nv_map_sorted(nv_eng *E, nv_ment *e, int64_t n)
+{
+    nv_map *m;
+    int64_t i, k = 0;
+    /* stable: entries keep their order among equal keys */
+    for (i = 1; i < n; i++) {
+        nv_ment x = e[i];
+        int64_t j = i - 1;
+        if (n > 64)
+            break;
+        while (j >= 0 && nv_str_cmp(e[j].k, x.k) > 0) {
+            e[j + 1] = e[j];
+            j--;
+        }
+        e[j + 1] = x;
+    }
+    if (n > 64) {
+        /* large: merge sort by index to stay stable */
+        nv_ment *tmp = (nv_ment *)nv_alloc(E, sizeof(nv_ment) * (size_t)n);
+        int64_t w;
+        for (w = 1; w < n; w *= 2) {
+            int64_t lo;
+            for (lo = 0; lo < n; lo += 2 * w) {
+                int64_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+                int64_t a = lo, b = mid, o = lo;
+                while (a < mid && b < hi)
+                    tmp[o++] = nv_str_cmp(e[b].k, e[a].k) < 0 ? e[b++] : e[a++];
+                while (a < mid)
+                    tmp[o++] = e[a++];
+                while (b < hi)
+                    tmp[o++] = e[b++];
+            }
+            memcpy(e, tmp, sizeof(nv_ment) * (size_t)n);
+        }
+    }
+    m = nv_map_new(E, n);
+    for (i = 0; i < n; i++) {
+        if (k > 0 && nv_str_eq(m->e[k - 1].k, e[i].k))
+            m->e[k - 1] = e[i];
+        else
+            m->e[k++] = e[i];
+    }
+    m->n = k;
+    return m;
+}
+
+/* ---- access with errors ---- */
+NV_RT nv_val nv_index(nv_eng *E, const nv_arr *a, int64_t i, int code)
+{
+    if (i < 0 || i >= a->n)
+        nv_raise(E, code, "array index not found");
+    return a->v[i];
+}
+
+NV_RT nv_val nv_mapget(nv_eng *E, const nv_map *m, const nv_str *k, int code)
+{
+    int64_t i = nv_map_find(m, k);
+    if (i < 0)
+        nv_raise(E, code, "map key not found");
+    return m->e[i].v;
+}
+
+NV_RT nv_arr *nv_index_set(nv_eng *E, const nv_arr *a, int64_t i, nv_val v, int code)
+{
+    nv_arr *r;
+    if (i < 0 || i >= a->n)
+        nv_raise(E, code, "array index not found");
+    r = nv_arr_new(E, a->n);
+    memcpy(r->v, a->v, sizeof(nv_val) * (size_t)a->n);
+    r->v[i] = v;
+    return r;
+}
+
+NV_RT nv_map *nv_mapset(nv_eng *E, const nv_map *m, nv_str *k, nv_val v, int code)
+{
+    if (nv_map_find(m, k) < 0)
+        nv_raise(E, code, "map key not found");
+    return nv_map_with(E, m, k, v);
+}
+
+NV_RT nv_rec *nv_field_set(nv_eng *E, const nv_rec *r, int nfields, int f, nv_val v)
+{
+    nv_rec *n = nv_rec_new(E, nfields);
+    memcpy(n->f, r->f, sizeof(nv_val) * (size_t)nfields);
+    n->f[f] = v;
+    return n;
+}
+
+/* ---- errors as values: try ---- */
+typedef void (*nv_body)(nv_eng *E, void *frame);
+
+/* run body; 0 when it finished, 1 when it raised (E->err_* say what) */
+NV_RT int nv_try(nv_eng *E, nv_body body, void *frame)
+{
+    jmp_buf jb;
+    jmp_buf *volatile saved = E->jb;
+    nv_arena *volatile cur = E->cur;
+    volatile int depth = E->depth, vdepth = E->vdepth;
+    E->jb = &jb;
+    if (setjmp(jb) == 0) {
+        body(E, frame);
+        E->jb = saved;
+        return 0;
+    }
+    E->jb = saved;
+    E->cur = cur;
+    E->depth = depth;
+    E->vdepth = vdepth;
+    return 1;
+}
+
+NV_RT NV_NORETURN void nv_reraise(nv_eng *E) { longjmp(*E->jb, 1); }
+
+/* ---- integer arithmetic with the spec's overflow errors ---- */
+NV_RT int32_t nv_i32(nv_eng *E, int64_t x, int code)
+{
+    if (x < INT32_MIN || x > INT32_MAX)
+        nv_raise(E, code, "int overflow");
+    return (int32_t)x;
+}
+
+NV_RT int64_t nv_add64(nv_eng *E, int64_t a, int64_t b, int code)
+{
+    if ((b > 0 && a > INT64_MAX - b) || (b < 0 && a < INT64_MIN - b))
+        nv_raise(E, code, "long overflow");
+    return a + b;
+}
+
+NV_RT int64_t nv_sub64(nv_eng *E, int64_t a, int64_t b, int code)
+{
+    if ((b < 0 && a > INT64_MAX + b) || (b > 0 && a < INT64_MIN + b))
+        nv_raise(E, code, "long overflow");
+    return a - b;
+}
+
+NV_RT int64_t nv_mul64(nv_eng *E, int64_t a, int64_t b, int code)
+{
+    if (a == 0 || b == 0)
+        return 0;
+    if ((a == -1 && b == INT64_MIN) || (b == -1 && a == INT64_MIN))
+        nv_raise(E, code, "long overflow");
+    if (a > 0 ? (b > 0 ? a > INT64_MAX / b : b < INT64_MIN / a)
+              : (b > 0 ? a < INT64_MIN / b : a < INT64_MAX / b))
+        nv_raise(E, code, "long overflow");
+    return a * b;
+}
+
+/* floor division and Python-style modulo (the sign of the divisor) */
+NV_RT int64_t nv_floordiv64(nv_eng *E, int64_t a, int64_t b, int code, int ocode)
+{
+    int64_t q;
+    if (b == 0)
+        nv_raise(E, code, "integer division by zero");
+    if (a == INT64_MIN && b == -1)
+        nv_raise(E, ocode, "long overflow");
+    q = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0)))
+        q--;
+    return q;
+}
+
+NV_RT int64_t nv_mod64(nv_eng *E, int64_t a, int64_t b, int code)
+{
+    int64_t r;
+    if (b == 0)
+        nv_raise(E, code, "integer division by zero");
+    if (b == -1)
+        return 0;
+    r = a % b;
+    if (r != 0 && ((r < 0) != (b < 0)))
+        r += b;
+    return r;
+}
+
+NV_RT int64_t nv_rem64(nv_eng *E, int64_t a, int64_t b, int code)
+{
+    if (b == 0)
+        nv_raise(E, code, "integer division by zero");
+    if (b == -1)
+        return 0;
+    return a % b;
+}
+
+NV_RT double nv_fmod_py(double a, double b)
+{
+    double r = fmod(a, b);
+    if (r != 0 && ((r < 0) != (b < 0)))
+        r += b;
+    return r;
+}
+
+NV_RT int64_t nv_pow64(nv_eng *E, int64_t a, int64_t b, int code, int bits)
+{
+    int64_t r = 1, hi = bits == 32 ? INT32_MAX : INT64_MAX, lo = bits == 32 ? INT32_MIN : INT64_MIN;
+    const char *msg = bits == 32 ? "int overflow" : "long overflow";
+    if (a == 1 || b == 0)
+        return 1;
+    if (a == -1)
+        return (b % 2) ? -1 : 1;
+    if (a == 0) {
+        if (b < 0)
+            nv_raise(E, code, msg);
+        return 0;
+    }
+    if (b < 0)
+        return 0; /* |x| >= 2: the integer part of a fraction */
+    if (b >= 64)
+        nv_raise(E, code, msg);
+    while (b-- > 0) {
+        if (bits == 64) {
+            r = nv_mul64(E, r, a, code);
+            continue;
+        }
+        r *= a; /* both within int: the product fits in 64 bits */
+        if (r > hi || r < lo)
+            nv_raise(E, code, msg);
+    }
+    return r;
+}
+
+/* the engine's pseudorandom numbers: seeded from "randseed" (or the clock
+   and the engine's address), xorshift64* after a splitmix64 scramble */
+NV_RT void nv_seed(nv_eng *E, int has_seed, int64_t seed)
+{
+    uint64_t z = has_seed ? (uint64_t)seed : (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)E;
+    z += 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    E->rng = z ? z : 1;
+}
+
+NV_RT uint64_t nv_rand64(nv_eng *E)
+{
+    uint64_t x = E->rng;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    E->rng = x;
+    return x * 0x2545f4914f6cdd1dULL;
+}
+
+/* a float or double argument as a double */
+NV_RT double nv_fd(const nv_type *t, nv_val v) { return t->kind == NV_FLOAT ? (double)v.f : v.d; }
+
+/* float and double to integers: Java's saturating conversion, NaN is 0 */
+NV_RT int64_t nv_d2l(double x)
+{
+    if (x != x)
+        return 0;
+    if (x >= 9223372036854775807.0)
+        return INT64_MAX;
+    if (x <= -9223372036854775808.0)
+        return INT64_MIN;
+    return (int64_t)x;
+}
+
+NV_RT int32_t nv_d2i(double x)
+{
+    if (x != x)
+        return 0;
+    if (x >= 2147483647.0)
+        return INT32_MAX;
+    if (x <= -2147483648.0)
+        return INT32_MIN;
+    return (int32_t)x;
+}
+
+/* ---- generic operations driven by type descriptors ---- */
+NV_RT int nv_type_eq(const nv_type *a, const nv_type *b)
+{
+    int i;
+    if (a == b)
+        return 1;
+    if (a->kind != b->kind)
+        return 0;
+    switch (a->kind) {
+    case NV_RECORD:
+    case NV_ENUM:
+    case NV_FIXED:
+        return strcmp(a->name, b->name) == 0;
+    case NV_ARRAY:
+    case NV_MAP:
+        return nv_type_eq(a->items, b->items);
+    case NV_UNION:
+        if (a->n != b->n)
+            return 0;
+        for (i = 0; i < a->n; i++)
+            if (!nv_type_eq(a->parts[i], b->parts[i]))
+                return 0;
+        return 1;
+    default:
+        return 1;
+    }
+}
+
+NV_RT int nv_accepts(const nv_type *want, const nv_type *got)
+{
+    int i, k;
+    if (nv_type_eq(want, got))
+        return 1;
+    if (want->kind == NV_UNION) {
+        if (got->kind == NV_UNION) {
+            for (i = 0; i < got->n; i++)
+                if (!nv_accepts(want, got->parts[i]))
+                    return 0;
+            return 1;
+        }
+        for (i = 0; i < want->n; i++)
+            if (nv_accepts(want->parts[i], got))
+                return 1;
+        return 0;
+    }
+    if (got->kind == NV_UNION) {
+        for (i = 0; i < got->n; i++)
+            if (!nv_accepts(want, got->parts[i]))
+                return 0;
+        return 1;
+    }
+    k = got->kind;
+    switch (want->kind) {
+    case NV_LONG: return k == NV_INT;
+    case NV_FLOAT: return k == NV_INT || k == NV_LONG;
+    case NV_DOUBLE: return k == NV_INT || k == NV_LONG || k == NV_FLOAT;
+    case NV_ARRAY:
+    case NV_MAP: return k == want->kind && nv_accepts(want->items, got->items);
+    default: return 0;
+    }
+}
+
+/* the branch of union u that holds a value of type t (see ir_union_branch) */
+NV_RT int nv_branch(const nv_type *u, const nv_type *t)
+{
+    int i;
+    for (i = 0; i < u->n; i++)
+        if (nv_type_eq(u->parts[i], t))
+            return i;
+    for (i = 0; i < u->n; i++)
+        if (nv_accepts(u->parts[i], t))
+            return i;
+    return -1;
+}
+
+/* v (of type from) as a value of type to, which accepts it */
+NV_RT nv_val nv_conv(nv_eng *E, const nv_type *from, const nv_type *to, nv_val v)
+{
+    nv_val r;
+    int64_t i;
+    if (from == to || nv_type_eq(from, to))
+        return v;
+    if (from->kind == NV_UNION) {
+        const nv_uni *u = (const nv_uni *)v.p;
+        const nv_type *bt = from->parts[u->tag];
+        if (to->kind != NV_UNION)
+            return nv_conv(E, bt, to, u->v);
+        {
+            int b = nv_branch(to, bt);
+            return nv_vp(nv_box(E, b, nv_conv(E, bt, to->parts[b], u->v)));
+        }
+    }
+    if (to->kind == NV_UNION) {
+        int b = nv_branch(to, from);
+        return nv_vp(nv_box(E, b, nv_conv(E, from, to->parts[b], v)));
+    }
+    switch (to->kind) {
+    case NV_LONG:
+        return nv_vl(v.i);
+    case NV_FLOAT:
+        return nv_vf(from->kind == NV_INT ? (float)v.i : (float)v.l);
+    case NV_DOUBLE:
+        return nv_vd(from->kind == NV_INT ? (double)v.i : from->kind == NV_LONG ? (double)v.l : (double)v.f);
+    case NV_ARRAY: {
+        const nv_arr *a = (const nv_arr *)v.p;
+        nv_arr *n = nv_arr_new(E, a->n);
+        for (i = 0; i < a->n; i++)
+            n->v[i] = nv_conv(E, from->items, to->items, a->v[i]);
+        return nv_vp(n);
+    }
+    case NV_MAP: {
+        const nv_map *m = (const nv_map *)v.p;
+        nv_map *n = nv_map_new(E, m->n);
+        for (i = 0; i < m->n; i++) {
+            n->e[i].k = m->e[i].k;
+            n->e[i].v = nv_conv(E, from->items, to->items, m->e[i].v);
+        }
+        return nv_vp(n);
+    }
+    default:
+        r = v;
+        return r;
+    }
+}
+
+/* Avro's sort order; maps compare as sets of entries */
+NV_RT int nv_cmp(const nv_type *t, nv_val a, nv_val b)
+{
+    int64_t i;
+    switch (t->kind) {
+    case NV_NULL:
+        return 0;
+    case NV_BOOL:
+    case NV_INT:
+    case NV_ENUM:
+        return a.i < b.i ? -1 : a.i > b.i;
+    case NV_LONG:
+        return a.l < b.l ? -1 : a.l > b.l;
+    case NV_FLOAT:
+        return a.f < b.f ? -1 : a.f > b.f;
+    case NV_DOUBLE:
+        return a.d < b.d ? -1 : a.d > b.d;
+    case NV_STRING:
+    case NV_BYTES:
+    case NV_FIXED:
+        return nv_str_cmp((const nv_str *)a.p, (const nv_str *)b.p);
+    case NV_ARRAY: {
+        const nv_arr *x = (const nv_arr *)a.p, *y = (const nv_arr *)b.p;
+        for (i = 0; i < x->n && i < y->n; i++) {
+            int c = nv_cmp(t->items, x->v[i], y->v[i]);
+            if (c)
+                return c;
+        }
+        return x->n < y->n ? -1 : x->n > y->n;
+    }
+    case NV_MAP: {
+        const nv_map *x = (const nv_map *)a.p, *y = (const nv_map *)b.p;
+        for (i = 0; i < x->n && i < y->n; i++) {
+            int c = nv_str_cmp(x->e[i].k, y->e[i].k);
+            if (!c)
+                c = nv_cmp(t->items, x->e[i].v, y->e[i].v);
+            if (c)
+                return c;
+        }
+        return x->n < y->n ? -1 : x->n > y->n;
+    }
+    case NV_RECORD: {
+        const nv_rec *x = (const nv_rec *)a.p, *y = (const nv_rec *)b.p;
+        for (i = 0; i < t->n; i++) {
+            int c = nv_cmp(t->parts[i], x->f[i], y->f[i]);
+            if (c)
+                return c;
+        }
+        return 0;
+    }
+    case NV_UNION: {
+        const nv_uni *x = (const nv_uni *)a.p, *y = (const nv_uni *)b.p;
+        if (x->tag != y->tag)
+            return x->tag < y->tag ? -1 : 1;
+        return nv_cmp(t->parts[x->tag], x->v, y->v);
+    }
+    default:
+        return 0;
+    }
+}
+
+/* equality: like nv_cmp == 0, but NaN is not equal to itself */
+NV_RT int nv_eq(const nv_type *t, nv_val a, nv_val b)
+{
+    int64_t i;
+    switch (t->kind) {
+    case NV_FLOAT:
+        return a.f == b.f;
+    case NV_DOUBLE:
+        return a.d == b.d;
+    case NV_ARRAY: {
+        const nv_arr *x = (const nv_arr *)a.p, *y = (const nv_arr *)b.p;
+        if (x->n != y->n)
+            return 0;
+        for (i = 0; i < x->n; i++)
+            if (!nv_eq(t->items, x->v[i], y->v[i]))
+                return 0;
+        return 1;
+    }
+    case NV_MAP: {
+        const nv_map *x = (const nv_map *)a.p, *y = (const nv_map *)b.p;
+        if (x->n != y->n)
+            return 0;
+        for (i = 0; i < x->n; i++)
+            if (!nv_str_eq(x->e[i].k, y->e[i].k) || !nv_eq(t->items, x->e[i].v, y->e[i].v))
+                return 0;
+        return 1;
+    }
+    case NV_RECORD: {
+        const nv_rec *x = (const nv_rec *)a.p, *y = (const nv_rec *)b.p;
+        for (i = 0; i < t->n; i++)
+            if (!nv_eq(t->parts[i], x->f[i], y->f[i]))
+                return 0;
+        return 1;
+    }
+    case NV_UNION: {
+        const nv_uni *x = (const nv_uni *)a.p, *y = (const nv_uni *)b.p;
+        return x->tag == y->tag && nv_eq(t->parts[x->tag], x->v, y->v);
+    }
+    default:
+        return nv_cmp(t, a, b) == 0;
+    }
+}
+
+/* a deep copy into the engine's current arena (cells and pools own theirs) */
+NV_RT nv_val nv_copy_in(nv_eng *E, const nv_type *t, nv_val v);
+
+NV_RT nv_val nv_copy(nv_eng *E, const nv_type *t, nv_val v)
+{
+    nv_val r;
+    if (++E->vdepth > NV_MAX_VALUE_DEPTH) {
+        E->vdepth = 0;
+        nv_raise(E, -1004, "value nested too deeply");
+    }
+    r = nv_copy_in(E, t, v);
+    E->vdepth--;
+    return r;
+}
+
+NV_RT nv_val nv_copy_in(nv_eng *E, const nv_type *t, nv_val v)
+{
+    int64_t i;
+    switch (t->kind) {
+    case NV_STRING:
+    case NV_BYTES:
+    case NV_FIXED: {
+        const nv_str *s = (const nv_str *)v.p;
+        return nv_vp(nv_str_new(E, s->s, s->n));
+    }
+    case NV_ARRAY: {
+        const nv_arr *a = (const nv_arr *)v.p;
+        nv_arr *n = nv_arr_new(E, a->n);
+        for (i = 0; i < a->n; i++)
+            n->v[i] = nv_copy(E, t->items, a->v[i]);
+        return nv_vp(n);
+    }
+    case NV_MAP: {
+        const nv_map *m = (const nv_map *)v.p;
+        nv_map *n = nv_map_new(E, m->n);
+        for (i = 0; i < m->n; i++) {
+            n->e[i].k = nv_str_new(E, m->e[i].k->s, m->e[i].k->n);
+            n->e[i].v = nv_copy(E, t->items, m->e[i].v);
+        }
+        return nv_vp(n);
+    }
+    case NV_RECORD: {
+        const nv_rec *r = (const nv_rec *)v.p;
+        nv_rec *n = nv_rec_new(E, t->n);
+        for (i = 0; i < t->n; i++)
+            n->f[i] = nv_copy(E, t->parts[i], r->f[i]);
+        return nv_vp(n);
+    }
+    case NV_UNION: {
+        const nv_uni *u = (const nv_uni *)v.p;
+        return nv_vp(nv_box(E, u->tag, nv_copy(E, t->parts[u->tag], u->v)));
+    }
+    case NV_FN:
+        return v;
+    default:
+        return v;
+    }
+}
+
+/* ---- cells and pools ---- */
+NV_RT void nv_bury(nv_eng *E, nv_arena *a)
+{
+    if (!a)
+        return;
+    if (E->ngrave == E->capgrave) {
+        int64_t cap = E->capgrave ? E->capgrave * 2 : 16;
+        nv_arena **g = (nv_arena **)realloc(E->grave, sizeof(nv_arena *) * (size_t)cap);
+        if (!g)
+            nv_raise(E, -1000, "out of memory");
+        E->grave = g;
+        E->capgrave = cap;
+    }
+    E->grave[E->ngrave++] = a;
+}
+
+NV_RT nv_arena *nv_arena_new(nv_eng *E)
+{
+    nv_arena *a = (nv_arena *)malloc(sizeof(nv_arena));
+    if (!a)
+        nv_raise(E, -1000, "out of memory");
+    a->head = NULL;
+    a->chunk = 512; /* a kept value is usually small; big ones get blocks of their size */
+    return a;
+}
+
+NV_RT void nv_arena_drop(nv_arena *a)
+{
+    if (a) {
+        nv_arena_free(a);
+        free(a);
+    }
+}
+
+/* a deep copy of v in an arena of its own */
+NV_RT nv_val nv_keep(nv_eng *E, const nv_type *t, nv_val v, nv_arena **owner)
+{
+    nv_arena *a = nv_arena_new(E);
+    nv_arena *cur = E->cur;
+    nv_val r;
+    nv_bury(E, a); /* freed at the end of the call if the copy raises */
+    E->cur = a;
+    r = nv_copy(E, t, v);
+    E->cur = cur;
+    E->ngrave--;   /* it did not: the arena is the caller's */
+    *owner = a;
+    return r;
+}
+
+NV_RT void nv_cell_set(nv_eng *E, int k, int rollback, const nv_type *t, nv_val v)
+{
+    nv_cell *c = &E->cells[k];
+    nv_arena *a;
+    nv_val nv = nv_keep(E, t, v, &a);
+    if (rollback && !c->dirty) {
+        c->saved = c->v;
+        c->saved_a = c->a;
+        c->dirty = 1;
+    } else
+        nv_bury(E, c->a);
+    c->v = nv;
+    c->a = a;
+}
+
+NV_RT int64_t nv_pool_find(const nv_pool *p, const nv_str *k)
+{
+    return nv_sorted_find(p->items, sizeof(nv_pitem), p->n, k);
+}
+
+NV_RT nv_val nv_pool_get(nv_eng *E, const nv_pool *p, const nv_str *k, int code)
+{
+    int64_t i = nv_pool_find(p, k);
+    if (i < 0)
+        nv_raise(E, code, "map key not found");
+    return p->items[i].v;
+}
+
+NV_RT void nv_pool_track(nv_eng *E, nv_pool *p, nv_arena *old, nv_arena *made, int rollback)
+{
+    if (!rollback) {
+        nv_bury(E, old);
+        return;
+    }
+    if (!p->dirty) {
+        p->saved = (nv_pitem *)malloc(sizeof(nv_pitem) * (size_t)(p->n ? p->n : 1));
+        if (!p->saved)
+            nv_raise(E, -1000, "out of memory");
+        if (p->n)
+            memcpy(p->saved, p->items, sizeof(nv_pitem) * (size_t)p->n);
+        p->nsaved = p->n;
+        p->dirty = 1;
+    }
+    if (old) {
+        if (p->nolds == p->capolds) {
+            p->capolds = p->capolds ? p->capolds * 2 : 8;
+            p->olds = (nv_arena **)realloc(p->olds, sizeof(nv_arena *) * (size_t)p->capolds);
+            if (!p->olds)
+                nv_raise(E, -1000, "out of memory");
+        }
+        p->olds[p->nolds++] = old;
+    }
+    if (made) {
+        if (p->nnews == p->capnews) {
+            p->capnews = p->capnews ? p->capnews * 2 : 8;
+            p->news = (nv_arena **)realloc(p->news, sizeof(nv_arena *) * (size_t)p->capnews);
+            if (!p->news)
+                nv_raise(E, -1000, "out of memory");
+        }
+        p->news[p->nnews++] = made;
+    }
+}
+
+NV_RT void nv_pool_set(nv_eng *E, int k, int rollback, const nv_type *t, nv_str *key, nv_val v)
+{
+    nv_pool *p = &E->pools[k];
+    nv_arena *a;
+    int64_t i = nv_pool_find(p, key);
+    nv_val nv = nv_keep(E, t, v, &a);
+    nv_arena *cur = E->cur;
+    nv_str *kk;
+    E->cur = a;
+    kk = nv_str_new(E, key->s, key->n);
+    E->cur = cur;
+    if (i >= 0) {
+        nv_pool_track(E, p, p->items[i].a, a, rollback);
+        p->items[i].k = kk;
+        p->items[i].v = nv;
+        p->items[i].a = a;
+        return;
+    }
+    nv_pool_track(E, p, NULL, a, rollback);
+    i = -i - 1;
+    if (p->n == p->cap) {
+        int64_t cap = p->cap ? p->cap * 2 : 16;
+        nv_pitem *n = (nv_pitem *)realloc(p->items, sizeof(nv_pitem) * (size_t)cap);
+        if (!n)
+            nv_raise(E, -1000, "out of memory");
+        p->items = n;
+        p->cap = cap;
+    }
+    memmove(p->items + i + 1, p->items + i, sizeof(nv_pitem) * (size_t)(p->n - i));
+    p->items[i].k = kk;
+    p->items[i].v = nv;
+    p->items[i].a = a;
+    p->n++;
+}
+
+NV_RT void nv_pool_del(nv_eng *E, int k, int rollback, const nv_str *key)
+{
+    nv_pool *p = &E->pools[k];
+    int64_t i = nv_pool_find(p, key);
+    if (i < 0)
+        return;
+    nv_pool_track(E, p, p->items[i].a, NULL, rollback);
+    memmove(p->items + i, p->items + i + 1, sizeof(nv_pitem) * (size_t)(p->n - i - 1));
+    p->n--;
+}
+
+/* the end of a call: keep (ok) or roll back rollback state, free the old */
+NV_RT void nv_settle(nv_eng *E, int ok)
+{
+    int k;
+    int64_t i;
+    for (k = 0; k < E->ncells; k++) {
+        nv_cell *c = &E->cells[k];
+        if (!c->dirty)
+            continue;
+        if (ok)
+            nv_arena_drop(c->saved_a);
+        else {
+            nv_arena_drop(c->a);
+            c->v = c->saved;
+            c->a = c->saved_a;
+        }
+        c->saved_a = NULL;
+        c->dirty = 0;
+    }
+    for (k = 0; k < E->npools; k++) {
+        nv_pool *p = &E->pools[k];
+        if (!p->dirty)
+            continue;
+        if (ok) {
+            for (i = 0; i < p->nolds; i++)
+                nv_arena_drop(p->olds[i]);
+        } else {
+            for (i = 0; i < p->nnews; i++)
+                nv_arena_drop(p->news[i]);
+            if (p->nsaved > p->cap) {
+                nv_pitem *n = (nv_pitem *)realloc(p->items, sizeof(nv_pitem) * (size_t)p->nsaved);
+                if (n) {
+                    p->items = n;
+                    p->cap = p->nsaved;
+                }
+            }
+            if (p->nsaved)
+                memcpy(p->items, p->saved, sizeof(nv_pitem) * (size_t)p->nsaved);
+            p->n = p->nsaved;
+        }
+        free(p->saved);
+        p->saved = NULL;
+        p->nolds = p->nnews = 0;
+        p->dirty = 0;
+    }
+    for (i = 0; i < E->ngrave; i++)
+        nv_arena_drop(E->grave[i]);
+    E->ngrave = 0;
+    nv_arena_reset(&E->tmp);
+    E->cur = &E->tmp;
+    E->vdepth = 0;
+}
+
+NV_RT void nv_state_free(nv_eng *E)
+{
+    int k;
+    int64_t i;
+    nv_settle(E, 1);
+    for (k = 0; k < E->ncells; k++)
+        nv_arena_drop(E->cells[k].a);
+    for (k = 0; k < E->npools; k++) {
+        nv_pool *p = &E->pools[k];
+        for (i = 0; i < p->n; i++)
+            nv_arena_drop(p->items[i].a);
+        free(p->items);
+        free(p->news);
+        free(p->olds);
+    }
+    free(E->grave);
+    nv_arena_free(&E->tmp);
+    nv_arena_free(&E->konst);
+}
+
+/*@ section json needs core */
+/* ---- JSON text (the Avro JSON encoding) ---- */
+enum { NJ_NULL, NJ_FALSE, NJ_TRUE, NJ_NUM, NJ_STR, NJ_ARR, NJ_OBJ };
+
+typedef struct nv_json {
+    int kind;
+    int is_int;                 /* NJ_NUM written without fraction or exponent, in range */
+    int64_t i;
+    double d;
+    nv_str *s;                  /* NJ_STR */
+    struct nv_json **kids;      /* NJ_ARR items, NJ_OBJ values */
+    nv_str **keys;              /* NJ_OBJ */
+    int64_t n;
+} nv_json;
+
+typedef struct nv_jp {
+    nv_eng *E;
+    const char *p, *end;
+    int depth;
+    const char *err;
+} nv_jp;
+
+#define NV_JSON_MAX_DEPTH 200
+
+NV_RT void nv_jws(nv_jp *P)
+{
+    while (P->p < P->end && (*P->p == ' ' || *P->p == '\t' || *P->p == '\n' || *P->p == '\r'))
+        P->p++;
+}
+
+NV_RT int nv_hex4(const char *p, unsigned *out)
+{
+    unsigned v = 0;
+    int i;
+    for (i = 0; i < 4; i++) {
+        char c = p[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v |= (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            v |= (unsigned)(c - 'A' + 10);
+        else
+            return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+NV_RT int nv_utf8_put(char *o, unsigned cp)
+{
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xc0 | cp >> 6);
+        o[1] = (char)(0x80 | (cp & 0x3f));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xe0 | cp >> 12);
+        o[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+        o[2] = (char)(0x80 | (cp & 0x3f));
+        return 3;
+    }
+    o[0] = (char)(0xf0 | cp >> 18);
+    o[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+    o[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+    o[3] = (char)(0x80 | (cp & 0x3f));
+    return 4;
+}
+
+NV_RT nv_str *nv_jstring(nv_jp *P)
+{
+    const char *s = ++P->p;
+    char *o, *base;
+    nv_str *r;
+    size_t n = 0;
+    /* the decoded text is never longer than the escaped text */
+    while (P->p < P->end && *P->p != '"') {
+        if (*P->p == '\\')
+            P->p++;
+        P->p++;
+    }
+    if (P->p >= P->end) {
+        P->err = "unterminated string";
+        return NULL;
+    }
+    r = nv_str_alloc(P->E, P->p - s, &base);
+    o = base;
+    while (s < P->p) {
+        unsigned char c = (unsigned char)*s++;
+        if (c < 0x20) {
+            P->err = "control character in a string";
+            return NULL;
+        }
+        if (c != '\\') {
+            *o++ = (char)c;
+            continue;
+        }
+        c = (unsigned char)*s++;
+        switch (c) {
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '/': *o++ = '/'; break;
+        case 'b': *o++ = '\b'; break;
+        case 'f': *o++ = '\f'; break;
+        case 'n': *o++ = '\n'; break;
+        case 'r': *o++ = '\r'; break;
+        case 't': *o++ = '\t'; break;
+        case 'u': {
+            unsigned cp, lo;
+            if (P->p - s < 4 || !nv_hex4(s, &cp)) {
+                P->err = "bad \\u escape";
+                return NULL;
+            }
+            s += 4;
+            if (cp >= 0xd800 && cp < 0xdc00 && P->p - s >= 6 && s[0] == '\\' && s[1] == 'u' &&
+                nv_hex4(s + 2, &lo) && lo >= 0xdc00 && lo < 0xe000) {
+                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                s += 6;
+            }
+            o += nv_utf8_put(o, cp);
+            break;
+        }
+        default:
+            P->err = "bad escape in a string";
+            return NULL;
+        }
+    }
+    P->p++;
+    n = (size_t)(o - base);
+    *o = 0;
+    r->n = (int64_t)n;
+    return r;
+}
+
+/* the literal word w here (null, true, false): consume it */
+NV_RT int nv_jword(nv_jp *P, const char *w)
+{
+    size_t n = strlen(w);
+    if ((size_t)(P->end - P->p) < n || memcmp(P->p, w, n) != 0)
+        return 0;
+    P->p += n;
+    return 1;
+}
+
+NV_RT nv_json *nv_jvalue(nv_jp *P)
+{
+    nv_json *j;
+    nv_jws(P);
+    if (P->p >= P->end) {
+        P->err = "unexpected end of text";
+        return NULL;
+    }
+    j = (nv_json *)nv_alloc(P->E, sizeof(nv_json));
+    memset(j, 0, sizeof *j);
+    switch (*P->p) {
+    case 'n':
+        if (nv_jword(P, "null")) {
+            j->kind = NJ_NULL;
+            return j;
+        }
+        break;
+    case 't':
+        if (nv_jword(P, "true")) {
+            j->kind = NJ_TRUE;
+            return j;
+        }
+        break;
+    case 'f':
+        if (nv_jword(P, "false")) {
+            j->kind = NJ_FALSE;
+            return j;
+        }
+        break;
+    case '"':
+        j->kind = NJ_STR;
+        j->s = nv_jstring(P);
+        return j->s ? j : NULL;
+    case '[':
+    case '{': {
+        int obj = *P->p == '{';
+        int64_t cap = 0;
+        if (++P->depth > NV_JSON_MAX_DEPTH) {
+            P->err = "nested too deeply";
+            return NULL;
+        }
+        P->p++;
+        j->kind = obj ? NJ_OBJ : NJ_ARR;
+        nv_jws(P);
+        if (P->p < P->end && *P->p == (obj ? '}' : ']')) {
+            P->p++;
+            P->depth--;
+            return j;
+        }
+        for (;;) {
+            nv_str *key = NULL;
+            nv_json *v;
+            if (obj) {
+                nv_jws(P);
+                if (P->p >= P->end || *P->p != '"') {
+                    P->err = "expected a member name";
+                    return NULL;
+                }
+                if (!(key = nv_jstring(P)))
+                    return NULL;
+                nv_jws(P);
+                if (P->p >= P->end || *P->p != ':') {
+                    P->err = "expected ':'";
+                    return NULL;
+                }
+                P->p++;
+            }
+            if (!(v = nv_jvalue(P)))
+                return NULL;
+            if (j->n == cap) {
+                int64_t nc = cap ? cap * 2 : 8;
+                nv_json **k = (nv_json **)nv_alloc(P->E, sizeof(nv_json *) * (size_t)nc);
+                nv_str **ks = obj ? (nv_str **)nv_alloc(P->E, sizeof(nv_str *) * (size_t)nc) : NULL;
+                if (j->n) {
+                    memcpy(k, j->kids, sizeof(nv_json *) * (size_t)j->n);
+                    if (obj)
+                        memcpy(ks, j->keys, sizeof(nv_str *) * (size_t)j->n);
+                }
+                j->kids = k;
+                j->keys = ks;
+                cap = nc;
+            }
+            if (obj)
+                j->keys[j->n] = key;
+            j->kids[j->n++] = v;
+            nv_jws(P);
+            if (P->p < P->end && *P->p == ',') {
+                P->p++;
+                continue;
+            }
+            if (P->p < P->end && *P->p == (obj ? '}' : ']')) {
+                P->p++;
+                P->depth--;
+                return j;
+            }
+            P->err = obj ? "expected ',' or '}'" : "expected ',' or ']'";
+            return NULL;
+        }
+    }
+    default: {
+        const char *s = P->p;
+        char buf[64];
+        char *endp;
+        int isint = 1;
+        if (*P->p == '-')
+            P->p++;
+        if (P->p >= P->end || *P->p < '0' || *P->p > '9')
+            break;
+        while (P->p < P->end && ((*P->p >= '0' && *P->p <= '9') || *P->p == '.' || *P->p == 'e' ||
+                                 *P->p == 'E' || *P->p == '+' || *P->p == '-')) {
+            if (*P->p == '.' || *P->p == 'e' || *P->p == 'E')
+                isint = 0;
+            P->p++;
+        }
+        if (P->p - s >= (ptrdiff_t)sizeof buf) {
+            /* a long number: strtod reads it in place (the text ends at a delimiter) */
+            char *tmp = (char *)nv_alloc(P->E, (size_t)(P->p - s) + 1);
+            memcpy(tmp, s, (size_t)(P->p - s));
+            tmp[P->p - s] = 0;
+            j->d = strtod(tmp, &endp);
+            if (*endp) {
+                P->err = "bad number";
+                return NULL;
+            }
+            j->kind = NJ_NUM;
+            return j;
+        }
+        memcpy(buf, s, (size_t)(P->p - s));
+        buf[P->p - s] = 0;
+        j->kind = NJ_NUM;
+        j->d = strtod(buf, &endp);
+        if (*endp) {
+            P->err = "bad number";
+            return NULL;
+        }
+        if (isint) {
+            long long v;
+            errno = 0;
+            v = strtoll(buf, &endp, 10);
+            if (errno == 0) {
+                j->is_int = 1;
+                j->i = (int64_t)v;
+            }
+        }
+        return j;
+    }
+    }
+    P->err = "not a JSON value";
+    return NULL;
+}
+
+/* the whole text must be one value */
+NV_RT nv_json *nv_json_parse(nv_eng *E, const char *text, size_t len, const char **err)
+{
+    nv_jp P;
+    nv_json *j;
+    P.E = E;
+    P.p = text;
+    P.end = text + len;
+    P.depth = 0;
+    P.err = NULL;
+    j = nv_jvalue(&P);
+    if (j) {
+        nv_jws(&P);
+        if (P.p != P.end) {
+            P.err = "text after the value";
+            j = NULL;
+        }
+    }
+    *err = P.err;
+    return j;
+}
+
+NV_RT const char *nv_branch_tag(const nv_type *t)
+{
+    static const char *const prim[] = {"null", "boolean", "int", "long", "float", "double", "string",
+                                       "bytes", "array", "map", "record", "enum", "fixed", "union",
+                                       "function"};
+    return t->name ? t->name : prim[t->kind];
+}
+
+NV_RT int nv_streq(const nv_str *s, const char *c)
+{
+    size_t n = strlen(c);
+    return (size_t)s->n == n && memcmp(s->s, c, n) == 0;
+}
+
+/* a JSON string as bytes (each code point below 256 is one byte) */
+NV_RT nv_str *nv_latin1(nv_eng *E, const nv_str *s)
+{
+    char *o;
+    nv_str *r = nv_str_alloc(E, s->n, &o);
+    int64_t i = 0, k = 0;
+    while (i < s->n) {
+        unsigned char c = (unsigned char)s->s[i];
+        if (c < 0x80) {
+            o[k++] = (char)c;
+            i++;
+        } else if ((c & 0xe0) == 0xc0 && i + 1 < s->n && c <= 0xc3) {
+            o[k++] = (char)(((c & 0x1f) << 6) | (s->s[i + 1] & 0x3f));
+            i += 2;
+        } else
+            return NULL;
+    }
+    o[k] = 0;
+    r->n = k;
+    return r;
+}
+
+NV_RT int nv_from_json(nv_eng *E, const nv_type *t, const nv_json *j, nv_val *out);
+
+NV_RT int nv_special_double(const nv_json *j, double *d)
+{
+    if (j->kind != NJ_STR)
+        return 0;
+    if (nv_streq(j->s, "NaN") || nv_streq(j->s, "nan"))
+        *d = NAN;
+    else if (nv_streq(j->s, "Infinity") || nv_streq(j->s, "inf"))
+        *d = HUGE_VAL;
+    else if (nv_streq(j->s, "-Infinity") || nv_streq(j->s, "-inf"))
+        *d = -HUGE_VAL;
+    else
+        return 0;
+    return 1;
+}
+
+NV_RT int nv_from_json(nv_eng *E, const nv_type *t, const nv_json *j, nv_val *out)
+{
+    int64_t i;
+    double d;
+    switch (t->kind) {
+    case NV_NULL:
+        *out = nv_vi(0);
+        return j->kind == NJ_NULL;
+    case NV_BOOL:
+        *out = nv_vi(j->kind == NJ_TRUE);
+        return j->kind == NJ_TRUE || j->kind == NJ_FALSE;
+    case NV_INT:
+        if (j->kind != NJ_NUM || !j->is_int || j->i < INT32_MIN || j->i > INT32_MAX)
+            return 0;
+        *out = nv_vi((int32_t)j->i);
+        return 1;
+    case NV_LONG:
+        if (j->kind != NJ_NUM || !j->is_int)
+            return 0;
+        *out = nv_vl(j->i);
+        return 1;
+    case NV_FLOAT:
+    case NV_DOUBLE:
+        if (j->kind == NJ_NUM)
+            d = j->is_int ? (double)j->i : j->d;
+        else if (!nv_special_double(j, &d))
+            return 0;
+        *out = t->kind == NV_FLOAT ? nv_vf((float)d) : nv_vd(d);
+        return 1;
+    case NV_STRING:
+        if (j->kind != NJ_STR)
+            return 0;
+        *out = nv_vp(j->s);
+        return 1;
+    case NV_BYTES:
+    case NV_FIXED: {
+        nv_str *b;
+        if (j->kind != NJ_STR || !(b = nv_latin1(E, j->s)))
+            return 0;
+        if (t->kind == NV_FIXED && b->n != t->size)
+            return 0;
+        *out = nv_vp(b);
+        return 1;
+    }
+    case NV_ENUM: {
+        int k;
+        if (j->kind != NJ_STR)
+            return 0;
+        for (k = 0; k < t->n; k++)
+            if (nv_streq(j->s, t->names[k])) {
+                *out = nv_vi(k);
+                return 1;
+            }
+        return 0;
+    }
+    case NV_ARRAY: {
+        nv_arr *a;
+        if (j->kind != NJ_ARR)
+            return 0;
+        a = nv_arr_new(E, j->n);
+        for (i = 0; i < j->n; i++)
+            if (!nv_from_json(E, t->items, j->kids[i], &a->v[i]))
+                return 0;
+        *out = nv_vp(a);
+        return 1;
+    }
+    case NV_MAP: {
+        nv_ment *e;
+        if (j->kind != NJ_OBJ)
+            return 0;
+        e = (nv_ment *)nv_alloc(E, sizeof(nv_ment) * (size_t)(j->n ? j->n : 1));
+        for (i = 0; i < j->n; i++) {
+            e[i].k = j->keys[i];
+            if (!nv_from_json(E, t->items, j->kids[i], &e[i].v))
+                return 0;
+        }
+        *out = nv_vp(nv_map_sorted(E, e, j->n));
+        return 1;
+    }
+    case NV_RECORD: {
+        nv_rec *r;
+        int f;
+        if (j->kind != NJ_OBJ)
+            return 0;
+        r = nv_rec_new(E, t->n);
+        for (f = 0; f < t->n; f++) {
+            const nv_json *v = NULL;
+            for (i = 0; i < j->n; i++)
+                if (nv_streq(j->keys[i], t->names[f]))
+                    v = j->kids[i];
+            if (!v && t->defaults && t->defaults[f]) {
+                const char *err;
+                v = nv_json_parse(E, t->defaults[f], strlen(t->defaults[f]), &err);
+            }
+            if (!v || !nv_from_json(E, t->parts[f], v, &r->f[f]))
+                return 0;
+        }
+        *out = nv_vp(r);
+        return 1;
+    }
+    case NV_UNION: {
+        int b;
+        nv_val v;
+        if (j->kind == NJ_NULL) {
+            for (b = 0; b < t->n; b++)
+                if (t->parts[b]->kind == NV_NULL) {
+                    *out = nv_vp(nv_box(E, b, nv_vi(0)));
+                    return 1;
+                }
+            return 0;
+        }
+        /* tagged: {"branch": value} */
+        if (j->kind == NJ_OBJ && j->n == 1)
+            for (b = 0; b < t->n; b++) {
+                const char *tag = nv_branch_tag(t->parts[b]);
+                const char *dot = strrchr(tag, '.');
+                if ((nv_streq(j->keys[0], tag) || (dot && nv_streq(j->keys[0], dot + 1))) &&
+                    nv_from_json(E, t->parts[b], j->kids[0], &v)) {
+                    *out = nv_vp(nv_box(E, b, v));
+                    return 1;
+                }
+            }
+        /* untagged: the first branch the value fits */
+        for (b = 0; b < t->n; b++)
+            if (nv_from_json(E, t->parts[b], j, &v)) {
+                *out = nv_vp(nv_box(E, b, v));
+                return 1;
+            }
+        return 0;
+    }
+    default:
+        return 0;
+    }
+}
+
+/* ---- writing ---- */
+typedef struct nv_buf { char *p; size_t n, cap; } nv_buf;
+
+NV_RT void nv_buf_put(nv_eng *E, nv_buf *b, const char *s, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 256;
+        char *p;
+        while (cap < b->n + n + 1)
+            cap *= 2;
+        p = (char *)realloc(b->p, cap);
+        if (!p)
+            nv_raise(E, -1000, "out of memory");
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = 0;
+}
+
+NV_RT void nv_buf_puts(nv_eng *E, nv_buf *b, const char *s) { nv_buf_put(E, b, s, strlen(s)); }
+
+/* the shortest text that reads back as the same number */
+NV_RT void nv_fmt_double(char *buf, size_t n, double v, int is_float)
+{
+    int p;
+    if (v != v) {
+        snprintf(buf, n, "\"NaN\"");
+        return;
+    }
+    if (v == HUGE_VAL || v == -HUGE_VAL) {
+        snprintf(buf, n, v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+        return;
+    }
+    /* %g drops trailing zeros, so the first precision that reads back is the
+       shortest text; any number with at most 15 (floats: 6) digits reads back
+       at that precision already */
+    for (p = is_float ? 6 : 15; p <= 17; p++) {
+        snprintf(buf, n, "%.*g", p, v);
+        if (is_float ? (float)strtod(buf, NULL) == (float)v : strtod(buf, NULL) == v)
+            break;
+    }
+    if (!strpbrk(buf, ".eEn"))
+        strncat(buf, ".0", n - strlen(buf) - 1);
+}
+
+NV_RT void nv_json_str(nv_eng *E, nv_buf *b, const char *s, int64_t n, int bytes)
+{
+    int64_t i;
+    char esc[8];
+    nv_buf_put(E, b, "\"", 1);
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)c;
+            nv_buf_put(E, b, esc, 2);
+        } else if (c < 0x20 || c == 0x7f || (bytes && c >= 0x80)) {
+            snprintf(esc, sizeof esc, "\\u%04x", c);
+            nv_buf_put(E, b, esc, 6);
+        } else
+            nv_buf_put(E, b, (const char *)&s[i], 1);
+    }
+    nv_buf_put(E, b, "\"", 1);
+}
+
+NV_RT void nv_to_json_in(nv_eng *E, nv_buf *b, const nv_type *t, nv_val v);
+
+NV_RT void nv_to_json(nv_eng *E, nv_buf *b, const nv_type *t, nv_val v)
+{
+    if (++E->vdepth > NV_MAX_VALUE_DEPTH) {
+        E->vdepth = 0;
+        free(b->p);
+        b->p = NULL;
+        nv_raise(E, -1004, "value nested too deeply");
+    }
+    nv_to_json_in(E, b, t, v);
+    E->vdepth--;
+}
+
+NV_RT void nv_to_json_in(nv_eng *E, nv_buf *b, const nv_type *t, nv_val v)
+{
+    char num[48];
+    int64_t i;
+    switch (t->kind) {
+    case NV_NULL:
+        nv_buf_puts(E, b, "null");
+        return;
+    case NV_BOOL:
+        nv_buf_puts(E, b, v.i ? "true" : "false");
+        return;
+    case NV_INT:
+        snprintf(num, sizeof num, "%ld", (long)v.i);
+        nv_buf_puts(E, b, num);
+        return;
+    case NV_LONG:
+        snprintf(num, sizeof num, "%lld", (long long)v.l);
+        nv_buf_puts(E, b, num);
+        return;
+    case NV_FLOAT:
+        nv_fmt_double(num, sizeof num, (double)v.f, 1);
+        nv_buf_puts(E, b, num);
+        return;
+    case NV_DOUBLE:
+        nv_fmt_double(num, sizeof num, v.d, 0);
+        nv_buf_puts(E, b, num);
+        return;
+    case NV_STRING:
+    case NV_BYTES:
+    case NV_FIXED: {
+        const nv_str *s = (const nv_str *)v.p;
+        nv_json_str(E, b, s->s, s->n, t->kind != NV_STRING);
+        return;
+    }
+    case NV_ENUM:
+        nv_json_str(E, b, t->names[v.i], (int64_t)strlen(t->names[v.i]), 0);
+        return;
+    case NV_ARRAY: {
+        const nv_arr *a = (const nv_arr *)v.p;
+        nv_buf_put(E, b, "[", 1);
+        for (i = 0; i < a->n; i++) {
+            if (i)
+                nv_buf_put(E, b, ", ", 2);
+            nv_to_json(E, b, t->items, a->v[i]);
+        }
+        nv_buf_put(E, b, "]", 1);
+        return;
+    }
+    case NV_MAP: {
+        const nv_map *m = (const nv_map *)v.p;
+        nv_buf_put(E, b, "{", 1);
+        for (i = 0; i < m->n; i++) {
+            if (i)
+                nv_buf_put(E, b, ", ", 2);
+            nv_json_str(E, b, m->e[i].k->s, m->e[i].k->n, 0);
+            nv_buf_put(E, b, ": ", 2);
+            nv_to_json(E, b, t->items, m->e[i].v);
+        }
+        nv_buf_put(E, b, "}", 1);
+        return;
+    }
+    case NV_RECORD: {
+        const nv_rec *r = (const nv_rec *)v.p;
+        nv_buf_put(E, b, "{", 1);
+        for (i = 0; i < t->n; i++) {
+            if (i)
+                nv_buf_put(E, b, ", ", 2);
+            nv_json_str(E, b, t->names[i], (int64_t)strlen(t->names[i]), 0);
+            nv_buf_put(E, b, ": ", 2);
+            nv_to_json(E, b, t->parts[i], r->f[i]);
+        }
+        nv_buf_put(E, b, "}", 1);
+        return;
+    }
+    case NV_UNION: {
+        const nv_uni *u = (const nv_uni *)v.p;
+        const nv_type *bt = t->parts[u->tag];
+        const char *tag = nv_branch_tag(bt);
+        if (bt->kind == NV_NULL) {
+            nv_buf_puts(E, b, "null");
+            return;
+        }
+        nv_buf_put(E, b, "{", 1);
+        nv_json_str(E, b, tag, (int64_t)strlen(tag), 0);
+        nv_buf_put(E, b, ": ", 2);
+        nv_to_json(E, b, bt, u->v);
+        nv_buf_put(E, b, "}", 1);
+        return;
+    }
+    default:
+        nv_buf_puts(E, b, "null");
+    }
+}
+
+/* a value decoded from Avro JSON text into the current arena; 0 on bad text */
+NV_RT int nv_decode(nv_eng *E, const nv_type *t, const char *text, size_t len, nv_val *out, const char **err)
+{
+    nv_json *j = nv_json_parse(E, text, len, err);
+    if (!j)
+        return 0;
+    if (!nv_from_json(E, t, j, out)) {
+        *err = "the value does not match the type";
+        return 0;
+    }
+    return 1;
+}
+
+/* the output callback gets the value's Avro JSON text */
+NV_RT void nv_output(nv_eng *E, const nv_type *t, nv_val v)
+{
+    nv_buf b = {NULL, 0, 0};
+    nv_to_json(E, &b, t, v);
+    if (E->out)
+        E->out(E->out_ctx, b.p ? b.p : "", b.n);
+    free(b.p);
+}
+
+/* a constant, decoded once into the engine's constant arena */
+NV_RT nv_val nv_constant(nv_eng *E, const nv_type *t, const char *json)
+{
+    nv_arena *cur = E->cur;
+    nv_val v;
+    const char *err;
+    E->cur = &E->konst;
+    if (!nv_decode(E, t, json, strlen(json), &v, &err))
+        nv_raise(E, -1001, "internal error: a constant does not decode");
+    E->cur = cur;
+    return v;
+}
+
+/* "log": the values as JSON, space-separated, on standard error */
+NV_RT void nv_log(nv_eng *E, const char *ns, int n, const nv_type *const *ts, const nv_val *vs)
+{
+    nv_buf b = {NULL, 0, 0};
+    int i;
+    if (ns) {
+        nv_buf_puts(E, &b, ns);
+        nv_buf_puts(E, &b, ": ");
+    }
+    for (i = 0; i < n; i++) {
+        if (i)
+            nv_buf_puts(E, &b, " ");
+        nv_to_json(E, &b, ts[i], vs[i]);
+    }
+    fprintf(stderr, "%s\n", b.p ? b.p : "");
+    free(b.p);
+}

@@ -1,0 +1,229 @@
+#!/usr/bin/env python3
+"""Hostile PFA documents: nerva must survive documents written to hurt it.
+
+Why: a PFA document is untrusted input, and nerva turns it into C that users
+compile into their programs.  The promises checked here:
+
+1. JSON nested 100,000 deep, and expressions nested deeper than nerva's
+   bound, are refused with a clear diagnostic and exit 1, quickly -- never a
+   crash or a hang.  Expressions nested as deep as the bound allows compile
+   and score correctly.
+2. Huge literals (a cell holding 200,000 numbers, a 100 KB string) compile
+   to C that builds under -std=c99 -pedantic -Werror (no over-long string
+   literal) and score correctly.
+3. Recursive named types (a tree of itself, a union with itself) type-check,
+   compile and walk a nested input correctly.
+4. Strings full of quotes, backslashes, NUL bytes, comment ends "*/",
+   trigraphs, printf conversions, newlines and UTF-8 -- in string literals,
+   map keys, error messages, log namespaces and docs -- come out byte for byte
+   (outputs and $error lines), and reach the generated C only inside string
+   literals (escaped) or comments (sanitised): the unit is lexed to check.
+
+NERVA_CFLAGS from the environment is used for `nerva score` and added to the
+direct compile, so the sanitizer configuration runs these under ASan/UBSan.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import testlib  # noqa: E402
+from hostile import lex_c  # noqa: E402
+
+STRICT = ["-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror"]
+TIME_LIMIT = 30.0
+
+STRANGE = "q\"uote \\back\\slash */ /* ??= ??/ %s %n \x00nul\ttab\nline caf\u00e9 \u5bf9 \U0001f600 '"
+KEY = STRANGE.replace("\x00", "")  # jansson refuses NUL in member names: a clear error, checked below
+
+
+def deep_json(depth):
+    return '{"input": "int", "output": "int", "action": ' + "[" * depth + "1" + "]" * depth + "}"
+
+
+def nested_plus(depth):
+    e = "input"
+    for _ in range(depth):
+        e = {"+": [e, 1]}
+    return json.dumps({"input": "int", "output": "int", "action": e})
+
+
+def huge_literal(n):
+    return json.dumps({
+        "input": "int", "output": "double",
+        "cells": {"big": {"type": {"type": "array", "items": "double"},
+                          "init": [i * 0.5 for i in range(n)]}},
+        "action": [
+            {"let": {"s": {"string": "x" * 100000}}},
+            {"+": [{"a.sum": {"cell": "big"}}, {"s.len": "s"}]}]})
+
+
+RECURSIVE = json.dumps({
+    "input": {"type": "record", "name": "Tree", "fields": [
+        {"name": "kids", "type": {"type": "array", "items": "Tree"}},
+        {"name": "next", "type": ["null", "Tree"]}]},
+    "output": "int",
+    "fcns": {"depth": {"params": [{"t": "Tree"}], "ret": "int", "do": [
+        {"let": {"d": 0}},
+        {"foreach": "k", "in": "t.kids", "do": {"set": {"d": {"max": ["d", {"u.depth": "k"}]}}}},
+        {"ifnotnull": {"n": "t.next"}, "then": {"set": {"d": {"max": ["d", {"u.depth": "n"}]}}}},
+        {"+": ["d", 1]}]}},
+    "action": {"u.depth": "input"}})
+
+
+def tree_value(depth):
+    t = {"kids": [], "next": None}
+    for i in range(depth):
+        t = {"kids": [t] if i % 2 else [], "next": None if i % 2 else {"Tree": t}}
+    return t
+
+
+# a value nested 100,000 deep, built by a loop at run time
+DEEP_VALUE = json.dumps({
+    "input": "int", "output": "Chain",
+    "cells": {"keep": {"type": {"type": "record", "name": "Chain", "fields": [
+        {"name": "next", "type": ["null", "Chain"]}]}, "init": {"next": None}}},
+    "action": [
+        {"let": {"c": {"cell": "keep"}}},
+        {"for": {"i": 0}, "while": {"<": ["i", "input"]}, "step": {"i": {"+": ["i", 1]}},
+         "do": {"set": {"c": {"new": {"next": "c"}, "type": "Chain"}}}},
+        {"cell": "keep", "to": "c"}]})
+
+
+def strange_doc():
+    return json.dumps({
+        "input": "string", "output": {"type": "map", "values": "string"},
+        "doc": STRANGE,
+        "action": [
+            {"doc": STRANGE},
+            {"log": [{"string": STRANGE}], "namespace": STRANGE},
+            {"if": {"==": ["input", {"string": "fail"}]},
+             "then": {"error": STRANGE, "code": -7}},
+            {"new": {KEY: {"string": STRANGE}, "plain": "input"},
+             "type": {"type": "map", "values": "string"}}]})
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--nerva", required=True)
+    args = ap.parse_args()
+    nerva = os.path.abspath(args.nerva)
+    chk = testlib.Checker("hostile_pfa")
+    cflags = os.environ.get("NERVA_CFLAGS", "").split()
+    tmp = tempfile.mkdtemp(prefix="nerva-hostile-pfa-")
+    try:
+        def write(name, text):
+            path = os.path.join(tmp, name)
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+            return path
+
+        def timed(argv, stdin_name=None):
+            t0 = time.time()
+            r = testlib.run([nerva] + argv, cwd=tmp, timeout=300)
+            return r, time.time() - t0
+
+        def score(model, inputs):
+            write("in.jsonl", "".join(json.dumps(v) + "\n" for v in inputs))
+            r, _ = timed(["score", model, "--input", "in.jsonl", "--output", "out.jsonl"])
+            if not chk.ok(r.rc == 0, "%s: score failed\n%s" % (model, r.describe())):
+                return []
+            with open(os.path.join(tmp, "out.jsonl"), encoding="utf-8") as f:
+                return [json.loads(x) for x in f if x.strip()]
+
+        def strict_compile(model):
+            r, _ = timed(["compile", model, "-o", "unit.c"])
+            if not chk.ok(r.rc == 0, "%s: compile failed\n%s" % (model, r.describe())):
+                return None
+            cc = os.environ.get("CC", "cc")
+            p = subprocess.run([cc] + STRICT + ["-O0"] + [f for f in cflags if f.startswith("-f") or f == "-g"] +
+                               ["-c", "unit.c", "-o", "unit.o"], cwd=tmp, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+            chk.ok(p.returncode == 0, "%s: the unit does not build strictly:\n%s" %
+                   (model, p.stderr.decode("utf-8", "replace")[:2000]))
+            with open(os.path.join(tmp, "unit.c"), encoding="utf-8") as f:
+                return f.read()
+
+        # 1. nesting
+        m = write("deep_json.pfa", deep_json(100000))
+        r, t = timed(["check", m])
+        chk.ok(r.rc == 1 and "error" in r.err, "deep JSON: expected exit 1\n%s" % r.describe())
+        chk.ok(t < TIME_LIMIT, "deep JSON took %.1f s" % t)
+        m = write("too_deep.pfa", nested_plus(400))
+        r, t = timed(["check", m])
+        chk.ok(r.rc == 1 and "nesting deeper than" in r.err, "deep expression: expected a nesting error\n%s"
+               % r.describe())
+        m = write("deep_ok.pfa", nested_plus(200))
+        chk.ok(score("deep_ok.pfa", [0, 5]) == [200, 205], "200 nested additions score wrongly")
+
+        # 2. huge literals
+        write("huge.pfa", huge_literal(200000))
+        unit = strict_compile("huge.pfa")
+        chk.ok(unit is None or len(unit) > 1000000, "the huge literal is not in the unit")
+        want = sum(i * 0.5 for i in range(200000)) + 100000
+        chk.ok(score("huge.pfa", [1]) == [want], "the huge literal scores wrongly")
+
+        # 3. recursive types
+        write("recursive.pfa", RECURSIVE)
+        strict_compile("recursive.pfa")
+        chk.ok(score("recursive.pfa", [tree_value(0), tree_value(1), tree_value(40)]) == [1, 2, 41],
+               "the recursive tree walk scores wrongly")
+
+        # a value too deep to copy or write is an error, not a crash
+        write("deep_value.pfa", DEEP_VALUE)
+        out = score("deep_value.pfa", [3, 100000])
+        chk.ok(len(out) == 2 and out[0] == {"next": {"Chain": {"next": {"Chain": {"next": {"Chain": {"next": None}}}}}}}
+               and out[1].get("$error", {}).get("code") == -1004,
+               "a deep value: expected an output and a -1004 error, got %r" % str(out)[:300])
+
+        # 4. strange strings
+        write("strange.pfa", strange_doc())
+        unit = strict_compile("strange.pfa")
+        if unit is not None:
+            try:
+                code, comments, literals = lex_c(unit)
+                for body in comments:
+                    chk.ok("/*" not in body and all(c == "\n" or 0x20 <= ord(c) < 0x7f for c in body),
+                           "strange: unsafe comment text %r" % body[:100])
+                chk.ok(all(ord(c) < 0x80 for c in code), "strange: non-ASCII outside literals")
+                for bad in ("??", "$", "@", "`"):
+                    chk.ok(bad not in code, "strange: %r outside literals and comments" % bad)
+                # long literals are split into adjacent pieces: join them
+                chk.ok(STRANGE.encode("utf-8") in b"".join(literals),
+                       "strange: no literal holds the string exactly")
+            except ValueError as e:
+                chk.ok(False, "strange: %s" % e)
+        out = score("strange.pfa", ["ok", "fail"])
+        chk.ok(len(out) == 2, "strange: expected two output lines, got %r" % out)
+        if len(out) == 2:
+            chk.ok(out[0] == {KEY: STRANGE, "plain": "ok"}, "strange: the map comes out wrong: %r" % out[0])
+            chk.ok(out[1] == {"$error": {"code": -7, "message": STRANGE}},
+                   "strange: the error line comes out wrong: %r" % out[1])
+
+        write("nul_key.pfa", json.dumps({"input": "int", "output": "int", "action": "input",
+                                          "metadata": {"a\x00b": "c"}}))
+        r, _ = timed(["check", "nul_key.pfa"])
+        chk.ok(r.rc == 1 and "NUL" in r.err, "a NUL in a member name: expected a clear error\n%s" % r.describe())
+
+        # 5. names that are not names are refused
+        for doc in ({"input": "int", "output": "int", "action": "input",
+                     "fcns": {"a*/b": {"params": [], "ret": "int", "do": 1}}},
+                    {"input": "int", "output": "int", "action": "input",
+                     "cells": {"x\"y": {"type": "int", "init": 0}}},
+                    {"input": {"type": "record", "name": "R*/", "fields": []}, "output": "int", "action": 1}):
+            write("bad_name.pfa", json.dumps(doc))
+            r, _ = timed(["check", "bad_name.pfa"])
+            chk.ok(r.rc == 1 and "not a valid" in r.err, "a bad name was accepted\n%s" % r.describe())
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    chk.finish()
+
+
+if __name__ == "__main__":
+    main()
