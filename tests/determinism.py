@@ -7,8 +7,8 @@ with the locale (a decimal comma from printf), the working directory or the
 path the model was named by (the banner names the file only), the time, or
 run-to-run state (hash order, addresses) would break all of these.
 
-For several models (tests/golden, tests/e2e, tests/hostile/strange_names) this
-compiles each one under every setting below and requires identical .c, .h,
+For several models (tests/golden, tests/e2e, tests/hostile/strange_names,
+samples/*) this compiles each one under every setting below and requires identical .c, .h,
 --dump-ir and `nerva info` output:
   * twice in a row, from the model's own directory by its bare name;
   * from another directory, by absolute path;
@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import testlib  # noqa: E402
@@ -50,6 +51,17 @@ def locales():
     return want
 
 
+def no_stamp(chk, label, text, dirs, base):
+    """The files name the model by its file name, never by a directory, and
+    carry no date (a timestamp would differ between builds)."""
+    chk.ok(base.encode() in text, "%s: the generated files do not name %s" % (label, base))
+    for d in dirs:
+        chk.ok(os.path.abspath(d).encode() not in text, "%s: the generated files contain the path %s" % (label, d))
+    for fmt in ("%Y-%m-%d", "%b %e %Y", "%d %b %Y", "%Y%m%d"):
+        stamp = time.strftime(fmt).encode()
+        chk.ok(stamp not in text, "%s: the generated files contain today's date %r" % (label, stamp))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--nerva", required=True)
@@ -58,6 +70,7 @@ def main():
     models = sorted(glob.glob(os.path.join(HERE, "golden", "*.pmml")))
     models += sorted(glob.glob(os.path.join(HERE, "e2e", "*", "model.pmml")))
     models += [os.path.join(HERE, "hostile", "strange_names.pmml")]
+    models += sorted(glob.glob(os.path.join(HERE, "..", "samples", "*", "*.pmml")))
     chk = testlib.Checker("determinism")
     chk.ok(len(models) >= 5, "expected at least 5 models, found %d" % len(models))
     locs = locales()
@@ -96,6 +109,7 @@ def main():
                 if first is None:
                     first = (what, got)
                     chk.ok(got[".c"] and got[".h"] and got["ir"], "%s: empty output" % label)
+                    no_stamp(chk, label, got[".c"] + got[".h"], [mdir, tmp], base)
                     continue
                 for key in sorted(got):
                     chk.ok(got[key] == first[1][key], "%s: %s output under '%s' differs from '%s'"
