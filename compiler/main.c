@@ -203,36 +203,29 @@ static int dep_path(StrBuf *s, const char *p)
 /* --depfile: "OUT.c OUT.h: MODEL NERVA", then an empty rule for each
  * prerequisite (as gcc -MP writes, so that a removed file does not stop
  * make).  Generated code depends on the binary that wrote it, so the binary's
- * own path is listed (from /proc/self/exe; left out where there is none). */
-static int write_depfile(const char *path, const char *out, const char *hdr, const char *model)
+ * own path is listed (from /proc/self/exe; left out where there is none).
+ * Returns -1 when a name cannot be written in make syntax. */
+static int depfile_text(StrBuf *s, const char *out, const char *hdr, const char *model)
 {
     char self[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     self[n > 0 ? n : 0] = 0;
     const char *pre[2] = {model, self[0] ? self : NULL};
-    StrBuf s;
-    sb_init(&s);
-    int bad = dep_path(&s, out);
-    sb_putc(&s, ' ');
-    bad |= dep_path(&s, hdr);
-    sb_putc(&s, ':');
+    int bad = dep_path(s, out);
+    sb_putc(s, ' ');
+    bad |= dep_path(s, hdr);
+    sb_putc(s, ':');
     for (int i = 0; i < 2 && pre[i]; i++) {
-        sb_putc(&s, ' ');
-        bad |= dep_path(&s, pre[i]);
+        sb_putc(s, ' ');
+        bad |= dep_path(s, pre[i]);
     }
     for (int i = 0; i < 2 && pre[i]; i++) {
-        sb_putc(&s, '\n');
-        bad |= dep_path(&s, pre[i]);
-        sb_putc(&s, ':');
+        sb_putc(s, '\n');
+        bad |= dep_path(s, pre[i]);
+        sb_putc(s, ':');
     }
-    sb_putc(&s, '\n');
-    int rc = -1;
-    if (bad)
-        fprintf(stderr, "nerva: a file name with a line break cannot go in %s\n", path);
-    else
-        rc = write_or_compare(path, &s, 0);
-    sb_free(&s);
-    return rc;
+    sb_putc(s, '\n');
+    return bad;
 }
 
 static int cmd_compile(const Opts *o)
@@ -273,9 +266,18 @@ static int cmd_compile(const Opts *o)
         compiled_free(&cm);
         return 0;
     }
+    StrBuf dep;
+    sb_init(&dep);
+    if (o->depfile && depfile_text(&dep, out, hdr, o->model)) {
+        fprintf(stderr, "nerva: a file name with a line break cannot go in %s\n", o->depfile);
+        sb_free(&dep);
+        compiled_free(&cm);
+        return EXIT_INTERNAL;
+    }
     int r1 = write_or_compare(out, &cm.c, o->check_up_to_date);
     int r2 = write_or_compare(hdr, &cm.h, o->check_up_to_date);
-    int r3 = o->depfile && r1 >= 0 && r2 >= 0 ? write_depfile(o->depfile, out, hdr, o->model) : 0;
+    int r3 = o->depfile && r1 >= 0 && r2 >= 0 ? write_or_compare(o->depfile, &dep, 0) : 0;
+    sb_free(&dep);
     compiled_free(&cm);
     if (r1 < 0 || r2 < 0 || r3 < 0)
         return EXIT_INTERNAL;

@@ -198,7 +198,7 @@ def check_make(src, work, prefix, pc_dir, nerva_bin):
     got = [n for n in changed(before, mtimes(d)) if n.endswith((".c", ".h")) and n != "main.c"]
     chk.ok(got == ["fraud.c", "fraud.h", "iris.c", "iris.h"],
            "after touching nerva make regenerated %s, want every model's .c and .h" % got)
-    chk.ok("%s compile fraud.pmml -o fraud.c --header fraud.h --depfile fraud.nerva.d" % nerva_bin in r.out,
+    chk.ok("/bin/nerva compile fraud.pmml -o fraud.c --header fraud.h --depfile fraud.nerva.d" in r.out,
            "make V=1 did not show the nerva command:\n" + r.out)
     chk.ok(run(["make", "-q", var], cwd=d).rc == 0, "make -q: not up to date after the rebuild")
 
@@ -289,6 +289,32 @@ def check_up_to_date(nerva, src, work):
     chk.ok(r.rc == 2, "--depfile with --check-up-to-date must be a usage error: %s" % r.describe())
 
 
+# ---- nerva compile --depfile: make syntax for awkward names
+def check_depfile(nerva, src, work):
+    d = os.path.join(work, "depfile")
+    os.makedirs(d)
+    odd = "my model #1 $x.pmml"
+    shutil.copy(os.path.join(src, "iris.pmml"), os.path.join(d, odd))
+    r = run([nerva, "compile", odd, "-o", "m.c", "--depfile", "m.d"], cwd=d)
+    chk.ok(r.rc == 0, "nerva compile --depfile: %s" % r.describe())
+    esc = "my\\ model\\ \\#1\\ $$x.pmml"
+    nerva = os.path.realpath(nerva)   # as /proc/self/exe names it
+    want = "m.c m.h: %s %s\n%s:\n%s:\n" % (esc, nerva, esc, nerva)
+    got = open(os.path.join(d, "m.d")).read() if os.path.exists(os.path.join(d, "m.d")) else ""
+    chk.ok(got == want, "depfile for %r:\n%s\nwant:\n%s" % (odd, got, want))
+    # make reads the names back: the recipe prints the prerequisites it sees
+    with open(os.path.join(d, "Makefile"), "w") as f:
+        f.write("include m.d\nm.c m.h: ; $(info [$^])\n")
+    for f in ("m.c", "m.h"):
+        os.utime(os.path.join(d, f), ns=(0, 0))
+    r = run(["make", "m.c"], cwd=d)
+    chk.ok("[%s %s]" % (odd, nerva) in r.out, "make read m.d's prerequisites as:\n" + r.out)
+    os.rename(os.path.join(d, odd), os.path.join(d, "a\nb.pmml"))
+    r = run([nerva, "compile", "a\nb.pmml", "-o", "n.c", "--depfile", "n.d"], cwd=d)
+    chk.ok(r.rc == 3 and "line break" in r.err and not glob.glob(os.path.join(d, "n.*")),
+           "a model name with a line break: want exit 3 and no file written, got %s" % r.describe())
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--nerva", required=True, help="the built nerva (for --help and --version)")
@@ -312,7 +338,7 @@ def main():
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     prefix, files = install(args.meson, build_root, os.path.join(work, "stage"))
-    nerva_bin = os.path.join(prefix, "bin", "nerva")
+    nerva_bin = os.path.realpath(os.path.join(prefix, "bin", "nerva"))
     r = run([nerva_bin, "--version"])
     chk.ok(r.rc == 0 and r.out.strip() == "nerva " + version, "installed nerva --version: %s" % r.describe())
     check_pkg_config(prefix, files, version)
@@ -322,6 +348,7 @@ def main():
     check_cmake(sample, work, prefix)
     check_meson(args.meson, sample, work, os.path.dirname(files["pc"]), nerva_bin)
     check_up_to_date(nerva, sample, work)
+    check_depfile(nerva, sample, work)
     chk.finish()
 
 
