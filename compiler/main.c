@@ -277,15 +277,14 @@ static int cmd_compile(const Opts *o)
     int r1 = write_or_compare(out, &cm.c, o->check_up_to_date);
     int r2 = write_or_compare(hdr, &cm.h, o->check_up_to_date);
     int r3 = o->depfile && r1 >= 0 && r2 >= 0 ? write_or_compare(o->depfile, &dep, 0) : 0;
+    int stale = o->check_up_to_date && r1 >= 0 && r2 >= 0 && (r1 || r2);
+    if (stale) /* before the arena that holds the names goes */
+        fprintf(stderr, "nerva: %s is not up to date with %s\n", r1 ? out : hdr, o->model);
     sb_free(&dep);
     compiled_free(&cm);
     if (r1 < 0 || r2 < 0 || r3 < 0)
         return EXIT_INTERNAL;
-    if (o->check_up_to_date && (r1 || r2)) {
-        fprintf(stderr, "nerva: %s is not up to date with %s\n", r1 ? out : hdr, o->model);
-        return EXIT_BAD;
-    }
-    return 0;
+    return stale ? EXIT_BAD : 0;
 }
 
 static int cmd_check(const Opts *o)
