@@ -14,7 +14,8 @@ samples/*) this compiles each one under every setting below and requires identic
   * from another directory, by absolute path;
   * from / by a relative path;
   * under LC_ALL=C and every other locale `locale -a` lists (de_DE.UTF-8 and
-    others with a decimal comma when installed), and a different TZ.
+    others with a decimal comma when installed; where none is, a de_DE.UTF-8
+    that localedef builds for the test), and a different TZ.
 """
 
 import argparse
@@ -62,6 +63,23 @@ def no_stamp(chk, label, text, dirs, base):
         chk.ok(stamp not in text, "%s: the generated files contain today's date %r" % (label, stamp))
 
 
+def private_comma_locale(tmp):
+    """Where no decimal-comma locale is installed (a bare CI image), compiles
+    de_DE.UTF-8 with glibc's localedef into a private LOCPATH, if the locale
+    sources are there.  Returns the environment that selects it, or None."""
+    if not shutil.which("localedef") or not os.path.exists("/usr/share/i18n/locales/de_DE"):
+        return None
+    path = os.path.join(tmp, "locales")
+    os.makedirs(path)
+    subprocess.run(["localedef", "-i", "de_DE", "-f", "UTF-8", os.path.join(path, "de_DE.UTF-8")],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+    env = {"LOCPATH": path, "LC_ALL": "de_DE.UTF-8", "LANG": "de_DE.UTF-8", "LC_NUMERIC": "de_DE.UTF-8"}
+    probe = subprocess.run([sys.executable, "-c", "import locale; locale.setlocale(locale.LC_ALL, ''); "
+                            "print(locale.localeconv()['decimal_point'])"],
+                           env=dict(os.environ, **env), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    return env if probe.stdout.strip() == b"," else None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--nerva", required=True)
@@ -74,8 +92,11 @@ def main():
     chk = testlib.Checker("determinism")
     chk.ok(len(models) >= 5, "expected at least 5 models, found %d" % len(models))
     locs = locales()
-    print("locales: %s" % " ".join(locs))
     tmp = tempfile.mkdtemp(prefix="nerva-determinism-")
+    comma = None
+    if not any(loc.startswith(("de_", "fr_", "ru_")) for loc in locs):
+        comma = private_comma_locale(tmp)
+    print("locales: %s%s" % (" ".join(locs), " de_DE.UTF-8 (built with localedef)" if comma else ""))
     other = os.path.join(tmp, "elsewhere")
     os.makedirs(other)
     try:
@@ -90,6 +111,8 @@ def main():
             for loc in locs[1:]:
                 settings.append(("LC_ALL=" + loc, other, model,
                                  {"LC_ALL": loc, "LANG": loc, "LC_NUMERIC": loc}))
+            if comma:
+                settings.append(("LC_ALL=de_DE.UTF-8 (LOCPATH)", other, model, comma))
             first = None
             for i, (what, cwd, arg, env) in enumerate(settings):
                 outdir = os.path.join(tmp, "run%d" % i)

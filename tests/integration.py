@@ -212,8 +212,9 @@ def check_make(src, work, prefix, pc_dir, nerva_bin):
     shutil.copy(os.path.join(src, "iris.pmml"), os.path.join(d, "models"))
     shutil.copy(os.path.join(src, "fraud.pmml"), d)
     doc = open(os.path.join(os.path.dirname(src), "..", "docs", "build-integration.md")).read()
-    snippets = re.findall(r"^ *(include \$\(shell pkg-config .*|gen/%.*|\.PRECIOUS: gen/.*)$", doc, re.M)
-    chk.ok(len(set(snippets)) == 3, "docs/build-integration.md: no pkg-config include or gen/ rule: %s" % snippets)
+    snippets = re.findall(r"^ *(include \$\(shell pkg-config .*|gen/%.*|\.PRECIOUS: gen/.*|fraud.c fraud.h: .*)$",
+                          doc, re.M)
+    chk.ok(len(set(snippets)) == 4, "docs/build-integration.md: a make snippet is missing: %s" % snippets)
     with open(os.path.join(d, "Makefile"), "w") as f:
         f.write("\n".join(dict.fromkeys(snippets)) +
                 "\nall: gen/iris.o fraud.o\n-include gen/iris.nerva.d fraud.nerva.d\n")
@@ -221,6 +222,7 @@ def check_make(src, work, prefix, pc_dir, nerva_bin):
     must(["make"], "make gen/iris.o fraud.o (pkg-config include, gen/ rule)", cwd=d, env=env)
     for f in ("gen/iris.c", "gen/iris.h", "fraud.c", "fraud.h"):
         chk.ok(os.path.exists(os.path.join(d, f)), "make deleted the generated %s" % f)
+    chk.ok("card_score(" in open(os.path.join(d, "fraud.h")).read(), "NERVAFLAGS for fraud.c fraud.h was not used")
     r = must(["make"], "make gen/iris.o fraud.o again", cwd=d, env=env)
     chk.ok("NERVA" not in r.out, "a second make regenerated code:\n" + r.out)
     age(os.path.join(d, "gen"), nerva_bin)
