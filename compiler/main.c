@@ -20,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <limits.h>
 
 #define NERVA_VERSION "0.1.0"
 #define EXIT_BAD 1
@@ -34,6 +35,7 @@ static const char usage_text[] =
     "commands:\n"
     "  compile MODEL [-o OUT.c] [--header OUT.h] [--prefix NAME]\n"
     "          [--tree-table-threshold N] [--dump-ir] [--check-up-to-date]\n"
+    "          [--depfile FILE]\n"
     "                       write the model as one C99 unit and its header\n"
     "  check MODEL          validate only; diagnostics as file:line: error: ...\n"
     "                       (PFA: file:line: /json/path: error: ...)\n"
@@ -54,6 +56,10 @@ static const char usage_text[] =
     "  -o FILE              output C file (default: MODEL's name with .c)\n"
     "  --header FILE        output header (default: the C file's name with .h)\n"
     "  --prefix NAME        C symbol prefix (default: from the model file name)\n"
+    "  --depfile FILE       also write the outputs' dependencies (the model and\n"
+    "                       this nerva binary) as a make rule, for make/ninja\n"
+    "  --check-up-to-date   write nothing; exit 1 if OUT.c or OUT.h differs\n"
+    "                       from what would be written\n"
     "  --tree-table-threshold N\n"
     "                       total tree nodes above which trees are emitted as\n"
     "                       tables walked by a loop instead of branches (4000)\n"
@@ -66,7 +72,7 @@ static const char usage_text[] =
     "exit codes: 0 ok, 1 bad model or input, 2 usage, 3 internal or toolchain failure\n";
 
 typedef struct Opts {
-    const char *cmd, *model, *out, *header, *prefix, *input, *output;
+    const char *cmd, *model, *out, *header, *prefix, *input, *output, *depfile;
     int threshold, dump_ir, check_up_to_date, json, shared_runtime;
     const char *min_seconds;
 } Opts;
@@ -191,6 +197,7 @@ static void compiled_free(Compiled *cm)
 }
 
 /* ---- commands ---- */
+
 static int write_or_compare(const char *path, const StrBuf *b, int check_only)
 {
     if (check_only) {
@@ -219,8 +226,55 @@ static int write_or_compare(const char *path, const StrBuf *b, int check_only)
     return 0;
 }
 
+/* A path in make syntax (which ninja reads too): blanks and '#' escaped with
+ * a backslash, '$' doubled.  A line break cannot be written: returns -1. */
+static int dep_path(StrBuf *s, const char *p)
+{
+    for (; *p; p++) {
+        if (*p == '\n' || *p == '\r')
+            return -1;
+        if (*p == ' ' || *p == '\t' || *p == '#')
+            sb_putc(s, '\\');
+        else if (*p == '$')
+            sb_putc(s, '$');
+        sb_putc(s, *p);
+    }
+    return 0;
+}
+
+/* --depfile: "OUT.c OUT.h: MODEL NERVA", then an empty rule for each
+ * prerequisite (as gcc -MP writes, so that a removed file does not stop
+ * make).  Generated code depends on the binary that wrote it, so the binary's
+ * own path is listed (from /proc/self/exe; left out where there is none).
+ * Returns -1 when a name cannot be written in make syntax. */
+static int depfile_text(StrBuf *s, const char *out, const char *hdr, const char *model)
+{
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[n > 0 ? n : 0] = 0;
+    const char *pre[2] = {model, self[0] ? self : NULL};
+    int bad = dep_path(s, out);
+    sb_putc(s, ' ');
+    bad |= dep_path(s, hdr);
+    sb_putc(s, ':');
+    for (int i = 0; i < 2 && pre[i]; i++) {
+        sb_putc(s, ' ');
+        bad |= dep_path(s, pre[i]);
+    }
+    for (int i = 0; i < 2 && pre[i]; i++) {
+        sb_putc(s, '\n');
+        bad |= dep_path(s, pre[i]);
+        sb_putc(s, ':');
+    }
+    sb_putc(s, '\n');
+    return bad;
+}
+
 static int cmd_compile(const Opts *o)
 {
+    if (o->depfile && (o->dump_ir || o->check_up_to_date || (o->out && !strcmp(o->out, "-"))))
+        return usage_error("--depfile goes with written files, not with", o->dump_ir ? "--dump-ir"
+                           : o->check_up_to_date ? "--check-up-to-date" : "-o -");
     Compiled cm;
     int rc = compile_model(&cm, o, !o->dump_ir);
     if (rc) {
@@ -254,16 +308,25 @@ static int cmd_compile(const Opts *o)
         compiled_free(&cm);
         return 0;
     }
+    StrBuf dep;
+    sb_init(&dep);
+    if (o->depfile && depfile_text(&dep, out, hdr, o->model)) {
+        fprintf(stderr, "nerva: a file name with a line break cannot go in %s\n", o->depfile);
+        sb_free(&dep);
+        compiled_free(&cm);
+        return EXIT_INTERNAL;
+    }
     int r1 = write_or_compare(out, &cm.c, o->check_up_to_date);
     int r2 = write_or_compare(hdr, &cm.h, o->check_up_to_date);
-    compiled_free(&cm);
-    if (r1 < 0 || r2 < 0)
-        return EXIT_INTERNAL;
-    if (o->check_up_to_date && (r1 || r2)) {
+    int r3 = o->depfile && r1 >= 0 && r2 >= 0 ? write_or_compare(o->depfile, &dep, 0) : 0;
+    int stale = o->check_up_to_date && r1 >= 0 && r2 >= 0 && (r1 || r2);
+    if (stale) /* before the arena that holds the names goes */
         fprintf(stderr, "nerva: %s is not up to date with %s\n", r1 ? out : hdr, o->model);
-        return EXIT_BAD;
-    }
-    return 0;
+    sb_free(&dep);
+    compiled_free(&cm);
+    if (r1 < 0 || r2 < 0 || r3 < 0)
+        return EXIT_INTERNAL;
+    return stale ? EXIT_BAD : 0;
 }
 
 static int cmd_check(const Opts *o)
@@ -457,6 +520,9 @@ static int parse_args(int argc, char **argv, Opts *o)
         } else if (!strcmp(a, "--header")) {
             NEED_ARG();
             o->header = next;
+        } else if (!strcmp(a, "--depfile")) {
+            NEED_ARG();
+            o->depfile = next;
         } else if (!strcmp(a, "--prefix")) {
             NEED_ARG();
             o->prefix = next;

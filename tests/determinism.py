@@ -7,14 +7,15 @@ with the locale (a decimal comma from printf), the working directory or the
 path the model was named by (the banner names the file only), the time, or
 run-to-run state (hash order, addresses) would break all of these.
 
-For several models (tests/golden, tests/e2e, tests/hostile/strange_names) this
-compiles each one under every setting below and requires identical .c, .h,
+For several models (tests/golden, tests/e2e, tests/hostile/strange_names,
+samples/*) this compiles each one under every setting below and requires identical .c, .h,
 --dump-ir and `nerva info` output:
   * twice in a row, from the model's own directory by its bare name;
   * from another directory, by absolute path;
   * from / by a relative path;
   * under LC_ALL=C and every other locale `locale -a` lists (de_DE.UTF-8 and
-    others with a decimal comma when installed), and a different TZ.
+    others with a decimal comma when installed; where none is, a de_DE.UTF-8
+    that localedef builds for the test), and a different TZ.
 """
 
 import argparse
@@ -24,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import testlib  # noqa: E402
@@ -50,6 +52,34 @@ def locales():
     return want
 
 
+def no_stamp(chk, label, text, dirs, base):
+    """The files name the model by its file name, never by a directory, and
+    carry no date (a timestamp would differ between builds)."""
+    chk.ok(base.encode() in text, "%s: the generated files do not name %s" % (label, base))
+    for d in dirs:
+        chk.ok(os.path.abspath(d).encode() not in text, "%s: the generated files contain the path %s" % (label, d))
+    for fmt in ("%Y-%m-%d", "%b %e %Y", "%d %b %Y", "%Y%m%d"):
+        stamp = time.strftime(fmt).encode()
+        chk.ok(stamp not in text, "%s: the generated files contain today's date %r" % (label, stamp))
+
+
+def private_comma_locale(tmp):
+    """Where no decimal-comma locale is installed (a bare CI image), compiles
+    de_DE.UTF-8 with glibc's localedef into a private LOCPATH, if the locale
+    sources are there.  Returns the environment that selects it, or None."""
+    if not shutil.which("localedef") or not os.path.exists("/usr/share/i18n/locales/de_DE"):
+        return None
+    path = os.path.join(tmp, "locales")
+    os.makedirs(path)
+    subprocess.run(["localedef", "-i", "de_DE", "-f", "UTF-8", os.path.join(path, "de_DE.UTF-8")],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+    env = {"LOCPATH": path, "LC_ALL": "de_DE.UTF-8", "LANG": "de_DE.UTF-8", "LC_NUMERIC": "de_DE.UTF-8"}
+    probe = subprocess.run([sys.executable, "-c", "import locale; locale.setlocale(locale.LC_ALL, ''); "
+                            "print(locale.localeconv()['decimal_point'])"],
+                           env=dict(os.environ, **env), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    return env if probe.stdout.strip() == b"," else None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--nerva", required=True)
@@ -59,11 +89,15 @@ def main():
     models += sorted(glob.glob(os.path.join(HERE, "golden", "*.pfa")))
     models += sorted(glob.glob(os.path.join(HERE, "e2e", "*", "model.pmml")))
     models += [os.path.join(HERE, "hostile", "strange_names.pmml")]
+    models += sorted(glob.glob(os.path.join(HERE, "..", "samples", "*", "*.pmml")))
     chk = testlib.Checker("determinism")
     chk.ok(len(models) >= 5, "expected at least 5 models, found %d" % len(models))
     locs = locales()
-    print("locales: %s" % " ".join(locs))
     tmp = tempfile.mkdtemp(prefix="nerva-determinism-")
+    comma = None
+    if not any(loc.startswith(("de_", "fr_", "ru_")) for loc in locs):
+        comma = private_comma_locale(tmp)
+    print("locales: %s%s" % (" ".join(locs), " de_DE.UTF-8 (built with localedef)" if comma else ""))
     other = os.path.join(tmp, "elsewhere")
     os.makedirs(other)
     try:
@@ -78,6 +112,8 @@ def main():
             for loc in locs[1:]:
                 settings.append(("LC_ALL=" + loc, other, model,
                                  {"LC_ALL": loc, "LANG": loc, "LC_NUMERIC": loc}))
+            if comma:
+                settings.append(("LC_ALL=de_DE.UTF-8 (LOCPATH)", other, model, comma))
             first = None
             for i, (what, cwd, arg, env) in enumerate(settings):
                 outdir = os.path.join(tmp, "run%d" % i)
@@ -97,6 +133,7 @@ def main():
                 if first is None:
                     first = (what, got)
                     chk.ok(got[".c"] and got[".h"] and got["ir"], "%s: empty output" % label)
+                    no_stamp(chk, label, got[".c"] + got[".h"], [mdir, tmp], base)
                     continue
                 for key in sorted(got):
                     chk.ok(got[key] == first[1][key], "%s: %s output under '%s' differs from '%s'"

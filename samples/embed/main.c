@@ -1,0 +1,99 @@
+/* A downstream program that embeds two models compiled by nerva at build time
+ * (see Makefile, CMakeLists.txt or meson.build beside it, and
+ * docs/build-integration.md).  It scores a few records with each model and
+ * prints the results; `make check` compares them with expected.txt.
+ *
+ * fraud is bound through its typed structs (the fields are known when this
+ * file is written); iris through its descriptor table, by field name, the way
+ * a host that does not know the model in advance binds it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fraud.h"
+#include "iris.h"
+
+static void score_fraud(void)
+{
+    /* amount, merchant_category, hour, country_mismatch, card_age_days:
+     * the member order fraud.h gives (its comments name each field) */
+    static const struct { const char *id; double amount; const char *merchant; double hour, mismatch, age; } tx[] = {
+        {"T10000", 136.34, "fuel", 22, 0, 1411.6},
+        {"T10004", 98.72, NULL, 22, 0, 424.6},          /* no merchant category */
+        {"T10009", 15.98, "fuel", 0, 0, -1},            /* card age unknown */
+        {"T10042", 42.02, "travel", 24, 0, 690.5},      /* hour 24: invalid */
+        {"X1", 2450.00, "crypto_exchange", 3, 1, -1},
+    };
+    enum { N = sizeof tx / sizeof tx[0] };
+    fraud_input in[N];
+    fraud_output out[N];
+    int status[N];
+    memset(in, 0, sizeof in);                    /* every field NERVA_PRESENT */
+    for (int i = 0; i < N; i++) {
+        in[i].f0 = tx[i].amount;
+        in[i].f1 = tx[i].merchant;
+        in[i].state[1] = tx[i].merchant ? NERVA_PRESENT : NERVA_MISSING;
+        in[i].f2 = tx[i].hour;
+        in[i].f3 = tx[i].mismatch;
+        in[i].f4 = tx[i].age;                    /* -1 is the model's "missing" */
+    }
+    fraud_score_batch(in, out, status, N);
+    for (int i = 0; i < N; i++) {
+        if (status[i] != NERVA_OK) {
+            printf("fraud %s: no result (status %d)\n", tx[i].id, status[i]);
+            continue;
+        }
+        printf("fraud %s: is_fraud=%s probability=%.6f decision=%s\n", tx[i].id,
+               out[i].f0, out[i].f1, out[i].f2);
+    }
+}
+
+/* the descriptor field called name, or NULL */
+static const nerva_field *field(const nerva_field *f, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(f[i].name, name) == 0)
+            return &f[i];
+    return NULL;
+}
+
+static void score_iris(void)
+{
+    static const char *names[] = {"petal_length", "petal_width", "sepal_width"};
+    static const double flowers[][3] = {{1.4, 0.2, 3.5}, {4.5, 1.4, 2.9}, {5.4, 2.1, 3.1}, {4.9, 1.8, 3.0}};
+    const nerva_model *m = &iris_model;
+    const nerva_field *species = field(m->outputs, m->n_outputs, "species");
+    char *in = malloc(m->input_size), *out = malloc(m->output_size);
+    if (!in || !out || !species)
+        exit(1);
+    for (size_t r = 0; r < sizeof flowers / sizeof flowers[0]; r++) {
+        memset(in, 0, m->input_size);
+        for (int k = 0; k < 3; k++) {
+            const nerva_field *f = field(m->inputs, m->n_inputs, names[k]);
+            if (!f || f->type != NERVA_DOUBLE)
+                exit(1);
+            memcpy(in + f->offset, &flowers[r][k], sizeof(double));
+        }
+        if (m->score(in, out) != NERVA_OK || out[species->state_offset] != NERVA_PRESENT)
+            exit(1);
+        const char *label;
+        memcpy(&label, out + species->offset, sizeof label);
+        printf("iris %zu: %s", r + 1, label);
+        for (int j = 0; j < m->n_outputs; j++)
+            if (m->outputs[j].type == NERVA_DOUBLE) {
+                double p;
+                memcpy(&p, out + m->outputs[j].offset, sizeof p);
+                printf(" %s=%.6f", m->outputs[j].name, p);
+            }
+        printf("\n");
+    }
+    free(in);
+    free(out);
+}
+
+int main(void)
+{
+    score_fraud();
+    score_iris();
+    return 0;
+}
