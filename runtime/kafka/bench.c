@@ -1,0 +1,116 @@
+/* bench.c: `nerva bench --kafka [MODEL]`: what the harness costs and what
+ * scoring adds to it.  An embedded cluster (in this process) is filled with
+ * N sample card transactions; then the harness's own loop (hx_run, the code
+ * `nerva kafka` runs) consumes all of them and produces results, alternately
+ * forward-only (records copied unchanged: the pipeline's ceiling) and scoring
+ * with MODEL (decode, score_batch, encode), R rounds each, every run with a
+ * fresh consumer group.  Reported: the median records/s of each, their ratio,
+ * and the median p99 of consume-to-acknowledgement latency. */
+#include "harness.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+int hx_bench_main(int argc, char **argv)
+{
+    const char *model = "samples/fraud/fraud.pmml";
+    long n = 200000;
+    int rounds = 3, json = 0;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--kafka"))
+            continue;
+        if (!strcmp(a, "--records") && i + 1 < argc)
+            n = atol(argv[++i]);
+        else if (!strcmp(a, "--rounds") && i + 1 < argc)
+            rounds = atoi(argv[++i]);
+        else if (!strcmp(a, "--json"))
+            json = 1;
+        else if (a[0] != '-')
+            model = a;
+        else {
+            fprintf(stderr, "usage: nerva bench --kafka [MODEL] [--records N] [--rounds R] [--json]\n");
+            return 2;
+        }
+    }
+    if (n < 1000 || n > 5000000 || rounds < 1 || rounds > 20) {
+        fprintf(stderr, "nerva bench --kafka: --records is 1000..5000000, --rounds 1..20\n");
+        return 2;
+    }
+    hx_mock mock = {0};
+    if (hx_mock_start(&mock, 1))
+        return 3;
+    int parts = (int)(n / 12000) + 1; /* keep each partition under the mock's 5 MiB */
+    if (parts < 8)
+        parts = 8;
+    hx_mock_topic(&mock, "bench.in", parts);
+    hx_mock_topic(&mock, "bench.out", parts);
+    fprintf(stderr, "bench: producing %ld records to %d partitions...\n", n, parts);
+    long have = hx_produce_samples(mock.bootstraps, "bench.in", n, 0, 0);
+    if (have != n) {
+        fprintf(stderr, "bench: only %ld of %ld records were stored\n", have, n);
+        hx_mock_stop(&mock);
+        return 3;
+    }
+    double *rate[2], *p99[2];
+    for (int k = 0; k < 2; k++) {
+        rate[k] = calloc((size_t)rounds, sizeof(double));
+        p99[k] = calloc((size_t)rounds, sizeof(double));
+    }
+    int rc = 0;
+    for (int r = 0; r < rounds && !rc; r++)
+        for (int k = 0; k < 2 && !rc; k++) {
+            char group[64];
+            snprintf(group, sizeof group, "bench-%d-%d", k, r);
+            hx_config c = {.model = model, .brokers = mock.bootstraps, .in_topic = "bench.in",
+                           .out_topic = "bench.out", .group = group, .exit_eof = 1, .batch = 1000,
+                           .forward_only = k == 0, .quiet = 1};
+            c.codec.in_format = c.codec.out_format = NVC_JSON;
+            c.codec.out_schema_id = -1;
+            hx_totals t;
+            if (hx_run(&c, &t) || t.consumed != (uint64_t)n || t.produced != (uint64_t)n) {
+                fprintf(stderr, "bench: run failed (consumed %llu, produced %llu of %ld)\n",
+                        (unsigned long long)t.consumed, (unsigned long long)t.produced, n);
+                rc = 3;
+                break;
+            }
+            rate[k][r] = t.seconds > 0 ? (double)n / t.seconds : 0;
+            p99[k][r] = t.p99_ms;
+            fprintf(stderr, "bench: round %d %-12s %9.0f rec/s  p99 %.1f ms\n", r + 1,
+                    k ? "scoring" : "forward-only", rate[k][r], p99[k][r]);
+        }
+    hx_mock_stop(&mock);
+    if (!rc) {
+        double fr = median(rate[0], rounds), sr = median(rate[1], rounds);
+        double fp = median(p99[0], rounds), sp = median(p99[1], rounds);
+        if (json)
+            printf("{\"records\": %ld, \"rounds\": %d, \"forward_rps\": %.0f, \"scoring_rps\": %.0f, "
+                   "\"ratio\": %.3f, \"forward_p99_ms\": %.2f, \"scoring_p99_ms\": %.2f}\n",
+                   n, rounds, fr, sr, fr > 0 ? sr / fr : 0, fp, sp);
+        else {
+            printf("model:          %s\n", model);
+            printf("records:        %ld per run, %d rounds, medians\n", n, rounds);
+            printf("forward-only:   %.0f records/s, p99 %.1f ms\n", fr, fp);
+            printf("scoring:        %.0f records/s, p99 %.1f ms\n", sr, sp);
+            printf("scoring/forward: %.1f%%\n", fr > 0 ? 100 * sr / fr : 0);
+        }
+    }
+    for (int k = 0; k < 2; k++) {
+        free(rate[k]);
+        free(p99[k]);
+    }
+    return rc;
+}

@@ -1,0 +1,608 @@
+/* codec.c: the format-independent half of the record codec: binding a
+ * model's fields by name, the batch (input and output structs, statuses,
+ * per-batch string storage), scoring through score_batch, and typed stores
+ * into input structs that every format's decoder shares.  Formats live in
+ * codec_json.c, codec_csv.c and codec_avro.c. */
+#include "codec_int.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p) {
+        fputs("nerva-kafka: out of memory\n", stderr);
+        abort();
+    }
+    return p;
+}
+
+static uint32_t name_hash(const char *s, size_t len)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+static int *build_table(const nerva_field *f, int n, unsigned *mask)
+{
+    unsigned size = 8;
+    while (size < (unsigned)n * 2 + 2)
+        size *= 2;
+    int *slots = xcalloc(size, sizeof *slots);
+    for (int i = 0; i < n; i++) {
+        unsigned h = name_hash(f[i].name, strlen(f[i].name)) & (size - 1);
+        while (slots[h])
+            h = (h + 1) & (size - 1);
+        slots[h] = i + 1;
+    }
+    *mask = size - 1;
+    return slots;
+}
+
+static int lookup(const nerva_field *f, const int *slots, unsigned mask, const char *name, size_t len)
+{
+    unsigned h = name_hash(name, len) & mask;
+    for (; slots[h]; h = (h + 1) & mask) {
+        const char *k = f[slots[h] - 1].name;
+        if (strncmp(k, name, len) == 0 && k[len] == 0)
+            return slots[h] - 1;
+    }
+    return -1;
+}
+
+int nvc_input_index(const nvc_codec *c, const char *name, size_t len)
+{
+    return lookup(c->m->inputs, c->in_slot, c->in_mask, name, len);
+}
+
+int nvc_output_index(const nvc_codec *c, const char *name, size_t len)
+{
+    return lookup(c->m->outputs, c->out_slot, c->out_mask, name, len);
+}
+
+/* ---- growable byte buffers ---- */
+
+void nvc_buf_need(nvc_buf *buf, size_t more)
+{
+    if (buf->cap - buf->len >= more)
+        return;
+    size_t cap = buf->cap ? buf->cap : 256;
+    while (cap - buf->len < more)
+        cap *= 2;
+    char *p = realloc(buf->data, cap);
+    if (!p) {
+        fputs("nerva-kafka: out of memory\n", stderr);
+        abort();
+    }
+    buf->data = p;
+    buf->cap = cap;
+}
+
+void nvc_buf_put(nvc_buf *buf, const void *p, size_t n)
+{
+    nvc_buf_need(buf, n);
+    memcpy(buf->data + buf->len, p, n);
+    buf->len += n;
+}
+
+void nvc_buf_puts(nvc_buf *buf, const char *s) { nvc_buf_put(buf, s, strlen(s)); }
+
+void nvc_buf_free(nvc_buf *buf)
+{
+    free(buf->data);
+    buf->data = NULL;
+    buf->len = buf->cap = 0;
+}
+
+void nvc_json_string(nvc_buf *buf, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    nvc_buf_need(buf, n + 2);
+    buf->data[buf->len++] = '"';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch >= 0x20 && ch != '"' && ch != '\\') {
+            nvc_buf_need(buf, 2);
+            buf->data[buf->len++] = (char)ch;
+            continue;
+        }
+        char e[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
+        size_t k = 6;
+        if (ch == '"' || ch == '\\' || ch == '\n' || ch == '\t' || ch == '\r') {
+            e[1] = ch == '\n' ? 'n' : ch == '\t' ? 't' : ch == '\r' ? 'r' : (char)ch;
+            k = 2;
+        }
+        nvc_buf_put(buf, e, k);
+    }
+    nvc_buf_need(buf, 1);
+    buf->data[buf->len++] = '"';
+}
+
+int nvc_format_double(double d, char *buf, size_t size)
+{
+    if (d != d)
+        return snprintf(buf, size, "NaN");
+    if (isinf(d))
+        return snprintf(buf, size, d > 0 ? "Infinity" : "-Infinity");
+    int n = 0;
+    for (int p = 15; p <= 17; p++) {
+        n = snprintf(buf, size, "%.*g", p, d);
+        if (strtod(buf, NULL) == d)
+            break;
+    }
+    return n;
+}
+
+/* ---- the codec ---- */
+
+static char *json_key(const char *name, size_t *len)
+{
+    nvc_buf b = {0};
+    nvc_json_string(&b, name, strlen(name));
+    nvc_buf_put(&b, ":", 2);
+    *len = b.len - 1;
+    return b.data;
+}
+
+nvc_codec *nvc_new(const nerva_model *m, const nvc_options *o, char *err, size_t errlen)
+{
+    if (m->abi != NERVA_MODEL_ABI) {
+        snprintf(err, errlen, "model ABI %d, this harness reads ABI %d", m->abi, NERVA_MODEL_ABI);
+        return NULL;
+    }
+    nvc_codec *c = xcalloc(1, sizeof *c);
+    c->m = m;
+    c->o = *o;
+    c->in_slot = build_table(m->inputs, m->n_inputs, &c->in_mask);
+    c->out_slot = build_table(m->outputs, m->n_outputs, &c->out_mask);
+    c->out_key = xcalloc((size_t)m->n_outputs, sizeof *c->out_key);
+    c->out_key_len = xcalloc((size_t)m->n_outputs, sizeof *c->out_key_len);
+    for (int j = 0; j < m->n_outputs; j++)
+        c->out_key[j] = json_key(m->outputs[j].name, &c->out_key_len[j]);
+    c->in_key = xcalloc((size_t)m->n_inputs, sizeof *c->in_key);
+    c->in_key_len = xcalloc((size_t)m->n_inputs, sizeof *c->in_key_len);
+    for (int j = 0; j < m->n_inputs; j++)
+        c->in_key[j] = json_key(m->inputs[j].name, &c->in_key_len[j]);
+    int bad = 0;
+    if (o->in_format == NVC_CSV || o->out_format == NVC_CSV)
+        bad |= nvc_csv_setup(c, err, errlen);
+    if (!bad && (o->in_format == NVC_AVRO || o->out_format == NVC_AVRO))
+        bad |= nvc_avro_setup(c, err, errlen);
+    if (bad) {
+        nvc_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void nvc_free(nvc_codec *c)
+{
+    if (!c)
+        return;
+    for (int j = 0; j < c->m->n_outputs; j++)
+        free(c->out_key[j]);
+    for (int j = 0; j < c->m->n_inputs; j++)
+        free(c->in_key[j]);
+    free(c->out_key);
+    free(c->out_key_len);
+    free(c->in_key);
+    free(c->in_key_len);
+    free(c->in_slot);
+    free(c->out_slot);
+    free(c->col_field);
+    nvc_avro_free(c);
+    free(c);
+}
+
+const nerva_model *nvc_model(const nvc_codec *c) { return c->m; }
+
+int nvc_compatible(const nvc_codec *c, const nerva_model *next, char *err, size_t errlen)
+{
+    if (next->abi != NERVA_MODEL_ABI) {
+        snprintf(err, errlen, "model ABI %d, this harness reads ABI %d", next->abi, NERVA_MODEL_ABI);
+        return -1;
+    }
+    for (int i = 0; i < next->n_inputs; i++) {
+        const nerva_field *f = &next->inputs[i];
+        int k = nvc_input_index(c, f->name, strlen(f->name));
+        if (k < 0) {
+            snprintf(err, errlen, "input field '%s' is new (the running model has no such input)", f->name);
+            return -1;
+        }
+        if (c->m->inputs[k].type != f->type) {
+            snprintf(err, errlen, "input field '%s' changed type", f->name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- batches ---- */
+
+nvc_batch *nvc_batch_new(nvc_codec *c, size_t cap)
+{
+    if (cap == 0)
+        cap = 1;
+    nvc_batch *b = xcalloc(1, sizeof *b);
+    b->c = c;
+    b->cap = cap;
+    b->in = xcalloc(cap, c->m->input_size);
+    b->out = xcalloc(cap, c->m->output_size);
+    b->status = xcalloc(cap, sizeof *b->status);
+    b->src = xcalloc(cap, sizeof *b->src);
+    b->srclen = xcalloc(cap, sizeof *b->srclen);
+    b->ekind = xcalloc(cap, sizeof *b->ekind);
+    b->edetail = xcalloc(cap, sizeof *b->edetail);
+    b->span_first = xcalloc(cap, sizeof *b->span_first);
+    b->span_count = xcalloc(cap, sizeof *b->span_count);
+    return b;
+}
+
+static void free_chunks(nvc_chunk *ch)
+{
+    while (ch) {
+        nvc_chunk *n = ch->next;
+        free(ch);
+        ch = n;
+    }
+}
+
+void nvc_batch_free(nvc_batch *b)
+{
+    if (!b)
+        return;
+    free(b->in);
+    free(b->out);
+    free(b->status);
+    free(b->src);
+    free(b->srclen);
+    free(b->ekind);
+    free(b->edetail);
+    free(b->span_first);
+    free(b->span_count);
+    free(b->spans);
+    free_chunks(b->strings);
+    free(b);
+}
+
+void nvc_batch_reset(nvc_batch *b)
+{
+    b->n = 0;
+    b->nspans = 0;
+    if (b->strings) {
+        /* keep the newest chunk (the biggest), drop the rest */
+        free_chunks(b->strings->next);
+        b->strings->next = NULL;
+        b->strings->used = 0;
+    }
+}
+
+size_t nvc_count(const nvc_batch *b) { return b->n; }
+size_t nvc_capacity(const nvc_batch *b) { return b->cap; }
+int nvc_status(const nvc_batch *b, size_t i) { return b->status[i]; }
+const char *nvc_error_kind(const nvc_batch *b, size_t i) { return b->ekind[i] ? b->ekind[i] : ""; }
+const char *nvc_error(const nvc_batch *b, size_t i) { return b->edetail[i]; }
+
+char *nvc_strdup_batch(nvc_batch *b, const char *s, size_t len)
+{
+    nvc_chunk *ch = b->strings;
+    if (!ch || ch->cap - ch->used < len + 1) {
+        size_t cap = 65536;
+        while (cap < len + 1)
+            cap *= 2;
+        ch = malloc(sizeof *ch + cap);
+        if (!ch) {
+            fputs("nerva-kafka: out of memory\n", stderr);
+            abort();
+        }
+        ch->used = 0;
+        ch->cap = cap;
+        ch->next = b->strings;
+        b->strings = ch;
+    }
+    char *d = ch->data + ch->used;
+    memcpy(d, s, len);
+    d[len] = 0;
+    ch->used += len + 1;
+    return d;
+}
+
+int nvc_bad(nvc_batch *b, size_t i, const char *kind, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b->edetail[i], NVC_ERR_LEN, fmt, ap);
+    va_end(ap);
+    b->ekind[i] = kind;
+    b->status[i] = !strcmp(kind, "score") ? NVC_SCORE_ERROR : NVC_BAD_INPUT;
+    return -1;
+}
+
+void nvc_span_add(nvc_batch *b, size_t i, size_t off, size_t len, int tag)
+{
+    if (b->nspans == b->spans_cap) {
+        b->spans_cap = b->spans_cap ? b->spans_cap * 2 : 1024;
+        b->spans = realloc(b->spans, b->spans_cap * sizeof *b->spans);
+        if (!b->spans) {
+            fputs("nerva-kafka: out of memory\n", stderr);
+            abort();
+        }
+    }
+    if (b->span_count[i] == 0)
+        b->span_first[i] = b->nspans;
+    b->spans[b->nspans++] = (nvc_span){(uint32_t)off, (uint32_t)len, tag};
+    b->span_count[i]++;
+}
+
+/* every input missing: what a record that did not decode is scored as */
+static void all_missing(nvc_batch *b, size_t i)
+{
+    const nerva_model *m = b->c->m;
+    char *in = b->in + i * m->input_size;
+    for (int f = 0; f < m->n_inputs; f++)
+        in[m->inputs[f].state_offset] = NERVA_MISSING;
+}
+
+long nvc_decode(nvc_batch *b, const void *msg, size_t len)
+{
+    if (b->n == b->cap)
+        return -1;
+    size_t i = b->n++;
+    const nerva_model *m = b->c->m;
+    memset(b->in + i * m->input_size, 0, m->input_size);
+    b->status[i] = NVC_OK;
+    b->ekind[i] = NULL;
+    b->edetail[i][0] = 0;
+    b->src[i] = msg;
+    b->srclen[i] = len;
+    b->span_count[i] = 0;
+    int rc;
+    if (!msg) {
+        rc = nvc_bad(b, i, "parse", "the message has no value");
+    } else if (len > UINT32_MAX) {
+        rc = nvc_bad(b, i, "parse", "the message is larger than 4 GiB");
+    } else {
+        switch (b->c->o.in_format) {
+        case NVC_CSV: rc = nvc_csv_decode(b, i, msg, len); break;
+        case NVC_AVRO: rc = nvc_avro_decode(b, i, msg, len); break;
+        default: rc = nvc_json_decode(b, i, msg, len); break;
+        }
+    }
+    if (rc)
+        all_missing(b, i);
+    return (long)i;
+}
+
+void nvc_score(nvc_batch *b)
+{
+    const nerva_model *m = b->c->m;
+    if (b->n == 0)
+        return;
+    int *st = malloc(b->n * sizeof *st);
+    if (!st) {
+        fputs("nerva-kafka: out of memory\n", stderr);
+        abort();
+    }
+    m->score_batch(b->in, b->out, st, b->n);
+    for (size_t i = 0; i < b->n; i++) {
+        if (b->status[i] != NVC_OK)
+            continue;
+        if (st[i] == NERVA_RESULT_INVALID)
+            b->status[i] = NVC_INVALID;
+        else if (st[i] != NERVA_OK)
+            nvc_bad(b, i, "score", "the model failed on this record (status %d)", st[i]);
+    }
+    free(st);
+}
+
+int nvc_encode(nvc_batch *b, size_t i, nvc_buf *out)
+{
+    out->len = 0;
+    if (b->status[i] < 0)
+        return -1;
+    switch (b->c->o.out_format) {
+    case NVC_CSV: return nvc_csv_encode(b, i, out);
+    case NVC_AVRO: return nvc_avro_encode(b, i, out);
+    default: return nvc_json_encode(b, i, out);
+    }
+}
+
+/* ---- typed stores into the input struct ---- */
+
+static char *in_ptr(nvc_batch *b, size_t i, int f)
+{
+    const nerva_model *m = b->c->m;
+    return b->in + i * m->input_size + m->inputs[f].offset;
+}
+
+void nvc_set_state(nvc_batch *b, size_t i, int f, int state)
+{
+    const nerva_model *m = b->c->m;
+    b->in[i * m->input_size + m->inputs[f].state_offset] = (char)state;
+}
+
+static int blank(char ch) { return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n'; }
+
+/* a decimal number (no hex, no inf/nan words) filling all of [s, s+len) but blanks */
+static int text_number(const char *s, size_t len, double *out)
+{
+    char small[128];
+    while (len && blank(*s))
+        s++, len--;
+    while (len && blank(s[len - 1]))
+        len--;
+    if (len == 0 || len >= sizeof small)
+        return -1;
+    for (size_t k = 0; k < len; k++)
+        if (!strchr("0123456789+-.eE", s[k]))
+            return -1;
+    memcpy(small, s, len);
+    small[len] = 0;
+    char *end;
+    errno = 0;
+    double d = strtod(small, &end);
+    if (*end || end == small)
+        return -1;
+    *out = d;
+    return 0;
+}
+
+int nvc_set_number(nvc_batch *b, size_t i, int f, double d)
+{
+    char *p = in_ptr(b, i, f);
+    switch (b->c->m->inputs[f].type) {
+    case NERVA_DOUBLE:
+        memcpy(p, &d, sizeof d);
+        break;
+    case NERVA_FLOAT: {
+        float x = (float)d;
+        memcpy(p, &x, sizeof x);
+        break;
+    }
+    case NERVA_LONG: {
+        if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0) || d != floor(d))
+            return -1;
+        long long l = (long long)d;
+        memcpy(p, &l, sizeof l);
+        break;
+    }
+    case NERVA_BOOL: {
+        if (d != 0 && d != 1)
+            return -1;
+        int v = d == 1;
+        memcpy(p, &v, sizeof v);
+        break;
+    }
+    default:
+        return -1;
+    }
+    nvc_set_state(b, i, f, NERVA_PRESENT);
+    return 0;
+}
+
+int nvc_set_bool(nvc_batch *b, size_t i, int f, int v)
+{
+    if (b->c->m->inputs[f].type != NERVA_BOOL)
+        return -1;
+    memcpy(in_ptr(b, i, f), &v, sizeof v);
+    nvc_set_state(b, i, f, NERVA_PRESENT);
+    return 0;
+}
+
+static int word_eq(const char *s, size_t len, const char *w)
+{
+    size_t n = strlen(w);
+    if (len != n)
+        return 0;
+    for (size_t k = 0; k < n; k++) {
+        char ch = s[k];
+        if (ch >= 'A' && ch <= 'Z')
+            ch = (char)(ch - 'A' + 'a');
+        if (ch != w[k])
+            return 0;
+    }
+    return 1;
+}
+
+int nvc_set_text(nvc_batch *b, size_t i, int f, const char *s, size_t len)
+{
+    int type = b->c->m->inputs[f].type;
+    if (type == NERVA_STRING) {
+        const char *d = nvc_strdup_batch(b, s, len);
+        memcpy(in_ptr(b, i, f), &d, sizeof d);
+        nvc_set_state(b, i, f, NERVA_PRESENT);
+        return 0;
+    }
+    if (type == NERVA_BOOL) {
+        const char *t = s;
+        size_t n = len;
+        while (n && blank(*t))
+            t++, n--;
+        while (n && blank(t[n - 1]))
+            n--;
+        if (word_eq(t, n, "true") || word_eq(t, n, "1"))
+            return nvc_set_bool(b, i, f, 1);
+        if (word_eq(t, n, "false") || word_eq(t, n, "0"))
+            return nvc_set_bool(b, i, f, 0);
+        return -1;
+    }
+    double d;
+    if (text_number(s, len, &d))
+        return -1;
+    if (type == NERVA_LONG) {
+        /* exact for integers beyond 2^53 */
+        char small[128], *end;
+        size_t k = 0;
+        while (k < len && blank(s[k]))
+            k++;
+        size_t n = len - k;
+        while (n && blank(s[k + n - 1]))
+            n--;
+        if (n < sizeof small) {
+            memcpy(small, s + k, n);
+            small[n] = 0;
+            errno = 0;
+            long long l = strtoll(small, &end, 10);
+            if (!*end && end != small && errno == 0) {
+                memcpy(in_ptr(b, i, f), &l, sizeof l);
+                nvc_set_state(b, i, f, NERVA_PRESENT);
+                return 0;
+            }
+        }
+    }
+    return nvc_set_number(b, i, f, d);
+}
+
+/* ---- reading values back ---- */
+
+static int field_value(const nerva_field *fd, const char *base, double *d, long long *l, const char **s)
+{
+    const char *p = base + fd->offset;
+    if (base[fd->state_offset] != NERVA_PRESENT)
+        return NERVA_MISSING;
+    switch (fd->type) {
+    case NERVA_DOUBLE: memcpy(d, p, sizeof *d); break;
+    case NERVA_FLOAT: {
+        float x;
+        memcpy(&x, p, sizeof x);
+        *d = x;
+        break;
+    }
+    case NERVA_LONG: memcpy(l, p, sizeof *l); *d = (double)*l; break;
+    case NERVA_BOOL: {
+        int v;
+        memcpy(&v, p, sizeof v);
+        *l = v;
+        *d = v;
+        break;
+    }
+    case NERVA_STRING:
+        memcpy(s, p, sizeof *s);
+        if (!*s)
+            return NERVA_MISSING;
+        break;
+    default: return NERVA_MISSING;
+    }
+    return NERVA_PRESENT;
+}
+
+int nvc_out_value(const nvc_batch *b, size_t i, int j, double *d, long long *l, const char **s)
+{
+    const nerva_model *m = b->c->m;
+    if (b->status[i] != NVC_OK)
+        return NERVA_MISSING;
+    return field_value(&m->outputs[j], b->out + i * m->output_size, d, l, s);
+}
+
+int nvc_in_value(const nvc_batch *b, size_t i, int j, double *d, long long *l, const char **s)
+{
+    const nerva_model *m = b->c->m;
+    return field_value(&m->inputs[j], b->in + i * m->input_size, d, l, s);
+}
