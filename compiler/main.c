@@ -137,7 +137,7 @@ static int compile_model(Compiled *cm, const Opts *o, int emit)
     cm->prefix = o->prefix ? o->prefix : c_prefix_from_path(&cm->arena, o->model);
     cm->header_name = o->header ? base_name(o->header)
                                 : arena_printf(&cm->arena, "%s.h", o->out ? "" : cm->prefix);
-    if (!o->header && o->out) {
+    if (!o->header && o->out && !o->shared) { /* a shared object's name does not change its code */
         const char *b = base_name(o->out);
         const char *dot = strrchr(b, '.');
         size_t n = dot ? (size_t)(dot - b) : strlen(b);

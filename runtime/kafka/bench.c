@@ -51,7 +51,7 @@ int hx_bench_main(int argc, char **argv)
         return 2;
     }
     hx_mock mock = {0};
-    if (hx_mock_start(&mock, 1))
+    if (hx_mock_start(&mock, 3))
         return 3;
     int parts = (int)(n / 12000) + 1; /* keep each partition under the mock's 5 MiB */
     if (parts < 8)

@@ -104,25 +104,113 @@ void nvc_buf_free(nvc_buf *buf)
 void nvc_json_string(nvc_buf *buf, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
-    nvc_buf_need(buf, n + 2);
-    buf->data[buf->len++] = '"';
+    nvc_buf_need(buf, n * 6 + 2); /* the worst case: every byte as \u00XX */
+    char *d = buf->data + buf->len;
+    *d++ = '"';
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
         if (ch >= 0x20 && ch != '"' && ch != '\\') {
-            nvc_buf_need(buf, 2);
-            buf->data[buf->len++] = (char)ch;
-            continue;
+            *d++ = (char)ch;
+        } else if (ch == '"' || ch == '\\' || ch == '\n' || ch == '\t' || ch == '\r') {
+            *d++ = '\\';
+            *d++ = ch == '\n' ? 'n' : ch == '\t' ? 't' : ch == '\r' ? 'r' : (char)ch;
+        } else {
+            memcpy(d, "\\u00", 4);
+            d[4] = hex[ch >> 4];
+            d[5] = hex[ch & 15];
+            d += 6;
         }
-        char e[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
-        size_t k = 6;
-        if (ch == '"' || ch == '\\' || ch == '\n' || ch == '\t' || ch == '\r') {
-            e[1] = ch == '\n' ? 'n' : ch == '\t' ? 't' : ch == '\r' ? 'r' : (char)ch;
-            k = 2;
-        }
-        nvc_buf_put(buf, e, k);
     }
-    nvc_buf_need(buf, 1);
-    buf->data[buf->len++] = '"';
+    *d++ = '"';
+    buf->len = (size_t)(d - buf->data);
+}
+
+/* Exact 15-, 16- and 17-digit candidates for d = m * 2^e (e < 0) in 128-bit
+   integers, each checked to read back to d; 0 when d is outside the range
+   this handles (the caller then uses snprintf and strtod). */
+static int fast_double(double d, char *buf)
+{
+    typedef unsigned __int128 u128;
+    int neg = d < 0, e;
+    double f = frexp(neg ? -d : d, &e);
+    if (!(f > 0) || (neg ? -d : d) < 1e-5 || (neg ? -d : d) >= 1e15)
+        return 0;
+    uint64_t m = (uint64_t)ldexp(f, 53);
+    e -= 53;
+    if (m == (uint64_t)1 << 52 || e >= 0 || e < -110)
+        return 0; /* a power of two has an uneven rounding interval */
+    static uint64_t p5[28];
+    if (!p5[0])
+        for (int k = 0; k < 28; k++)
+            p5[k] = k ? p5[k - 1] * 5 : 1;
+    /* 17 significant digits: D17 = round(d * 10^k) in [10^16, 10^17) */
+    int L = (int)floor(log10(neg ? -d : d)), k = 16 - L;
+    uint64_t D = 0;
+    for (int tries = 0; tries < 3; tries++) {
+        if (k < 0 || k > 27 || -e - k <= 0)
+            return 0;
+        int sh = -e - k;
+        u128 n = (u128)m * p5[k];
+        u128 q = n >> sh, r = n - (q << sh), half = (u128)1 << (sh - 1);
+        if (r > half || (r == half && (q & 1)))
+            q++;
+        D = (uint64_t)q;
+        if (D >= 100000000000000000ull)
+            k--;
+        else if (D < 10000000000000000ull)
+            k++;
+        else
+            break;
+    }
+    if (D < 10000000000000000ull || D >= 100000000000000000ull)
+        return 0;
+    uint64_t digits = D;
+    int kp = k;
+    for (int drop = 2; drop >= 1; drop--) {
+        uint64_t div = drop == 2 ? 100 : 10, c = D / div, r = D % div;
+        if (r > div / 2 || (r == div / 2 && (c & 1)))
+            c++;
+        int kc = k - drop, sh = -e - kc;
+        if (kc < 0 || sh < 0 || sh > 70)
+            continue;
+        /* reads back iff |c / 10^kc - d| < half an ulp, i.e.
+           |2 c 2^sh - 2 m 5^kc| < 5^kc */
+        u128 a = (u128)c << (sh + 1), b = (u128)m * p5[kc] * 2;
+        if ((a > b ? a - b : b - a) < (u128)p5[kc]) {
+            digits = c;
+            kp = kc;
+            break;
+        }
+    }
+    while (digits % 10 == 0 && kp > 0) {
+        digits /= 10;
+        kp--;
+    }
+    char tmp[32];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + digits % 10);
+        digits /= 10;
+    } while (digits);
+    char *o = buf;
+    if (neg)
+        *o++ = '-';
+    if (kp >= n) {
+        *o++ = '0';
+        *o++ = '.';
+        for (int z = 0; z < kp - n; z++)
+            *o++ = '0';
+        while (n)
+            *o++ = tmp[--n];
+    } else {
+        while (n) {
+            if (n == kp)
+                *o++ = '.';
+            *o++ = tmp[--n];
+        }
+    }
+    *o = 0;
+    return (int)(o - buf);
 }
 
 int nvc_format_double(double d, char *buf, size_t size)
@@ -131,12 +219,16 @@ int nvc_format_double(double d, char *buf, size_t size)
         return snprintf(buf, size, "NaN");
     if (isinf(d))
         return snprintf(buf, size, d > 0 ? "Infinity" : "-Infinity");
-    int n = 0;
-    for (int p = 15; p <= 17; p++) {
-        n = snprintf(buf, size, "%.*g", p, d);
-        if (strtod(buf, NULL) == d)
-            break;
+    if (size >= 48) {
+        int n = fast_double(d, buf);
+        if (n)
+            return n;
     }
+    /* 15 significant digits always read back to themselves; when they do not
+       give d back, 17 always do */
+    int n = snprintf(buf, size, "%.15g", d);
+    if (strtod(buf, NULL) != d)
+        n = snprintf(buf, size, "%.17g", d);
     return n;
 }
 
@@ -357,6 +449,7 @@ long nvc_decode(nvc_batch *b, const void *msg, size_t len)
     size_t i = b->n++;
     const nerva_model *m = b->c->m;
     memset(b->in + i * m->input_size, 0, m->input_size);
+    all_missing(b, i); /* until the message gives a value */
     b->status[i] = NVC_OK;
     b->ekind[i] = NULL;
     b->edetail[i][0] = 0;
@@ -430,9 +523,15 @@ void nvc_set_state(nvc_batch *b, size_t i, int f, int state)
 
 static int blank(char ch) { return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n'; }
 
-/* a decimal number (no hex, no inf/nan words) filling all of [s, s+len) but blanks */
+/* A decimal number (no hex, no inf/nan words) filling all of [s, s+len) but
+   blanks.  Exact: numbers of up to 15 digits with a small exponent are
+   computed as integer * or / power of ten, both exact in a double, so one
+   correctly rounded operation gives the correctly rounded result (Clinger's
+   fast path); anything else goes to strtod. */
 static int text_number(const char *s, size_t len, double *out)
 {
+    static const double p10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                                 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
     char small[128];
     while (len && blank(*s))
         s++, len--;
@@ -440,13 +539,34 @@ static int text_number(const char *s, size_t len, double *out)
         len--;
     if (len == 0 || len >= sizeof small)
         return -1;
-    for (size_t k = 0; k < len; k++)
-        if (!strchr("0123456789+-.eE", s[k]))
-            return -1;
+    size_t k = 0;
+    int neg = 0, digits = 0, frac = 0, any = 0;
+    uint64_t mant = 0;
+    if (s[k] == '-' || s[k] == '+')
+        neg = s[k++] == '-';
+    for (; k < len && s[k] >= '0' && s[k] <= '9'; k++, any = 1)
+        if (mant || s[k] != '0')
+            mant = mant * 10 + (uint64_t)(s[k] - '0'), digits++;
+    if (k < len && s[k] == '.')
+        for (k++; k < len && s[k] >= '0' && s[k] <= '9'; k++, any = 1) {
+            if (mant || s[k] != '0')
+                mant = mant * 10 + (uint64_t)(s[k] - '0'), digits++;
+            frac++;
+        }
+    if (k == len && any && digits <= 15 && frac <= 22) {
+        double d = (double)mant / p10[frac];
+        *out = neg ? -d : d;
+        return 0;
+    }
+    for (k = 0; k < len; k++)
+        switch (s[k]) {
+        case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': case '8': case '9':
+        case '+': case '-': case '.': case 'e': case 'E': break;
+        default: return -1;
+        }
     memcpy(small, s, len);
     small[len] = 0;
     char *end;
-    errno = 0;
     double d = strtod(small, &end);
     if (*end || end == small)
         return -1;

@@ -90,10 +90,21 @@ static void put_utf8(nvc_buf *out, unsigned u)
    text goes to out (and *esc = 1). */
 static int string(scan *s, const char **b, const char **e, int *esc, nvc_buf *out)
 {
+    /* bytes that end a plain run: the quote, backslash, control characters */
+    static unsigned char stop[256];
+    if (!stop['"'])
+        for (int c = 0; c < 256; c++)
+            stop[c] = c < 0x20 || c == '"' || c == '\\';
     s->p++;
     *b = s->p;
     *esc = 0;
     while (s->p < s->end) {
+        const char *q = s->p;
+        while (q < s->end && !stop[(unsigned char)*q])
+            q++;
+        s->p = q;
+        if (q == s->end)
+            break;
         unsigned char ch = (unsigned char)*s->p;
         if (ch == '"') {
             *e = s->p++;
@@ -286,7 +297,7 @@ static int member_value(nvc_batch *b, size_t i, int f, scan *s, nvc_buf *tmp)
         if (esc && memchr(t, 0, n))
             return nvc_bad(b, i, "type", "field '%s': NUL character in a string", name);
         if (nvc_set_text(b, i, f, t, n))
-            return nvc_bad(b, i, "type", "field '%s': \"%.40s\" is not a %s", name, t,
+            return nvc_bad(b, i, "type", "field '%s': \"%.*s\" is not a %s", name, (int)(n > 40 ? 40 : n), t,
                            b->c->m->inputs[f].type == NERVA_BOOL ? "boolean" : "number");
         return 0;
     }

@@ -781,7 +781,7 @@ int hx_run(const hx_config *cfg, hx_totals *tot)
             hx_metrics_publish(prom.data, prom.len);
             last_pub = now;
         }
-        ssize_t n = rd_kafka_consume_batch_queue(h->cq, 100, msgs, (size_t)cfg->batch);
+        ssize_t n = rd_kafka_consume_batch_queue(h->cq, 10, msgs, (size_t)cfg->batch);
         if (n < 0) {
             say(h, "error: consume: %s", rd_kafka_err2str(rd_kafka_last_error()));
             rc = 3;
