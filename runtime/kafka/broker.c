@@ -9,6 +9,7 @@
  *   down ID | up ID            a broker (-1: all) drops and refuses connections
  *   leader TOPIC PART ID       move a partition's leader
  *   errors APIKEY CODE [N]     the next N requests (default 1) of that API fail
+ *   broker-errors ID APIKEY CODE [N]   the same, on one broker only
  *   rtt ID MS                  delay a broker's responses
  *   create TOPIC PARTITIONS    create a topic
  * Limits of the mock cluster (librdkafka 2.0.2) are in docs/kafka.md. */
@@ -132,6 +133,11 @@ static int control(rd_kafka_mock_cluster_t *mc, char *line, int partitions)
             errs[k] = (rd_kafka_resp_err_t)atoi(w[2]);
         rd_kafka_mock_push_request_errors_array(mc, (int16_t)atoi(w[1]), (size_t)cnt, errs);
         free(errs);
+    } else if (!strcmp(w[0], "broker-errors") && (n == 4 || n == 5)) {
+        int cnt = n == 5 ? atoi(w[4]) : 1;
+        for (int k = 0; k < cnt && k < 10000 && !e; k++)
+            e = rd_kafka_mock_broker_push_request_error_rtts(mc, atoi(w[1]), (int16_t)atoi(w[2]), 1,
+                                                             (rd_kafka_resp_err_t)atoi(w[3]), 0);
     } else {
         printf("error: unknown command %s\n", w[0]);
         return 0;

@@ -87,6 +87,8 @@ void nvc_buf_need(nvc_buf *buf, size_t more)
 
 void nvc_buf_put(nvc_buf *buf, const void *p, size_t n)
 {
+    if (n == 0)
+        return;
     nvc_buf_need(buf, n);
     memcpy(buf->data + buf->len, p, n);
     buf->len += n;

@@ -216,7 +216,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 /* flush what is in flight and commit it, before partitions change hands */
 static void drain(hx *h)
 {
-    rd_kafka_flush(h->p, 60000);
+    rd_kafka_flush(h->p, h->fatal ? 10000 : 60000);
     store_offsets(h);
     if (!h->cfg->exactly_once) {
         rd_kafka_resp_err_t err = rd_kafka_commit(h->c, NULL, 0);

@@ -146,6 +146,10 @@ class Env:
     def log(self, p):
         return open(p.logpath, errors="replace").read()
 
+    def events(self, p):
+        """the log without its --stats lines"""
+        return "\n".join(line for line in self.log(p).split("\n") if " lag=" not in line)
+
     def wait_assigned(self, p, timeout=60):
         deadline = time.time() + timeout
         while "assigned" not in self.log(p):
@@ -307,28 +311,40 @@ def test_dead_letters(nerva):
 
 def stop_and_restart(nerva, sig, name):
     """a harness consuming a live stream is stopped by sig, then restarted
-    to the end; returns (env, records redone, the bound on them)"""
-    e = Env(nerva, name, partitions=4)
+    to the end; returns (env, records redone, the bound on them).  Before a
+    kill -9 the output's broker goes down for a while, so that many results
+    are in flight, unacknowledged, while consumption and commits go on:
+    a harness that commits what it has not delivered loses them."""
+    e = Env(nerva, name, brokers=2, partitions=4)
     n = 20000
     try:
+        for part in range(4):
+            e.control("leader in %d 1" % part)
+            e.control("leader out %d 2" % part)
+            e.control("leader dlq %d 2" % part)
         p = e.harness(extra=["--batch", "100"])
         e.wait_assigned(p)
         prod = e.stream(0, n, chunk=500, interval=0.15)
         e.wait_progress(p, 4000)
         early = e.progress(p)
         time.sleep(2)  # auto-commits happen each second
+        if sig == signal.SIGKILL:
+            e.control("down 2")
+            time.sleep(2.5)
         p.send_signal(sig)
         p.wait(60)
-        if sig == signal.SIGTERM:
+        if sig == signal.SIGKILL:
+            e.control("up 2")
+        else:
             check(p.returncode == 0, "exit %d after SIGTERM:\n%s" % (p.returncode, e.log(p)[-3000:]))
-        before = e.progress(p)
-        check(before < n, "the stream ended before the signal (%d results); nothing was tested" % before)
+        consumed = max(map(int, re.findall(r"consumed=(\d+)", e.log(p))))
+        check(e.progress(p) < n, "the stream ended before the signal; nothing was tested")
         prod.finish()
         q = e.harness(extra=["-e"], log="restart.log")
         e.finish(q)
         # records whose results were acknowledged before the last commit
-        # must not be redone: at most those of the last seconds
-        return e, reconcile(e, n, exact=sig == signal.SIGTERM), before - early + 1000
+        # must not be redone: at most those consumed in the last seconds
+        return e, reconcile(e, n, exact=sig == signal.SIGTERM), consumed - early + 1000
     except BaseException:
         e.close()
         raise
@@ -357,7 +373,8 @@ def test_broker_faults(nerva):
     n = 30000
     try:
         e.produce("in", records(0, n))
-        p = e.harness(extra=["--batch", "200"])
+        # a session that outlives the outages: the member is not expelled
+        p = e.harness(extra=["--batch", "200", "-X", "consumer.session.timeout.ms=30000"])
         e.wait_progress(p, 2000)
         # retriable errors on Produce (6 NOT_LEADER_OR_FOLLOWER, 7 REQUEST_TIMED_OUT),
         # Fetch (1) and OffsetCommit (8, 14 COORDINATOR_LOAD_IN_PROGRESS)
@@ -382,7 +399,28 @@ def test_broker_faults(nerva):
         e.wait_progress(p, n, timeout=120)
         p.send_signal(signal.SIGTERM)
         e.finish(p)
-        dups = reconcile(e, n, exact=False)
+        # produce requests that fail for good (10 MESSAGE_TOO_LARGE): the
+        # harness must stop without committing past the failed results, and
+        # a restart must redo them
+        n2 = n + 10000
+        for part in range(6):
+            e.control("leader in %d 1" % part)
+            e.control("leader out %d 2" % part)
+        p = e.harness(group="g2", extra=["--batch", "200"], log="failed.log")
+        e.wait_assigned(p)
+        prod = e.stream(n, n2, chunk=500, interval=0.15)
+        e.wait_progress(p, 3000)
+        e.control("broker-errors 2 0 10 1")
+        try:
+            rc = p.wait(60)
+        except subprocess.TimeoutExpired:
+            rc = None
+        check(rc == 3 and "could not be delivered" in e.log(p),
+              "failed deliveries did not stop the harness (exit %s):\n%s" % (rc, e.events(p)[-3000:]))
+        prod.finish()
+        q = e.harness(group="g2", extra=["-e"], log="restart.log")
+        e.finish(q, timeout=120)
+        dups = reconcile(e, n2, exact=False)
         print("faults: %d records redone" % dups)
     finally:
         e.close()
