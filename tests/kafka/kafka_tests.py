@@ -331,11 +331,17 @@ def stop_and_restart(nerva, sig, name):
         if sig == signal.SIGKILL:
             e.control("down 2")
             time.sleep(2.5)
+        else:
+            # slow acknowledgements: results are in flight when the signal
+            # comes, and shutdown must wait for them, store and commit
+            e.control("rtt 2 1000")
+            time.sleep(0.5)
         p.send_signal(sig)
         p.wait(60)
         if sig == signal.SIGKILL:
             e.control("up 2")
         else:
+            e.control("rtt 2 0")
             check(p.returncode == 0, "exit %d after SIGTERM:\n%s" % (p.returncode, e.log(p)[-3000:]))
         consumed = max(map(int, re.findall(r"consumed=(\d+)", e.log(p))))
         check(e.progress(p) < n, "the stream ended before the signal; nothing was tested")
