@@ -8,9 +8,15 @@
  * and the median p99 of consume-to-acknowledgement latency. */
 #include "harness.h"
 
+#include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
 
 static int cmp(const void *a, const void *b)
 {
@@ -50,32 +56,56 @@ int hx_bench_main(int argc, char **argv)
         fprintf(stderr, "nerva bench --kafka: --records is 1000..5000000, --rounds 1..20\n");
         return 2;
     }
-    hx_mock mock = {0};
-    if (hx_mock_start(&mock, 3))
-        return 3;
     int parts = (int)(n / 12000) + 1; /* keep each partition under the mock's 5 MiB */
     if (parts < 8)
         parts = 8;
-    hx_mock_topic(&mock, "bench.in", parts);
-    hx_mock_topic(&mock, "bench.out", parts);
-    fprintf(stderr, "bench: producing %ld records to %d partitions...\n", n, parts);
-    long have = hx_produce_samples(mock.bootstraps, "bench.in", n, 0, 0);
-    if (have != n) {
-        fprintf(stderr, "bench: only %ld of %ld records were stored\n", have, n);
-        hx_mock_stop(&mock);
+    /* the cluster runs as `nerva broker`, a process of its own, as users run it */
+    char self[4096], addr_file[] = "/tmp/nerva-bench-XXXXXX", parts_text[16], boot[1024] = "";
+    ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
+    int fd = mkstemp(addr_file);
+    if (sl <= 0 || fd < 0)
         return 3;
+    close(fd);
+    unlink(addr_file);
+    self[sl] = 0;
+    snprintf(parts_text, sizeof parts_text, "%d", parts);
+    char *args[] = {self, "broker", "--brokers", "3", "--partitions", parts_text, "--topic", "bench.in",
+                    "--topic", "bench.out", "--address-file", addr_file, NULL};
+    pid_t broker;
+    if (posix_spawn(&broker, self, NULL, NULL, args, environ)) {
+        fprintf(stderr, "bench: cannot start nerva broker\n");
+        return 3;
+    }
+    for (double t0 = hx_now(); hx_now() - t0 < 20 && !*boot;) {
+        char *text = NULL;
+        if (!hx_read_text(addr_file, &text)) {
+            snprintf(boot, sizeof boot, "%.*s", (int)strcspn(text, "\n"), text);
+            free(text);
+        } else {
+            usleep(20000);
+        }
+    }
+    int rc = 0;
+    if (!*boot) {
+        fprintf(stderr, "bench: nerva broker wrote no address\n");
+        rc = 3;
+    }
+    fprintf(stderr, "bench: producing %ld records to %d partitions...\n", n, parts);
+    long have = rc ? 0 : hx_produce_samples(boot, "bench.in", n, 0, 0);
+    if (!rc && have != n) {
+        fprintf(stderr, "bench: only %ld of %ld records were stored\n", have, n);
+        rc = 3;
     }
     double *rate[2], *p99[2];
     for (int k = 0; k < 2; k++) {
         rate[k] = calloc((size_t)rounds, sizeof(double));
         p99[k] = calloc((size_t)rounds, sizeof(double));
     }
-    int rc = 0;
     for (int r = 0; r < rounds && !rc; r++)
         for (int k = 0; k < 2 && !rc; k++) {
             char group[64];
             snprintf(group, sizeof group, "bench-%d-%d", k, r);
-            hx_config c = {.model = model, .brokers = mock.bootstraps, .in_topic = "bench.in",
+            hx_config c = {.model = model, .brokers = boot, .in_topic = "bench.in",
                            .out_topic = "bench.out", .group = group, .exit_eof = 1, .batch = 1000,
                            .forward_only = k == 0, .quiet = 1};
             c.codec.in_format = c.codec.out_format = NVC_JSON;
@@ -92,7 +122,8 @@ int hx_bench_main(int argc, char **argv)
             fprintf(stderr, "bench: round %d %-12s %9.0f rec/s  p99 %.1f ms\n", r + 1,
                     k ? "scoring" : "forward-only", rate[k][r], p99[k][r]);
         }
-    hx_mock_stop(&mock);
+    kill(broker, SIGTERM);
+    waitpid(broker, NULL, 0);
     if (!rc) {
         double fr = median(rate[0], rounds), sr = median(rate[1], rounds);
         double fp = median(p99[0], rounds), sp = median(p99[1], rounds);

@@ -31,8 +31,10 @@ typedef struct hx_hist {
     uint64_t count[512];
     uint64_t n;
 } hx_hist;
-void hx_hist_add(hx_hist *h, double micros);
-double hx_hist_quantile(const hx_hist *h, double q); /* micros */
+/* values in any unit (the harness uses microseconds and nanoseconds) of
+   which 1 is the finest that matters */
+void hx_hist_add(hx_hist *h, double value);
+double hx_hist_quantile(const hx_hist *h, double q);
 
 /* serves `text` (replaced by hx_metrics_publish) over HTTP */
 int hx_metrics_start(const char *spec, char *err, size_t errlen);

@@ -67,7 +67,7 @@ typedef struct hx {
     char *in_schema, *out_schema;
     nvc_buf enc;
     hx_totals t;
-    hx_hist e2e, score_lat;
+    hx_hist e2e, score_lat;     /* microseconds; nanoseconds */
     uint64_t inflight, logged_bad;
     int fatal;
     double t_first, t_last;
@@ -479,7 +479,7 @@ static void process(hx *h, rd_kafka_message_t **msgs, size_t n)
         nvc_score(h->batch);
         size_t nb = nvc_count(h->batch);
         if (nb)
-            hx_hist_add(&h->score_lat, (hx_now() - t0) * 1e6 / (double)nb);
+            hx_hist_add(&h->score_lat, (hx_now() - t0) * 1e9 / (double)nb); /* ns */
     }
     for (size_t k = 0; k < n && !h->fatal; k++) {
         rd_kafka_message_t *m = msgs[k];
@@ -655,9 +655,9 @@ static void render(hx *h, nvc_buf *b)
             nvc_buf_put(b, line, (size_t)snprintf(line, sizeof line,
                                                   "nerva_partition_lag{topic=\"%s\",partition=\"%d\"} %lld\n",
                                                   h->cfg->in_topic, k, (long long)lag_of(h, &h->tracks[k])));
-    const struct { const char *name, *help; const hx_hist *hist; } l[] = {
-        {"nerva_latency_seconds", "consume to acknowledgement of the result", &h->e2e},
-        {"nerva_score_seconds", "scoring time per record (batch time / records)", &h->score_lat},
+    const struct { const char *name, *help; const hx_hist *hist; double unit; } l[] = {
+        {"nerva_latency_seconds", "consume to acknowledgement of the result", &h->e2e, 1e-6},
+        {"nerva_score_seconds", "scoring time per record (batch time / records)", &h->score_lat, 1e-9},
     };
     for (size_t k = 0; k < 2; k++) {
         nvc_buf_put(b, line, (size_t)snprintf(line, sizeof line, "# HELP %s %s\n# TYPE %s summary\n",
@@ -665,7 +665,7 @@ static void render(hx *h, nvc_buf *b)
         static const double qs[] = {0.5, 0.9, 0.99, 0.999};
         for (int q = 0; q < 4; q++)
             nvc_buf_put(b, line, (size_t)snprintf(line, sizeof line, "%s{quantile=\"%g\"} %.9g\n", l[k].name,
-                                                  qs[q], hx_hist_quantile(l[k].hist, qs[q]) * 1e-6));
+                                                  qs[q], hx_hist_quantile(l[k].hist, qs[q]) * l[k].unit));
         nvc_buf_put(b, line, (size_t)snprintf(line, sizeof line, "%s_count %llu\n", l[k].name,
                                               (unsigned long long)l[k].hist->n));
     }
@@ -680,7 +680,9 @@ static void stats_line(hx *h, double since, uint64_t *last_scored)
             lag += x > 0 ? x : 0;
         }
     uint64_t done = h->t.produced + h->t.dlq;
-    double rate = since > 0 ? (double)(done - *last_scored) / since : 0;
+    /* the rate since the last line; at exit, over the whole run */
+    double rate = since > 0 ? (double)(done - *last_scored) / since
+                  : h->t.seconds > 0 ? (double)done / h->t.seconds : 0;
     *last_scored = done;
     fprintf(stderr,
             "nerva-kafka: consumed=%llu scored=%llu produced=%llu dlq=%llu errors=%llu lag=%lld "
@@ -688,7 +690,7 @@ static void stats_line(hx *h, double since, uint64_t *last_scored)
             (unsigned long long)h->t.consumed, (unsigned long long)h->t.scored, (unsigned long long)h->t.produced,
             (unsigned long long)h->t.dlq, (unsigned long long)h->t.bad, (long long)lag, rate,
             hx_hist_quantile(&h->e2e, 0.5) / 1000, hx_hist_quantile(&h->e2e, 0.99) / 1000,
-            hx_hist_quantile(&h->score_lat, 0.5) * 1000);
+            hx_hist_quantile(&h->score_lat, 0.5));
 }
 
 static int all_eof(hx *h)
