@@ -497,6 +497,14 @@ void nvc_score(nvc_batch *b)
     free(st);
 }
 
+void nvc_no_score(nvc_batch *b)
+{
+    const nerva_model *m = b->c->m;
+    for (size_t i = 0; i < b->n; i++)
+        for (int j = 0; j < m->n_outputs; j++)
+            b->out[i * m->output_size + m->outputs[j].state_offset] = NERVA_MISSING;
+}
+
 int nvc_encode(nvc_batch *b, size_t i, nvc_buf *out)
 {
     out->len = 0;
@@ -684,47 +692,51 @@ int nvc_set_text(nvc_batch *b, size_t i, int f, const char *s, size_t len)
 
 /* ---- reading values back ---- */
 
-static int field_value(const nerva_field *fd, const char *base, double *d, long long *l, const char **s)
+static nvc_value field_value(const nerva_field *fd, const char *base)
 {
+    nvc_value v = {fd->type, NERVA_MISSING, 0, 0, NULL};
     const char *p = base + fd->offset;
     if (base[fd->state_offset] != NERVA_PRESENT)
-        return NERVA_MISSING;
+        return v;
     switch (fd->type) {
-    case NERVA_DOUBLE: memcpy(d, p, sizeof *d); break;
+    case NERVA_DOUBLE: memcpy(&v.d, p, sizeof v.d); break;
     case NERVA_FLOAT: {
         float x;
         memcpy(&x, p, sizeof x);
-        *d = x;
+        v.d = x;
         break;
     }
-    case NERVA_LONG: memcpy(l, p, sizeof *l); *d = (double)*l; break;
+    case NERVA_LONG: memcpy(&v.l, p, sizeof v.l); v.d = (double)v.l; break;
     case NERVA_BOOL: {
-        int v;
-        memcpy(&v, p, sizeof v);
-        *l = v;
-        *d = v;
+        int x;
+        memcpy(&x, p, sizeof x);
+        v.l = x;
+        v.d = x;
         break;
     }
     case NERVA_STRING:
-        memcpy(s, p, sizeof *s);
-        if (!*s)
-            return NERVA_MISSING;
+        memcpy(&v.s, p, sizeof v.s);
+        if (!v.s)
+            return v;
         break;
-    default: return NERVA_MISSING;
+    default: return v;
     }
-    return NERVA_PRESENT;
+    v.state = NERVA_PRESENT;
+    return v;
 }
 
-int nvc_out_value(const nvc_batch *b, size_t i, int j, double *d, long long *l, const char **s)
+nvc_value nvc_out_value(const nvc_batch *b, size_t i, int j)
 {
     const nerva_model *m = b->c->m;
-    if (b->status[i] != NVC_OK)
-        return NERVA_MISSING;
-    return field_value(&m->outputs[j], b->out + i * m->output_size, d, l, s);
+    if (b->status[i] != NVC_OK) {
+        nvc_value none = {m->outputs[j].type, NERVA_MISSING, 0, 0, NULL};
+        return none;
+    }
+    return field_value(&m->outputs[j], b->out + i * m->output_size);
 }
 
-int nvc_in_value(const nvc_batch *b, size_t i, int j, double *d, long long *l, const char **s)
+nvc_value nvc_in_value(const nvc_batch *b, size_t i, int j)
 {
     const nerva_model *m = b->c->m;
-    return field_value(&m->inputs[j], b->in + i * m->input_size, d, l, s);
+    return field_value(&m->inputs[j], b->in + i * m->input_size);
 }

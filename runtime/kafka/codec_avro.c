@@ -559,10 +559,12 @@ static void put_le(nvc_buf *out, double d, int n)
 }
 
 /* Can schema type t hold this value?  Writes it when `out` is given. */
-static int put_value(nvc_buf *out, const avro_type *t, int mtype, int state, double d, long long l,
-                     const char *s, int depth)
+static int put_value(nvc_buf *out, const avro_type *t, nvc_value v, int depth)
 {
-    int present = state == NERVA_PRESENT;
+    int mtype = v.type, present = v.state == NERVA_PRESENT;
+    double d = v.d;
+    long long l = v.l;
+    const char *s = v.s;
     int num = mtype == NERVA_DOUBLE || mtype == NERVA_FLOAT || mtype == NERVA_LONG || mtype == NERVA_BOOL;
     if (depth > 4)
         return 0;
@@ -570,10 +572,10 @@ static int put_value(nvc_buf *out, const avro_type *t, int mtype, int state, dou
     case AV_NULL: return !present;
     case AV_UNION:
         for (int k = 0; k < t->n; k++)
-            if (put_value(NULL, t->sub[k], mtype, state, d, l, s, depth + 1)) {
+            if (put_value(NULL, t->sub[k], v, depth + 1)) {
                 if (out) {
                     put_long(out, k);
-                    put_value(out, t->sub[k], mtype, state, d, l, s, depth + 1);
+                    put_value(out, t->sub[k], v, depth + 1);
                 }
                 return 1;
             }
@@ -630,7 +632,6 @@ static int put_value(nvc_buf *out, const avro_type *t, int mtype, int state, dou
 int nvc_avro_encode(nvc_batch *b, size_t i, nvc_buf *out)
 {
     const nvc_codec *c = b->c;
-    const nerva_model *m = c->m;
     const avro_type *t = c->out_type;
     if (c->o.out_schema_id >= 0) {
         unsigned long id = (unsigned long)c->o.out_schema_id;
@@ -640,10 +641,7 @@ int nvc_avro_encode(nvc_batch *b, size_t i, nvc_buf *out)
     }
     for (int k = 0; k < t->n; k++) {
         const avro_out_field *pl = &c->out_plan[k];
-        double d = 0;
-        long long l = 0;
-        const char *s = NULL;
-        int st = NERVA_MISSING, mtype = NERVA_DOUBLE;
+        nvc_value v = {NERVA_DOUBLE, NERVA_MISSING, 0, 0, NULL};
         if (pl->src == SRC_RAW) {
             for (size_t q = 0; q < b->span_count[i]; q++) {
                 const nvc_span *sp = &b->spans[b->span_first[i] + q];
@@ -652,16 +650,13 @@ int nvc_avro_encode(nvc_batch *b, size_t i, nvc_buf *out)
             }
             continue;
         }
-        if (pl->src == SRC_OUTPUT) {
-            st = nvc_out_value(b, i, pl->idx, &d, &l, &s);
-            mtype = m->outputs[pl->idx].type;
-        } else if (pl->src == SRC_INPUT) {
-            st = nvc_in_value(b, i, pl->idx, &d, &l, &s);
-            mtype = m->inputs[pl->idx].type;
-        }
-        if (!put_value(out, t->sub[k], mtype, st, d, l, s, 0))
+        if (pl->src == SRC_OUTPUT)
+            v = nvc_out_value(b, i, pl->idx);
+        else if (pl->src == SRC_INPUT)
+            v = nvc_in_value(b, i, pl->idx);
+        if (!put_value(out, t->sub[k], v, 0))
             return nvc_bad(b, i, "encode", "output field '%s': %s does not fit its Avro type", t->names[k],
-                           st == NERVA_PRESENT ? "the value" : "a missing value");
+                           v.state == NERVA_PRESENT ? "the value" : "a missing value");
     }
     return 0;
 }

@@ -138,17 +138,21 @@ static void put_cell(nvc_buf *out, const char *s)
     nvc_buf_put(out, "\"", 1);
 }
 
-static void put_typed(nvc_buf *out, int type, int state, double d, long long l, const char *s)
+/* a cell, after a comma unless it is the first; a missing value is empty */
+static void put_typed(nvc_buf *out, int *first, nvc_value v)
 {
     char num[64];
-    if (state != NERVA_PRESENT)
+    if (!*first)
+        nvc_buf_put(out, ",", 1);
+    *first = 0;
+    if (v.state != NERVA_PRESENT)
         return;
-    switch (type) {
+    switch (v.type) {
     case NERVA_DOUBLE:
-    case NERVA_FLOAT: nvc_buf_put(out, num, (size_t)nvc_format_double(d, num, sizeof num)); break;
-    case NERVA_LONG: nvc_buf_put(out, num, (size_t)snprintf(num, sizeof num, "%lld", l)); break;
-    case NERVA_BOOL: nvc_buf_puts(out, l ? "true" : "false"); break;
-    case NERVA_STRING: put_cell(out, s); break;
+    case NERVA_FLOAT: nvc_buf_put(out, num, (size_t)nvc_format_double(v.d, num, sizeof num)); break;
+    case NERVA_LONG: nvc_buf_put(out, num, (size_t)snprintf(num, sizeof num, "%lld", v.l)); break;
+    case NERVA_BOOL: nvc_buf_puts(out, v.l ? "true" : "false"); break;
+    case NERVA_STRING: put_cell(out, v.s); break;
     default: break;
     }
 }
@@ -167,26 +171,10 @@ int nvc_csv_encode(nvc_batch *b, size_t i, nvc_buf *out)
             first = 0;
         }
     } else if (c->o.passthrough) {
-        for (int j = 0; j < m->n_inputs; j++) {
-            double d = 0;
-            long long l = 0;
-            const char *s = NULL;
-            int st = nvc_in_value(b, i, j, &d, &l, &s);
-            if (!first)
-                nvc_buf_put(out, ",", 1);
-            put_typed(out, m->inputs[j].type, st, d, l, s);
-            first = 0;
-        }
+        for (int j = 0; j < m->n_inputs; j++)
+            put_typed(out, &first, nvc_in_value(b, i, j));
     }
-    for (int j = 0; j < m->n_outputs; j++) {
-        double d = 0;
-        long long l = 0;
-        const char *s = NULL;
-        int st = nvc_out_value(b, i, j, &d, &l, &s);
-        if (!first)
-            nvc_buf_put(out, ",", 1);
-        put_typed(out, m->outputs[j].type, st, d, l, s);
-        first = 0;
-    }
+    for (int j = 0; j < m->n_outputs; j++)
+        put_typed(out, &first, nvc_out_value(b, i, j));
     return 0;
 }

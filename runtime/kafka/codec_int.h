@@ -93,9 +93,16 @@ int nvc_set_bool(nvc_batch *b, size_t i, int f, int v);
 void nvc_set_state(nvc_batch *b, size_t i, int f, int state);
 void nvc_buf_need(nvc_buf *buf, size_t more);
 void nvc_json_string(nvc_buf *buf, const char *s, size_t n);
-/* value of output field j of record i: state (NERVA_PRESENT/MISSING), into d, l or s */
-int nvc_out_value(const nvc_batch *b, size_t i, int j, double *d, long long *l, const char **s);
-int nvc_in_value(const nvc_batch *b, size_t i, int j, double *d, long long *l, const char **s);
+/* a field's value read back from a record's input or output struct */
+typedef struct nvc_value {
+    int type;         /* enum nerva_type */
+    int state;        /* NERVA_PRESENT or NERVA_MISSING */
+    double d;         /* numbers and booleans */
+    long long l;      /* longs and booleans, exactly */
+    const char *s;    /* strings */
+} nvc_value;
+nvc_value nvc_out_value(const nvc_batch *b, size_t i, int j);
+nvc_value nvc_in_value(const nvc_batch *b, size_t i, int j);
 
 /* codec_json.c */
 int nvc_json_decode(nvc_batch *b, size_t i, const char *p, size_t len);

@@ -392,28 +392,38 @@ done:
     return b->status[i] == NVC_OK || b->status[i] == NVC_INVALID ? rc : -1;
 }
 
-static void put_value(nvc_buf *out, int type, int state, double d, long long l, const char *str)
+static void put_value(nvc_buf *out, nvc_value v)
 {
     char num[64];
-    if (state != NERVA_PRESENT) {
+    if (v.state != NERVA_PRESENT) {
         nvc_buf_put(out, "null", 4);
         return;
     }
-    switch (type) {
+    switch (v.type) {
     case NERVA_DOUBLE:
     case NERVA_FLOAT: {
-        int n = nvc_format_double(d, num, sizeof num);
-        if (d != d || d - d != 0)
+        int n = nvc_format_double(v.d, num, sizeof num);
+        if (v.d != v.d || v.d - v.d != 0)
             nvc_json_string(out, num, (size_t)n);
         else
             nvc_buf_put(out, num, (size_t)n);
         break;
     }
-    case NERVA_LONG: nvc_buf_put(out, num, (size_t)snprintf(num, sizeof num, "%lld", l)); break;
-    case NERVA_BOOL: nvc_buf_puts(out, l ? "true" : "false"); break;
-    case NERVA_STRING: nvc_json_string(out, str, strlen(str)); break;
+    case NERVA_LONG: nvc_buf_put(out, num, (size_t)snprintf(num, sizeof num, "%lld", v.l)); break;
+    case NERVA_BOOL: nvc_buf_puts(out, v.l ? "true" : "false"); break;
+    case NERVA_STRING: nvc_json_string(out, v.s, strlen(v.s)); break;
     default: nvc_buf_put(out, "null", 4); break;
     }
+}
+
+/* "name":value, after a comma unless it is the first */
+static void member(nvc_buf *out, int *first, const char *key, size_t klen, nvc_value v)
+{
+    if (!*first)
+        nvc_buf_put(out, ",", 1);
+    *first = 0;
+    nvc_buf_put(out, key, klen);
+    put_value(out, v);
 }
 
 int nvc_json_encode(nvc_batch *b, size_t i, nvc_buf *out)
@@ -433,32 +443,12 @@ int nvc_json_encode(nvc_batch *b, size_t i, nvc_buf *out)
             first = 0;
         }
     } else if (c->o.passthrough) {
-        for (int j = 0; j < m->n_inputs; j++) {
-            const char *name = m->inputs[j].name;
-            if (nvc_output_index(c, name, strlen(name)) >= 0)
-                continue;
-            double d = 0;
-            long long l = 0;
-            const char *s = NULL;
-            int st = nvc_in_value(b, i, j, &d, &l, &s);
-            if (!first)
-                nvc_buf_put(out, ",", 1);
-            nvc_buf_put(out, c->in_key[j], c->in_key_len[j]);
-            put_value(out, m->inputs[j].type, st, d, l, s);
-            first = 0;
-        }
+        for (int j = 0; j < m->n_inputs; j++)
+            if (nvc_output_index(c, m->inputs[j].name, strlen(m->inputs[j].name)) < 0)
+                member(out, &first, c->in_key[j], c->in_key_len[j], nvc_in_value(b, i, j));
     }
-    for (int j = 0; j < m->n_outputs; j++) {
-        double d = 0;
-        long long l = 0;
-        const char *s = NULL;
-        int st = nvc_out_value(b, i, j, &d, &l, &s);
-        if (!first)
-            nvc_buf_put(out, ",", 1);
-        nvc_buf_put(out, c->out_key[j], c->out_key_len[j]);
-        put_value(out, m->outputs[j].type, st, d, l, s);
-        first = 0;
-    }
+    for (int j = 0; j < m->n_outputs; j++)
+        member(out, &first, c->out_key[j], c->out_key_len[j], nvc_out_value(b, i, j));
     nvc_buf_put(out, "}", 1);
     return 0;
 }

@@ -48,7 +48,7 @@ typedef struct hx_config {
     nvc_options codec;
     const char **props;         /* "key=value", "consumer.key=value", "producer.key=value" */
     int nprops;
-    int exit_eof, exactly_once, forward_only, watch;
+    int exit_eof, exactly_once, forward_only, no_score, watch;
     int batch;                  /* records per score_batch call */
     double stats_seconds;
     const char *metrics;        /* [ADDR:]PORT */

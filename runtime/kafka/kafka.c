@@ -324,7 +324,9 @@ static rd_kafka_t *make_consumer(hx *h)
               set(h, conf, "auto.commit.interval.ms", "1000") ||
               set(h, conf, "enable.partition.eof", c->exit_eof ? "true" : "false") ||
               set(h, conf, "fetch.wait.max.ms", "50") ||
-              set(h, conf, "queued.min.messages", "20000") ||
+              /* librdkafka 2.0 stops fetching when its queue holds this many
+                 records and looks again only a second later: keep it high */
+              set(h, conf, "queued.min.messages", "1000000") ||
               set(h, conf, "isolation.level", "read_committed") || user_props(h, conf, "consumer");
     if (bad) {
         rd_kafka_conf_destroy(conf);
@@ -474,7 +476,9 @@ static void process(hx *h, rd_kafka_message_t **msgs, size_t n)
         if (!h->cfg->forward_only)
             idx[k] = nvc_decode(h->batch, m->payload, m->len);
     }
-    if (!h->cfg->forward_only) {
+    if (h->cfg->no_score) {
+        nvc_no_score(h->batch);
+    } else if (!h->cfg->forward_only) {
         double t0 = hx_now();
         nvc_score(h->batch);
         size_t nb = nvc_count(h->batch);
@@ -750,7 +754,7 @@ static int setup(hx *h)
     }
     say(h, "scoring %s -> %s with %s (%s: %d inputs, %d outputs)%s", c->in_topic, c->out_topic, c->model,
         h->model.m->name ? h->model.m->name : "?", h->model.m->n_inputs, h->model.m->n_outputs,
-        c->forward_only ? " [forward-only: not scoring]" : "");
+        c->forward_only ? " [forward-only: not scoring]" : c->no_score ? " [no-score: outputs left empty]" : "");
     return 0;
 }
 

@@ -81,6 +81,9 @@ NVC_API size_t nvc_capacity(const nvc_batch *b);
 NVC_API long nvc_decode(nvc_batch *b, const void *msg, size_t len);
 /* Scores every decoded record in one score_batch call. */
 NVC_API void nvc_score(nvc_batch *b);
+/* Instead of nvc_score: every output missing (benchmarks: the pipeline
+   without the model). */
+NVC_API void nvc_no_score(nvc_batch *b);
 NVC_API int nvc_status(const nvc_batch *b, size_t i);
 /* why record i is bad: "parse", "type", "score" or "encode", and a detail */
 NVC_API const char *nvc_error_kind(const nvc_batch *b, size_t i);

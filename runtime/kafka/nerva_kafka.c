@@ -138,6 +138,8 @@ static const char kafka_usage[] =
     "                         serve Prometheus metrics (default address 127.0.0.1)\n"
     "  --no-watch             reload only on SIGHUP, not when MODEL changes\n"
     "  --forward-only         copy records unchanged, no scoring (benchmark baseline)\n"
+    "  --no-score             decode and encode but do not score: every output\n"
+    "                         empty (benchmark baseline: the pipeline without the model)\n"
     "  -q, --quiet            no log lines\n"
     "\n"
     "Signals: SIGINT/SIGTERM finish the batch, flush, commit and exit; SIGHUP\n"
@@ -281,6 +283,8 @@ int hx_kafka_main(int argc, char **argv)
             c.watch = 0;
         } else if (!strcmp(a, "--forward-only")) {
             c.forward_only = 1;
+        } else if (!strcmp(a, "--no-score")) {
+            c.no_score = 1;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             c.quiet = 1;
         } else if (a[0] == '-' && a[1]) {
