@@ -591,8 +591,7 @@ static void reload(hx *h)
     if (hx_model_load(h->cfg->model, &next, err, sizeof err)) {
         say(h, "reload refused: %s; keeping the running model", err);
         h->t.refused++;
-        h->model.st.st_mtim.tv_sec = -1; /* do not retry the same file every second */
-        struct stat st;
+        struct stat st; /* not again until the file changes again */
         if (!stat(h->cfg->model, &st))
             h->model.st = st;
         return;
