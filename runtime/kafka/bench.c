@@ -11,6 +11,7 @@
  * acknowledgement latency. */
 #include "harness.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -75,7 +76,12 @@ int hx_bench_main(int argc, char **argv)
     char *args[] = {self, "broker", "--brokers", "3", "--partitions", parts_text, "--topic", "bench.in",
                     "--topic", "bench.out", "--address-file", addr_file, NULL};
     pid_t broker;
-    if (posix_spawn(&broker, self, NULL, NULL, args, environ)) {
+    posix_spawn_file_actions_t fa; /* its banner would spoil --json */
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    int failed = posix_spawn(&broker, self, &fa, NULL, args, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (failed) {
         fprintf(stderr, "bench: cannot start nerva broker\n");
         return 3;
     }
