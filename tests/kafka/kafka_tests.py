@@ -458,6 +458,10 @@ def test_group_takeover(nerva):
         e.wait_progress(b, n - e.progress(a), timeout=90)
         b.send_signal(signal.SIGTERM)
         e.finish(b)
+        # b's count includes records it redid, so it may stop short of the
+        # end: a last member drains what is left from the group's offsets
+        q = e.harness(group="shared", extra=["-e"], log="drain.log")
+        e.finish(q)
         # exact=False: the mock cluster refuses offset commits while a group
         # rebalances (a real broker accepts them until the sync), so records
         # since the last auto-commit are redone by their new owner
