@@ -311,6 +311,17 @@ static int user_props(hx *h, rd_kafka_conf_t *conf, const char *side)
     return 0;
 }
 
+static rd_kafka_t *client(hx *h, rd_kafka_type_t type, rd_kafka_conf_t *conf)
+{
+    rd_kafka_conf_set_error_cb(conf, on_error);
+    rd_kafka_t *rk = rd_kafka_new(type, conf, h->errstr, sizeof h->errstr);
+    if (!rk) {
+        say(h, "error: %s", h->errstr);
+        rd_kafka_conf_destroy(conf);
+    }
+    return rk;
+}
+
 static rd_kafka_t *make_consumer(hx *h)
 {
     const hx_config *c = h->cfg;
@@ -333,13 +344,7 @@ static rd_kafka_t *make_consumer(hx *h)
         return NULL;
     }
     rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
-    rd_kafka_conf_set_error_cb(conf, on_error);
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, h->errstr, sizeof h->errstr);
-    if (!rk) {
-        say(h, "error: %s", h->errstr);
-        rd_kafka_conf_destroy(conf);
-    }
-    return rk;
+    return client(h, RD_KAFKA_CONSUMER, conf);
 }
 
 static rd_kafka_t *make_producer(hx *h)
@@ -369,13 +374,7 @@ static rd_kafka_t *make_producer(hx *h)
         return NULL;
     }
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-    rd_kafka_conf_set_error_cb(conf, on_error);
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, h->errstr, sizeof h->errstr);
-    if (!rk) {
-        say(h, "error: %s", h->errstr);
-        rd_kafka_conf_destroy(conf);
-    }
-    return rk;
+    return client(h, RD_KAFKA_PRODUCER, conf);
 }
 
 /* ---- producing ---- */
