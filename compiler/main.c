@@ -37,6 +37,9 @@ static const char usage_text[] =
     "          [--tree-table-threshold N] [--dump-ir] [--check-up-to-date]\n"
     "          [--depfile FILE]\n"
     "                       write the model as one C99 unit and its header\n"
+    "  compile MODEL --shared [-o OUT.so]\n"
+    "                       build a shared object for hosts that dlopen models\n"
+    "                       (exports nerva_model_entry(); `nerva kafka` loads it)\n"
     "  check MODEL          validate only; diagnostics as file:line: error: ...\n"
     "                       (PFA: file:line: /json/path: error: ...)\n"
     "  info MODEL           inputs, outputs, types, model kinds and sizes\n"
@@ -51,6 +54,13 @@ static const char usage_text[] =
     "  bench MODEL [--input FILE] [--json] [--min-seconds S]\n"
     "                       ns per record (single, batch, with CSV parsing; for\n"
     "                       PFA, per JSON line), compile time and code size\n"
+    "  bench --kafka [MODEL] records/s and p99 latency through an embedded broker,\n"
+    "                       scoring beside a forward-only run (see docs/kafka.md)\n"
+    "  kafka MODEL -b BROKERS -t IN_TOPIC -o OUT_TOPIC [-G GROUP] [options]\n"
+    "                       score a Kafka stream (nerva kafka --help)\n"
+    "  broker [--brokers N] [--partitions P] [--address-file FILE]\n"
+    "                       an embedded Kafka cluster (mock) for tests and demos\n"
+    "  demo                 score a stream of card transactions end to end\n"
     "\n"
     "options:\n"
     "  -o FILE              output C file (default: MODEL's name with .c)\n"
@@ -73,7 +83,7 @@ static const char usage_text[] =
 
 typedef struct Opts {
     const char *cmd, *model, *out, *header, *prefix, *input, *output, *depfile;
-    int threshold, dump_ir, check_up_to_date, json, shared_runtime;
+    int threshold, dump_ir, check_up_to_date, json, shared_runtime, shared;
     const char *min_seconds;
 } Opts;
 
@@ -174,7 +184,7 @@ static int compile_model(Compiled *cm, const Opts *o, int emit)
     cm->prefix = o->prefix ? o->prefix : c_prefix_from_path(&cm->arena, o->model);
     cm->header_name = o->header ? base_name(o->header)
                                 : arena_printf(&cm->arena, "%s.h", o->out ? "" : cm->prefix);
-    if (!o->header && o->out) {
+    if (!o->header && o->out && !o->shared) { /* a shared object's name does not change its code */
         const char *b = base_name(o->out);
         const char *dot = strrchr(b, '.');
         size_t n = dot ? (size_t)(dot - b) : strlen(b);
@@ -270,6 +280,35 @@ static int depfile_text(StrBuf *s, const char *out, const char *hdr, const char 
     return bad;
 }
 
+/* compile --shared: the model and runtime/model_entry.c as one shared
+   object, built through the cache and copied to -o (default MODEL.so) */
+static int build_shared(Compiled *cm, const Opts *o)
+{
+    if (cm->ir->eng) {
+        fprintf(stderr, "nerva: %s: --shared is not supported yet for PFA engines\n", o->model);
+        return EXIT_BAD;
+    }
+    BuildRequest rq = {.c_src = cm->c.data, .h_src = cm->h.data, .header_name = cm->header_name,
+                       .prefix = cm->prefix, .use_cache = 1, .shared = 1};
+    BuildResult br;
+    if (tc_build_scorer(&rq, &br))
+        return EXIT_INTERNAL;
+    const char *out = o->out;
+    if (!out) {
+        const char *b = base_name(o->model);
+        const char *dot = strrchr(b, '.');
+        out = arena_printf(&cm->arena, "%.*s.so", (int)(dot ? (size_t)(dot - b) : strlen(b)), b);
+    }
+    StrBuf so = {0};
+    if (read_file(br.exe, &so.data, &so.len, (size_t)1 << 30)) {
+        fprintf(stderr, "nerva: cannot read %s\n", br.exe);
+        return EXIT_INTERNAL;
+    }
+    int rc = write_or_compare(out, &so, 0);
+    free(so.data);
+    return rc ? EXIT_INTERNAL : 0;
+}
+
 static int cmd_compile(const Opts *o)
 {
     if (o->depfile && (o->dump_ir || o->check_up_to_date || (o->out && !strcmp(o->out, "-"))))
@@ -302,6 +341,11 @@ static int cmd_compile(const Opts *o)
         const char *dot = strrchr(out, '.');
         size_t n = dot && dot > strrchr(out, '/') ? (size_t)(dot - out) : strlen(out);
         hdr = arena_printf(&cm.arena, "%.*s.h", (int)n, out);
+    }
+    if (o->shared) {
+        rc = build_shared(&cm, o);
+        compiled_free(&cm);
+        return rc;
     }
     if (strcmp(out, "-") == 0) {
         fputs(cm.c.data, stdout);
@@ -547,6 +591,8 @@ static int parse_args(int argc, char **argv, Opts *o)
             o->json = 1;
         else if (!strcmp(a, "--shared-runtime"))
             o->shared_runtime = 1;
+        else if (!strcmp(a, "--shared"))
+            o->shared = 1;
         else if (a[0] == '-' && a[1] && strcmp(a, "-") != 0)
             return usage_error("unknown option", a);
         else if (!o->cmd)
@@ -560,8 +606,33 @@ static int parse_args(int argc, char **argv, Opts *o)
     return 0;
 }
 
+/* `nerva kafka|broker|demo` and `nerva bench --kafka` are the Kafka harness,
+   a program of its own (nerva-kafka, beside nerva) so that the compiler
+   needs no librdkafka. */
+static int run_harness(int argc, char **argv)
+{
+    char self[4096], exe[4200];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return usage_error("cannot find the nerva executable", NULL);
+    self[n] = 0;
+    char *slash = strrchr(self, '/');
+    snprintf(exe, sizeof exe, "%.*s/nerva-kafka", (int)(slash - self), self);
+    setenv("NERVA", self, 0);
+    argv[0] = exe;
+    execv(exe, argv);
+    fprintf(stderr, "nerva: the Kafka harness is not installed (%s); build nerva with librdkafka-dev\n", exe);
+    (void)argc;
+    return EXIT_INTERNAL;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && (!strcmp(argv[1], "kafka") || !strcmp(argv[1], "broker") || !strcmp(argv[1], "demo")))
+        return run_harness(argc, argv);
+    for (int i = 2; i < argc && !strcmp(argv[1], "bench"); i++)
+        if (!strcmp(argv[i], "--kafka"))
+            return run_harness(argc, argv);
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             fputs(usage_text, stdout);

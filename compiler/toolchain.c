@@ -149,8 +149,9 @@ int tc_build_scorer(const BuildRequest *rq, BuildResult *res)
     const char *cflags = getenv("NERVA_CFLAGS");
     if (!cflags)
         cflags = "-O2";
-    const char *driver_name = rq->pfa ? "pfa_driver.c" : "score_driver.c";
+    const char *driver_name = rq->shared ? "model_entry.c" : rq->pfa ? "pfa_driver.c" : "score_driver.c";
     const char *driver = tc_embedded(driver_name);
+    const char *product = rq->shared ? "model.so" : "scorer";
     const char *abi = tc_embedded("nerva_model.h");
     NV_ASSERT(driver && abi);
 
@@ -162,11 +163,12 @@ int tc_build_scorer(const BuildRequest *rq, BuildResult *res)
     h = hash_bytes(h, abi, strlen(abi) + 1);
     h = hash_bytes(h, cc, strlen(cc) + 1);
     h = hash_bytes(h, cflags, strlen(cflags) + 1);
+    h = hash_bytes(h, product, strlen(product) + 1);
 
     char root[3000], dir[3600], tmpdir[3700];
     cache_root(root, sizeof root);
     snprintf(dir, sizeof dir, "%s/%016llx", root, (unsigned long long)h);
-    snprintf(res->exe, sizeof res->exe, "%s/scorer", dir);
+    snprintf(res->exe, sizeof res->exe, "%s/%s", dir, product);
     res->seconds = 0;
     if (rq->use_cache && access(res->exe, X_OK) == 0)
         return 0;
@@ -195,7 +197,12 @@ int tc_build_scorer(const BuildRequest *rq, BuildResult *res)
     snprintf(inc, sizeof inc, "-I%s", tmpdir);
     snprintf(src, sizeof src, "%s/model.c", tmpdir);
     snprintf(drv, sizeof drv, "%s/%s", tmpdir, driver_name);
-    snprintf(out, sizeof out, "%s/scorer", tmpdir);
+    snprintf(out, sizeof out, "%s/%s", tmpdir, product);
+    if (rq->shared) {
+        argv[n++] = "-fPIC";
+        argv[n++] = "-shared";
+        argv[n++] = "-fvisibility=hidden";
+    }
     snprintf(entry, sizeof entry, rq->pfa ? "-DNERVA_PFA_ENTRY=%s_pfa" : "-DNERVA_ENTRY=%s_model", rq->prefix);
     argv[n++] = inc;
     argv[n++] = entry;
@@ -220,7 +227,7 @@ int tc_build_scorer(const BuildRequest *rq, BuildResult *res)
         }
         /* keep ours: point at the fresh build */
         if (access(res->exe, X_OK) != 0)
-            snprintf(res->exe, sizeof res->exe, "%s/scorer", tmpdir);
+            snprintf(res->exe, sizeof res->exe, "%s/%s", tmpdir, product);
     }
     return 0;
 }

@@ -11,14 +11,17 @@ typedef struct BuildRequest {
     const char *prefix;      /* symbol prefix: <prefix>_model */
     int use_cache;           /* 0: always build afresh (bench) */
     int pfa;                 /* a PFA engine: the JSON-lines driver, <prefix>_pfa */
+    int shared;              /* 1: a shared object exporting nerva_model_entry() */
 } BuildRequest;
 
 typedef struct BuildResult {
-    char exe[4096];          /* the scorer program */
+    char exe[4096];          /* the scorer program (or the shared object) */
     double seconds;          /* time the C compiler took (0 when cached) */
 } BuildResult;
 
-/* Returns 0, or 3 after printing why the toolchain failed. */
+/* Builds the generated code with the CSV driver into a program, or (shared)
+ * with runtime/model_entry.c into a shared object for hosts that dlopen it.
+ * Returns 0, or 3 after printing why the toolchain failed. */
 int tc_build_scorer(const BuildRequest *rq, BuildResult *res);
 
 /* Runs argv[0] with argv, waits; returns its exit status (or 3 when it

@@ -1,0 +1,342 @@
+/* nerva_kafka.c: the nerva-kafka program, which `nerva kafka`, `nerva
+ * broker`, `nerva demo` and `nerva bench --kafka` run.  It is a program of
+ * its own so that the compiler needs no librdkafka; nerva execs it with
+ * NERVA set to nerva's own path, which is how it compiles models.  This file
+ * dispatches the commands, parses `kafka`'s command line, and holds the
+ * small helpers the others share. */
+#include "harness.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+double hx_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+const char *hx_nerva_exe(void)
+{
+    static char path[4200];
+    const char *e = getenv("NERVA");
+    if (e && *e)
+        return e;
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return "nerva";
+    self[n] = 0;
+    char *slash = strrchr(self, '/');
+    snprintf(path, sizeof path, "%.*s/nerva", (int)(slash - self), self);
+    return path;
+}
+
+int hx_read_text(const char *path, char **out)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    size_t cap = 4096, len = 0, got;
+    char *d = malloc(cap + 1);
+    while (d && (got = fread(d + len, 1, cap - len, f)) > 0) {
+        len += got;
+        if (len == cap) {
+            if (cap > ((size_t)64 << 20)) { /* schemas and config files are small */
+                free(d);
+                d = NULL;
+                break;
+            }
+            d = realloc(d, (cap *= 2) + 1);
+        }
+    }
+    fclose(f);
+    if (!d)
+        return -1;
+    d[len] = 0;
+    *out = d;
+    return 0;
+}
+
+int hx_write_atomic(const char *path, const char *data, size_t len)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp%d", path, (int)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (!f)
+        return -1;
+    int ok = fwrite(data, 1, len, f) == len;
+    ok &= fflush(f) == 0 && fsync(fileno(f)) == 0;
+    ok &= fclose(f) == 0;
+    if (!ok || rename(tmp, path)) {
+        remove(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    hx_stop = 1;
+}
+
+static void on_hup(int sig)
+{
+    (void)sig;
+    hx_reload = 1;
+}
+
+static void signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_stop;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_hup;
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static const char kafka_usage[] =
+    "usage: nerva kafka MODEL -b BROKERS -t IN_TOPIC -o OUT_TOPIC [-G GROUP] [options]\n"
+    "\n"
+    "Consume IN_TOPIC, score each record with MODEL (.pmml, or a .so made by\n"
+    "`nerva compile --shared`), produce the results to OUT_TOPIC.  At-least-once:\n"
+    "an offset is committed only once its result and all earlier ones of its\n"
+    "partition are acknowledged.\n"
+    "\n"
+    "  -b BROKERS             bootstrap servers (host:port,...)\n"
+    "  -t TOPIC               input topic\n"
+    "  -o TOPIC               output topic\n"
+    "  -G GROUP               consumer group (default nerva)\n"
+    "  -X KEY=VALUE           librdkafka property for both clients; consumer.KEY or\n"
+    "                         producer.KEY for one of them (repeatable)\n"
+    "  -F FILE                properties file: KEY=VALUE lines, # comments\n"
+    "  -e, --exit-eof         stop at the end of all assigned partitions\n"
+    "  --input-format F       json (default), csv or avro\n"
+    "  --output-format F      json (default), csv or avro\n"
+    "  --columns A,B,...      CSV input column names (default: the model's inputs)\n"
+    "  --input-schema FILE    Avro input schema (.avsc)\n"
+    "  --output-schema FILE   Avro output schema (.avsc)\n"
+    "  --confluent            Avro input in the Confluent wire format\n"
+    "  --schema-id N          Avro output in the Confluent wire format, schema id N\n"
+    "  --passthrough          the output record also carries the input's fields\n"
+    "  --dlq TOPIC            dead-letter topic for bad records (else logged, counted)\n"
+    "  --exactly-once         transactions: results and offsets commit together\n"
+    "  --transactional-id ID  (default nerva-GROUP-IN_TOPIC)\n"
+    "  --batch N              records per scoring batch (default 1000)\n"
+    "  --stats SECONDS        print counters, lag, rates and latency every SECONDS\n"
+    "  --metrics-port [ADDR:]PORT\n"
+    "                         serve Prometheus metrics (default address 127.0.0.1)\n"
+    "  --no-watch             reload only on SIGHUP, not when MODEL changes\n"
+    "  --forward-only         copy records unchanged, no scoring (benchmark baseline)\n"
+    "  --no-score             decode and encode but do not score: every output\n"
+    "                         empty (benchmark baseline: the pipeline without the model)\n"
+    "  -q, --quiet            no log lines\n"
+    "\n"
+    "Signals: SIGINT/SIGTERM finish the batch, flush, commit and exit; SIGHUP\n"
+    "reloads MODEL (as does a change to the file).  Exit: 0 ok, 1 bad model or\n"
+    "configuration, 2 usage, 3 Kafka failure.  Details: docs/kafka.md.\n";
+
+static int kafka_usage_error(const char *msg, const char *arg)
+{
+    fprintf(stderr, "nerva kafka: %s%s%s\ntry 'nerva kafka --help'\n", msg, arg ? " " : "", arg ? arg : "");
+    return 2;
+}
+
+static int format_of(const char *s, nvc_format *f)
+{
+    if (!strcmp(s, "json"))
+        *f = NVC_JSON;
+    else if (!strcmp(s, "csv"))
+        *f = NVC_CSV;
+    else if (!strcmp(s, "avro"))
+        *f = NVC_AVRO;
+    else
+        return -1;
+    return 0;
+}
+
+/* -F FILE: KEY=VALUE lines appended to the property list */
+static int read_props(const char *path, hx_config *c, char **keep)
+{
+    char *text;
+    if (hx_read_text(path, &text)) {
+        fprintf(stderr, "nerva kafka: cannot read %s\n", path);
+        return -1;
+    }
+    *keep = text;
+    for (char *line = strtok(text, "\r\n"); line; line = strtok(NULL, "\r\n")) {
+        while (*line == ' ' || *line == '\t')
+            line++;
+        if (!*line || *line == '#')
+            continue;
+        c->props = realloc(c->props, (size_t)(c->nprops + 1) * sizeof *c->props);
+        c->props[c->nprops++] = line;
+    }
+    return 0;
+}
+
+int hx_kafka_main(int argc, char **argv)
+{
+    hx_config c = {.group = "nerva", .batch = 1000, .watch = 1};
+    c.codec.in_format = c.codec.out_format = NVC_JSON;
+    c.codec.out_schema_id = -1;
+    char *files[16];
+    int nfiles = 0;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define ARG()                                                   \
+    do {                                                        \
+        if (!v)                                                 \
+            return kafka_usage_error("missing value for", a);   \
+        i++;                                                    \
+    } while (0)
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(kafka_usage, stdout);
+            return 0;
+        } else if (!strcmp(a, "-b")) {
+            ARG();
+            c.brokers = v;
+        } else if (!strcmp(a, "-t")) {
+            ARG();
+            c.in_topic = v;
+        } else if (!strcmp(a, "-o")) {
+            ARG();
+            c.out_topic = v;
+        } else if (!strcmp(a, "-G")) {
+            ARG();
+            c.group = v;
+        } else if (!strcmp(a, "-X")) {
+            ARG();
+            c.props = realloc(c.props, (size_t)(c.nprops + 1) * sizeof *c.props);
+            c.props[c.nprops++] = v;
+        } else if (!strcmp(a, "-F")) {
+            ARG();
+            if (nfiles == 16 || read_props(v, &c, &files[nfiles++]))
+                return 1;
+        } else if (!strcmp(a, "-e") || !strcmp(a, "--exit-eof")) {
+            c.exit_eof = 1;
+        } else if (!strcmp(a, "--input-format")) {
+            ARG();
+            if (format_of(v, &c.codec.in_format))
+                return kafka_usage_error("--input-format is json, csv or avro, not", v);
+        } else if (!strcmp(a, "--output-format")) {
+            ARG();
+            if (format_of(v, &c.codec.out_format))
+                return kafka_usage_error("--output-format is json, csv or avro, not", v);
+        } else if (!strcmp(a, "--columns")) {
+            ARG();
+            c.codec.columns = v;
+        } else if (!strcmp(a, "--input-schema")) {
+            ARG();
+            c.in_schema_file = v;
+        } else if (!strcmp(a, "--output-schema")) {
+            ARG();
+            c.out_schema_file = v;
+        } else if (!strcmp(a, "--confluent")) {
+            c.codec.in_confluent = 1;
+        } else if (!strcmp(a, "--schema-id")) {
+            ARG();
+            char *end;
+            c.codec.out_schema_id = strtol(v, &end, 10);
+            if (*end || c.codec.out_schema_id < 0 || c.codec.out_schema_id > 2147483647L)
+                return kafka_usage_error("bad --schema-id", v);
+        } else if (!strcmp(a, "--passthrough")) {
+            c.codec.passthrough = 1;
+        } else if (!strcmp(a, "--dlq")) {
+            ARG();
+            c.dlq = v;
+        } else if (!strcmp(a, "--exactly-once")) {
+            c.exactly_once = 1;
+        } else if (!strcmp(a, "--transactional-id")) {
+            ARG();
+            c.transactional_id = v;
+        } else if (!strcmp(a, "--client-id")) {
+            ARG();
+            c.client_id = v;
+        } else if (!strcmp(a, "--batch")) {
+            ARG();
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (*end || n < 1 || n > 100000)
+                return kafka_usage_error("--batch is 1 to 100000, not", v);
+            c.batch = (int)n;
+        } else if (!strcmp(a, "--stats")) {
+            ARG();
+            char *end;
+            c.stats_seconds = strtod(v, &end);
+            if (*end || !(c.stats_seconds > 0) || c.stats_seconds > 86400)
+                return kafka_usage_error("bad --stats", v);
+        } else if (!strcmp(a, "--metrics-port")) {
+            ARG();
+            c.metrics = v;
+        } else if (!strcmp(a, "--no-watch")) {
+            c.watch = 0;
+        } else if (!strcmp(a, "--forward-only")) {
+            c.forward_only = 1;
+        } else if (!strcmp(a, "--no-score")) {
+            c.no_score = 1;
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            c.quiet = 1;
+        } else if (a[0] == '-' && a[1]) {
+            return kafka_usage_error("unknown option", a);
+        } else if (!c.model) {
+            c.model = a;
+        } else {
+            return kafka_usage_error("unexpected argument", a);
+        }
+#undef ARG
+    }
+    if (!c.model)
+        return kafka_usage_error("no model file given", NULL);
+    if (!c.brokers || !c.in_topic || !c.out_topic)
+        return kafka_usage_error("-b BROKERS, -t IN_TOPIC and -o OUT_TOPIC are required", NULL);
+    if (c.codec.in_format == NVC_AVRO && !c.in_schema_file)
+        return kafka_usage_error("--input-format avro needs --input-schema FILE.avsc", NULL);
+    if (c.codec.out_format == NVC_AVRO && !c.out_schema_file)
+        return kafka_usage_error("--output-format avro needs --output-schema FILE.avsc", NULL);
+    if (c.exactly_once && c.dlq)
+        fprintf(stderr, "nerva kafka: note: dead-lettered records are part of each transaction\n");
+    signals();
+    int rc = hx_run(&c, NULL);
+    for (int k = 0; k < nfiles; k++)
+        free(files[k]);
+    free(c.props);
+    return rc;
+}
+
+static const char main_usage[] =
+    "usage: nerva-kafka COMMAND ...   (run as `nerva COMMAND`)\n"
+    "  kafka MODEL -b BROKERS -t IN -o OUT [options]   score a stream\n"
+    "  broker [--brokers N] [--partitions P] [--topic T]... [--address-file F]\n"
+    "  demo [--records N]\n"
+    "  bench --kafka [MODEL] [--records N] [--rounds R] [--json]\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(main_usage, stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "kafka"))
+        return hx_kafka_main(argc, argv);
+    signals();
+    if (!strcmp(cmd, "broker"))
+        return hx_broker_main(argc, argv);
+    if (!strcmp(cmd, "demo"))
+        return hx_demo_main(argc, argv);
+    if (!strcmp(cmd, "bench"))
+        return hx_bench_main(argc, argv);
+    fputs(main_usage, stderr);
+    return 2;
+}
