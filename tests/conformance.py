@@ -258,7 +258,7 @@ def first_line(text):
     return ""
 
 
-def run_case(nerva, corpus, name, workdir):
+def run_case(nerva, corpus, name, workdir, extra=()):
     res = Result(name)
     case = os.path.join(corpus, name)
     t0 = time.monotonic()
@@ -277,7 +277,7 @@ def run_case(nerva, corpus, name, workdir):
     except OSError:
         pass
     cmd = [nerva, "score", os.path.join(case, "model.pmml"),
-           "--input", os.path.join(case, "input.csv"), "--output", out]
+           "--input", os.path.join(case, "input.csv"), "--output", out] + list(extra)
     try:
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            timeout=CASE_TIMEOUT)
@@ -461,6 +461,8 @@ def main(argv=None):
                                                         "conformance_pass.txt"),
                     help="cases that must pass (default: %(default)s)")
     ap.add_argument("--only", help="run only cases whose name matches this regex (re.search)")
+    ap.add_argument("--nerva-arg", action="append", default=[],
+                    help="one more argument for every nerva score (repeatable)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--update-pass-list", action="store_true",
                     help="add newly passing cases to the pass list (never removes)")
@@ -507,7 +509,7 @@ def main(argv=None):
     t0 = time.monotonic()
     results = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futs = {pool.submit(run_case, nerva, corpus, n, workdir): n for n in names}
+        futs = {pool.submit(run_case, nerva, corpus, n, workdir, args.nerva_arg): n for n in names}
         for fut in concurrent.futures.as_completed(futs):
             n = futs[fut]
             try:

@@ -33,10 +33,15 @@ def produce(nerva, gdir, name, tmp):
     """{suffix: bytes} of what nerva makes of NAME.pmml (or .pfa) now, or an error text."""
     model = name + (".pfa" if os.path.exists(os.path.join(gdir, name + ".pfa")) else ".pmml")
     out_c = os.path.join(tmp, name + ".c")
-    rc, _, err = testlib.run_bytes([nerva, "compile", model, "-o", out_c], cwd=gdir)
+    # NAME.args: more compile options, one per line (e.g. a tree layout)
+    extra = []
+    if os.path.exists(os.path.join(gdir, name + ".args")):
+        extra = open(os.path.join(gdir, name + ".args"), encoding="utf-8").read().split("\n")
+        extra = [a for a in extra if a]
+    rc, _, err = testlib.run_bytes([nerva, "compile", model, "-o", out_c] + extra, cwd=gdir)
     if rc != 0:
         return None, "nerva compile %s: exit %s: %s" % (model, rc, err.strip())
-    rc, ir, err = testlib.run_bytes([nerva, "compile", model, "--dump-ir"], cwd=gdir)
+    rc, ir, err = testlib.run_bytes([nerva, "compile", model, "--dump-ir"] + extra, cwd=gdir)
     if rc != 0:
         return None, "nerva compile %s --dump-ir: exit %s: %s" % (model, rc, err.strip())
     got = {".ir": ir}

@@ -32,6 +32,8 @@ def main():
     ap.add_argument("--require-all", action="store_true",
                     help="every case in the corpus must pass")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--nerva-arg", action="append", default=[],
+                    help="passed on to the runner: one more argument for nerva score")
     ap.add_argument("--runner", default=os.path.join(HERE, "conformance.py"))
     args = ap.parse_args()
 
@@ -60,6 +62,8 @@ def main():
     cmd = [sys.executable, args.runner, "--nerva", os.path.abspath(args.nerva),
            "--corpus", corpus, "--pass-list", pass_list, "--jobs", str(args.jobs),
            "--workdir", workdir, "--log", log]
+    for a in args.nerva_arg:
+        cmd += ["--nerva-arg=" + a]
     print("$ " + " ".join(cmd))
     for k in ("NERVA_CFLAGS", "NERVA_CACHE_DIR", "CC"):
         if k in os.environ:
