@@ -526,6 +526,43 @@ static int pred_may_unknown(const Em *m, const IrPred *pr)
     }
 }
 
+/* node k (all of whose children are leaves) as one selecting expression:
+   the node the walk ends at, or -1 for a null prediction */
+static void emit_tree_select(Em *m, const IrTree *t, int k, const char **pt, const char *res, int L)
+{
+    const IrTreeNode *nd = &t->nodes[k];
+    int first_true = nd->nkids;
+    for (int i = 0; i < nd->nkids; i++)
+        if (strcmp(pt[nd->kids[i]], "1") == 0) {
+            first_true = i;
+            break;
+        }
+    int unknown_to;
+    switch (t->missing) {
+    case MV_LAST_PREDICTION: unknown_to = k; break;
+    case MV_NULL_PREDICTION: unknown_to = -1; break;
+    case MV_DEFAULT_CHILD: unknown_to = nd->default_child >= 0 ? nd->default_child : k; break;
+    default: unknown_to = INT_MIN; break; /* unknown counts as false */
+    }
+    const char *acc = first_true < nd->nkids ? arena_printf(&m->a, "%d", nd->kids[first_true])
+                    : t->no_true_child_null ? "-1" : arena_printf(&m->a, "%d", k);
+    line(m, "{");
+    for (int i = 0; i < first_true; i++)
+        if (strcmp(pt[nd->kids[i]], "0") != 0)
+            line(m, "    int p%d = %s;", i, pt[nd->kids[i]]);
+    for (int i = first_true - 1; i >= 0; i--) {
+        int c = nd->kids[i];
+        if (strcmp(pt[c], "0") == 0)
+            continue;
+        if (unknown_to != INT_MIN && pred_may_unknown(m, t->nodes[c].pred))
+            acc = arena_printf(&m->a, "(p%d == 1 ? %d : p%d < 0 ? %d : %s)", i, c, i, unknown_to, acc);
+        else
+            acc = arena_printf(&m->a, "(p%d == 1 ? %d : %s)", i, c, acc);
+    }
+    line(m, "    %s = %s; %s_n = %s < 0; goto done_%d;", res, acc, res, res, L);
+    line(m, "}");
+}
+
 /* nested branches: each node a labelled section, children tried in order */
 static void emit_tree_nested(Em *m, const IrTree *t, const char *res)
 {
@@ -533,11 +570,24 @@ static void emit_tree_nested(Em *m, const IrTree *t, const char *res)
     const char **pt = ARENA_ARRAY(&m->a, const char *, t->nnodes);
     for (int k = 0; k < t->nnodes; k++)
         pt[k] = pred_text(m, t->nodes[k].pred);
+    /* A node whose children are all leaves selects among them with one
+       expression instead of branches (the compiler makes it conditional
+       moves): the last level of a tree is its least predictable branch. */
+    unsigned char *selects = arena_alloc(&m->a, (size_t)t->nnodes);
+    for (int k = 0; k < t->nnodes; k++) {
+        const IrTreeNode *nd = &t->nodes[k];
+        int leaves = nd->nkids > 0 && nd->nkids <= 4;
+        for (int i = 0; i < nd->nkids && leaves; i++)
+            leaves = t->nodes[nd->kids[i]].nkids == 0;
+        selects[k] = (unsigned char)leaves;
+    }
     /* which labels some goto names (an unused label is a warning) */
     unsigned char *targeted = arena_alloc(&m->a, (size_t)t->nnodes);
     for (int k = 0; k < t->nnodes; k++) {
         const IrTreeNode *nd = &t->nodes[k];
         int unknown = 0;
+        if (selects[k])
+            continue;
         for (int i = 0; i < nd->nkids; i++) {
             int c = nd->kids[i];
             if (strcmp(pt[c], "0") == 0)
@@ -557,9 +607,15 @@ static void emit_tree_nested(Em *m, const IrTree *t, const char *res)
         line(m, "if (%s != 1) goto null_%d;", pt[0], L);
     for (int k = 0; k < t->nnodes; k++) {
         const IrTreeNode *nd = &t->nodes[k];
+        if (k > 0 && !targeted[k])
+            continue; /* reached only through a selecting parent */
         if (targeted[k])
             sb_printf(m->out, "%*sn%d_%d: /* line %d */\n", (m->ind - 1) * 4, "", L, k,
                       nd->loc.line);
+        if (selects[k]) {
+            emit_tree_select(m, t, k, pt, res, L);
+            continue;
+        }
         if (nd->nkids == 0) {
             line(m, "%s = %d; %s_n = 0; goto done_%d;", res, k, res, L);
             continue;
@@ -937,7 +993,7 @@ static void emit_graph_single(StrBuf *o)
 
 /* Walking one tree is a chain of dependent loads; walking four at once lets
    the processor overlap their latencies.  A lane that finishes takes the
-   next tree. */
+   next tree.  The lanes are written out, so their state lives in registers. */
 static void emit_graph_forest(StrBuf *o)
 {
     sb_puts(o,
@@ -949,26 +1005,28 @@ static void emit_graph_forest(StrBuf *o)
 "} nv_gtree;\n\n"
 "static void nv_gwalk_all(const nv_gtree *F, int n, const nv_slot *fx, int *res)\n"
 "{\n"
-"    int l, live = 0, next = 0, t[4], d[4];\n"
-"    for (l = 0; l < 4; l++) {\n"
-"        t[l] = next < n ? next++ : -1;\n"
-"        d[l] = t[l] >= 0 ? F[t[l]].entry : -1;\n"
-"        live += t[l] >= 0;\n"
-"    }\n"
-"    while (live)\n"
-"        for (l = 0; l < 4; l++) {\n"
-"            const nv_gtree *f;\n"
-"            if (t[l] < 0) continue;\n"
-"            f = &F[t[l]];\n"
-"            if (d[l] >= 0) {\n"
-"                d[l] = nv_gstep(f->T, f->X, f->M, d[l], fx);\n"
-"                continue;\n"
-"            }\n"
-"            res[t[l]] = d[l] == -1 ? -1 : -d[l] - 2;\n"
-"            t[l] = next < n ? next++ : -1;\n"
-"            if (t[l] >= 0) d[l] = F[t[l]].entry; else live--;\n"
-"        }\n"
-"}\n\n");
+"    int next = 0, live = 0;\n");
+    /* four lanes, each in its own variables (in registers, not an array) */
+    for (int l = 0; l < 4; l++)
+        sb_printf(o,
+"    int t%d = -1, d%d = -1;\n"
+"    const nv_gtest *T%d = 0;\n"
+"    const int *X%d = 0;\n"
+"    const unsigned long long *M%d = 0;\n"
+"    if (next < n) { t%d = next++; T%d = F[t%d].T; X%d = F[t%d].X; M%d = F[t%d].M; d%d = F[t%d].entry; live++; }\n",
+                  l, l, l, l, l, l, l, l, l, l, l, l, l, l);
+    sb_puts(o, "    while (live) {\n");
+    for (int l = 0; l < 4; l++)
+        sb_printf(o,
+"        if (d%d >= 0)\n"
+"            d%d = nv_gstep(T%d, X%d, M%d, d%d, fx);\n"
+"        else if (t%d >= 0) {\n"
+"            res[t%d] = d%d == -1 ? -1 : -d%d - 2;\n"
+"            if (next < n) { t%d = next++; T%d = F[t%d].T; X%d = F[t%d].X; M%d = F[t%d].M; d%d = F[t%d].entry; }\n"
+"            else { t%d = -1; live--; }\n"
+"        }\n",
+                  l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l, l);
+    sb_puts(o, "    }\n}\n\n");
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -1286,6 +1344,16 @@ static CVal emit_expr(Em *m, const IrExpr *e)
             line(m, "%s = %s;", t, acc ? acc : "0");
         else
             line(m, "%s = !(%s) && (%s);", t, x.n, acc ? acc : "0");
+        r.v = t;
+        r.n = x.n;
+        return r;
+    }
+    case E_CODE_IN: {
+        CVal x = emit_expr(m, e->a[0]);
+        const char *t = new_tmp(m, bt, 0);
+        line(m, "%s = %s(unsigned)%s < 64u && ((0x%llxULL >> %s) & 1u);", t,
+             strcmp(x.n, "0") ? arena_printf(&m->a, "!(%s) && ", x.n) : "", x.v,
+             (unsigned long long)e->lit_long, x.v);
         r.v = t;
         r.n = x.n;
         return r;
@@ -1773,7 +1841,9 @@ static void emit_helpers(Em *m, StrBuf *o)
 "{\n"
 "    int lo = 0, hi = n - 1;\n"
 "    while (lo <= hi) {\n"
-"        int mid = lo + (hi - lo) / 2, c = strcmp(s, d[mid]);\n"
+"        int mid = lo + (hi - lo) / 2;\n"
+"        int c = (unsigned char)s[0] - (unsigned char)d[mid][0];\n"
+"        if (c == 0 && s[0]) c = strcmp(s + 1, d[mid] + 1);\n"
 "        if (c == 0) return mid;\n"
 "        if (c < 0) hi = mid - 1; else lo = mid + 1;\n"
 "    }\n"
@@ -2303,7 +2373,8 @@ int emit_c(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf
     /* each numeric slot's thresholds, sorted and unique, one after another */
     int any_number = 0, nomask = 0;
     for (int sl = 0, off = 0; sl < m.nslots; sl++) {
-        qsort(m.th[sl], (size_t)m.nth[sl], sizeof(double), cmp_double);
+        if (m.nth[sl])
+            qsort(m.th[sl], (size_t)m.nth[sl], sizeof(double), cmp_double);
         int u = 0;
         for (int i = 0; i < m.nth[sl]; i++)
             if (u == 0 || m.th[sl][u - 1] != m.th[sl][i])

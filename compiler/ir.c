@@ -530,6 +530,16 @@ IrExpr *ir_intern(IrBuilder *b, IrExpr *x, const char **sorted, int n)
     return e;
 }
 
+IrExpr *ir_code_in(IrBuilder *b, IrExpr *x, unsigned long long mask)
+{
+    IrExpr *e = mk(b, E_CODE_IN, ir_type(T_BOOL), 1);
+    e->a[0] = x;
+    e->lit_long = (long long)mask;
+    if (ir_is_nullable(x->type))
+        e->type = ir_nullable(b->a, e->type);
+    return e;
+}
+
 IrExpr *ir_node(IrBuilder *b, IrExprKind k, IrType *t, Loc loc, IrExpr **args, int n)
 {
     IrExpr *e = mk(b, k, t, n);
@@ -731,6 +741,8 @@ static void dump_expr(const IrProgram *p, const IrExpr *e, StrBuf *o)
         sb_printf(o, " %s", ir_type_name(e->type));
     if (e->kind == E_INPUT_INVALID)
         sb_printf(o, " $%d", e->var);
+    if (e->kind == E_CODE_IN)
+        sb_printf(o, " 0x%llx", (unsigned long long)e->lit_long);
     for (int i = 0; i < e->n; i++) {
         sb_putc(o, ' ');
         dump_expr(p, e->a[i], o);

@@ -119,6 +119,7 @@ const char *ir_fn_name(IrFn f);
     X(INPUT_INVALID, "input-invalid") /* the host marked input `var` bad */ \
     X(TEXT_INDEX, "text-index")   /* weight of term a[1] in text a[0], by text index `tree` */ \
     X(INTERN, "intern")           /* index of a[0] in the sorted strs[], or -1 */ \
+    X(CODE_IN, "code-in")         /* a[0] (an int code) is one of the codes < 64 in bit mask lit_long */ \
     /* PFA: values of every Avro type; errors are PFA runtime errors */    \
     X(LIB, "lib")           /* library function `lib`(a[]) (by name)      */ \
     X(UCALL, "ucall")       /* user function `func`(a[])                  */ \
@@ -426,6 +427,7 @@ IrExpr *ir_null_if_nan(IrBuilder *b, IrExpr *x);
 IrExpr *ir_input_invalid(IrBuilder *b, int var);
 IrExpr *ir_text_index(IrBuilder *b, IrTextIndex *t, IrExpr *text, IrExpr *term);
 IrExpr *ir_intern(IrBuilder *b, IrExpr *x, const char **sorted, int n);
+IrExpr *ir_code_in(IrBuilder *b, IrExpr *x, unsigned long long mask);
 
 /* PFA: any expression or statement kind; the caller fills the kind's fields */
 IrExpr *ir_node(IrBuilder *b, IrExprKind k, IrType *t, Loc loc, IrExpr **args, int n);

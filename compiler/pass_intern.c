@@ -118,6 +118,20 @@ static void rewrite_expr(Pass *P, IrExpr *e)
     }
     if (e->kind == E_STR_IN && is_str_var(P, e->a[0]) && P->d[e->a[0]->var].code_var >= 0) {
         int v = e->a[0]->var;
+        /* a set of small codes is one bit test */
+        unsigned long long mask = 0;
+        int small = 1;
+        for (int i = 0; i < e->nstrs; i++) {
+            int c = code_of(&P->d[v], e->strs[i]);
+            if (c < 64)
+                mask |= 1ULL << c;
+            else
+                small = 0;
+        }
+        if (small && e->nstrs) {
+            *e = *ir_code_in(b, ir_var(b, P->d[v].code_var), mask);
+            return;
+        }
         IrExpr *acc = NULL;
         for (int i = 0; i < e->nstrs; i++) {
             IrExpr *eq = code_eq(P, v, e->strs[i]);

@@ -13,7 +13,9 @@ static int nv_intern(const char *s, const char *const *d, int n)
 {
     int lo = 0, hi = n - 1;
     while (lo <= hi) {
-        int mid = lo + (hi - lo) / 2, c = strcmp(s, d[mid]);
+        int mid = lo + (hi - lo) / 2;
+        int c = (unsigned char)s[0] - (unsigned char)d[mid][0];
+        if (c == 0 && s[0]) c = strcmp(s + 1, d[mid] + 1);
         if (c == 0) return mid;
         if (c < 0) hi = mid - 1; else lo = mid + 1;
     }
@@ -51,21 +53,12 @@ int lin_reg_score(const lin_reg_input *in, lin_reg_output *out)
         t2 = 0; t2_n = 0;
         if (0) t2_n = 1; else if ((in->state[1] == NERVA_INVALID)) { t2 = 1; t2_n = 0; goto sc_1; }
         int t3 = 0; int t3_n = 1;
-        int t4 = 0; int t4_n = 1;
-        t4 = 0; t4_n = 0;
+        int t4;
+        t4 = !(v6_n) && (unsigned)v6 < 64u && ((0x3ULL >> v6) & 1u);
         int t5;
         int t5_n = v6_n;
-        t5 = t5_n ? 0 : (v6 == 0);
-        if (t5_n) t4_n = 1; else if (t5) { t4 = 1; t4_n = 0; goto sc_2; }
-        int t6;
-        int t6_n = v6_n;
-        t6 = t6_n ? 0 : (v6 == 1);
-        if (t6_n) t4_n = 1; else if (t6) { t4 = 1; t4_n = 0; goto sc_2; }
-        sc_2:;
-        int t7;
-        int t7_n = t4_n;
-        t7 = t7_n ? 0 : (!t4);
-        t3 = t7; t3_n = t7_n;
+        t5 = t5_n ? 0 : (!t4);
+        t3 = t5; t3_n = t5_n;
         if (t3_n) {
             t3 = 0; t3_n = 0;
         }
@@ -81,12 +74,12 @@ int lin_reg_score(const lin_reg_input *in, lin_reg_output *out)
     }
     /* MiningField x (line 16) */
     {
-        double t8 = 0; int t8_n = 1;
-        t8 = v0; t8_n = v0_n;
-        if (t8_n) {
-            t8 = 0.0; t8_n = 0;
+        double t6 = 0; int t6_n = 1;
+        t6 = v0; t6_n = v0_n;
+        if (t6_n) {
+            t6 = 0.0; t6_n = 0;
         }
-        v4 = t8;
+        v4 = t6;
     }
     /* MiningField c: invalid value */
     {
@@ -96,30 +89,30 @@ int lin_reg_score(const lin_reg_input *in, lin_reg_output *out)
     }
     /* RegressionModel (regression) (line 20) */
     {
+        double t7;
+        t7 = (2.0 * v4);
+        double t8;
+        t8 = (1.5 + t7);
         double t9;
-        t9 = (2.0 * v4);
+        t9 = (v4 * v4);
         double t10;
-        t10 = (1.5 + t9);
+        t10 = (0.25 * t9);
         double t11;
-        t11 = (v4 * v4);
-        double t12;
-        t12 = (0.25 * t11);
-        double t13;
-        t13 = (t10 + t12);
-        int t14;
-        int t14_n = v6_n;
-        t14 = t14_n ? 0 : (v6 == 1);
-        double t15 = 0; int t15_n = 1;
-        if (!(t14_n) && t14) {
-            t15 = (-3.0); t15_n = 0;
-        } else if (!(t14_n)) {
-            t15 = 0.0; t15_n = 0;
+        t11 = (t8 + t10);
+        int t12;
+        int t12_n = v6_n;
+        t12 = t12_n ? 0 : (v6 == 1);
+        double t13 = 0; int t13_n = 1;
+        if (!(t12_n) && t12) {
+            t13 = (-3.0); t13_n = 0;
+        } else if (!(t12_n)) {
+            t13 = 0.0; t13_n = 0;
         }
-        double t16;
-        int t16_n = t15_n;
-        t16 = t16_n ? 0 : (t13 + t15);
-        v5 = t16;
-        v5_n = t16_n;
+        double t14;
+        int t14_n = t13_n;
+        t14 = t14_n ? 0 : (t11 + t13);
+        v5 = t14;
+        v5_n = t14_n;
     }
     out->f0 = v5; out->state[0] = (unsigned char)(v5_n ? NERVA_MISSING : NERVA_PRESENT);
     return NERVA_OK;

@@ -27,17 +27,11 @@ static int nv_tree0(const nv_env *E)
     int r = -1, r_n = 1;
     (void)E;
     {
-        { int p = (E->v0_n ? -1 : (E->v0 <= 0.0)); if (p == 1) goto n1_1;
-          if (p < 0) goto null_1; }
-        { int p = (E->v0_n ? -1 : (E->v0 > 0.0)); if (p == 1) goto n1_2;
-          if (p < 0) goto null_1; }
-        goto null_1;
-    n1_1: /* line 26 */
-        r = 1; r_n = 0; goto done_1;
-    n1_2: /* line 27 */
-        r = 2; r_n = 0; goto done_1;
-    null_1:
-        r = -1; r_n = 1;
+        {
+            int p0 = (E->v0_n ? -1 : (E->v0 <= 0.0));
+            int p1 = (E->v0_n ? -1 : (E->v0 > 0.0));
+            r = (p0 == 1 ? 1 : p0 < 0 ? -1 : (p1 == 1 ? 2 : p1 < 0 ? -1 : -1)); r_n = r < 0; goto done_1;
+        }
     done_1:;
     }
     return r_n ? -1 : r;
@@ -49,17 +43,11 @@ static int nv_tree1(const nv_env *E)
     int r = -1, r_n = 1;
     (void)E;
     {
-        { int p = (E->v2_n ? -1 : (E->v2 < 1e+01)); if (p == 1) goto n2_1;
-          if (p < 0) { r = 0; r_n = 0; goto done_2; } }
-        { int p = (E->v2_n ? -1 : (E->v2 >= 1e+01)); if (p == 1) goto n2_2;
-          if (p < 0) { r = 0; r_n = 0; goto done_2; } }
-        goto null_2;
-    n2_1: /* line 39 */
-        r = 1; r_n = 0; goto done_2;
-    n2_2: /* line 40 */
-        r = 2; r_n = 0; goto done_2;
-    null_2:
-        r = -1; r_n = 1;
+        {
+            int p0 = (E->v2_n ? -1 : (E->v2 < 1e+01));
+            int p1 = (E->v2_n ? -1 : (E->v2 >= 1e+01));
+            r = (p0 == 1 ? 1 : p0 < 0 ? 0 : (p1 == 1 ? 2 : p1 < 0 ? 0 : -1)); r_n = r < 0; goto done_2;
+        }
     done_2:;
     }
     return r_n ? -1 : r;

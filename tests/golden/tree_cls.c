@@ -13,7 +13,9 @@ static int nv_intern(const char *s, const char *const *d, int n)
 {
     int lo = 0, hi = n - 1;
     while (lo <= hi) {
-        int mid = lo + (hi - lo) / 2, c = strcmp(s, d[mid]);
+        int mid = lo + (hi - lo) / 2;
+        int c = (unsigned char)s[0] - (unsigned char)d[mid][0];
+        if (c == 0 && s[0]) c = strcmp(s + 1, d[mid] + 1);
         if (c == 0) return mid;
         if (c < 0) hi = mid - 1; else lo = mid + 1;
     }
@@ -53,13 +55,10 @@ static int nv_tree0(const nv_env *E)
           if (p < 0) goto n1_1; }
         r = 0; r_n = 0; goto done_1;
     n1_1: /* line 30 */
-        { int p = (E->v12_n ? -1 : ((unsigned)E->v12 < 64u && ((0x3ULL >> E->v12) & 1u))); if (p == 1) goto n1_2;
-          if (p < 0) goto n1_2; }
-        goto n1_3;
-    n1_2: /* line 34 */
-        r = 2; r_n = 0; goto done_1;
-    n1_3: /* line 41 */
-        r = 3; r_n = 0; goto done_1;
+        {
+            int p0 = (E->v12_n ? -1 : ((unsigned)E->v12 < 64u && ((0x3ULL >> E->v12) & 1u)));
+            r = (p0 == 1 ? 2 : p0 < 0 ? 2 : 3); r_n = r < 0; goto done_1;
+        }
     n1_4: /* line 47 */
         r = 4; r_n = 0; goto done_1;
     done_1:;

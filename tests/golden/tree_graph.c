@@ -13,7 +13,9 @@ static int nv_intern(const char *s, const char *const *d, int n)
 {
     int lo = 0, hi = n - 1;
     while (lo <= hi) {
-        int mid = lo + (hi - lo) / 2, c = strcmp(s, d[mid]);
+        int mid = lo + (hi - lo) / 2;
+        int c = (unsigned char)s[0] - (unsigned char)d[mid][0];
+        if (c == 0 && s[0]) c = strcmp(s + 1, d[mid] + 1);
         if (c == 0) return mid;
         if (c < 0) hi = mid - 1; else lo = mid + 1;
     }
@@ -93,25 +95,57 @@ typedef struct nv_gtree {
 
 static void nv_gwalk_all(const nv_gtree *F, int n, const nv_slot *fx, int *res)
 {
-    int l, live = 0, next = 0, t[4], d[4];
-    for (l = 0; l < 4; l++) {
-        t[l] = next < n ? next++ : -1;
-        d[l] = t[l] >= 0 ? F[t[l]].entry : -1;
-        live += t[l] >= 0;
-    }
-    while (live)
-        for (l = 0; l < 4; l++) {
-            const nv_gtree *f;
-            if (t[l] < 0) continue;
-            f = &F[t[l]];
-            if (d[l] >= 0) {
-                d[l] = nv_gstep(f->T, f->X, f->M, d[l], fx);
-                continue;
-            }
-            res[t[l]] = d[l] == -1 ? -1 : -d[l] - 2;
-            t[l] = next < n ? next++ : -1;
-            if (t[l] >= 0) d[l] = F[t[l]].entry; else live--;
+    int next = 0, live = 0;
+    int t0 = -1, d0 = -1;
+    const nv_gtest *T0 = 0;
+    const int *X0 = 0;
+    const unsigned long long *M0 = 0;
+    if (next < n) { t0 = next++; T0 = F[t0].T; X0 = F[t0].X; M0 = F[t0].M; d0 = F[t0].entry; live++; }
+    int t1 = -1, d1 = -1;
+    const nv_gtest *T1 = 0;
+    const int *X1 = 0;
+    const unsigned long long *M1 = 0;
+    if (next < n) { t1 = next++; T1 = F[t1].T; X1 = F[t1].X; M1 = F[t1].M; d1 = F[t1].entry; live++; }
+    int t2 = -1, d2 = -1;
+    const nv_gtest *T2 = 0;
+    const int *X2 = 0;
+    const unsigned long long *M2 = 0;
+    if (next < n) { t2 = next++; T2 = F[t2].T; X2 = F[t2].X; M2 = F[t2].M; d2 = F[t2].entry; live++; }
+    int t3 = -1, d3 = -1;
+    const nv_gtest *T3 = 0;
+    const int *X3 = 0;
+    const unsigned long long *M3 = 0;
+    if (next < n) { t3 = next++; T3 = F[t3].T; X3 = F[t3].X; M3 = F[t3].M; d3 = F[t3].entry; live++; }
+    while (live) {
+        if (d0 >= 0)
+            d0 = nv_gstep(T0, X0, M0, d0, fx);
+        else if (t0 >= 0) {
+            res[t0] = d0 == -1 ? -1 : -d0 - 2;
+            if (next < n) { t0 = next++; T0 = F[t0].T; X0 = F[t0].X; M0 = F[t0].M; d0 = F[t0].entry; }
+            else { t0 = -1; live--; }
         }
+        if (d1 >= 0)
+            d1 = nv_gstep(T1, X1, M1, d1, fx);
+        else if (t1 >= 0) {
+            res[t1] = d1 == -1 ? -1 : -d1 - 2;
+            if (next < n) { t1 = next++; T1 = F[t1].T; X1 = F[t1].X; M1 = F[t1].M; d1 = F[t1].entry; }
+            else { t1 = -1; live--; }
+        }
+        if (d2 >= 0)
+            d2 = nv_gstep(T2, X2, M2, d2, fx);
+        else if (t2 >= 0) {
+            res[t2] = d2 == -1 ? -1 : -d2 - 2;
+            if (next < n) { t2 = next++; T2 = F[t2].T; X2 = F[t2].X; M2 = F[t2].M; d2 = F[t2].entry; }
+            else { t2 = -1; live--; }
+        }
+        if (d3 >= 0)
+            d3 = nv_gstep(T3, X3, M3, d3, fx);
+        else if (t3 >= 0) {
+            res[t3] = d3 == -1 ? -1 : -d3 - 2;
+            if (next < n) { t3 = next++; T3 = F[t3].T; X3 = F[t3].X; M3 = F[t3].M; d3 = F[t3].entry; }
+            else { t3 = -1; live--; }
+        }
+    }
 }
 
 /* tree 0:  (line 40), 5 nodes as 2 tests */
