@@ -28,9 +28,14 @@ static int nv_tree0(const nv_env *E)
     (void)E;
     {
         {
-            int p0 = (E->v0_n ? -1 : (E->v0 <= 0.0));
-            int p1 = (E->v0_n ? -1 : (E->v0 > 0.0));
-            r = (p0 == 1 ? 1 : p0 < 0 ? -1 : (p1 == 1 ? 2 : p1 < 0 ? -1 : -1)); r_n = r < 0; goto done_1;
+            int p1 = (E->v0_n ? -1 : (E->v0 <= 0.0));
+            int p2 = (E->v0_n ? -1 : (E->v0 > 0.0));
+            int s0 = -1;
+            s0 ^= (s0 ^ -1) & -(p2 < 0);
+            s0 ^= (s0 ^ 2) & -(p2 == 1);
+            s0 ^= (s0 ^ -1) & -(p1 < 0);
+            s0 ^= (s0 ^ 1) & -(p1 == 1);
+            r = s0; r_n = r < 0; goto done_1;
         }
     done_1:;
     }
@@ -44,9 +49,14 @@ static int nv_tree1(const nv_env *E)
     (void)E;
     {
         {
-            int p0 = (E->v2_n ? -1 : (E->v2 < 1e+01));
-            int p1 = (E->v2_n ? -1 : (E->v2 >= 1e+01));
-            r = (p0 == 1 ? 1 : p0 < 0 ? 0 : (p1 == 1 ? 2 : p1 < 0 ? 0 : -1)); r_n = r < 0; goto done_2;
+            int p1 = (E->v2_n ? -1 : (E->v2 < 1e+01));
+            int p2 = (E->v2_n ? -1 : (E->v2 >= 1e+01));
+            int s0 = -1;
+            s0 ^= (s0 ^ 0) & -(p2 < 0);
+            s0 ^= (s0 ^ 2) & -(p2 == 1);
+            s0 ^= (s0 ^ 0) & -(p1 < 0);
+            s0 ^= (s0 ^ 1) & -(p1 == 1);
+            r = s0; r_n = r < 0; goto done_2;
         }
     done_2:;
     }
@@ -66,8 +76,8 @@ int mining_sum_score(const mining_sum_input *in, mining_sum_output *out)
     double v11 = 0; int v11_n = 1; /* tree score */
     double v12 = 0; int v12_n = 1; /* segmentation */
     memset(&E, 0, sizeof E);
-    E.v0_n = 1;
-    E.v2_n = 1;
+    E.v0_n = 1; E.v0 = NAN;
+    E.v2_n = 1; E.v2 = NAN;
     memset(out->state, NERVA_MISSING, sizeof out->state);
     if (in->state[0] == NERVA_PRESENT) { E.v0 = in->f0; E.v0_n = 0; }
     if (in->state[1] == NERVA_PRESENT) { E.v2 = in->f1; E.v2_n = 0; }

@@ -49,18 +49,20 @@ static int nv_tree0(const nv_env *E)
     int r = -1, r_n = 1;
     (void)E;
     {
-        { int p = (E->v0_n ? -1 : (E->v0 < 2.5)); if (p == 1) goto n1_1;
-          if (p < 0) goto n1_1; }
-        { int p = (E->v0_n ? -1 : (E->v0 >= 2.5)); if (p == 1) goto n1_4;
-          if (p < 0) goto n1_1; }
-        r = 0; r_n = 0; goto done_1;
-    n1_1: /* line 30 */
         {
-            int p0 = (E->v12_n ? -1 : ((unsigned)E->v12 < 64u && ((0x3ULL >> E->v12) & 1u)));
-            r = (p0 == 1 ? 2 : p0 < 0 ? 2 : 3); r_n = r < 0; goto done_1;
+            int p1 = (E->v0_n ? -1 : (E->v0 < 2.5));
+            int p4 = (E->v0_n ? -1 : (E->v0 >= 2.5));
+            int p2 = (E->v12_n ? -1 : ((unsigned)E->v12 < 64u && ((0x3ULL >> E->v12) & 1u)));
+            int s1 = 3;
+            s1 ^= (s1 ^ 2) & -(p2 < 0);
+            s1 ^= (s1 ^ 2) & -(p2 == 1);
+            int s0 = 0;
+            s0 ^= (s0 ^ s1) & -(p4 < 0);
+            s0 ^= (s0 ^ 4) & -(p4 == 1);
+            s0 ^= (s0 ^ s1) & -(p1 < 0);
+            s0 ^= (s0 ^ s1) & -(p1 == 1);
+            r = s0; r_n = r < 0; goto done_1;
         }
-    n1_4: /* line 47 */
-        r = 4; r_n = 0; goto done_1;
     done_1:;
     }
     return r_n ? -1 : r;
@@ -80,15 +82,15 @@ int tree_cls_score(const tree_cls_input *in, tree_cls_output *out)
     double v10 = 0; int v10_n = 1; /* P_A */
     const char *v11 = ""; int v11_n = 1; /* node */
     memset(&E, 0, sizeof E);
-    E.v0_n = 1;
-    E.v12_n = 1;
+    E.v0_n = 1; E.v0 = NAN;
+    E.v12_n = 1; E.v12 = -1;
     memset(out->state, NERVA_MISSING, sizeof out->state);
     if (in->state[0] == NERVA_PRESENT) { E.v0 = in->f0; E.v0_n = 0; }
     if (in->state[1] == NERVA_PRESENT) { v2 = in->f1; v2_n = 0; }
     {
         int t1;
         t1 = v2_n ? -1 : nv_intern(v2, dict0, 2);
-        E.v12 = t1;
+        E.v12 = v2_n ? -1 : t1;
         E.v12_n = v2_n;
     }
     {
