@@ -31,7 +31,8 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import testlib  # noqa: E402
 
-MODELS = ("fraud", "iris")
+MODELS = ("fraud.pmml", "iris.pmml", "velocity.pfa")  # samples/embed's, one PFA
+NAMES = tuple(m.rsplit(".", 1)[0] for m in MODELS)
 chk = testlib.Checker("integration")
 
 
@@ -50,7 +51,7 @@ def must(cmd, what, cwd=None, env=None):
 
 def clean_copy(src, dst):
     """samples/embed without anything a build left in the source tree."""
-    generated = {m + sfx for m in MODELS for sfx in (".c", ".h", ".o", ".d", ".nerva.d")}
+    generated = {m + sfx for m in NAMES for sfx in (".c", ".h", ".o", ".d", ".nerva.d")}
     generated |= {"embed", "embed.out", "main.o", "main.d", "build"}
     shutil.copytree(src, dst, ignore=lambda d, names: [n for n in names if n in generated])
 
@@ -161,8 +162,8 @@ def check_make(src, work, prefix, pc_dir, nerva_bin):
     var = "NERVA_PREFIX=" + prefix
     r = must(["make", "-j4", var], "make -j4 (first build)", cwd=d)
     for m in MODELS:
-        n = r.out.count("  NERVA   %s.pmml\n" % m)
-        chk.ok(n == 1, "make -j4 printed 'NERVA %s.pmml' %d times, want once:\n%s" % (m, n, r.out))
+        n = r.out.count("  NERVA   %s\n" % m)
+        chk.ok(n == 1, "make -j4 printed 'NERVA %s' %d times, want once:\n%s" % (m, n, r.out))
     chk.ok(" compile " not in r.out, "quiet make printed the nerva command:\n" + r.out)
     chk.ok("warning:" not in r.err, "the sample compiled with warnings:\n" + r.err)
     dep_path = os.path.join(d, "fraud.nerva.d")
@@ -196,7 +197,7 @@ def check_make(src, work, prefix, pc_dir, nerva_bin):
     os.utime(nerva_bin)
     r = must(["make", "-j4", "V=1", var], "make V=1 after touching the nerva binary", cwd=d)
     got = [n for n in changed(before, mtimes(d)) if n.endswith((".c", ".h")) and n != "main.c"]
-    chk.ok(got == ["fraud.c", "fraud.h", "iris.c", "iris.h"],
+    chk.ok(got == sorted(n + x for n in NAMES for x in (".c", ".h")),
            "after touching nerva make regenerated %s, want every model's .c and .h" % got)
     chk.ok("/bin/nerva compile fraud.pmml -o fraud.c --header fraud.h --depfile fraud.nerva.d" in r.out,
            "make V=1 did not show the nerva command:\n" + r.out)
@@ -242,6 +243,16 @@ def check_cmake(src, work, prefix):
     r = must(["cmake", "--build", b], "cmake --build after touching iris.pmml")
     chk.ok("nerva iris.pmml" in r.out and "nerva fraud.pmml" not in r.out and "fraud.c.o" not in r.out,
            "after touching iris.pmml CMake should regenerate iris only:\n" + r.out)
+    # iris.pmml back in the past (its newer time may still be ahead of the
+    # clock), then the PFA model ahead of everything the build wrote
+    old = os.stat(os.path.join(d, "main.c")).st_mtime_ns
+    os.utime(os.path.join(d, "iris.pmml"), ns=(old, old))
+    newest = max(os.stat(os.path.join(r, f)).st_mtime_ns for r, _, fs in os.walk(b) for f in fs)
+    os.utime(os.path.join(d, "velocity.pfa"), ns=(newest + 10**9,) * 2)
+    r = must(["cmake", "--build", b], "cmake --build after touching velocity.pfa")
+    chk.ok("nerva velocity.pfa" in r.out and "nerva iris.pmml" not in r.out and "iris.c.o" not in r.out,
+           "after touching velocity.pfa CMake should regenerate velocity only:\n" + r.out)
+    must(["cmake", "--build", b, "--target", "check"], "cmake check after the PFA model changed")
 
 
 # ---- meson through pkg-config and generator(depfile:)
@@ -255,7 +266,7 @@ def check_meson(meson, src, work, pc_dir, nerva_bin):
     must([meson, "test", "-C", b, "--print-errorlogs"], "meson test (samples/embed)")
     os.utime(nerva_bin)
     r = must(["ninja", "-C", b, "-n", "-d", "explain"], "ninja -n after touching nerva")
-    for m in MODELS:
+    for m in NAMES:
         chk.ok("embed.p/%s.c is dirty" % m in r.err + r.out,
                "ninja does not regenerate %s after nerva changed:\n%s" % (m, r.err))
 

@@ -1,17 +1,20 @@
-/* A downstream program that embeds two models compiled by nerva at build time
+/* A downstream program that embeds three models compiled by nerva at build time
  * (see Makefile, CMakeLists.txt or meson.build beside it, and
  * docs/build-integration.md).  It scores a few records with each model and
  * prints the results; `make check` compares them with expected.txt.
  *
  * fraud is bound through its typed structs (the fields are known when this
  * file is written); iris through its descriptor table, by field name, the way
- * a host that does not know the model in advance binds it. */
+ * a host that does not know the model in advance binds it; velocity, a PFA
+ * model, is an engine with state (per-card pools) that reads and writes Avro
+ * JSON text. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fraud.h"
 #include "iris.h"
+#include "velocity.h"
 
 static void score_fraud(void)
 {
@@ -91,9 +94,48 @@ static void score_iris(void)
     free(out);
 }
 
+/* velocity's results: printed as they come */
+static void print_result(void *ctx, const char *json, size_t len)
+{
+    printf("velocity %s: %.*s\n", (const char *)ctx, (int)len, json);
+}
+
+static void score_velocity(void)
+{
+    static const char *payments[] = {
+        "{\"card\": \"4111\", \"amount\": 20.0}",
+        "{\"card\": \"4111\", \"amount\": 30.0}",
+        "{\"card\": \"5500\", \"amount\": 12.5}",
+        "{\"card\": \"4111\", \"amount\": 400.0}",
+        "{\"card\": \"5500\", \"amount\": -3.0}",      /* the model raises an error */
+        "{\"card\": \"5500\", \"amount\": 13.5}",
+        "{\"card\": 5500}",                             /* not a Payment */
+    };
+    /* the engine's state is a block the host allocates: one per stream or thread */
+    velocity_engine *e = malloc(velocity_engine_size());
+    if (!e || velocity_init(e) != NERVA_PFA_OK)
+        exit(1);
+    for (size_t r = 0; r < sizeof payments / sizeof payments[0]; r++) {
+        char id[16];
+        snprintf(id, sizeof id, "%zu", r + 1);
+        int st = velocity_action(e, payments[r], strlen(payments[r]), print_result, id);
+        if (st != NERVA_PFA_OK) {
+            const char *msg;
+            int code = velocity_last_error(e, &msg, NULL);
+            if (st == NERVA_PFA_BAD_INPUT)
+                printf("velocity %s: bad input: %s\n", id, msg);
+            else
+                printf("velocity %s: error %d: %s\n", id, code, msg);
+        }
+    }
+    velocity_free(e);
+    free(e);
+}
+
 int main(void)
 {
     score_fraud();
     score_iris();
+    score_velocity();
     return 0;
 }
