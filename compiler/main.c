@@ -39,7 +39,8 @@ static const char usage_text[] =
     "                       write the model as one C99 unit and its header\n"
     "  compile MODEL --shared [-o OUT.so]\n"
     "                       build a shared object for hosts that dlopen models\n"
-    "                       (exports nerva_model_entry(); `nerva kafka` loads it)\n"
+    "                       (exports nerva_model_entry(), for PFA\n"
+    "                       nerva_pfa_entry(); `nerva kafka` loads it)\n"
     "  check MODEL          validate only; diagnostics as file:line: error: ...\n"
     "                       (PFA: file:line: /json/path: error: ...)\n"
     "  info MODEL           inputs, outputs, types, model kinds and sizes\n"
@@ -284,12 +285,8 @@ static int depfile_text(StrBuf *s, const char *out, const char *hdr, const char 
    object, built through the cache and copied to -o (default MODEL.so) */
 static int build_shared(Compiled *cm, const Opts *o)
 {
-    if (cm->ir->eng) {
-        fprintf(stderr, "nerva: %s: --shared is not supported yet for PFA engines\n", o->model);
-        return EXIT_BAD;
-    }
     BuildRequest rq = {.c_src = cm->c.data, .h_src = cm->h.data, .header_name = cm->header_name,
-                       .prefix = cm->prefix, .use_cache = 1, .shared = 1};
+                       .prefix = cm->prefix, .use_cache = 1, .shared = 1, .pfa = cm->ir->eng != NULL};
     BuildResult br;
     if (tc_build_scorer(&rq, &br))
         return EXIT_INTERNAL;

@@ -13,7 +13,8 @@
 /* ---- model_load.c: a compiled model in this process ---- */
 typedef struct hx_model {
     void *dl;
-    const nerva_model *m;
+    const nerva_model *m;       /* a PMML scorer, or */
+    const nerva_pfa *pfa;       /* a PFA engine (one of the two is set) */
     struct stat st;             /* of the model file when loaded, to see changes */
 } hx_model;
 

@@ -18,7 +18,13 @@
  * (send_offsets_to_transaction).
  *
  * The model is swapped (hot reload, SIGHUP or a changed file) only between
- * batches, so no record is lost or scored twice by a reload. */
+ * batches, so no record is lost or scored twice by a reload.
+ *
+ * A PFA model is an engine with state (cells, pools): the harness keeps one
+ * engine, hands it each record's JSON text in consumption order and produces
+ * every value the engine gives back (a map engine one per record, an emit
+ * engine any number, a fold engine its tally); a record is acknowledged when
+ * all of them are. */
 #include "harness.h"
 
 #include <errno.h>
@@ -39,7 +45,7 @@ volatile sig_atomic_t hx_stop, hx_reload;
 typedef struct slot {
     int64_t offset;
     double recv;
-    unsigned char acked;
+    unsigned pending;           /* deliveries still awaited; 0: acknowledged */
 } slot;
 
 /* one input partition's records in flight, in offset order */
@@ -61,6 +67,9 @@ typedef struct hx {
     int ntracks;
     int assigned;
     hx_model model;
+    void *engine;               /* a PFA model's state */
+    nvc_buf pfa_out;            /* the values one PFA action gave back, each ended by NUL */
+    size_t pfa_nout;
     nvc_codec *codec;
     nvc_batch *batch;
     nvc_options opts;
@@ -133,38 +142,67 @@ static uintptr_t ticket_new(hx *h, track *t, int64_t offset)
     slot *s = &t->ring[seq & (t->cap - 1)];
     s->offset = offset;
     s->recv = hx_now();
-    s->acked = 0;
+    s->pending = 1;
     h->inflight++;
     return ((uintptr_t)t->part << (SEQ_BITS + GEN_BITS)) | ((uintptr_t)t->gen << SEQ_BITS) |
            (uintptr_t)(seq & (((uint64_t)1 << SEQ_BITS) - 1));
 }
 
-static void ack(hx *h, uintptr_t ticket)
+/* the slot a ticket names, or NULL when its partition was reset since */
+static slot *slot_of(hx *h, uintptr_t ticket, track **tp)
 {
     ticket &= ~DLQ_BIT;
     int32_t part = (int32_t)(ticket >> (SEQ_BITS + GEN_BITS));
     int gen = (int)((ticket >> SEQ_BITS) & ((1 << GEN_BITS) - 1));
     uint64_t seq40 = ticket & (((uint64_t)1 << SEQ_BITS) - 1);
     track *t = part < h->ntracks ? &h->tracks[part] : NULL;
-    h->inflight--;
     if (!t || t->gen != gen)
-        return; /* the partition was reset since: its new owner redoes it */
+        return NULL;
     /* widen the 40-bit sequence number to the one in [head, tail) */
     uint64_t seq = (t->head & ~(((uint64_t)1 << SEQ_BITS) - 1)) | seq40;
     if (seq < t->head)
         seq += (uint64_t)1 << SEQ_BITS;
     if (seq < t->head || seq >= t->tail)
+        return NULL;
+    *tp = t;
+    return &t->ring[seq & (t->cap - 1)];
+}
+
+static void ack(hx *h, uintptr_t ticket)
+{
+    track *t;
+    slot *s = slot_of(h, ticket, &t);
+    h->inflight--;
+    if (!s)
+        return; /* the partition was reset since: its new owner redoes it */
+    if (s->pending > 1) {
+        s->pending--;
         return;
-    slot *s = &t->ring[seq & (t->cap - 1)];
-    s->acked = 1;
+    }
+    s->pending = 0;
     double now = hx_now();
     hx_hist_add(&h->e2e, (now - s->recv) * 1e6);
     h->t_last = now;
-    while (t->head < t->tail && t->ring[t->head & (t->cap - 1)].acked) {
+    while (t->head < t->tail && !t->ring[t->head & (t->cap - 1)].pending) {
         t->store = t->ring[t->head & (t->cap - 1)].offset + 1;
         t->head++;
         t->dirty = 1;
     }
+}
+
+/* a record whose outcome is n messages (a PFA emit engine: any number)
+   instead of one: acknowledged when all n are */
+static void expect(hx *h, uintptr_t ticket, unsigned n)
+{
+    if (n == 0) {
+        ack(h, ticket);
+        return;
+    }
+    h->inflight += n - 1;
+    track *t;
+    slot *s = slot_of(h, ticket, &t);
+    if (s)
+        s->pending += n - 1;
 }
 
 /* offsets of acknowledged prefixes -> the consumer's offset store */
@@ -415,7 +453,9 @@ static rd_kafka_headers_t *headers_of(const rd_kafka_message_t *m)
     return rd_kafka_headers_copy(in);
 }
 
-static void bad_record(hx *h, const rd_kafka_message_t *m, uintptr_t ticket, const char *kind, const char *detail)
+/* code: a PFA error's code as text (header nerva.error.code), or NULL */
+static void bad_record(hx *h, const rd_kafka_message_t *m, uintptr_t ticket, const char *kind, const char *detail,
+                       const char *code)
 {
     h->t.bad++;
     if (h->logged_bad < 20 || h->logged_bad % 1000 == 0)
@@ -432,6 +472,8 @@ static void bad_record(hx *h, const rd_kafka_message_t *m, uintptr_t ticket, con
         hd = rd_kafka_headers_new(5);
     rd_kafka_header_add(hd, "nerva.error", -1, kind, -1);
     rd_kafka_header_add(hd, "nerva.error.message", -1, detail, -1);
+    if (code)
+        rd_kafka_header_add(hd, "nerva.error.code", -1, code, -1);
     rd_kafka_header_add(hd, "nerva.source.topic", -1, h->cfg->in_topic, -1);
     snprintf(num, sizeof num, "%d", (int)m->partition);
     rd_kafka_header_add(hd, "nerva.source.partition", -1, num, -1);
@@ -442,13 +484,53 @@ static void bad_record(hx *h, const rd_kafka_message_t *m, uintptr_t ticket, con
 
 /* ---- one batch ---- */
 
+static void pfa_collect(void *ctx, const char *json, size_t len)
+{
+    hx *h = ctx;
+    nvc_buf_put(&h->pfa_out, json, len);
+    nvc_buf_put(&h->pfa_out, "", 1);
+    h->pfa_nout++;
+}
+
+/* a PFA engine: each record through the action, in order, on one state */
+static void process_pfa(hx *h, rd_kafka_message_t *m, uintptr_t ticket)
+{
+    const nerva_pfa *e = h->model.pfa;
+    h->pfa_out.len = 0;
+    h->pfa_nout = 0;
+    double t0 = hx_now();
+    int st = e->action(h->engine, m->payload ? (const char *)m->payload : "", m->len, pfa_collect, h);
+    hx_hist_add(&h->score_lat, (hx_now() - t0) * 1e9);
+    /* values emitted before an error are out, as PFA says; the record is
+       dead-lettered as well */
+    expect(h, ticket, (unsigned)h->pfa_nout + (st != NERVA_PFA_OK));
+    h->t.scored += st == NERVA_PFA_OK;
+    for (size_t k = 0, at = 0; k < h->pfa_nout && !h->fatal; k++) {
+        const char *v = h->pfa_out.data + at;
+        size_t len = strlen(v); /* JSON text holds no raw NUL */
+        at += len + 1;
+        produce(h, h->out_rkt, v, len, m->key, m->key_len, headers_of(m), ticket);
+    }
+    if (st != NERVA_PFA_OK && !h->fatal) {
+        const char *msg = NULL;
+        char code[32];
+        int c = e->last_error(h->engine, &msg, NULL);
+        snprintf(code, sizeof code, "%d", c);
+        if (st == NERVA_PFA_BAD_INPUT)
+            bad_record(h, m, ticket, "input", msg ? msg : "not a value of the input type", NULL);
+        else
+            bad_record(h, m, ticket, "pfa", msg ? msg : "", c == NERVA_PFA_NO_CODE ? NULL : code);
+    }
+}
+
 static void process(hx *h, rd_kafka_message_t **msgs, size_t n)
 {
     uintptr_t *tickets = malloc((n ? n : 1) * sizeof *tickets);
     long *idx = malloc((n ? n : 1) * sizeof *idx);
     if (!tickets || !idx)
         abort();
-    nvc_batch_reset(h->batch);
+    if (h->batch)
+        nvc_batch_reset(h->batch);
     for (size_t k = 0; k < n; k++) {
         rd_kafka_message_t *m = msgs[k];
         tickets[k] = 0;
@@ -472,10 +554,14 @@ static void process(hx *h, rd_kafka_message_t **msgs, size_t n)
             h->t_first = hx_now();
         h->t.consumed++;
         tickets[k] = ticket_new(h, t, m->offset);
-        if (!h->cfg->forward_only)
+        if (!h->cfg->forward_only && h->batch)
             idx[k] = nvc_decode(h->batch, m->payload, m->len);
     }
-    if (h->cfg->no_score) {
+    if (h->model.pfa && !h->cfg->forward_only) {
+        for (size_t k = 0; k < n && !h->fatal; k++)
+            if (!msgs[k]->err)
+                process_pfa(h, msgs[k], tickets[k]);
+    } else if (h->cfg->no_score) {
         nvc_no_score(h->batch);
     } else if (!h->cfg->forward_only) {
         double t0 = hx_now();
@@ -484,7 +570,7 @@ static void process(hx *h, rd_kafka_message_t **msgs, size_t n)
         if (nb)
             hx_hist_add(&h->score_lat, (hx_now() - t0) * 1e9 / (double)nb); /* ns */
     }
-    for (size_t k = 0; k < n && !h->fatal; k++) {
+    for (size_t k = 0; k < n && !h->fatal && !(h->model.pfa && !h->cfg->forward_only); k++) {
         rd_kafka_message_t *m = msgs[k];
         if (m->err)
             continue;
@@ -499,7 +585,7 @@ static void process(hx *h, rd_kafka_message_t **msgs, size_t n)
             h->t.invalid += st == NVC_INVALID;
             produce(h, h->out_rkt, h->enc.data, h->enc.len, m->key, m->key_len, headers_of(m), tickets[k]);
         } else {
-            bad_record(h, m, tickets[k], nvc_error_kind(h->batch, i), nvc_error(h->batch, i));
+            bad_record(h, m, tickets[k], nvc_error_kind(h->batch, i), nvc_error(h->batch, i), NULL);
         }
     }
     free(tickets);
@@ -581,6 +667,47 @@ static int load_codec(hx *h, const hx_model *mdl, nvc_codec **out)
     return 0;
 }
 
+/* a PFA engine's state, initialised (cells, pools, begin); NULL on failure */
+static void *engine_new(hx *h, const nerva_pfa *e)
+{
+    void *eng = calloc(1, e->engine_size());
+    if (!eng)
+        abort();
+    if (e->init(eng) != NERVA_PFA_OK) {
+        const char *msg = NULL;
+        e->last_error(eng, &msg, NULL);
+        say(h, "error: %s: the engine's initialisation failed: %s", h->cfg->model, msg ? msg : "?");
+        e->free(eng);
+        free(eng);
+        return NULL;
+    }
+    return eng;
+}
+
+static void engine_free(const nerva_pfa *e, void *eng)
+{
+    if (eng) {
+        e->free(eng);
+        free(eng);
+    }
+}
+
+/* the formats a PFA engine reads and writes: its own JSON, nothing else */
+static int pfa_options_ok(hx *h)
+{
+    const hx_config *c = h->cfg;
+    const char *why = c->codec.in_format != NVC_JSON || c->codec.out_format != NVC_JSON
+                          ? "--input-format and --output-format json (the Avro JSON encoding of its types)"
+                      : c->codec.passthrough ? "no --passthrough (its output type is its own)"
+                      : c->no_score ? "no --no-score"
+                      : c->codec.columns || c->in_schema_file || c->out_schema_file
+                          ? "no --columns or schema files (it declares its types)"
+                          : NULL;
+    if (why)
+        say(h, "error: %s is a PFA engine: it takes %s", c->model, why);
+    return !why;
+}
+
 static void reload(hx *h)
 {
     char err[1024];
@@ -593,6 +720,27 @@ static void reload(hx *h)
         struct stat st; /* not again until the file changes again */
         if (!stat(h->cfg->model, &st))
             h->model.st = st;
+        return;
+    }
+    if (!next.pfa != !h->model.pfa || next.pfa) {
+        const char *why = !next.pfa != !h->model.pfa ? "a PMML model and a PFA engine do not replace each other"
+                          : strcmp(next.pfa->input_schema, h->model.pfa->input_schema) ? "its input type differs"
+                          : NULL;
+        void *eng = why ? NULL : engine_new(h, next.pfa);
+        if (!eng) {
+            say(h, "reload refused: %s: %s; keeping the running model", h->cfg->model,
+                why ? why : "its initialisation failed");
+            h->t.refused++;
+            h->model.st = next.st;
+            hx_model_unload(&next);
+            return;
+        }
+        engine_free(h->model.pfa, h->engine);
+        hx_model_unload(&h->model);
+        h->model = next;
+        h->engine = eng;
+        h->t.reloads++;
+        say(h, "reloaded %s (PFA engine %s; its state starts afresh)", h->cfg->model, next.pfa->name);
         return;
     }
     if (nvc_compatible(h->codec, next.m, err, sizeof err)) {
@@ -726,9 +874,14 @@ static int setup(hx *h)
         say(h, "error: %s", err);
         return 1;
     }
-    if (load_codec(h, &h->model, &h->codec))
-        return 1;
-    h->batch = nvc_batch_new(h->codec, (size_t)c->batch);
+    if (h->model.pfa) {
+        if (!pfa_options_ok(h) || !(h->engine = engine_new(h, h->model.pfa)))
+            return 1;
+    } else {
+        if (load_codec(h, &h->model, &h->codec))
+            return 1;
+        h->batch = nvc_batch_new(h->codec, (size_t)c->batch);
+    }
     if (c->metrics && hx_metrics_start(c->metrics, err, sizeof err)) {
         say(h, "error: %s", err);
         return 1;
@@ -750,9 +903,14 @@ static int setup(hx *h)
         say(h, "error: subscribe %s: %s", c->in_topic, rd_kafka_err2str(e));
         return 3;
     }
-    say(h, "scoring %s -> %s with %s (%s: %d inputs, %d outputs)%s", c->in_topic, c->out_topic, c->model,
-        h->model.m->name ? h->model.m->name : "?", h->model.m->n_inputs, h->model.m->n_outputs,
-        c->forward_only ? " [forward-only: not scoring]" : c->no_score ? " [no-score: outputs left empty]" : "");
+    const char *mode = c->forward_only ? " [forward-only: not scoring]"
+                       : c->no_score ? " [no-score: outputs left empty]" : "";
+    if (h->model.pfa)
+        say(h, "scoring %s -> %s with %s (PFA engine %s, method %s)%s", c->in_topic, c->out_topic, c->model,
+            h->model.pfa->name, h->model.pfa->method, mode);
+    else
+        say(h, "scoring %s -> %s with %s (%s: %d inputs, %d outputs)%s", c->in_topic, c->out_topic, c->model,
+            h->model.m->name ? h->model.m->name : "?", h->model.m->n_inputs, h->model.m->n_outputs, mode);
     return 0;
 }
 
@@ -843,6 +1001,9 @@ int hx_run(const hx_config *cfg, hx_totals *tot)
     nvc_buf_free(&h->enc);
     nvc_batch_free(h->batch);
     nvc_free(h->codec);
+    nvc_buf_free(&h->pfa_out);
+    if (h->model.pfa)
+        engine_free(h->model.pfa, h->engine);
     hx_model_unload(&h->model);
     free(h->in_schema);
     free(h->out_schema);

@@ -5,10 +5,9 @@
  * work by content hash under NERVA_CACHE_DIR -- and dlopens the result.  Each
  * load gets a fresh file (dlopen returns the old handle for a path it already
  * has open), unlinked once mapped.  The object exports one symbol,
- * nerva_model_entry(), returning the generated descriptor.  The descriptor's
- * `abi` says what the harness may do with it: ABI 1 (stateless models, all
- * PMML) is scored directly; a model that needs engine state (PFA cells and
- * pools) will come with a new ABI number and plugs in here. */
+ * nerva_model_entry() (PMML: a stateless scorer) or nerva_pfa_entry() (PFA:
+ * an engine whose state the harness allocates), returning the generated
+ * descriptor; its `abi` must be the one this harness was built with. */
 #include "harness.h"
 
 #include <dlfcn.h>
@@ -98,7 +97,19 @@ int hx_model_load(const char *path, hx_model *out, char *err, size_t errlen)
         return -1;
     }
     const nerva_model *(*entry)(void);
+    const nerva_pfa *(*pfa_entry)(void);
     *(void **)&entry = dlsym(out->dl, "nerva_model_entry");
+    *(void **)&pfa_entry = dlsym(out->dl, "nerva_pfa_entry");
+    if (!entry && pfa_entry) {
+        out->pfa = pfa_entry();
+        if (!out->pfa || out->pfa->abi != NERVA_PFA_ABI) {
+            snprintf(err, errlen, "%s: PFA engine ABI %d; this harness runs ABI %d engines", path,
+                     out->pfa ? out->pfa->abi : -1, NERVA_PFA_ABI);
+            hx_model_unload(out);
+            return -1;
+        }
+        return 0;
+    }
     if (!entry) {
         snprintf(err, errlen, "%s: no nerva_model_entry (make it with `nerva compile --shared`)", path);
         hx_model_unload(out);
@@ -120,6 +131,7 @@ void hx_model_unload(hx_model *mdl)
         dlclose(mdl->dl);
     mdl->dl = NULL;
     mdl->m = NULL;
+    mdl->pfa = NULL;
 }
 
 int hx_model_changed(const char *path, const hx_model *mdl)

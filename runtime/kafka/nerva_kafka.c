@@ -108,8 +108,8 @@ static void signals(void)
 static const char kafka_usage[] =
     "usage: nerva kafka MODEL -b BROKERS -t IN_TOPIC -o OUT_TOPIC [-G GROUP] [options]\n"
     "\n"
-    "Consume IN_TOPIC, score each record with MODEL (.pmml, or a .so made by\n"
-    "`nerva compile --shared`), produce the results to OUT_TOPIC.  At-least-once:\n"
+    "Consume IN_TOPIC, score each record with MODEL (.pmml, .pfa, or a .so made\n"
+    "by `nerva compile --shared`), produce the results to OUT_TOPIC.  At-least-once:\n"
     "an offset is committed only once its result and all earlier ones of its\n"
     "partition are acknowledged.\n"
     "\n"

@@ -523,6 +523,71 @@ def test_hot_reload(nerva):
         e.close()
 
 
+# an emit engine with state: record i gives i % 3 values, each carrying the
+# engine's count of records seen so far; every 50th record raises error 7
+# after counting (and after emitting what it had)
+PFA_EMIT = {
+    "name": "splitter", "method": "emit",
+    "input": {"type": "record", "name": "In", "fields": [{"name": "id", "type": "int"}]},
+    "output": {"type": "record", "name": "Out", "fields": [
+        {"name": "id", "type": "int"}, {"name": "part", "type": "int"}, {"name": "seen", "type": "int"}]},
+    "cells": {"seen": {"type": "int", "init": 0}},
+    "action": [
+        {"cell": "seen", "to": {"params": [{"n": "int"}], "ret": "int", "do": {"+": ["n", 1]}}},
+        {"for": {"j": 0}, "while": {"<": ["j", {"%": ["input.id", 3]}]}, "step": {"j": {"+": ["j", 1]}},
+         "do": [{"emit": [{"new": {"id": "input.id", "part": "j", "seen": {"cell": "seen"}}, "type": "Out"}]}]},
+        {"if": {"==": [{"%": ["input.id", 50]}, 49]}, "then": [{"error": "every fiftieth", "code": 7}]},
+    ]}
+
+
+def test_pfa(nerva):
+    """a PFA engine in the harness: state kept across records, any number of
+    results per record (each record committed once all its results are
+    acknowledged, none for a record with none), PFA errors dead-lettered with
+    their code, and formats a PFA engine cannot take refused"""
+    e = Env(nerva, "pfa", partitions=3)
+    try:
+        model = os.path.join(e.dir, "splitter.pfa")
+        json.dump(PFA_EMIT, open(model, "w"))
+        n = 3000
+        e.produce("in", [("k%d" % i, '{"id": %d}' % i) for i in range(n)])
+        p = e.harness(model=model, extra=["-e", "--batch", "64"])
+        e.finish(p)
+        out = {}
+        seen = []
+        for line in e.consume("out"):
+            k, v = line.split("\t", 1)
+            r = json.loads(v)
+            check(k == "k%d" % r["id"], "result %r under key %s" % (r, k))
+            out.setdefault(r["id"], []).append(r["part"])
+            seen.append(r["seen"])
+        for i in range(n):
+            got = sorted(out.get(i, []))
+            check(got == list(range(i % 3)), "record %d gave parts %r, want %r" % (i, got, list(range(i % 3))))
+        # one engine, one count: a record's values share the count it took
+        check(len(set(seen)) == sum(1 for i in range(n) if i % 3) and min(seen) >= 1 and max(seen) <= n,
+              "the engine's state is not one count over the stream: %d distinct counts" % len(set(seen)))
+        dl = e.consume("dlq", "%k\t%h\n")
+        want = {"k%d" % i for i in range(n) if i % 50 == 49}
+        check({line.split("\t")[0] for line in dl} == want and len(dl) == len(want),
+              "dead letters %d, want %d" % (len(dl), len(want)))
+        check(all("nerva.error=pfa" in line and "nerva.error.code=7" in line for line in dl),
+              "dead letters lack the PFA error and code: %r" % dl[:2])
+        # everything was committed, records without results too
+        q = e.harness(model=model, extra=["-e"], log="again.log")
+        e.finish(q)
+        last = re.findall(r"consumed=(\d+)", e.log(q))
+        check(last and last[-1] == "0", "a second run consumed again: %s" % last[-1:])
+        # formats the engine does not read are refused before anything runs
+        r = subprocess.run([nerva, "kafka", model, "-b", e.bootstrap, "-t", "in", "-o", "out",
+                            "--input-format", "csv"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           env=e.env, timeout=60)
+        check(r.returncode == 1 and b"is a PFA engine" in r.stdout,
+              "csv input to a PFA engine: exit %d: %s" % (r.returncode, r.stdout[-500:]))
+    finally:
+        e.close()
+
+
 def test_kcat_black_box(nerva):
     """kcat produces CSV to `nerva broker`, `nerva kafka` scores it, kcat
     reads JSON back: nothing but the command lines a user would type"""
