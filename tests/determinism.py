@@ -90,6 +90,7 @@ def main():
     models += sorted(glob.glob(os.path.join(HERE, "e2e", "*", "model.pmml")))
     models += [os.path.join(HERE, "hostile", "strange_names.pmml")]
     models += sorted(glob.glob(os.path.join(HERE, "..", "samples", "*", "*.pmml")))
+    models += sorted(glob.glob(os.path.join(HERE, "..", "samples", "*", "*.pfa")))
     chk = testlib.Checker("determinism")
     chk.ok(len(models) >= 5, "expected at least 5 models, found %d" % len(models))
     locs = locales()
