@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+"""A generated PFA engine in a C host of its own (tests/pfa_host/host.c):
+two engines side by side with separate state, and the fold engine's merge
+entry point, which must combine two partial tallies into the tally of the
+whole stream and refuse a tally that is not one.
+
+    pfa_host.py --nerva build/nerva
+Builds with $CC and $NERVA_CFLAGS (the test suite's strict C99 flags, and
+the sanitizers in the sanitized build)."""
+
+import argparse
+import os
+import shlex
+import shutil
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import testlib  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MODEL = os.path.join(HERE, "pfa_e2e", "examples", "fold_tally", "model.pfa")
+EXPECTED = """part0 {"n": 3, "sum": 14.0, "missing": 1}
+part1 {"n": 2, "sum": 1.0, "missing": 1}
+all {"n": 5, "sum": 15.0, "missing": 2}
+merged {"n": 5, "sum": 15.0, "missing": 2}
+bad tally: status 3: tally: the value does not match the type
+"""
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--nerva", required=True)
+    args = ap.parse_args()
+    chk = testlib.Checker("pfa_host")
+    d = tempfile.mkdtemp(prefix="nerva-pfa-host-")
+    try:
+        shutil.copy(MODEL, os.path.join(d, "tally.pfa"))
+        r = testlib.run([os.path.abspath(args.nerva), "compile", "tally.pfa", "-o", "tally.c"], cwd=d)
+        chk.ok(r.rc == 0, "nerva compile: %s\n%s" % (r.describe(), r.err))
+        h = open(os.path.join(d, "tally.h")).read() if r.rc == 0 else ""
+        chk.ok("int tally_merge(" in h, "tally.h declares no tally_merge()")
+        cc = os.environ.get("CC", "cc")
+        flags = shlex.split(os.environ.get("NERVA_CFLAGS", "-O1 -std=c99 -pedantic -Wall -Wextra -Werror"))
+        r = testlib.run([cc] + flags + ["-I", d, os.path.join(HERE, "pfa_host", "host.c"),
+                                        os.path.join(d, "tally.c"), "-lm", "-o", os.path.join(d, "host")])
+        chk.ok(r.rc == 0, "building the host: %s\n%s" % (r.describe(), r.err))
+        if r.rc == 0:
+            r = testlib.run([os.path.join(d, "host")])
+            chk.ok(r.rc == 0, "the host failed: %s\n%s%s" % (r.describe(), r.out, r.err))
+            chk.ok(r.out == EXPECTED, "the host printed:\n%s\nwant:\n%s" % (r.out, EXPECTED))
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    chk.finish()
+
+
+if __name__ == "__main__":
+    main()
