@@ -77,6 +77,18 @@ typedef struct Pe {
     int ntramps, cap_tramps;
 } Pe;
 
+/* options.timeout: an engine with a timeout ticks in every loop and user
+   function, and arms a deadline before each routine; others pay nothing */
+static int timed(const IrEngine *g)
+{
+    return g && (g->timeout[0] >= 0 || g->timeout[1] >= 0 || g->timeout[2] >= 0);
+}
+
+static const char *deadline(Pe *m, long long ms)
+{
+    return timed(m->g) ? arena_printf(&m->a, "    nv_deadline(E, %lldLL);\n", ms) : "";
+}
+
 static void line(Pe *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void line(Pe *m, const char *fmt, ...)
 {
@@ -782,6 +794,8 @@ static void emit_block(Pe *m, const IrBlock *b)
             comment_loc(m, s, "loop");
             line(m, "for (;;) {");
             m->ind++;
+            if (timed(m->g))
+                line(m, "nv_tick(E);");
             emit_block(m, &s->then_b);
             m->ind--;
             line(m, "}");
@@ -945,6 +959,8 @@ static void emit_function(Pe *m, int f, StrBuf *o)
     if (fn->kind == FK_USER)
         sb_printf(o, "    if (++E->depth > %d)\n        nv_raise(E, -1002, \"too many nested function calls\");\n",
                   NV_MAX_CALL_DEPTH);
+    if (fn->kind == FK_USER && timed(m->g))
+        sb_puts(o, "    nv_tick(E);\n");
     sb_puts(o, body.data ? body.data : "");
     if (fn->kind == FK_USER)
         sb_puts(o, "    E->depth--;\n");
@@ -1379,9 +1395,10 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
     sb_printf(&api, "int %s_init(%s_engine *e)\n{\n    nv_eng *E = &e->rt;\n    memset(e, 0, sizeof *e);\n"
                     "    E->cur = &E->tmp;\n    E->cells = e->cells;\n    E->ncells = %d;\n"
                     "    E->pools = e->pools;\n    E->npools = %d;\n    E->consts = e->consts;\n"
+                    "%s"
                     "    if (nv_try(E, nv_init_body, e)) {\n        nv_settle(E, 0);\n"
                     "        return NERVA_PFA_ERROR;\n    }\n    nv_settle(E, 1);\n    return NERVA_PFA_OK;\n}\n\n",
-              pfx, pfx, g->ncells, g->npools);
+              pfx, pfx, g->ncells, g->npools, deadline(m, g->timeout[0]));
     /* action */
     IrType *in_t = g->input;
     const IrFunc *act = &g->funcs[g->action];
@@ -1407,14 +1424,14 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
     sb_puts(&api, "    E->finished++;\n}\n\n");
     sb_printf(&api, "int %s_action(%s_engine *e, const char *json, size_t len, nerva_pfa_out out, void *ctx)\n{\n"
                     "    nv_eng *E = &e->rt;\n    nv_call A;\n    A.e = e;\n    A.json = json;\n    A.len = len;\n"
-                    "    A.bad = NULL;\n    E->out = out;\n    E->out_ctx = ctx;\n    E->depth = 0;\n"
+                    "    A.bad = NULL;\n    E->out = out;\n    E->out_ctx = ctx;\n    E->depth = 0;\n%s"
                     "    if (nv_try(E, nv_action_body, &A)) {\n        nv_settle(E, 0);\n"
                     "        return NERVA_PFA_ERROR;\n    }\n    nv_settle(E, 1);\n"
                     "    if (A.bad) {\n        snprintf(E->err_msg, sizeof E->err_msg, \"input: %%s\", A.bad);\n"
                     "        E->err_len = strlen(E->err_msg);\n"
                     "        E->err_code = 0;\n        return NERVA_PFA_BAD_INPUT;\n    }\n"
                     "    return NERVA_PFA_OK;\n}\n\n",
-              pfx, pfx);
+              pfx, pfx, deadline(m, g->timeout[1]));
     /* merge: both tallies decoded, the document's merge, the result out */
     if (g->method == ENG_FOLD && g->merge >= 0) {
         const IrFunc *mf = &g->funcs[g->merge];
@@ -1449,9 +1466,9 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
                   from_val(m, g->output, "e->tally"));
     sb_puts(&api, "}\n\n");
     sb_printf(&api, "int %s_end(%s_engine *e, nerva_pfa_out out, void *ctx)\n{\n    nv_eng *E = &e->rt;\n"
-                    "    E->out = out;\n    E->out_ctx = ctx;\n    E->depth = 0;\n"
+                    "    E->out = out;\n    E->out_ctx = ctx;\n    E->depth = 0;\n%s"
                     "    if (nv_try(E, nv_end_body, e)) {\n        nv_settle(E, 0);\n        return NERVA_PFA_ERROR;\n"
-                    "    }\n    nv_settle(E, 1);\n    return NERVA_PFA_OK;\n}\n\n", pfx, pfx);
+                    "    }\n    nv_settle(E, 1);\n    return NERVA_PFA_OK;\n}\n\n", pfx, pfx, deadline(m, g->timeout[2]));
     sb_printf(&api, "void %s_free(%s_engine *e)\n{\n    nv_state_free(&e->rt);\n    nv_arena_drop(e->tally_a);\n"
                     "    e->tally_a = NULL;\n}\n\n", pfx, pfx);
     sb_printf(&api, "int %s_last_error(const %s_engine *e, const char **message, size_t *length)\n{\n"

@@ -374,6 +374,7 @@ typedef struct IrEngine {
     const char *zero;      /* fold: Avro JSON text of the first tally */
     int has_randseed;
     long long randseed;
+    long long timeout[3];  /* begin, action, end: milliseconds, -1 none (options) */
 } IrEngine;
 
 typedef struct IrProgram {

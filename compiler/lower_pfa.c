@@ -1032,6 +1032,8 @@ IrProgram *lower_pfa(Arena *a, Diags *d, PfaProgram *p, const char *path)
     g->zero = p->zero;
     g->has_randseed = doc->has_randseed;
     g->randseed = doc->randseed;
+    for (int k = 0; k < 3; k++)
+        g->timeout[k] = doc->timeout[k];
     g->action = g->begin = g->end = g->merge = -1;
     g->ncells = p->ncells;
     g->cells = ARENA_ARRAY(a, IrCell, p->ncells ? p->ncells : 1);

@@ -1146,10 +1146,25 @@ PfaDoc *read_pfa(Arena *a, Diags *d, const char *file, const char *data, size_t 
             doc->nmeta = m->n;
         }
     }
+    doc->timeout[0] = doc->timeout[1] = doc->timeout[2] = -1;
     if ((m = jget(root, "options"))) {
         if (m->kind != J_OBJ)
             syn_err(&r, m, "\"options\" must be a JSON object");
         doc->options = m;
+        /* "timeout" for every routine; "timeout.begin|action|end" overrides it for one */
+        static const char *const keys[4] = {"timeout", "timeout.begin", "timeout.action", "timeout.end"};
+        long long ms[4] = {-1, -2, -2, -2};
+        for (int k = 0; k < 4 && m->kind == J_OBJ; k++) {
+            JVal *t = jget(m, keys[k]);
+            if (!t)
+                continue;
+            if (t->kind != J_INT)
+                syn_err(&r, t, "option \"%s\" must be an integer (milliseconds)", keys[k]);
+            else
+                ms[k] = t->i < 0 ? -1 : t->i;
+        }
+        for (int j = 0; j < 3; j++)
+            doc->timeout[j] = ms[j + 1] != -2 ? ms[j + 1] : ms[0];
     }
     return d->errors ? NULL : doc;
 }

@@ -167,6 +167,7 @@ typedef struct PfaDoc {
     const char **meta_keys, **meta_vals;  /* metadata */
     int nmeta;
     JVal *options;
+    long long timeout[3];      /* options timeout.begin, .action, .end (ms; -1: none) */
 } PfaDoc;
 
 /* Parse the JSON text.  Returns the root or NULL after reporting errors. */

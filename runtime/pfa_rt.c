@@ -146,6 +146,10 @@ typedef struct nv_eng {
     int depth;                      /* nesting of user function calls */
     uint64_t rng;                   /* pseudorandom state (randseed) */
     int vdepth;                     /* nesting of values being copied or written */
+    double deadline;                /* options.timeout: monotonic ms, 0 none */
+    int64_t timeout_ms;
+    uint32_t ticks;
+    int expired;                    /* past the deadline: every tick raises */
 } nv_eng;
 
 /* values nested deeper than this are refused when copied or written out,
@@ -174,6 +178,38 @@ NV_RT NV_NORETURN void nv_raise_user(nv_eng *E, int code, const char *msg, int64
     E->err_len = (size_t)n;
     E->err_code = code;
     longjmp(*E->jb, 1);
+}
+
+/* options.timeout: a routine (begin, action, end) given ms milliseconds (-1:
+   no limit) raises once it runs past them.  Engines with a timeout call
+   nv_tick at each loop iteration and user function call; the clock is read
+   every 1024 ticks, so the check costs a counter where it does not fire.
+   Once past the deadline every tick raises, so a "try" that catches the
+   timeout inside a loop does not keep the routine running: the loop's own
+   next tick raises outside it. */
+NV_RT double nv_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+NV_RT void nv_deadline(nv_eng *E, int64_t ms)
+{
+    E->timeout_ms = ms;
+    E->deadline = ms >= 0 ? nv_now_ms() + (double)ms : 0;
+    E->ticks = 0;
+    E->expired = 0;
+}
+
+NV_RT void nv_tick(nv_eng *E)
+{
+    if (E->deadline > 0 && (E->expired || ((++E->ticks & 1023u) == 0 && nv_now_ms() >= E->deadline))) {
+        char msg[80];
+        snprintf(msg, sizeof msg, "exceeded timeout of %lld milliseconds", (long long)E->timeout_ms);
+        E->expired = 1;
+        nv_raise(E, INT_MIN, msg);
+    }
 }
 
 NV_RT void *nv_arena_alloc(nv_eng *E, nv_arena *a, size_t n)

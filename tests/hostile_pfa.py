@@ -18,6 +18,11 @@ compile into their programs.  The promises checked here:
    map keys, error messages, log namespaces and docs -- come out byte for byte
    (outputs and $error lines), and reach the generated C only inside string
    literals (escaped) or comments (sanitised): the unit is lexed to check.
+5. Names that are not names are refused.
+6. A document that loops or recurses without end, with options.timeout,
+   stops with "exceeded timeout of N milliseconds" and the stream goes on,
+   even when a "try" inside the loop catches the timeout; a bad timeout is
+   refused.
 
 NERVA_CFLAGS from the environment is used for `nerva score` and added to the
 direct compile, so the sanitizer configuration runs these under ASan/UBSan.
@@ -220,6 +225,40 @@ def main():
             write("bad_name.pfa", json.dumps(doc))
             r, _ = timed(["check", "bad_name.pfa"])
             chk.ok(r.rc == 1 and "not a valid" in r.err, "a bad name was accepted\n%s" % r.describe())
+
+        # 6. timeouts: negative inputs finish, others loop (or recurse) forever
+        loop = {"while": {">=": ["input", 0]}, "do": [{"set": {"i": {"+": ["i", 1]}}}]}
+        docs = {
+            "loop": [{"let": {"i": 0}}, loop, "input"],
+            # a try inside the loop catches the timeout; the loop must still stop
+            "loop_try": [{"let": {"i": 0}},
+                         {"while": {">=": ["input", 0]},
+                          "do": [{"let": {"t": {"try": {"do": [{"let": {"j": 0}},
+                                                                  {"while": True, "do": [{"set": {"j": 1}}]},
+                                                                  1]}}}}]},
+                         "input"],
+            "recursion": {"if": {"<": ["input", 0]}, "then": "input", "else": {"u.f": ["input", 30]}},
+        }
+        for name, action in docs.items():
+            doc = {"input": "int", "output": "int", "action": action, "options": {"timeout.action": 200}}
+            if name == "recursion":
+                # exponential, not deep: 2^30 calls
+                doc["fcns"] = {"f": {"params": [{"x": "int"}, {"n": "int"}], "ret": "int",
+                                     "do": {"if": {"<=": ["n", 0]}, "then": "x",
+                                            "else": {"+": [{"u.f": ["x", {"-": ["n", 1]}]},
+                                                           {"u.f": ["x", {"-": ["n", 1]}]}]}}}}
+            write("timeout.pfa", json.dumps(doc))
+            t0 = time.time()
+            out = score("timeout.pfa", [-1, 5, -2])
+            took = time.time() - t0
+            want = [-1, {"$error": {"code": None, "message": "exceeded timeout of 200 milliseconds"}}, -2]
+            chk.ok(out == want, "timeout (%s): got %r" % (name, str(out)[:300]))
+            chk.ok(took < TIME_LIMIT, "timeout (%s): took %.1f s" % (name, took))
+        write("bad_timeout.pfa", json.dumps({"input": "int", "output": "int", "action": "input",
+                                             "options": {"timeout": "soon"}}))
+        r, _ = timed(["check", "bad_timeout.pfa"])
+        chk.ok(r.rc == 1 and "timeout" in r.err and "integer" in r.err,
+               "a timeout that is not a number: expected a clear error\n%s" % r.describe())
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     chk.finish()
