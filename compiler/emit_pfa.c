@@ -674,14 +674,21 @@ static const char *emit_x(Pe *m, const IrExpr *e)
                                                           tref(m, t), x)));
     }
     case E_CELL:
+        if (m->g->cells[e->col].shared)
+            return new_tmp(m, t, from_val(m, t, arena_printf(&m->a, "nv_scell_get(E, %d, %s)", e->col, tref(m, t))));
         return new_tmp(m, t, from_val(m, t, arena_printf(&m->a, "E->cells[%d].v", e->col)));
     case E_POOL_GET: {
         const char *k = emit_x(m, e->a[0]);
+        if (m->g->pools[e->col].shared)
+            return new_tmp(m, t, from_val(m, t, arena_printf(&m->a, "nv_spool_get(E, %d, %s, %d, %s)", e->col, k,
+                                                              e->code, tref(m, t))));
         return new_tmp(m, t, from_val(m, t, arena_printf(&m->a, "nv_pool_get(E, &E->pools[%d], %s, %d)", e->col,
                                                           k, e->code)));
     }
     case E_POOL_HAS: {
         const char *k = emit_x(m, e->a[0]);
+        if (m->g->pools[e->col].shared)
+            return new_tmp(m, t, arena_printf(&m->a, "nv_spool_has(E, %d, %s)", e->col, k));
         return new_tmp(m, t, arena_printf(&m->a, "(nv_pool_find(&E->pools[%d], %s) >= 0)", e->col, k));
     }
     case E_ENGINE:
@@ -803,6 +810,12 @@ static void emit_block(Pe *m, const IrBlock *b)
         case S_BREAK:
             line(m, "break;");
             break;
+        case S_LOCK:
+            line(m, "nv_lock(E);");
+            break;
+        case S_UNLOCK:
+            line(m, "nv_unlock(E);");
+            break;
         case S_TRY:
             comment_loc(m, s, "try");
             emit_try(m, s);
@@ -846,8 +859,11 @@ static void emit_block(Pe *m, const IrBlock *b)
             m->ind++;
             const char *x = emit_x(m, s->e);
             const IrCell *c = &m->g->cells[s->var];
-            line(m, "nv_cell_set(E, %d, %d, %s, %s);", s->var, c->rollback, tref(m, c->type),
-                 to_val(m, s->e->type, x));
+            if (c->shared)
+                line(m, "nv_scell_set(E, %d, %s, %s);", s->var, tref(m, c->type), to_val(m, s->e->type, x));
+            else
+                line(m, "nv_cell_set(E, %d, %d, %s, %s);", s->var, c->rollback, tref(m, c->type),
+                     to_val(m, s->e->type, x));
             m->ind--;
             line(m, "}");
             break;
@@ -860,9 +876,15 @@ static void emit_block(Pe *m, const IrBlock *b)
             const char *k = emit_x(m, s->e);
             if (s->kind == S_POOL_SET) {
                 const char *x = emit_x(m, s->e2);
-                line(m, "nv_pool_set(E, %d, %d, %s, %s, %s);", s->var, c->rollback, tref(m, c->type), k,
-                     to_val(m, s->e2->type, x));
-            } else
+                if (c->shared)
+                    line(m, "nv_spool_set(E, %d, %s, %s, %s);", s->var, tref(m, c->type), k,
+                         to_val(m, s->e2->type, x));
+                else
+                    line(m, "nv_pool_set(E, %d, %d, %s, %s, %s);", s->var, c->rollback, tref(m, c->type), k,
+                         to_val(m, s->e2->type, x));
+            } else if (c->shared)
+                line(m, "nv_spool_del(E, %d, %s);", s->var, k);
+            else
                 line(m, "nv_pool_del(E, %d, %d, %s);", s->var, c->rollback, k);
             m->ind--;
             line(m, "}");
@@ -1324,6 +1346,24 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
                  "   (NUL-terminated; *length, when given, counts its bytes, which may include NULs) */\n"
                  "int %s_last_error(const %s_engine *e, const char **message, size_t *length);\n",
               pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx);
+    int any_shared = 0;
+    for (int k = 0; k < g->ncells; k++)
+        any_shared |= g->cells[k].shared;
+    for (int k = 0; k < g->npools; k++)
+        any_shared |= g->pools[k].shared;
+    if (any_shared)
+        sb_printf(h, "/* The \"shared\" cells and pools of a battery of engines in one process: the host\n"
+                     "   allocates a %s_shared (%s_shared_size() bytes), initialises it once with a lock\n"
+                     "   (lock and unlock are called around every access to shared state, from the\n"
+                     "   engines' threads; NULL for engines run from one thread at a time), and starts\n"
+                     "   each engine with %s_init_shared instead of %s_init (which gives an engine\n"
+                     "   shared state of its own).  %s_shared_free after the engines' %s_free. */\n"
+                     "typedef struct %s_shared %s_shared;\n"
+                     "size_t %s_shared_size(void);\n"
+                     "int %s_shared_init(%s_shared *s, void (*lock)(void *), void (*unlock)(void *), void *ctx);\n"
+                     "int %s_init_shared(%s_engine *e, %s_shared *s);\n"
+                     "void %s_shared_free(%s_shared *s);\n",
+                  pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx);
     if (g->method == ENG_FOLD && g->merge >= 0)
         sb_printf(h, "/* A fold engine's \"merge\": combines two tallies (Avro JSON text of the output type),\n"
                      "   as from engines that folded parts of one stream; the result goes to out(ctx, json,\n"
@@ -1356,32 +1396,48 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
               pfx, nc, np, nk);
     sb_printf(&api, "size_t %s_engine_size(void)\n{\n    return sizeof(%s_engine);\n}\n\n", pfx, pfx);
     /* init */
+    int nshared = 0;
+    for (int k = 0; k < g->ncells; k++)
+        nshared += g->cells[k].shared;
+    for (int k = 0; k < g->npools; k++)
+        nshared += g->pools[k].shared;
+    if (nshared)
+        sb_puts(&api, "static void nv_shared_body(nv_eng *E, void *frame);\n\n");
     sb_printf(&api, "static void nv_init_body(nv_eng *E, void *frame)\n{\n    %s_engine *e = (%s_engine *)frame;\n"
                     "    (void)E;\n    (void)e;\n", pfx, pfx);
     for (int k = 0; k < m->nconsts; k++)
         sb_printf(&api, "    e->consts[%d] = nv_constant(E, &nv_T[%d], %s);\n", k, m->const_type[k],
                   text_lit0(m, m->consts[k]));
+    /* cells and pools; the "shared" ones in a body of their own, which runs
+       here for an engine alone and once per battery in P_shared_init */
+    StrBuf sh;
+    sb_init(&sh);
     for (int k = 0; k < g->ncells; k++) {
-        sb_printf(&api, "    /* cell ");
-        comment_text(&api, g->cells[k].name, 80);
-        sb_printf(&api, " */\n    {\n        nv_val v = nv_constant(E, %s, %s);\n"
-                        "        e->cells[%d].v = nv_keep(E, %s, v, &e->cells[%d].a);\n    }\n",
-                  tref(m, g->cells[k].type), text_lit0(m, g->cells[k].init ? g->cells[k].init : "null"), k,
-                  tref(m, g->cells[k].type), k);
+        StrBuf *o = g->cells[k].shared ? &sh : &api;
+        sb_printf(o, "    /* cell ");
+        comment_text(o, g->cells[k].name, 80);
+        sb_printf(o, " */\n    {\n        nv_val v = nv_constant(E, %s, %s);\n"
+                     "        %s[%d].v = nv_keep(E, %s, v, &%s[%d].a);\n    }\n",
+                  tref(m, g->cells[k].type), text_lit0(m, g->cells[k].init ? g->cells[k].init : "null"),
+                  g->cells[k].shared ? "E->scells" : "e->cells", k, tref(m, g->cells[k].type),
+                  g->cells[k].shared ? "E->scells" : "e->cells", k);
     }
     for (int k = 0; k < g->npools; k++) {
         IrType *mt = ARENA_NEW(&m->a, IrType);
         mt->kind = T_MAP;
         mt->items = g->pools[k].type;
-        sb_printf(&api, "    /* pool ");
-        comment_text(&api, g->pools[k].name, 80);
-        sb_printf(&api, " */\n    {\n        const nv_map *m = (const nv_map *)nv_constant(E, %s, %s).p;\n"
-                        "        int64_t i;\n"
-                        "        for (i = 0; i < m->n; i++)\n"
-                        "            nv_pool_set(E, %d, 0, %s, m->e[i].k, m->e[i].v);\n    }\n",
-                  tref(m, mt), text_lit0(m, g->pools[k].init ? g->pools[k].init : "{}"), k,
-                  tref(m, g->pools[k].type));
+        StrBuf *o = g->pools[k].shared ? &sh : &api;
+        sb_printf(o, "    /* pool ");
+        comment_text(o, g->pools[k].name, 80);
+        sb_printf(o, " */\n    {\n        const nv_map *m = (const nv_map *)nv_constant(E, %s, %s).p;\n"
+                     "        int64_t i;\n"
+                     "        for (i = 0; i < m->n; i++)\n"
+                     "            nv_pool_put(E, &%s[%d], 0, %s, m->e[i].k, m->e[i].v);\n    }\n",
+                  tref(m, mt), text_lit0(m, g->pools[k].init ? g->pools[k].init : "{}"),
+                  g->pools[k].shared ? "E->spools" : "E->pools", k, tref(m, g->pools[k].type));
     }
+    if (nshared)
+        sb_puts(&api, "    if (E->scells == e->cells)\n        nv_shared_body(E, frame);\n");
     if (g->method == ENG_FOLD)
         sb_printf(&api, "    e->tally = nv_keep(E, %s, nv_constant(E, %s, %s), &e->tally_a);\n", tref(m, g->output),
                   tref(m, g->output), text_lit0(m, g->zero ? g->zero : "null"));
@@ -1392,13 +1448,44 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
     if (g->begin >= 0)
         sb_printf(&api, "    nv_f%d(E);\n", g->begin);
     sb_puts(&api, "}\n\n");
+    if (nshared)
+        sb_printf(&api, "static void nv_shared_body(nv_eng *E, void *frame)\n{\n    (void)frame;\n%s}\n\n",
+                  sh.data);
+    sb_free(&sh);
     sb_printf(&api, "int %s_init(%s_engine *e)\n{\n    nv_eng *E = &e->rt;\n    memset(e, 0, sizeof *e);\n"
                     "    E->cur = &E->tmp;\n    E->cells = e->cells;\n    E->ncells = %d;\n"
                     "    E->pools = e->pools;\n    E->npools = %d;\n    E->consts = e->consts;\n"
+                    "    E->scells = e->cells;\n    E->spools = e->pools;\n"
                     "%s"
                     "    if (nv_try(E, nv_init_body, e)) {\n        nv_settle(E, 0);\n"
                     "        return NERVA_PFA_ERROR;\n    }\n    nv_settle(E, 1);\n    return NERVA_PFA_OK;\n}\n\n",
               pfx, pfx, g->ncells, g->npools, deadline(m, g->timeout[0]));
+    if (nshared) {
+        sb_printf(&api, "struct %s_shared {\n    nv_shared sh;\n    nv_cell cells[%d];\n    nv_pool pools[%d];\n};\n\n"
+                        "size_t %s_shared_size(void)\n{\n    return sizeof(%s_shared);\n}\n\n",
+                  pfx, nc, np, pfx, pfx);
+        sb_printf(&api, "int %s_shared_init(%s_shared *s, void (*lock)(void *), void (*unlock)(void *), void *ctx)\n"
+                        "{\n    %s_engine *e = (%s_engine *)calloc(1, sizeof(%s_engine));\n    nv_eng *E;\n"
+                        "    int rc = NERVA_PFA_OK;\n    memset(s, 0, sizeof *s);\n    s->sh.lock = lock;\n"
+                        "    s->sh.unlock = unlock;\n    s->sh.ctx = ctx;\n    if (!e)\n        return NERVA_PFA_ERROR;\n"
+                        "    E = &e->rt;\n    E->cur = &E->tmp;\n    E->cells = e->cells;\n    E->ncells = %d;\n"
+                        "    E->pools = e->pools;\n    E->npools = %d;\n    E->consts = e->consts;\n"
+                        "    E->scells = s->cells;\n    E->spools = s->pools;\n"
+                        "    if (nv_try(E, nv_shared_body, e))\n        rc = NERVA_PFA_ERROR;\n"
+                        "    nv_settle(E, rc == NERVA_PFA_OK);\n    nv_state_free(E);\n    free(e);\n    return rc;\n}\n\n",
+                  pfx, pfx, pfx, pfx, pfx, g->ncells, g->npools);
+        sb_printf(&api, "int %s_init_shared(%s_engine *e, %s_shared *s)\n{\n    nv_eng *E = &e->rt;\n"
+                        "    memset(e, 0, sizeof *e);\n"
+                        "    E->cur = &E->tmp;\n    E->cells = e->cells;\n    E->ncells = %d;\n"
+                        "    E->pools = e->pools;\n    E->npools = %d;\n    E->consts = e->consts;\n"
+                        "    E->scells = s->cells;\n    E->spools = s->pools;\n    E->sh = &s->sh;\n"
+                        "%s"
+                        "    if (nv_try(E, nv_init_body, e)) {\n        nv_settle(E, 0);\n"
+                        "        return NERVA_PFA_ERROR;\n    }\n    nv_settle(E, 1);\n    return NERVA_PFA_OK;\n}\n\n",
+                  pfx, pfx, pfx, g->ncells, g->npools, deadline(m, g->timeout[0]));
+        sb_printf(&api, "void %s_shared_free(%s_shared *s)\n{\n"
+                        "    nv_cells_pools_free(s->cells, %d, s->pools, %d);\n}\n\n", pfx, pfx, g->ncells, g->npools);
+    }
     /* action */
     IrType *in_t = g->input;
     const IrFunc *act = &g->funcs[g->action];

@@ -799,6 +799,10 @@ static void dump_block(const IrProgram *p, const IrBlock *blk, int ind, StrBuf *
         case S_BREAK:
             sb_puts(o, "break\n");
             break;
+        case S_LOCK:
+        case S_UNLOCK:
+            sb_puts(o, s->kind == S_LOCK ? "lock\n" : "unlock\n");
+            break;
         case S_EXPR:
         case S_EMIT:
             sb_puts(o, s->kind == S_EXPR ? "eval " : "emit ");

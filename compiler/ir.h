@@ -281,7 +281,9 @@ typedef struct IrTextIndex {
     X(ERROR, "error")          /* raise a user error str, code      */ \
     X(CELL_SET, "cell-set")    /* cell `var` := e                   */ \
     X(POOL_SET, "pool-set")    /* pool `var` item e := e2           */ \
-    X(POOL_DEL, "pool-del")    /* remove pool `var` item e          */
+    X(POOL_DEL, "pool-del")    /* remove pool `var` item e          */ \
+    X(LOCK, "lock")            /* hold shared state's lock (nests)  */ \
+    X(UNLOCK, "unlock")        /* release it                        */
 
 typedef enum {
 #define X(k, s) S_##k,

@@ -627,12 +627,18 @@ static IrExpr *lw_kind(Lw *L, PfaExpr *e)
         PathCodes codes = {2006, 2007};
         IrExpr **keys = path_keys(L, e, 0);
         IrExpr **vals = ARENA_ARRAY(L->b.a, IrExpr *, e->nargs + 1);
+        /* a shared cell is read and written under its lock: the update is atomic */
+        int shared = L->p->cells[e->cell].shared;
+        if (shared)
+            ir_stmt(&L->b, L->blk, S_LOCK, e->loc);
         IrExpr *old = path_get(L, e, spill(L, cell, "cell"), keys, 0, codes, vals);
         IrExpr *nv = spill(L, apply_to(L, e->to, old, e->steps_t[e->nargs]), "new");
         IrExpr *whole = path_set(L, e, vals, keys, 0, nv, codes);
         IrStmt *s = ir_stmt(&L->b, L->blk, S_CELL_SET, e->loc);
         s->var = e->cell;
         s->e = whole;
+        if (shared)
+            ir_stmt(&L->b, L->blk, S_UNLOCK, e->loc);
         return whole;
     }
     case PE_POOL: {
@@ -647,6 +653,9 @@ static IrExpr *lw_kind(Lw *L, PfaExpr *e)
             return path_get(L, e, item, keys, 1, (PathCodes){2008, 2009}, NULL);
         }
         int cur = local(L, "item", it);
+        int shared = L->p->pools[e->cell].shared;
+        if (shared)
+            ir_stmt(&L->b, L->blk, S_LOCK, e->loc);
         IrStmt *s = ir_stmt(&L->b, L->blk, S_IF, e->loc);
         IrExpr *has = node(L, E_POOL_HAS, ir_type(T_BOOL), e->loc, pk, 1);
         has->col = e->cell;
@@ -669,6 +678,8 @@ static IrExpr *lw_kind(Lw *L, PfaExpr *e)
         ps->var = e->cell;
         ps->e = key;
         ps->e2 = whole;
+        if (shared)
+            ir_stmt(&L->b, L->blk, S_UNLOCK, e->loc);
         return whole;
     }
     case PE_POOL_DEL: {

@@ -125,6 +125,13 @@ typedef struct nv_pool {
 
 typedef void (*nv_outfn)(void *ctx, const char *json, size_t len);
 
+/* the host's lock over the shared cells and pools of a battery of engines */
+typedef struct nv_shared {
+    void (*lock)(void *ctx);
+    void (*unlock)(void *ctx);
+    void *ctx;
+} nv_shared;
+
 typedef struct nv_eng {
     nv_arena tmp;                   /* temporaries of one call */
     nv_arena *cur;                  /* where nv_alloc allocates */
@@ -150,6 +157,10 @@ typedef struct nv_eng {
     int64_t timeout_ms;
     uint32_t ticks;
     int expired;                    /* past the deadline: every tick raises */
+    nv_cell *scells;                /* where "shared" cells and pools live: the */
+    nv_pool *spools;                /* battery's block, or the engine's own */
+    const nv_shared *sh;            /* the battery's lock; NULL: an engine alone */
+    int held;                       /* nesting of the lock in this engine */
 } nv_eng;
 
 /* values nested deeper than this are refused when copied or written out,
@@ -209,6 +220,32 @@ NV_RT void nv_tick(nv_eng *E)
         snprintf(msg, sizeof msg, "exceeded timeout of %lld milliseconds", (long long)E->timeout_ms);
         E->expired = 1;
         nv_raise(E, INT_MIN, msg);
+    }
+}
+
+/* Shared cells and pools: one lock over the battery's block, taken
+   re-entrantly per engine, so that reading a shared cell inside the updater
+   of another cannot deadlock (one lock has no order to get wrong; it is
+   coarser than the spec's per-item granularity, which costs only
+   contention).  An engine alone has no lock and pays nothing. */
+NV_RT void nv_lock(nv_eng *E)
+{
+    if (E->sh && E->held++ == 0 && E->sh->lock)
+        E->sh->lock(E->sh->ctx);
+}
+
+NV_RT void nv_unlock(nv_eng *E)
+{
+    if (E->sh && E->held > 0 && --E->held == 0 && E->sh->unlock)
+        E->sh->unlock(E->sh->ctx);
+}
+
+/* an error unwound to a handler: give back what was taken since it began */
+NV_RT void nv_unlock_to(nv_eng *E, int held)
+{
+    if (E->sh && E->held > held) {
+        E->held = held + 1;
+        nv_unlock(E);
     }
 }
 
@@ -524,7 +561,7 @@ NV_RT int nv_try(nv_eng *E, nv_body body, void *frame)
     jmp_buf jb;
     jmp_buf *volatile saved = E->jb;
     nv_arena *volatile cur = E->cur;
-    volatile int depth = E->depth, vdepth = E->vdepth;
+    volatile int depth = E->depth, vdepth = E->vdepth, held = E->held;
     E->jb = &jb;
     if (setjmp(jb) == 0) {
         body(E, frame);
@@ -535,6 +572,7 @@ NV_RT int nv_try(nv_eng *E, nv_body body, void *frame)
     E->cur = cur;
     E->depth = depth;
     E->vdepth = vdepth;
+    nv_unlock_to(E, held);
     return 1;
 }
 
@@ -1095,9 +1133,8 @@ NV_RT void nv_pool_track(nv_eng *E, nv_pool *p, nv_arena *old, nv_arena *made, i
     }
 }
 
-NV_RT void nv_pool_set(nv_eng *E, int k, int rollback, const nv_type *t, nv_str *key, nv_val v)
+NV_RT void nv_pool_put(nv_eng *E, nv_pool *p, int rollback, const nv_type *t, nv_str *key, nv_val v)
 {
-    nv_pool *p = &E->pools[k];
     nv_arena *a;
     int64_t i = nv_pool_find(p, key);
     nv_val nv = nv_keep(E, t, v, &a);
@@ -1130,15 +1167,86 @@ NV_RT void nv_pool_set(nv_eng *E, int k, int rollback, const nv_type *t, nv_str 
     p->n++;
 }
 
-NV_RT void nv_pool_del(nv_eng *E, int k, int rollback, const nv_str *key)
+NV_RT void nv_pool_set(nv_eng *E, int k, int rollback, const nv_type *t, nv_str *key, nv_val v)
 {
-    nv_pool *p = &E->pools[k];
+    nv_pool_put(E, &E->pools[k], rollback, t, key, v);
+}
+
+NV_RT void nv_pool_remove(nv_eng *E, nv_pool *p, int rollback, const nv_str *key)
+{
     int64_t i = nv_pool_find(p, key);
     if (i < 0)
         return;
     nv_pool_track(E, p, p->items[i].a, NULL, rollback);
     memmove(p->items + i, p->items + i + 1, sizeof(nv_pitem) * (size_t)(p->n - i - 1));
     p->n--;
+}
+
+NV_RT void nv_pool_del(nv_eng *E, int k, int rollback, const nv_str *key)
+{
+    nv_pool_remove(E, &E->pools[k], rollback, key);
+}
+
+/* "shared" cells and pools: values are copied out under the lock (another
+   engine may replace them as soon as it is released) and replaced under it;
+   a cell-to or pool-to with an updater holds it from its read to its write
+   (nv_lock/nv_unlock around them), so the update is atomic */
+NV_RT nv_val nv_scell_get(nv_eng *E, int k, const nv_type *t)
+{
+    nv_val v;
+    if (!E->sh)
+        return E->scells[k].v;
+    nv_lock(E);
+    v = nv_copy(E, t, E->scells[k].v);
+    nv_unlock(E);
+    return v;
+}
+
+NV_RT void nv_scell_set(nv_eng *E, int k, const nv_type *t, nv_val v)
+{
+    nv_cell *c = &E->scells[k];
+    nv_arena *a;
+    nv_val nv;
+    nv_lock(E);
+    nv = nv_keep(E, t, v, &a);
+    nv_bury(E, c->a);
+    c->v = nv;
+    c->a = a;
+    nv_unlock(E);
+}
+
+NV_RT nv_val nv_spool_get(nv_eng *E, int k, const nv_str *key, int code, const nv_type *t)
+{
+    nv_val v;
+    if (!E->sh)
+        return nv_pool_get(E, &E->spools[k], key, code);
+    nv_lock(E);
+    v = nv_copy(E, t, nv_pool_get(E, &E->spools[k], key, code));
+    nv_unlock(E);
+    return v;
+}
+
+NV_RT int nv_spool_has(nv_eng *E, int k, const nv_str *key)
+{
+    int r;
+    nv_lock(E);
+    r = nv_pool_find(&E->spools[k], key) >= 0;
+    nv_unlock(E);
+    return r;
+}
+
+NV_RT void nv_spool_set(nv_eng *E, int k, const nv_type *t, nv_str *key, nv_val v)
+{
+    nv_lock(E);
+    nv_pool_put(E, &E->spools[k], 0, t, key, v);
+    nv_unlock(E);
+}
+
+NV_RT void nv_spool_del(nv_eng *E, int k, const nv_str *key)
+{
+    nv_lock(E);
+    nv_pool_remove(E, &E->spools[k], 0, key);
+    nv_unlock(E);
 }
 
 /* the end of a call: keep (ok) or roll back rollback state, free the old */
@@ -1194,21 +1302,27 @@ NV_RT void nv_settle(nv_eng *E, int ok)
     E->vdepth = 0;
 }
 
-NV_RT void nv_state_free(nv_eng *E)
+/* what cells and pools hold: an engine's, or a battery's shared block */
+NV_RT void nv_cells_pools_free(nv_cell *cells, int ncells, nv_pool *pools, int npools)
 {
     int k;
     int64_t i;
-    nv_settle(E, 1);
-    for (k = 0; k < E->ncells; k++)
-        nv_arena_drop(E->cells[k].a);
-    for (k = 0; k < E->npools; k++) {
-        nv_pool *p = &E->pools[k];
+    for (k = 0; k < ncells; k++)
+        nv_arena_drop(cells[k].a);
+    for (k = 0; k < npools; k++) {
+        nv_pool *p = &pools[k];
         for (i = 0; i < p->n; i++)
             nv_arena_drop(p->items[i].a);
         free(p->items);
         free(p->news);
         free(p->olds);
     }
+}
+
+NV_RT void nv_state_free(nv_eng *E)
+{
+    nv_settle(E, 1);
+    nv_cells_pools_free(E->cells, E->ncells, E->pools, E->npools);
     free(E->grave);
     nv_arena_free(&E->tmp);
     nv_arena_free(&E->konst);

@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
-"""A generated PFA engine in a C host of its own (tests/pfa_host/host.c):
+"""Generated PFA engines in C hosts of their own: tests/pfa_host/host.c runs
 two engines side by side with separate state, and the fold engine's merge
 entry point, which must combine two partial tallies into the tally of the
-whole stream and refuse a tally that is not one.
+whole stream and refuse a tally that is not one; tests/pfa_host/battery.c
+runs four engines in threads over "shared" cells and pools, whose updates
+must all be atomic (none lost), whose unshared cells stay each engine's
+own, and whose lock an error inside an updater must give back.
 
     pfa_host.py --nerva build/nerva
 Builds with $CC and $NERVA_CFLAGS (the test suite's strict C99 flags, and
@@ -25,6 +28,13 @@ part1 {"n": 2, "sum": 1.0, "missing": 1}
 all {"n": 5, "sum": 15.0, "missing": 2}
 merged {"n": 5, "sum": 15.0, "missing": 2}
 bad tally: status 3: tally: the value does not match the type
+"""
+BATTERY = """engine 0: ran
+engine 1: ran
+engine 2: ran
+engine 3: ran
+errors 20000
+total after one more: 1020101080001
 """
 
 
@@ -49,6 +59,19 @@ def main():
             r = testlib.run([os.path.join(d, "host")])
             chk.ok(r.rc == 0, "the host failed: %s\n%s%s" % (r.describe(), r.out, r.err))
             chk.ok(r.out == EXPECTED, "the host printed:\n%s\nwant:\n%s" % (r.out, EXPECTED))
+
+        # a battery over shared state
+        shutil.copy(os.path.join(HERE, "pfa_host", "counter.pfa"), d)
+        r = testlib.run([os.path.abspath(args.nerva), "compile", "counter.pfa", "-o", "counter.c"], cwd=d)
+        chk.ok(r.rc == 0, "nerva compile counter.pfa: %s\n%s" % (r.describe(), r.err))
+        r = testlib.run([cc] + flags + ["-pthread", "-I", d, os.path.join(HERE, "pfa_host", "battery.c"),
+                                        os.path.join(d, "counter.c"), "-lm", "-o", os.path.join(d, "battery")])
+        chk.ok(r.rc == 0, "building the battery: %s\n%s" % (r.describe(), r.err))
+        if r.rc == 0:
+            r = testlib.run([os.path.join(d, "battery")], timeout=120)
+            chk.ok(r.rc == 0, "the battery failed (a hang is a lock not given back): %s\n%s%s"
+                   % (r.describe(), r.out, r.err))
+            chk.ok(r.out == BATTERY, "the battery printed:\n%s\nwant:\n%s" % (r.out, BATTERY))
     finally:
         shutil.rmtree(d, ignore_errors=True)
     chk.finish()

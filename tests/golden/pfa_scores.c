@@ -107,6 +107,13 @@ typedef struct nv_pool {
 
 typedef void (*nv_outfn)(void *ctx, const char *json, size_t len);
 
+/* the host's lock over the shared cells and pools of a battery of engines */
+typedef struct nv_shared {
+    void (*lock)(void *ctx);
+    void (*unlock)(void *ctx);
+    void *ctx;
+} nv_shared;
+
 typedef struct nv_eng {
     nv_arena tmp;                   /* temporaries of one call */
     nv_arena *cur;                  /* where nv_alloc allocates */
@@ -132,6 +139,10 @@ typedef struct nv_eng {
     int64_t timeout_ms;
     uint32_t ticks;
     int expired;                    /* past the deadline: every tick raises */
+    nv_cell *scells;                /* where "shared" cells and pools live: the */
+    nv_pool *spools;                /* battery's block, or the engine's own */
+    const nv_shared *sh;            /* the battery's lock; NULL: an engine alone */
+    int held;                       /* nesting of the lock in this engine */
 } nv_eng;
 
 /* values nested deeper than this are refused when copied or written out,
@@ -171,6 +182,27 @@ NV_RT NV_NORETURN void nv_raise_user(nv_eng *E, int code, const char *msg, int64
    next tick raises outside it. */
 
 
+
+/* Shared cells and pools: one lock over the battery's block, taken
+   re-entrantly per engine, so that reading a shared cell inside the updater
+   of another cannot deadlock (one lock has no order to get wrong; it is
+   coarser than the spec's per-item granularity, which costs only
+   contention).  An engine alone has no lock and pays nothing. */
+
+NV_RT void nv_unlock(nv_eng *E)
+{
+    if (E->sh && E->held > 0 && --E->held == 0 && E->sh->unlock)
+        E->sh->unlock(E->sh->ctx);
+}
+
+/* an error unwound to a handler: give back what was taken since it began */
+NV_RT void nv_unlock_to(nv_eng *E, int held)
+{
+    if (E->sh && E->held > held) {
+        E->held = held + 1;
+        nv_unlock(E);
+    }
+}
 
 NV_RT void *nv_arena_alloc(nv_eng *E, nv_arena *a, size_t n)
 {
@@ -406,7 +438,7 @@ NV_RT int nv_try(nv_eng *E, nv_body body, void *frame)
     jmp_buf jb;
     jmp_buf *volatile saved = E->jb;
     nv_arena *volatile cur = E->cur;
-    volatile int depth = E->depth, vdepth = E->vdepth;
+    volatile int depth = E->depth, vdepth = E->vdepth, held = E->held;
     E->jb = &jb;
     if (setjmp(jb) == 0) {
         body(E, frame);
@@ -417,6 +449,7 @@ NV_RT int nv_try(nv_eng *E, nv_body body, void *frame)
     E->cur = cur;
     E->depth = depth;
     E->vdepth = vdepth;
+    nv_unlock_to(E, held);
     return 1;
 }
 
@@ -751,9 +784,8 @@ NV_RT void nv_pool_track(nv_eng *E, nv_pool *p, nv_arena *old, nv_arena *made, i
     }
 }
 
-NV_RT void nv_pool_set(nv_eng *E, int k, int rollback, const nv_type *t, nv_str *key, nv_val v)
+NV_RT void nv_pool_put(nv_eng *E, nv_pool *p, int rollback, const nv_type *t, nv_str *key, nv_val v)
 {
-    nv_pool *p = &E->pools[k];
     nv_arena *a;
     int64_t i = nv_pool_find(p, key);
     nv_val nv = nv_keep(E, t, v, &a);
@@ -785,6 +817,22 @@ NV_RT void nv_pool_set(nv_eng *E, int k, int rollback, const nv_type *t, nv_str 
     p->items[i].a = a;
     p->n++;
 }
+
+NV_RT void nv_pool_set(nv_eng *E, int k, int rollback, const nv_type *t, nv_str *key, nv_val v)
+{
+    nv_pool_put(E, &E->pools[k], rollback, t, key, v);
+}
+
+
+
+/* "shared" cells and pools: values are copied out under the lock (another
+   engine may replace them as soon as it is released) and replaced under it;
+   a cell-to or pool-to with an updater holds it from its read to its write
+   (nv_lock/nv_unlock around them), so the update is atomic */
+
+
+
+
 
 
 /* the end of a call: keep (ok) or roll back rollback state, free the old */
@@ -840,21 +888,27 @@ NV_RT void nv_settle(nv_eng *E, int ok)
     E->vdepth = 0;
 }
 
-NV_RT void nv_state_free(nv_eng *E)
+/* what cells and pools hold: an engine's, or a battery's shared block */
+NV_RT void nv_cells_pools_free(nv_cell *cells, int ncells, nv_pool *pools, int npools)
 {
     int k;
     int64_t i;
-    nv_settle(E, 1);
-    for (k = 0; k < E->ncells; k++)
-        nv_arena_drop(E->cells[k].a);
-    for (k = 0; k < E->npools; k++) {
-        nv_pool *p = &E->pools[k];
+    for (k = 0; k < ncells; k++)
+        nv_arena_drop(cells[k].a);
+    for (k = 0; k < npools; k++) {
+        nv_pool *p = &pools[k];
         for (i = 0; i < p->n; i++)
             nv_arena_drop(p->items[i].a);
         free(p->items);
         free(p->news);
         free(p->olds);
     }
+}
+
+NV_RT void nv_state_free(nv_eng *E)
+{
+    nv_settle(E, 1);
+    nv_cells_pools_free(E->cells, E->ncells, E->pools, E->npools);
     free(E->grave);
     nv_arena_free(&E->tmp);
     nv_arena_free(&E->konst);
@@ -2042,7 +2096,7 @@ static void nv_init_body(nv_eng *E, void *frame)
         const nv_map *m = (const nv_map *)nv_constant(E, &nv_T[10], "{}").p;
         int64_t i;
         for (i = 0; i < m->n; i++)
-            nv_pool_set(E, 0, 0, &nv_T[3], m->e[i].k, m->e[i].v);
+            nv_pool_put(E, &E->pools[0], 0, &nv_T[3], m->e[i].k, m->e[i].v);
     }
     nv_seed(E, 0, (int64_t)(0LL));
 }
@@ -2057,6 +2111,8 @@ int pfa_scores_init(pfa_scores_engine *e)
     E->pools = e->pools;
     E->npools = 1;
     E->consts = e->consts;
+    E->scells = e->cells;
+    E->spools = e->pools;
     if (nv_try(E, nv_init_body, e)) {
         nv_settle(E, 0);
         return NERVA_PFA_ERROR;
