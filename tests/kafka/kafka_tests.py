@@ -588,6 +588,51 @@ def test_pfa(nerva):
         e.close()
 
 
+def test_pfa_reload(nerva):
+    """a PFA engine is reloaded mid-stream when its document changes (same
+    input type), and a document with another input type is refused"""
+    e = Env(nerva, "pfa-reload", partitions=2)
+    try:
+        model = os.path.join(e.dir, "m.pfa")
+
+        def doc(add, input_type="int"):
+            return json.dumps({"name": "adder", "input": input_type, "output": "int",
+                               "action": {"+": ["input", add] if input_type == "int" else [1, add]}})
+        open(model, "w").write(doc(1000))
+        e.produce("in", [("k%d" % i, str(i)) for i in range(0, 500)])
+        p = e.harness(model=model, extra=["--batch", "50"])
+        e.wait_progress(p, 500)
+        open(model + ".new", "w").write(doc(2000))
+        os.rename(model + ".new", model)
+        deadline = time.time() + 60
+        while "reloaded" not in e.log(p):
+            check(time.time() < deadline, "no reload:\n" + e.log(p)[-3000:])
+            time.sleep(0.1)
+        e.produce("in", [("k%d" % i, str(i)) for i in range(500, 1000)])
+        e.wait_progress(p, 1000)
+        open(model + ".new", "w").write(doc(3000, "string"))
+        os.rename(model + ".new", model)
+        deadline = time.time() + 60
+        while "reload refused" not in e.log(p):
+            check(time.time() < deadline, "the other input type was not refused:\n" + e.log(p)[-3000:])
+            time.sleep(0.1)
+        check("input type differs" in e.log(p), "the refusal does not say why:\n" + e.log(p)[-2000:])
+        e.produce("in", [("k%d" % i, str(i)) for i in range(1000, 1200)])
+        e.wait_progress(p, 1200)
+        p.send_signal(signal.SIGTERM)
+        e.finish(p)
+        reconcile(e, 1200)
+        got = {}
+        for line in e.consume("out"):
+            k, v = line.split("\t", 1)
+            got[int(k[1:])] = int(v)
+        check(all(got[i] == i + 1000 for i in range(500)), "the first document did not score the first records")
+        check(all(got[i] == i + 2000 for i in range(500, 1200)), "records after the reload were not scored by "
+              "the new document (or the refused one was used)")
+    finally:
+        e.close()
+
+
 def test_kcat_black_box(nerva):
     """kcat produces CSV to `nerva broker`, `nerva kafka` scores it, kcat
     reads JSON back: nothing but the command lines a user would type"""
