@@ -157,6 +157,13 @@ class Env:
                 raise Failure("nerva kafka got no partitions:\n" + self.log(p)[-3000:])
             time.sleep(0.05)
 
+    def wait_log(self, p, text, why, timeout=60):
+        """waits for text in the harness's log; fails with why"""
+        deadline = time.time() + timeout
+        while text not in self.log(p):
+            check(time.time() < deadline, "%s:\n%s" % (why, self.log(p)[-3000:]))
+            time.sleep(0.1)
+
     def progress(self, p):
         """results acknowledged so far, from the harness's --stats lines"""
         found = re.findall(r"produced=(\d+) dlq=(\d+)", self.log(p))
@@ -487,10 +494,7 @@ def test_hot_reload(nerva):
         open(model + ".new", "w").write(text.replace('<Constant dataType="double">0.3</Constant>',
                                                      '<Constant dataType="double">0.0</Constant>'))
         os.rename(model + ".new", model)
-        deadline = time.time() + 60
-        while "reloaded" not in e.log(p):
-            check(time.time() < deadline, "no reload:\n" + e.log(p)[-3000:])
-            time.sleep(0.1)
+        e.wait_log(p, "reloaded", "no reload")
         e.produce("in", records(4000, 8000))
         e.wait_progress(p, 8000)
         # an incompatible one: a new input field
@@ -501,10 +505,7 @@ def test_hot_reload(nerva):
         open(model + ".new", "w").write(bad)
         os.rename(model + ".new", model)
         p.send_signal(signal.SIGHUP)
-        deadline = time.time() + 60
-        while "reload refused" not in e.log(p):
-            check(time.time() < deadline, "the incompatible model was not refused:\n" + e.log(p)[-3000:])
-            time.sleep(0.1)
+        e.wait_log(p, "reload refused", "the incompatible model was not refused")
         check("input field 'extra' is new" in e.log(p), "refusal does not say why:\n" + e.log(p)[-2000:])
         e.produce("in", records(8000, 10000))
         e.wait_progress(p, 10000)
@@ -604,18 +605,12 @@ def test_pfa_reload(nerva):
         e.wait_progress(p, 500)
         open(model + ".new", "w").write(doc(2000))
         os.rename(model + ".new", model)
-        deadline = time.time() + 60
-        while "reloaded" not in e.log(p):
-            check(time.time() < deadline, "no reload:\n" + e.log(p)[-3000:])
-            time.sleep(0.1)
+        e.wait_log(p, "reloaded", "no reload")
         e.produce("in", [("k%d" % i, str(i)) for i in range(500, 1000)])
         e.wait_progress(p, 1000)
         open(model + ".new", "w").write(doc(3000, "string"))
         os.rename(model + ".new", model)
-        deadline = time.time() + 60
-        while "reload refused" not in e.log(p):
-            check(time.time() < deadline, "the other input type was not refused:\n" + e.log(p)[-3000:])
-            time.sleep(0.1)
+        e.wait_log(p, "reload refused", "the other input type was not refused")
         check("input type differs" in e.log(p), "the refusal does not say why:\n" + e.log(p)[-2000:])
         e.produce("in", [("k%d" % i, str(i)) for i in range(1000, 1200)])
         e.wait_progress(p, 1200)
