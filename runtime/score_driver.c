@@ -569,6 +569,21 @@ static int format_nonfinite(double d, char *buf, size_t size)
     return 0;
 }
 
+/* "%.{p}g", but positional where that takes at most 17 digits: 140, not
+   1.4e+02 (more digits than p never change the value read back) */
+static void write_g(char *buf, size_t size, int p, double d)
+{
+    char t[64];
+    const char *x;
+    int e;
+    snprintf(t, sizeof t, "%.*e", p - 1, d);
+    x = strchr(t, 'e');
+    e = x ? atoi(x + 1) : 0;
+    if (e >= p && e < 17)
+        p = e + 1;
+    snprintf(buf, size, "%.*g", p, d);
+}
+
 /* The shortest "%.{p}g" that reads back to the same value.  Round-tripping is
    monotonic in p (the nearest p-digit decimal is never closer than the
    nearest (p+1)-digit one), so a binary search finds the least p in about
@@ -586,7 +601,7 @@ static void format_double(double d, char *buf, size_t size)
         else
             lo = mid + 1;
     }
-    snprintf(buf, size, "%.*g", lo, d);
+    write_g(buf, size, lo, d);
 }
 
 static void format_float(float x, char *buf, size_t size)
@@ -602,7 +617,7 @@ static void format_float(float x, char *buf, size_t size)
         else
             lo = mid + 1;
     }
-    snprintf(buf, size, "%.*g", lo, (double)x);
+    write_g(buf, size, lo, (double)x);
 }
 
 static void write_header(FILE *out)

@@ -58,11 +58,13 @@ static const unsigned long long nv_nomask[2] = {0, 0};
    holds X[2d], when the value is missing X[2d + 1].  A negative destination
    ends the walk: -1 null, -(node + 2) the selected node. */
 enum { NV_GMISS = -2147483647 - 1 };
+/* 8-byte tests: tp and k as shorts; slot in bits 0-6 of sl, bit 7 the
+   set-membership flag (bit 16 of op1 and op2); op1 in bits 0-3 of ops,
+   op2 in bits 4-7 */
 typedef struct nv_gtest {
-    int tp;
-    int k[2];
-    unsigned short slot;
-    unsigned char op1, op2;
+    short tp;
+    short k[2];
+    unsigned char sl, ops;
 } nv_gtest;
 
 /* inline: the walkers call it from four lanes, and a call per step costs
@@ -71,19 +73,19 @@ static inline int nv_gstep(const nv_gtest *T, const int *X, const unsigned long 
                            const nv_slot *fx)
 {
     const nv_gtest *g = &T[d];
-    int p = fx[g->slot].p, ism = g->op1 >> 4;
+    int p = fx[g->sl & 127].p, ism = g->sl >> 7, op1 = g->ops & 15, op2 = g->ops >> 4, tp = g->tp;
     if (p >= 0) {
         /* no data-dependent branch here: compute both kinds, select */
-        const unsigned long long *mk = M + (g->tp & -ism);
-        int st = (p == g->tp) + 2 * (p > g->tp), in = p < 64, sh = p & 63;
-        int n1 = (g->op1 >> st) & 1, n2 = (g->op2 >> st) & 1;
+        const unsigned long long *mk = M + (tp & -ism);
+        int st = (p == tp) + 2 * (p > tp), in = p < 64, sh = p & 63;
+        int n1 = (op1 >> st) & 1, n2 = (op2 >> st) & 1;
         int c1 = n1 ^ ((n1 ^ ((int)(mk[0] >> sh) & in)) & -ism);
         int c2 = n2 ^ ((n2 ^ ((int)(mk[1] >> sh) & in)) & -ism);
         if (c1 | c2) return g->k[c1];
     } else if (p == NV_GMISS) {
         return X[2 * d + 1];
-    } else if (!ism && ((g->op1 | g->op2) & 8)) {
-        return g->k[(g->op1 >> 3) & 1];
+    } else if (!ism && ((op1 | op2) & 8)) {
+        return g->k[(op1 >> 3) & 1];
     }
     return X[2 * d];
 }
@@ -155,15 +157,15 @@ static const unsigned long long tree0_m[] = {
     0x3ULL, 0x4ULL,
 };
 static const nv_gtest tree0_g[] = {
-    {1, {-6, 1}, 1, 3, 4},
-    {0, {-5, -4}, 0, 16, 16},
+    {1, {-6, 1}, 1, 67},
+    {0, {-5, -4}, 128, 0},
 };
 static const int tree0_x[] = {
     -2, -2, -3, -3,
 };
 /* tree 1:  (line 62), 3 nodes as 1 tests */
 static const nv_gtest tree1_g[] = {
-    {1, {-4, -3}, 2, 1, 6},
+    {1, {-4, -3}, 2, 97},
 };
 static const int tree1_x[] = {
     -1, -4,
@@ -173,8 +175,8 @@ static const unsigned long long tree2_m[] = {
     0x8ULL, 0xfffffffffffffff7ULL,
 };
 static const nv_gtest tree2_g[] = {
-    {0, {1, 1}, 1, 15, 0},
-    {0, {-2, -4}, 0, 16, 16},
+    {0, {1, 1}, 1, 15},
+    {0, {-2, -4}, 128, 0},
 };
 static const int tree2_x[] = {
     1, -3, -2, -2,
