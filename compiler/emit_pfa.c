@@ -1330,8 +1330,13 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
     sb_puts(h, ". Do not edit. */\n");
     sb_printf(h, "#ifndef %s\n#define %s\n\n#include <stddef.h>\n\n", guard, guard);
     sb_puts(h, pfa_abi_block());
+    int any_shared = 0;
+    for (int k = 0; k < g->ncells; k++)
+        any_shared |= g->cells[k].shared;
+    for (int k = 0; k < g->npools; k++)
+        any_shared |= g->pools[k].shared;
     sb_printf(h, "\n/* A PFA engine: its state (cells, pools, the fold tally) lives in a %s_engine\n"
-                 "   the host allocates (%s_engine_size() bytes); engines share nothing. */\n"
+                 "   the host allocates (%s_engine_size() bytes); engines share nothing%s. */\n"
                  "typedef struct %s_engine %s_engine;\n"
                  "size_t %s_engine_size(void);\n"
                  "/* Initialise cells and pools and run \"begin\".  Returns enum nerva_pfa_status. */\n"
@@ -1345,12 +1350,9 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
                  "/* the last error's code (NERVA_PFA_NO_CODE for a user error without one) and message\n"
                  "   (NUL-terminated; *length, when given, counts its bytes, which may include NULs) */\n"
                  "int %s_last_error(const %s_engine *e, const char **message, size_t *length);\n",
-              pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx);
-    int any_shared = 0;
-    for (int k = 0; k < g->ncells; k++)
-        any_shared |= g->cells[k].shared;
-    for (int k = 0; k < g->npools; k++)
-        any_shared |= g->pools[k].shared;
+              pfx, pfx,
+              any_shared ? arena_printf(&m->a, "\n   but the cells and pools marked shared, through a %s_shared (below)", pfx) : "",
+              pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx);
     if (any_shared)
         sb_printf(h, "/* The \"shared\" cells and pools of a battery of engines in one process: the host\n"
                      "   allocates a %s_shared (%s_shared_size() bytes), initialises it once with a lock\n"
