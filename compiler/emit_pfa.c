@@ -77,16 +77,12 @@ typedef struct Pe {
     int ntramps, cap_tramps;
 } Pe;
 
-/* options.timeout: an engine with a timeout ticks in every loop and user
-   function, and arms a deadline before each routine; others pay nothing */
-static int timed(const IrEngine *g)
-{
-    return g && (g->timeout[0] >= 0 || g->timeout[1] >= 0 || g->timeout[2] >= 0);
-}
-
+/* timeouts: every engine ticks in its loops and user functions, and arms a
+   deadline before each routine: the document's options.timeout, else the
+   one the host set (P_set_timeout; none by default) */
 static const char *deadline(Pe *m, long long ms)
 {
-    return timed(m->g) ? arena_printf(&m->a, "    nv_deadline(E, %lldLL);\n", ms) : "";
+    return ms >= 0 ? arena_printf(&m->a, "    nv_deadline(E, %lldLL);\n", ms) : "    nv_deadline(E, E->host_ms);\n";
 }
 
 static void line(Pe *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -801,8 +797,7 @@ static void emit_block(Pe *m, const IrBlock *b)
             comment_loc(m, s, "loop");
             line(m, "for (;;) {");
             m->ind++;
-            if (timed(m->g))
-                line(m, "nv_tick(E);");
+            line(m, "nv_tick(E);");
             emit_block(m, &s->then_b);
             m->ind--;
             line(m, "}");
@@ -981,7 +976,7 @@ static void emit_function(Pe *m, int f, StrBuf *o)
     if (fn->kind == FK_USER)
         sb_printf(o, "    if (++E->depth > %d)\n        nv_raise(E, -1002, \"too many nested function calls\");\n",
                   NV_MAX_CALL_DEPTH);
-    if (fn->kind == FK_USER && timed(m->g))
+    if (fn->kind == FK_USER)
         sb_puts(o, "    nv_tick(E);\n");
     sb_puts(o, body.data ? body.data : "");
     if (fn->kind == FK_USER)
@@ -998,7 +993,7 @@ static const char *pfa_abi_block(void)
 {
     return
 "#ifndef NERVA_PFA_ABI\n"
-"#define NERVA_PFA_ABI 1\n"
+"#define NERVA_PFA_ABI 2\n"
 "/* the nerva PFA engine interface (identical in every generated header) */\n"
 "enum nerva_pfa_status { NERVA_PFA_OK = 0, NERVA_PFA_ERROR = 2, NERVA_PFA_BAD_INPUT = 3 };\n"
 "typedef void (*nerva_pfa_out)(void *ctx, const char *json, size_t len);\n"
@@ -1014,6 +1009,7 @@ static const char *pfa_abi_block(void)
 "    int (*end)(void *engine, nerva_pfa_out out, void *ctx);\n"
 "    void (*free)(void *engine);\n"
 "    int (*last_error)(const void *engine, const char **message, size_t *length);\n"
+"    int (*set_timeout)(void *engine, long long ms);\n"
 "} nerva_pfa;\n"
 "#define NERVA_PFA_NO_CODE (-2147483647 - 1)\n"
 "#endif\n";
@@ -1349,10 +1345,14 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
                  "void %s_free(%s_engine *e);\n"
                  "/* the last error's code (NERVA_PFA_NO_CODE for a user error without one) and message\n"
                  "   (NUL-terminated; *length, when given, counts its bytes, which may include NULs) */\n"
-                 "int %s_last_error(const %s_engine *e, const char **message, size_t *length);\n",
+                 "int %s_last_error(const %s_engine *e, const char **message, size_t *length);\n"
+                 "/* A limit on \"action\" and \"end\" (milliseconds; -1, the default, none) where the\n"
+                 "   document's options give none: past it they raise \"exceeded timeout of N\n"
+                 "   milliseconds\".  For documents from untrusted sources.  Call after init. */\n"
+                 "int %s_set_timeout(%s_engine *e, long long ms);\n",
               pfx, pfx,
               any_shared ? arena_printf(&m->a, "\n   but the cells and pools marked shared, through a %s_shared (below)", pfx) : "",
-              pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx);
+              pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx);
     if (any_shared)
         sb_printf(h, "/* The \"shared\" cells and pools of a battery of engines in one process: the host\n"
                      "   allocates a %s_shared (%s_shared_size() bytes), initialises it once with a lock\n"
@@ -1455,7 +1455,7 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
                   sh.data);
     sb_free(&sh);
     sb_printf(&api, "int %s_init(%s_engine *e)\n{\n    nv_eng *E = &e->rt;\n    memset(e, 0, sizeof *e);\n"
-                    "    E->cur = &E->tmp;\n    E->cells = e->cells;\n    E->ncells = %d;\n"
+                    "    E->host_ms = -1;\n    E->cur = &E->tmp;\n    E->cells = e->cells;\n    E->ncells = %d;\n"
                     "    E->pools = e->pools;\n    E->npools = %d;\n    E->consts = e->consts;\n"
                     "    E->scells = e->cells;\n    E->spools = e->pools;\n"
                     "%s"
@@ -1478,7 +1478,7 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
                   pfx, pfx, pfx, pfx, pfx, g->ncells, g->npools);
         sb_printf(&api, "int %s_init_shared(%s_engine *e, %s_shared *s)\n{\n    nv_eng *E = &e->rt;\n"
                         "    memset(e, 0, sizeof *e);\n"
-                        "    E->cur = &E->tmp;\n    E->cells = e->cells;\n    E->ncells = %d;\n"
+                        "    E->host_ms = -1;\n    E->cur = &E->tmp;\n    E->cells = e->cells;\n    E->ncells = %d;\n"
                         "    E->pools = e->pools;\n    E->npools = %d;\n    E->consts = e->consts;\n"
                         "    E->scells = s->cells;\n    E->spools = s->pools;\n    E->sh = &s->sh;\n"
                         "%s"
@@ -1539,6 +1539,7 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
                         "    nv_eng *E = &e->rt;\n    nv_merge_call A;\n    A.json[0] = one;\n    A.len[0] = one_len;\n"
                         "    A.json[1] = two;\n    A.len[1] = two_len;\n    A.bad = NULL;\n"
                         "    E->out = out;\n    E->out_ctx = ctx;\n    E->depth = 0;\n"
+                        "    nv_deadline(E, E->host_ms);\n"
                         "    if (nv_try(E, nv_merge_body, &A)) {\n        nv_settle(E, 0);\n"
                         "        return NERVA_PFA_ERROR;\n    }\n    nv_settle(E, 1);\n"
                         "    if (A.bad) {\n        snprintf(E->err_msg, sizeof E->err_msg, \"tally: %%s\", A.bad);\n"
@@ -1560,6 +1561,8 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
                     "    }\n    nv_settle(E, 1);\n    return NERVA_PFA_OK;\n}\n\n", pfx, pfx, deadline(m, g->timeout[2]));
     sb_printf(&api, "void %s_free(%s_engine *e)\n{\n    nv_state_free(&e->rt);\n    nv_arena_drop(e->tally_a);\n"
                     "    e->tally_a = NULL;\n}\n\n", pfx, pfx);
+    sb_printf(&api, "int %s_set_timeout(%s_engine *e, long long ms)\n{\n"
+                    "    e->rt.host_ms = ms < 0 ? -1 : (int64_t)ms;\n    return NERVA_PFA_OK;\n}\n\n", pfx, pfx);
     sb_printf(&api, "int %s_last_error(const %s_engine *e, const char **message, size_t *length)\n{\n"
                     "    if (message)\n        *message = e->rt.err_msg;\n"
                     "    if (length)\n        *length = e->rt.err_len;\n    return e->rt.err_code;\n}\n\n", pfx, pfx);
@@ -1577,10 +1580,11 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
                     "static int nv_end_v(void *e, nerva_pfa_out out, void *ctx) { return %s_end((%s_engine *)e, out, ctx); }\n"
                     "static void nv_free_v(void *e) { %s_free((%s_engine *)e); }\n"
                     "static int nv_error_v(const void *e, const char **message, size_t *length)\n"
-                    "{\n    return %s_last_error((const %s_engine *)e, message, length);\n}\n\n",
-              pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx);
+                    "{\n    return %s_last_error((const %s_engine *)e, message, length);\n}\n"
+                    "static int nv_timeout_v(void *e, long long ms) { return %s_set_timeout((%s_engine *)e, ms); }\n\n",
+              pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx);
     sb_printf(&api, "const nerva_pfa %s_pfa = {\n    %s, NERVA_PFA_ABI, \"%s\",\n    %s,\n    %s,\n"
-                    "    nv_size_v, nv_init_v, nv_action_v, nv_end_v, nv_free_v, nv_error_v\n};\n",
+                    "    nv_size_v, nv_init_v, nv_action_v, nv_end_v, nv_free_v, nv_error_v, nv_timeout_v\n};\n",
               pfx, text_lit0(m, p->name ? p->name : ""), methods[g->method], text_lit0(m, sch_in.data),
               text_lit0(m, sch_out.data));
     sb_free(&sch_in);

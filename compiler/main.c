@@ -45,10 +45,11 @@ static const char usage_text[] =
     "                       (PFA: file:line: /json/path: error: ...)\n"
     "  info MODEL           inputs, outputs, types, model kinds and sizes\n"
     "                       (PFA: input and output schemae, cells, pools)\n"
-    "  score MODEL [--input FILE|-] [--output FILE|-]\n"
+    "  score MODEL [--input FILE|-] [--output FILE|-] [--timeout MS]\n"
     "                       compile, build with the system C compiler (cached),\n"
     "                       score CSV records and write CSV results (PMML), or\n"
-    "                       JSON lines in the Avro JSON encoding (PFA)\n"
+    "                       JSON lines in the Avro JSON encoding (PFA; --timeout:\n"
+    "                       the limit per action where the document sets none)\n"
     "  runtime [-o nerva_pfa_rt.c]\n"
     "                       write the PFA run-time support (and nerva_pfa_rt.h\n"
     "                       beside it) for units compiled with --shared-runtime\n"
@@ -85,6 +86,7 @@ static const char usage_text[] =
 typedef struct Opts {
     const char *cmd, *model, *out, *header, *prefix, *input, *output, *depfile;
     int threshold, dump_ir, check_up_to_date, json, shared_runtime, shared;
+    const char *timeout;        /* score, PFA: milliseconds per action where the document sets none */
     const char *min_seconds;
 } Opts;
 
@@ -459,6 +461,10 @@ static int cmd_score(const Opts *o, int bench)
         argv[n++] = (char *)(o->input ? o->input : "-");
         argv[n++] = "--output";
         argv[n++] = (char *)(o->output ? o->output : "-");
+        if (o->timeout && cm.ir->eng) {
+            argv[n++] = "--timeout";
+            argv[n++] = (char *)o->timeout;
+        }
         argv[n] = NULL;
         rc = tc_run(argv, NULL);
         compiled_free(&cm);
@@ -580,6 +586,13 @@ static int parse_args(int argc, char **argv, Opts *o)
         } else if (!strcmp(a, "--min-seconds")) {
             NEED_ARG();
             o->min_seconds = next;
+        } else if (!strcmp(a, "--timeout")) {
+            NEED_ARG();
+            char *end;
+            long long v = strtoll(next, &end, 10);
+            if (*end || !*next || v < 0 || v > 86400000)
+                return usage_error("bad --timeout (milliseconds)", next);
+            o->timeout = next;
         } else if (!strcmp(a, "--dump-ir"))
             o->dump_ir = 1;
         else if (!strcmp(a, "--check-up-to-date"))

@@ -60,7 +60,7 @@ typedef struct nerva_model {
  * PFA specification's numeric codes.  See docs/generated-code.md. */
 #include <stddef.h>
 #ifndef NERVA_PFA_ABI
-#define NERVA_PFA_ABI 1
+#define NERVA_PFA_ABI 2
 /* the nerva PFA engine interface (identical in every generated header) */
 enum nerva_pfa_status { NERVA_PFA_OK = 0, NERVA_PFA_ERROR = 2, NERVA_PFA_BAD_INPUT = 3 };
 typedef void (*nerva_pfa_out)(void *ctx, const char *json, size_t len);
@@ -76,6 +76,7 @@ typedef struct nerva_pfa {
     int (*end)(void *engine, nerva_pfa_out out, void *ctx);
     void (*free)(void *engine);
     int (*last_error)(const void *engine, const char **message, size_t *length);
+    int (*set_timeout)(void *engine, long long ms);
 } nerva_pfa;
 #define NERVA_PFA_NO_CODE (-2147483647 - 1)
 #endif

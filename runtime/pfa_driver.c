@@ -14,6 +14,8 @@
  * Usage:
  *   driver score [--input FILE|-] [--output FILE|-]
  *   driver bench --input FILE [--json] [--min-seconds S]
+ *   (score also takes --timeout MS: the engine's limit where the document
+ *   sets none)
  *
  * Input: one value per line in the Avro JSON encoding of the engine's input
  * type (unions tagged or not); blank lines are skipped.  Output: a map engine
@@ -128,7 +130,7 @@ static int blank(const char *s, size_t n)
     return 1;
 }
 
-static int cmd_score(const char *in_path, const char *out_path)
+static int cmd_score(const char *in_path, const char *out_path, long long timeout_ms)
 {
     size_t len, pos = 0;
     char *text = read_all(in_path, &len);
@@ -155,6 +157,7 @@ static int cmd_score(const char *in_path, const char *out_path)
         free(text);
         return 1;
     }
+    ENGINE->set_timeout(engine, timeout_ms);
     while (pos < len) {
         char *nl = (char *)memchr(text + pos, '\n', len - pos);
         size_t end = nl ? (size_t)(nl - text) : len;
@@ -254,6 +257,7 @@ int main(int argc, char **argv)
 {
     const char *in = "-", *out = "-";
     double min_seconds = 0.5;
+    long long timeout_ms = -1;
     int json = 0, i;
     if (argc < 2) {
         fprintf(stderr, "usage: driver score|bench [--input FILE] [--output FILE]\n");
@@ -268,6 +272,8 @@ int main(int argc, char **argv)
             min_seconds = strtod(argv[++i], NULL);
         else if (!strcmp(argv[i], "--json"))
             json = 1;
+        else if (!strcmp(argv[i], "--timeout") && i + 1 < argc)
+            timeout_ms = strtoll(argv[++i], NULL, 10);
 #if defined(NERVA_PFA_TABLE)
         else if (!strcmp(argv[i], "--engine") && i + 1 < argc) {
             int k = atoi(argv[++i]);
@@ -290,7 +296,7 @@ int main(int argc, char **argv)
     }
 #endif
     if (!strcmp(argv[1], "score"))
-        return cmd_score(in, out);
+        return cmd_score(in, out, timeout_ms);
     if (!strcmp(argv[1], "bench"))
         return cmd_bench(in, min_seconds, json);
     fprintf(stderr, "driver: unknown command %s\n", argv[1]);

@@ -157,6 +157,7 @@ typedef struct nv_eng {
     int64_t timeout_ms;
     uint32_t ticks;
     int expired;                    /* past the deadline: every tick raises */
+    int64_t host_ms;                /* P_set_timeout: for routines the document gives none (-1) */
     nv_cell *scells;                /* where "shared" cells and pools live: the */
     nv_pool *spools;                /* battery's block, or the engine's own */
     const nv_shared *sh;            /* the battery's lock; NULL: an engine alone */
@@ -191,10 +192,11 @@ NV_RT NV_NORETURN void nv_raise_user(nv_eng *E, int code, const char *msg, int64
     longjmp(*E->jb, 1);
 }
 
-/* options.timeout: a routine (begin, action, end) given ms milliseconds (-1:
-   no limit) raises once it runs past them.  Engines with a timeout call
-   nv_tick at each loop iteration and user function call; the clock is read
-   every 1024 ticks, so the check costs a counter where it does not fire.
+/* options.timeout (or the host's, P_set_timeout): a routine (begin, action,
+   end) given ms milliseconds (-1: no limit) raises once it runs past them.
+   Engines call nv_tick at each loop iteration and user function call; the
+   clock is read every 1024 ticks, so the check costs a counter where it does
+   not fire, and nothing more than that without a deadline.
    Once past the deadline every tick raises, so a "try" that catches the
    timeout inside a loop does not keep the routine running: the loop's own
    next tick raises outside it. */

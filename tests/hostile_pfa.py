@@ -254,6 +254,18 @@ def main():
             want = [-1, {"$error": {"code": None, "message": "exceeded timeout of 200 milliseconds"}}, -2]
             chk.ok(out == want, "timeout (%s): got %r" % (name, str(out)[:300]))
             chk.ok(took < TIME_LIMIT, "timeout (%s): took %.1f s" % (name, took))
+        # a document that sets no timeout, from an untrusted source: the host's
+        doc = {"input": "int", "output": "int", "action": docs["loop"]}
+        write("no_timeout.pfa", json.dumps(doc))
+        write("in.jsonl", "-1\n5\n-2\n")
+        t0 = time.time()
+        r, _ = timed(["score", "no_timeout.pfa", "--input", "in.jsonl", "--output", "out.jsonl", "--timeout", "150"])
+        took = time.time() - t0
+        out = [json.loads(x) for x in open(os.path.join(tmp, "out.jsonl"), encoding="utf-8") if x.strip()] \
+            if r.rc == 0 else []
+        chk.ok(out == [-1, {"$error": {"code": None, "message": "exceeded timeout of 150 milliseconds"}}, -2],
+               "score --timeout: got %r\n%s" % (str(out)[:300], r.describe()))
+        chk.ok(took < TIME_LIMIT, "score --timeout took %.1f s" % took)
         write("bad_timeout.pfa", json.dumps({"input": "int", "output": "int", "action": "input",
                                              "options": {"timeout": "soon"}}))
         r, _ = timed(["check", "bad_timeout.pfa"])

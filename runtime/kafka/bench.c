@@ -115,7 +115,7 @@ int hx_bench_main(int argc, char **argv)
         for (int k = 0; k < 3 && !rc; k++) {
             char group[64];
             snprintf(group, sizeof group, "bench-%d-%d", k, r);
-            hx_config c = {.model = model, .brokers = boot, .in_topic = "bench.in",
+            hx_config c = {.model = model, .brokers = boot, .in_topic = "bench.in", .pfa_timeout_ms = -1,
                            .out_topic = "bench.out", .group = group, .exit_eof = 1, .batch = 1000,
                            .forward_only = k == 0, .no_score = k == 1, .quiet = 1};
             c.codec.in_format = c.codec.out_format = NVC_JSON;

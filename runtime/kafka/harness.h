@@ -51,6 +51,7 @@ typedef struct hx_config {
     int nprops;
     int exit_eof, exactly_once, forward_only, no_score, watch;
     int batch;                  /* records per score_batch call */
+    long long pfa_timeout_ms;   /* PFA: per action where the document sets none; -1 none */
     double stats_seconds;
     const char *metrics;        /* [ADDR:]PORT */
     int quiet;

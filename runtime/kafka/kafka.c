@@ -681,6 +681,7 @@ static void *engine_new(hx *h, const nerva_pfa *e)
         free(eng);
         return NULL;
     }
+    e->set_timeout(eng, h->cfg->pfa_timeout_ms);
     return eng;
 }
 

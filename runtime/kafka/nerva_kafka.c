@@ -133,6 +133,8 @@ static const char kafka_usage[] =
     "  --exactly-once         transactions: results and offsets commit together\n"
     "  --transactional-id ID  (default nerva-GROUP-IN_TOPIC)\n"
     "  --batch N              records per scoring batch (default 1000)\n"
+    "  --pfa-timeout MS       a PFA engine's limit per record where the document\n"
+    "                         sets none (past it: a dead letter; default none)\n"
     "  --stats SECONDS        print counters, lag, rates and latency every SECONDS\n"
     "  --metrics-port [ADDR:]PORT\n"
     "                         serve Prometheus metrics (default address 127.0.0.1)\n"
@@ -187,7 +189,7 @@ static int read_props(const char *path, hx_config *c, char **keep)
 
 int hx_kafka_main(int argc, char **argv)
 {
-    hx_config c = {.group = "nerva", .batch = 1000, .watch = 1};
+    hx_config c = {.group = "nerva", .batch = 1000, .watch = 1, .pfa_timeout_ms = -1};
     c.codec.in_format = c.codec.out_format = NVC_JSON;
     c.codec.out_schema_id = -1;
     char *files[16];
@@ -270,6 +272,13 @@ int hx_kafka_main(int argc, char **argv)
             if (*end || n < 1 || n > 100000)
                 return kafka_usage_error("--batch is 1 to 100000, not", v);
             c.batch = (int)n;
+        } else if (!strcmp(a, "--pfa-timeout")) {
+            ARG();
+            char *end;
+            long long n = strtoll(v, &end, 10);
+            if (*end || !*v || n < 0 || n > 86400000)
+                return kafka_usage_error("--pfa-timeout is milliseconds, not", v);
+            c.pfa_timeout_ms = n;
         } else if (!strcmp(a, "--stats")) {
             ARG();
             char *end;

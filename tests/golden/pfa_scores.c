@@ -139,6 +139,7 @@ typedef struct nv_eng {
     int64_t timeout_ms;
     uint32_t ticks;
     int expired;                    /* past the deadline: every tick raises */
+    int64_t host_ms;                /* P_set_timeout: for routines the document gives none (-1) */
     nv_cell *scells;                /* where "shared" cells and pools live: the */
     nv_pool *spools;                /* battery's block, or the engine's own */
     const nv_shared *sh;            /* the battery's lock; NULL: an engine alone */
@@ -173,15 +174,38 @@ NV_RT NV_NORETURN void nv_raise_user(nv_eng *E, int code, const char *msg, int64
     longjmp(*E->jb, 1);
 }
 
-/* options.timeout: a routine (begin, action, end) given ms milliseconds (-1:
-   no limit) raises once it runs past them.  Engines with a timeout call
-   nv_tick at each loop iteration and user function call; the clock is read
-   every 1024 ticks, so the check costs a counter where it does not fire.
+/* options.timeout (or the host's, P_set_timeout): a routine (begin, action,
+   end) given ms milliseconds (-1: no limit) raises once it runs past them.
+   Engines call nv_tick at each loop iteration and user function call; the
+   clock is read every 1024 ticks, so the check costs a counter where it does
+   not fire, and nothing more than that without a deadline.
    Once past the deadline every tick raises, so a "try" that catches the
    timeout inside a loop does not keep the routine running: the loop's own
    next tick raises outside it. */
+NV_RT double nv_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
 
+NV_RT void nv_deadline(nv_eng *E, int64_t ms)
+{
+    E->timeout_ms = ms;
+    E->deadline = ms >= 0 ? nv_now_ms() + (double)ms : 0;
+    E->ticks = 0;
+    E->expired = 0;
+}
 
+NV_RT void nv_tick(nv_eng *E)
+{
+    if (E->deadline > 0 && (E->expired || ((++E->ticks & 1023u) == 0 && nv_now_ms() >= E->deadline))) {
+        char msg[80];
+        snprintf(msg, sizeof msg, "exceeded timeout of %lld milliseconds", (long long)E->timeout_ms);
+        E->expired = 1;
+        nv_raise(E, INT_MIN, msg);
+    }
+}
 
 /* Shared cells and pools: one lock over the battery's block, taken
    re-entrantly per engine, so that reading a shared cell inside the updater
@@ -1897,6 +1921,7 @@ static NV_UNUSED double nv_f0(nv_eng *E, double v0, double v1)
     (void)E;
     if (++E->depth > 2000)
         nv_raise(E, -1002, "too many nested function calls");
+    nv_tick(E);
     {
         double t1 = (v0 * v1);
         v2 = t1;
@@ -1945,6 +1970,7 @@ static NV_UNUSED nv_rec *nv_f1(nv_eng *E, nv_rec *p3)
     }
     /* loop /action/3 (line 21) */
     for (;;) {
+        nv_tick(E);
         {
             int32_t t9 = (F.v9 < F.v8);
             if (t9) {
@@ -2027,6 +2053,7 @@ static NV_UNUSED int32_t nv_f2(nv_eng *E, int32_t v12)
     (void)E;
     if (++E->depth > 2000)
         nv_raise(E, -1002, "too many nested function calls");
+    nv_tick(E);
     {
         int32_t t1 = nv_i32(E, (int64_t)v12 + 1, 18000);
         v13 = t1;
@@ -2105,6 +2132,7 @@ int pfa_scores_init(pfa_scores_engine *e)
 {
     nv_eng *E = &e->rt;
     memset(e, 0, sizeof *e);
+    E->host_ms = -1;
     E->cur = &E->tmp;
     E->cells = e->cells;
     E->ncells = 1;
@@ -2113,6 +2141,7 @@ int pfa_scores_init(pfa_scores_engine *e)
     E->consts = e->consts;
     E->scells = e->cells;
     E->spools = e->pools;
+    nv_deadline(E, E->host_ms);
     if (nv_try(E, nv_init_body, e)) {
         nv_settle(E, 0);
         return NERVA_PFA_ERROR;
@@ -2153,6 +2182,7 @@ int pfa_scores_action(pfa_scores_engine *e, const char *json, size_t len, nerva_
     E->out = out;
     E->out_ctx = ctx;
     E->depth = 0;
+    nv_deadline(E, E->host_ms);
     if (nv_try(E, nv_action_body, &A)) {
         nv_settle(E, 0);
         return NERVA_PFA_ERROR;
@@ -2180,6 +2210,7 @@ int pfa_scores_end(pfa_scores_engine *e, nerva_pfa_out out, void *ctx)
     E->out = out;
     E->out_ctx = ctx;
     E->depth = 0;
+    nv_deadline(E, E->host_ms);
     if (nv_try(E, nv_end_body, e)) {
         nv_settle(E, 0);
         return NERVA_PFA_ERROR;
@@ -2193,6 +2224,12 @@ void pfa_scores_free(pfa_scores_engine *e)
     nv_state_free(&e->rt);
     nv_arena_drop(e->tally_a);
     e->tally_a = NULL;
+}
+
+int pfa_scores_set_timeout(pfa_scores_engine *e, long long ms)
+{
+    e->rt.host_ms = ms < 0 ? -1 : (int64_t)ms;
+    return NERVA_PFA_OK;
 }
 
 int pfa_scores_last_error(const pfa_scores_engine *e, const char **message, size_t *length)
@@ -2216,6 +2253,7 @@ static int nv_error_v(const void *e, const char **message, size_t *length)
 {
     return pfa_scores_last_error((const pfa_scores_engine *)e, message, length);
 }
+static int nv_timeout_v(void *e, long long ms) { return pfa_scores_set_timeout((pfa_scores_engine *)e, ms); }
 
 const nerva_pfa pfa_scores_pfa = {
     "scores", NERVA_PFA_ABI, "map",
@@ -2227,5 +2265,5 @@ const nerva_pfa pfa_scores_pfa = {
     ", \"type\": \"string\"}, {\"name\": \"score\", \"type\": \"double\"}, {\"name"
     "\": \"seen\", \"type\": \"int\"}, {\"name\": \"label\", \"type\": [\"null\", \"s"
     "tring\"]}]}",
-    nv_size_v, nv_init_v, nv_action_v, nv_end_v, nv_free_v, nv_error_v
+    nv_size_v, nv_init_v, nv_action_v, nv_end_v, nv_free_v, nv_error_v, nv_timeout_v
 };

@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 #ifndef NERVA_PFA_ABI
-#define NERVA_PFA_ABI 1
+#define NERVA_PFA_ABI 2
 /* the nerva PFA engine interface (identical in every generated header) */
 enum nerva_pfa_status { NERVA_PFA_OK = 0, NERVA_PFA_ERROR = 2, NERVA_PFA_BAD_INPUT = 3 };
 typedef void (*nerva_pfa_out)(void *ctx, const char *json, size_t len);
@@ -21,6 +21,7 @@ typedef struct nerva_pfa {
     int (*end)(void *engine, nerva_pfa_out out, void *ctx);
     void (*free)(void *engine);
     int (*last_error)(const void *engine, const char **message, size_t *length);
+    int (*set_timeout)(void *engine, long long ms);
 } nerva_pfa;
 #define NERVA_PFA_NO_CODE (-2147483647 - 1)
 #endif
@@ -40,6 +41,10 @@ void pfa_scores_free(pfa_scores_engine *e);
 /* the last error's code (NERVA_PFA_NO_CODE for a user error without one) and message
    (NUL-terminated; *length, when given, counts its bytes, which may include NULs) */
 int pfa_scores_last_error(const pfa_scores_engine *e, const char **message, size_t *length);
+/* A limit on "action" and "end" (milliseconds; -1, the default, none) where the
+   document's options give none: past it they raise "exceeded timeout of N
+   milliseconds".  For documents from untrusted sources.  Call after init. */
+int pfa_scores_set_timeout(pfa_scores_engine *e, long long ms);
 extern const nerva_pfa pfa_scores_pfa;
 
 #endif

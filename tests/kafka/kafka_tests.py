@@ -589,6 +589,32 @@ def test_pfa(nerva):
         e.close()
 
 
+def test_pfa_timeout(nerva):
+    """--pfa-timeout: a record on which an untrusted PFA document loops forever
+    is dead-lettered with the timeout error, and the stream goes on"""
+    e = Env(nerva, "pfa-timeout", partitions=2)
+    try:
+        model = os.path.join(e.dir, "loop.pfa")
+        json.dump({"input": "int", "output": "int",
+                   "action": [{"let": {"i": 0}},
+                              {"while": {"<": ["input", 0]}, "do": [{"set": {"i": {"+": ["i", 1]}}}]},
+                              {"*": ["input", 2]}]}, open(model, "w"))
+        n = 200
+        e.produce("in", [("k%d" % i, str(-i if i % 50 == 49 else i)) for i in range(n)])
+        p = e.harness(model=model, extra=["-e", "--pfa-timeout", "100"])
+        e.finish(p, timeout=120)
+        reconcile(e, n, bad=4)
+        dl = e.consume("dlq", "%k\t%h\n")
+        check(all("exceeded timeout of 100 milliseconds" in line for line in dl),
+              "the dead letters do not name the timeout: %r" % dl[:2])
+        r = subprocess.run([nerva, "kafka", model, "-b", e.bootstrap, "-t", "in", "-o", "out",
+                            "--pfa-timeout", "soon"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           env=e.env, timeout=60)
+        check(r.returncode == 2, "a bad --pfa-timeout: exit %d, want 2 (usage)" % r.returncode)
+    finally:
+        e.close()
+
+
 def test_pfa_reload(nerva):
     """a PFA engine is reloaded mid-stream when its document changes (same
     input type), and a document with another input type is refused"""
