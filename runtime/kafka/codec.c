@@ -133,20 +133,29 @@ void nvc_json_string(nvc_buf *buf, const char *s, size_t n)
 static int fast_double(double d, char *buf)
 {
     typedef unsigned __int128 u128;
-    int neg = d < 0, e;
-    double f = frexp(neg ? -d : d, &e);
-    if (!(f > 0) || (neg ? -d : d) < 1e-5 || (neg ? -d : d) >= 1e15)
+    /* d = m * 2^e, read from its bits (frexp, ldexp and log10 cost more
+       than the rest of this function) */
+    uint64_t bits;
+    memcpy(&bits, &d, sizeof bits);
+    int neg = (int)(bits >> 63), be = (int)((bits >> 52) & 0x7ff);
+    uint64_t frac = bits & (((uint64_t)1 << 52) - 1);
+    double ax = neg ? -d : d;
+    if (be == 0 || be == 0x7ff || ax < 1e-5 || ax >= 1e15)
         return 0;
-    uint64_t m = (uint64_t)ldexp(f, 53);
-    e -= 53;
-    if (m == (uint64_t)1 << 52 || e >= 0 || e < -110)
+    uint64_t m = frac | (uint64_t)1 << 52;
+    int e = be - 1075;
+    if (frac == 0 || e >= 0 || e < -110)
         return 0; /* a power of two has an uneven rounding interval */
-    static uint64_t p5[28];
-    if (!p5[0])
-        for (int k = 0; k < 28; k++)
-            p5[k] = k ? p5[k - 1] * 5 : 1;
-    /* 17 significant digits: D17 = round(d * 10^k) in [10^16, 10^17) */
-    int L = (int)floor(log10(neg ? -d : d)), k = 16 - L;
+    static const uint64_t p5[28] = {
+        1ull, 5ull, 25ull, 125ull, 625ull, 3125ull, 15625ull, 78125ull, 390625ull, 1953125ull, 9765625ull,
+        48828125ull, 244140625ull, 1220703125ull, 6103515625ull, 30517578125ull, 152587890625ull,
+        762939453125ull, 3814697265625ull, 19073486328125ull, 95367431640625ull, 476837158203125ull,
+        2384185791015625ull, 11920928955078125ull, 59604644775390625ull, 298023223876953125ull,
+        1490116119384765625ull, 7450580596923828125ull};
+    /* 17 significant digits: D17 = round(d * 10^k) in [10^16, 10^17); the
+       decimal exponent from the binary one is low by at most one, which the
+       loop below corrects */
+    int L = (int)floor((double)(be - 1023) * 0.30102999566398120), k = 16 - L;
     uint64_t D = 0;
     for (int tries = 0; tries < 3; tries++) {
         if (k < 0 || k > 27 || -e - k <= 0)
@@ -188,12 +197,24 @@ static int fast_double(double d, char *buf)
         digits /= 10;
         kp--;
     }
+    /* the digits, last first, two at a time */
+    static const char two[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                              "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                              "8081828384858687888990919293949596979899";
     char tmp[32];
     int n = 0;
-    do {
+    while (digits >= 100) {
+        unsigned r = (unsigned)(digits % 100);
+        digits /= 100;
+        tmp[n++] = two[2 * r + 1];
+        tmp[n++] = two[2 * r];
+    }
+    if (digits >= 10) {
         tmp[n++] = (char)('0' + digits % 10);
-        digits /= 10;
-    } while (digits);
+        tmp[n++] = (char)('0' + digits / 10);
+    } else {
+        tmp[n++] = (char)('0' + digits);
+    }
     char *o = buf;
     if (neg)
         *o++ = '-';
