@@ -605,11 +605,9 @@ static const char *select_node(Em *m, const IrTree *t, int k, const char **pt)
     case MV_NULL_PREDICTION: unknown_to = "-1"; break;
     case MV_DEFAULT_CHILD: {
         unknown_to = arena_printf(&m->a, "%d", k);
-        for (int i = 0; i < first_true; i++)
+        for (int i = 0; i <= first_true && i < nd->nkids; i++)
             if (nd->kids[i] == nd->default_child)
                 unknown_to = kv[i];
-        if (first_true < nd->nkids && nd->kids[first_true] == nd->default_child)
-            unknown_to = kv[first_true];
         break;
     }
     default: unknown_to = NULL; break; /* unknown counts as false */
@@ -1043,9 +1041,9 @@ static void emit_graph_walker(StrBuf *o, int positions, int nomask, int narrow)
 "   holds X[2d], when the value is missing X[2d + 1].  A negative destination\n"
 "   ends the walk: -1 null, -(node + 2) the selected node. */\n"
 "enum { NV_GMISS = -2147483647 - 1 };\n");
-    if (narrow) {
-        /* the same in 8 bytes, when every number fits: half the memory a
-           walk touches, which is what a large forest waits for */
+    /* the test in two widths; the 8-byte one, when every number fits, halves
+       the memory a walk touches, which is what a large forest waits for */
+    if (narrow)
         sb_puts(o,
 "/* 8-byte tests: tp and k as shorts; slot in bits 0-6 of sl, bit 7 the\n"
 "   set-membership flag (bit 16 of op1 and op2); op1 in bits 0-3 of ops,\n"
@@ -1054,14 +1052,26 @@ static void emit_graph_walker(StrBuf *o, int positions, int nomask, int narrow)
 "    short tp;\n"
 "    short k[2];\n"
 "    unsigned char sl, ops;\n"
-"} nv_gtest;\n\n"
+"} nv_gtest;\n\n");
+    else
+        sb_puts(o,
+"typedef struct nv_gtest {\n"
+"    int tp;\n"
+"    int k[2];\n"
+"    unsigned short slot;\n"
+"    unsigned char op1, op2;\n"
+"} nv_gtest;\n\n");
+    sb_puts(o,
 "/* inline: the walkers call it from four lanes, and a call per step costs\n"
 "   more than the step (measured: 14% fewer instructions on a 200-tree forest) */\n"
 "static inline int nv_gstep(const nv_gtest *T, const int *X, const unsigned long long *M, int d,\n"
 "                           const nv_slot *fx)\n"
 "{\n"
-"    const nv_gtest *g = &T[d];\n"
-"    int p = fx[g->sl & 127].p, ism = g->sl >> 7, op1 = g->ops & 15, op2 = g->ops >> 4, tp = g->tp;\n"
+"    const nv_gtest *g = &T[d];\n");
+    sb_puts(o, narrow
+? "    int p = fx[g->sl & 127].p, ism = g->sl >> 7, op1 = g->ops & 15, op2 = g->ops >> 4, tp = g->tp;\n"
+: "    int p = fx[g->slot].p, ism = g->op1 >> 4, op1 = g->op1 & 15, op2 = g->op2 & 15, tp = g->tp;\n");
+    sb_puts(o,
 "    if (p >= 0) {\n"
 "        /* no data-dependent branch here: compute both kinds, select */\n"
 "        const unsigned long long *mk = M + (tp & -ism);\n"
@@ -1074,37 +1084,6 @@ static void emit_graph_walker(StrBuf *o, int positions, int nomask, int narrow)
 "        return X[2 * d + 1];\n"
 "    } else if (!ism && ((op1 | op2) & 8)) {\n"
 "        return g->k[(op1 >> 3) & 1];\n"
-"    }\n"
-"    return X[2 * d];\n"
-"}\n\n");
-        return;
-    }
-    sb_puts(o,
-"typedef struct nv_gtest {\n"
-"    int tp;\n"
-"    int k[2];\n"
-"    unsigned short slot;\n"
-"    unsigned char op1, op2;\n"
-"} nv_gtest;\n\n"
-"/* inline: the walkers call it from four lanes, and a call per step costs\n"
-"   more than the step (measured: 14% fewer instructions on a 200-tree forest) */\n"
-"static inline int nv_gstep(const nv_gtest *T, const int *X, const unsigned long long *M, int d,\n"
-"                           const nv_slot *fx)\n"
-"{\n"
-"    const nv_gtest *g = &T[d];\n"
-"    int p = fx[g->slot].p, ism = g->op1 >> 4;\n"
-"    if (p >= 0) {\n"
-"        /* no data-dependent branch here: compute both kinds, select */\n"
-"        const unsigned long long *mk = M + (g->tp & -ism);\n"
-"        int st = (p == g->tp) + 2 * (p > g->tp), in = p < 64, sh = p & 63;\n"
-"        int n1 = (g->op1 >> st) & 1, n2 = (g->op2 >> st) & 1;\n"
-"        int c1 = n1 ^ ((n1 ^ ((int)(mk[0] >> sh) & in)) & -ism);\n"
-"        int c2 = n2 ^ ((n2 ^ ((int)(mk[1] >> sh) & in)) & -ism);\n"
-"        if (c1 | c2) return g->k[c1];\n"
-"    } else if (p == NV_GMISS) {\n"
-"        return X[2 * d + 1];\n"
-"    } else if (!ism && ((g->op1 | g->op2) & 8)) {\n"
-"        return g->k[(g->op1 >> 3) & 1];\n"
 "    }\n"
 "    return X[2 * d];\n"
 "}\n\n");

@@ -1398,12 +1398,7 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
               pfx, nc, np, nk);
     sb_printf(&api, "size_t %s_engine_size(void)\n{\n    return sizeof(%s_engine);\n}\n\n", pfx, pfx);
     /* init */
-    int nshared = 0;
-    for (int k = 0; k < g->ncells; k++)
-        nshared += g->cells[k].shared;
-    for (int k = 0; k < g->npools; k++)
-        nshared += g->pools[k].shared;
-    if (nshared)
+    if (any_shared)
         sb_puts(&api, "static void nv_shared_body(nv_eng *E, void *frame);\n\n");
     sb_printf(&api, "static void nv_init_body(nv_eng *E, void *frame)\n{\n    %s_engine *e = (%s_engine *)frame;\n"
                     "    (void)E;\n    (void)e;\n", pfx, pfx);
@@ -1438,7 +1433,7 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
                   tref(m, mt), text_lit0(m, g->pools[k].init ? g->pools[k].init : "{}"),
                   g->pools[k].shared ? "E->spools" : "E->pools", k, tref(m, g->pools[k].type));
     }
-    if (nshared)
+    if (any_shared)
         sb_puts(&api, "    if (E->scells == e->cells)\n        nv_shared_body(E, frame);\n");
     if (g->method == ENG_FOLD)
         sb_printf(&api, "    e->tally = nv_keep(E, %s, nv_constant(E, %s, %s), &e->tally_a);\n", tref(m, g->output),
@@ -1450,19 +1445,23 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
     if (g->begin >= 0)
         sb_printf(&api, "    nv_f%d(E);\n", g->begin);
     sb_puts(&api, "}\n\n");
-    if (nshared)
+    if (any_shared)
         sb_printf(&api, "static void nv_shared_body(nv_eng *E, void *frame)\n{\n    (void)frame;\n%s}\n\n",
                   sh.data);
     sb_free(&sh);
-    sb_printf(&api, "int %s_init(%s_engine *e)\n{\n    nv_eng *E = &e->rt;\n    memset(e, 0, sizeof *e);\n"
+    /* one start for an engine alone (its shared state its own) and one of a battery */
+    sb_printf(&api, "static int nv_start(%s_engine *e, nv_cell *scells, nv_pool *spools, const nv_shared *sh)\n"
+                    "{\n    nv_eng *E = &e->rt;\n    memset(e, 0, sizeof *e);\n"
                     "    E->host_ms = -1;\n    E->cur = &E->tmp;\n    E->cells = e->cells;\n    E->ncells = %d;\n"
                     "    E->pools = e->pools;\n    E->npools = %d;\n    E->consts = e->consts;\n"
-                    "    E->scells = e->cells;\n    E->spools = e->pools;\n"
+                    "    E->scells = scells ? scells : e->cells;\n    E->spools = spools ? spools : e->pools;\n"
+                    "    E->sh = sh;\n"
                     "%s"
                     "    if (nv_try(E, nv_init_body, e)) {\n        nv_settle(E, 0);\n"
                     "        return NERVA_PFA_ERROR;\n    }\n    nv_settle(E, 1);\n    return NERVA_PFA_OK;\n}\n\n",
-              pfx, pfx, g->ncells, g->npools, deadline(m, g->timeout[0]));
-    if (nshared) {
+              pfx, g->ncells, g->npools, deadline(m, g->timeout[0]));
+    sb_printf(&api, "int %s_init(%s_engine *e)\n{\n    return nv_start(e, NULL, NULL, NULL);\n}\n\n", pfx, pfx);
+    if (any_shared) {
         sb_printf(&api, "struct %s_shared {\n    nv_shared sh;\n    nv_cell cells[%d];\n    nv_pool pools[%d];\n};\n\n"
                         "size_t %s_shared_size(void)\n{\n    return sizeof(%s_shared);\n}\n\n",
                   pfx, nc, np, pfx, pfx);
@@ -1476,15 +1475,8 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
                         "    if (nv_try(E, nv_shared_body, e))\n        rc = NERVA_PFA_ERROR;\n"
                         "    nv_settle(E, rc == NERVA_PFA_OK);\n    nv_state_free(E);\n    free(e);\n    return rc;\n}\n\n",
                   pfx, pfx, pfx, pfx, pfx, g->ncells, g->npools);
-        sb_printf(&api, "int %s_init_shared(%s_engine *e, %s_shared *s)\n{\n    nv_eng *E = &e->rt;\n"
-                        "    memset(e, 0, sizeof *e);\n"
-                        "    E->host_ms = -1;\n    E->cur = &E->tmp;\n    E->cells = e->cells;\n    E->ncells = %d;\n"
-                        "    E->pools = e->pools;\n    E->npools = %d;\n    E->consts = e->consts;\n"
-                        "    E->scells = s->cells;\n    E->spools = s->pools;\n    E->sh = &s->sh;\n"
-                        "%s"
-                        "    if (nv_try(E, nv_init_body, e)) {\n        nv_settle(E, 0);\n"
-                        "        return NERVA_PFA_ERROR;\n    }\n    nv_settle(E, 1);\n    return NERVA_PFA_OK;\n}\n\n",
-                  pfx, pfx, pfx, g->ncells, g->npools, deadline(m, g->timeout[0]));
+        sb_printf(&api, "int %s_init_shared(%s_engine *e, %s_shared *s)\n{\n"
+                        "    return nv_start(e, s->cells, s->pools, &s->sh);\n}\n\n", pfx, pfx, pfx);
         sb_printf(&api, "void %s_shared_free(%s_shared *s)\n{\n"
                         "    nv_cells_pools_free(s->cells, %d, s->pools, %d);\n}\n\n", pfx, pfx, g->ncells, g->npools);
     }

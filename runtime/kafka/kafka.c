@@ -557,25 +557,25 @@ static void process(hx *h, rd_kafka_message_t **msgs, size_t n)
         if (!h->cfg->forward_only && h->batch)
             idx[k] = nvc_decode(h->batch, m->payload, m->len);
     }
-    if (h->model.pfa && !h->cfg->forward_only) {
-        for (size_t k = 0; k < n && !h->fatal; k++)
-            if (!msgs[k]->err)
-                process_pfa(h, msgs[k], tickets[k]);
-    } else if (h->cfg->no_score) {
+    if (h->cfg->no_score) {
         nvc_no_score(h->batch);
-    } else if (!h->cfg->forward_only) {
+    } else if (!h->cfg->forward_only && h->batch) {
         double t0 = hx_now();
         nvc_score(h->batch);
         size_t nb = nvc_count(h->batch);
         if (nb)
             hx_hist_add(&h->score_lat, (hx_now() - t0) * 1e9 / (double)nb); /* ns */
     }
-    for (size_t k = 0; k < n && !h->fatal && !(h->model.pfa && !h->cfg->forward_only); k++) {
+    for (size_t k = 0; k < n && !h->fatal; k++) {
         rd_kafka_message_t *m = msgs[k];
         if (m->err)
             continue;
         if (h->cfg->forward_only) {
             produce(h, h->out_rkt, m->payload, m->len, m->key, m->key_len, headers_of(m), tickets[k]);
+            continue;
+        }
+        if (h->model.pfa) {
+            process_pfa(h, m, tickets[k]);
             continue;
         }
         size_t i = (size_t)idx[k];

@@ -2128,7 +2128,7 @@ static void nv_init_body(nv_eng *E, void *frame)
     nv_seed(E, 0, (int64_t)(0LL));
 }
 
-int pfa_scores_init(pfa_scores_engine *e)
+static int nv_start(pfa_scores_engine *e, nv_cell *scells, nv_pool *spools, const nv_shared *sh)
 {
     nv_eng *E = &e->rt;
     memset(e, 0, sizeof *e);
@@ -2139,8 +2139,9 @@ int pfa_scores_init(pfa_scores_engine *e)
     E->pools = e->pools;
     E->npools = 1;
     E->consts = e->consts;
-    E->scells = e->cells;
-    E->spools = e->pools;
+    E->scells = scells ? scells : e->cells;
+    E->spools = spools ? spools : e->pools;
+    E->sh = sh;
     nv_deadline(E, E->host_ms);
     if (nv_try(E, nv_init_body, e)) {
         nv_settle(E, 0);
@@ -2148,6 +2149,11 @@ int pfa_scores_init(pfa_scores_engine *e)
     }
     nv_settle(E, 1);
     return NERVA_PFA_OK;
+}
+
+int pfa_scores_init(pfa_scores_engine *e)
+{
+    return nv_start(e, NULL, NULL, NULL);
 }
 
 typedef struct nv_call {
