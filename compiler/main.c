@@ -5,7 +5,7 @@
  *   -> pass_intern_strings -> pass_dead_stores -> emit_c (the C backend) -> toolchain (score/bench);
  *   for PFA: read_pfa (JSON to syntax tree) -> typecheck_pfa -> lower_pfa -> emit_c.
  * Exit codes: 0 ok, 1 bad model or input, 2 usage, 3 internal or toolchain. */
-#include "emit_c.h"
+#include "emit.h"
 #include "ir.h"
 #include "lower_pfa.h"
 #include "lower_pmml.h"

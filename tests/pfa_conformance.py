@@ -21,7 +21,7 @@ test sets -std=c99 -pedantic -Wall -Wextra -Werror, so every case that passes
 also proves its C builds cleanly with libc and libm.  The examples run through
 `nerva score` end to end; the library cases are batched for speed: each is
 compiled with `nerva compile` (an object per distinct C text, cached), a batch
-of them is linked into one program with runtime/pfa_driver.c in table mode,
+of them is linked into one program with runtime/driver/pfa_driver.c in table mode,
 and each case runs with --engine K (same driver, same flags, same -lm).
 With --shared-runtime (the sanitizer run) the engines are compiled with
 `nerva compile --shared-runtime` and linked with one `nerva runtime` object:
@@ -319,14 +319,14 @@ class Runner:
     def driver_obj(self):
         """The table-mode driver, compiled once per run."""
         h = hashlib.sha1(" ".join(self.cflags).encode())
-        for f in ("pfa_driver.c", "nerva_model.h"):
+        for f in ("driver/pfa_driver.c", "lib/nerva_model.h"):
             with open(os.path.join(self.runtime, f), "rb") as src:
                 h.update(src.read())
         out = os.path.join(self.objdir, "driver-%s.o" % h.hexdigest()[:16])
         if not os.path.exists(out):
             tmp = out + ".%d.%d.tmp" % (os.getpid(), threading.get_ident())
-            rc, err = self.cc_run(self.cflags + ["-DNERVA_PFA_TABLE", "-I" + self.runtime, "-c",
-                                                 os.path.join(self.runtime, "pfa_driver.c"), "-o", tmp],
+            rc, err = self.cc_run(self.cflags + ["-DNERVA_PFA_TABLE", "-I" + os.path.join(self.runtime, "lib"), "-c",
+                                                 os.path.join(self.runtime, "driver", "pfa_driver.c"), "-o", tmp],
                                   self.objdir)
             if rc:
                 raise RuntimeError("the driver does not compile: " + err)
@@ -398,7 +398,7 @@ class Runner:
                         ", ".join("&%s_pfa" % x[3] for x in ready))
                 f.write("const int nerva_pfa_count = %d;\n" % len(ready))
             exe = os.path.join(bdir, "engines")
-            rc, err = self.cc_run(self.cflags + ["-I" + self.runtime, "table.c", self.driver_obj()] +
+            rc, err = self.cc_run(self.cflags + ["-I" + os.path.join(self.runtime, "lib"), "table.c", self.driver_obj()] +
                                   [x[2] for x in ready] + ([self.rt_obj] if self.shared else []) +
                                   ["-o", exe, "-lm"], bdir)
             for k, (c, d, _, _) in enumerate(ready):

@@ -4,7 +4,7 @@ machine-readable function list (libfcns.xml, PFA 0.8.1), so that no signature
 is typed by hand.
 
 Each signature becomes one line of a small S-expression language that
-compiler/typecheck.c parses once:
+compiler/pfa/typecheck.c parses once:
 
   (sig (NAME PATTERN) ... -> PATTERN)
 

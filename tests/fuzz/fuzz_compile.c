@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "emit_c.h"
+#include "emit.h"
 #include "ir.h"
 #include "lower_pfa.h"
 #include "lower_pmml.h"

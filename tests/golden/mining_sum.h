@@ -6,29 +6,57 @@
 
 #ifndef NERVA_MODEL_ABI
 #define NERVA_MODEL_ABI 1
-/* the nerva model interface (identical in every generated header) */
-enum nerva_type { NERVA_DOUBLE = 1, NERVA_FLOAT = 2, NERVA_LONG = 3, NERVA_BOOL = 4, NERVA_STRING = 5 };
-enum nerva_state { NERVA_PRESENT = 0, NERVA_MISSING = 1, NERVA_INVALID = 2 };
+
+#include <stddef.h>
+
+/* value types of fields */
+enum nerva_type {
+    NERVA_DOUBLE = 1, /* double */
+    NERVA_FLOAT = 2,  /* float */
+    NERVA_LONG = 3,   /* long long */
+    NERVA_BOOL = 4,   /* int, 0 or 1 */
+    NERVA_STRING = 5  /* const char *, NUL-terminated UTF-8 */
+};
+
+/* per-field state byte, at state_offset */
+enum nerva_state {
+    NERVA_PRESENT = 0,
+    NERVA_MISSING = 1,
+    NERVA_INVALID = 2 /* input only: the host could not parse the text */
+};
+
 typedef struct nerva_field {
-    const char *name;
-    int type;
-    size_t offset;
-    size_t state_offset;
+    const char *name;     /* the model's field name, exactly */
+    int type;             /* enum nerva_type */
+    size_t offset;        /* of the value within the struct */
+    size_t state_offset;  /* of the state byte within the struct */
 } nerva_field;
-enum nerva_status { NERVA_OK = 0, NERVA_RESULT_INVALID = 1, NERVA_ERROR = 2 };
+
+/* return codes of score functions */
+enum nerva_status {
+    NERVA_OK = 0,
+    NERVA_RESULT_INVALID = 1, /* an input was invalid and the model says returnInvalid */
+    NERVA_ERROR = 2           /* a runtime error (e.g. string scratch space exhausted) */
+};
+
 typedef struct nerva_model {
-    const char *name;
-    int abi;
-    size_t input_size;
-    size_t output_size;
+    const char *name;          /* model name or file name */
+    int abi;                   /* NERVA_MODEL_ABI */
+    size_t input_size;         /* sizeof the input struct */
+    size_t output_size;        /* sizeof the output struct */
     int n_inputs;
     const nerva_field *inputs;
     int n_outputs;
     const nerva_field *outputs;
+    /* score one record; output strings stay valid until *out is reused */
     int (*score)(const void *in, void *out);
+    /* score n records; status[i] receives each record's status; returns the
+       number of records whose status is not NERVA_OK */
     size_t (*score_batch)(const void *in, void *out, int *status, size_t n);
 } nerva_model;
+
 #endif
+
 
 typedef struct mining_sum_input {
     double f0; /* a : double */

@@ -5,8 +5,8 @@
 #endif
 #include "pfa_scores.h"
 
-/* ---- run-time support (nerva runtime/pfa_*.c, the functions this engine uses) ---- */
-/* section prelude */
+/* ---- run-time support (nerva runtime/lib/, the functions this engine uses) ---- */
+/* section prelude (runtime/lib/base.c) */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
@@ -33,7 +33,8 @@
 #define NV_RT static NV_UNUSED /* a shared runtime (nerva runtime) defines it empty */
 #endif
 
-/* section core */
+
+/* section core (runtime/lib/pfa_rt.c) */
 /* ---- values ---- */
 typedef union nv_val {
     int32_t i;      /* null (0), boolean, int, enum */
@@ -207,11 +208,6 @@ NV_RT void nv_tick(nv_eng *E)
     }
 }
 
-/* Shared cells and pools: one lock over the battery's block, taken
-   re-entrantly per engine, so that reading a shared cell inside the updater
-   of another cannot deadlock (one lock has no order to get wrong; it is
-   coarser than the spec's per-item granularity, which costs only
-   contention).  An engine alone has no lock and pays nothing. */
 
 NV_RT void nv_unlock(nv_eng *E)
 {
@@ -849,10 +845,6 @@ NV_RT void nv_pool_set(nv_eng *E, int k, int rollback, const nv_type *t, nv_str 
 
 
 
-/* "shared" cells and pools: values are copied out under the lock (another
-   engine may replace them as soon as it is released) and replaced under it;
-   a cell-to or pool-to with an updater holds it from its read to its write
-   (nv_lock/nv_unlock around them), so the update is atomic */
 
 
 
@@ -938,7 +930,7 @@ NV_RT void nv_state_free(nv_eng *E)
     nv_arena_free(&E->konst);
 }
 
-/* section json */
+/* section json (runtime/lib/pfa_rt.c) */
 /* ---- JSON text (the Avro JSON encoding) ---- */
 enum { NJ_NULL, NJ_FALSE, NJ_TRUE, NJ_NUM, NJ_STR, NJ_ARR, NJ_OBJ };
 
@@ -1660,6 +1652,137 @@ NV_RT nv_val nv_constant(nv_eng *E, const nv_type *t, const char *json)
 }
 
 
+/* section engine (runtime/lib/pfa_rt.c) */
+/* ---- an engine's interface: what every engine does the same way ----
+ * The generated unit passes its own storage and the bodies of the
+ * document's routines (init, action, merge, end); these run them under the
+ * error handler and the deadline, and keep or roll back state as the call
+ * ends.  Results are enum nerva_pfa_status (nerva_model.h). */
+
+/* body under a handler and the deadline (the document's doc_ms, else the
+   host's): state kept when it finishes, rolled back when it raises */
+NV_RT int nv_run(nv_eng *E, nv_body body, void *frame, int64_t doc_ms)
+{
+    nv_deadline(E, doc_ms >= 0 ? doc_ms : E->host_ms);
+    if (nv_try(E, body, frame)) {
+        nv_settle(E, 0);
+        return NERVA_PFA_ERROR;
+    }
+    nv_settle(E, 1);
+    return NERVA_PFA_OK;
+}
+
+/* an engine's start on zeroed storage: its cells, pools and constants; the
+   shared ones where scells/spools say (NULL: its own), then init (constants,
+   cells, pools, "begin") */
+NV_RT int nv_start(nv_eng *E, nv_cell *cells, int ncells, nv_pool *pools, int npools, nv_val *consts,
+                   nv_cell *scells, nv_pool *spools, const nv_shared *sh, nv_body init, void *frame,
+                   int64_t doc_ms)
+{
+    E->host_ms = -1;
+    E->cur = &E->tmp;
+    E->cells = cells;
+    E->ncells = ncells;
+    E->pools = pools;
+    E->npools = npools;
+    E->consts = consts;
+    E->scells = scells ? scells : cells;
+    E->spools = spools ? spools : pools;
+    E->sh = sh;
+    return nv_run(E, init, frame, doc_ms);
+}
+
+
+/* bad input text: the error a host reads, NERVA_PFA_BAD_INPUT */
+NV_RT int nv_bad_input(nv_eng *E, const char *what, const char *why)
+{
+    snprintf(E->err_msg, sizeof E->err_msg, "%s: %s", what, why);
+    E->err_len = strlen(E->err_msg);
+    E->err_code = 0;
+    return NERVA_PFA_BAD_INPUT;
+}
+
+/* "action" on one input value (Avro JSON text of type t) */
+typedef void (*nv_action_fn)(nv_eng *E, nv_val in, void *frame);
+typedef struct nv_acall {
+    const nv_type *t;
+    const char *json;
+    size_t len;
+    const char *bad;
+    nv_action_fn body;
+    void *frame;
+} nv_acall;
+
+NV_RT void nv_acall_body(nv_eng *E, void *frame)
+{
+    nv_acall *A = (nv_acall *)frame;
+    nv_val in;
+    if (!nv_decode(E, A->t, A->json, A->len, &in, &A->bad))
+        return;
+    E->started++;
+    A->body(E, in, A->frame);
+    E->finished++;
+}
+
+NV_RT int nv_call_action(nv_eng *E, const nv_type *t, const char *json, size_t len, nv_outfn out, void *ctx,
+                         nv_action_fn body, void *frame, int64_t doc_ms)
+{
+    nv_acall A;
+    int rc;
+    A.t = t;
+    A.json = json;
+    A.len = len;
+    A.bad = NULL;
+    A.body = body;
+    A.frame = frame;
+    E->out = out;
+    E->out_ctx = ctx;
+    E->depth = 0;
+    rc = nv_run(E, nv_acall_body, &A, doc_ms);
+    if (rc == NERVA_PFA_OK && A.bad)
+        return nv_bad_input(E, "input", A.bad);
+    return rc;
+}
+
+/* a fold engine's "merge" of two tallies (Avro JSON text of type t) */
+typedef void (*nv_merge_fn)(nv_eng *E, nv_val a, nv_val b, void *frame);
+typedef struct nv_mcall {
+    const nv_type *t;
+    const char *json[2];
+    size_t len[2];
+    const char *bad;
+    nv_merge_fn body;
+    void *frame;
+} nv_mcall;
+
+
+
+/* "end" */
+NV_RT int nv_call_end(nv_eng *E, nv_outfn out, void *ctx, nv_body body, void *frame, int64_t doc_ms)
+{
+    E->out = out;
+    E->out_ctx = ctx;
+    E->depth = 0;
+    return nv_run(E, body, frame, doc_ms);
+}
+
+/* the host's limit for routines whose document gives none (-1: none) */
+NV_RT int nv_set_timeout(nv_eng *E, long long ms)
+{
+    E->host_ms = ms < 0 ? -1 : (int64_t)ms;
+    return NERVA_PFA_OK;
+}
+
+/* the last error: its code, message and length */
+NV_RT int nv_last_error(const nv_eng *E, const char **message, size_t *length)
+{
+    if (message)
+        *message = E->err_msg;
+    if (length)
+        *length = E->err_len;
+    return E->err_code;
+}
+
 #define NV_S(x) ((const nv_str *)(x).p)
 
 
@@ -1697,7 +1820,7 @@ NV_RT nv_val nv_constant(nv_eng *E, const nv_type *t, const char *json)
 
 
 
-/* section impute */
+/* section impute (runtime/lib/pfa_lib.c) */
 NV_RT int nv_union_null(const nv_type *u, nv_val v)
 {
     return u->parts[((const nv_uni *)v.p)->tag]->kind == NV_NULL;
@@ -1725,7 +1848,7 @@ NV_RT nv_val nvf_impute_defaultOnNull(nv_eng *E, const nv_type *const *T, const 
 
 
 
-/* section array */
+/* section array (runtime/lib/pfa_coll.c) */
 #define NV_A(x) ((const nv_arr *)(x).p)
 
 NV_RT nv_val nv_call1(nv_eng *E, nv_val f, nv_val x)
@@ -2128,79 +2251,25 @@ static void nv_init_body(nv_eng *E, void *frame)
     nv_seed(E, 0, (int64_t)(0LL));
 }
 
-static int nv_start(pfa_scores_engine *e, nv_cell *scells, nv_pool *spools, const nv_shared *sh)
-{
-    nv_eng *E = &e->rt;
-    memset(e, 0, sizeof *e);
-    E->host_ms = -1;
-    E->cur = &E->tmp;
-    E->cells = e->cells;
-    E->ncells = 1;
-    E->pools = e->pools;
-    E->npools = 1;
-    E->consts = e->consts;
-    E->scells = scells ? scells : e->cells;
-    E->spools = spools ? spools : e->pools;
-    E->sh = sh;
-    nv_deadline(E, E->host_ms);
-    if (nv_try(E, nv_init_body, e)) {
-        nv_settle(E, 0);
-        return NERVA_PFA_ERROR;
-    }
-    nv_settle(E, 1);
-    return NERVA_PFA_OK;
-}
-
 int pfa_scores_init(pfa_scores_engine *e)
 {
-    return nv_start(e, NULL, NULL, NULL);
+    memset(e, 0, sizeof *e);
+    return nv_start(&e->rt, e->cells, 1, e->pools, 1, e->consts, NULL, NULL, NULL, nv_init_body, e, -1LL);
 }
 
-typedef struct nv_call {
-    pfa_scores_engine *e;
-    const char *json;
-    size_t len;
-    const char *bad;
-} nv_call;
-
-static void nv_action_body(nv_eng *E, void *frame)
+static void nv_action_body(nv_eng *E, nv_val in, void *frame)
 {
-    nv_call *A = (nv_call *)frame;
-    nv_val in;
-    if (!nv_decode(E, &nv_T[0], A->json, A->len, &in, &A->bad))
-        return;
-    E->started++;
+    pfa_scores_engine *e = (pfa_scores_engine *)frame;
+    (void)e;
     {
         nv_rec *out = nv_f1(E, ((nv_rec *)(in).p));
         nv_output(E, &nv_T[6], nv_vp(out));
     }
-    E->finished++;
 }
 
 int pfa_scores_action(pfa_scores_engine *e, const char *json, size_t len, nerva_pfa_out out, void *ctx)
 {
-    nv_eng *E = &e->rt;
-    nv_call A;
-    A.e = e;
-    A.json = json;
-    A.len = len;
-    A.bad = NULL;
-    E->out = out;
-    E->out_ctx = ctx;
-    E->depth = 0;
-    nv_deadline(E, E->host_ms);
-    if (nv_try(E, nv_action_body, &A)) {
-        nv_settle(E, 0);
-        return NERVA_PFA_ERROR;
-    }
-    nv_settle(E, 1);
-    if (A.bad) {
-        snprintf(E->err_msg, sizeof E->err_msg, "input: %s", A.bad);
-        E->err_len = strlen(E->err_msg);
-        E->err_code = 0;
-        return NERVA_PFA_BAD_INPUT;
-    }
-    return NERVA_PFA_OK;
+    return nv_call_action(&e->rt, &nv_T[0], json, len, out, ctx, nv_action_body, e, -1LL);
 }
 
 static void nv_end_body(nv_eng *E, void *frame)
@@ -2212,17 +2281,7 @@ static void nv_end_body(nv_eng *E, void *frame)
 
 int pfa_scores_end(pfa_scores_engine *e, nerva_pfa_out out, void *ctx)
 {
-    nv_eng *E = &e->rt;
-    E->out = out;
-    E->out_ctx = ctx;
-    E->depth = 0;
-    nv_deadline(E, E->host_ms);
-    if (nv_try(E, nv_end_body, e)) {
-        nv_settle(E, 0);
-        return NERVA_PFA_ERROR;
-    }
-    nv_settle(E, 1);
-    return NERVA_PFA_OK;
+    return nv_call_end(&e->rt, out, ctx, nv_end_body, e, -1LL);
 }
 
 void pfa_scores_free(pfa_scores_engine *e)
@@ -2234,17 +2293,12 @@ void pfa_scores_free(pfa_scores_engine *e)
 
 int pfa_scores_set_timeout(pfa_scores_engine *e, long long ms)
 {
-    e->rt.host_ms = ms < 0 ? -1 : (int64_t)ms;
-    return NERVA_PFA_OK;
+    return nv_set_timeout(&e->rt, ms);
 }
 
 int pfa_scores_last_error(const pfa_scores_engine *e, const char **message, size_t *length)
 {
-    if (message)
-        *message = e->rt.err_msg;
-    if (length)
-        *length = e->rt.err_len;
-    return e->rt.err_code;
+    return nv_last_error(&e->rt, message, length);
 }
 
 static size_t nv_size_v(void) { return pfa_scores_engine_size(); }

@@ -4,7 +4,10 @@
 
 #include <stddef.h>
 
+/* PFA engines: JSON text in and out (the Avro JSON encoding), errors as the
+ * PFA specification's numeric codes.  See docs/generated-code.md. */
 #ifndef NERVA_PFA_ABI
+#include <stddef.h>
 #define NERVA_PFA_ABI 2
 /* the nerva PFA engine interface (identical in every generated header) */
 enum nerva_pfa_status { NERVA_PFA_OK = 0, NERVA_PFA_ERROR = 2, NERVA_PFA_BAD_INPUT = 3 };

@@ -1,4 +1,4 @@
-/* Unit tests for the C backend (compiler/emit_c.c) on a tiny hand-built IR.
+/* Unit tests for the C backend (compiler/c/emit.c and the emitters it dispatches to) on a tiny hand-built IR.
  *
  * Why: model files are untrusted, and every name and string in them ends up
  * in generated C.  The backend promises that model text only ever appears
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emit_c.h"
+#include "emit.h"
 
 static Arena arena;
 static Diags diags;

@@ -1,4 +1,4 @@
-/* Unit tests for the IR builders (compiler/ir.c).
+/* Unit tests for the IR builders (compiler/ir/ir.c).
  *
  * Why: every frontend builds programs only through the ir_* constructors, and
  * the C backend trusts the types they compute -- above all whether a value

@@ -1,4 +1,4 @@
-/* Unit tests for the PFA run-time support (runtime/pfa_rt.c, pfa_lib.c,
+/* Unit tests for the PFA run-time support (runtime/lib/pfa_rt.c, pfa_lib.c,
  * pfa_coll.c), compiled here as ordinary C.
  *
  * Why: nerva copies these functions into every engine it generates, where a
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pfa_coll.c"
+#include "lib.c"
 
 static nv_eng eng;
 static nv_eng *E = &eng;

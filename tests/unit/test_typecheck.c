@@ -1,5 +1,5 @@
-/* Unit tests for the PFA reader and type checker (compiler/read_pfa.c,
- * compiler/typecheck.c) and the type relations in compiler/ir.c.
+/* Unit tests for the PFA reader and type checker (compiler/pfa/read_pfa.c,
+ * compiler/pfa/typecheck.c) and the type relations in compiler/ir/ir.c.
  *
  * Why: the type checker decides what nerva accepts -- the spec's compile
  * errors must be rejected, everything else must get the types the reference

@@ -2,12 +2,9 @@
  *
  * Why it looks like this: a generated engine must need only libc and libm,
  * so nerva copies the parts of this file that an engine uses into its own
- * translation unit.  The file is cut into sections by marker comments (a
- * line beginning with the marker "@ section NAME [needs DEP ...]" inside a
- * comment); nerva emits the sections an engine needs, with their
- * dependencies, in file order.  Every function is static and marked
- * NV_UNUSED, so an engine that uses part of a section compiles without
- * warnings.  The file also compiles on its own (the unit tests do that).
+ * translation unit, by the section mechanism every file of runtime/lib/
+ * shares (see base.c).  It compiles as part of lib.c (the unit tests do
+ * that).
  *
  * Values: scalars are C scalars (boolean and enum as int32_t); strings,
  * bytes and fixed are nv_str (length + bytes, NUL-terminated); arrays,
@@ -23,33 +20,6 @@
  *
  * Errors: nv_raise() longjmps to the innermost handler with the spec's
  * numeric code; "try" installs a handler (nv_try). */
-
-/*@ section prelude */
-#ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L
-#endif
-#include <errno.h>
-#include <float.h>
-#include <limits.h>
-#include <math.h>
-#include <setjmp.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-
-#if defined(__GNUC__) || defined(__clang__)
-#define NV_UNUSED __attribute__((unused))
-#define NV_NORETURN __attribute__((noreturn))
-#else
-#define NV_UNUSED
-#define NV_NORETURN
-#endif
-#ifndef NV_RT
-#define NV_RT static NV_UNUSED /* a shared runtime (nerva runtime) defines it empty */
-#endif
 
 /*@ section core needs prelude */
 /* ---- values ---- */
@@ -2067,4 +2037,190 @@ NV_RT void nv_log(nv_eng *E, const char *ns, int n, const nv_type *const *ts, co
     }
     fprintf(stderr, "%s\n", b.p ? b.p : "");
     free(b.p);
+}
+
+/*@ section engine needs core json */
+/* ---- an engine's interface: what every engine does the same way ----
+ * The generated unit passes its own storage and the bodies of the
+ * document's routines (init, action, merge, end); these run them under the
+ * error handler and the deadline, and keep or roll back state as the call
+ * ends.  Results are enum nerva_pfa_status (nerva_model.h). */
+
+/* body under a handler and the deadline (the document's doc_ms, else the
+   host's): state kept when it finishes, rolled back when it raises */
+NV_RT int nv_run(nv_eng *E, nv_body body, void *frame, int64_t doc_ms)
+{
+    nv_deadline(E, doc_ms >= 0 ? doc_ms : E->host_ms);
+    if (nv_try(E, body, frame)) {
+        nv_settle(E, 0);
+        return NERVA_PFA_ERROR;
+    }
+    nv_settle(E, 1);
+    return NERVA_PFA_OK;
+}
+
+/* an engine's start on zeroed storage: its cells, pools and constants; the
+   shared ones where scells/spools say (NULL: its own), then init (constants,
+   cells, pools, "begin") */
+NV_RT int nv_start(nv_eng *E, nv_cell *cells, int ncells, nv_pool *pools, int npools, nv_val *consts,
+                   nv_cell *scells, nv_pool *spools, const nv_shared *sh, nv_body init, void *frame,
+                   int64_t doc_ms)
+{
+    E->host_ms = -1;
+    E->cur = &E->tmp;
+    E->cells = cells;
+    E->ncells = ncells;
+    E->pools = pools;
+    E->npools = npools;
+    E->consts = consts;
+    E->scells = scells ? scells : cells;
+    E->spools = spools ? spools : pools;
+    E->sh = sh;
+    return nv_run(E, init, frame, doc_ms);
+}
+
+/* A battery's shared cells and pools, initialised once by body through a
+   scratch engine (E on zeroed storage, freed here): the lock goes into sh. */
+NV_RT int nv_shared_start(nv_eng *E, nv_cell *cells, int ncells, nv_pool *pools, int npools, nv_val *consts,
+                          nv_shared *sh, void (*lock)(void *), void (*unlock)(void *), void *ctx,
+                          nv_cell *scells, nv_pool *spools, nv_body body, void *frame)
+{
+    int rc = NERVA_PFA_OK;
+    sh->lock = lock;
+    sh->unlock = unlock;
+    sh->ctx = ctx;
+    E->cur = &E->tmp;
+    E->cells = cells;
+    E->ncells = ncells;
+    E->pools = pools;
+    E->npools = npools;
+    E->consts = consts;
+    E->scells = scells;
+    E->spools = spools;
+    if (nv_try(E, body, frame))
+        rc = NERVA_PFA_ERROR;
+    nv_settle(E, rc == NERVA_PFA_OK);
+    nv_state_free(E);
+    return rc;
+}
+
+/* bad input text: the error a host reads, NERVA_PFA_BAD_INPUT */
+NV_RT int nv_bad_input(nv_eng *E, const char *what, const char *why)
+{
+    snprintf(E->err_msg, sizeof E->err_msg, "%s: %s", what, why);
+    E->err_len = strlen(E->err_msg);
+    E->err_code = 0;
+    return NERVA_PFA_BAD_INPUT;
+}
+
+/* "action" on one input value (Avro JSON text of type t) */
+typedef void (*nv_action_fn)(nv_eng *E, nv_val in, void *frame);
+typedef struct nv_acall {
+    const nv_type *t;
+    const char *json;
+    size_t len;
+    const char *bad;
+    nv_action_fn body;
+    void *frame;
+} nv_acall;
+
+NV_RT void nv_acall_body(nv_eng *E, void *frame)
+{
+    nv_acall *A = (nv_acall *)frame;
+    nv_val in;
+    if (!nv_decode(E, A->t, A->json, A->len, &in, &A->bad))
+        return;
+    E->started++;
+    A->body(E, in, A->frame);
+    E->finished++;
+}
+
+NV_RT int nv_call_action(nv_eng *E, const nv_type *t, const char *json, size_t len, nv_outfn out, void *ctx,
+                         nv_action_fn body, void *frame, int64_t doc_ms)
+{
+    nv_acall A;
+    int rc;
+    A.t = t;
+    A.json = json;
+    A.len = len;
+    A.bad = NULL;
+    A.body = body;
+    A.frame = frame;
+    E->out = out;
+    E->out_ctx = ctx;
+    E->depth = 0;
+    rc = nv_run(E, nv_acall_body, &A, doc_ms);
+    if (rc == NERVA_PFA_OK && A.bad)
+        return nv_bad_input(E, "input", A.bad);
+    return rc;
+}
+
+/* a fold engine's "merge" of two tallies (Avro JSON text of type t) */
+typedef void (*nv_merge_fn)(nv_eng *E, nv_val a, nv_val b, void *frame);
+typedef struct nv_mcall {
+    const nv_type *t;
+    const char *json[2];
+    size_t len[2];
+    const char *bad;
+    nv_merge_fn body;
+    void *frame;
+} nv_mcall;
+
+NV_RT void nv_mcall_body(nv_eng *E, void *frame)
+{
+    nv_mcall *A = (nv_mcall *)frame;
+    nv_val t[2];
+    int k;
+    for (k = 0; k < 2; k++)
+        if (!nv_decode(E, A->t, A->json[k], A->len[k], &t[k], &A->bad))
+            return;
+    A->body(E, t[0], t[1], A->frame);
+}
+
+NV_RT int nv_call_merge(nv_eng *E, const nv_type *t, const char *one, size_t one_len, const char *two,
+                        size_t two_len, nv_outfn out, void *ctx, nv_merge_fn body, void *frame)
+{
+    nv_mcall A;
+    int rc;
+    A.t = t;
+    A.json[0] = one;
+    A.len[0] = one_len;
+    A.json[1] = two;
+    A.len[1] = two_len;
+    A.bad = NULL;
+    A.body = body;
+    A.frame = frame;
+    E->out = out;
+    E->out_ctx = ctx;
+    E->depth = 0;
+    rc = nv_run(E, nv_mcall_body, &A, -1);
+    if (rc == NERVA_PFA_OK && A.bad)
+        return nv_bad_input(E, "tally", A.bad);
+    return rc;
+}
+
+/* "end" */
+NV_RT int nv_call_end(nv_eng *E, nv_outfn out, void *ctx, nv_body body, void *frame, int64_t doc_ms)
+{
+    E->out = out;
+    E->out_ctx = ctx;
+    E->depth = 0;
+    return nv_run(E, body, frame, doc_ms);
+}
+
+/* the host's limit for routines whose document gives none (-1: none) */
+NV_RT int nv_set_timeout(nv_eng *E, long long ms)
+{
+    E->host_ms = ms < 0 ? -1 : (int64_t)ms;
+    return NERVA_PFA_OK;
+}
+
+/* the last error: its code, message and length */
+NV_RT int nv_last_error(const nv_eng *E, const char **message, size_t *length)
+{
+    if (message)
+        *message = E->err_msg;
+    if (length)
+        *length = E->err_len;
+    return E->err_code;
 }

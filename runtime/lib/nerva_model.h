@@ -1,8 +1,11 @@
 /* The binary interface of every model nerva generates.  A host binds a
  * compiled model through these descriptors alone: field names, types and
  * offsets into the model's input and output structs, and the entry points.
- * Each generated header carries an identical copy of this block (guarded), so
+ * Each generated header carries an identical copy of these blocks (guarded:
+ * the sections below, copied by nerva as runtime/lib/ files are), so
  * generated code needs no nerva header or library at run time. */
+
+/*@ section model_abi */
 #ifndef NERVA_MODEL_ABI
 #define NERVA_MODEL_ABI 1
 
@@ -56,10 +59,11 @@ typedef struct nerva_model {
 
 #endif
 
+/*@ section pfa_abi */
 /* PFA engines: JSON text in and out (the Avro JSON encoding), errors as the
  * PFA specification's numeric codes.  See docs/generated-code.md. */
-#include <stddef.h>
 #ifndef NERVA_PFA_ABI
+#include <stddef.h>
 #define NERVA_PFA_ABI 2
 /* the nerva PFA engine interface (identical in every generated header) */
 enum nerva_pfa_status { NERVA_PFA_OK = 0, NERVA_PFA_ERROR = 2, NERVA_PFA_BAD_INPUT = 3 };

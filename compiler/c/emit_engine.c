@@ -1,24 +1,25 @@
-/* The C backend for PFA engines (IrProgram.eng).  Like emit_c.c it reads only
- * the IR and prints one C99 unit and its header through one printer, in a
- * fixed section order:
+/* The C backend for PFA engines (IrProgram.eng): emit_engine() prints one
+ * C99 unit and its header through one printer, in a fixed section order:
  *   banner, runtime sections, type descriptors, literals, signature tables,
  *   the engine struct, function prototypes, functions (routines, user and
  *   inline functions, try bodies, trampolines), the API, the descriptor.
+ * Like emit_program.c (PMML) it reads only the IR.
  *
- * The run-time support lives in runtime/pfa_rt*.c, real C files that nerva
- * embeds; they are cut into sections, and only the sections this engine
- * uses (with their dependencies) are copied into the unit, so an engine
- * needs only libc and libm.  Library calls are inlined for the scalar core
- * operators and become calls of the runtime's nvf_* functions otherwise;
- * those take their arguments as nv_val and a table of type descriptors, so
- * one C function serves every type a generic PFA function accepts.
+ * The run-time support comes from the run-time library (runtime/lib/, by
+ * rtlib.c): the sections this engine uses, pruned to the functions it
+ * calls, so an engine needs only libc and libm.  Library calls are inlined
+ * for the scalar core operators and become calls of the library's nvf_*
+ * functions otherwise; those take their arguments as nv_val and a table of
+ * type descriptors, so one C function serves every type a generic PFA
+ * function accepts.
  *
  * PFA errors are longjmps (nv_raise).  A "try" body is outlined into a
  * function of its own and run by nv_try, and a function that holds one
  * keeps its variables in a frame struct, so no local is live across setjmp.
  * Model text appears only as escaped string literals or sanitised comments. */
 #include "c_text.h"
-#include "emit_c.h"
+#include "emit.h"
+#include "rtlib.h"
 #include "toolchain.h"
 
 #include <ctype.h>
@@ -27,17 +28,6 @@
 #include <string.h>
 
 #define NV_MAX_CALL_DEPTH 2000
-
-/* ---- runtime sections ---- */
-typedef struct Section {
-    const char *name;
-    const char *text;
-    size_t len;
-    const char *deps[8];
-    int ndeps;
-    const char **fns;        /* nvf_* functions it defines */
-    int nfns;
-} Section;
 
 typedef struct Pe {
     const IrProgram *p;
@@ -48,10 +38,7 @@ typedef struct Pe {
     StrBuf *out;
     int ind;
     int tmp;
-    /* runtime */
-    Section *secs;
-    int nsecs, cap_secs;
-    unsigned char *need;
+    RtLib *rt;               /* the run-time library */
     /* descriptors */
     IrType **types;
     int ntypes, cap_types;
@@ -80,9 +67,12 @@ typedef struct Pe {
 /* timeouts: every engine ticks in its loops and user functions, and arms a
    deadline before each routine: the document's options.timeout, else the
    one the host set (P_set_timeout; none by default) */
-static const char *deadline(Pe *m, long long ms)
+/* a library function the engine calls: its section goes into the unit */
+static const char *rt_fn(Pe *m, const char *fn)
 {
-    return ms >= 0 ? arena_printf(&m->a, "    nv_deadline(E, %lldLL);\n", ms) : "    nv_deadline(E, E->host_ms);\n";
+    const char *r = rt_function(m->rt, fn);
+    NV_ASSERT(r);
+    return r;
 }
 
 static void line(Pe *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -94,60 +84,6 @@ static void line(Pe *m, const char *fmt, ...)
     sb_vprintf(m->out, fmt, ap);
     va_end(ap);
     sb_putc(m->out, '\n');
-}
-
-static void load_sections(Pe *m, const char *file)
-{
-    const char *text = tc_embedded(file);
-    NV_ASSERT(text);
-    const char *mark = "/*@ section ";
-    const char *p = strstr(text, mark);
-    while (p) {
-        Section s = {0};
-        const char *eol = strchr(p, '\n');
-        const char *next = strstr(eol, mark);
-        char head[256];
-        size_t hl = (size_t)(eol - p) < sizeof head - 1 ? (size_t)(eol - p) : sizeof head - 1;
-        memcpy(head, p, hl);
-        head[hl] = 0;
-        char *tok = strtok(head + strlen(mark), " */");
-        s.name = arena_strdup(&m->a, tok);
-        int deps = 0;
-        while ((tok = strtok(NULL, " */"))) {
-            if (!strcmp(tok, "needs"))
-                deps = 1;
-            else if (deps && s.ndeps < 8)
-                s.deps[s.ndeps++] = arena_strdup(&m->a, tok);
-        }
-        s.text = eol + 1;
-        s.len = next ? (size_t)(next - s.text) : strlen(s.text);
-        /* the nvf_ functions it defines: "NV_RT nv_val nvf_NAME(" at a line start */
-        int cap = 0;
-        for (const char *q = s.text; q < s.text + s.len; q = strchr(q, '\n') + 1) {
-            if (!strncmp(q, "NV_RT nv_val nvf_", 17)) {
-                const char *b = q + 13, *e = strchr(b, '(');
-                VEC_PUSH(&m->a, s.fns, s.nfns, cap, arena_strndup(&m->a, b, (size_t)(e - b)));
-            }
-            if (!strchr(q, '\n'))
-                break;
-        }
-        VEC_PUSH(&m->a, m->secs, m->nsecs, m->cap_secs, s);
-        p = next;
-    }
-}
-
-static void need_section(Pe *m, const char *name)
-{
-    for (int i = 0; i < m->nsecs; i++)
-        if (!strcmp(m->secs[i].name, name)) {
-            if (m->need[i])
-                return;
-            m->need[i] = 1;
-            for (int k = 0; k < m->secs[i].ndeps; k++)
-                need_section(m, m->secs[i].deps[k]);
-            return;
-        }
-    die_internal(__FILE__, __LINE__, "unknown runtime section");
 }
 
 /* the runtime function implementing PFA function `name`, or NULL */
@@ -173,13 +109,7 @@ static const char *runtime_fn(Pe *m, const char *name)
     }
     char full[220];
     snprintf(full, sizeof full, "nvf_%s", c);
-    for (int i = 0; i < m->nsecs; i++)
-        for (int k = 0; k < m->secs[i].nfns; k++)
-            if (!strcmp(m->secs[i].fns[k], full)) {
-                need_section(m, m->secs[i].name);
-                return m->secs[i].fns[k];
-            }
-    return NULL;
+    return rt_function(m->rt, full);
 }
 
 /* ---- types ---- */
@@ -989,32 +919,6 @@ static void emit_function(Pe *m, int f, StrBuf *o)
 }
 
 /* ---- the descriptor block ---- */
-static const char *pfa_abi_block(void)
-{
-    return
-"#ifndef NERVA_PFA_ABI\n"
-"#define NERVA_PFA_ABI 2\n"
-"/* the nerva PFA engine interface (identical in every generated header) */\n"
-"enum nerva_pfa_status { NERVA_PFA_OK = 0, NERVA_PFA_ERROR = 2, NERVA_PFA_BAD_INPUT = 3 };\n"
-"typedef void (*nerva_pfa_out)(void *ctx, const char *json, size_t len);\n"
-"typedef struct nerva_pfa {\n"
-"    const char *name;\n"
-"    int abi;\n"
-"    const char *method;\n"
-"    const char *input_schema;\n"
-"    const char *output_schema;\n"
-"    size_t (*engine_size)(void);\n"
-"    int (*init)(void *engine);\n"
-"    int (*action)(void *engine, const char *json, size_t len, nerva_pfa_out out, void *ctx);\n"
-"    int (*end)(void *engine, nerva_pfa_out out, void *ctx);\n"
-"    void (*free)(void *engine);\n"
-"    int (*last_error)(const void *engine, const char **message, size_t *length);\n"
-"    int (*set_timeout)(void *engine, long long ms);\n"
-"} nerva_pfa;\n"
-"#define NERVA_PFA_NO_CODE (-2147483647 - 1)\n"
-"#endif\n";
-}
-
 static void type_table(Pe *m, StrBuf *o)
 {
     static const char *kinds[] = {"NV_NULL", "NV_BOOL", "NV_INT", "NV_LONG", "NV_FLOAT", "NV_DOUBLE",
@@ -1077,205 +981,26 @@ static void type_table(Pe *m, StrBuf *o)
     sb_free(&rows);
 }
 
-/* ---- runtime pruning ----
- * The sections an engine needs hold more functions than it calls.  Each
- * function (a line "NV_RT ..." at column 0 through the next "}" at column 0,
- * with the comment just above it) is kept only when the generated code or a
- * kept function names it; everything else (types, macros, includes) stays.
- * C keeps us honest: a function pruned by mistake is a compile error. */
-typedef struct RtItem {
-    const char *b, *e;       /* its text */
-    const char *name;        /* NULL: not a function (always kept) */
-    const char *sig;         /* a function: where "NV_RT ..." starts */
-    unsigned char keep, proto;
-} RtItem;
-
-static int ident_start(char c) { return c == '_' || isalpha((unsigned char)c); }
-static int ident_char(char c) { return c == '_' || isalnum((unsigned char)c); }
-
-/* call f(name) for each identifier in [b, e), outside comments and literals */
-static void each_ident(const char *b, const char *e, void (*f)(void *, const char *, size_t), void *ctx)
-{
-    for (const char *q = b; q < e;) {
-        if (q[0] == '/' && q + 1 < e && q[1] == '*') {
-            const char *x = strstr(q + 2, "*/");
-            q = x && x < e ? x + 2 : e;
-        } else if (*q == '"' || *q == '\'') {
-            char d = *q++;
-            while (q < e && *q != d)
-                q += *q == '\\' ? 2 : 1;
-            q++;
-        } else if (ident_start(*q) && (q == b || !ident_char(q[-1]))) {
-            const char *s0 = q;
-            while (q < e && ident_char(*q))
-                q++;
-            f(ctx, s0, (size_t)(q - s0));
-        } else
-            q++;
-    }
-}
-
-typedef struct Prune {
-    RtItem *items;
-    int n;
-    int *stack;
-    int nstack;
-} Prune;
-
-static void mark_ident(void *ctx, const char *s, size_t n)
-{
-    Prune *pr = ctx;
-    for (int i = 0; i < pr->n; i++) {
-        RtItem *it = &pr->items[i];
-        if (it->name && !it->keep && strlen(it->name) == n && !memcmp(it->name, s, n)) {
-            it->keep = 1;
-            pr->stack[pr->nstack++] = i;
-        }
-    }
-}
-
-/* cut runtime text into items: plain text and functions (with their comments) */
-static RtItem *split_runtime(const char *rt, int *count)
-{
-    int cap = 64, n = 0;
-    RtItem *items = malloc(sizeof *items * (size_t)cap);
-    if (!items)
-        die_internal(__FILE__, __LINE__, "out of memory");
-    const char *q = rt, *plain = rt;
-    while (*q) {
-        const char *eol = strchr(q, '\n');
-        eol = eol ? eol + 1 : q + strlen(q);
-        if (strncmp(q, "NV_RT ", 6) != 0) {
-            q = eol;
-            continue;
-        }
-        /* the function's comment block above it belongs to it */
-        const char *start = q;
-        while (start > plain) {
-            const char *prev = start - 1;
-            while (prev > plain && prev[-1] != '\n')
-                prev--;
-            if (!(prev[0] == '/' || (prev[0] == ' ' && prev[1] == '*')))
-                break;
-            start = prev;
-        }
-        const char *end = eol;
-        const char *paren = strchr(q, '(');
-        int proto = paren && paren < eol && eol[-2] == ';';
-        int oneline = eol[-2] == '}'; /* "NV_RT ... { ... }" on one line */
-        if (!proto && !oneline)
-            while (*end && strncmp(end, "}\n", 2) != 0) {
-                const char *x = strchr(end, '\n');
-                end = x ? x + 1 : end + strlen(end);
-            }
-        if (!proto && !oneline && *end)
-            end += 2;
-        const char *nm = paren;
-        while (nm > q && !ident_char(nm[-1]))
-            nm--;
-        const char *ne = nm;
-        while (nm > q && ident_char(nm[-1]))
-            nm--;
-        if (n + 2 >= cap) {
-            cap *= 2;
-            items = realloc(items, sizeof *items * (size_t)cap);
-            if (!items)
-                die_internal(__FILE__, __LINE__, "out of memory");
-        }
-        items[n++] = (RtItem){.b = plain, .e = start};
-        char *name = malloc((size_t)(ne - nm) + 1);
-        if (!name)
-            die_internal(__FILE__, __LINE__, "out of memory");
-        memcpy(name, nm, (size_t)(ne - nm));
-        name[ne - nm] = 0;
-        items[n++] = (RtItem){.b = start, .e = end, .name = name, .proto = (unsigned char)proto,
-                              .sig = q};
-        plain = q = end;
-    }
-    items[n++] = (RtItem){.b = plain, .e = plain + strlen(plain)};
-    *count = n;
-    return items;
-}
-
-static void free_items(RtItem *items, int n)
-{
-    for (int i = 0; i < n; i++)
-        free((char *)items[i].name);
-    free(items);
-}
-
-static void prune_runtime(const char *rt, const char *used, StrBuf *out)
-{
-    int n;
-    RtItem *items = split_runtime(rt, &n);
-    /* what is used: from the generated code and the kept plain text, then closure */
-    Prune pr = {.items = items, .n = n, .stack = malloc(sizeof(int) * (size_t)n)};
-    if (!pr.stack)
-        die_internal(__FILE__, __LINE__, "out of memory");
-    each_ident(used, used + strlen(used), mark_ident, &pr);
-    for (int i = 0; i < n; i++)
-        if (!items[i].name)
-            each_ident(items[i].b, items[i].e, mark_ident, &pr);
-    while (pr.nstack) {
-        RtItem *it = &items[pr.stack[--pr.nstack]];
-        each_ident(it->b, it->e, mark_ident, &pr);
-    }
-    /* a prototype is kept with its function */
-    for (int i = 0; i < n; i++)
-        if (items[i].name && !items[i].keep)
-            for (int k = 0; k < n; k++)
-                if (k != i && items[k].name && items[k].keep && !strcmp(items[k].name, items[i].name))
-                    items[i].keep = 1;
-    for (int i = 0; i < n; i++)
-        if (!items[i].name || items[i].keep)
-            sb_putn(out, items[i].b, (size_t)(items[i].e - items[i].b));
-    free(pr.stack);
-    free_items(items, n);
-}
-
-static const char *const runtime_files[] = {"pfa_rt.c", "pfa_lib.c", "pfa_coll.c"};
+/* the PFA files of the library: what `nerva runtime` writes */
+static const char *const pfa_files[] = {"pfa_rt.c", "pfa_lib.c", "pfa_coll.c", NULL};
 
 void emit_pfa_runtime(StrBuf *c, StrBuf *h, const char *version)
 {
-    Pe m = {0};
-    arena_init(&m.a);
-    for (size_t f = 0; f < sizeof runtime_files / sizeof runtime_files[0]; f++)
-        load_sections(&m, runtime_files[f]);
-    StrBuf all;
-    sb_init(&all);
-    for (int i = 0; i < m.nsecs; i++) {
-        sb_printf(&all, "/* section %s */\n", m.secs[i].name);
-        sb_putn(&all, m.secs[i].text, m.secs[i].len);
-    }
-    int n;
-    RtItem *items = split_runtime(all.data, &n);
+    Arena a;
+    arena_init(&a);
     sb_printf(h, "/* Generated by nerva %s: the PFA run-time support shared by engines compiled with\n"
                  "   --shared-runtime.  Do not edit. */\n#ifndef NERVA_PFA_RT_H\n#define NERVA_PFA_RT_H\n"
                  "#define NV_RT\n", version);
     sb_printf(c, "/* Generated by nerva %s: the PFA run-time support (nerva_pfa_rt.h).  Do not edit. */\n"
                  "#include \"nerva_pfa_rt.h\"\n", version);
-    for (int i = 0; i < n; i++) {
-        if (!items[i].name) {
-            sb_putn(h, items[i].b, (size_t)(items[i].e - items[i].b));
-            continue;
-        }
-        if (items[i].proto)
-            continue;
-        /* the declaration: its first lines up to the body */
-        const char *body = strstr(items[i].sig, "\n{");
-        const char *brace = strstr(items[i].sig, " {");
-        const char *stop = body && body < items[i].e ? body : brace;
-        sb_putn(h, items[i].sig, (size_t)(stop - items[i].sig));
-        sb_puts(h, ";\n");
-        sb_putn(c, items[i].b, (size_t)(items[i].e - items[i].b));
-    }
+    RtLib *L = rt_load(&a);
+    sb_puts(h, rt_section(L, "pfa_abi")); /* the status codes the engine section returns */
+    rt_emit_shared(L, pfa_files, c, h);
     sb_puts(h, "\n#endif\n");
-    free_items(items, n);
-    sb_free(&all);
-    arena_free(&m.a);
+    arena_free(&a);
 }
 
-int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf *h)
+int emit_engine(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf *h)
 {
     Pe m0 = {.p = p, .g = p->eng, .o = o, .d = d};
     Pe *m = &m0;
@@ -1287,10 +1012,9 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
     sb_init(&m->blobs);
     const IrEngine *g = p->eng;
     const char *pfx = o->prefix;
-    for (size_t f = 0; f < sizeof runtime_files / sizeof runtime_files[0]; f++)
-        load_sections(m, runtime_files[f]);
-    m->need = arena_alloc(&m->a, (size_t)m->nsecs + 1);
-    need_section(m, "json");
+    m->rt = rt_load(&m->a);
+    rt_need(m->rt, "json");
+    rt_need(m->rt, "engine");
     m->vname = ARENA_ARRAY(&m->a, const char *, p->nvars + 1);
     m->framed = arena_alloc(&m->a, (size_t)g->nfuncs + 1);
     for (int f = 0; f < g->nfuncs; f++)
@@ -1325,7 +1049,7 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
     comment_text(h, p->source ? p->source : "", 200);
     sb_puts(h, ". Do not edit. */\n");
     sb_printf(h, "#ifndef %s\n#define %s\n\n#include <stddef.h>\n\n", guard, guard);
-    sb_puts(h, pfa_abi_block());
+    sb_puts(h, rt_section(m->rt, "pfa_abi"));
     int any_shared = 0;
     for (int k = 0; k < g->ncells; k++)
         any_shared |= g->cells[k].shared;
@@ -1382,13 +1106,6 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
     sb_printf(c, " (%s) */\n", p->kind);
     sb_puts(c, "#ifndef _POSIX_C_SOURCE\n#define _POSIX_C_SOURCE 200809L\n#endif\n");
     sb_printf(c, "#include \"%s\"\n\n", o->header_name);
-    StrBuf rt;
-    sb_init(&rt);
-    for (int i = 0; i < m->nsecs; i++)
-        if (m->need[i]) {
-            sb_printf(&rt, "/* section %s */\n", m->secs[i].name);
-            sb_putn(&rt, m->secs[i].text, m->secs[i].len);
-        }
     size_t rt_at = c->len; /* the runtime goes here, once the rest says what it uses */
     StrBuf api;
     sb_init(&api);
@@ -1449,52 +1166,38 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
         sb_printf(&api, "static void nv_shared_body(nv_eng *E, void *frame)\n{\n    (void)frame;\n%s}\n\n",
                   sh.data);
     sb_free(&sh);
-    /* one start for an engine alone (its shared state its own) and one of a battery */
-    sb_printf(&api, "static int nv_start(%s_engine *e, nv_cell *scells, nv_pool *spools, const nv_shared *sh)\n"
-                    "{\n    nv_eng *E = &e->rt;\n    memset(e, 0, sizeof *e);\n"
-                    "    E->host_ms = -1;\n    E->cur = &E->tmp;\n    E->cells = e->cells;\n    E->ncells = %d;\n"
-                    "    E->pools = e->pools;\n    E->npools = %d;\n    E->consts = e->consts;\n"
-                    "    E->scells = scells ? scells : e->cells;\n    E->spools = spools ? spools : e->pools;\n"
-                    "    E->sh = sh;\n"
-                    "%s"
-                    "    if (nv_try(E, nv_init_body, e)) {\n        nv_settle(E, 0);\n"
-                    "        return NERVA_PFA_ERROR;\n    }\n    nv_settle(E, 1);\n    return NERVA_PFA_OK;\n}\n\n",
-              pfx, g->ncells, g->npools, deadline(m, g->timeout[0]));
-    sb_printf(&api, "int %s_init(%s_engine *e)\n{\n    return nv_start(e, NULL, NULL, NULL);\n}\n\n", pfx, pfx);
+    /* an engine alone (its shared state its own), or one of a battery */
+    const char *start = arena_printf(&m->a, "%s(&e->rt, e->cells, %d, e->pools, %d, e->consts", rt_fn(m, "nv_start"),
+                                     g->ncells, g->npools);
+    const char *init_to = arena_printf(&m->a, "nv_init_body, e, %lldLL)", g->timeout[0]);
+    sb_printf(&api, "int %s_init(%s_engine *e)\n{\n    memset(e, 0, sizeof *e);\n"
+                    "    return %s, NULL, NULL, NULL, %s;\n}\n\n", pfx, pfx, start, init_to);
     if (any_shared) {
         sb_printf(&api, "struct %s_shared {\n    nv_shared sh;\n    nv_cell cells[%d];\n    nv_pool pools[%d];\n};\n\n"
                         "size_t %s_shared_size(void)\n{\n    return sizeof(%s_shared);\n}\n\n",
                   pfx, nc, np, pfx, pfx);
         sb_printf(&api, "int %s_shared_init(%s_shared *s, void (*lock)(void *), void (*unlock)(void *), void *ctx)\n"
-                        "{\n    %s_engine *e = (%s_engine *)calloc(1, sizeof(%s_engine));\n    nv_eng *E;\n"
-                        "    int rc = NERVA_PFA_OK;\n    memset(s, 0, sizeof *s);\n    s->sh.lock = lock;\n"
-                        "    s->sh.unlock = unlock;\n    s->sh.ctx = ctx;\n    if (!e)\n        return NERVA_PFA_ERROR;\n"
-                        "    E = &e->rt;\n    E->cur = &E->tmp;\n    E->cells = e->cells;\n    E->ncells = %d;\n"
-                        "    E->pools = e->pools;\n    E->npools = %d;\n    E->consts = e->consts;\n"
-                        "    E->scells = s->cells;\n    E->spools = s->pools;\n"
-                        "    if (nv_try(E, nv_shared_body, e))\n        rc = NERVA_PFA_ERROR;\n"
-                        "    nv_settle(E, rc == NERVA_PFA_OK);\n    nv_state_free(E);\n    free(e);\n    return rc;\n}\n\n",
-                  pfx, pfx, pfx, pfx, pfx, g->ncells, g->npools);
-        sb_printf(&api, "int %s_init_shared(%s_engine *e, %s_shared *s)\n{\n"
-                        "    return nv_start(e, s->cells, s->pools, &s->sh);\n}\n\n", pfx, pfx, pfx);
+                        "{\n    %s_engine *e = (%s_engine *)calloc(1, sizeof(%s_engine));\n    int rc;\n"
+                        "    memset(s, 0, sizeof *s);\n    if (!e)\n        return NERVA_PFA_ERROR;\n"
+                        "    rc = %s(&e->rt, e->cells, %d, e->pools, %d, e->consts, &s->sh, lock, unlock, ctx,\n"
+                        "        s->cells, s->pools, nv_shared_body, e);\n    free(e);\n    return rc;\n}\n\n",
+                  pfx, pfx, pfx, pfx, pfx, rt_fn(m, "nv_shared_start"), g->ncells, g->npools);
+        sb_printf(&api, "int %s_init_shared(%s_engine *e, %s_shared *s)\n{\n    memset(e, 0, sizeof *e);\n"
+                        "    return %s, s->cells, s->pools, &s->sh, %s;\n}\n\n", pfx, pfx, pfx, start, init_to);
         sb_printf(&api, "void %s_shared_free(%s_shared *s)\n{\n"
                         "    nv_cells_pools_free(s->cells, %d, s->pools, %d);\n}\n\n", pfx, pfx, g->ncells, g->npools);
     }
-    /* action */
+    /* action: the document's, on the decoded input */
     IrType *in_t = g->input;
     const IrFunc *act = &g->funcs[g->action];
-    sb_printf(&api, "typedef struct nv_call {\n    %s_engine *e;\n    const char *json;\n    size_t len;\n"
-                    "    const char *bad;\n} nv_call;\n\n", pfx);
-    sb_printf(&api, "static void nv_action_body(nv_eng *E, void *frame)\n{\n    nv_call *A = (nv_call *)frame;\n"
-                    "    nv_val in;\n");
-    sb_printf(&api, "    if (!nv_decode(E, &nv_T[%d], A->json, A->len, &in, &A->bad))\n        return;\n", tin);
-    sb_puts(&api, "    E->started++;\n");
+    sb_printf(&api, "static void nv_action_body(nv_eng *E, nv_val in, void *frame)\n{\n"
+                    "    %s_engine *e = (%s_engine *)frame;\n    (void)e;\n", pfx, pfx);
     if (g->method == ENG_FOLD) {
         sb_printf(&api, "    {\n        %s = nv_f%d(E, %s, %s);\n", decl(m, act->ret, "out"), g->action,
-                  from_val(m, in_t, "in"), from_val(m, g->output, "A->e->tally"));
-        sb_printf(&api, "        nv_arena *old = A->e->tally_a;\n"
-                        "        A->e->tally = nv_keep(E, &nv_T[%d], %s, &A->e->tally_a);\n"
-                        "        nv_bury(E, old);\n        nv_output(E, &nv_T[%d], A->e->tally);\n    }\n",
+                  from_val(m, in_t, "in"), from_val(m, g->output, "e->tally"));
+        sb_printf(&api, "        nv_arena *old = e->tally_a;\n"
+                        "        e->tally = nv_keep(E, &nv_T[%d], %s, &e->tally_a);\n"
+                        "        nv_bury(E, old);\n        nv_output(E, &nv_T[%d], e->tally);\n    }\n",
                   tout, to_val(m, g->output, "out"), tout);
     } else if (g->method == ENG_MAP) {
         sb_printf(&api, "    {\n        %s = nv_f%d(E, %s);\n", decl(m, act->ret, "out"), g->action,
@@ -1502,43 +1205,22 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
         sb_printf(&api, "        nv_output(E, &nv_T[%d], %s);\n    }\n", tout, to_val(m, g->output, "out"));
     } else
         sb_printf(&api, "    (void)nv_f%d(E, %s);\n", g->action, from_val(m, in_t, "in"));
-    sb_puts(&api, "    E->finished++;\n}\n\n");
+    sb_puts(&api, "}\n\n");
     sb_printf(&api, "int %s_action(%s_engine *e, const char *json, size_t len, nerva_pfa_out out, void *ctx)\n{\n"
-                    "    nv_eng *E = &e->rt;\n    nv_call A;\n    A.e = e;\n    A.json = json;\n    A.len = len;\n"
-                    "    A.bad = NULL;\n    E->out = out;\n    E->out_ctx = ctx;\n    E->depth = 0;\n%s"
-                    "    if (nv_try(E, nv_action_body, &A)) {\n        nv_settle(E, 0);\n"
-                    "        return NERVA_PFA_ERROR;\n    }\n    nv_settle(E, 1);\n"
-                    "    if (A.bad) {\n        snprintf(E->err_msg, sizeof E->err_msg, \"input: %%s\", A.bad);\n"
-                    "        E->err_len = strlen(E->err_msg);\n"
-                    "        E->err_code = 0;\n        return NERVA_PFA_BAD_INPUT;\n    }\n"
-                    "    return NERVA_PFA_OK;\n}\n\n",
-              pfx, pfx, deadline(m, g->timeout[1]));
+                    "    return %s(&e->rt, &nv_T[%d], json, len, out, ctx, nv_action_body, e, %lldLL);\n}\n\n",
+              pfx, pfx, rt_fn(m, "nv_call_action"), tin, g->timeout[1]);
     /* merge: both tallies decoded, the document's merge, the result out */
     if (g->method == ENG_FOLD && g->merge >= 0) {
         const IrFunc *mf = &g->funcs[g->merge];
-        sb_printf(&api, "typedef struct nv_merge_call {\n    const char *json[2];\n    size_t len[2];\n"
-                        "    const char *bad;\n} nv_merge_call;\n\n");
-        sb_printf(&api, "static void nv_merge_body(nv_eng *E, void *frame)\n{\n"
-                        "    nv_merge_call *A = (nv_merge_call *)frame;\n    nv_val t[2];\n    int k;\n"
-                        "    for (k = 0; k < 2; k++)\n"
-                        "        if (!nv_decode(E, &nv_T[%d], A->json[k], A->len[k], &t[k], &A->bad))\n"
-                        "            return;\n", tout);
+        sb_puts(&api, "static void nv_merge_body(nv_eng *E, nv_val one, nv_val two, void *frame)\n{\n"
+                      "    (void)frame;\n");
         sb_printf(&api, "    {\n        %s = nv_f%d(E, %s, %s);\n", decl(m, mf->ret, "out"), g->merge,
-                  from_val(m, g->output, "t[0]"), from_val(m, g->output, "t[1]"));
+                  from_val(m, g->output, "one"), from_val(m, g->output, "two"));
         sb_printf(&api, "        nv_output(E, &nv_T[%d], %s);\n    }\n}\n\n", tout, to_val(m, g->output, "out"));
         sb_printf(&api, "int %s_merge(%s_engine *e, const char *one, size_t one_len, const char *two, size_t two_len,\n"
                         "             nerva_pfa_out out, void *ctx)\n{\n"
-                        "    nv_eng *E = &e->rt;\n    nv_merge_call A;\n    A.json[0] = one;\n    A.len[0] = one_len;\n"
-                        "    A.json[1] = two;\n    A.len[1] = two_len;\n    A.bad = NULL;\n"
-                        "    E->out = out;\n    E->out_ctx = ctx;\n    E->depth = 0;\n"
-                        "    nv_deadline(E, E->host_ms);\n"
-                        "    if (nv_try(E, nv_merge_body, &A)) {\n        nv_settle(E, 0);\n"
-                        "        return NERVA_PFA_ERROR;\n    }\n    nv_settle(E, 1);\n"
-                        "    if (A.bad) {\n        snprintf(E->err_msg, sizeof E->err_msg, \"tally: %%s\", A.bad);\n"
-                        "        E->err_len = strlen(E->err_msg);\n"
-                        "        E->err_code = 0;\n        return NERVA_PFA_BAD_INPUT;\n    }\n"
-                        "    return NERVA_PFA_OK;\n}\n\n",
-                  pfx, pfx);
+                        "    return %s(&e->rt, &nv_T[%d], one, one_len, two, two_len, out, ctx, nv_merge_body, e);\n}\n\n",
+                  pfx, pfx, rt_fn(m, "nv_call_merge"), tout);
     }
     /* end */
     sb_printf(&api, "static void nv_end_body(nv_eng *E, void *frame)\n{\n    %s_engine *e = (%s_engine *)frame;\n"
@@ -1547,17 +1229,15 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
         sb_printf(&api, g->method == ENG_FOLD ? "    nv_f%d(E, %s);\n" : "    nv_f%d(E);\n", g->end,
                   from_val(m, g->output, "e->tally"));
     sb_puts(&api, "}\n\n");
-    sb_printf(&api, "int %s_end(%s_engine *e, nerva_pfa_out out, void *ctx)\n{\n    nv_eng *E = &e->rt;\n"
-                    "    E->out = out;\n    E->out_ctx = ctx;\n    E->depth = 0;\n%s"
-                    "    if (nv_try(E, nv_end_body, e)) {\n        nv_settle(E, 0);\n        return NERVA_PFA_ERROR;\n"
-                    "    }\n    nv_settle(E, 1);\n    return NERVA_PFA_OK;\n}\n\n", pfx, pfx, deadline(m, g->timeout[2]));
+    sb_printf(&api, "int %s_end(%s_engine *e, nerva_pfa_out out, void *ctx)\n{\n"
+                    "    return %s(&e->rt, out, ctx, nv_end_body, e, %lldLL);\n}\n\n",
+              pfx, pfx, rt_fn(m, "nv_call_end"), g->timeout[2]);
     sb_printf(&api, "void %s_free(%s_engine *e)\n{\n    nv_state_free(&e->rt);\n    nv_arena_drop(e->tally_a);\n"
                     "    e->tally_a = NULL;\n}\n\n", pfx, pfx);
-    sb_printf(&api, "int %s_set_timeout(%s_engine *e, long long ms)\n{\n"
-                    "    e->rt.host_ms = ms < 0 ? -1 : (int64_t)ms;\n    return NERVA_PFA_OK;\n}\n\n", pfx, pfx);
+    sb_printf(&api, "int %s_set_timeout(%s_engine *e, long long ms)\n{\n    return %s(&e->rt, ms);\n}\n\n",
+              pfx, pfx, rt_fn(m, "nv_set_timeout"));
     sb_printf(&api, "int %s_last_error(const %s_engine *e, const char **message, size_t *length)\n{\n"
-                    "    if (message)\n        *message = e->rt.err_msg;\n"
-                    "    if (length)\n        *length = e->rt.err_len;\n    return e->rt.err_code;\n}\n\n", pfx, pfx);
+                    "    return %s(&e->rt, message, length);\n}\n\n", pfx, pfx, rt_fn(m, "nv_last_error"));
     /* the generic descriptor */
     StrBuf sch_in, sch_out;
     sb_init(&sch_in);
@@ -1622,8 +1302,8 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
         if (o->shared_runtime)
             sb_puts(&out, "/* ---- run-time support: shared (nerva runtime) ---- */\n#include \"nerva_pfa_rt.h\"\n");
         else {
-            sb_puts(&out, "/* ---- run-time support (nerva runtime/pfa_*.c, the functions this engine uses) ---- */\n");
-            prune_runtime(rt.data, used.data, &out);
+            sb_puts(&out, "/* ---- run-time support (nerva runtime/lib/, the functions this engine uses) ---- */\n");
+            rt_emit(m->rt, used.data ? used.data : "", &out);
         }
         sb_putc(&out, '\n');
         sb_putn(&out, c->data + rt_at, c->len - rt_at);
@@ -1631,7 +1311,6 @@ int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrB
         sb_putn(c, out.data, out.len);
         sb_free(&used);
         sb_free(&out);
-        sb_free(&rt);
     }
     sb_free(&fns);
     sb_free(&m->lits);

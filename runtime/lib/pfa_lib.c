@@ -8,9 +8,6 @@
  * result's type descriptor, T[1..] the arguments'.  A generic function reads
  * what it needs from T; nerva passes the same table for every call site with
  * the same types.  Errors are raised with the codes of libfcns.xml. */
-#ifndef NV_SECTIONS_ONLY
-#include "pfa_rt.c"
-#endif
 
 /*@ section ops needs core */
 /* ---- comparison and logic on any type ---- */
@@ -102,7 +99,7 @@ NV_RT nv_val nvf_knot(nv_eng *E, const nv_type *const *T, const nv_val *a)
     return nv_kleene_make(E, T[0], x < 0 ? -1 : !x);
 }
 
-/*@ section string needs core */
+/*@ section string needs core casemap */
 /* ---- strings: PFA counts characters (code points), not bytes ---- */
 NV_RT int nv_nargs(const nv_type *const *T)
 {
@@ -455,27 +452,12 @@ NV_RT nv_val nvf_s_repeat(nv_eng *E, const nv_type *const *T, const nv_val *a)
     return nv_vp(r);
 }
 
-/* case mapping of ASCII and Latin-1 letters */
+/* case mapping of ASCII and Latin-1 letters (nv_casemap) */
 NV_RT nv_val nv_recase(nv_eng *E, const nv_str *s, int upper)
 {
     char *o;
     nv_str *r = nv_str_alloc(E, s->n, &o);
-    int64_t i;
-    for (i = 0; i < s->n; i++) {
-        unsigned char c = (unsigned char)s->s[i];
-        if (upper ? (c >= 'a' && c <= 'z') : (c >= 'A' && c <= 'Z'))
-            c = (unsigned char)(upper ? c - 32 : c + 32);
-        else if (c == 0xc3 && i + 1 < s->n) {
-            unsigned char d = (unsigned char)s->s[i + 1];
-            o[i++] = (char)c;
-            if (upper && d >= 0xa0 && d <= 0xbe && d != 0xb7)
-                d = (unsigned char)(d - 0x20);
-            else if (!upper && d >= 0x80 && d <= 0x9e && d != 0x97)
-                d = (unsigned char)(d + 0x20);
-            c = d;
-        }
-        o[i] = (char)c;
-    }
+    nv_casemap(o, s->s, (size_t)s->n, upper);
     return nv_vp(r);
 }
 
@@ -604,7 +586,7 @@ NV_RT nv_val nvf_s_translate(nv_eng *E, const nv_type *const *T, const nv_val *a
     return nv_vp(r);
 }
 
-/*@ section math needs core */
+/*@ section math needs core kernel_round */
 /* ---- m.*: the scalar math functions the backend does not inline ---- */
 NV_RT double nv_dval(const nv_type *t, nv_val v)
 {
@@ -802,12 +784,12 @@ NV_RT nv_val nvf_m_log(nv_eng *E, const nv_type *const *T, const nv_val *a)
     return nv_vd(log(a[0].d) / log((double)a[1].i));
 }
 
-/* floor(x + 0.5), as Java's Math.round */
+/* floor(x + 0.5), the specification's definition (nv_round_half_up) */
 NV_RT nv_val nvf_m_round(nv_eng *E, const nv_type *const *T, const nv_val *a)
 {
     if (T[0]->kind == NV_INT) {
         double x = (double)a[0].f;
-        double r = floor(x + 0.5);
+        double r = nv_round_half_up(x);
         if (x != x)
             return nv_vi(0);
         if (r < -2147483648.0 || r > 2147483647.0)
@@ -815,7 +797,7 @@ NV_RT nv_val nvf_m_round(nv_eng *E, const nv_type *const *T, const nv_val *a)
         return nv_vi((int32_t)r);
     }
     {
-        double x = a[0].d, r = floor(x + 0.5);
+        double x = a[0].d, r = nv_round_half_up(x);
         if (x != x)
             return nv_vl(0);
         if (r < -9223372036854775808.0 || r >= 9223372036854775808.0)

@@ -4,9 +4,6 @@
  * Arrays and maps are immutable: every function builds a new one.  Sorting
  * is a stable merge sort, so "less than" functions may raise PFA errors in
  * the middle of it (longjmp) without leaving anything half-done. */
-#ifndef NV_SECTIONS_ONLY
-#include "pfa_lib.c"
-#endif
 
 /*@ section array needs core string */
 #define NV_A(x) ((const nv_arr *)(x).p)

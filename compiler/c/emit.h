@@ -1,6 +1,6 @@
-/* The C backend: IR program in, one .c and one .h out. */
-#ifndef NERVA_EMIT_C_H
-#define NERVA_EMIT_C_H
+/* The C backend: an IR program in, one .c and one .h out. */
+#ifndef NERVA_EMIT_H
+#define NERVA_EMIT_H
 
 #include "ir.h"
 
@@ -12,14 +12,19 @@ typedef struct EmitOptions {
     int shared_runtime;         /* PFA: #include "nerva_pfa_rt.h" instead of copying the runtime */
 } EmitOptions;
 
-/* Fills `c` and `h`.  Returns 0, or non-zero after reporting errors. */
+/* The backend's one entry (emit.c): checks the options and hands the
+   program to its emitter.  Fills `c` and `h`.  Returns 0, or non-zero after
+   reporting errors. */
 int emit_c(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf *h);
 
-/* the same for PFA engines (emit_pfa.c); emit_c calls it for them */
-int emit_pfa(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf *h);
+/* a PMML program: a scorer with typed input and output structs (emit_program.c) */
+int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf *h);
+
+/* a PFA engine: state, JSON in and out (emit_engine.c) */
+int emit_engine(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf *h);
 
 /* the PFA run-time support as one unit and its header (nerva_pfa_rt.c/.h),
-   for engines compiled with shared_runtime */
+   for engines compiled with shared_runtime (emit_engine.c) */
 void emit_pfa_runtime(StrBuf *c, StrBuf *h, const char *version);
 
 /* the prefix nerva derives from a file name when none is given */

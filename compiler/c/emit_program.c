@@ -1,0 +1,1047 @@
+/* The C backend for PMML programs: emit_program() prints one C99 unit and
+ * its header through one printer, in a fixed section order:
+ *   banner, includes, run-time library sections, text indexes, string
+ *   dictionaries, tree tables and functions (emit_trees.c), score function,
+ *   batch function, descriptors.
+ * It reads only the IR.  Generated code uses only libc and libm, keeps no
+ * mutable globals, and prints every constant so that it reads back exactly.
+ * Run-time support comes from the run-time library (runtime/lib/, by
+ * rtlib.c), never from C text written here.  Names and strings from the
+ * model only ever appear escaped (string literals) or sanitised (comments);
+ * identifiers are generated, so no model text can inject code. */
+#include "program.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NV_SCRATCH_BYTES 4096
+#define NV_TEXT_SCRATCH_BYTES 65536   /* texts are normalised and tokenised there */
+
+/* ---- printing helpers ---- */
+void em_line(Em *m, const char *fmt, ...)
+{
+    sb_printf(m->out, "%*s", m->ind * 4, "");
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vprintf(m->out, fmt, ap);
+    va_end(ap);
+    sb_putc(m->out, '\n');
+}
+
+/* a library function the unit calls, by name: its section goes into the
+   unit (a name the library lacks is a bug here, not in the model) */
+const char *rt_call(Em *m, const char *fn)
+{
+    const char *r = rt_function(m->rt, fn);
+    NV_ASSERT(r);
+    return r;
+}
+
+const char *em_ctype(const IrType *t)
+{
+    switch (ir_base((IrType *)t)->kind) {
+    case T_BOOL:
+    case T_INT:
+    case T_NULL:
+        return "int";
+    case T_LONG:
+        return "long long";
+    case T_FLOAT:
+        return "float";
+    case T_DOUBLE:
+        return "double";
+    case T_STRING:
+        return "const char *";
+    default:
+        return NULL;
+    }
+}
+
+const char *em_czero(const IrType *t)
+{
+    IrTypeKind k = ir_base((IrType *)t)->kind;
+    return k == T_STRING ? "\"\"" : "0";
+}
+
+static const char *new_tmp(Em *m, const IrType *t, int nullable)
+{
+    const char *name = arena_printf(&m->a, "t%d", ++m->tmp);
+    if (nullable)
+        em_line(m, "%s%s%s = %s; int %s_n = 1;", em_ctype(t),
+             ir_base((IrType *)t)->kind == T_STRING ? "" : " ", name, em_czero(t), name);
+    else
+        em_line(m, "%s%s%s;", em_ctype(t), ir_base((IrType *)t)->kind == T_STRING ? "" : " ", name);
+    return name;
+}
+
+/* sort slots by where their declaration ends (stable: ties keep slot order) */
+static void sort_by_key(size_t *v, int n, const size_t *key)
+{
+    /* bottom-up merge sort: no global state, stable */
+    size_t *tmp = malloc(sizeof *tmp * (size_t)(n ? n : 1));
+    if (!tmp)
+        die_internal(__FILE__, __LINE__, "out of memory");
+    for (int w = 1; w < n; w *= 2) {
+        for (int lo = 0; lo < n; lo += 2 * w) {
+            int mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            int a = lo, b = mid, k = lo;
+            while (a < mid && b < hi)
+                tmp[k++] = key[v[b]] < key[v[a]] ? v[b++] : v[a++];
+            while (a < mid)
+                tmp[k++] = v[a++];
+            while (b < hi)
+                tmp[k++] = v[b++];
+        }
+        memcpy(v, tmp, sizeof *v * (size_t)n);
+    }
+    free(tmp);
+}
+
+/* Temporaries come in value/null-flag pairs, and a consumer often needs only
+   one of the two (a non-nullable target ignores the flag; is-null ignores the
+   value).  Rather than thread "which half is wanted" through every case of
+   emit_expr, the finished text of a function is scanned: a temporary that is
+   written but never read gets "(void)name;" after its declaration, which
+   says so to the C compiler (and to a reader).  Model text only appears in
+   string literals and comments, which the scan skips. */
+static void void_unread_temps(Em *m, StrBuf *text)
+{
+    if (!text->data || m->tmp == 0)
+        return;
+    int n = m->tmp + 1;
+    /* per temp number, [0] the value, [1] the null flag */
+    int *reads = calloc((size_t)n * 2, sizeof *reads);
+    size_t *decl_end = calloc((size_t)n * 2, sizeof *decl_end);
+    unsigned char *seen = calloc((size_t)n * 2, 1);
+    if (!reads || !decl_end || !seen)
+        die_internal(__FILE__, __LINE__, "out of memory");
+    const char *s = text->data;
+    size_t len = text->len;
+    for (size_t i = 0; i < len;) {
+        char c = s[i];
+        if (c == '"' || c == '\'') {
+            for (i++; i < len && s[i] != c; i++)
+                if (s[i] == '\\')
+                    i++;
+            i++;
+            continue;
+        }
+        if (c == '/' && i + 1 < len && s[i + 1] == '*') {
+            const char *e = strstr(s + i + 2, "*/");
+            i = e ? (size_t)(e - s) + 2 : len;
+            continue;
+        }
+        if (!(isalpha((unsigned char)c) || c == '_')) {
+            i++;
+            continue;
+        }
+        size_t b = i;
+        while (i < len && (isalnum((unsigned char)s[i]) || s[i] == '_'))
+            i++;
+        if (s[b] != 't' || !isdigit((unsigned char)s[b + 1]) || (b > 0 && s[b - 1] == '.'))
+            continue;
+        size_t d = b + 1;
+        long k = 0;
+        while (d < i && isdigit((unsigned char)s[d]) && k < n)
+            k = k * 10 + (s[d++] - '0');
+        int flag;
+        if (d == i)
+            flag = 0;
+        else if (i - d == 2 && s[d] == '_' && s[d + 1] == 'n')
+            flag = 1;
+        else
+            continue;
+        if (k <= 0 || k >= n)
+            continue;
+        size_t slot = (size_t)k * 2 + (size_t)flag;
+        if (!seen[slot]) {
+            /* the first mention is the declaration */
+            seen[slot] = 1;
+            const char *semi = memchr(s + i, ';', len - i);
+            decl_end[slot] = semi ? (size_t)(semi - s) + 1 : 0;
+            continue;
+        }
+        size_t j = i;
+        while (j < len && s[j] == ' ')
+            j++;
+        int write = j + 1 < len && s[j] == '=' && s[j + 1] != '=';
+        if (!write)
+            reads[slot]++;
+    }
+    /* insertion points, in text order (declarations sharing a statement end
+       keep their number order) */
+    size_t *ins = malloc(sizeof *ins * (size_t)n * 2);
+    if (!ins)
+        die_internal(__FILE__, __LINE__, "out of memory");
+    int nins = 0;
+    for (size_t slot = 2; slot < (size_t)n * 2; slot++)
+        if (seen[slot] && !reads[slot] && decl_end[slot])
+            ins[nins++] = slot;
+    sort_by_key(ins, nins, decl_end);
+    if (nins) {
+        StrBuf o;
+        sb_init(&o);
+        size_t at = 0;
+        for (int i = 0; i < nins; i++) {
+            size_t slot = ins[i], e = decl_end[slot];
+            sb_putn(&o, s + at, e - at);
+            at = e;
+            sb_printf(&o, " (void)t%d%s;", (int)(slot / 2), slot % 2 ? "_n" : "");
+        }
+        sb_putn(&o, s + at, len - at);
+        sb_free(text);
+        *text = o;
+    }
+    free(ins);
+    free(reads);
+    free(decl_end);
+    free(seen);
+}
+
+static CVal emit_expr(Em *m, const IrExpr *e);
+
+static const char *lit_value(Em *m, const IrExpr *e)
+{
+    IrType *t = ir_base(e->type);
+    if (e->lit_null)
+        return em_czero(t);
+    switch (t->kind) {
+    case T_BOOL:
+        return e->lit_bool ? "1" : "0";
+    case T_INT:
+        return arena_printf(&m->a, "%lld", e->lit_long);
+    case T_LONG:
+        if (e->lit_long == (-9223372036854775807LL - 1))
+            return "(-9223372036854775807LL - 1)";
+        return arena_printf(&m->a, e->lit_long < 0 ? "(%lldLL)" : "%lldLL", e->lit_long);
+    case T_FLOAT:
+        return c_float(&m->a, (float)e->lit_double);
+    case T_DOUBLE:
+        return c_double(&m->a, e->lit_double);
+    case T_STRING:
+        return c_string(&m->a, e->lit_str);
+    default:
+        NV_ASSERT(0);
+    }
+}
+
+/* the null flag of several values, ORed */
+static const char *or_nulls(Em *m, CVal *v, int n)
+{
+    const char *r = NULL;
+    for (int i = 0; i < n; i++) {
+        if (strcmp(v[i].n, "0") == 0)
+            continue;
+        r = r ? arena_printf(&m->a, "%s || %s", r, v[i].n) : v[i].n;
+    }
+    return r ? r : "0";
+}
+
+static int is_str(const IrExpr *e) { return ir_base(e->type)->kind == T_STRING; }
+
+static const char *cmp_text(Em *m, IrFn fn, CVal x, CVal y, int strings)
+{
+    static const char *ops[] = {[FN_EQ] = "==", [FN_NE] = "!=", [FN_LT] = "<",
+                                [FN_LE] = "<=", [FN_GT] = ">", [FN_GE] = ">="};
+    if (strings)
+        return arena_printf(&m->a, "(strcmp(%s, %s) %s 0)", x.v, y.v, ops[fn]);
+    return arena_printf(&m->a, "(%s %s %s)", x.v, ops[fn], y.v);
+}
+
+/* value text of a call whose arguments are all non-null */
+static const char *call_text(Em *m, const IrExpr *e, CVal *v)
+{
+    int isf = ir_base(e->type)->kind == T_FLOAT;
+    const char *sfx = isf ? "f" : "";
+    switch (e->fn) {
+    case FN_ADD: return arena_printf(&m->a, "(%s + %s)", v[0].v, v[1].v);
+    case FN_SUB: return arena_printf(&m->a, "(%s - %s)", v[0].v, v[1].v);
+    case FN_MUL: return arena_printf(&m->a, "(%s * %s)", v[0].v, v[1].v);
+    case FN_DIV: return arena_printf(&m->a, "(%s / %s)", v[0].v, v[1].v);
+    case FN_NEG: return arena_printf(&m->a, "(-%s)", v[0].v);
+    case FN_MOD:
+        return arena_printf(&m->a, "%s(%s, %s)", rt_call(m, "nv_mod_floor"), v[0].v, v[1].v);
+    case FN_POW: return arena_printf(&m->a, "pow%s(%s, %s)", sfx, v[0].v, v[1].v);
+    case FN_EXP: return arena_printf(&m->a, "exp%s(%s)", sfx, v[0].v);
+    case FN_LN: return arena_printf(&m->a, "log%s(%s)", sfx, v[0].v);
+    case FN_LOG10: return arena_printf(&m->a, "log10%s(%s)", sfx, v[0].v);
+    case FN_SQRT: return arena_printf(&m->a, "sqrt%s(%s)", sfx, v[0].v);
+    case FN_ABS: return arena_printf(&m->a, "fabs%s(%s)", sfx, v[0].v);
+    case FN_FLOOR: return arena_printf(&m->a, "floor%s(%s)", sfx, v[0].v);
+    case FN_CEIL: return arena_printf(&m->a, "ceil%s(%s)", sfx, v[0].v);
+    case FN_RINT: return arena_printf(&m->a, "rint%s(%s)", sfx, v[0].v);
+    case FN_ROUND:
+        return arena_printf(&m->a, "%s(%s)", rt_call(m, "nv_round_half_up"), v[0].v);
+    case FN_EXPM1: return arena_printf(&m->a, "expm1%s(%s)", sfx, v[0].v);
+    case FN_LN1P: return arena_printf(&m->a, "log1p%s(%s)", sfx, v[0].v);
+    case FN_TANH: return arena_printf(&m->a, "tanh%s(%s)", sfx, v[0].v);
+    case FN_ATAN: return arena_printf(&m->a, "atan%s(%s)", sfx, v[0].v);
+    case FN_COS: return arena_printf(&m->a, "cos%s(%s)", sfx, v[0].v);
+    case FN_SIN: return arena_printf(&m->a, "sin%s(%s)", sfx, v[0].v);
+    case FN_ERF: return arena_printf(&m->a, "erf%s(%s)", sfx, v[0].v);
+    case FN_THRESHOLD:
+        return arena_printf(&m->a, "(%s > %s ? 1 : 0)", v[0].v, v[1].v);
+    case FN_LOGISTIC:
+        return arena_printf(&m->a, "%s(%s)", rt_call(m, isf ? "nv_logisticf" : "nv_logistic"), v[0].v);
+    case FN_CLOGLOG_INV:
+        return arena_printf(&m->a, "%s(%s)", rt_call(m, "nv_cloglog_inv"), v[0].v);
+    case FN_LOGLOG_INV:
+        return arena_printf(&m->a, "%s(%s)", rt_call(m, "nv_loglog_inv"), v[0].v);
+    case FN_CAUCHIT_INV:
+        return arena_printf(&m->a, "%s(%s)", rt_call(m, "nv_cauchit_inv"), v[0].v);
+    case FN_STDNORM_CDF:
+        return arena_printf(&m->a, "%s(%s)", rt_call(m, "nv_stdnorm_cdf"), v[0].v);
+    case FN_STDNORM_IDF:
+        return arena_printf(&m->a, "%s(%s)", rt_call(m, "nv_stdnorm_idf"), v[0].v);
+    case FN_ISNAN: return arena_printf(&m->a, "(%s != %s)", v[0].v, v[0].v);
+    case FN_MIN:
+    case FN_MAX:
+    case FN_SUM:
+    case FN_AVG:
+    case FN_PRODUCT: {
+        const char *acc = v[0].v;
+        for (int i = 1; i < e->n; i++) {
+            if (e->fn == FN_MIN)
+                acc = arena_printf(&m->a, "(%s < %s ? %s : %s)", v[i].v, acc, v[i].v, acc);
+            else if (e->fn == FN_MAX)
+                acc = arena_printf(&m->a, "(%s > %s ? %s : %s)", v[i].v, acc, v[i].v, acc);
+            else if (e->fn == FN_PRODUCT)
+                acc = arena_printf(&m->a, "(%s * %s)", acc, v[i].v);
+            else
+                acc = arena_printf(&m->a, "(%s + %s)", acc, v[i].v);
+        }
+        if (e->fn == FN_AVG)
+            acc = arena_printf(&m->a, "(%s / %d)", acc, e->n);
+        return acc;
+    }
+    case FN_EQ: case FN_NE: case FN_LT: case FN_LE: case FN_GT: case FN_GE:
+        return cmp_text(m, e->fn, v[0], v[1], is_str(e->a[0]));
+    case FN_NOT: return arena_printf(&m->a, "(!%s)", v[0].v);
+    case FN_LOWER:
+    case FN_UPPER:
+        m->scratch = 1;
+        return arena_printf(&m->a, "%s(&S, %s, %d)", rt_call(m, "nv_recase_c"), v[0].v, e->fn == FN_UPPER);
+    case FN_TRIM:
+        m->scratch = 1;
+        return arena_printf(&m->a, "%s(&S, %s)", rt_call(m, "nv_trim_blanks"), v[0].v);
+    case FN_STRLEN:
+        return arena_printf(&m->a, "(long long)strlen(%s)", v[0].v);
+    case FN_CONCAT: {
+        m->scratch = 1;
+        const char *acc = v[0].v, *fn = rt_call(m, "nv_concat");
+        for (int i = 1; i < e->n; i++)
+            acc = arena_printf(&m->a, "%s(&S, %s, %s)", fn, acc, v[i].v);
+        return acc;
+    }
+    case FN_SUBSTR:
+        m->scratch = 1;
+        return arena_printf(&m->a, "%s(&S, %s, (long long)%s, (long long)%s)", rt_call(m, "nv_substr"),
+                            v[0].v, v[1].v, v[2].v);
+    case FN_MEDIAN:
+    case FN_WMEDIAN: {
+        const char *fn = rt_call(m, "nv_median");
+        int nv = e->fn == FN_MEDIAN ? e->n : e->n / 2;
+        const char *vs = "", *ws = "";
+        for (int i = 0; i < nv; i++)
+            vs = arena_printf(&m->a, "%s%s%s", vs, i ? ", " : "", v[i].v);
+        for (int i = nv; i < e->n; i++)
+            ws = arena_printf(&m->a, "%s%s%s", ws, i > nv ? ", " : "", v[i].v);
+        if (e->fn == FN_MEDIAN)
+            return arena_printf(&m->a, "%s((double[]){%s}, 0, %d)", fn, vs, nv);
+        return arena_printf(&m->a, "%s((double[]){%s}, (double[]){%s}, %d)", fn, vs, ws, nv);
+    }
+    case FN_NUM_TO_STR:
+    case FN_TO_STRING:
+        m->scratch = 1;
+        return arena_printf(&m->a, "%s(&S, (double)%s, %d)", rt_call(m, "nv_dtostr"), v[0].v,
+                            ir_base(e->a[0]->type)->kind == T_FLOAT);
+    default:
+        break;
+    }
+    diag_error(m->d, e->loc, "the C backend has no code for function '%s'", ir_fn_name(e->fn));
+    return "0";
+}
+
+/* ---- expressions ---- */
+static CVal emit_expr(Em *m, const IrExpr *e)
+{
+    CVal r = {"0", "0"};
+    IrType *bt = ir_base(e->type);
+    int nullable = ir_is_nullable(e->type);
+    switch (e->kind) {
+    case E_LIT:
+        r.v = lit_value(m, e);
+        r.n = e->lit_null ? "1" : "0";
+        return r;
+    case E_VAR:
+        r.v = m->vname[e->var];
+        r.n = m->nname[e->var];
+        return r;
+    case E_INPUT_INVALID:
+        r.v = arena_printf(&m->a, "(in->state[%d] == NERVA_INVALID)",
+                           m->p->vars[e->var].input);
+        return r;
+    case E_IS_NULL: {
+        CVal x = emit_expr(m, e->a[0]);
+        r.v = x.n;
+        return r;
+    }
+    case E_NULL_IF_NAN: {
+        CVal x = emit_expr(m, e->a[0]);
+        const char *t = new_tmp(m, bt, 0);
+        em_line(m, "%s = %s;", t, x.v);
+        r.v = t;
+        r.n = arena_printf(&m->a, "(%s || %s != %s)", x.n, t, t);
+        if (strcmp(x.n, "0") == 0)
+            r.n = arena_printf(&m->a, "(%s != %s)", t, t);
+        return r;
+    }
+    case E_CALL: {
+        CVal *v = ARENA_ARRAY(&m->a, CVal, e->n ? e->n : 1);
+        if (e->fn == FN_AND || e->fn == FN_OR) {
+            /* three-valued: a false (true) operand decides even beside null */
+            int isand = e->fn == FN_AND;
+            int L = ++m->label;
+            const char *t = new_tmp(m, bt, 1);
+            em_line(m, "%s = %d; %s_n = 0;", t, isand, t);
+            for (int i = 0; i < e->n; i++) {
+                CVal x = emit_expr(m, e->a[i]);
+                em_line(m, "if (%s) %s_n = 1; else if (%s%s) { %s = %d; %s_n = 0; goto sc_%d; }",
+                     x.n, t, isand ? "!" : "", x.v, t, !isand, t, L);
+            }
+            em_line(m, "sc_%d:;", L);
+            r.v = t;
+            r.n = arena_printf(&m->a, "%s_n", t);
+            return r;
+        }
+        for (int i = 0; i < e->n; i++)
+            v[i] = emit_expr(m, e->a[i]);
+        const char *nulls = or_nulls(m, v, e->n);
+        const char *txt = call_text(m, e, v);
+        const char *t = new_tmp(m, bt, 0);
+        if (strcmp(nulls, "0") == 0 || !nullable) {
+            em_line(m, "%s = %s;", t, txt);
+            r.v = t;
+            return r;
+        }
+        em_line(m, "int %s_n = %s;", t, nulls);
+        em_line(m, "%s = %s_n ? %s : %s;", t, t, em_czero(bt), txt);
+        r.v = t;
+        r.n = arena_printf(&m->a, "%s_n", t);
+        return r;
+    }
+    case E_IF: {
+        CVal c = emit_expr(m, e->a[0]);
+        const char *t = new_tmp(m, bt, 1);
+        em_line(m, "if (!(%s) && %s) {", c.n, c.v);
+        m->ind++;
+        CVal x = emit_expr(m, e->a[1]);
+        em_line(m, "%s = %s; %s_n = %s;", t, x.v, t, x.n);
+        m->ind--;
+        em_line(m, "} else if (!(%s)) {", c.n);
+        m->ind++;
+        CVal y = emit_expr(m, e->a[2]);
+        em_line(m, "%s = %s; %s_n = %s;", t, y.v, t, y.n);
+        m->ind--;
+        em_line(m, "}");
+        r.v = t;
+        r.n = arena_printf(&m->a, "%s_n", t);
+        return r;
+    }
+    case E_COALESCE: {
+        const char *t = new_tmp(m, bt, 1);
+        int depth = 0;
+        for (int i = 0; i < e->n; i++) {
+            CVal x = emit_expr(m, e->a[i]);
+            em_line(m, "%s = %s; %s_n = %s;", t, x.v, t, x.n);
+            if (i + 1 < e->n) {
+                em_line(m, "if (%s_n) {", t);
+                m->ind++;
+                depth++;
+            }
+        }
+        while (depth--) {
+            m->ind--;
+            em_line(m, "}");
+        }
+        r.v = t;
+        r.n = arena_printf(&m->a, "%s_n", t);
+        return r;
+    }
+    case E_CAST: {
+        CVal x = emit_expr(m, e->a[0]);
+        IrType *xt = ir_base(e->a[0]->type);
+        const char *t = new_tmp(m, bt, 1);
+        if (xt->kind == T_STRING && bt->kind != T_STRING) {
+            em_line(m, "if (!(%s)) { double d; if (%s(%s, &d)) { %s = (%s)d; %s_n = 0; } }",
+                 x.n, rt_call(m, "nv_strtod"), x.v, t, em_ctype(bt), t);
+        } else if (bt->kind == T_STRING && xt->kind != T_STRING) {
+            m->scratch = 1;
+            if (xt->kind == T_BOOL)
+                em_line(m, "if (!(%s)) { %s = %s ? \"true\" : \"false\"; %s_n = 0; }", x.n, t, x.v, t);
+            else
+                em_line(m, "if (!(%s)) { %s = %s(&S, (double)%s, %d); %s_n = 0; }", x.n, t,
+                     rt_call(m, "nv_dtostr"), x.v, xt->kind == T_FLOAT ? 1 : (xt->kind == T_LONG || xt->kind == T_INT) ? 2 : 0,
+                     t);
+        } else if ((bt->kind == T_LONG || bt->kind == T_INT) &&
+                   (xt->kind == T_DOUBLE || xt->kind == T_FLOAT)) {
+            /* truncation toward zero, only when the value fits */
+            em_line(m, "if (!(%s) && %s >= -9.2e18 && %s <= 9.2e18) { %s = (%s)%s; %s_n = 0; }",
+                 x.n, x.v, x.v, t, em_ctype(bt), x.v, t);
+        } else {
+            em_line(m, "%s = (%s)%s; %s_n = %s;", t, em_ctype(bt), x.v, t, x.n);
+        }
+        r.v = t;
+        r.n = arena_printf(&m->a, "%s_n", t);
+        return r;
+    }
+    case E_STR_IN: {
+        CVal x = emit_expr(m, e->a[0]);
+        const char *acc = NULL;
+        for (int i = 0; i < e->nstrs; i++) {
+            const char *t = arena_printf(&m->a, "strcmp(%s, %s) == 0", x.v,
+                                         c_string(&m->a, e->strs[i]));
+            acc = acc ? arena_printf(&m->a, "%s || %s", acc, t) : t;
+        }
+        const char *t = new_tmp(m, bt, 0);
+        if (strcmp(x.n, "0") == 0)
+            em_line(m, "%s = %s;", t, acc ? acc : "0");
+        else
+            em_line(m, "%s = !(%s) && (%s);", t, x.n, acc ? acc : "0");
+        r.v = t;
+        r.n = x.n;
+        return r;
+    }
+    case E_CODE_IN: {
+        CVal x = emit_expr(m, e->a[0]);
+        const char *t = new_tmp(m, bt, 0);
+        em_line(m, "%s = %s(unsigned)%s < 64u && ((0x%llxULL >> %s) & 1u);", t,
+             strcmp(x.n, "0") ? arena_printf(&m->a, "!(%s) && ", x.n) : "", x.v,
+             (unsigned long long)e->lit_long, x.v);
+        r.v = t;
+        r.n = x.n;
+        return r;
+    }
+    case E_TEXT_INDEX: {
+        CVal x = emit_expr(m, e->a[0]);
+        CVal y = emit_expr(m, e->a[1]);
+        m->scratch = 1;
+        const IrTextIndex *ti = m->p->texts[e->tree];
+        const char *t = new_tmp(m, bt, 1);
+        const char *call = arena_printf(&m->a, "%s(&S, &tix%d, &tcache[%d], %s, %s)", rt_call(m, "nv_tf"),
+                                        e->tree, e->tree, x.v, y.v);
+        if (ti->weight == TW_BINARY)
+            call = arena_printf(&m->a, "(%s > 0 ? 1 : 0)", call);
+        else if (ti->weight == TW_LOGARITHMIC)
+            call = arena_printf(&m->a, "log10(1.0 + (double)%s)", call);
+        em_line(m, "if (!(%s) && !(%s)) { %s = %s; %s_n = 0; }", x.n, y.n, t, call, t);
+        r.v = t;
+        r.n = arena_printf(&m->a, "%s_n", t);
+        return r;
+    }
+    case E_INTERN: {
+        CVal x = emit_expr(m, e->a[0]);
+        int di;
+        for (di = 0; di < m->ndicts; di++)
+            if (m->dicts[di] == e->strs)
+                break;
+        if (di == m->ndicts) {
+            VEC_PUSH(&m->a, m->dicts, m->ndicts, m->cap_dicts, e->strs);
+            sb_printf(&m->dict_text, "static const char *const dict%d[] = {", di);
+            for (int i = 0; i < e->nstrs; i++)
+                sb_printf(&m->dict_text, "%s%s,", i % 8 == 0 ? "\n    " : " ", c_string(&m->a, e->strs[i]));
+            sb_puts(&m->dict_text, "\n};\n");
+        }
+        const char *t = new_tmp(m, bt, 0);
+        em_line(m, "%s = %s ? -1 : %s(%s, dict%d, %d);", t, x.n, rt_call(m, "nv_intern"), x.v, di, e->nstrs);
+        r.v = t;
+        r.n = x.n;
+        return r;
+    }
+    case E_TREE: {
+        const char *t = new_tmp(m, bt, 1);
+        trees_walk(m, e, t);
+        em_line(m, "%s_n = %s < 0;", t, t);
+        r.v = t;
+        r.n = arena_printf(&m->a, "%s_n", t);
+        return r;
+    }
+    case E_TREE_GET: {
+        CVal x = emit_expr(m, e->a[0]);
+        const char *t = new_tmp(m, bt, 1);
+        const IrTreeCol *col = &m->p->trees[e->tree]->cols[e->col];
+        int has_null = 0;
+        for (int i = 0; i < m->p->trees[e->tree]->nnodes; i++)
+            has_null |= col->is_null[i];
+        em_line(m, "if (!(%s)) { %s = tree%d_c%d[%s]; %s_n = %s; }", x.n, t, e->tree, e->col, x.v,
+             t, has_null ? arena_printf(&m->a, "tree%d_c%d_null[%s]", e->tree, e->col, x.v) : "0");
+        r.v = t;
+        r.n = arena_printf(&m->a, "%s_n", t);
+        return r;
+    }
+    default:
+        break;
+    }
+    NV_ASSERT(0);
+}
+
+static int keeps_value(const Em *m, int v)
+{
+    return m->val_read[v] || m->slot_of_var[v] >= 0 || m->env_var[v];
+}
+
+static void emit_block(Em *m, const IrBlock *b)
+{
+    for (int i = 0; i < b->n; i++) {
+        const IrStmt *s = b->s[i];
+        if (s->comment) {
+            sb_printf(m->out, "%*s/* ", m->ind * 4, "");
+            comment_text(m->out, s->comment, 160);
+            if (s->loc.line)
+                sb_printf(m->out, " (line %d)", s->loc.line);
+            sb_puts(m->out, " */\n");
+        }
+        switch (s->kind) {
+        case S_SET: {
+            em_line(m, "{");
+            m->ind++;
+            CVal x = emit_expr(m, s->e);
+            const IrVar *v = &m->p->vars[s->var];
+            const char *sent = m->env_var[s->var] ? trees_null_sentinel(v->type) : NULL;
+            if (sent && strcmp(x.n, "0") != 0)
+                em_line(m, "%s = %s ? %s : %s;", m->vname[s->var], x.n, sent, x.v);
+            else if (keeps_value(m, s->var))
+                em_line(m, "%s = %s;", m->vname[s->var], x.v);
+            if (ir_is_nullable(v->type))
+                em_line(m, "%s = %s;", m->nname[s->var], x.n);
+            if (m->slot_of_var[s->var] >= 0)
+                em_line(m, "%s", trees_slot_mirror(m, s->var) + 1);
+            m->ind--;
+            em_line(m, "}");
+            break;
+        }
+        case S_IF: {
+            em_line(m, "{");
+            m->ind++;
+            CVal c = emit_expr(m, s->e);
+            em_line(m, "if (!(%s) && %s) {", c.n, c.v);
+            m->ind++;
+            emit_block(m, &s->then_b);
+            m->ind--;
+            if (s->else_b.n) {
+                em_line(m, "} else {");
+                m->ind++;
+                emit_block(m, &s->else_b);
+                m->ind--;
+            }
+            em_line(m, "}");
+            m->ind--;
+            em_line(m, "}");
+            break;
+        }
+        case S_RETURN_INVALID:
+            em_line(m, "return NERVA_RESULT_INVALID;");
+            break;
+        default:
+            NV_ASSERT(0);
+        }
+    }
+}
+
+
+static int lc_cmp(const void *a, const void *b)
+{
+    const unsigned char *x = *(const unsigned char *const *)a, *y = *(const unsigned char *const *)b;
+    for (;; x++, y++) {
+        int cx = *x >= 'A' && *x <= 'Z' ? *x + 32 : *x;
+        int cy = *y >= 'A' && *y <= 'Z' ? *y + 32 : *y;
+        if (cx != cy || !cx)
+            return cx - cy;
+    }
+}
+
+static int cs_cmp(const void *a, const void *b)
+{
+    const unsigned char *x = *(const unsigned char *const *)a, *y = *(const unsigned char *const *)b;
+    for (; *x && *x == *y; x++, y++)
+        ;
+    return *x - *y;
+}
+
+/* a text index's rules as constant tables; word lists sorted for bsearch */
+static void emit_text_index(Em *m, const IrTextIndex *t, int ti, StrBuf *o)
+{
+    sb_printf(o, "/* TextIndex (line %d) */\n", t->loc.line);
+    for (int r = 0; r < t->nrules; r++) {
+        const IrTextRule *ru = &t->rules[r];
+        const char **w = ARENA_ARRAY(&m->a, const char *, ru->nstrs + 1);
+        memcpy(w, ru->strs, sizeof *w * (size_t)ru->nstrs);
+        if (ru->words)
+            qsort(w, (size_t)ru->nstrs, sizeof *w, t->case_sensitive ? cs_cmp : lc_cmp);
+        sb_printf(o, "static const char *const tix%d_r%d[] = {", ti, r);
+        for (int i = 0; i < ru->nstrs; i++)
+            sb_printf(o, "%s%s,", i % 8 == 0 ? "\n    " : " ", c_string(&m->a, w[i]));
+        sb_puts(o, "\n};\n");
+    }
+    sb_printf(o, "static const nv_trule tix%d_rules[] = {\n", ti);
+    for (int r = 0; r < t->nrules; r++)
+        sb_printf(o, "    {%d, tix%d_r%d, %d, %s},\n", t->rules[r].words, ti, r, t->rules[r].nstrs,
+                  c_string(&m->a, t->rules[r].out));
+    if (t->nrules == 0)
+        sb_puts(o, "    {0, 0, 0, \"\"},\n");
+    sb_puts(o, "};\n");
+    sb_printf(o, "static const nv_tix tix%d = {%d, %d, %d, tix%d_rules, %d};\n\n", ti,
+              t->tokenizer == TOK_WORD_RUNS, t->case_sensitive, t->recursive, ti, t->nrules);
+}
+
+/* ---- what the program uses ---- */
+static void use_pred(Em *m, const IrPred *pr)
+{
+    if (pr->var >= 0) {
+        m->var_used[pr->var] = 1;
+        if (pr->kind != P_IS_MISSING && pr->kind != P_IS_NOT_MISSING)
+            m->val_read[pr->var] = 1;
+    }
+    for (int i = 0; i < pr->nkids; i++)
+        use_pred(m, pr->kids[i]);
+}
+
+static void use_expr(Em *m, const IrExpr *e)
+{
+    if (e->kind == E_IS_NULL && e->a[0]->kind == E_VAR) {
+        m->var_used[e->a[0]->var] = 1;
+        return;
+    }
+    if (e->kind == E_VAR)
+        m->var_used[e->var] = m->val_read[e->var] = 1;
+    if (e->kind == E_TREE || e->kind == E_TREE_GET) {
+        const IrTree *t = m->p->trees[e->tree];
+        if (!m->tree_used[e->tree]) {
+            m->tree_used[e->tree] = 1;
+            m->ntrees_used++;
+            m->col_used[e->tree] = arena_alloc(&m->a, (size_t)t->ncols + 1);
+            for (int k = 0; k < t->nnodes; k++)
+                use_pred(m, t->nodes[k].pred);
+        }
+        if (e->kind == E_TREE_GET)
+            m->col_used[e->tree][e->col] = 1;
+    }
+    for (int i = 0; i < e->n; i++)
+        use_expr(m, e->a[i]);
+}
+
+static void use_block(Em *m, const IrBlock *b)
+{
+    for (int i = 0; i < b->n; i++) {
+        const IrStmt *s = b->s[i];
+        if (s->kind == S_SET)
+            m->var_used[s->var] = 1;
+        if (s->e)
+            use_expr(m, s->e);
+        use_block(m, &s->then_b);
+        use_block(m, &s->else_b);
+    }
+}
+
+static int abi_type(const IrType *t)
+{
+    switch (ir_base((IrType *)t)->kind) {
+    case T_DOUBLE: return 1;
+    case T_FLOAT: return 2;
+    case T_INT:
+    case T_LONG: return 3;
+    case T_BOOL: return 4;
+    case T_STRING: return 5;
+    default: return 0;
+    }
+}
+
+static const char *abi_ctype(const IrType *t)
+{
+    switch (abi_type(t)) {
+    case 1: return "double";
+    case 2: return "float";
+    case 3: return "long long";
+    case 4: return "int";
+    default: return "const char *";
+    }
+}
+
+static void emit_field_struct(Em *m, StrBuf *h, const char *pfx, const char *what,
+                              const IrField *f, int n, int scratch)
+{
+    sb_printf(h, "typedef struct %s_%s {\n", pfx, what);
+    for (int i = 0; i < n; i++) {
+        const char *ct = abi_ctype(f[i].type);
+        sb_printf(h, "    %s%sf%d; /* ", ct, ct[strlen(ct) - 1] == '*' ? "" : " ", i);
+        comment_text(h, f[i].name, 100);
+        sb_printf(h, " : %s */\n", ir_type_name(ir_base(f[i].type)));
+    }
+    sb_printf(h, "    unsigned char state[%d]; /* enum nerva_state per field */\n", n ? n : 1);
+    if (scratch)
+        sb_printf(h, "    char scratch[%d]; /* storage of computed strings */\n", scratch);
+    sb_printf(h, "} %s_%s;\n\n", pfx, what);
+    (void)m;
+}
+
+static void emit_descriptors(Em *m, StrBuf *o, const char *pfx, const char *what,
+                             const IrField *f, int n)
+{
+    sb_printf(o, "static const nerva_field %s_%s_fields[] = {\n", pfx, what);
+    for (int i = 0; i < n; i++)
+        sb_printf(o, "    {%s, %d, offsetof(%s_%s, f%d), offsetof(%s_%s, state) + %d},\n",
+                  c_string(&m->a, f[i].name), abi_type(f[i].type), pfx, what, i, pfx, what, i);
+    if (n == 0)
+        sb_puts(o, "    {\"\", 0, 0, 0},\n");
+    sb_puts(o, "};\n\n");
+}
+
+
+int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf *h)
+{
+    Em m = {.p = p, .o = o, .d = d};
+    const char *pfx = o->prefix;
+    for (int i = 0; i < p->ninputs; i++)
+        if (!abi_type(p->inputs[i].type))
+            diag_error(d, p->inputs[i].loc, "input field '%s' has a type (%s) the C interface cannot carry",
+                       p->inputs[i].name, ir_type_name(p->inputs[i].type));
+    for (int i = 0; i < p->noutputs; i++)
+        if (!abi_type(p->outputs[i].type))
+            diag_error(d, p->outputs[i].loc, "output field '%s' has a type (%s) the C interface cannot carry",
+                       p->outputs[i].name, ir_type_name(p->outputs[i].type));
+    if (d->errors)
+        return 1;
+    arena_init(&m.a);
+    sb_init(&m.dict_text);
+    m.rt = rt_load(&m.a);
+    rt_need(m.rt, "prelude");
+
+    m.var_used = arena_alloc(&m.a, (size_t)p->nvars + 1);
+    m.val_read = arena_alloc(&m.a, (size_t)p->nvars + 1);
+    m.tree_used = arena_alloc(&m.a, (size_t)p->ntrees + 1);
+    m.col_used = ARENA_ARRAY(&m.a, unsigned char *, p->ntrees + 1);
+    use_block(&m, &p->body);
+    for (int i = 0; i < p->noutputs; i++)
+        m.var_used[p->outputs[i].var] = m.val_read[p->outputs[i].var] = 1;
+    trees_plan(&m);
+    m.vname = ARENA_ARRAY(&m.a, const char *, p->nvars + 1);
+    m.nname = ARENA_ARRAY(&m.a, const char *, p->nvars + 1);
+    m.tvname = ARENA_ARRAY(&m.a, const char *, p->nvars + 1);
+    m.tnname = ARENA_ARRAY(&m.a, const char *, p->nvars + 1);
+    for (int v = 0; v < p->nvars; v++) {
+        int nul = ir_is_nullable(p->vars[v].type);
+        if (m.env_var[v]) {
+            m.vname[v] = arena_printf(&m.a, "E.v%d", v);
+            m.nname[v] = nul ? arena_printf(&m.a, "E.v%d_n", v) : "0";
+        } else {
+            m.vname[v] = arena_printf(&m.a, "v%d", v);
+            m.nname[v] = nul ? arena_printf(&m.a, "v%d_n", v) : "0";
+        }
+        m.tvname[v] = arena_printf(&m.a, "E->v%d", v);
+        m.tnname[v] = nul ? arena_printf(&m.a, "E->v%d_n", v) : "0";
+    }
+
+    /* tree functions, then the body: together they decide what the unit
+       needs of the library */
+    StrBuf treefns;
+    sb_init(&treefns);
+    trees_functions(&m, &treefns);
+
+    StrBuf body;
+    sb_init(&body);
+    m.out = &body;
+    m.ind = 1;
+    int fpoint = trees_forest_point(&m);
+    for (int i = 0; i < p->body.n; i++) {
+        if (i == fpoint)
+            em_line(&m, "%s(nv_forest, %d, fx, gres);", rt_call(&m, "nv_gwalk_all"), m.nforest);
+        IrBlock one = {.s = &p->body.s[i], .n = 1};
+        emit_block(&m, &one);
+    }
+    void_unread_temps(&m, &body);
+    if (d->errors) {
+        sb_free(&treefns);
+        sb_free(&body);
+        sb_free(&m.dict_text);
+        arena_free(&m.a);
+        return 1;
+    }
+    if (m.scratch)
+        rt_need(m.rt, "scratch");
+    if (p->ntexts)
+        rt_need(m.rt, "text_index");
+
+    /* ---- header ---- */
+    char *guard = arena_printf(&m.a, "NERVA_%s_H", pfx);
+    for (char *q = guard; *q; q++)
+        *q = (char)toupper((unsigned char)*q);
+    sb_printf(h, "/* Generated by nerva %s from ", o->version);
+    comment_text(h, p->source ? p->source : "", 200);
+    sb_puts(h, ". Do not edit. */\n");
+    sb_printf(h, "#ifndef %s\n#define %s\n\n#include <stddef.h>\n\n", guard, guard);
+    sb_puts(h, rt_section(m.rt, "model_abi"));
+    sb_puts(h, "\n");
+    emit_field_struct(&m, h, pfx, "input", p->inputs, p->ninputs, 0);
+    emit_field_struct(&m, h, pfx, "output", p->outputs, p->noutputs,
+                      p->ntexts ? NV_TEXT_SCRATCH_BYTES : m.scratch ? NV_SCRATCH_BYTES : 0);
+    sb_printf(h, "/* Score one record.  Returns enum nerva_status.  Output strings point into\n"
+                 "   *out or *in, or are constants. */\n"
+                 "int %s_score(const %s_input *in, %s_output *out);\n", pfx, pfx, pfx);
+    sb_printf(h, "/* Score n records; status may be NULL.  Returns how many were not NERVA_OK. */\n"
+                 "size_t %s_score_batch(const %s_input *in, %s_output *out, int *status, size_t n);\n",
+              pfx, pfx, pfx);
+    sb_printf(h, "/* the descriptor a host binds fields through */\n"
+                 "extern const nerva_model %s_model;\n\n#endif\n", pfx);
+
+    /* ---- C unit, fixed section order ---- */
+    sb_printf(c, "/* Generated by nerva %s from ", o->version);
+    comment_text(c, p->source ? p->source : "", 200);
+    sb_puts(c, ". Do not edit.\n   Model: ");
+    comment_text(c, p->name ? p->name : "", 200);
+    sb_puts(c, " */\n");
+    sb_puts(c, "#ifndef _POSIX_C_SOURCE\n#define _POSIX_C_SOURCE 200809L\n#endif\n");
+    sb_printf(c, "#include \"%s\"\n\n", o->header_name);
+    if (m.any_graph)
+        sb_printf(c, "#define NV_GTEST_NARROW %d /* the width of graph tests (runtime/lib/trees.c) */\n", m.gnarrow);
+    size_t rt_at = c->len; /* the library goes here, once the rest says what it uses */
+    for (int t = 0; t < p->ntexts; t++)
+        emit_text_index(&m, p->texts[t], t, c);
+    if (m.dict_text.data) {
+        sb_puts(c, "/* dictionaries of the strings compared against constants */\n");
+        sb_puts(c, m.dict_text.data);
+        sb_putc(c, '\n');
+    }
+    trees_print(&m, c, treefns.data);
+    sb_free(&treefns);
+    /* score function */
+    sb_printf(c, "int %s_score(const %s_input *in, %s_output *out)\n{\n", pfx, pfx, pfx);
+    if (m.any_env || m.ntrees_used)
+        sb_puts(c, "    nv_env E;\n");
+    if (m.scratch)
+        sb_puts(c, "    nv_scratch S;\n");
+    if (m.any_table)
+        sb_printf(c, "    nv_slot fx[%d];\n", m.nslots);
+    if (m.nforest)
+        sb_printf(c, "    int gres[%d];\n", m.nforest);
+    if (p->ntexts)
+        sb_printf(c, "    nv_tcache tcache[%d];\n", p->ntexts);
+    for (int v = 0; v < p->nvars; v++) {
+        const IrVar *var = &p->vars[v];
+        if (m.env_var[v] || !m.var_used[v])
+            continue;
+        const char *ct = em_ctype(var->type);
+        int nul = ir_is_nullable(var->type);
+        if (!keeps_value(&m, v) && !nul)
+            continue;
+        sb_puts(c, "   ");
+        if (keeps_value(&m, v))
+            sb_printf(c, " %s%sv%d = %s;", ct, ct[strlen(ct) - 1] == '*' ? "" : " ", v, em_czero(var->type));
+        if (nul)
+            sb_printf(c, " int v%d_n = 1;", v);
+        sb_puts(c, " /* ");
+        comment_text(c, var->name ? var->name : "", 80);
+        sb_puts(c, " */\n");
+    }
+    if (m.scratch)
+        sb_puts(c, "    S.base = out->scratch; S.used = 0; S.cap = sizeof out->scratch; S.overflow = 0;\n");
+    if (m.any_table)
+        sb_printf(c, "    memset(fx, 0, sizeof fx);\n");
+    if (p->ntexts)
+        sb_printf(c, "    memset(tcache, 0, sizeof tcache);\n");
+    if (m.any_env || m.ntrees_used)
+        sb_puts(c, "    memset(&E, 0, sizeof E);\n");
+    for (int v = 0; v < p->nvars; v++)
+        if (m.env_var[v] && ir_is_nullable(p->vars[v].type)) {
+            const char *sent = trees_null_sentinel(p->vars[v].type);
+            sb_printf(c, "    %s = 1;", m.nname[v]);
+            if (sent)
+                sb_printf(c, " %s = %s;", m.vname[v], sent);
+            sb_putc(c, '\n');
+        }
+    for (int s = 0; s < m.nslots; s++)
+        sb_printf(c, "    fx[%d].n = 1;%s\n", s, m.slot_kind[s] ? arena_printf(&m.a, " fx[%d].p = NV_GMISS;", s) : "");
+    sb_printf(c, "    memset(out->state, NERVA_MISSING, sizeof out->state);\n");
+    /* bind inputs */
+    for (int i = 0; i < p->ninputs; i++) {
+        int v = p->inputs[i].var;
+        if (!m.var_used[v])
+            continue;
+        IrTypeKind k = ir_base(p->vars[v].type)->kind;
+        const char *conv = k == T_INT ? "(int)" : "";
+        if (keeps_value(&m, v))
+            sb_printf(c, "    if (in->state[%d] == NERVA_PRESENT) { %s = %sin->f%d; %s = 0;%s }\n", i,
+                      m.vname[v], conv, i, m.nname[v], trees_slot_mirror(&m, v));
+        else
+            sb_printf(c, "    if (in->state[%d] == NERVA_PRESENT) %s = 0;\n", i, m.nname[v]);
+    }
+    sb_puts(c, body.data ? body.data : "");
+    for (int i = 0; i < p->noutputs; i++) {
+        int v = p->outputs[i].var;
+        sb_printf(c, "    out->f%d = %s;", i, m.vname[v]);
+        if (strcmp(m.nname[v], "0") != 0)
+            sb_printf(c, " out->state[%d] = (unsigned char)(%s ? NERVA_MISSING : NERVA_PRESENT);\n", i,
+                      m.nname[v]);
+        else
+            sb_printf(c, " out->state[%d] = NERVA_PRESENT;\n", i);
+    }
+    if (m.scratch)
+        sb_puts(c, "    if (S.overflow) return NERVA_ERROR;\n");
+    sb_puts(c, "    return NERVA_OK;\n}\n\n");
+    sb_free(&body);
+
+    /* batch */
+    sb_printf(c,
+              "size_t %s_score_batch(const %s_input *in, %s_output *out, int *status, size_t n)\n"
+              "{\n"
+              "    size_t i, bad = 0;\n"
+              "    for (i = 0; i < n; i++) {\n"
+              "        int s = %s_score(&in[i], &out[i]);\n"
+              "        if (status) status[i] = s;\n"
+              "        if (s != NERVA_OK) bad++;\n"
+              "    }\n"
+              "    return bad;\n"
+              "}\n\n",
+              pfx, pfx, pfx, pfx);
+    /* descriptors */
+    emit_descriptors(&m, c, pfx, "input", p->inputs, p->ninputs);
+    emit_descriptors(&m, c, pfx, "output", p->outputs, p->noutputs);
+    sb_printf(c,
+              "static int %s_score_v(const void *in, void *out)\n"
+              "{\n"
+              "    return %s_score((const %s_input *)in, (%s_output *)out);\n"
+              "}\n\n"
+              "static size_t %s_score_batch_v(const void *in, void *out, int *status, size_t n)\n"
+              "{\n"
+              "    return %s_score_batch((const %s_input *)in, (%s_output *)out, status, n);\n"
+              "}\n\n",
+              pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx);
+    sb_printf(c,
+              "const nerva_model %s_model = {\n"
+              "    %s, NERVA_MODEL_ABI, sizeof(%s_input), sizeof(%s_output),\n"
+              "    %d, %s_input_fields, %d, %s_output_fields,\n"
+              "    %s_score_v, %s_score_batch_v\n"
+              "};\n",
+              pfx, c_string(&m.a, p->name ? p->name : (p->source ? p->source : "")), pfx, pfx,
+              p->ninputs, pfx, p->noutputs, pfx, pfx, pfx);
+    /* the run-time library: what the unit uses of it, before the rest */
+    {
+        StrBuf lib;
+        sb_init(&lib);
+        sb_puts(&lib, "/* ---- run-time support (nerva runtime/lib/, the functions this model uses) ---- */\n");
+        rt_emit(m.rt, c->data + rt_at, &lib);
+        sb_putc(&lib, '\n');
+        StrBuf rest;
+        sb_init(&rest);
+        sb_putn(&rest, c->data + rt_at, c->len - rt_at);
+        c->len = rt_at;
+        sb_putn(c, lib.data, lib.len);
+        sb_putn(c, rest.data, rest.len);
+        sb_free(&lib);
+        sb_free(&rest);
+    }
+    sb_free(&m.dict_text);
+    arena_free(&m.a);
+    return 0;
+}

@@ -1,0 +1,90 @@
+/* The state of the PMML program emitter, shared by emit_program.c (the
+ * program: expressions, statements, the score functions, descriptors) and
+ * emit_trees.c (the three tree layouts).  Private to compiler/c/. */
+#ifndef NERVA_PROGRAM_H
+#define NERVA_PROGRAM_H
+
+#include "c_text.h"
+#include "emit.h"
+#include "rtlib.h"
+
+typedef struct CVal {
+    const char *v;   /* C expression of the value */
+    const char *n;   /* C expression of the null flag ("0" when never null) */
+} CVal;
+
+/* how a tree is laid out (emit_trees.c) */
+enum { LAY_NESTED, LAY_TABLE, LAY_GRAPH };
+/* what a slot of fx holds for table and graph trees */
+enum { SLOT_PLAIN, SLOT_NUMBER, SLOT_CODE };
+
+typedef struct Em {
+    const IrProgram *p;
+    const EmitOptions *o;
+    Diags *d;
+    Arena a;
+    RtLib *rt;          /* the run-time library the unit takes its support from */
+    StrBuf *out;        /* where statements go now */
+    int ind;
+    int tmp;
+    int label;
+    int scratch;        /* computed strings: the output struct has scratch space */
+    /* per-variable storage names */
+    const char **vname, **nname;
+    /* tree layout (trees_plan) */
+    unsigned char *tree_table;   /* per tree: LAY_NESTED, LAY_TABLE or LAY_GRAPH */
+    struct TGraph **graph;       /* per tree laid out as LAY_GRAPH */
+    int any_table, any_generic, any_graph, any_number, any_env, nomask;
+    int gnarrow;                 /* every graph's tests fit 8 bytes */
+    int *in_forest;              /* per tree: index in the batch walk, or -1 */
+    int nforest;
+    /* per slot, for graph trees: SLOT_NUMBER (thresholds th[s][0..nth[s]))
+       or SLOT_CODE (a string's code) */
+    unsigned char *slot_kind;
+    double **th;
+    int *nth, *th_off;
+    int *slot_of_var;            /* -1 or slot index */
+    int nslots;
+    unsigned char *env_var;      /* read by a tree function: lives in nv_env */
+    const char **tvname, **tnname; /* names inside tree functions */
+    /* string dictionaries of E_INTERN, printed before the score function */
+    const char ***dicts;
+    int ndicts, cap_dicts;
+    StrBuf dict_text;
+    /* what the program uses: only that is declared or printed */
+    unsigned char *var_used;     /* read or written */
+    unsigned char *val_read;     /* its value read (not only its null flag) */
+    unsigned char *tree_used;    /* walked */
+    unsigned char **col_used;    /* per tree, per payload column */
+    int ntrees_used;
+} Em;
+
+/* ---- emit_program.c ---- */
+/* one statement line at the current indentation */
+void em_line(Em *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *em_ctype(const IrType *t);
+const char *em_czero(const IrType *t);
+/* a library function the unit calls: its section goes into the unit */
+const char *rt_call(Em *m, const char *fn);
+
+/* ---- emit_trees.c ---- */
+/* choose each used tree's layout and the slots that table and graph trees
+   read; names the variables trees read (env_var) */
+void trees_plan(Em *m);
+/* the functions of nested-layout trees (static int nv_treeN(const nv_env *)) */
+void trees_functions(Em *m, StrBuf *o);
+/* the top-level statement before which every graph tree is walked at once,
+   or -1 (sets in_forest) */
+int trees_forest_point(Em *m);
+/* the walk of tree e->tree into the node temporary t */
+void trees_walk(Em *m, const IrExpr *e, const char *t);
+/* what the score function must copy into fx when variable v is written */
+const char *trees_slot_mirror(Em *m, int v);
+/* the value a nested tree's variable holds while it is null (NAN, -1), or
+   NULL when its type has none */
+const char *trees_null_sentinel(const IrType *t);
+/* the tables, walkers' data, payload columns, nv_env and tree functions,
+   printed before the score function */
+void trees_print(Em *m, StrBuf *c, const char *treefns);
+
+#endif

@@ -1,0 +1,16 @@
+/* lib.c -- the whole run-time library as one translation unit: the files of
+ * runtime/lib/ in the order their sections are copied into generated units
+ * (compiler/c/rtlib.c lists the same files in the same order).
+ *
+ * nerva never copies this file; it exists so that the library is compiled
+ * and tested as ordinary C (tests/unit/test_lib.c, test_pfa_rt.c include
+ * it), and so that a section that uses something defined only in a later
+ * file fails to compile here first. */
+#include "nerva_model.h" /* the status codes of engines (pfa_rt.c: engine) */
+#include "base.c"
+#include "kernels.c"
+#include "text.c"
+#include "trees.c"
+#include "pfa_rt.c"
+#include "pfa_lib.c"
+#include "pfa_coll.c"
