@@ -5,6 +5,7 @@
  *   -> pass_intern_strings -> pass_dead_stores -> emit_c (the C backend) -> toolchain (score/bench);
  *   for PFA: read_pfa (JSON to syntax tree) -> typecheck_pfa -> lower_pfa -> emit_c.
  * Exit codes: 0 ok, 1 bad model or input, 2 usage, 3 internal or toolchain. */
+#include "cli.h"
 #include "emit.h"
 #include "ir.h"
 #include "lower_pfa.h"
@@ -21,81 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <limits.h>
-
-#define NERVA_VERSION "0.1.0"
-#define EXIT_BAD 1
-#define EXIT_USAGE 2
-#define EXIT_INTERNAL 3
-
-static const char usage_text[] =
-    "usage: nerva COMMAND [options] MODEL\n"
-    "\n"
-    "Compile PMML models and PFA documents (.pfa, .json) into standalone C.\n"
-    "\n"
-    "commands:\n"
-    "  compile MODEL [-o OUT.c] [--header OUT.h] [--prefix NAME]\n"
-    "          [--tree-table-threshold N] [--dump-ir] [--check-up-to-date]\n"
-    "          [--depfile FILE]\n"
-    "                       write the model as one C99 unit and its header\n"
-    "  compile MODEL --shared [-o OUT.so]\n"
-    "                       build a shared object for hosts that dlopen models\n"
-    "                       (exports nerva_model_entry(), for PFA\n"
-    "                       nerva_pfa_entry(); `nerva kafka` loads it)\n"
-    "  check MODEL          validate only; diagnostics as file:line: error: ...\n"
-    "                       (PFA: file:line: /json/path: error: ...)\n"
-    "  info MODEL           inputs, outputs, types, model kinds and sizes\n"
-    "                       (PFA: input and output schemae, cells, pools)\n"
-    "  score MODEL [--input FILE|-] [--output FILE|-] [--timeout MS]\n"
-    "                       compile, build with the system C compiler (cached),\n"
-    "                       score CSV records and write CSV results (PMML), or\n"
-    "                       JSON lines in the Avro JSON encoding (PFA; --timeout:\n"
-    "                       the limit per action where the document sets none)\n"
-    "  runtime [-o nerva_pfa_rt.c]\n"
-    "                       write the PFA run-time support (and nerva_pfa_rt.h\n"
-    "                       beside it) for units compiled with --shared-runtime\n"
-    "  bench MODEL [--input FILE] [--json] [--min-seconds S]\n"
-    "                       ns per record (single, batch, with CSV parsing; for\n"
-    "                       PFA, per JSON line), compile time and code size\n"
-    "  bench --kafka [MODEL] records/s and p99 latency through an embedded broker,\n"
-    "                       scoring beside a forward-only run (see docs/kafka.md)\n"
-    "  kafka MODEL -b BROKERS -t IN_TOPIC -o OUT_TOPIC [-G GROUP] [options]\n"
-    "                       score a Kafka stream (nerva kafka --help)\n"
-    "  broker [--brokers N] [--partitions P] [--address-file FILE]\n"
-    "                       an embedded Kafka cluster (mock) for tests and demos\n"
-    "  demo                 score a stream of card transactions end to end\n"
-    "\n"
-    "options:\n"
-    "  -o FILE              output C file (default: MODEL's name with .c)\n"
-    "  --header FILE        output header (default: the C file's name with .h)\n"
-    "  --prefix NAME        C symbol prefix (default: from the model file name)\n"
-    "  --depfile FILE       also write the outputs' dependencies (the model and\n"
-    "                       this nerva binary) as a make rule, for make/ninja\n"
-    "  --check-up-to-date   write nothing; exit 1 if OUT.c or OUT.h differs\n"
-    "                       from what would be written\n"
-    "  --tree-table-threshold N\n"
-    "                       total tree nodes above which trees are emitted as\n"
-    "                       tables walked by a loop instead of branches (4000)\n"
-    "  --shared-runtime     PFA: the unit includes \"nerva_pfa_rt.h\" instead of\n"
-    "                       carrying the run-time support it uses\n"
-    "  -h, --help           this text;  --version  the version\n"
-    "\n"
-    "environment: CC (default cc), NERVA_CFLAGS (default -O2) for score/bench,\n"
-    "NERVA_CACHE_DIR (default $XDG_CACHE_HOME/nerva or ~/.cache/nerva).\n"
-    "exit codes: 0 ok, 1 bad model or input, 2 usage, 3 internal or toolchain failure\n";
-
-typedef struct Opts {
-    const char *cmd, *model, *out, *header, *prefix, *input, *output, *depfile;
-    int threshold, dump_ir, check_up_to_date, json, shared_runtime, shared;
-    const char *timeout;        /* score, PFA: milliseconds per action where the document sets none */
-    const char *min_seconds;
-} Opts;
-
-static int usage_error(const char *msg, const char *arg)
-{
-    fprintf(stderr, "nerva: %s%s%s\n", msg, arg ? " " : "", arg ? arg : "");
-    fprintf(stderr, "try 'nerva --help'\n");
-    return EXIT_USAGE;
-}
 
 static double now(void)
 {
@@ -172,19 +98,33 @@ static IrProgram *frontend(Compiled *cm, const char *path)
     return p;
 }
 
-static int compile_model(Compiled *cm, const Opts *o, int emit)
+/* how diagnostics look, from the options and the terminal */
+static void diag_style(Diags *d, const Opts *o)
+{
+    d->werror = o->werror;
+    d->no_warnings = o->no_warnings;
+    d->json = o->diag_json;
+    const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+    d->color = o->color == COLOR_ALWAYS ||
+               (o->color == COLOR_AUTO && !d->json && isatty(2) && !(nc && *nc) && !(term && !strcmp(term, "dumb")));
+}
+
+static int compile_model(Compiled *cm, const Opts *o, const char *model, int emit)
 {
     double t0 = now();
     arena_init(&cm->arena);
     diags_init(&cm->diags);
+    diag_style(&cm->diags, o);
     sb_init(&cm->c);
     sb_init(&cm->h);
-    cm->ir = frontend(cm, o->model);
+    progress_phase(arena_printf(&cm->arena, "reading %s", base_name(model)));
+    cm->ir = frontend(cm, model);
+    progress_done();
     if (!cm->ir)
         return EXIT_BAD;
     if (!emit)
         return 0;
-    cm->prefix = o->prefix ? o->prefix : c_prefix_from_path(&cm->arena, o->model);
+    cm->prefix = o->prefix ? o->prefix : c_prefix_from_path(&cm->arena, model);
     cm->header_name = o->header ? base_name(o->header)
                                 : arena_printf(&cm->arena, "%s.h", o->out ? "" : cm->prefix);
     if (!o->header && o->out && !o->shared) { /* a shared object's name does not change its code */
@@ -196,7 +136,10 @@ static int compile_model(Compiled *cm, const Opts *o, int emit)
     EmitOptions eo = {.prefix = cm->prefix, .header_name = cm->header_name,
                       .tree_table_threshold = o->threshold, .version = NERVA_VERSION,
                       .shared_runtime = o->shared_runtime};
-    if (emit_c(cm->ir, &eo, &cm->diags, &cm->c, &cm->h))
+    progress_phase("generating C");
+    int bad = emit_c(cm->ir, &eo, &cm->diags, &cm->c, &cm->h);
+    progress_done();
+    if (bad || cm->diags.errors)
         return EXIT_BAD;
     cm->seconds = now() - t0;
     return 0;
@@ -310,11 +253,8 @@ static int build_shared(Compiled *cm, const Opts *o)
 
 static int cmd_compile(const Opts *o)
 {
-    if (o->depfile && (o->dump_ir || o->check_up_to_date || (o->out && !strcmp(o->out, "-"))))
-        return usage_error("--depfile goes with written files, not with", o->dump_ir ? "--dump-ir"
-                           : o->check_up_to_date ? "--check-up-to-date" : "-o -");
     Compiled cm;
-    int rc = compile_model(&cm, o, !o->dump_ir);
+    int rc = compile_model(&cm, o, o->model, !o->dump_ir);
     if (rc) {
         compiled_free(&cm);
         return rc;
@@ -372,25 +312,94 @@ static int cmd_compile(const Opts *o)
     return stale ? EXIT_BAD : 0;
 }
 
+/* every model given; the status is the worst */
 static int cmd_check(const Opts *o)
 {
-    Compiled cm;
-    int rc = compile_model(&cm, o, 1);
-    compiled_free(&cm);
-    return rc;
+    int worst = 0;
+    for (int i = 0; i < o->nargs; i++) {
+        Compiled cm;
+        int rc = compile_model(&cm, o, o->args[i], 1);
+        compiled_free(&cm);
+        if (rc > worst)
+            worst = rc;
+    }
+    return worst;
 }
 
 static const char *type_text(const IrType *t) { return ir_type_name(ir_base((IrType *)t)); }
 
+/* the model's interface as JSON (info --json) */
+static void info_fields(StrBuf *o, const char *key, const IrField *f, int n)
+{
+    sb_printf(o, ", \"%s\": [", key);
+    for (int i = 0; i < n; i++) {
+        sb_puts(o, i ? ", {\"name\": " : "{\"name\": ");
+        sb_json_str(o, f[i].name);
+        sb_printf(o, ", \"type\": \"%s\"}", type_text(f[i].type));
+    }
+    sb_puts(o, "]");
+}
+
+static void info_json(const Compiled *cm)
+{
+    const IrProgram *p = cm->ir;
+    StrBuf o;
+    sb_init(&o);
+    sb_puts(&o, "{\"file\": ");
+    sb_json_str(&o, p->source ? p->source : "");
+    sb_puts(&o, ", \"name\": ");
+    sb_json_str(&o, p->name ? p->name : "");
+    sb_printf(&o, ", \"language\": \"%s\", \"kinds\": ", p->eng ? "pfa" : "pmml");
+    sb_json_str(&o, p->kind ? p->kind : "");
+    sb_puts(&o, ", \"prefix\": ");
+    sb_json_str(&o, cm->prefix);
+    sb_printf(&o, ", \"code_bytes\": %zu", cm->c.len);
+    if (p->eng) {
+        const IrEngine *g = p->eng;
+        sb_puts(&o, ", \"input\": ");
+        ir_type_schema(g->input, &o);
+        sb_puts(&o, ", \"output\": ");
+        ir_type_schema(g->output, &o);
+        for (int k = 0; k < 2; k++) {
+            sb_puts(&o, k ? ", \"pools\": [" : ", \"cells\": [");
+            int n = k ? g->npools : g->ncells;
+            for (int i = 0; i < n; i++) {
+                sb_puts(&o, i ? ", {\"name\": " : "{\"name\": ");
+                sb_json_str(&o, k ? g->pools[i].name : g->cells[i].name);
+                sb_puts(&o, ", \"type\": ");
+                ir_type_schema(k ? g->pools[i].type : g->cells[i].type, &o);
+                sb_puts(&o, "}");
+            }
+            sb_puts(&o, "]");
+        }
+    } else {
+        long nodes = 0;
+        for (int t = 0; t < p->ntrees; t++)
+            nodes += p->trees[t]->nnodes;
+        sb_printf(&o, ", \"interface_hash\": \"%016llx\", \"trees\": %d, \"tree_nodes\": %ld",
+                  (unsigned long long)ir_interface_hash(p), p->ntrees, nodes);
+        info_fields(&o, "inputs", p->inputs, p->ninputs);
+        info_fields(&o, "outputs", p->outputs, p->noutputs);
+    }
+    sb_puts(&o, "}\n");
+    fputs(o.data, stdout);
+    sb_free(&o);
+}
+
 static int cmd_info(const Opts *o)
 {
     Compiled cm;
-    int rc = compile_model(&cm, o, 1);
+    int rc = compile_model(&cm, o, o->model, 1);
     if (rc) {
         compiled_free(&cm);
         return rc;
     }
     const IrProgram *p = cm.ir;
+    if (o->json) {
+        info_json(&cm);
+        compiled_free(&cm);
+        return 0;
+    }
     if (p->eng) {
         const IrEngine *g = p->eng;
         StrBuf in, out;
@@ -436,44 +445,133 @@ static int cmd_info(const Opts *o)
     return 0;
 }
 
+/* --format json, --separator and the rest of the record options: what the
+   scorer program is told; for a PFA engine (JSON lines only) the CSV ones
+   are usage errors */
+static int record_args(const Opts *o, int pfa, char **argv, int n)
+{
+    const char *input = o->input ? o->input : "-";
+    const char *dot = strrchr(base_name(input), '.');
+    if (pfa) {
+        const char *csv_only = o->separator ? "--separator" : o->missing_values ? "--missing-values"
+                             : o->allow_missing_columns ? "--allow-missing-columns" : o->copy_columns ? "--copy-columns"
+                             : o->on_error ? "--on-error" : o->format && !strcmp(o->format, "csv") ? "--format csv"
+                             : NULL;
+        if (csv_only)
+            return -cli_usage_error(o, "%s is for PMML models; a PFA engine reads and writes JSON lines", csv_only);
+        if (o->timeout) {
+            argv[n++] = "--timeout";
+            argv[n++] = (char *)o->timeout;
+        }
+        return n;
+    }
+    if (o->timeout)
+        return -cli_usage_error(o, "--timeout is for PFA engines (a PMML model has no loops to bound)");
+    if (o->format || (dot && (!strcmp(dot, ".jsonl") || !strcmp(dot, ".ndjson")))) {
+        argv[n++] = "--format";
+        argv[n++] = (char *)(o->format ? o->format : "json");
+    }
+    if (o->separator || (dot && !strcmp(dot, ".tsv"))) {
+        argv[n++] = "--separator";
+        argv[n++] = (char *)(o->separator ? o->separator : "\\t");
+    }
+    if (o->missing_values) {
+        argv[n++] = "--missing-values";
+        argv[n++] = (char *)o->missing_values;
+    }
+    if (o->allow_missing_columns)
+        argv[n++] = "--allow-missing-columns";
+    if (o->on_error) {
+        argv[n++] = "--on-error";
+        argv[n++] = (char *)o->on_error;
+    }
+    if (o->copy_columns) {
+        argv[n++] = "--copy-columns";
+        argv[n++] = (char *)o->copy_columns;
+    }
+    return n;
+}
+
+/* what besides the model's bytes decides a scorer: for the early cache key */
+static const char *score_options(Arena *a, const Opts *o, int bench)
+{
+    return arena_printf(a, "%s threshold=%d prefix=%s", bench ? "bench" : "score", o->threshold,
+                        c_prefix_from_path(a, o->model));
+}
+
+static int run_scorer(const Opts *o, const char *exe, int pfa)
+{
+    char *argv[32];
+    int n = 0;
+    argv[n++] = (char *)exe;
+    argv[n++] = "score";
+    argv[n++] = "--input";
+    argv[n++] = (char *)(o->input ? o->input : "-");
+    argv[n++] = "--output";
+    argv[n++] = (char *)(o->output ? o->output : "-");
+    n = record_args(o, pfa, argv, n);
+    if (n < 0)
+        return -n;
+    argv[n] = NULL;
+    int rc = tc_run(argv, NULL);
+    return rc == 0 ? 0 : rc == 2 ? EXIT_INTERNAL : rc;
+}
+
 static int cmd_score(const Opts *o, int bench)
 {
+    /* a build of the same model, options, nerva and compiler: no need to
+       read, lower and generate it again */
+    uint64_t early = 0;
+    if (!bench) {
+        char *data;
+        size_t len;
+        if (read_file(o->model, &data, &len, (size_t)256 << 20) == 0) {
+            Arena a;
+            arena_init(&a);
+            early = tc_early_key(data, len, score_options(&a, o, bench));
+            arena_free(&a);
+            free(data);
+            BuildResult br;
+            int pfa;
+            if (tc_find_early(early, 0, &br, &pfa))
+                return run_scorer(o, br.exe, pfa);
+        }
+    }
     Compiled cm;
-    int rc = compile_model(&cm, o, 1);
+    int rc = compile_model(&cm, o, o->model, 1);
     if (rc) {
         compiled_free(&cm);
         return rc;
     }
+    int pfa = cm.ir->eng != NULL;
+    if (!bench) {
+        char *probe[32];
+        rc = record_args(o, pfa, probe, 0);
+        if (rc < 0) {
+            compiled_free(&cm);
+            return -rc;
+        }
+    }
+    /* a model with warnings is not filed under its early key, so that they
+       are said again on the next run */
     BuildRequest rq = {.c_src = cm.c.data, .h_src = cm.h.data, .header_name = cm.header_name,
-                       .prefix = cm.prefix, .use_cache = !bench, .pfa = cm.ir->eng != NULL};
+                       .prefix = cm.prefix, .use_cache = !bench, .pfa = pfa,
+                       .early_key = cm.diags.warnings ? 0 : early};
     BuildResult br;
     rc = tc_build_scorer(&rq, &br);
+    progress_done();
     if (rc) {
         compiled_free(&cm);
         return EXIT_INTERNAL;
     }
+    if (!bench) {
+        rc = run_scorer(o, br.exe, pfa);
+        compiled_free(&cm);
+        return rc;
+    }
     char *argv[12];
     int n = 0;
     argv[n++] = br.exe;
-    if (!bench) {
-        argv[n++] = "score";
-        argv[n++] = "--input";
-        argv[n++] = (char *)(o->input ? o->input : "-");
-        argv[n++] = "--output";
-        argv[n++] = (char *)(o->output ? o->output : "-");
-        if (o->timeout && cm.ir->eng) {
-            argv[n++] = "--timeout";
-            argv[n++] = (char *)o->timeout;
-        }
-        argv[n] = NULL;
-        rc = tc_run(argv, NULL);
-        compiled_free(&cm);
-        return rc == 0 ? 0 : rc == 2 ? EXIT_INTERNAL : rc;
-    }
-    if (!o->input) {
-        compiled_free(&cm);
-        return usage_error("bench needs --input FILE", NULL);
-    }
     argv[n++] = "bench";
     argv[n++] = "--input";
     argv[n++] = (char *)o->input;
@@ -512,7 +610,7 @@ static int cmd_score(const Opts *o, int bench)
         if ((s = strstr(json, "\"csv_ns\":")))
             csv = strtod(s + 9, NULL);
         printf("model:       %s\n", base_name(o->model));
-        if (cm.ir->eng)
+        if (pfa)
             printf("action:      %.1f ns/record (JSON in, action, JSON out)\n", single);
         else {
             printf("single:      %.1f ns/record\n", single);
@@ -524,6 +622,28 @@ static int cmd_score(const Opts *o, int bench)
     }
     free(json);
     compiled_free(&cm);
+    return 0;
+}
+
+/* nerva cache path|size|clean */
+static int cmd_cache(const Opts *o)
+{
+    const char *verb = o->args[0];
+    char root[3000];
+    tc_cache_root(root, sizeof root);
+    if (!strcmp(verb, "path")) {
+        printf("%s\n", root);
+        return 0;
+    }
+    long builds;
+    long long bytes;
+    int rc = !strcmp(verb, "clean") ? tc_cache_clean(&builds, &bytes) : tc_cache_size(&builds, &bytes);
+    if (rc)
+        return rc;
+    if (!strcmp(verb, "clean"))
+        printf("removed %ld builds, %lld bytes, from %s\n", builds, bytes, root);
+    else
+        printf("%lld bytes in %ld builds in %s\n", bytes, builds, root);
     return 0;
 }
 
@@ -545,77 +665,6 @@ static int cmd_runtime(const Opts *o)
     return r1 || r2 ? EXIT_INTERNAL : 0;
 }
 
-static int parse_args(int argc, char **argv, Opts *o)
-{
-    memset(o, 0, sizeof *o);
-    o->threshold = 4000;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *next = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEED_ARG()                                          \
-    do {                                                    \
-        if (!next)                                          \
-            return usage_error("missing value for", a);     \
-        i++;                                                \
-    } while (0)
-        if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            NEED_ARG();
-            if (o->cmd && !strcmp(o->cmd, "score"))
-                o->output = next;
-            else
-                o->out = next;
-        } else if (!strcmp(a, "--header")) {
-            NEED_ARG();
-            o->header = next;
-        } else if (!strcmp(a, "--depfile")) {
-            NEED_ARG();
-            o->depfile = next;
-        } else if (!strcmp(a, "--prefix")) {
-            NEED_ARG();
-            o->prefix = next;
-        } else if (!strcmp(a, "--input") || !strcmp(a, "-i")) {
-            NEED_ARG();
-            o->input = next;
-        } else if (!strcmp(a, "--tree-table-threshold")) {
-            NEED_ARG();
-            char *end;
-            long v = strtol(next, &end, 10);
-            if (*end || v < 0 || v > 1000000000)
-                return usage_error("bad --tree-table-threshold", next);
-            o->threshold = (int)v;
-        } else if (!strcmp(a, "--min-seconds")) {
-            NEED_ARG();
-            o->min_seconds = next;
-        } else if (!strcmp(a, "--timeout")) {
-            NEED_ARG();
-            char *end;
-            long long v = strtoll(next, &end, 10);
-            if (*end || !*next || v < 0 || v > 86400000)
-                return usage_error("bad --timeout (milliseconds)", next);
-            o->timeout = next;
-        } else if (!strcmp(a, "--dump-ir"))
-            o->dump_ir = 1;
-        else if (!strcmp(a, "--check-up-to-date"))
-            o->check_up_to_date = 1;
-        else if (!strcmp(a, "--json"))
-            o->json = 1;
-        else if (!strcmp(a, "--shared-runtime"))
-            o->shared_runtime = 1;
-        else if (!strcmp(a, "--shared"))
-            o->shared = 1;
-        else if (a[0] == '-' && a[1] && strcmp(a, "-") != 0)
-            return usage_error("unknown option", a);
-        else if (!o->cmd)
-            o->cmd = a;
-        else if (!o->model)
-            o->model = a;
-        else
-            return usage_error("unexpected argument", a);
-#undef NEED_ARG
-    }
-    return 0;
-}
-
 /* `nerva kafka|broker|demo` and `nerva bench --kafka` are the Kafka harness,
    a program of its own (nerva-kafka, beside nerva) so that the compiler
    needs no librdkafka. */
@@ -624,7 +673,7 @@ static int run_harness(int argc, char **argv)
     char self[4096], exe[4200];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n <= 0)
-        return usage_error("cannot find the nerva executable", NULL);
+        return fprintf(stderr, "nerva: cannot find the nerva executable\n"), EXIT_INTERNAL;
     self[n] = 0;
     char *slash = strrchr(self, '/');
     snprintf(exe, sizeof exe, "%.*s/nerva-kafka", (int)(slash - self), self);
@@ -643,40 +692,18 @@ int main(int argc, char **argv)
     for (int i = 2; i < argc && !strcmp(argv[1], "bench"); i++)
         if (!strcmp(argv[i], "--kafka"))
             return run_harness(argc, argv);
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            fputs(usage_text, stdout);
-            return 0;
-        }
-        if (!strcmp(argv[i], "--version")) {
-            printf("nerva %s\n", NERVA_VERSION);
-            return 0;
-        }
-    }
     Opts o;
-    int rc = parse_args(argc, argv, &o);
-    if (rc)
+    int rc = cli_parse(argc, argv, &o);
+    if (rc >= 0)
         return rc;
-    if (!o.cmd)
-        return usage_error("no command given", NULL);
-    int known = !strcmp(o.cmd, "compile") || !strcmp(o.cmd, "check") || !strcmp(o.cmd, "info") ||
-                !strcmp(o.cmd, "score") || !strcmp(o.cmd, "bench") || !strcmp(o.cmd, "runtime");
-    if (!known)
-        return usage_error("unknown command", o.cmd);
-    if (!strcmp(o.cmd, "runtime")) {
-        if (o.model)
-            return usage_error("unexpected argument", o.model);
-        return cmd_runtime(&o);
+    switch (o.cmd) {
+    case CMD_COMPILE: return cmd_compile(&o);
+    case CMD_CHECK: return cmd_check(&o);
+    case CMD_INFO: return cmd_info(&o);
+    case CMD_SCORE: return cmd_score(&o, 0);
+    case CMD_BENCH: return cmd_score(&o, 1);
+    case CMD_RUNTIME: return cmd_runtime(&o);
+    case CMD_CACHE: return cmd_cache(&o);
     }
-    if (!o.model)
-        return usage_error("no model file given", NULL);
-    if (!strcmp(o.cmd, "compile"))
-        return cmd_compile(&o);
-    if (!strcmp(o.cmd, "check"))
-        return cmd_check(&o);
-    if (!strcmp(o.cmd, "info"))
-        return cmd_info(&o);
-    if (!strcmp(o.cmd, "score"))
-        return cmd_score(&o, 0);
-    return cmd_score(&o, 1);
+    return EXIT_INTERNAL;
 }

@@ -3,11 +3,14 @@
  * locale whatever LC_ALL says; that keeps output byte-identical. */
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 struct ArenaBlock {
     ArenaBlock *next;
@@ -89,6 +92,52 @@ void *arena_grow(Arena *a, void *old, size_t elem, int n, int *cap)
     return p;
 }
 
+/* ---- progress on a terminal ---- */
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static struct {
+    int init, on;
+    double t0;
+    char what[200];
+} prog;
+
+void progress_redraw(void)
+{
+    fprintf(stderr, "\r\033[Knerva: %s (%.1f s)", prog.what, mono_now() - prog.t0);
+    fflush(stderr);
+}
+
+int progress_active(void) { return prog.on && prog.what[0]; }
+
+void progress_phase(const char *what)
+{
+    if (!prog.init) {
+        const char *term = getenv("TERM");
+        prog.init = 1;
+        prog.on = isatty(2) && !(term && !strcmp(term, "dumb"));
+        prog.t0 = mono_now();
+    }
+    if (!prog.on)
+        return;
+    snprintf(prog.what, sizeof prog.what, "%s", what);
+    progress_redraw();
+}
+
+void progress_done(void)
+{
+    if (prog.on && prog.what[0]) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+    }
+    prog.what[0] = 0;
+}
+
+
 /* ---- diagnostics ---- */
 void diags_init(Diags *d)
 {
@@ -96,10 +145,48 @@ void diags_init(Diags *d)
     d->max_errors = 50;
 }
 
-void diag_verror(Diags *d, Loc loc, const char *sev, const char *fmt, va_list ap)
+/* a JSON string: quotes, backslashes and control characters escaped */
+static void json_str(FILE *f, const char *s)
 {
-    char msg[400];
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+/* the source line of loc and a caret under its column, when the text is known */
+static void show_source(const Diags *d, Loc loc)
+{
+    if (!d->src || loc.line <= 0 || loc.col <= 0)
+        return;
+    const char *p = d->src, *end = d->src + d->src_len;
+    for (int l = 1; l < loc.line && p < end; p++)
+        if (*p == '\n')
+            l++;
+    if (p >= end)
+        return;
+    const char *e = memchr(p, '\n', (size_t)(end - p));
+    size_t n = e ? (size_t)(e - p) : (size_t)(end - p);
+    if (n > 300 || (size_t)loc.col > n + 1)
+        return;
+    fprintf(stderr, " %.*s\n ", (int)n, p);
+    for (int i = 1; i < loc.col; i++)
+        fputc(p[i - 1] == '\t' ? '\t' : ' ', stderr);
+    fprintf(stderr, "%s^%s\n", d->color ? "\033[1;32m" : "", d->color ? "\033[0m" : "");
+}
+
+/* one diagnostic, its message formatted */
+static void diag_text(Diags *d, Loc loc, const char *sev, const char *msg)
+{
+    if (!d->quiet)
+        progress_done();
     char where[256];
     const char *file = loc.file ? loc.file : "<input>";
     if (loc.path && loc.line > 0)
@@ -115,10 +202,35 @@ void diag_verror(Diags *d, Loc loc, const char *sev, const char *fmt, va_list ap
     snprintf(d->last, sizeof d->last, "%s: %s: %s", where, sev, msg);
     if (!d->first[0] && strcmp(sev, "error") == 0)
         snprintf(d->first, sizeof d->first, "%s", d->last);
-    if (!d->quiet) {
-        if (strcmp(sev, "error") != 0 || d->errors <= d->max_errors)
-            fprintf(stderr, "%s\n", d->last);
+    if (d->quiet || (strcmp(sev, "error") == 0 && d->errors > d->max_errors))
+        return;
+    if (d->json) {
+        fputs("{\"file\": ", stderr);
+        json_str(stderr, file);
+        fprintf(stderr, ", \"line\": %d, \"column\": %d, ", loc.line, loc.col);
+        if (loc.path) {
+            fputs("\"path\": ", stderr);
+            json_str(stderr, loc.path);
+            fputs(", ", stderr);
+        }
+        fprintf(stderr, "\"severity\": \"%s\", \"message\": ", sev);
+        json_str(stderr, msg);
+        fputs("}\n", stderr);
+        return;
     }
+    if (d->color) {
+        const char *c = !strcmp(sev, "error") ? "1;31" : !strcmp(sev, "warning") ? "1;35" : "1;36";
+        fprintf(stderr, "\033[1m%s:\033[0m \033[%sm%s:\033[0m %s\n", where, c, sev, msg);
+    } else
+        fprintf(stderr, "%s\n", d->last);
+    show_source(d, loc);
+}
+
+void diag_verror(Diags *d, Loc loc, const char *sev, const char *fmt, va_list ap)
+{
+    char msg[400];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    diag_text(d, loc, sev, msg);
 }
 
 void diag_error(Diags *d, Loc loc, const char *fmt, ...)
@@ -132,11 +244,75 @@ void diag_error(Diags *d, Loc loc, const char *fmt, ...)
 
 void diag_warning(Diags *d, Loc loc, const char *fmt, ...)
 {
-    d->warnings++;
+    if (d->no_warnings)
+        return;
+    char msg[400];
     va_list ap;
     va_start(ap, fmt);
-    diag_verror(d, loc, "warning", fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    if (d->werror)
+        diag_error(d, loc, "%s [-Werror]", msg);
+    else {
+        d->warnings++;
+        diag_text(d, loc, "warning", msg);
+    }
+}
+
+void diag_note(Diags *d, Loc loc, const char *fmt, ...)
+{
+    if (d->errors > d->max_errors)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    diag_verror(d, loc, "note", fmt, ap);
+    va_end(ap);
+}
+
+/* Levenshtein distance, case-blind (a case slip costs nothing), at most 64
+   characters: enough for names */
+static int edit_distance(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    if (na > 64 || nb > 64)
+        return 1000;
+    int row[65];
+    for (size_t j = 0; j <= nb; j++)
+        row[j] = (int)j;
+    for (size_t i = 1; i <= na; i++) {
+        int diag = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= nb; j++) {
+            int up = row[j];
+            int same = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]);
+            int best = diag + !same;
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[nb];
+}
+
+const char *closest_name(const char *s, const char *const *names, int n)
+{
+    const char *best = NULL;
+    int bd = 1000;
+    size_t len = strlen(s);
+    int limit = len <= 2 ? 0 : len <= 5 ? 1 : len <= 10 ? 2 : 3;
+    for (int i = 0; i < n; i++) {
+        if (!names[i] || !strcmp(names[i], s))
+            continue;
+        int dist = edit_distance(s, names[i]);
+        if (dist < bd) {
+            bd = dist;
+            best = names[i];
+        }
+    }
+    return bd <= limit ? best : NULL;
 }
 
 _Noreturn void die_internal(const char *file, int line, const char *msg)
@@ -175,6 +351,22 @@ void sb_putn(StrBuf *b, const char *s, size_t n)
 
 void sb_putc(StrBuf *b, char c) { sb_putn(b, &c, 1); }
 void sb_puts(StrBuf *b, const char *s) { sb_putn(b, s, strlen(s)); }
+
+void sb_json_str(StrBuf *b, const char *s)
+{
+    sb_putc(b, '"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            sb_putc(b, '\\');
+            sb_putc(b, (char)c);
+        } else if (c < 0x20)
+            sb_printf(b, "\\u%04x", c);
+        else
+            sb_putc(b, (char)c);
+    }
+    sb_putc(b, '"');
+}
 
 void sb_vprintf(StrBuf *b, const char *fmt, va_list ap)
 {

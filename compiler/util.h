@@ -46,8 +46,15 @@ typedef struct Loc {
 typedef struct Diags {
     int errors;
     int warnings;
-    int max_errors;     /* stop collecting after this many (default 50) */
+    int max_errors;     /* stop printing after this many (default 50) */
     int quiet;          /* do not print (unit tests) */
+    int werror;         /* -Werror: warnings are errors */
+    int no_warnings;    /* -w: warnings are neither printed nor counted */
+    int color;          /* ANSI colours on standard error */
+    int json;           /* one JSON object a line instead of text */
+    /* the source text, for a line and a caret under the column (PrettyPFA) */
+    const char *src;
+    size_t src_len;
     char last[1024];    /* text of the last diagnostic, for tests */
     char first[1024];   /* text of the first error, for tests */
 } Diags;
@@ -58,6 +65,12 @@ void diag_error(Diags *d, Loc loc, const char *fmt, ...)
 void diag_warning(Diags *d, Loc loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void diag_verror(Diags *d, Loc loc, const char *sev, const char *fmt, va_list ap);
+/* a note that follows an error or warning (a hint, the other place) */
+void diag_note(Diags *d, Loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* The name among names[0..n) closest to s, when it is close enough to be a
+   likely slip (case, a letter or two): for "did you mean" hints; or NULL. */
+const char *closest_name(const char *s, const char *const *names, int n);
 
 /* an internal bug: not the model's fault */
 _Noreturn void die_internal(const char *file, int line, const char *msg);
@@ -77,6 +90,17 @@ void sb_putn(StrBuf *b, const char *s, size_t n);
 void sb_printf(StrBuf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void sb_vprintf(StrBuf *b, const char *fmt, va_list ap);
+/* s as a JSON string (quotes, escapes; bytes >= 0x80 as they are) */
+void sb_json_str(StrBuf *b, const char *s);
+
+/* ---- progress ----
+ * A one-line report on standard error ("nerva: building ... (1.2 s)") while
+ * something slow runs, when standard error is a terminal; a diagnostic
+ * clears it before it prints. */
+void progress_phase(const char *what);
+void progress_redraw(void);     /* the elapsed time, again */
+int progress_active(void);
+void progress_done(void);
 
 /* ---- numbers ---- */
 /* shortest decimal text that reads back to exactly `v` (C syntax, no locale) */

@@ -5,7 +5,9 @@ entry point, which must combine two partial tallies into the tally of the
 whole stream and refuse a tally that is not one; tests/pfa_host/battery.c
 runs four engines in threads over "shared" cells and pools, whose updates
 must all be atomic (none lost), whose unshared cells stay each engine's
-own, and whose lock an error inside an updater must give back.
+own, and whose lock an error inside an updater must give back;
+tests/pfa_host/locale_host.c runs a regex engine under several host locales,
+which must not change what its patterns mean.
 
     pfa_host.py --nerva build/nerva
 Builds with $CC and $NERVA_CFLAGS (the test suite's strict C99 flags, and
@@ -28,6 +30,12 @@ part1 {"n": 2, "sum": 1.0, "missing": 1}
 all {"n": 5, "sum": 15.0, "missing": 2}
 merged {"n": 5, "sum": 15.0, "missing": 2}
 bad tally: status 3: tally: the value does not match the type
+"""
+# a.len(re.index(_, "^.$")) (2: one character matched), re.count(_, "[é]"),
+# re.count(_, "[a-z]"), re.count(the UTF-8 bytes, ".") (bytes, not characters)
+REGEX = """[2, 1, 0, 2]
+[0, 1, 2, 4]
+[0, 0, 2, 2]
 """
 BATTERY = """engine 0: ran
 engine 1: ran
@@ -72,6 +80,21 @@ def main():
             chk.ok(r.rc == 0, "the battery failed (a hang is a lock not given back): %s\n%s%s"
                    % (r.describe(), r.out, r.err))
             chk.ok(r.out == BATTERY, "the battery printed:\n%s\nwant:\n%s" % (r.out, BATTERY))
+
+        # regular expressions whatever the host's locale
+        shutil.copy(os.path.join(HERE, "pfa_host", "relocale.pfa"), d)
+        r = testlib.run([os.path.abspath(args.nerva), "compile", "relocale.pfa", "-o", "relocale.c"], cwd=d)
+        chk.ok(r.rc == 0, "nerva compile relocale.pfa: %s\n%s" % (r.describe(), r.err))
+        r = testlib.run([cc] + flags + ["-I", d, os.path.join(HERE, "pfa_host", "locale_host.c"),
+                                        os.path.join(d, "relocale.c"), "-lm", "-o", os.path.join(d, "locale_host")])
+        chk.ok(r.rc == 0, "building the locale host: %s\n%s" % (r.describe(), r.err))
+        if r.rc == 0:
+            for loc in ("C", "C.UTF-8", "POSIX", "de_DE.UTF-8", "de_DE.ISO-8859-1"):
+                r = testlib.run([os.path.join(d, "locale_host"), loc])
+                if r.out.startswith("no locale"):
+                    continue
+                chk.ok(r.rc == 0 and r.out == REGEX, "under the host locale %s the engine printed:\n%s%s\nwant:\n%s"
+                       % (loc, r.out, r.err, REGEX))
     finally:
         shutil.rmtree(d, ignore_errors=True)
     chk.finish()

@@ -769,30 +769,86 @@ static const char *abi_ctype(const IrType *t)
     }
 }
 
-static void emit_field_struct(Em *m, StrBuf *h, const char *pfx, const char *what,
-                              const IrField *f, int n, int scratch)
+/* ---- the fields' names in C ----
+ * Each field is a struct member named after it, so that code naming a field
+ * a retrained model removed or renamed fails to compile, and code for a
+ * model whose fields were reordered still binds each value to its field.
+ * The name is the field's with every character that is not an ASCII letter,
+ * digit or '_' made '_'; "f" goes in front of one that starts with a digit
+ * or '_' (or is empty), "_" after a C keyword or the struct's own members
+ * (state, scratch); a long name keeps its first 40 characters and a hash of
+ * the whole; a name already taken gets _2, _3, ... (docs/generated-code.md). */
+static const char *const c_keywords[] = {
+    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum", "extern",
+    "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return", "short", "signed",
+    "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void", "volatile", "while",
+    "state", "scratch", "asm", "bool", "true", "false", "FIELDS",
+};
+
+static const char **member_names(Em *m, const IrField *f, int n)
+{
+    const char **names = ARENA_ARRAY(&m->a, const char *, n + 1);
+    for (int i = 0; i < n; i++) {
+        const char *src = f[i].name;
+        size_t len = strlen(src);
+        StrBuf b;
+        sb_init(&b);
+        if (!len || isdigit((unsigned char)src[0]) || src[0] == '_')
+            sb_putc(&b, 'f');
+        for (size_t k = 0; k < len; k++)
+            sb_putc(&b, isalnum((unsigned char)src[k]) ? src[k] : '_');
+        for (size_t k = 0; k < sizeof c_keywords / sizeof *c_keywords; k++)
+            if (!strcmp(b.data, c_keywords[k]))
+                sb_putc(&b, '_');
+        if (b.len > 60) {
+            b.len = 40;
+            b.data[40] = 0;
+            sb_printf(&b, "_%016llx", (unsigned long long)hash_bytes(HASH_SEED, src, len));
+        }
+        const char *base = arena_strdup(&m->a, b.data), *name = base;
+        sb_free(&b);
+        for (int k = 2;; k++) {
+            int taken = 0;
+            for (int j = 0; j < i && !taken; j++)
+                taken = !strcmp(names[j], name);
+            if (!taken)
+                break;
+            name = arena_printf(&m->a, "%s_%d", base, k);
+        }
+        names[i] = name;
+    }
+    return names;
+}
+
+static void emit_field_struct(StrBuf *h, const char *pfx, const char *what, const char *idx,
+                              const IrField *f, const char **names, int n, int scratch)
 {
     sb_printf(h, "typedef struct %s_%s {\n", pfx, what);
     for (int i = 0; i < n; i++) {
         const char *ct = abi_ctype(f[i].type);
-        sb_printf(h, "    %s%sf%d; /* ", ct, ct[strlen(ct) - 1] == '*' ? "" : " ", i);
+        sb_printf(h, "    %s%s%s; /* ", ct, ct[strlen(ct) - 1] == '*' ? "" : " ", names[i]);
         comment_text(h, f[i].name, 100);
         sb_printf(h, " : %s */\n", ir_type_name(ir_base(f[i].type)));
     }
-    sb_printf(h, "    unsigned char state[%d]; /* enum nerva_state per field */\n", n ? n : 1);
+    sb_printf(h, "    unsigned char state[%d]; /* enum nerva_state per field: state[%s_%s_NAME] */\n", n ? n : 1,
+              pfx, idx);
     if (scratch)
         sb_printf(h, "    char scratch[%d]; /* storage of computed strings */\n", scratch);
-    sb_printf(h, "} %s_%s;\n\n", pfx, what);
-    (void)m;
+    sb_printf(h, "} %s_%s;\n", pfx, what);
+    /* each field's index in state[] (and in the descriptor's table) */
+    sb_printf(h, "enum {\n");
+    for (int i = 0; i < n; i++)
+        sb_printf(h, "    %s_%s_%s = %d,\n", pfx, idx, names[i], i);
+    sb_printf(h, "    %s_%s_FIELDS = %d\n};\n\n", pfx, idx, n);
 }
 
 static void emit_descriptors(Em *m, StrBuf *o, const char *pfx, const char *what,
-                             const IrField *f, int n)
+                             const IrField *f, const char **names, int n)
 {
     sb_printf(o, "static const nerva_field %s_%s_fields[] = {\n", pfx, what);
     for (int i = 0; i < n; i++)
-        sb_printf(o, "    {%s, %d, offsetof(%s_%s, f%d), offsetof(%s_%s, state) + %d},\n",
-                  c_string(&m->a, f[i].name), abi_type(f[i].type), pfx, what, i, pfx, what, i);
+        sb_printf(o, "    {%s, %d, offsetof(%s_%s, %s), offsetof(%s_%s, state) + %d},\n",
+                  c_string(&m->a, f[i].name), abi_type(f[i].type), pfx, what, names[i], pfx, what, i);
     if (n == 0)
         sb_puts(o, "    {\"\", 0, 0, 0},\n");
     sb_puts(o, "};\n\n");
@@ -883,8 +939,10 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     sb_printf(h, "#ifndef %s\n#define %s\n\n#include <stddef.h>\n\n", guard, guard);
     sb_puts(h, rt_section(m.rt, "model_abi"));
     sb_puts(h, "\n");
-    emit_field_struct(&m, h, pfx, "input", p->inputs, p->ninputs, 0);
-    emit_field_struct(&m, h, pfx, "output", p->outputs, p->noutputs,
+    const char **in_names = member_names(&m, p->inputs, p->ninputs);
+    const char **out_names = member_names(&m, p->outputs, p->noutputs);
+    emit_field_struct(h, pfx, "input", "in", p->inputs, in_names, p->ninputs, 0);
+    emit_field_struct(h, pfx, "output", "out", p->outputs, out_names, p->noutputs,
                       p->ntexts ? NV_TEXT_SCRATCH_BYTES : m.scratch ? NV_SCRATCH_BYTES : 0);
     sb_printf(h, "/* Score one record.  Returns enum nerva_status.  Output strings point into\n"
                  "   *out or *in, or are constants. */\n"
@@ -892,6 +950,13 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     sb_printf(h, "/* Score n records; status may be NULL.  Returns how many were not NERVA_OK. */\n"
                  "size_t %s_score_batch(const %s_input *in, %s_output *out, int *status, size_t n);\n",
               pfx, pfx, pfx);
+    char *upfx = arena_strdup(&m.a, pfx);
+    for (char *q = upfx; *q; q++)
+        *q = (char)toupper((unsigned char)*q);
+    sb_printf(h, "/* A hash of the fields' names and types, in order: the same in the descriptor\n"
+                 "   (interface_hash), so a host can check at build or load time that the model\n"
+                 "   it was written for is the one it binds. */\n"
+                 "#define %s_INTERFACE_HASH 0x%016llxULL\n", upfx, (unsigned long long)ir_interface_hash(p));
     sb_printf(h, "/* the descriptor a host binds fields through */\n"
                  "extern const nerva_model %s_model;\n\n#endif\n", pfx);
 
@@ -971,15 +1036,15 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
         IrTypeKind k = ir_base(p->vars[v].type)->kind;
         const char *conv = k == T_INT ? "(int)" : "";
         if (keeps_value(&m, v))
-            sb_printf(c, "    if (in->state[%d] == NERVA_PRESENT) { %s = %sin->f%d; %s = 0;%s }\n", i,
-                      m.vname[v], conv, i, m.nname[v], trees_slot_mirror(&m, v));
+            sb_printf(c, "    if (in->state[%d] == NERVA_PRESENT) { %s = %sin->%s; %s = 0;%s }\n", i,
+                      m.vname[v], conv, in_names[i], m.nname[v], trees_slot_mirror(&m, v));
         else
             sb_printf(c, "    if (in->state[%d] == NERVA_PRESENT) %s = 0;\n", i, m.nname[v]);
     }
     sb_puts(c, body.data ? body.data : "");
     for (int i = 0; i < p->noutputs; i++) {
         int v = p->outputs[i].var;
-        sb_printf(c, "    out->f%d = %s;", i, m.vname[v]);
+        sb_printf(c, "    out->%s = %s;", out_names[i], m.vname[v]);
         if (strcmp(m.nname[v], "0") != 0)
             sb_printf(c, " out->state[%d] = (unsigned char)(%s ? NERVA_MISSING : NERVA_PRESENT);\n", i,
                       m.nname[v]);
@@ -1005,8 +1070,8 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
               "}\n\n",
               pfx, pfx, pfx, pfx);
     /* descriptors */
-    emit_descriptors(&m, c, pfx, "input", p->inputs, p->ninputs);
-    emit_descriptors(&m, c, pfx, "output", p->outputs, p->noutputs);
+    emit_descriptors(&m, c, pfx, "input", p->inputs, in_names, p->ninputs);
+    emit_descriptors(&m, c, pfx, "output", p->outputs, out_names, p->noutputs);
     sb_printf(c,
               "static int %s_score_v(const void *in, void *out)\n"
               "{\n"
@@ -1021,10 +1086,10 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
               "const nerva_model %s_model = {\n"
               "    %s, NERVA_MODEL_ABI, sizeof(%s_input), sizeof(%s_output),\n"
               "    %d, %s_input_fields, %d, %s_output_fields,\n"
-              "    %s_score_v, %s_score_batch_v\n"
+              "    %s_score_v, %s_score_batch_v, %s_INTERFACE_HASH\n"
               "};\n",
               pfx, c_string(&m.a, p->name ? p->name : (p->source ? p->source : "")), pfx, pfx,
-              p->ninputs, pfx, p->noutputs, pfx, pfx, pfx);
+              p->ninputs, pfx, p->noutputs, pfx, pfx, pfx, upfx);
     /* the run-time library: what the unit uses of it, before the rest */
     {
         StrBuf lib;

@@ -962,3 +962,19 @@ void ir_dump(const IrProgram *p, StrBuf *o)
     }
     dump_block(p, &p->body, 0, o);
 }
+
+uint64_t ir_interface_hash(const IrProgram *p)
+{
+    uint64_t h = HASH_SEED;
+    for (int k = 0; k < 2; k++) {
+        const IrField *f = k ? p->outputs : p->inputs;
+        int n = k ? p->noutputs : p->ninputs;
+        h = hash_bytes(h, k ? "out" : "in", 3);
+        for (int i = 0; i < n; i++) {
+            const char *t = ir_type_name(ir_base(f[i].type));
+            h = hash_bytes(h, f[i].name, strlen(f[i].name) + 1);
+            h = hash_bytes(h, t, strlen(t) + 1);
+        }
+    }
+    return h;
+}

@@ -442,6 +442,11 @@ IrStmt *ir_set(IrBuilder *b, IrBlock *blk, int var, IrExpr *e);
 IrStmt *ir_if_stmt(IrBuilder *b, IrBlock *blk, IrExpr *cond);
 void ir_return_invalid(IrBuilder *b, IrBlock *blk, Loc loc);
 
+/* A hash of a program's interface: its input and output fields' names and
+   types, in order.  The header carries it (PREFIX_INTERFACE_HASH), so a host
+   can tell at build or load time that a model's fields changed. */
+uint64_t ir_interface_hash(const IrProgram *p);
+
 /* ---- passes (pass_*.c) ---- */
 /* compare strings against constants once per value, as integer codes */
 void pass_intern_strings(IrBuilder *b);

@@ -9,7 +9,10 @@
  * live when its variable is; an IF is kept when its branches keep anything.
  * Every expression the IR has today is pure (no side effects), so removing a
  * SET never changes what the program does; a frontend that adds impure
- * expressions must teach expr_pure() about them. */
+ * expressions must teach expr_pure() about them.
+ *
+ * The liveness also finds inputs that change no result, which are warned
+ * about (a model that ignores a field its schema declares is suspicious). */
 #include "ir.h"
 
 typedef struct Live {
@@ -118,4 +121,10 @@ void pass_dead_stores(IrBuilder *b)
         mark_block(&L, &p->body);
     } while (L.changed);
     sweep_block(&L, &p->body);
+    /* an input no result depends on: legal, but often a sign of a model
+       exported with the wrong features, or of a field the model reads past */
+    for (int i = 0; i < p->ninputs; i++)
+        if (!L.var[p->inputs[i].var])
+            diag_warning(b->d, p->inputs[i].loc, "input field '%s' does not change any result",
+                         p->inputs[i].name);
 }

@@ -1168,3 +1168,8 @@ PfaDoc *read_pfa(Arena *a, Diags *d, const char *file, const char *data, size_t 
     }
     return d->errors ? NULL : doc;
 }
+
+const char *pfa_reader_version(void)
+{
+    return jansson_version_str();
+}

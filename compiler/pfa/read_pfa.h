@@ -183,4 +183,7 @@ const char *pfa_expr_kind_name(PfaExprKind k);
 /* standard base64 (RFC 3548, padded); returns 0 on bad input */
 int pfa_base64_decode(Arena *a, const char *s, size_t n, char **out, size_t *outlen);
 
+/* the version of the JSON library the reader uses */
+const char *pfa_reader_version(void);
+
 #endif

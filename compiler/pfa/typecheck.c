@@ -1434,6 +1434,37 @@ static int find_ufn(Ck *c, const char *name)
     return -1;
 }
 
+/* "unknown function": with the closest library or user function, if any */
+static void unknown_fn(Ck *c, Loc loc, const char *name)
+{
+    int n = PFA_SIG_COUNT + c->prog->nfns;
+    const char **names = ARENA_ARRAY(c->a, const char *, n);
+    for (int i = 0; i < PFA_SIG_COUNT; i++)
+        names[i] = pfa_sig_table[i].name;
+    for (int i = 0; i < c->prog->nfns; i++)
+        names[PFA_SIG_COUNT + i] = c->prog->fns[i].name;
+    const char *hint = closest_name(name, names, n);
+    if (hint)
+        err(c, loc, "unknown function '%s'; did you mean '%s'?", name, hint);
+    else
+        err(c, loc, "unknown function '%s'", name);
+}
+
+/* "unknown symbol": with the closest visible symbol, if any */
+static void unknown_sym(Ck *c, Scope *sc, Loc loc, const char *name, const char *more)
+{
+    const char **names = NULL;
+    int n = 0, cap = 0;
+    for (Scope *s = sc; s; s = s->up)
+        for (int i = 0; i < s->n; i++)
+            VEC_PUSH(c->a, names, n, cap, s->syms[i]->name);
+    const char *hint = closest_name(name, names, n);
+    if (hint)
+        err(c, loc, "unknown symbol '%s'; did you mean '%s'?", name, hint);
+    else
+        err(c, loc, "unknown symbol '%s'%s", name, more);
+}
+
 /* ---- expressions ---- */
 static IrType *ck(Ck *c, Scope *sc, PfaExpr *e);
 
@@ -1508,7 +1539,7 @@ static IrType *ck_fcnref(Ck *c, Scope *sc, PfaExpr *e)
     if (!strncmp(e->name, "u.", 2)) {
         int f = find_ufn(c, e->name);
         if (f < 0) {
-            err(c, e->loc, "unknown function '%s'", e->name);
+            unknown_fn(c, e->loc, e->name);
             return e->type = BOTTOM;
         }
         e->ufn = f;
@@ -1517,7 +1548,7 @@ static IrType *ck_fcnref(Ck *c, Scope *sc, PfaExpr *e)
     }
     SigSet *ss = sigs_of(c, e->name);
     if (!ss) {
-        err(c, e->loc, "unknown function '%s'", e->name);
+        unknown_fn(c, e->loc, e->name);
         return e->type = BOTTOM;
     }
     if (ss->n != 1) {
@@ -1773,7 +1804,7 @@ static IrType *ck_call(Ck *c, Scope *sc, PfaExpr *e)
     if (!strncmp(e->name, "u.", 2)) {
         int f = find_ufn(c, e->name);
         if (f < 0) {
-            err(c, e->loc, "unknown function '%s'", e->name);
+            unknown_fn(c, e->loc, e->name);
             return BOTTOM;
         }
         e->ufn = f;
@@ -1799,7 +1830,7 @@ static IrType *ck_call(Ck *c, Scope *sc, PfaExpr *e)
     }
     SigSet *ss = sigs_of(c, e->name);
     if (!ss) {
-        err(c, e->loc, "unknown function '%s'", e->name);
+        unknown_fn(c, e->loc, e->name);
         return BOTTOM;
     }
     for (int k = 0; k < ss->n; k++) {
@@ -1937,7 +1968,7 @@ static IrType *ck_kind(Ck *c, Scope *sc, PfaExpr *e)
     case PE_REF: {
         PfaSym *s = lookup(c, sc, e->name, NULL);
         if (!s) {
-            err(c, e->loc, "unknown symbol '%s'", e->name);
+            unknown_sym(c, sc, e->loc, e->name, "");
             return BOTTOM;
         }
         e->sym = s;
@@ -2020,7 +2051,7 @@ static IrType *ck_kind(Ck *c, Scope *sc, PfaExpr *e)
             if (s && s->readonly)
                 settable = 0;
             if (!s)
-                err(c, e->vals[i]->loc, "unknown symbol '%s' (declare it with \"let\")", e->names[i]);
+                unknown_sym(c, sc, e->vals[i]->loc, e->names[i], " (declare it with \"let\")");
             else if (!settable)
                 err(c, e->vals[i]->loc, "symbol '%s' cannot be changed here (the scope is sealed)",
                     e->names[i]);
@@ -2144,7 +2175,7 @@ static IrType *ck_kind(Ck *c, Scope *sc, PfaExpr *e)
             if (s && s->readonly)
                 settable = 0;
             if (!s)
-                err(c, e->vals2[i]->loc, "unknown symbol '%s'", e->names2[i]);
+                unknown_sym(c, sc, e->vals2[i]->loc, e->names2[i], "");
             else if (!settable)
                 err(c, e->vals2[i]->loc, "symbol '%s' cannot be changed here", e->names2[i]);
             else if (!accepts(s->type, t))

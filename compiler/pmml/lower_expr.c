@@ -415,7 +415,7 @@ static IrExpr *lower_text_index(Lower *L, Scope *s, const XElem *e)
     else if (!strcmp(lw, "logarithmic"))
         t->weight = TW_LOGARITHMIC;
     else {
-        diag_error(L->d, lloc(L, e), "localTermWeights '%s' is not supported yet", lw);
+        diag_error(L->d, aloc(L, e, "localTermWeights"), "localTermWeights \'%s\' is not supported yet", lw);
         return NULL;
     }
     const char *ml = xattr(e, "maxLevenshteinDistance");
@@ -425,7 +425,7 @@ static IrExpr *lower_text_index(Lower *L, Scope *s, const XElem *e)
     }
     const char *ch = xattr(e, "countHits");
     if (ch && strcmp(ch, "allHits") != 0) {
-        diag_error(L->d, lloc(L, e), "countHits '%s' is not supported yet", ch);
+        diag_error(L->d, aloc(L, e, "countHits"), "countHits \'%s\' is not supported yet", ch);
         return NULL;
     }
     const char *tok = xattr(e, "tokenize");
@@ -439,13 +439,13 @@ static IrExpr *lower_text_index(Lower *L, Scope *s, const XElem *e)
     const char *sep = xattr(e, "wordSeparatorCharacterRE");
     if (wre) {
         if (strcmp(wre, "\\w+") != 0) {
-            diag_error(L->d, lloc(L, e), "wordRE '%s' is not supported yet (only \\w+)", wre);
+            diag_error(L->d, aloc(L, e, "wordRE"), "wordRE \'%s\' is not supported yet (only \\w+)", wre);
             return NULL;
         }
         t->tokenizer = TOK_WORD_RUNS;
     } else {
         if (sep && strcmp(sep, "\\s+") != 0 && strcmp(sep, "\\s") != 0 && strcmp(sep, "[\\s]+") != 0) {
-            diag_error(L->d, lloc(L, e), "wordSeparatorCharacterRE '%s' is not supported yet (only \\s+)", sep);
+            diag_error(L->d, aloc(L, e, "wordSeparatorCharacterRE"), "wordSeparatorCharacterRE \'%s\' is not supported yet (only \\s+)", sep);
             return NULL;
         }
         t->tokenizer = TOK_SPLIT_SPACE;
@@ -544,8 +544,13 @@ IrExpr *lower_expr(Lower *L, Scope *s, const XElem *e)
         r = lower_discretize(L, s, e);
     else if (!strcmp(e->name, "MapValues"))
         r = lower_map_values(L, s, e);
-    else if (!strcmp(e->name, "Apply"))
+    else if (!strcmp(e->name, "Apply")) {
+        const char *ivt = xattr(e, "invalidValueTreatment");
+        if (ivt && strcmp(ivt, "returnInvalid") != 0)
+            diag_warning(L->d, aloc(L, e, "invalidValueTreatment"), "Apply invalidValueTreatment '%s' is read past: "
+                         "an invalid result (a division by zero, a log of a negative number) is not detected", ivt);
         r = lower_apply(L, s, e);
+    }
     else if (!strcmp(e->name, "TextIndex"))
         r = lower_text_index(L, s, e);
     else
@@ -577,6 +582,39 @@ static const struct {
     {"cos", FN_COS, 1, 0}, {"sin", FN_SIN, 1, 0}, {"erf", FN_ERF, 1, 0},
     {"stdNormalCDF", FN_STDNORM_CDF, 1, 0}, {"stdNormalIDF", FN_STDNORM_IDF, 1, 0},
 };
+
+/* every built-in function of PMML 4.4, for telling one nerva lacks from a slip */
+static const char *const pmml_functions[] = {
+    "+", "-", "*", "/", "min", "max", "sum", "avg", "median", "product", "log10", "ln", "sqrt", "abs", "exp",
+    "pow", "threshold", "floor", "ceil", "round", "modulo", "isMissing", "isNotMissing", "isValid", "isNotValid",
+    "equal", "notEqual", "lessThan", "lessOrEqual", "greaterThan", "greaterOrEqual", "isIn", "isNotIn", "and",
+    "or", "not", "if", "uppercase", "lowercase", "stringLength", "substring", "trimBlanks", "concat", "replace",
+    "matches", "formatNumber", "formatDatetime", "dateDaysSinceYear", "dateSecondsSinceYear",
+    "dateSecondsSinceMidnight", "normalCDF", "normalPDF", "stdNormalCDF", "stdNormalPDF", "normalIDF",
+    "stdNormalIDF", "erf", "expm1", "hypot", "ln1p", "rint", "sin", "asin", "sinh", "cos", "acos", "cosh", "tan",
+    "atan", "tanh", "atan2", "weightedSum", "weightedMedian", "weightedAvg",
+};
+
+/* an Apply's function that is neither built in nor defined: say which */
+static void unknown_function(Lower *L, const XElem *e, const char *fname)
+{
+    size_t nstd = sizeof pmml_functions / sizeof *pmml_functions;
+    for (size_t i = 0; i < nstd; i++)
+        if (!strcmp(pmml_functions[i], fname)) {
+            diag_error(L->d, aloc(L, e, "function"), "function '%s' is not supported yet", fname);
+            return;
+        }
+    const char **names = ARENA_ARRAY(L->a, const char *, (int)nstd + L->nfns);
+    memcpy(names, pmml_functions, sizeof pmml_functions);
+    for (int j = 0; j < L->nfns; j++)
+        names[nstd + (size_t)j] = L->fns[j].name;
+    const char *hint = closest_name(fname, names, (int)nstd + L->nfns);
+    if (hint)
+        diag_error(L->d, aloc(L, e, "function"), "unknown function '%s'; did you mean '%s'?", fname, hint);
+    else
+        diag_error(L->d, aloc(L, e, "function"), "unknown function '%s' (neither a PMML built-in nor a "
+                   "DefineFunction)", fname);
+}
 
 /* DefineFunction calls are inlined: the parameters are let-bound in the
  * block where the calling DerivedField is computed. */
@@ -691,7 +729,7 @@ static IrExpr *lower_apply(Lower *L, Scope *s, const XElem *e)
                     r = inline_user_fn(L, e, &L->fns[j], args, n);
                     goto done;
                 }
-            diag_error(L->d, lloc(L, e), "function '%s' is not supported yet", fname);
+            unknown_function(L, e, fname);
             return NULL;
         }
         if ((builtins[k].arity >= 0 && n != builtins[k].arity) || n == 0)
@@ -901,7 +939,7 @@ IrPred *lower_predicate(Lower *L, Scope *s, const XElem *e)
         p->kind = P_CMP;
         p->op = parse_cmp(op, &ok);
         if (!ok) {
-            diag_error(L->d, lloc(L, e), "SimplePredicate operator '%s' is not known", op);
+            diag_error(L->d, aloc(L, e, "operator"), "SimplePredicate operator '%s' is not known", op);
             return NULL;
         }
         const char *val = xattr(e, "value");
@@ -916,7 +954,7 @@ IrPred *lower_predicate(Lower *L, Scope *s, const XElem *e)
             p->num = !strcmp(val, "true") || !strcmp(val, "1");
         } else {
             if (!parse_double(val, &p->num)) {
-                diag_error(L->d, lloc(L, e), "'%s' is not a number (field '%s' is %s)", val, f->name,
+                diag_error(L->d, aloc(L, e, "value"), "\'%s\' is not a number (field '%s' is %s)", val, f->name,
                            ir_type_name(t));
                 return NULL;
             }
@@ -970,7 +1008,7 @@ IrPred *lower_predicate(Lower *L, Scope *s, const XElem *e)
         else if (!strcmp(op, "surrogate"))
             p->kind = P_SURROGATE;
         else {
-            diag_error(L->d, lloc(L, e), "booleanOperator '%s' is not known", op);
+            diag_error(L->d, aloc(L, e, "booleanOperator"), "booleanOperator \'%s\' is not known", op);
             return NULL;
         }
         if (pred_depth > MAX_EXPR_DEPTH) {

@@ -69,7 +69,7 @@ static int num_attr(Lower *L, const XElem *e, const char *attr, double dflt, dou
         return 1;
     }
     if (!parse_double(s, out)) {
-        diag_error(L->d, lloc(L, e), "%s '%s' is not a number", attr, s);
+        diag_error(L->d, aloc(L, e, attr), "%s \'%s\' is not a number", attr, s);
         return 0;
     }
     return 1;
@@ -563,7 +563,7 @@ static int read_link(Glm *g, LinkSpec *ls)
     ls->link = parse_link(lf);
     ls->par = 0;
     if (ls->link == LK_BAD || ls->link == LK_CAUCHIT) {
-        diag_error(L->d, lloc(L, g->m), "linkFunction '%s' is not supported", lf);
+        diag_error(L->d, aloc(L, g->m, "linkFunction"), "linkFunction \'%s\' is not supported", lf);
         return 0;
     }
     if (ls->link == LK_NEGBIN) {
@@ -846,7 +846,7 @@ static int lower_classification(Glm *g, ModelResult *r)
     IrType *nt = num_type(L), *dt = ir_type(T_DOUBLE);
     const XElem *m = g->m;
     if (g->type != MT_MULTINOMIAL && g->type != MT_GENERALIZED && g->type != MT_ORDINAL) {
-        diag_error(L->d, lloc(L, m), "modelType '%s' cannot classify", xattr(m, "modelType"));
+        diag_error(L->d, aloc(L, m, "modelType"), "modelType \'%s\' cannot classify", xattr(m, "modelType"));
         return 1;
     }
     LinkSpec ls = {LK_IDENTITY, 0};
@@ -977,7 +977,7 @@ static int lower_regression(Glm *g, ModelResult *r)
     IrBuilder *b = &L->b;
     const XElem *m = g->m;
     if (g->type == MT_MULTINOMIAL || g->type == MT_ORDINAL) {
-        diag_error(L->d, lloc(L, m), "modelType '%s' needs functionName classification",
+        diag_error(L->d, aloc(L, m, "modelType"), "modelType \'%s\' needs functionName classification",
                    xattr(m, "modelType"));
         return 1;
     }
@@ -1023,7 +1023,7 @@ int lower_general_regression_model(Lower *L, const XElem *m, Scope *s, IrBlock *
     int ok;
     g->type = parse_model_type(mt, &ok);
     if (!ok) {
-        diag_error(L->d, lloc(L, m), "modelType '%s' is not supported", mt ? mt : "");
+        diag_error(L->d, aloc(L, m, "modelType"), "modelType \'%s\' is not supported", mt ? mt : "");
         return 1;
     }
     if (!xchild(m, "ParameterList")) {

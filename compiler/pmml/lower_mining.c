@@ -72,9 +72,11 @@ int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelRe
         return 1;
     }
     const char *mms = xattr(sg, "multipleModelMethod");
+    if (xattr(sg, "missingThreshold"))
+        diag_warning(L->d, aloc(L, sg, "missingThreshold"), "Segmentation missingThreshold is read past");
     Method mm = parse_method(mms);
     if (mm == MM_BAD) {
-        diag_error(L->d, lloc(L, sg), "multipleModelMethod '%s' is not supported", mms ? mms : "");
+        diag_error(L->d, aloc(L, sg, "multipleModelMethod"), "multipleModelMethod \'%s\' is not supported", mms ? mms : "");
         return 1;
     }
     const char *mpt = xattr(sg, "missingPredictionTreatment");
@@ -84,12 +86,12 @@ int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelRe
     int classify = r->func == FUNC_CLASSIFICATION;
     if (classify && (mm == MM_SUM || mm == MM_WEIGHTED_SUM || mm == MM_MEDIAN ||
                      mm == MM_WEIGHTED_MEDIAN)) {
-        diag_error(L->d, lloc(L, sg), "multipleModelMethod '%s' does not apply to classification", mms);
+        diag_error(L->d, aloc(L, sg, "multipleModelMethod"), "multipleModelMethod \'%s\' does not apply to classification", mms);
         return 1;
     }
     if (!classify && r->func == FUNC_REGRESSION &&
         (mm == MM_MAJORITY || mm == MM_WEIGHTED_MAJORITY)) {
-        diag_error(L->d, lloc(L, sg), "multipleModelMethod '%s' does not apply to regression", mms);
+        diag_error(L->d, aloc(L, sg, "multipleModelMethod"), "multipleModelMethod \'%s\' does not apply to regression", mms);
         return 1;
     }
     if (r->func != FUNC_REGRESSION && !classify && mm != MM_SELECT_FIRST && mm != MM_MODEL_CHAIN) {
@@ -121,7 +123,7 @@ int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelRe
         const char *w = xattr(se, "weight");
         g->weight = 1;
         if (w && !parse_double(w, &g->weight)) {
-            diag_error(L->d, lloc(L, se), "weight '%s' is not a number", w);
+            diag_error(L->d, aloc(L, se, "weight"), "weight \'%s\' is not a number", w);
             return 1;
         }
         n++;
@@ -408,7 +410,7 @@ int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelRe
                     ir_set(b, ok, cacc[c], ir_call2(b, FN_ADD, dt, ir_var(b, cacc[c]), p));
             }
         } else {
-            diag_error(L->d, lloc(L, sg), "multipleModelMethod '%s' for classification is not supported yet", mms);
+            diag_error(L->d, aloc(L, sg, "multipleModelMethod"), "multipleModelMethod \'%s\' for classification is not supported yet", mms);
             return 1;
         }
     }

@@ -11,6 +11,28 @@
 
 Loc lloc(const Lower *L, const XElem *e) { return xloc(L->file, e); }
 
+Loc aloc(const Lower *L, const XElem *e, const char *attr) { return xattr_loc(L->file, e, attr); }
+
+/* where the attribute whose value is `value` (a pointer xattr gave) starts */
+static Loc value_loc(const Lower *L, const XElem *e, const char *value)
+{
+    for (int i = 0; e && i < e->nattrs; i++)
+        if (e->attrs[i].value == value)
+            return aloc(L, e, e->attrs[i].name);
+    return lloc(L, e);
+}
+
+/* the field of scope s (or its parents) whose name is closest to name */
+static const char *scope_closest(Lower *L, Scope *s, const char *name)
+{
+    const char **names = NULL;
+    int n = 0, cap = 0;
+    for (; s; s = s->parent)
+        for (int i = 0; i < s->n; i++)
+            VEC_PUSH(L->a, names, n, cap, s->f[i].name);
+    return closest_name(name, names, n);
+}
+
 /* ---- scopes ---- */
 Scope *scope_new(Lower *L, Scope *parent)
 {
@@ -41,8 +63,13 @@ Field *need_field(Lower *L, Scope *s, const char *name, const XElem *e)
         return NULL;
     }
     Field *f = scope_find(s, name);
-    if (!f)
-        diag_error(L->d, lloc(L, e), "unknown field '%s'", name);
+    if (!f) {
+        const char *hint = scope_closest(L, s, name);
+        if (hint)
+            diag_error(L->d, value_loc(L, e, name), "unknown field '%s'; did you mean '%s'?", name, hint);
+        else
+            diag_error(L->d, value_loc(L, e, name), "unknown field '%s'", name);
+    }
     return f;
 }
 
@@ -68,7 +95,7 @@ IrType *type_of_datatype(Lower *L, const char *dt, const XElem *e)
         return ir_type(T_STRING);
     if (!strcmp(dt, "boolean"))
         return ir_type(T_BOOL);
-    diag_error(L->d, lloc(L, e), "dataType '%s' is not supported yet", dt);
+    diag_error(L->d, aloc(L, e, "dataType"), "dataType \'%s\' is not supported yet", dt);
     return ir_type(T_STRING);
 }
 
@@ -127,9 +154,9 @@ static void read_field_info(Lower *L, const XElem *e, FieldInfo *fi)
             const char *lm = xattr(v, "leftMargin"), *rm = xattr(v, "rightMargin");
             double lo = -INFINITY, hi = INFINITY;
             if (lm && !parse_double(lm, &lo))
-                diag_error(L->d, lloc(L, v), "leftMargin '%s' is not a number", lm);
+                diag_error(L->d, aloc(L, v, "leftMargin"), "leftMargin \'%s\' is not a number", lm);
             if (rm && !parse_double(rm, &hi))
-                diag_error(L->d, lloc(L, v), "rightMargin '%s' is not a number", rm);
+                diag_error(L->d, aloc(L, v, "rightMargin"), "rightMargin \'%s\' is not a number", rm);
             int n = fi->nintervals++;
             fi->lo[n] = lo;
             fi->hi[n] = hi;
@@ -297,16 +324,16 @@ static void lower_mining_schema(Lower *L, const XElem *model, Scope *outer, Scop
                 changed = 1;
                 invalid_var = -1;
             } else if (strcmp(ivt, "asIs") != 0) {
-                diag_error(L->d, lloc(L, mf), "invalidValueTreatment '%s' is not known", ivt);
+                diag_error(L->d, aloc(L, mf, "invalidValueTreatment"), "invalidValueTreatment \'%s\' is not known", ivt);
             }
         }
         if (outl && strcmp(outl, "asIs") != 0 && t->kind != T_STRING) {
             const char *lv = xattr(mf, "lowValue"), *hv = xattr(mf, "highValue");
             double lo = -INFINITY, hi = INFINITY;
             if (lv && !parse_double(lv, &lo))
-                diag_error(L->d, lloc(L, mf), "lowValue '%s' is not a number", lv);
+                diag_error(L->d, aloc(L, mf, "lowValue"), "lowValue \'%s\' is not a number", lv);
             if (hv && !parse_double(hv, &hi))
-                diag_error(L->d, lloc(L, mf), "highValue '%s' is not a number", hv);
+                diag_error(L->d, aloc(L, mf, "highValue"), "highValue \'%s\' is not a number", hv);
             IrExpr *xd = ir_cast(b, ir_type(T_DOUBLE), x);
             IrExpr *below = ir_call2(b, FN_LT, ir_type(T_BOOL), xd, ir_lit_double(b, lo));
             IrExpr *above = ir_call2(b, FN_GT, ir_type(T_BOOL), xd, ir_lit_double(b, hi));
@@ -319,7 +346,7 @@ static void lower_mining_schema(Lower *L, const XElem *model, Scope *outer, Scop
                           ir_if(b, ir_coalesce(b, above, ir_lit_bool(b, 0)),
                                 ir_cast(b, t, ir_lit_double(b, hi)), x));
             } else
-                diag_error(L->d, lloc(L, mf), "outliers '%s' is not known", outl);
+                diag_error(L->d, aloc(L, mf, "outliers"), "outliers \'%s\' is not known", outl);
             changed = 1;
         }
         if (mvr) {
@@ -540,6 +567,12 @@ static void lower_output(Lower *L, const XElem *model, Scope *s, IrBlock *blk, M
             diag_error(L->d, lloc(L, of), "OutputField segmentId is not supported yet");
             continue;
         }
+        static const char *const read_past[] = {"targetField", "ruleFeature", "algorithm", "rank"};
+        for (size_t k = 0; k < sizeof read_past / sizeof *read_past; k++) {
+            const char *v = xattr(of, read_past[k]);
+            if (v && !(k == 3 && !strcmp(v, "1")))
+                diag_warning(L->d, aloc(L, of, read_past[k]), "output '%s': %s is read past", name, read_past[k]);
+        }
         IrExpr *x = NULL;
         if (!strcmp(feature, "predictedValue")) {
             if (r->value < 0)
@@ -556,7 +589,11 @@ static void lower_output(Lower *L, const XElem *model, Scope *s, IrBlock *blk, M
                 diag_error(L->d, lloc(L, of), "output '%s': the model gives no probabilities", name);
                 continue;
             }
-            if (!strcmp(feature, "confidence") && r->confidence >= 0)
+            int conf = !strcmp(feature, "confidence");
+            if (conf && r->confidence < 0)
+                diag_warning(L->d, aloc(L, of, "feature"), "output '%s': this model's confidence is not computed "
+                             "yet; it gives the probability", name);
+            if (conf && r->confidence >= 0)
                 x = ir_var(b, r->confidence);
             else if (val) {
                 int i = cat_index(r, val);
@@ -592,7 +629,7 @@ static void lower_output(Lower *L, const XElem *model, Scope *s, IrBlock *blk, M
             }
             x = lower_expr(L, os, ex);
         } else {
-            diag_error(L->d, lloc(L, of), "OutputField feature '%s' is not supported yet", feature);
+            diag_error(L->d, aloc(L, of, "feature"), "OutputField feature '%s' is not supported yet", feature);
             continue;
         }
         if (!x)
@@ -732,8 +769,12 @@ IrProgram *lower_pmml(Arena *a, Diags *d, const char *file, const XElem *root)
             const char *sc = xattr(root->kids[k], "isScorable");
             if (sc && !strcmp(sc, "false"))
                 continue;
+            if (model) {
+                diag_warning(d, lloc(L, root->kids[k]), "only the first scorable model is compiled; this <%s> is "
+                             "read past", root->kids[k]->name);
+                break;
+            }
             model = root->kids[k];
-            break;
         }
     if (!model) {
         diag_error(d, lloc(L, root), "the document has no model");

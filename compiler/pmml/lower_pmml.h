@@ -89,6 +89,8 @@ typedef struct ModelResult {
 
 /* ---- lower_pmml.c ---- */
 Loc lloc(const Lower *L, const XElem *e);
+/* where attribute attr's value starts (or the element, when not known) */
+Loc aloc(const Lower *L, const XElem *e, const char *attr);
 const FieldInfo *find_datafield(const Lower *L, const char *name);
 Field *scope_find(Scope *s, const char *name);
 void scope_add(Lower *L, Scope *s, const char *name, int var, const FieldInfo *info);

@@ -17,7 +17,7 @@ static int need_num(Lower *L, const XElem *e, const char *attr, double dflt, dou
         return 1;
     }
     if (!parse_double(s, out)) {
-        diag_error(L->d, lloc(L, e), "%s '%s' is not a number", attr, s);
+        diag_error(L->d, aloc(L, e, attr), "%s \'%s\' is not a number", attr, s);
         return 0;
     }
     if (L->float_ctx)
@@ -126,7 +126,7 @@ int lower_regression_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, Mod
     IrType *nt = num_type(L);
     Norm nm = parse_norm(xattr(m, "normalizationMethod"));
     if (nm == NM_BAD) {
-        diag_error(L->d, lloc(L, m), "normalizationMethod '%s' is not supported",
+        diag_error(L->d, aloc(L, m, "normalizationMethod"), "normalizationMethod \'%s\' is not supported",
                    xattr(m, "normalizationMethod"));
         return 1;
     }

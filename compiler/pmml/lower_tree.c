@@ -71,7 +71,7 @@ int lower_tree_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResu
     else if (!strcmp(mvs, "defaultChild"))
         t->missing = MV_DEFAULT_CHILD;
     else {
-        diag_error(L->d, lloc(L, m), "missingValueStrategy '%s' is not supported yet", mvs);
+        diag_error(L->d, aloc(L, m, "missingValueStrategy"), "missingValueStrategy \'%s\' is not supported yet", mvs);
         return 1;
     }
     const char *ntc = xattr(m, "noTrueChildStrategy");
@@ -118,7 +118,7 @@ int lower_tree_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResu
                     nd->default_child = nd->kids[c];
             }
             if (nd->default_child < 0 && nd->nkids) {
-                diag_error(L->d, lloc(L, ne), "defaultChild '%s' names no child of this node", dc);
+                diag_error(L->d, aloc(L, ne, "defaultChild"), "defaultChild \'%s\' names no child of this node", dc);
                 return 1;
             }
         }
@@ -191,7 +191,7 @@ int lower_tree_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResu
             double rc = 0, pr;
             const char *rcs = xattr(sd, "recordCount");
             if (rcs && !parse_double(rcs, &rc)) {
-                diag_error(L->d, lloc(L, sd), "recordCount '%s' is not a number", rcs);
+                diag_error(L->d, aloc(L, sd, "recordCount"), "recordCount \'%s\' is not a number", rcs);
                 return 1;
             }
             cnt[c] += rc;
@@ -229,7 +229,7 @@ int lower_tree_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResu
             if (!score)
                 t->cols[0].is_null[i] = 1;
             else if (!parse_double(score, &v)) {
-                diag_error(L->d, lloc(L, ne), "score '%s' of a regression tree is not a number", score);
+                diag_error(L->d, aloc(L, ne, "score"), "score \'%s\' of a regression tree is not a number", score);
                 return 1;
             } else
                 t->cols[0].num[i] = score_t->kind == T_FLOAT ? (double)strtof(score, NULL) : v;

@@ -23,6 +23,7 @@
 /* What one read_pmml call needs inside libxml2's callbacks. */
 typedef struct ReadState {
     Diags *d;
+    Arena *a;
     const char *file;
     xmlParserCtxtPtr ctxt;
     int max_depth;
@@ -38,16 +39,17 @@ typedef struct ReadState {
     struct { const xmlChar *key; const char *copy; } names[512];
 } ReadState;
 
-static void fail(ReadState *st, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void fail_at(ReadState *st, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-/* Report the document's first error; later ones are dropped. */
-static void fail(ReadState *st, int line, const char *fmt, ...)
+/* Report the document's first error; later ones are dropped.  (After a
+   syntax error, what libxml2 says is fallout; the limits stop the parse.) */
+static void fail_at(ReadState *st, int line, int col, const char *fmt, ...)
 {
     if (st->failed)
         return;
     st->failed = 1;
-    Loc loc = {st->file, line, 0, NULL};
+    Loc loc = {st->file, line, col, NULL};
     va_list ap;
     va_start(ap, fmt);
     st->d->errors++;
@@ -88,8 +90,8 @@ static void on_xml_error(void *ud, xmlErrorPtr err)
     for (char *c = msg; *c; c++)
         if (*c == '\n')
             *c = ' ';
-    fail(st, err->line > 0 ? err->line : current_line(st),
-         "malformed XML: %s", msg);
+    fail_at(st, err->line > 0 ? err->line : current_line(st), err->line > 0 ? err->int2 : 0,
+            "malformed XML: %s", msg);
 }
 
 static void on_generic_error(void *ud, const char *fmt, ...)
@@ -109,7 +111,7 @@ static xmlParserInputPtr refuse_entity(const char *url, const char *id,
     (void)id;
     (void)ctxt;
     if (loading)
-        fail(loading, current_line(loading),
+        fail_at(loading, current_line(loading), 0,
              "external entity '%s' is not allowed", url ? url : "?");
     return NULL;
 }
@@ -128,33 +130,72 @@ static void on_entity_decl(void *ud, const xmlChar *name, int type,
     if (system_id || type == XML_EXTERNAL_GENERAL_PARSED_ENTITY ||
         type == XML_EXTERNAL_GENERAL_UNPARSED_ENTITY ||
         type == XML_EXTERNAL_PARAMETER_ENTITY)
-        fail(st, current_line(st), "external entity '%s' is not allowed",
+        fail_at(st, current_line(st), 0, "external entity '%s' is not allowed",
              (const char *)name);
     else
-        fail(st, current_line(st),
+        fail_at(st, current_line(st), 0,
              "DTDs and entity declarations are not allowed in PMML "
              "(entity '%s')", (const char *)name);
     stop(st);
 }
 
-/* The line where the start tag begins.  libxml2 calls us with the input at
- * the tag's closing '>', so step back over the tag (attribute values cannot
- * hold a raw '<') and discount its newlines.  If the buffer no longer holds
- * the whole tag, the line of the '>' will do. */
-static int start_tag_line(const xmlParserCtxtPtr ctxt)
+/* Where a start tag and its attribute values begin.  libxml2 calls us with
+ * the input at the tag's closing '>', so step back over the tag (attribute
+ * values cannot hold a raw '<') and discount its newlines; an attribute's
+ * value points into the same buffer when libxml2 did not have to rewrite it.
+ * If the buffer no longer holds the whole tag, the line of the '>' will do. */
+typedef struct TagPos {
+    int line, col;
+    int nattrs;
+    int *aline, *acol;   /* per attribute, in document order */
+} TagPos;
+
+/* the 1-based byte column of p (a document read from memory is one buffer,
+   so its base is the document's first byte) */
+static int column_of(const xmlChar *p, const xmlChar *base)
 {
+    const xmlChar *b = p;
+    while (b > base && b[-1] != '\n')
+        b--;
+    return (int)(p - b) + 1;
+}
+
+static TagPos *tag_pos(ReadState *st, const xmlParserCtxtPtr ctxt, int nb_attrs, const xmlChar **attrs)
+{
+    TagPos *tp = ARENA_NEW(st->a, TagPos);
     xmlParserInputPtr in = ctxt->input;
     if (!in || !in->cur || !in->base)
-        return 0;
+        return tp;
+    tp->line = in->line;
+    const xmlChar *lt = NULL;
     int newlines = 0;
     for (const xmlChar *p = in->cur; p > in->base;) {
         p--;
-        if (*p == '<')
-            return in->line - newlines;
+        if (*p == '<') {
+            lt = p;
+            break;
+        }
         if (*p == '\n')
             newlines++;
     }
-    return in->line;
+    if (!lt)
+        return tp;
+    tp->line = in->line - newlines;
+    tp->col = column_of(lt, in->base);
+    tp->nattrs = nb_attrs;
+    tp->aline = ARENA_ARRAY(st->a, int, nb_attrs + 1);
+    tp->acol = ARENA_ARRAY(st->a, int, nb_attrs + 1);
+    for (int i = 0; i < nb_attrs; i++) {
+        const xmlChar *v = attrs[i * 5 + 3];
+        if (v < lt || v > in->cur)
+            continue; /* rewritten (normalised) by libxml2: the tag's place */
+        int nl = 0;
+        for (const xmlChar *q = lt; q < v; q++)
+            nl += *q == '\n';
+        tp->aline[i] = tp->line + nl;
+        tp->acol[i] = column_of(v, in->base);
+    }
+    return tp;
 }
 
 /* Limits are enforced as elements arrive, so an oversized or too-deep
@@ -167,21 +208,22 @@ static void on_start(void *ud, const xmlChar *localname, const xmlChar *prefix,
     ReadState *st = ctxt->_private;
     if (st->failed)
         return;
-    int line = start_tag_line(ctxt);
+    TagPos *tp = tag_pos(st, ctxt, nb_attrs, attrs);
+    int line = tp->line, col = tp->col;
     st->depth++;
     st->elements++;
     if (st->depth > st->max_depth) {
-        fail(st, line, "nesting deeper than %d", st->max_depth);
+        fail_at(st, line, col, "nesting deeper than %d", st->max_depth);
         stop(st);
         return;
     }
     if (st->elements > st->max_elements) {
-        fail(st, line, "more than %ld elements", st->max_elements);
+        fail_at(st, line, col, "more than %ld elements", st->max_elements);
         stop(st);
         return;
     }
     if (st->depth == 1 && strcmp((const char *)localname, "PMML") != 0) {
-        fail(st, line, "root element is <%s>, expected <PMML>",
+        fail_at(st, line, col, "root element is <%s>, expected <PMML>",
              (const char *)localname);
         stop(st);
         return;
@@ -189,10 +231,10 @@ static void on_start(void *ud, const xmlChar *localname, const xmlChar *prefix,
     xmlNodePtr parent = ctxt->node;
     xmlSAX2StartElementNs(ud, localname, prefix, uri, nb_ns, ns, nb_attrs,
                           nb_defaulted, attrs);
-    /* _private carries the line until the tree is converted, because
-     * xmlNode's own line field saturates at 65535. */
+    /* _private carries the positions until the tree is converted (xmlNode's
+     * own line field saturates at 65535, and it has no columns) */
     if (ctxt->node && ctxt->node != parent)
-        ctxt->node->_private = (void *)(intptr_t)line;
+        ctxt->node->_private = tp;
 }
 
 static void on_end(void *ud, const xmlChar *localname, const xmlChar *prefix,
@@ -236,7 +278,7 @@ static const char *join_text(ReadState *st, Arena *a, const xmlNode *first,
     const xmlNode *only = NULL;
     for (const xmlNode *c = first; c; c = c->next) {
         if (c->type == XML_ENTITY_REF_NODE) {
-            fail(st, line, "entity reference '&%s;' is not allowed",
+            fail_at(st, line, 0, "entity reference '&%s;' is not allowed",
                  (const char *)c->name);
             return NULL;
         }
@@ -268,8 +310,10 @@ static const char *join_text(ReadState *st, Arena *a, const xmlNode *first,
 static XElem *convert_one(ReadState *st, Arena *a, xmlNodePtr n, XElem *parent)
 {
     XElem *e = ARENA_NEW(a, XElem);
+    const TagPos *tp = n->_private;
     e->name = local_name(st, a, n->name);
-    e->line = (int)(intptr_t)n->_private;
+    e->line = tp ? tp->line : 0;
+    e->col = tp ? tp->col : 0;
     e->parent = parent;
 
     int nattrs = 0, nkids = 0;
@@ -286,6 +330,10 @@ static XElem *convert_one(ReadState *st, Arena *a, xmlNodePtr n, XElem *parent)
                 return NULL;
             e->attrs[e->nattrs].name = local_name(st, a, at->name);
             e->attrs[e->nattrs].value = v;
+            if (tp && e->nattrs < tp->nattrs && tp->aline) {
+                e->attrs[e->nattrs].line = tp->aline[e->nattrs];
+                e->attrs[e->nattrs].col = tp->acol[e->nattrs];
+            }
             e->nattrs++;
         }
     }
@@ -336,6 +384,7 @@ XElem *read_pmml(Arena *a, Diags *d, const char *file, const char *data,
 
     ReadState st = {0};
     st.d = d;
+    st.a = a;
     st.file = file;
     /* a zero field means "the default", so callers can set just one */
     st.max_depth = lim && lim->max_depth > 0 ? lim->max_depth
@@ -394,14 +443,14 @@ XElem *read_pmml(Arena *a, Diags *d, const char *file, const char *data,
     doc = xmlCtxtReadMemory(ctxt, data, (int)len, file, NULL, opts);
     loading = NULL;
     if (!st.failed && !doc)
-        fail(&st, current_line(&st), "malformed XML");
+        fail_at(&st, current_line(&st), 0, "malformed XML");
     st.ctxt = NULL;   /* the parse is over; nothing left to stop */
     if (st.failed)
         goto out;
 
     xmlNodePtr top = xmlDocGetRootElement(doc);
     if (!top) {
-        fail(&st, 1, "no root element, expected <PMML>");
+        fail_at(&st, 1, 0, "no root element, expected <PMML>");
         goto out;
     }
     root = convert_tree(&st, a, top);
@@ -452,6 +501,19 @@ int xcount(const XElem *e, const char *name)
 
 Loc xloc(const char *file, const XElem *e)
 {
-    Loc loc = {file, e ? e->line : 0, 0, NULL};
+    Loc loc = {file, e ? e->line : 0, e ? e->col : 0, NULL};
     return loc;
+}
+
+Loc xattr_loc(const char *file, const XElem *e, const char *name)
+{
+    for (int i = 0; e && i < e->nattrs; i++)
+        if (strcmp(e->attrs[i].name, name) == 0 && e->attrs[i].line > 0)
+            return (Loc){file, e->attrs[i].line, e->attrs[i].col, NULL};
+    return xloc(file, e);
+}
+
+const char *pmml_reader_version(void)
+{
+    return LIBXML_DOTTED_VERSION;
 }

@@ -9,12 +9,13 @@
 typedef struct XAttr {
     const char *name;    /* local name, namespace prefix dropped */
     const char *value;
+    int line, col;       /* where its value starts (0 when unknown) */
 } XAttr;
 
 typedef struct XElem XElem;
 struct XElem {
     const char *name;    /* local name, namespace prefix dropped */
-    int line;
+    int line, col;       /* where its start tag begins; col in bytes, 1-based (0: unknown) */
     XAttr *attrs;
     int nattrs;
     XElem **kids;        /* element children only, in document order */
@@ -31,7 +32,7 @@ typedef struct PmmlLimits {
 } PmmlLimits;
 
 /* Parse `data` (the file's bytes) into an element tree.  Returns the root
- * element (<PMML>) or NULL after reporting errors as file:line. */
+ * element (<PMML>) or NULL after reporting errors as file:line:col. */
 XElem *read_pmml(Arena *a, Diags *d, const char *file, const char *data,
                  size_t len, const PmmlLimits *lim);
 
@@ -40,5 +41,10 @@ const char *xattr(const XElem *e, const char *name);           /* NULL if absent
 XElem *xchild(const XElem *e, const char *name);                /* first by name */
 int xcount(const XElem *e, const char *name);
 Loc xloc(const char *file, const XElem *e);
+/* where attribute `name`'s value starts, or the element's location */
+Loc xattr_loc(const char *file, const XElem *e, const char *name);
+
+/* the version of the XML library the reader uses */
+const char *pmml_reader_version(void);
 
 #endif

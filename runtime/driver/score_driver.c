@@ -17,14 +17,25 @@
  * where <symbol> is the `const nerva_model` object model.c defines.
  *
  * Usage:
- *   driver score [--input FILE|-] [--output FILE|-]
+ *   driver score [--input FILE|-] [--output FILE|-] [--format csv|json]
+ *                [--separator C] [--missing-values LIST] [--allow-missing-columns]
+ *                [--on-error fail|skip|missing] [--copy-columns LIST]
  *   driver bench --input FILE [--json] [--min-seconds S]
  *
- * CSV is RFC 4180 (quoted cells, doubled quotes, CRLF or LF).  The first row
- * is the header.  An empty cell is a missing value; cells are never trimmed
- * (except that numeric and boolean text may carry surrounding blanks, as the
- * reference evaluators' number parsers accept them).  Output numbers use the
- * shortest text that reads back to the same value.
+ * CSV is RFC 4180 (quoted cells, doubled quotes, CRLF or LF; the separator
+ * may be another character).  The first row is the header.  An empty cell,
+ * or one of the --missing-values (default NA and N/A, as JPMML reads them),
+ * is a missing value; cells are never trimmed (except that numeric and
+ * boolean text may carry surrounding blanks, as the reference evaluators'
+ * number parsers accept them).  Output numbers use the shortest text that
+ * reads back to the same value.  JSON lines: one object a line, keys the
+ * field names, null a missing value.
+ *
+ * Nothing is guessed: a model input with no column, a duplicated column, a
+ * record with the wrong number of cells, a line that is not a JSON object is
+ * an error that names the line (or, with --on-error, a record skipped or
+ * scored as missing, and counted on standard error).  Results scored before
+ * an error are written out first.
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
@@ -32,6 +43,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +59,19 @@
 extern const nerva_model NERVA_ENTRY;
 
 #define MODEL (&(NERVA_ENTRY))
+
+/* how records are read and written (score) */
+enum { ON_ERROR_FAIL, ON_ERROR_SKIP, ON_ERROR_MISSING };
+static struct {
+    char sep;                 /* CSV cell separator */
+    int json;                 /* JSON lines instead of CSV */
+    const char **missing;     /* cells that mean missing, beside the empty one */
+    int nmissing;
+    int allow_missing_columns;
+    int on_error;
+    const char **copy;        /* input columns copied into the output */
+    int ncopy;
+} O = {',', 0, NULL, 0, 0, ON_ERROR_FAIL, NULL, 0};
 
 /* ------------------------------------------------------------------ utils */
 
@@ -139,12 +164,14 @@ typedef struct csv_reader {
     const char **cells;
     size_t cells_cap;
     size_t n;         /* cells in the current record */
+    char sep;         /* the cell separator */
 } csv_reader;
 
 static void csv_init(csv_reader *r, const char *name, const char *data, size_t len)
 {
     memset(r, 0, sizeof *r);
     r->name = name;
+    r->sep = O.sep;
     r->p = data;
     r->end = data + len;
     r->line = 1;
@@ -227,12 +254,12 @@ static int csv_next(csv_reader *r)
                     r->line++;
                 CSV_PUT(r, used, c);
             }
-            if (p < end && *p != ',' && *p != '\r' && *p != '\n') {
+            if (p < end && *p != r->sep && *p != '\r' && *p != '\n') {
                 csv_error(r, r->line, "unexpected text after closing quote");
                 return -1;
             }
         } else {
-            while (p < end && *p != ',' && *p != '\r' && *p != '\n') {
+            while (p < end && *p != r->sep && *p != '\r' && *p != '\n') {
                 if (*p == '"') {
                     csv_error(r, r->line, "quote inside unquoted cell");
                     return -1;
@@ -248,7 +275,7 @@ static int csv_next(csv_reader *r)
         CSV_PUT(r, used, '\0');
         if (p >= end)
             break;
-        if (*p == ',') {
+        if (*p == r->sep) {
             p++;
             continue;
         }
@@ -273,25 +300,523 @@ static int csv_next(csv_reader *r)
     return 1;
 }
 
+/* ------------------------------------------------------ JSON lines reader */
+
+/* One JSON object a line; the values of the keys asked for (names[]) become
+   cells: their text (a string decoded to UTF-8, a number as written, true or
+   false), NULL for null or an absent key (present[] tells which), raw[] the
+   value's JSON text (for copying it into the output). */
+typedef struct json_reader {
+    const char *name;
+    const char *p, *end;
+    long line;
+    const char *const *names;
+    size_t nnames;
+    const char **cells;
+    const char **raw;
+    unsigned char *present;
+    char *text;        /* decoded texts */
+    size_t text_cap, used;
+    size_t *off, *roff;
+    const char *err;   /* what is wrong with the last line */
+} json_reader;
+
+static void json_init(json_reader *j, const char *name, const char *data, size_t len, const char *const *names,
+                      size_t nnames)
+{
+    memset(j, 0, sizeof *j);
+    j->name = name;
+    j->p = data;
+    j->end = data + len;
+    j->names = names;
+    j->nnames = nnames;
+    j->cells = xcalloc(nnames + 1, sizeof *j->cells);
+    j->raw = xcalloc(nnames + 1, sizeof *j->raw);
+    j->present = xcalloc(nnames + 1, 1);
+    j->off = xcalloc(nnames + 1, sizeof *j->off);
+    j->roff = xcalloc(nnames + 1, sizeof *j->roff);
+    j->text_cap = 256;
+    j->text = xmalloc(j->text_cap);
+}
+
+static void json_free(json_reader *j)
+{
+    free(j->cells);
+    free(j->raw);
+    free(j->present);
+    free(j->off);
+    free(j->roff);
+    free(j->text);
+}
+
+static void jput(json_reader *j, const char *b, size_t n)
+{
+    while (j->used + n + 1 > j->text_cap) {
+        if (j->text_cap > ((size_t)-1) / 4)
+            die_oom();
+        j->text_cap *= 2;
+        j->text = xrealloc(j->text, j->text_cap);
+    }
+    memcpy(j->text + j->used, b, n);
+    j->used += n;
+}
+
+static const char *jws(const char *p, const char *e)
+{
+    while (p < e && (*p == ' ' || *p == '\t' || *p == '\r'))
+        p++;
+    return p;
+}
+
+static int hex4(const char *p, const char *e, unsigned *v)
+{
+    int i;
+    *v = 0;
+    if (e - p < 4)
+        return 0;
+    for (i = 0; i < 4; i++) {
+        char c = p[i];
+        *v = *v * 16 + (unsigned)(c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                  : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 99);
+        if (*v > 0xFFFFu)
+            return 0;
+    }
+    return 1;
+}
+
+/* the length of the valid UTF-8 sequence at p (no overlongs, no surrogates,
+   nothing past U+10FFFF), or 0 */
+static int utf8_len(const unsigned char *p, const unsigned char *e)
+{
+    unsigned c = p[0];
+    int n = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    int i;
+    if (!n || e - p < n)
+        return 0;
+    for (i = 1; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] >= 0xA0) || (c == 0xF0 && p[1] < 0x90) ||
+        (c == 0xF4 && p[1] >= 0x90))
+        return 0;
+    return n;
+}
+
+static void put_utf8(json_reader *j, unsigned cp)
+{
+    char b[4];
+    size_t n;
+    if (cp < 0x80) {
+        b[0] = (char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        b[0] = (char)(0xC0 | (cp >> 6));
+        b[1] = (char)(0x80 | (cp & 0x3F));
+        n = 2;
+    } else if (cp < 0x10000) {
+        b[0] = (char)(0xE0 | (cp >> 12));
+        b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        b[2] = (char)(0x80 | (cp & 0x3F));
+        n = 3;
+    } else {
+        b[0] = (char)(0xF0 | (cp >> 18));
+        b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        b[3] = (char)(0x80 | (cp & 0x3F));
+        n = 4;
+    }
+    jput(j, b, n);
+}
+
+/* a JSON string at p (after its quote) decoded into the text; returns the
+   end, or NULL (j->err says why) */
+static const char *jstring(json_reader *j, const char *p, const char *e)
+{
+    while (p < e && *p != '"') {
+        unsigned char c = (unsigned char)*p;
+        if (c < 0x20) {
+            j->err = "a control character in a string (escape it)";
+            return NULL;
+        }
+        if (c == '\\') {
+            unsigned cp, lo;
+            if (++p >= e) {
+                j->err = "an unterminated string";
+                return NULL;
+            }
+            switch (*p) {
+            case '"': case '\\': case '/': jput(j, p, 1); p++; continue;
+            case 'b': jput(j, "\b", 1); p++; continue;
+            case 'f': jput(j, "\f", 1); p++; continue;
+            case 'n': jput(j, "\n", 1); p++; continue;
+            case 'r': jput(j, "\r", 1); p++; continue;
+            case 't': jput(j, "\t", 1); p++; continue;
+            case 'u':
+                if (!hex4(p + 1, e, &cp)) {
+                    j->err = "a bad \\u escape";
+                    return NULL;
+                }
+                p += 5;
+                if (cp >= 0xDC00 && cp <= 0xDFFF) {
+                    j->err = "a lone low surrogate in a \\u escape";
+                    return NULL;
+                }
+                if (cp >= 0xD800 && cp <= 0xDBFF) {
+                    if (e - p < 6 || p[0] != '\\' || p[1] != 'u' || !hex4(p + 2, e, &lo) || lo < 0xDC00 ||
+                        lo > 0xDFFF) {
+                        j->err = "a lone high surrogate in a \\u escape";
+                        return NULL;
+                    }
+                    p += 6;
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                }
+                if (cp == 0) {
+                    j->err = "a NUL character (\\u0000) in a string";
+                    return NULL;
+                }
+                put_utf8(j, cp);
+                continue;
+            default:
+                j->err = "an unknown escape in a string";
+                return NULL;
+            }
+        }
+        {
+            int n = utf8_len((const unsigned char *)p, (const unsigned char *)e);
+            if (!n) {
+                j->err = "invalid UTF-8 in a string";
+                return NULL;
+            }
+            jput(j, p, (size_t)n);
+            p += n;
+        }
+    }
+    if (p >= e) {
+        j->err = "an unterminated string";
+        return NULL;
+    }
+    return p + 1;
+}
+
+/* the end of a JSON value other than a string at p, skipped (nested values
+   are balanced, their strings checked), or NULL */
+static const char *jskip(json_reader *j, const char *p, const char *e, int *kind)
+{
+    int depth = 0;
+    const char *b = p;
+    size_t keep = j->used;
+    *kind = 0;
+    if (p < e && (*p == '{' || *p == '[')) {
+        *kind = 1;
+        do {
+            if (*p == '"') {
+                p = jstring(j, p + 1, e);
+                if (!p)
+                    return NULL;
+                continue;
+            }
+            if (*p == '{' || *p == '[')
+                depth++;
+            else if (*p == '}' || *p == ']')
+                depth--;
+            p++;
+        } while (p < e && depth > 0);
+        j->used = keep;
+        if (depth) {
+            j->err = "an unterminated object or array";
+            return NULL;
+        }
+        return p;
+    }
+    if (e - p >= 4 && !memcmp(p, "true", 4))
+        return *kind = 2, p + 4;
+    if (e - p >= 5 && !memcmp(p, "false", 5))
+        return *kind = 2, p + 5;
+    if (e - p >= 4 && !memcmp(p, "null", 4))
+        return *kind = 3, p + 4;
+    /* a number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
+    if (p < e && *p == '-')
+        p++;
+    if (p < e && *p == '0')
+        p++;
+    else if (p < e && *p >= '1' && *p <= '9')
+        while (p < e && *p >= '0' && *p <= '9')
+            p++;
+    else
+        p = b;
+    if (p > b && p < e && *p == '.') {
+        const char *d = ++p;
+        while (p < e && *p >= '0' && *p <= '9')
+            p++;
+        if (p == d)
+            p = b;
+    }
+    if (p > b && p < e && (*p == 'e' || *p == 'E')) {
+        const char *d;
+        p++;
+        if (p < e && (*p == '+' || *p == '-'))
+            p++;
+        d = p;
+        while (p < e && *p >= '0' && *p <= '9')
+            p++;
+        if (p == d)
+            p = b;
+    }
+    if (p == b) {
+        j->err = "not a JSON value";
+        return NULL;
+    }
+    *kind = 4;
+    return p;
+}
+
+/* Reads the next non-blank line's object.  Returns 1 for a record, 0 at the
+   end, -1 for a line that is not a JSON object as asked (j->err says why;
+   the reader moves past it). */
+static int json_next(json_reader *j)
+{
+    const char *p, *e, *nl;
+    size_t i;
+    for (;;) {
+        if (j->p >= j->end)
+            return 0;
+        nl = memchr(j->p, '\n', (size_t)(j->end - j->p));
+        e = nl ? nl : j->end;
+        p = jws(j->p, e);
+        j->line++;
+        j->p = nl ? nl + 1 : j->end;
+        if (p < e)
+            break;
+    }
+    j->used = 0;
+    j->err = NULL;
+    memset(j->present, 0, j->nnames);
+    for (i = 0; i < j->nnames; i++)
+        j->cells[i] = j->raw[i] = NULL;
+    if (*p != '{') {
+        j->err = "a record must be a JSON object";
+        return -1;
+    }
+    p = jws(p + 1, e);
+    if (p < e && *p == '}')
+        p++;
+    else
+        for (;;) {
+            size_t kb, k;
+            const char *vb, *ve;
+            int kind, slot = -1;
+            if (p >= e || *p != '"') {
+                j->err = "expected a key in quotes";
+                return -1;
+            }
+            kb = j->used;
+            p = jstring(j, p + 1, e);
+            if (!p)
+                return -1;
+            jput(j, "", 1);
+            for (k = 0; k < j->nnames; k++)
+                if (strcmp(j->text + kb, j->names[k]) == 0)
+                    slot = (int)k;
+            j->used = kb; /* the key is not kept */
+            p = jws(p, e);
+            if (p >= e || *p != ':') {
+                j->err = "expected ':' after a key";
+                return -1;
+            }
+            vb = p = jws(p + 1, e);
+            if (slot >= 0 && j->present[slot]) {
+                j->err = "a key appears twice";
+                return -1;
+            }
+            if (p < e && *p == '"') {
+                size_t tb = j->used;
+                ve = jstring(j, p + 1, e);
+                if (!ve)
+                    return -1;
+                jput(j, "", 1);
+                if (slot >= 0) {
+                    j->off[slot] = tb;
+                    j->present[slot] = 2; /* a value with text */
+                } else
+                    j->used = tb;
+            } else {
+                ve = jskip(j, p, e, &kind);
+                if (!ve)
+                    return -1;
+                if (slot >= 0) {
+                    if (kind == 1) {
+                        j->err = "an object or array where a model input's value goes";
+                        return -1;
+                    }
+                    j->present[slot] = kind == 3 ? 1 : 2;
+                    j->off[slot] = j->used;
+                    jput(j, vb, (size_t)(ve - vb));
+                    jput(j, "", 1);
+                }
+            }
+            if (slot >= 0) {
+                j->roff[slot] = j->used;
+                jput(j, vb, (size_t)(ve - vb));
+                jput(j, "", 1);
+            }
+            p = jws(ve, e);
+            if (p < e && *p == ',') {
+                p = jws(p + 1, e);
+                continue;
+            }
+            if (p < e && *p == '}') {
+                p++;
+                break;
+            }
+            j->err = "expected ',' or '}'";
+            return -1;
+        }
+    if (jws(p, e) != e) {
+        j->err = "text after the object";
+        return -1;
+    }
+    for (i = 0; i < j->nnames; i++) {
+        j->cells[i] = j->present[i] == 2 ? j->text + j->off[i] : NULL;
+        j->raw[i] = j->present[i] ? j->text + j->roff[i] : NULL;
+    }
+    return 1;
+}
+
 /* -------------------------------------------------- binding and parsing */
 
-/* column index of each model input, or -1 */
-static int *bind_header(const csv_reader *r)
+/* Levenshtein distance, case-blind, for "did you mean" (names of at most 64
+   bytes; nerva's compiler has the same rule for its own hints) */
+static int edit_distance(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b), i, j;
+    int row[65];
+    if (na > 64 || nb > 64)
+        return 1000;
+    for (j = 0; j <= nb; j++)
+        row[j] = (int)j;
+    for (i = 1; i <= na; i++) {
+        int diag = row[0];
+        row[0] = (int)i;
+        for (j = 1; j <= nb; j++) {
+            int up = row[j], best;
+            char x = a[i - 1], y = b[j - 1];
+            if (x >= 'A' && x <= 'Z')
+                x = (char)(x + 32);
+            if (y >= 'A' && y <= 'Z')
+                y = (char)(y + 32);
+            best = diag + (x != y);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[nb];
+}
+
+/* the header cell closest to name, when it looks like a slip, or NULL */
+static const char *closest_column(const csv_reader *r, const char *name)
+{
+    size_t c, len = strlen(name);
+    int limit = len <= 2 ? 0 : len <= 5 ? 1 : len <= 10 ? 2 : 3, best = 1000;
+    const char *hit = NULL;
+    for (c = 0; c < r->n; c++) {
+        int d = edit_distance(name, r->cells[c]);
+        if (d < best && strcmp(name, r->cells[c]) != 0) {
+            best = d;
+            hit = r->cells[c];
+        }
+    }
+    return best <= limit ? hit : NULL;
+}
+
+static int find_column(const csv_reader *r, const char *name, int *dup)
+{
+    size_t c;
+    int at = -1;
+    *dup = -1;
+    for (c = 0; c < r->n; c++)
+        if (strcmp(r->cells[c], name) == 0) {
+            if (at < 0)
+                at = (int)c;
+            else if (*dup < 0)
+                *dup = (int)c;
+        }
+    return at;
+}
+
+/* The column of each model input (-1: none, which --allow-missing-columns
+   allows) and of each column to copy (copy_col), from the header row; NULL
+   after saying what is wrong with it. */
+static int *bind_header(const csv_reader *r, int **copy_col)
 {
     const nerva_model *m = MODEL;
     int *col = xmalloc((size_t)(m->n_inputs > 0 ? m->n_inputs : 1) * sizeof *col);
-    int i;
-    size_t c;
+    int i, bad = 0, missing = 0, dup;
+    *copy_col = xmalloc((size_t)(O.ncopy > 0 ? O.ncopy : 1) * sizeof **copy_col);
     for (i = 0; i < m->n_inputs; i++) {
-        col[i] = -1;
-        for (c = 0; c < r->n; c++) {
-            if (strcmp(r->cells[c], m->inputs[i].name) == 0) {
-                col[i] = (int)c;
-                break;
-            }
+        const char *name = m->inputs[i].name;
+        col[i] = find_column(r, name, &dup);
+        if (dup >= 0) {
+            fprintf(stderr, "%s:1: error: column '%s' appears twice (columns %d and %d)\n", r->name, name,
+                    col[i] + 1, dup + 1);
+            bad = 1;
+        }
+        if (col[i] < 0 && !O.allow_missing_columns) {
+            const char *hint = closest_column(r, name);
+            fprintf(stderr, "%s:1: error: no column for the model's input field '%s'%s%s%s\n", r->name, name,
+                    hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+            bad = missing = 1;
         }
     }
+    for (i = 0; i < O.ncopy; i++) {
+        (*copy_col)[i] = find_column(r, O.copy[i], &dup);
+        if ((*copy_col)[i] < 0) {
+            const char *hint = closest_column(r, O.copy[i]);
+            fprintf(stderr, "%s:1: error: no column '%s' to copy%s%s%s\n", r->name, O.copy[i],
+                    hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+            bad = 1;
+        }
+    }
+    if (missing && r->n == 1) {
+        /* one column that holds separators: the file is not separated by O.sep */
+        const char *seps = ";\t|,", *q;
+        for (q = seps; *q; q++)
+            if (*q != O.sep && strchr(r->cells[0], *q)) {
+                fprintf(stderr, "%s:1: note: the header is one column; are the cells separated by '%s'? "
+                                "(--separator '%s')\n", r->name, *q == '\t' ? "\\t" : (char[]){*q, 0},
+                        *q == '\t' ? "\\t" : (char[]){*q, 0});
+                break;
+            }
+    }
+    if (missing)
+        fprintf(stderr, "%s:1: note: --allow-missing-columns scores an input with no column as missing\n",
+                r->name);
+    if (bad) {
+        free(col);
+        free(*copy_col);
+        *copy_col = NULL;
+        return NULL;
+    }
     return col;
+}
+
+/* whether a cell means "missing": empty, or one of --missing-values */
+static int is_missing_cell(const char *cell)
+{
+    int i;
+    if (!cell)
+        return 1; /* JSON null, or no such key */
+    if (O.json)
+        return 0; /* in JSON only null is missing: "" and "NA" are strings */
+    if (!cell[0])
+        return 1;
+    for (i = 0; i < O.nmissing; i++)
+        if (strcmp(cell, O.missing[i]) == 0)
+            return 1;
+    return 0;
 }
 
 static int is_blank(char c)
@@ -484,7 +1009,7 @@ static void arena_free(arena *a)
 
 /* Fills a zeroed input struct from one CSV record.  Strings point into the
    reader's buffer, or into `strings` when it is given. */
-static void fill_input(const csv_reader *r, const int *col, char *in, arena *strings)
+static void fill_input(const char *const *cells, size_t ncells, const int *col, char *in, arena *strings)
 {
     const nerva_model *m = MODEL;
     int i;
@@ -495,11 +1020,11 @@ static void fill_input(const csv_reader *r, const int *col, char *in, arena *str
         const char *cell;
         int ok = 1;
 
-        if (col[i] < 0 || (size_t)col[i] >= r->n || r->cells[col[i]][0] == '\0') {
+        if (col[i] < 0 || (size_t)col[i] >= ncells || is_missing_cell(cells[col[i]])) {
             *state = NERVA_MISSING;
             continue;
         }
-        cell = r->cells[col[i]];
+        cell = cells[col[i]];
         switch (f->type) {
         case NERVA_DOUBLE: {
             double d;
@@ -540,9 +1065,14 @@ static void fill_input(const csv_reader *r, const int *col, char *in, arena *str
 
 /* ------------------------------------------------------------- CSV writer */
 
+/* RFC 4180: quoted when it holds the separator, a quote or a line break */
 static void put_cell(FILE *out, const char *s)
 {
-    if (strpbrk(s, ",\"\r\n") == NULL) {
+    const char *q;
+    int quote = 0;
+    for (q = s; *q && !quote; q++)
+        quote = *q == O.sep || *q == '"' || *q == '\r' || *q == '\n';
+    if (!quote) {
         fputs(s, out);
         return;
     }
@@ -551,6 +1081,24 @@ static void put_cell(FILE *out, const char *s)
         if (*s == '"')
             putc('"', out);
         putc(*s, out);
+    }
+    putc('"', out);
+}
+
+/* a JSON string: quotes, backslashes and control characters escaped (the
+   bytes are UTF-8 as they came) */
+static void put_json_str(FILE *out, const char *s)
+{
+    putc('"', out);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            putc('\\', out);
+            putc(c, out);
+        } else if (c < 0x20)
+            fprintf(out, "\\u%04x", c);
+        else
+            putc(c, out);
     }
     putc('"', out);
 }
@@ -624,63 +1172,111 @@ static void write_header(FILE *out)
 {
     const nerva_model *m = MODEL;
     int i;
-    for (i = 0; i < m->n_outputs; i++) {
+    if (O.json)
+        return;
+    for (i = 0; i < O.ncopy; i++) {
         if (i)
-            putc(',', out);
+            putc(O.sep, out);
+        put_cell(out, O.copy[i]);
+    }
+    for (i = 0; i < m->n_outputs; i++) {
+        if (i || O.ncopy)
+            putc(O.sep, out);
         put_cell(out, m->outputs[i].name);
     }
     putc('\n', out);
 }
 
-static void write_record(FILE *out, const char *o, int status)
+/* one output value as text: NULL when it is missing; *quoted says whether
+   JSON needs it quoted (a string; non-finite numbers as "NaN", "Infinity") */
+static const char *value_text(const nerva_field *f, const char *o, char *buf, size_t size, int *quoted)
+{
+    const char *v = o + f->offset;
+    *quoted = 0;
+    if ((unsigned char)o[f->state_offset] == NERVA_MISSING)
+        return NULL;
+    switch (f->type) {
+    case NERVA_DOUBLE: {
+        double d;
+        memcpy(&d, v, sizeof d);
+        format_double(d, buf, size);
+        *quoted = !(d - d == 0);
+        return buf;
+    }
+    case NERVA_FLOAT: {
+        float x;
+        memcpy(&x, v, sizeof x);
+        format_float(x, buf, size);
+        *quoted = !(x - x == 0);
+        return buf;
+    }
+    case NERVA_LONG: {
+        long long l;
+        memcpy(&l, v, sizeof l);
+        snprintf(buf, size, "%lld", l);
+        return buf;
+    }
+    case NERVA_BOOL: {
+        int b;
+        memcpy(&b, v, sizeof b);
+        return b ? "true" : "false";
+    }
+    case NERVA_STRING: {
+        const char *str;
+        memcpy(&str, v, sizeof str);
+        *quoted = 1;
+        return str;
+    }
+    default:
+        return NULL;
+    }
+}
+
+/* One result: the copied cells (copy[i], NULL when missing; in JSON, their
+   value as read), then the outputs, empty (CSV) or null (JSON) where the
+   status is not NERVA_OK or the value is missing. */
+static void write_record(FILE *out, const char *o, int status, const char *const *copy)
 {
     const nerva_model *m = MODEL;
     char buf[512]; /* "%.17g" needs 25; gcc assumes up to 311 */
-    int i;
-    for (i = 0; i < m->n_outputs; i++) {
-        const nerva_field *f = &m->outputs[i];
-        const char *v = o + f->offset;
+    int i, quoted;
+    if (O.json) {
+        putc('{', out);
+        for (i = 0; i < O.ncopy; i++) {
+            if (i)
+                putc(',', out);
+            put_json_str(out, O.copy[i]);
+            putc(':', out);
+            fputs(copy[i] ? copy[i] : "null", out);
+        }
+        for (i = 0; i < m->n_outputs; i++) {
+            const char *t = status == NERVA_OK ? value_text(&m->outputs[i], o, buf, sizeof buf, &quoted) : NULL;
+            if (i || O.ncopy)
+                putc(',', out);
+            put_json_str(out, m->outputs[i].name);
+            putc(':', out);
+            if (!t)
+                fputs("null", out);
+            else if (quoted)
+                put_json_str(out, t);
+            else
+                fputs(t, out);
+        }
+        fputs("}\n", out);
+        return;
+    }
+    for (i = 0; i < O.ncopy; i++) {
         if (i)
-            putc(',', out);
-        if (status != NERVA_OK || (unsigned char)o[f->state_offset] == NERVA_MISSING)
-            continue;
-        switch (f->type) {
-        case NERVA_DOUBLE: {
-            double d;
-            memcpy(&d, v, sizeof d);
-            format_double(d, buf, sizeof buf);
-            fputs(buf, out);
-            break;
-        }
-        case NERVA_FLOAT: {
-            float x;
-            memcpy(&x, v, sizeof x);
-            format_float(x, buf, sizeof buf);
-            fputs(buf, out);
-            break;
-        }
-        case NERVA_LONG: {
-            long long l;
-            memcpy(&l, v, sizeof l);
-            fprintf(out, "%lld", l);
-            break;
-        }
-        case NERVA_BOOL: {
-            int b;
-            memcpy(&b, v, sizeof b);
-            fputs(b ? "true" : "false", out);
-            break;
-        }
-        case NERVA_STRING: {
-            const char *s;
-            memcpy(&s, v, sizeof s);
-            if (s)
-                put_cell(out, s);
-            break;
-        }
-        default:
-            break;
-        }
+            putc(O.sep, out);
+        if (copy[i])
+            put_cell(out, copy[i]);
+    }
+    for (i = 0; i < m->n_outputs; i++) {
+        const char *t = status == NERVA_OK ? value_text(&m->outputs[i], o, buf, sizeof buf, &quoted) : NULL;
+        if (i || O.ncopy)
+            putc(O.sep, out);
+        if (t)
+            put_cell(out, t);
     }
     putc('\n', out);
 }
@@ -697,54 +1293,149 @@ static int check_abi(void)
     return 1;
 }
 
+/* the reading of a record went wrong: with --on-error fail, an error that
+   stops the run; otherwise counted */
+static int record_error(const char *name, long line, const char *what)
+{
+    if (O.on_error == ON_ERROR_FAIL) {
+        fprintf(stderr, "%s:%ld: error: %s\n", name, line, what);
+        fprintf(stderr, "%s:%ld: note: --on-error skip|missing goes on past such records\n", name, line);
+        return 1;
+    }
+    return 0;
+}
+
+/* JSON lines: the keys are the inputs' names, then the columns to copy */
+static const char **json_names(void)
+{
+    const nerva_model *m = MODEL;
+    const char **names = xmalloc(((size_t)m->n_inputs + (size_t)O.ncopy + 1) * sizeof *names);
+    int i;
+    for (i = 0; i < m->n_inputs; i++)
+        names[i] = m->inputs[i].name;
+    for (i = 0; i < O.ncopy; i++)
+        names[m->n_inputs + i] = O.copy[i];
+    return names;
+}
+
 static int cmd_score(const char *input, const char *output)
 {
     const nerva_model *m = MODEL;
     const char *name = strcmp(input, "-") == 0 ? "<stdin>" : input;
-    size_t len, records = 0, n_invalid = 0, n_error = 0;
+    size_t len, records = 0, n_invalid = 0, n_error = 0, n_skipped = 0, n_as_missing = 0, header_n = 0;
     char *data, *in, *out_rec;
+    const char **copy_cells = NULL, **names = NULL;
     FILE *out;
     csv_reader r;
-    int *col, rc, status = 0, to_stdout = strcmp(output, "-") == 0;
+    json_reader j;
+    int *col = NULL, *copy_col = NULL, rc, status = 0, to_stdout = strcmp(output, "-") == 0, i;
 
     data = read_all(input, &len);
     if (!data)
         return 1;
-    csv_init(&r, name, data, len);
-    rc = csv_next(&r);
-    if (rc <= 0) {
-        if (rc == 0)
-            csv_error(&r, 1, "no header row");
-        csv_free(&r);
-        free(data);
-        return 1;
+    if (O.json) {
+        names = json_names();
+        json_init(&j, name, data, len, names, (size_t)m->n_inputs + (size_t)O.ncopy);
+        col = xmalloc(((size_t)m->n_inputs + 1) * sizeof *col);
+        for (i = 0; i < m->n_inputs; i++)
+            col[i] = i;
+    } else {
+        csv_init(&r, name, data, len);
+        rc = csv_next(&r);
+        if (rc <= 0) {
+            if (rc == 0)
+                csv_error(&r, 1, "no header row");
+            csv_free(&r);
+            free(data);
+            return 1;
+        }
+        header_n = r.n;
+        col = bind_header(&r, &copy_col);
+        if (!col) {
+            csv_free(&r);
+            free(data);
+            return 1;
+        }
     }
-    col = bind_header(&r);
+    copy_cells = xcalloc((size_t)O.ncopy + 1, sizeof *copy_cells);
 
     out = to_stdout ? stdout : fopen(output, "wb");
     if (!out) {
         fprintf(stderr, "%s: error: cannot open for writing: %s\n", output, strerror(errno));
-        free(col);
-        csv_free(&r);
-        free(data);
-        return 1;
+        status = 1;
+        goto done;
     }
     in = xmalloc(m->input_size);
     out_rec = xcalloc(1, m->output_size);
     write_header(out);
-    while ((rc = csv_next(&r)) > 0) {
+    for (;;) {
+        const char *const *cells;
+        size_t ncells;
+        long line;
+        const char *bad = NULL;
+        char what[256];
         int st;
+        if (O.json) {
+            rc = json_next(&j);
+            line = j.line;
+            cells = j.cells;
+            ncells = j.nnames;
+            if (rc < 0)
+                bad = j.err;
+            for (i = 0; rc > 0 && !O.allow_missing_columns && i < m->n_inputs; i++)
+                if (!j.present[i]) {
+                    snprintf(what, sizeof what, "no key for the model's input field '%s'", m->inputs[i].name);
+                    bad = what;
+                    rc = -1;
+                    break;
+                }
+            for (i = 0; rc > 0 && i < O.ncopy; i++)
+                copy_cells[i] = j.raw[m->n_inputs + i];
+        } else {
+            rc = csv_next(&r);
+            line = r.rec_line;
+            cells = r.cells;
+            ncells = r.n;
+            if (rc < 0)
+                break; /* malformed CSV (unterminated quote...): the reader said where */
+            if (rc > 0 && r.n != header_n) {
+                snprintf(what, sizeof what, "%lu cells where the header has %lu", (unsigned long)r.n,
+                         (unsigned long)header_n);
+                bad = what;
+                rc = -1;
+            }
+            for (i = 0; rc > 0 && i < O.ncopy; i++)
+                copy_cells[i] = is_missing_cell(r.cells[copy_col[i]]) ? NULL : r.cells[copy_col[i]];
+        }
+        if (rc == 0)
+            break;
         memset(in, 0, m->input_size);
-        fill_input(&r, col, in, NULL);
+        if (rc < 0) {
+            if (record_error(name, line, bad)) {
+                status = 1;
+                break;
+            }
+            if (O.on_error == ON_ERROR_SKIP) {
+                n_skipped++;
+                continue;
+            }
+            /* scored as missing: every input missing (the cells cannot be trusted) */
+            n_as_missing++;
+            for (i = 0; i < m->n_inputs; i++)
+                in[m->inputs[i].state_offset] = NERVA_MISSING;
+            for (i = 0; i < O.ncopy; i++)
+                copy_cells[i] = NULL;
+        } else
+            fill_input(cells, ncells, col, in, NULL);
         st = m->score(in, out_rec);
         records++;
         if (st == NERVA_RESULT_INVALID)
             n_invalid++;
         else if (st != NERVA_OK)
             n_error++;
-        write_record(out, out_rec, st);
+        write_record(out, out_rec, st, copy_cells);
     }
-    if (rc < 0)
+    if (!O.json && rc < 0)
         status = 1;
     if (fflush(out) != 0 || ferror(out)) {
         fprintf(stderr, "%s: error: write failed: %s\n",
@@ -756,12 +1447,22 @@ static int cmd_score(const char *input, const char *output)
         status = 1;
     }
     if (n_invalid + n_error > 0)
-        fprintf(stderr, "score: %lu records, %lu invalid, %lu errors\n",
-                (unsigned long)records, (unsigned long)n_invalid, (unsigned long)n_error);
+        fprintf(stderr, "score: %lu records scored, %lu invalid (the model's invalid-value treatment), "
+                        "%lu errors\n", (unsigned long)records, (unsigned long)n_invalid, (unsigned long)n_error);
+    if (n_skipped + n_as_missing > 0)
+        fprintf(stderr, "score: %lu unreadable records %s\n", (unsigned long)(n_skipped + n_as_missing),
+                n_skipped ? "skipped" : "scored as missing");
     free(in);
     free(out_rec);
+done:
     free(col);
-    csv_free(&r);
+    free(copy_col);
+    free(copy_cells);
+    free(names);
+    if (O.json)
+        json_free(&j);
+    else
+        csv_free(&r);
     free(data);
     return status;
 }
@@ -824,11 +1525,19 @@ static long csv_pass(const char *name, const char *data, size_t len,
         csv_free(&r);
         return -1;
     }
-    col = bind_header(&r);
+    {
+        int *copy_col;
+        col = bind_header(&r, &copy_col);
+        free(copy_col);
+    }
+    if (!col) {
+        csv_free(&r);
+        return -1;
+    }
     while ((rc = csv_next(&r)) > 0) {
         int st;
         memset(in, 0, m->input_size);
-        fill_input(&r, col, in, NULL);
+        fill_input(r.cells, r.n, col, in, NULL);
         st = m->score(in, out_rec);
         *h = fold(*h, out_rec, st);
         n++;
@@ -851,6 +1560,7 @@ static int cmd_bench(const char *input, int json, double min_seconds)
     double t0, t, min_ns = min_seconds * 1e9;
     double single_ns, batch_ns, csv_ns;
     unsigned long long calls, reps, single_calls;
+    size_t header_n;
 
     data = read_all(input, &len);
     if (!data)
@@ -866,7 +1576,17 @@ static int cmd_bench(const char *input, int json, double min_seconds)
         free(data);
         return 1;
     }
-    col = bind_header(&r);
+    header_n = r.n;
+    {
+        int *copy_col;
+        col = bind_header(&r, &copy_col);
+        free(copy_col);
+    }
+    if (!col) {
+        csv_free(&r);
+        free(data);
+        return 1;
+    }
     ins = xcalloc(cap, isz);
     while ((rc = csv_next(&r)) > 0) {
         if (n == cap) {
@@ -876,7 +1596,13 @@ static int cmd_bench(const char *input, int json, double min_seconds)
             memset(ins + cap * isz, 0, cap * isz);
             cap *= 2;
         }
-        fill_input(&r, col, ins + n * isz, &strings);
+        if (r.n != header_n) {
+            fprintf(stderr, "%s:%ld: error: %lu cells where the header has %lu\n", name, r.rec_line,
+                    (unsigned long)r.n, (unsigned long)header_n);
+            rc = -1;
+            break;
+        }
+        fill_input(r.cells, r.n, col, ins + n * isz, &strings);
         n++;
     }
     free(col);
@@ -972,10 +1698,31 @@ static int cmd_bench(const char *input, int json, double min_seconds)
 
 static int usage(void)
 {
-    fputs("usage: driver score [--input FILE|-] [--output FILE|-]\n"
+    fputs("usage: driver score [--input FILE|-] [--output FILE|-] [--format csv|json] [--separator C]\n"
+          "                    [--missing-values LIST] [--allow-missing-columns]\n"
+          "                    [--on-error fail|skip|missing] [--copy-columns LIST]\n"
           "       driver bench --input FILE [--json] [--min-seconds S]\n",
           stderr);
     return 2;
+}
+
+/* a comma-separated list, split in place */
+static const char **split_list(char *s, int *n)
+{
+    const char **v = xmalloc((strlen(s) + 2) * sizeof *v);
+    char *p = s;
+    *n = 0;
+    for (;;) {
+        char *c = strchr(p, ',');
+        if (c)
+            *c = '\0';
+        if (*p)
+            v[(*n)++] = p;
+        if (!c)
+            break;
+        p = c + 1;
+    }
+    return v;
 }
 
 int main(int argc, char **argv)
@@ -983,6 +1730,7 @@ int main(int argc, char **argv)
     const char *input = NULL, *output = "-";
     int json = 0, i, bench;
     double min_seconds = 0.5;
+    static char na[] = "NA,N/A";
 
     if (argc < 2)
         return usage();
@@ -992,16 +1740,34 @@ int main(int argc, char **argv)
         bench = 1;
     else
         return usage();
+    O.missing = split_list(na, &O.nmissing);
 
     for (i = 2; i < argc; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "--input") == 0 && i + 1 < argc) {
+        int more = i + 1 < argc;
+        if (strcmp(a, "--input") == 0 && more) {
             input = argv[++i];
-        } else if (!bench && strcmp(a, "--output") == 0 && i + 1 < argc) {
+        } else if (!bench && strcmp(a, "--output") == 0 && more) {
             output = argv[++i];
+        } else if (!bench && strcmp(a, "--format") == 0 && more) {
+            O.json = strcmp(argv[++i], "json") == 0;
+        } else if (!bench && strcmp(a, "--separator") == 0 && more) {
+            const char *v = argv[++i];
+            O.sep = strcmp(v, "\\t") == 0 ? '\t' : v[0];
+        } else if (!bench && strcmp(a, "--missing-values") == 0 && more) {
+            free(O.missing);
+            O.missing = split_list(argv[++i], &O.nmissing);
+        } else if (!bench && strcmp(a, "--allow-missing-columns") == 0) {
+            O.allow_missing_columns = 1;
+        } else if (!bench && strcmp(a, "--on-error") == 0 && more) {
+            const char *v = argv[++i];
+            O.on_error = !strcmp(v, "skip") ? ON_ERROR_SKIP : !strcmp(v, "missing") ? ON_ERROR_MISSING
+                                                                                     : ON_ERROR_FAIL;
+        } else if (!bench && strcmp(a, "--copy-columns") == 0 && more) {
+            O.copy = split_list(argv[++i], &O.ncopy);
         } else if (bench && strcmp(a, "--json") == 0) {
             json = 1;
-        } else if (bench && strcmp(a, "--min-seconds") == 0 && i + 1 < argc) {
+        } else if (bench && strcmp(a, "--min-seconds") == 0 && more) {
             char *stop;
             min_seconds = strtod(argv[++i], &stop);
             if (*argv[i] == '\0' || *stop != '\0' || !(min_seconds >= 0) ||

@@ -7,7 +7,7 @@
 
 /*@ section model_abi */
 #ifndef NERVA_MODEL_ABI
-#define NERVA_MODEL_ABI 1
+#define NERVA_MODEL_ABI 2
 
 #include <stddef.h>
 
@@ -55,6 +55,8 @@ typedef struct nerva_model {
     /* score n records; status[i] receives each record's status; returns the
        number of records whose status is not NERVA_OK */
     size_t (*score_batch)(const void *in, void *out, int *status, size_t n);
+    /* PREFIX_INTERFACE_HASH: the fields' names and types, in order (ABI 2) */
+    unsigned long long interface_hash;
 } nerva_model;
 
 #endif

@@ -1435,36 +1435,121 @@ NV_RT nv_val nvf_bytes_encodeUtf16le(nv_eng *E, const nv_type *const *T, const n
 /* ---- re.*: POSIX extended regular expressions (libc's <regex.h>) ----
  * Indexes are characters for strings and bytes for bytes; "^" matches only
  * at the start of the haystack; empty matches are not counted and move the
- * search on by one character. */
+ * search on by one character.
+ * The meaning of a pattern must not depend on the host: a string haystack is
+ * matched in UTF-8 ("." is one character, "[é]" one code point) and a bytes
+ * haystack byte by byte, whatever locale the host program set, by matching
+ * under locales of our own (C.UTF-8, C) through uselocale.  Patterns are
+ * compiled once per engine: a small cache, most recently used first. */
+#include <locale.h>
 #include <regex.h>
 
-typedef struct nv_re {
+#define NV_RE_CACHE 16
+typedef struct nv_re_entry {
+    char *pat;                      /* NULL: a free slot */
+    int bytes;
     regex_t rx;
+} nv_re_entry;
+
+typedef struct nv_re_cache {
+    locale_t utf8, bytes;
+    nv_re_entry e[NV_RE_CACHE];
+} nv_re_cache;
+
+typedef struct nv_re {
+    regex_t *rx;
     const nv_str *h;
     int chars;                      /* report character indexes */
+    locale_t loc;
 } nv_re;
+
+NV_RT void nv_re_cache_free(void *p)
+{
+    nv_re_cache *c = (nv_re_cache *)p;
+    int i;
+    if (!c)
+        return;
+    for (i = 0; i < NV_RE_CACHE; i++)
+        if (c->e[i].pat) {
+            regfree(&c->e[i].rx);
+            free(c->e[i].pat);
+        }
+    if (c->utf8)
+        freelocale(c->utf8);
+    if (c->bytes)
+        freelocale(c->bytes);
+    free(c);
+}
 
 NV_RT void nv_re_open(nv_eng *E, nv_re *r, const nv_type *const *T, const nv_val *a, int code)
 {
     const nv_str *p = NV_S(a[1]);
+    nv_re_cache *c = (nv_re_cache *)E->re_cache;
+    nv_re_entry hit;
+    locale_t old;
+    int i, bytes = T[1]->kind != NV_STRING, rc;
     r->h = NV_S(a[0]);
-    r->chars = T[1]->kind == NV_STRING;
-    if ((int64_t)strlen(p->s) != p->n || regcomp(&r->rx, p->s, REG_EXTENDED) != 0)
+    r->chars = !bytes;
+    if ((int64_t)strlen(p->s) != p->n)
         nv_raise(E, code, "bad pattern");
+    if (!c) {
+        c = (nv_re_cache *)calloc(1, sizeof *c);
+        if (!c)
+            nv_raise(E, code, "out of memory");
+        E->re_cache = c;
+        E->re_free = nv_re_cache_free;
+        c->utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+        c->bytes = newlocale(LC_CTYPE_MASK, "C", (locale_t)0);
+    }
+    r->loc = bytes ? c->bytes : c->utf8;
+    if (!r->loc)
+        nv_raise(E, code, bytes ? "no C locale for byte patterns" : "no C.UTF-8 locale for UTF-8 patterns");
+    for (i = 0; i < NV_RE_CACHE && c->e[i].pat; i++)
+        if (c->e[i].bytes == bytes && strcmp(c->e[i].pat, p->s) == 0) {
+            hit = c->e[i];
+            memmove(&c->e[1], &c->e[0], sizeof c->e[0] * (size_t)i);
+            c->e[0] = hit;
+            r->rx = &c->e[0].rx;
+            return;
+        }
+    if (c->e[NV_RE_CACHE - 1].pat) {
+        regfree(&c->e[NV_RE_CACHE - 1].rx);
+        free(c->e[NV_RE_CACHE - 1].pat);
+    }
+    memmove(&c->e[1], &c->e[0], sizeof c->e[0] * (NV_RE_CACHE - 1));
+    c->e[0].pat = NULL;
+    old = uselocale(r->loc);
+    rc = regcomp(&c->e[0].rx, p->s, REG_EXTENDED);
+    uselocale(old);
+    if (rc != 0)
+        nv_raise(E, code, "bad pattern");
+    c->e[0].pat = (char *)malloc((size_t)p->n + 1);
+    if (!c->e[0].pat) {
+        regfree(&c->e[0].rx);
+        nv_raise(E, code, "out of memory");
+    }
+    memcpy(c->e[0].pat, p->s, (size_t)p->n + 1);
+    c->e[0].bytes = bytes;
+    r->rx = &c->e[0].rx;
 }
 
 /* the next match at or after byte `from`; 0 when none */
 NV_RT int nv_re_next(nv_re *r, int64_t from, regmatch_t *m, size_t nm)
 {
-    int flags = from > 0 ? REG_NOTBOL : 0;
+    int flags = from > 0 ? REG_NOTBOL : 0, rc;
+    locale_t old = uselocale(r->loc);
 #ifdef REG_STARTEND
     m[0].rm_so = (regoff_t)from;
     m[0].rm_eo = (regoff_t)r->h->n;
-    if (regexec(&r->rx, r->h->s, nm, m, flags | REG_STARTEND) != 0)
+    rc = regexec(r->rx, r->h->s, nm, m, flags | REG_STARTEND);
+    uselocale(old);
+    if (rc != 0)
         return 0;
 #else
     size_t k;
-    if (regexec(&r->rx, r->h->s + from, nm, m, flags) != 0)
+    rc = regexec(r->rx, r->h->s + from, nm, m, flags);
+    uselocale(old);
+    if (rc != 0)
         return 0;
     for (k = 0; k < nm; k++)
         if (m[k].rm_so >= 0) {
@@ -1481,7 +1566,7 @@ NV_RT int64_t nv_re_pos(const nv_re *r, int64_t b) { return r->chars ? nv_cp_ind
 NV_RT int64_t nv_re_scan(nv_re *r, regmatch_t *all, int64_t max, int first_only)
 {
     int64_t from = 0, n = 0;
-    size_t ng = r->rx.re_nsub + 1;
+    size_t ng = r->rx->re_nsub + 1;
     regmatch_t m[32];
     if (ng > 32)
         ng = 32;
@@ -1519,7 +1604,7 @@ NV_RT nv_arr *nv_re_span(nv_eng *E, const nv_re *r, const regmatch_t *m)
 
 NV_RT nv_arr *nv_re_groups(nv_eng *E, const nv_re *r, const regmatch_t *m, int strings)
 {
-    size_t ng = r->rx.re_nsub + 1, k;
+    size_t ng = r->rx->re_nsub + 1, k;
     nv_arr *x;
     if (ng > 32)
         ng = 32;
@@ -1594,7 +1679,6 @@ NV_RT nv_val nv_re_do(nv_eng *E, const nv_type *const *T, const nv_val *a, int w
         out = nv_vp(x);
     }
     }
-    regfree(&r.rx);
     return out;
 }
 
@@ -1622,7 +1706,6 @@ NV_RT nv_val nv_re_replace(nv_eng *E, const nv_type *const *T, const nv_val *a, 
     nv_str *out;
     nv_re_open(E, &r, T, a, code);
     all = nv_re_all(E, &r, &n, which == 1);
-    regfree(&r.rx);
     if (!n)
         return a[0];
     lo = which == 2 ? n - 1 : 0;

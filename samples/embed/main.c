@@ -3,8 +3,10 @@
  * docs/build-integration.md).  It scores a few records with each model and
  * prints the results; `make check` compares them with expected.txt.
  *
- * fraud is bound through its typed structs (the fields are known when this
- * file is written); iris through its descriptor table, by field name, the way
+ * fraud is bound through its typed structs, by the members named after its
+ * fields (a retrained model that renamed one would not compile; one that
+ * reordered them still scores right), and checked against the interface this
+ * file was written for (FRAUD_INTERFACE_HASH); iris through its descriptor table, by field name, the way
  * a host that does not know the model in advance binds it; velocity, a PFA
  * model, is an engine with state (per-card pools) that reads and writes Avro
  * JSON text. */
@@ -16,10 +18,14 @@
 #include "iris.h"
 #include "velocity.h"
 
+/* the fraud model this code was written for: same fields, same types
+   (nerva info --json samples/embed/fraud.pmml gives the hash) */
+#if FRAUD_INTERFACE_HASH != 0xb96d06ad7754a977ULL
+#error "fraud.pmml's fields changed: check score_fraud() against fraud.h"
+#endif
+
 static void score_fraud(void)
 {
-    /* amount, merchant_category, hour, country_mismatch, card_age_days:
-     * the member order fraud.h gives (its comments name each field) */
     static const struct { const char *id; double amount; const char *merchant; double hour, mismatch, age; } tx[] = {
         {"T10000", 136.34, "fuel", 22, 0, 1411.6},
         {"T10004", 98.72, NULL, 22, 0, 424.6},          /* no merchant category */
@@ -33,12 +39,12 @@ static void score_fraud(void)
     int status[N];
     memset(in, 0, sizeof in);                    /* every field NERVA_PRESENT */
     for (int i = 0; i < N; i++) {
-        in[i].f0 = tx[i].amount;
-        in[i].f1 = tx[i].merchant;
-        in[i].state[1] = tx[i].merchant ? NERVA_PRESENT : NERVA_MISSING;
-        in[i].f2 = tx[i].hour;
-        in[i].f3 = tx[i].mismatch;
-        in[i].f4 = tx[i].age;                    /* -1 is the model's "missing" */
+        in[i].amount = tx[i].amount;
+        in[i].merchant_category = tx[i].merchant;
+        in[i].state[fraud_in_merchant_category] = tx[i].merchant ? NERVA_PRESENT : NERVA_MISSING;
+        in[i].hour = tx[i].hour;
+        in[i].country_mismatch = tx[i].mismatch;
+        in[i].card_age_days = tx[i].age;         /* -1 is the model's "missing" */
     }
     fraud_score_batch(in, out, status, N);
     for (int i = 0; i < N; i++) {
@@ -47,7 +53,7 @@ static void score_fraud(void)
             continue;
         }
         printf("fraud %s: is_fraud=%s probability=%.6f decision=%s\n", tx[i].id,
-               out[i].f0, out[i].f1, out[i].f2);
+               out[i].is_fraud, out[i].fraud_probability, out[i].decision);
     }
 }
 

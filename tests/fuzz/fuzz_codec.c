@@ -59,7 +59,7 @@ static size_t fbatch(const void *in, void *out, int *status, size_t n)
 }
 
 static const nerva_model fmodel = {"f", NERVA_MODEL_ABI, sizeof(fin), sizeof(fout), 4, fin_fields,
-                                   2, fout_fields, fscore, fbatch};
+                                   2, fout_fields, fscore, fbatch, 0};
 
 static const char avsc[] =
     "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"x\",\"type\":[\"null\",\"double\"]},"

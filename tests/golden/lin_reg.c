@@ -64,8 +64,8 @@ int lin_reg_score(const lin_reg_input *in, lin_reg_output *out)
     double v5 = 0; int v5_n = 1; /* regression */
     int v6 = 0; int v6_n = 1; /* c (code) */
     memset(out->state, NERVA_MISSING, sizeof out->state);
-    if (in->state[0] == NERVA_PRESENT) { v0 = in->f0; v0_n = 0; }
-    if (in->state[1] == NERVA_PRESENT) { v2 = in->f1; v2_n = 0; }
+    if (in->state[0] == NERVA_PRESENT) { v0 = in->x; v0_n = 0; }
+    if (in->state[1] == NERVA_PRESENT) { v2 = in->c; v2_n = 0; }
     {
         int t1;
         t1 = v2_n ? -1 : nv_intern(v2, dict0, 2);
@@ -141,7 +141,7 @@ int lin_reg_score(const lin_reg_input *in, lin_reg_output *out)
         v5 = t14;
         v5_n = t14_n;
     }
-    out->f0 = v5; out->state[0] = (unsigned char)(v5_n ? NERVA_MISSING : NERVA_PRESENT);
+    out->y = v5; out->state[0] = (unsigned char)(v5_n ? NERVA_MISSING : NERVA_PRESENT);
     return NERVA_OK;
 }
 
@@ -157,12 +157,12 @@ size_t lin_reg_score_batch(const lin_reg_input *in, lin_reg_output *out, int *st
 }
 
 static const nerva_field lin_reg_input_fields[] = {
-    {"x", 1, offsetof(lin_reg_input, f0), offsetof(lin_reg_input, state) + 0},
-    {"c", 5, offsetof(lin_reg_input, f1), offsetof(lin_reg_input, state) + 1},
+    {"x", 1, offsetof(lin_reg_input, x), offsetof(lin_reg_input, state) + 0},
+    {"c", 5, offsetof(lin_reg_input, c), offsetof(lin_reg_input, state) + 1},
 };
 
 static const nerva_field lin_reg_output_fields[] = {
-    {"y", 1, offsetof(lin_reg_output, f0), offsetof(lin_reg_output, state) + 0},
+    {"y", 1, offsetof(lin_reg_output, y), offsetof(lin_reg_output, state) + 0},
 };
 
 static int lin_reg_score_v(const void *in, void *out)
@@ -178,5 +178,5 @@ static size_t lin_reg_score_batch_v(const void *in, void *out, int *status, size
 const nerva_model lin_reg_model = {
     "lin_reg", NERVA_MODEL_ABI, sizeof(lin_reg_input), sizeof(lin_reg_output),
     2, lin_reg_input_fields, 1, lin_reg_output_fields,
-    lin_reg_score_v, lin_reg_score_batch_v
+    lin_reg_score_v, lin_reg_score_batch_v, LIN_REG_INTERFACE_HASH
 };

@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 #ifndef NERVA_MODEL_ABI
-#define NERVA_MODEL_ABI 1
+#define NERVA_MODEL_ABI 2
 
 #include <stddef.h>
 
@@ -53,27 +53,42 @@ typedef struct nerva_model {
     /* score n records; status[i] receives each record's status; returns the
        number of records whose status is not NERVA_OK */
     size_t (*score_batch)(const void *in, void *out, int *status, size_t n);
+    /* PREFIX_INTERFACE_HASH: the fields' names and types, in order (ABI 2) */
+    unsigned long long interface_hash;
 } nerva_model;
 
 #endif
 
 
 typedef struct lin_reg_input {
-    double f0; /* x : double */
-    const char *f1; /* c : string */
-    unsigned char state[2]; /* enum nerva_state per field */
+    double x; /* x : double */
+    const char *c; /* c : string */
+    unsigned char state[2]; /* enum nerva_state per field: state[lin_reg_in_NAME] */
 } lin_reg_input;
+enum {
+    lin_reg_in_x = 0,
+    lin_reg_in_c = 1,
+    lin_reg_in_FIELDS = 2
+};
 
 typedef struct lin_reg_output {
-    double f0; /* y : double */
-    unsigned char state[1]; /* enum nerva_state per field */
+    double y; /* y : double */
+    unsigned char state[1]; /* enum nerva_state per field: state[lin_reg_out_NAME] */
 } lin_reg_output;
+enum {
+    lin_reg_out_y = 0,
+    lin_reg_out_FIELDS = 1
+};
 
 /* Score one record.  Returns enum nerva_status.  Output strings point into
    *out or *in, or are constants. */
 int lin_reg_score(const lin_reg_input *in, lin_reg_output *out);
 /* Score n records; status may be NULL.  Returns how many were not NERVA_OK. */
 size_t lin_reg_score_batch(const lin_reg_input *in, lin_reg_output *out, int *status, size_t n);
+/* A hash of the fields' names and types, in order: the same in the descriptor
+   (interface_hash), so a host can check at build or load time that the model
+   it was written for is the one it binds. */
+#define LIN_REG_INTERFACE_HASH 0xb18c18b994349367ULL
 /* the descriptor a host binds fields through */
 extern const nerva_model lin_reg_model;
 

@@ -105,8 +105,8 @@ int mining_sum_score(const mining_sum_input *in, mining_sum_output *out)
     E.v0_n = 1; E.v0 = NAN;
     E.v2_n = 1; E.v2 = NAN;
     memset(out->state, NERVA_MISSING, sizeof out->state);
-    if (in->state[0] == NERVA_PRESENT) { E.v0 = in->f0; E.v0_n = 0; }
-    if (in->state[1] == NERVA_PRESENT) { E.v2 = in->f1; E.v2_n = 0; }
+    if (in->state[0] == NERVA_PRESENT) { E.v0 = in->a; E.v0_n = 0; }
+    if (in->state[1] == NERVA_PRESENT) { E.v2 = in->b; E.v2_n = 0; }
     {
         v1 = (in->state[0] == NERVA_INVALID);
     }
@@ -214,7 +214,7 @@ int mining_sum_score(const mining_sum_input *in, mining_sum_output *out)
         v12 = t11;
         v12_n = t11_n;
     }
-    out->f0 = v12; out->state[0] = (unsigned char)(v12_n ? NERVA_MISSING : NERVA_PRESENT);
+    out->y = v12; out->state[0] = (unsigned char)(v12_n ? NERVA_MISSING : NERVA_PRESENT);
     return NERVA_OK;
 }
 
@@ -230,12 +230,12 @@ size_t mining_sum_score_batch(const mining_sum_input *in, mining_sum_output *out
 }
 
 static const nerva_field mining_sum_input_fields[] = {
-    {"a", 1, offsetof(mining_sum_input, f0), offsetof(mining_sum_input, state) + 0},
-    {"b", 1, offsetof(mining_sum_input, f1), offsetof(mining_sum_input, state) + 1},
+    {"a", 1, offsetof(mining_sum_input, a), offsetof(mining_sum_input, state) + 0},
+    {"b", 1, offsetof(mining_sum_input, b), offsetof(mining_sum_input, state) + 1},
 };
 
 static const nerva_field mining_sum_output_fields[] = {
-    {"y", 1, offsetof(mining_sum_output, f0), offsetof(mining_sum_output, state) + 0},
+    {"y", 1, offsetof(mining_sum_output, y), offsetof(mining_sum_output, state) + 0},
 };
 
 static int mining_sum_score_v(const void *in, void *out)
@@ -251,5 +251,5 @@ static size_t mining_sum_score_batch_v(const void *in, void *out, int *status, s
 const nerva_model mining_sum_model = {
     "mining_sum", NERVA_MODEL_ABI, sizeof(mining_sum_input), sizeof(mining_sum_output),
     2, mining_sum_input_fields, 1, mining_sum_output_fields,
-    mining_sum_score_v, mining_sum_score_batch_v
+    mining_sum_score_v, mining_sum_score_batch_v, MINING_SUM_INTERFACE_HASH
 };

@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 #ifndef NERVA_MODEL_ABI
-#define NERVA_MODEL_ABI 1
+#define NERVA_MODEL_ABI 2
 
 #include <stddef.h>
 
@@ -53,27 +53,42 @@ typedef struct nerva_model {
     /* score n records; status[i] receives each record's status; returns the
        number of records whose status is not NERVA_OK */
     size_t (*score_batch)(const void *in, void *out, int *status, size_t n);
+    /* PREFIX_INTERFACE_HASH: the fields' names and types, in order (ABI 2) */
+    unsigned long long interface_hash;
 } nerva_model;
 
 #endif
 
 
 typedef struct mining_sum_input {
-    double f0; /* a : double */
-    double f1; /* b : double */
-    unsigned char state[2]; /* enum nerva_state per field */
+    double a; /* a : double */
+    double b; /* b : double */
+    unsigned char state[2]; /* enum nerva_state per field: state[mining_sum_in_NAME] */
 } mining_sum_input;
+enum {
+    mining_sum_in_a = 0,
+    mining_sum_in_b = 1,
+    mining_sum_in_FIELDS = 2
+};
 
 typedef struct mining_sum_output {
-    double f0; /* y : double */
-    unsigned char state[1]; /* enum nerva_state per field */
+    double y; /* y : double */
+    unsigned char state[1]; /* enum nerva_state per field: state[mining_sum_out_NAME] */
 } mining_sum_output;
+enum {
+    mining_sum_out_y = 0,
+    mining_sum_out_FIELDS = 1
+};
 
 /* Score one record.  Returns enum nerva_status.  Output strings point into
    *out or *in, or are constants. */
 int mining_sum_score(const mining_sum_input *in, mining_sum_output *out);
 /* Score n records; status may be NULL.  Returns how many were not NERVA_OK. */
 size_t mining_sum_score_batch(const mining_sum_input *in, mining_sum_output *out, int *status, size_t n);
+/* A hash of the fields' names and types, in order: the same in the descriptor
+   (interface_hash), so a host can check at build or load time that the model
+   it was written for is the one it binds. */
+#define MINING_SUM_INTERFACE_HASH 0x7d5fcf9c8d6f2fb5ULL
 /* the descriptor a host binds fields through */
 extern const nerva_model mining_sum_model;
 

@@ -145,6 +145,8 @@ typedef struct nv_eng {
     nv_pool *spools;                /* battery's block, or the engine's own */
     const nv_shared *sh;            /* the battery's lock; NULL: an engine alone */
     int held;                       /* nesting of the lock in this engine */
+    void *re_cache;                 /* compiled patterns (pfa_lib.c: regex) */
+    void (*re_free)(void *);        /* and how they are freed */
 } nv_eng;
 
 /* values nested deeper than this are refused when copied or written out,
@@ -923,6 +925,10 @@ NV_RT void nv_cells_pools_free(nv_cell *cells, int ncells, nv_pool *pools, int n
 
 NV_RT void nv_state_free(nv_eng *E)
 {
+    if (E->re_free)
+        E->re_free(E->re_cache);
+    E->re_cache = NULL;
+    E->re_free = NULL;
     nv_settle(E, 1);
     nv_cells_pools_free(E->cells, E->ncells, E->pools, E->npools);
     free(E->grave);

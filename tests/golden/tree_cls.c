@@ -112,8 +112,8 @@ int tree_cls_score(const tree_cls_input *in, tree_cls_output *out)
     E.v0_n = 1; E.v0 = NAN;
     E.v12_n = 1; E.v12 = -1;
     memset(out->state, NERVA_MISSING, sizeof out->state);
-    if (in->state[0] == NERVA_PRESENT) { E.v0 = in->f0; E.v0_n = 0; }
-    if (in->state[1] == NERVA_PRESENT) { v2 = in->f1; v2_n = 0; }
+    if (in->state[0] == NERVA_PRESENT) { E.v0 = in->len; E.v0_n = 0; }
+    if (in->state[1] == NERVA_PRESENT) { v2 = in->kind; v2_n = 0; }
     {
         int t1;
         t1 = v2_n ? -1 : nv_intern(v2, dict0, 2);
@@ -180,10 +180,10 @@ int tree_cls_score(const tree_cls_input *in, tree_cls_output *out)
         v11 = v6;
         v11_n = v6_n;
     }
-    out->f0 = v5; out->state[0] = (unsigned char)(v5_n ? NERVA_MISSING : NERVA_PRESENT);
-    out->f1 = v9; out->state[1] = (unsigned char)(v9_n ? NERVA_MISSING : NERVA_PRESENT);
-    out->f2 = v10; out->state[2] = (unsigned char)(v10_n ? NERVA_MISSING : NERVA_PRESENT);
-    out->f3 = v11; out->state[3] = (unsigned char)(v11_n ? NERVA_MISSING : NERVA_PRESENT);
+    out->cls = v5; out->state[0] = (unsigned char)(v5_n ? NERVA_MISSING : NERVA_PRESENT);
+    out->pred = v9; out->state[1] = (unsigned char)(v9_n ? NERVA_MISSING : NERVA_PRESENT);
+    out->P_A = v10; out->state[2] = (unsigned char)(v10_n ? NERVA_MISSING : NERVA_PRESENT);
+    out->node = v11; out->state[3] = (unsigned char)(v11_n ? NERVA_MISSING : NERVA_PRESENT);
     return NERVA_OK;
 }
 
@@ -199,15 +199,15 @@ size_t tree_cls_score_batch(const tree_cls_input *in, tree_cls_output *out, int 
 }
 
 static const nerva_field tree_cls_input_fields[] = {
-    {"len", 1, offsetof(tree_cls_input, f0), offsetof(tree_cls_input, state) + 0},
-    {"kind", 5, offsetof(tree_cls_input, f1), offsetof(tree_cls_input, state) + 1},
+    {"len", 1, offsetof(tree_cls_input, len), offsetof(tree_cls_input, state) + 0},
+    {"kind", 5, offsetof(tree_cls_input, kind), offsetof(tree_cls_input, state) + 1},
 };
 
 static const nerva_field tree_cls_output_fields[] = {
-    {"cls", 5, offsetof(tree_cls_output, f0), offsetof(tree_cls_output, state) + 0},
-    {"pred", 5, offsetof(tree_cls_output, f1), offsetof(tree_cls_output, state) + 1},
-    {"P_A", 1, offsetof(tree_cls_output, f2), offsetof(tree_cls_output, state) + 2},
-    {"node", 5, offsetof(tree_cls_output, f3), offsetof(tree_cls_output, state) + 3},
+    {"cls", 5, offsetof(tree_cls_output, cls), offsetof(tree_cls_output, state) + 0},
+    {"pred", 5, offsetof(tree_cls_output, pred), offsetof(tree_cls_output, state) + 1},
+    {"P_A", 1, offsetof(tree_cls_output, P_A), offsetof(tree_cls_output, state) + 2},
+    {"node", 5, offsetof(tree_cls_output, node), offsetof(tree_cls_output, state) + 3},
 };
 
 static int tree_cls_score_v(const void *in, void *out)
@@ -223,5 +223,5 @@ static size_t tree_cls_score_batch_v(const void *in, void *out, int *status, siz
 const nerva_model tree_cls_model = {
     "tree_cls", NERVA_MODEL_ABI, sizeof(tree_cls_input), sizeof(tree_cls_output),
     2, tree_cls_input_fields, 4, tree_cls_output_fields,
-    tree_cls_score_v, tree_cls_score_batch_v
+    tree_cls_score_v, tree_cls_score_batch_v, TREE_CLS_INTERFACE_HASH
 };

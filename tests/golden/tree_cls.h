@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 #ifndef NERVA_MODEL_ABI
-#define NERVA_MODEL_ABI 1
+#define NERVA_MODEL_ABI 2
 
 #include <stddef.h>
 
@@ -53,30 +53,48 @@ typedef struct nerva_model {
     /* score n records; status[i] receives each record's status; returns the
        number of records whose status is not NERVA_OK */
     size_t (*score_batch)(const void *in, void *out, int *status, size_t n);
+    /* PREFIX_INTERFACE_HASH: the fields' names and types, in order (ABI 2) */
+    unsigned long long interface_hash;
 } nerva_model;
 
 #endif
 
 
 typedef struct tree_cls_input {
-    double f0; /* len : double */
-    const char *f1; /* kind : string */
-    unsigned char state[2]; /* enum nerva_state per field */
+    double len; /* len : double */
+    const char *kind; /* kind : string */
+    unsigned char state[2]; /* enum nerva_state per field: state[tree_cls_in_NAME] */
 } tree_cls_input;
+enum {
+    tree_cls_in_len = 0,
+    tree_cls_in_kind = 1,
+    tree_cls_in_FIELDS = 2
+};
 
 typedef struct tree_cls_output {
-    const char *f0; /* cls : string */
-    const char *f1; /* pred : string */
-    double f2; /* P_A : double */
-    const char *f3; /* node : string */
-    unsigned char state[4]; /* enum nerva_state per field */
+    const char *cls; /* cls : string */
+    const char *pred; /* pred : string */
+    double P_A; /* P_A : double */
+    const char *node; /* node : string */
+    unsigned char state[4]; /* enum nerva_state per field: state[tree_cls_out_NAME] */
 } tree_cls_output;
+enum {
+    tree_cls_out_cls = 0,
+    tree_cls_out_pred = 1,
+    tree_cls_out_P_A = 2,
+    tree_cls_out_node = 3,
+    tree_cls_out_FIELDS = 4
+};
 
 /* Score one record.  Returns enum nerva_status.  Output strings point into
    *out or *in, or are constants. */
 int tree_cls_score(const tree_cls_input *in, tree_cls_output *out);
 /* Score n records; status may be NULL.  Returns how many were not NERVA_OK. */
 size_t tree_cls_score_batch(const tree_cls_input *in, tree_cls_output *out, int *status, size_t n);
+/* A hash of the fields' names and types, in order: the same in the descriptor
+   (interface_hash), so a host can check at build or load time that the model
+   it was written for is the one it binds. */
+#define TREE_CLS_INTERFACE_HASH 0x414ce20115952ba2ULL
 /* the descriptor a host binds fields through */
 extern const nerva_model tree_cls_model;
 

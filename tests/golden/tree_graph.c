@@ -274,9 +274,9 @@ int tree_graph_score(const tree_graph_input *in, tree_graph_output *out)
     fx[1].n = 1; fx[1].p = NV_GMISS;
     fx[2].n = 1; fx[2].p = NV_GMISS;
     memset(out->state, NERVA_MISSING, sizeof out->state);
-    if (in->state[0] == NERVA_PRESENT) { v0 = in->f0; v0_n = 0; fx[1].d = (double)v0; fx[1].n = v0_n; fx[1].p = v0_n ? NV_GMISS : nv_pos(nv_th + 0, 1, (double)v0); }
-    if (in->state[1] == NERVA_PRESENT) { v2 = in->f1; v2_n = 0; }
-    if (in->state[2] == NERVA_PRESENT) { v4 = in->f2; v4_n = 0; fx[2].d = (double)v4; fx[2].n = v4_n; fx[2].p = v4_n ? NV_GMISS : nv_pos(nv_th + 1, 1, (double)v4); }
+    if (in->state[0] == NERVA_PRESENT) { v0 = in->x; v0_n = 0; fx[1].d = (double)v0; fx[1].n = v0_n; fx[1].p = v0_n ? NV_GMISS : nv_pos(nv_th + 0, 1, (double)v0); }
+    if (in->state[1] == NERVA_PRESENT) { v2 = in->c; v2_n = 0; }
+    if (in->state[2] == NERVA_PRESENT) { v4 = in->y; v4_n = 0; fx[2].d = (double)v4; fx[2].n = v4_n; fx[2].p = v4_n ? NV_GMISS : nv_pos(nv_th + 1, 1, (double)v4); }
     {
         int t1;
         t1 = v2_n ? -1 : nv_intern(v2, dict0, 4);
@@ -424,7 +424,7 @@ int tree_graph_score(const tree_graph_input *in, tree_graph_output *out)
         v17 = t16;
         v17_n = t16_n;
     }
-    out->f0 = v17; out->state[0] = (unsigned char)(v17_n ? NERVA_MISSING : NERVA_PRESENT);
+    out->out = v17; out->state[0] = (unsigned char)(v17_n ? NERVA_MISSING : NERVA_PRESENT);
     return NERVA_OK;
 }
 
@@ -440,13 +440,13 @@ size_t tree_graph_score_batch(const tree_graph_input *in, tree_graph_output *out
 }
 
 static const nerva_field tree_graph_input_fields[] = {
-    {"x", 1, offsetof(tree_graph_input, f0), offsetof(tree_graph_input, state) + 0},
-    {"c", 5, offsetof(tree_graph_input, f1), offsetof(tree_graph_input, state) + 1},
-    {"y", 1, offsetof(tree_graph_input, f2), offsetof(tree_graph_input, state) + 2},
+    {"x", 1, offsetof(tree_graph_input, x), offsetof(tree_graph_input, state) + 0},
+    {"c", 5, offsetof(tree_graph_input, c), offsetof(tree_graph_input, state) + 1},
+    {"y", 1, offsetof(tree_graph_input, y), offsetof(tree_graph_input, state) + 2},
 };
 
 static const nerva_field tree_graph_output_fields[] = {
-    {"out", 1, offsetof(tree_graph_output, f0), offsetof(tree_graph_output, state) + 0},
+    {"out", 1, offsetof(tree_graph_output, out), offsetof(tree_graph_output, state) + 0},
 };
 
 static int tree_graph_score_v(const void *in, void *out)
@@ -462,5 +462,5 @@ static size_t tree_graph_score_batch_v(const void *in, void *out, int *status, s
 const nerva_model tree_graph_model = {
     "tree_strategies", NERVA_MODEL_ABI, sizeof(tree_graph_input), sizeof(tree_graph_output),
     3, tree_graph_input_fields, 1, tree_graph_output_fields,
-    tree_graph_score_v, tree_graph_score_batch_v
+    tree_graph_score_v, tree_graph_score_batch_v, TREE_GRAPH_INTERFACE_HASH
 };

@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 #ifndef NERVA_MODEL_ABI
-#define NERVA_MODEL_ABI 1
+#define NERVA_MODEL_ABI 2
 
 #include <stddef.h>
 
@@ -53,28 +53,44 @@ typedef struct nerva_model {
     /* score n records; status[i] receives each record's status; returns the
        number of records whose status is not NERVA_OK */
     size_t (*score_batch)(const void *in, void *out, int *status, size_t n);
+    /* PREFIX_INTERFACE_HASH: the fields' names and types, in order (ABI 2) */
+    unsigned long long interface_hash;
 } nerva_model;
 
 #endif
 
 
 typedef struct tree_graph_input {
-    double f0; /* x : double */
-    const char *f1; /* c : string */
-    double f2; /* y : double */
-    unsigned char state[3]; /* enum nerva_state per field */
+    double x; /* x : double */
+    const char *c; /* c : string */
+    double y; /* y : double */
+    unsigned char state[3]; /* enum nerva_state per field: state[tree_graph_in_NAME] */
 } tree_graph_input;
+enum {
+    tree_graph_in_x = 0,
+    tree_graph_in_c = 1,
+    tree_graph_in_y = 2,
+    tree_graph_in_FIELDS = 3
+};
 
 typedef struct tree_graph_output {
-    double f0; /* out : double */
-    unsigned char state[1]; /* enum nerva_state per field */
+    double out; /* out : double */
+    unsigned char state[1]; /* enum nerva_state per field: state[tree_graph_out_NAME] */
 } tree_graph_output;
+enum {
+    tree_graph_out_out = 0,
+    tree_graph_out_FIELDS = 1
+};
 
 /* Score one record.  Returns enum nerva_status.  Output strings point into
    *out or *in, or are constants. */
 int tree_graph_score(const tree_graph_input *in, tree_graph_output *out);
 /* Score n records; status may be NULL.  Returns how many were not NERVA_OK. */
 size_t tree_graph_score_batch(const tree_graph_input *in, tree_graph_output *out, int *status, size_t n);
+/* A hash of the fields' names and types, in order: the same in the descriptor
+   (interface_hash), so a host can check at build or load time that the model
+   it was written for is the one it binds. */
+#define TREE_GRAPH_INTERFACE_HASH 0xb6a3d0deaca79b36ULL
 /* the descriptor a host binds fields through */
 extern const nerva_model tree_graph_model;
 

@@ -362,7 +362,7 @@ START_TEST(test_element_limit)
     PmmlLimits lim = {1 << 20, 256, 3};
     ck_assert_ptr_nonnull(parse_lim("n.pmml", "<PMML><a/><b/></PMML>", &lim));
     expect_error(parse_lim("n.pmml", "<PMML><a/><b/>\n<c/></PMML>", &lim),
-                 "n.pmml:2: error: more than 3 elements");
+                 "n.pmml:2:1: error: more than 3 elements");
 }
 END_TEST
 
@@ -371,7 +371,7 @@ START_TEST(test_wrong_root)
     XElem *root = parse("r.pmml",
                         "<?xml version=\"1.0\"?>\n<html><PMML/></html>");
     expect_error(root,
-                 "r.pmml:2: error: root element is <html>, expected <PMML>");
+                 "r.pmml:2:1: error: root element is <html>, expected <PMML>");
 }
 END_TEST
 
