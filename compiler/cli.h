@@ -23,6 +23,7 @@ typedef struct Opts {
     /* compile */
     const char *out, *header, *prefix, *depfile;
     int threshold, dump_ir, check_up_to_date, shared_runtime, shared;
+    int tree_layout;            /* TreeLayout (compiler/c/emit.h) */
     /* score, bench */
     const char *input, *output;
     const char *timeout;        /* PFA: milliseconds per action where the document sets none */

@@ -909,12 +909,14 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     sb_init(&body);
     m.out = &body;
     m.ind = 1;
-    int fpoint = trees_forest_point(&m);
+    int fpoint = trees_forest_point(&m), fend = -1;
     for (int i = 0; i < p->body.n; i++) {
         if (i == fpoint)
-            em_line(&m, "%s(nv_forest, %d, fx, gres);", rt_call(&m, "nv_gwalk_all"), m.nforest);
+            fend = trees_forest_begin(&m);
         IrBlock one = {.s = &p->body.s[i], .n = 1};
         emit_block(&m, &one);
+        if (i == fend)
+            trees_forest_end(&m);
     }
     void_unread_temps(&m, &body);
     if (d->errors) {
@@ -968,8 +970,7 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     sb_puts(c, " */\n");
     sb_puts(c, "#ifndef _POSIX_C_SOURCE\n#define _POSIX_C_SOURCE 200809L\n#endif\n");
     sb_printf(c, "#include \"%s\"\n\n", o->header_name);
-    if (m.any_graph)
-        sb_printf(c, "#define NV_GTEST_NARROW %d /* the width of graph tests (runtime/lib/trees.c) */\n", m.gnarrow);
+    trees_defines(&m, c);
     size_t rt_at = c->len; /* the library goes here, once the rest says what it uses */
     for (int t = 0; t < p->ntexts; t++)
         emit_text_index(&m, p->texts[t], t, c);
@@ -981,7 +982,10 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     trees_print(&m, c, treefns.data);
     sb_free(&treefns);
     /* score function */
-    sb_printf(c, "int %s_score(const %s_input *in, %s_output *out)\n{\n", pfx, pfx, pfx);
+    if (trees_blocked(&m)) /* B: the block of records the batch scores (emit_trees.c) */
+        sb_printf(c, "static int %s_score_in(const %s_input *in, %s_output *out, nv_fblk *B)\n{\n", pfx, pfx, pfx);
+    else
+        sb_printf(c, "int %s_score(const %s_input *in, %s_output *out)\n{\n", pfx, pfx, pfx);
     if (m.any_env || m.ntrees_used)
         sb_puts(c, "    nv_env E;\n");
     if (m.scratch)
@@ -990,6 +994,7 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
         sb_printf(c, "    nv_slot fx[%d];\n", m.nslots);
     if (m.nforest)
         sb_printf(c, "    int gres[%d];\n", m.nforest);
+    trees_locals(&m, c);
     if (p->ntexts)
         sb_printf(c, "    nv_tcache tcache[%d];\n", p->ntexts);
     for (int v = 0; v < p->nvars; v++) {
@@ -1056,8 +1061,12 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     sb_puts(c, "    return NERVA_OK;\n}\n\n");
     sb_free(&body);
 
-    /* batch */
-    sb_printf(c,
+    /* batch: blocks of records where flat trees walk them (emit_trees.c; it
+       prints the score function's entry too), else a loop */
+    if (trees_blocked(&m))
+        trees_batch(&m, c, pfx);
+    else
+        sb_printf(c,
               "size_t %s_score_batch(const %s_input *in, %s_output *out, int *status, size_t n)\n"
               "{\n"
               "    size_t i, bad = 0;\n"

@@ -14,7 +14,7 @@ typedef struct CVal {
 } CVal;
 
 /* how a tree is laid out (emit_trees.c) */
-enum { LAY_NESTED, LAY_TABLE, LAY_GRAPH };
+enum { LAY_NESTED, LAY_TABLE, LAY_GRAPH, LAY_FLAT };
 /* what a slot of fx holds for table and graph trees */
 enum { SLOT_PLAIN, SLOT_NUMBER, SLOT_CODE };
 
@@ -34,6 +34,7 @@ typedef struct Em {
     /* tree layout (trees_plan) */
     unsigned char *tree_table;   /* per tree: LAY_NESTED, LAY_TABLE or LAY_GRAPH */
     struct TGraph **graph;       /* per tree laid out as LAY_GRAPH */
+    struct FForest *ff;          /* the trees laid out as LAY_FLAT, or NULL */
     int any_table, any_generic, any_graph, any_number, any_env, nomask;
     int gnarrow;                 /* every graph's tests fit 8 bytes */
     int *in_forest;              /* per tree: index in the batch walk, or -1 */
@@ -73,9 +74,22 @@ const char *rt_call(Em *m, const char *fn);
 void trees_plan(Em *m);
 /* the functions of nested-layout trees (static int nv_treeN(const nv_env *)) */
 void trees_functions(Em *m, StrBuf *o);
-/* the top-level statement before which every graph tree is walked at once,
-   or -1 (sets in_forest) */
+/* the top-level statement before which every graph (or flat) tree is
+   walked at once, or -1 (sets in_forest) */
 int trees_forest_point(Em *m);
+/* the walk of that forest, printed before that statement; returns the
+   statement after which trees_forest_end must be printed, or -1 */
+int trees_forest_begin(Em *m);
+void trees_forest_end(Em *m);
+/* macros the run-time library's tree sections read, printed before them */
+void trees_defines(Em *m, StrBuf *c);
+/* whether the score function takes a block (the batch walks flat trees
+   over blocks of records: nv_fblk, runtime/lib/trees.c) */
+int trees_blocked(const Em *m);
+/* the score function's locals for the forest walk */
+void trees_locals(Em *m, StrBuf *c);
+/* the batch entry point over blocks of records (when trees_blocked) */
+void trees_batch(Em *m, StrBuf *c, const char *pfx);
 /* the walk of tree e->tree into the node temporary t */
 void trees_walk(Em *m, const IrExpr *e, const char *t);
 /* what the score function must copy into fx when variable v is written */

@@ -187,6 +187,7 @@ NV_RT void nv_gwalk_all(const nv_gtree *F, int n, const nv_slot *fx, int *res)
     }
 }
 
+
 /* dictionaries of the strings compared against constants */
 static const char *const dict0[] = {
     "a", "b", "c", "d",

@@ -1,0 +1,226 @@
+/* batch_check.c -- a generated model's batch entry point gives what its
+ * single-record one gives, record by record (tests/batch.py builds it
+ * against each model).
+ *
+ * Why: the batch entry point of models with flat trees is not a loop over
+ * the single one: it scores blocks of records in two phases around one walk
+ * of the forest (compiler/c/emit_trees.c, trees_batch).  The conformance
+ * runs score record by record; this holds the batch to the same results,
+ * over blocks of every size: each record's outputs (numbers bit for bit,
+ * strings by content, states) and status from P_score_batch equal those
+ * from P_score, for the whole input repeated, and for slices of it that
+ * start and end anywhere in a block.
+ *
+ *   batch_check INPUT.csv      (cc -DNERVA_ENTRY=prefix_model ... model.c batch_check.c)
+ *
+ * The CSV: a header of field names, then records; an empty cell, NA or N/A
+ * is missing; a cell may be quoted ("" for a quote). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nerva_model.h"
+
+#ifndef NERVA_ENTRY
+#error "compile with -DNERVA_ENTRY=<the nerva_model object of the generated model>"
+#endif
+extern const nerva_model NERVA_ENTRY;
+
+#define MAX_CELLS 1024
+
+static void *xmalloc(size_t n)
+{
+    void *p = calloc(n ? n : 1, 1);
+    if (!p) {
+        fputs("batch_check: out of memory\n", stderr);
+        exit(2);
+    }
+    return p;
+}
+
+/* the cells of one line, unquoted, in place; their number */
+static int split(char *line, char **cells)
+{
+    int n = 0;
+    char *p = line;
+    line[strcspn(line, "\r\n")] = 0;
+    for (;;) {
+        if (n == MAX_CELLS)
+            return n;
+        if (*p == '"') {
+            char *w = ++p;
+            cells[n++] = w;
+            while (*p) {
+                if (*p == '"' && p[1] == '"') {
+                    *w++ = '"';
+                    p += 2;
+                } else if (*p == '"') {
+                    p++;
+                    break;
+                } else
+                    *w++ = *p++;
+            }
+            *w = 0;
+            while (*p && *p != ',')
+                p++;
+        } else {
+            cells[n++] = p;
+            p += strcspn(p, ",");
+        }
+        if (*p != ',')
+            return n;
+        *p++ = 0;
+    }
+}
+
+static void set_field(const nerva_field *f, char *rec, const char *cell)
+{
+    rec[f->state_offset] = NERVA_MISSING;
+    if (!*cell || !strcmp(cell, "NA") || !strcmp(cell, "N/A"))
+        return;
+    rec[f->state_offset] = NERVA_PRESENT;
+    switch (f->type) {
+    case NERVA_DOUBLE: {
+        double v = strtod(cell, NULL);
+        memcpy(rec + f->offset, &v, sizeof v);
+        break;
+    }
+    case NERVA_FLOAT: {
+        float v = strtof(cell, NULL);
+        memcpy(rec + f->offset, &v, sizeof v);
+        break;
+    }
+    case NERVA_LONG: {
+        long long v = strtoll(cell, NULL, 10);
+        memcpy(rec + f->offset, &v, sizeof v);
+        break;
+    }
+    case NERVA_BOOL: {
+        int v = !strcmp(cell, "true") || !strcmp(cell, "1");
+        memcpy(rec + f->offset, &v, sizeof v);
+        break;
+    }
+    default: {
+        char *v = xmalloc(strlen(cell) + 1);
+        strcpy(v, cell);
+        memcpy(rec + f->offset, &v, sizeof v);
+        break;
+    }
+    }
+}
+
+/* record r's outputs in a and b: the same? (prints the first difference) */
+static int same_output(const nerva_model *m, const char *a, const char *b, size_t r)
+{
+    for (int i = 0; i < m->n_outputs; i++) {
+        const nerva_field *f = &m->outputs[i];
+        int diff = a[f->state_offset] != b[f->state_offset];
+        if (!diff && a[f->state_offset] == NERVA_PRESENT) {
+            if (f->type == NERVA_STRING) {
+                const char *x, *y;
+                memcpy(&x, a + f->offset, sizeof x);
+                memcpy(&y, b + f->offset, sizeof y);
+                diff = strcmp(x, y) != 0;
+            } else {
+                size_t sz = f->type == NERVA_DOUBLE || f->type == NERVA_LONG ? 8 : 4;
+                diff = memcmp(a + f->offset, b + f->offset, sz) != 0;
+            }
+        }
+        if (diff) {
+            printf("batch_check: record %lu, output %s: batch differs from single\n", (unsigned long)r, f->name);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    const nerva_model *m = &NERVA_ENTRY;
+    static char line[1 << 20];
+    char *head[MAX_CELLS], *cells[MAX_CELLS];
+    if (argc != 2) {
+        fputs("usage: batch_check INPUT.csv\n", stderr);
+        return 2;
+    }
+    FILE *f = fopen(argv[1], "r");
+    if (!f || !fgets(line, sizeof line, f)) {
+        fprintf(stderr, "batch_check: cannot read %s\n", argv[1]);
+        return 2;
+    }
+    char *hline = xmalloc(strlen(line) + 1);
+    strcpy(hline, line);
+    int ncol = split(hline, head);
+    /* the records, repeated to at least 300 (blocks of every fill) */
+    char **rows = NULL;
+    size_t nrows = 0, cap = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (nrows == cap) {
+            cap = cap ? 2 * cap : 64;
+            char **nr = realloc(rows, sizeof *rows * cap);
+            if (!nr)
+                return 2;
+            rows = nr;
+        }
+        rows[nrows] = xmalloc(strlen(line) + 1);
+        strcpy(rows[nrows++], line);
+    }
+    fclose(f);
+    if (!nrows) {
+        fputs("batch_check: no records\n", stderr);
+        return 2;
+    }
+    size_t n = nrows;
+    while (n < 300)
+        n += nrows;
+    size_t isz = m->input_size, osz = m->output_size;
+    char *in = xmalloc(n * isz), *one = xmalloc(n * osz), *all = xmalloc(n * osz);
+    int *st1 = xmalloc(n * sizeof(int)), *stb = xmalloc(n * sizeof(int));
+    for (size_t r = 0; r < n; r++) {
+        char *copy = xmalloc(strlen(rows[r % nrows]) + 1);
+        strcpy(copy, rows[r % nrows]);
+        int nc = split(copy, cells);
+        char *rec = in + r * isz;
+        for (int i = 0; i < m->n_inputs; i++) {
+            rec[m->inputs[i].state_offset] = NERVA_MISSING;
+            for (int c = 0; c < ncol && c < nc; c++)
+                if (!strcmp(head[c], m->inputs[i].name))
+                    set_field(&m->inputs[i], rec, cells[c]);
+        }
+    }
+    for (size_t r = 0; r < n; r++)
+        st1[r] = m->score(in + r * isz, one + r * osz);
+    /* the whole input, then slices starting and ending anywhere */
+    static const size_t starts[] = {0, 1, 5, 63, 64, 65, 130};
+    static const size_t lens[] = {300, 1, 7, 8, 9, 63, 64, 65, 129, 200};
+    int bad = 0;
+    size_t checked = 0;
+    for (size_t a = 0; a < sizeof starts / sizeof *starts + 1 && !bad; a++) {
+        for (size_t l = 0; l < sizeof lens / sizeof *lens && !bad; l++) {
+            size_t s = a < sizeof starts / sizeof *starts ? starts[a] : 0;
+            size_t len = a < sizeof starts / sizeof *starts ? lens[l] : n;
+            if (s + len > n)
+                continue;
+            memset(all + s * osz, 0, len * osz);
+            size_t nbad = m->score_batch(in + s * isz, all + s * osz, stb + s, len), want = 0;
+            for (size_t r = s; r < s + len && !bad; r++) {
+                want += st1[r] != NERVA_OK;
+                if (stb[r] != st1[r]) {
+                    printf("batch_check: record %lu: status %d in batch, %d single\n", (unsigned long)r, stb[r],
+                           st1[r]);
+                    bad = 1;
+                } else if (st1[r] == NERVA_OK && !same_output(m, one + r * osz, all + r * osz, r))
+                    bad = 1;
+            }
+            if (!bad && nbad != want) {
+                printf("batch_check: the batch counts %lu bad records, single %lu\n", (unsigned long)nbad,
+                       (unsigned long)want);
+                bad = 1;
+            }
+            checked += len;
+        }
+    }
+    if (!bad)
+        printf("batch_check: %lu records in batches as scored one by one\n", (unsigned long)checked);
+    return bad;
+}
