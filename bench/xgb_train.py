@@ -14,9 +14,9 @@ writes, in DIR:
   rows.csv          the same rows as CSV for `nerva score` (empty cell = missing)
   NAME.pred.f32     xgboost.predict() of those rows (probability of class 1)
 
-Synthetic data: 20 continuous features; the label is a noisy nonlinear
-function of them.  A third of the rows (training and benchmark alike) have
-one feature missing, so the trees learn and use default directions.
+The data are bench/data.py's: a third of the rows (training and benchmark
+alike) have one feature missing, so the trees learn and use default
+directions.
 """
 
 import argparse
@@ -26,22 +26,7 @@ import os
 import numpy as np
 import xgboost as xgb
 
-NFEAT = 20
-NROWS = 10000
-
-
-def make_rows(rng, n):
-    x = rng.normal(size=(n, NFEAT)).astype(np.float32)
-    x[:, 5] = np.round(x[:, 5] * 4).astype(np.float32)      # a discrete feature
-    x[:, 9] = np.abs(x[:, 9] * 1000).astype(np.float32)     # a wide-range one
-    f = (x[:, 0] * x[:, 1] + np.sin(2 * x[:, 2]) + 0.5 * x[:, 3] ** 2
-         - 0.3 * x[:, 5] + np.where(x[:, 9] > 700, 1.0, -0.5) + 0.4 * x[:, 4] * x[:, 6])
-    y = (f + rng.normal(scale=0.7, size=n) > 0.6).astype(np.float32)
-    # a third of the rows miss one feature
-    miss = rng.random(n) < 1.0 / 3.0
-    cols = rng.integers(0, NFEAT, size=n)
-    x[miss, cols[miss]] = np.nan
-    return x, y
+from data import NFEAT, NROWS, make_rows
 
 
 def write_rows(out, x):

@@ -892,7 +892,7 @@ typedef struct FTree {
     unsigned long long *em;  /* per entry: its mask's index (codes) */
     unsigned long long *mk;  /* the masks of its tests of codes, mk[0] = 0 */
     int nmk, cap_mk;
-    int fixed, steps, mind;
+    int fixed, steps, mind, deep;
 } FTree;
 
 typedef struct FForest {
@@ -916,10 +916,11 @@ typedef struct FForest {
     int maynan;      /* some value may be NaN without being missing */
     int point;       /* the top-level statement the forest is walked before */
     int label;
-    /* a fused sum: the statements point .. last add what each tree's leaf
-       holds (column col[t]) to acc, or set miss when it holds null */
-    int fused, last, acc, miss, sum_dbl;
-    int *col;
+    /* fused sums: the statements point .. last add what each tree's leaf
+       holds to the accumulators (fflat_fuse) */
+    int fused, last, nacc, miss, sum_dbl;
+    int *accs, *cols, *guard;
+    struct FAdd *adds;
     int nb;          /* records per block in the batch, or 0 (no blocks) */
 } FForest;
 
@@ -1420,9 +1421,17 @@ static int fflat_layout(Em *m, const FForest *F, FTree *g)
        the paths differ much in length, later steps check that some walk
        still moves (runtime/lib/trees.c) */
     g->mind = g->steps;
+    long sum = 0, nleaf = 0;
     for (int e = 0; e < g->ne; e++)
-        if (g->eleft[e] == e && depth[e] >= 0 && depth[e] < g->mind)
-            g->mind = depth[e];
+        if (g->eleft[e] == e && depth[e] >= 0) {
+            g->mind = depth[e] < g->mind ? depth[e] : g->mind;
+            sum += depth[e];
+            nleaf++;
+        }
+    /* deep: the longest path much longer than the leaves' mean depth (the
+       corpus's random forests: 25 against 10), where walks that stop when
+       they reach a leaf do much less than walks of the longest path */
+    g->deep = nleaf && 2 * (long)g->steps > 3 * sum / nleaf + 2;
     return g->ne <= 65535;
 }
 
@@ -1459,51 +1468,144 @@ static int program_reads(const IrProgram *p, int v)
 
 static int is_var(const IrExpr *e, int v) { return e->kind == E_VAR && e->var == v; }
 
-/* The boosting sum (PMML's Segmentation "sum" as the PMML frontend lowers
-   it): for each tree, in forest order,
-       node := (tree k);  score := (tree-get k col node);
-       if (is-null score) { miss := true } else { acc := (+ acc score) }
-   with node and score read nowhere else.  Then the forest's walk itself
-   adds the leaves' values (in the same order and type), and the statements
-   run only for a record where that sum is NaN (a null leaf, or NaN itself),
-   to say exactly what they say. */
+/* The sums of an ensemble, as the PMML frontend lowers Segmentation "sum"
+   and "average": for each tree, in forest order,
+       node := (tree k);  c1 := (tree-get k col node);  ...  cm := ...
+       if (is-null cg) { [miss := true] } else { a1 := (+ a1 e1); ...; aK := (+ aK eK) }
+   where each e is one of the c, (coalesce c 0) or a number, the a are
+   distinct and of one type (float or double), and node and the c are read
+   nowhere else.  Then the forest's walk itself adds, per accumulator, what
+   each tree's leaf holds for it (the same additions, in the same order and
+   type), and the statements run only for a record where some sum comes out
+   NaN: a leaf where cg (or a c added as is) is null holds NaN, and so does a
+   NaN in the model; the statements then say exactly what they say. */
+typedef struct FAdd {
+    int kind;      /* 0: a column as is; 1: a column or 0 when null; 2: a number */
+    int col;       /* kinds 0, 1: the column (per tree: cols[j * nacc + i]) */
+    double num;    /* kind 2 */
+} FAdd;
+
+/* the column tree k's statement s reads, when s is c := (tree-get k col node) */
+static int fget(const IrStmt *s, int k, int node)
+{
+    if (s->kind != S_SET || s->e->kind != E_TREE_GET || s->e->tree != k || !is_var(s->e->a[0], node))
+        return -1;
+    return s->e->col;
+}
+
 static void fflat_fuse(Em *m, FForest *F)
 {
     const IrProgram *p = m->p;
     const IrBlock *b = &p->body;
-    int acc = -1, miss = -1;
+    int at = F->point, nacc = 0, miss = -2;
+    int *acc = NULL;
     IrTypeKind ak = T_NULL;
-    F->col = ARENA_ARRAY(&m->a, int, F->nt);
+    FAdd *adds = NULL;
+    int *cols = NULL, *guard = ARENA_ARRAY(&m->a, int, F->nt);
     for (int j = 0; j < F->nt; j++) {
-        int i = F->point + 3 * j;
-        if (i + 2 >= b->n)
+        int k = F->tree[j];
+        if (at >= b->n || b->s[at]->kind != S_SET || b->s[at]->e->kind != E_TREE || b->s[at]->e->tree != k)
             return;
-        const IrStmt *s1 = b->s[i], *s2 = b->s[i + 1], *s3 = b->s[i + 2];
-        if (s1->kind != S_SET || s1->e->kind != E_TREE || s1->e->tree != F->tree[j] || s2->kind != S_SET ||
-            s2->e->kind != E_TREE_GET || s2->e->tree != F->tree[j] || !is_var(s2->e->a[0], s1->var) ||
-            s3->kind != S_IF || s3->e->kind != E_IS_NULL || !is_var(s3->e->a[0], s2->var) ||
-            s3->then_b.n != 1 || s3->else_b.n != 1)
+        int node = b->s[at]->var, first = ++at;
+        while (at < b->n && fget(b->s[at], k, node) >= 0)
+            at++;
+        if (at == first || at >= b->n || program_reads(p, node) != at - first)
             return;
-        const IrStmt *t = s3->then_b.s[0], *e = s3->else_b.s[0];
-        if (t->kind != S_SET || t->e->kind != E_LIT || ir_base(t->e->type)->kind != T_BOOL || !t->e->lit_bool ||
-            t->e->lit_null || e->kind != S_SET || e->e->kind != E_CALL || e->e->fn != FN_ADD || e->e->n != 2 ||
-            !is_var(e->e->a[0], e->var) || !is_var(e->e->a[1], s2->var))
+        const IrStmt *s = b->s[at++];
+        if (s->kind != S_IF || s->e->kind != E_IS_NULL || s->e->a[0]->kind != E_VAR || s->then_b.n > 1 ||
+            s->else_b.n < 1)
             return;
-        if (j == 0) {
-            acc = e->var;
-            miss = t->var;
-            ak = ir_base(p->vars[acc].type)->kind;
+        /* the gets, each read only here */
+        int gvar = s->e->a[0]->var;
+        guard[j] = -1;
+        for (int i = first; i < at - 1; i++) {
+            int v = b->s[i]->var, reads = program_reads(p, v);
+            if (v == gvar)
+                guard[j] = fget(b->s[i], k, node), reads--;
+            for (int q = 0; q < s->else_b.n; q++)
+                reads -= expr_reads(s->else_b.s[q]->e, v);
+            if (reads != 0)
+                return;
         }
-        const IrTreeCol *col = &p->trees[F->tree[j]]->cols[s2->e->col];
-        if (e->var != acc || t->var != miss || (ak != T_FLOAT && ak != T_DOUBLE) ||
-            ir_base(col->type)->kind != ak || ir_base(p->vars[s2->var].type)->kind != ak ||
-            ir_base(e->e->type)->kind != ak || program_reads(p, s1->var) != 1 || program_reads(p, s2->var) != 2)
+        if (guard[j] < 0)
             return;
-        F->col[j] = s2->e->col;
+        int mv = -1;
+        if (s->then_b.n) {
+            const IrStmt *t = s->then_b.s[0];
+            if (t->kind != S_SET || t->e->kind != E_LIT || ir_base(t->e->type)->kind != T_BOOL || !t->e->lit_bool ||
+                t->e->lit_null)
+                return;
+            mv = t->var;
+        }
+        if (j == 0) {
+            miss = mv;
+            nacc = s->else_b.n;
+            acc = ARENA_ARRAY(&m->a, int, nacc);
+            adds = ARENA_ARRAY(&m->a, FAdd, nacc);
+            cols = ARENA_ARRAY(&m->a, int, F->nt * nacc);
+        }
+        if (mv != miss || s->else_b.n != nacc)
+            return;
+        for (int i = 0; i < nacc; i++) {
+            const IrStmt *e = s->else_b.s[i];
+            if (e->kind != S_SET || e->e->kind != E_CALL || e->e->fn != FN_ADD || e->e->n != 2 ||
+                !is_var(e->e->a[0], e->var))
+                return;
+            if (j == 0) {
+                acc[i] = e->var;
+                ak = i == 0 ? ir_base(p->vars[e->var].type)->kind : ak;
+                for (int q = 0; q < i; q++)
+                    if (acc[q] == e->var)
+                        return; /* one accumulator twice: its adds interleave */
+            }
+            if (e->var != acc[i] || ir_base(p->vars[e->var].type)->kind != ak ||
+                ir_base(e->e->type)->kind != ak || (ak != T_FLOAT && ak != T_DOUBLE))
+                return;
+            /* what is added: a get, a get or 0, a number */
+            const IrExpr *x = e->e->a[1];
+            FAdd a = {.kind = -1};
+            int cv = -1;
+            if (x->kind == E_VAR) {
+                a.kind = 0, cv = x->var;
+            } else if (x->kind == E_COALESCE && x->n == 2 && x->a[0]->kind == E_VAR && x->a[1]->kind == E_LIT &&
+                       !x->a[1]->lit_null && ir_base(x->a[1]->type)->kind != T_STRING &&
+                       ir_base(x->a[1]->type)->kind != T_BOOL &&
+                       (ir_base(x->a[1]->type)->kind == T_INT || ir_base(x->a[1]->type)->kind == T_LONG
+                            ? x->a[1]->lit_long == 0 : x->a[1]->lit_double == 0)) {
+                a.kind = 1, cv = x->a[0]->var;
+            } else if (x->kind == E_LIT && !x->lit_null && ir_base(x->type)->kind != T_STRING &&
+                       ir_base(x->type)->kind != T_BOOL) {
+                a.kind = 2;
+                a.num = ir_base(x->type)->kind == T_INT || ir_base(x->type)->kind == T_LONG ? (double)x->lit_long
+                                                                                          : x->lit_double;
+                if (ak == T_FLOAT ? (double)(float)a.num != a.num : fabs(a.num) > 9007199254740992.0)
+                    return; /* the number must be what the addition adds, exactly */
+            } else {
+                return;
+            }
+            if (cv >= 0) {
+                int c = -1;
+                for (int q = first; q < at - 1 && c < 0; q++)
+                    if (b->s[q]->var == cv)
+                        c = fget(b->s[q], k, node);
+                if (c < 0 || ir_base(p->trees[k]->cols[c].type)->kind != ak || ir_base(x->type)->kind != ak)
+                    return;
+                a.col = c;
+            }
+            if (j == 0)
+                adds[i] = a;
+            else if (adds[i].kind != a.kind || (a.kind == 2 && adds[i].num != a.num))
+                return;
+            cols[j * nacc + i] = a.col;
+        }
     }
     F->fused = 1;
-    F->last = F->point + 3 * F->nt - 1;
-    F->acc = acc;
+    F->last = at - 1;
+    F->nacc = nacc;
+    F->accs = acc;
+    F->adds = adds;
+    F->cols = cols;
+    F->guard = guard;
     F->miss = miss;
     F->sum_dbl = ak == T_DOUBLE;
 }
@@ -1570,7 +1672,7 @@ static int stmt_walks(const IrStmt *s, const unsigned char *in)
 static int fflat_block(const FForest *F)
 {
     size_t row = (size_t)F->stride * 4 + (F->xn ? (size_t)F->stride : 0) + 1 +
-                 (F->fused ? 8 : 4 * (size_t)F->nt);
+                 (F->fused ? 8 * (size_t)F->nacc : 4 * (size_t)F->nt);
     for (int nb = 64; nb >= 8; nb /= 2)
         if ((size_t)nb * row <= 96 * 1024)
             return nb;
@@ -1644,7 +1746,7 @@ static void fflat_plan(Em *m, int min_trees)
     for (int j = 0; j < F->nt; j++) {
         if (!fflat_layout(m, F, F->ft[j]))
             return;
-        deep += F->ft[j]->steps - F->ft[j]->mind > 3;
+        deep += F->ft[j]->deep;
     }
     /* deep forests: walks go on while they move; the others all take the
        same steps, unchecked */
@@ -1716,6 +1818,15 @@ static void fflat_values(Em *m, const FForest *F)
     em_line(m, "rec.X = X; rec.XN = %s;", F->xn ? "XN" : "0");
 }
 
+/* the test that the sums s[] are numbers (a NaN: the statements decide) */
+static const char *fflat_sums_ok(Em *m, const FForest *F)
+{
+    const char *t = "";
+    for (int i = 0; i < F->nacc; i++)
+        t = arena_printf(&m->a, "%s%ss[%d] == s[%d]", t, i ? " && " : "", i, i);
+    return t;
+}
+
 /* the walk of the forest, at its point in the score function: in a block's
    phase 2 its result; else the record's values, then (phase 1) they are
    left for the block, or the trees are walked */
@@ -1726,11 +1837,14 @@ static void fflat_begin(Em *m)
     em_line(m, "/* the flat forest: %d trees walked at once (runtime/lib/trees.c) */", F->nt);
     em_line(m, "if (B && B->phase == 2 && !B->bad[B->row]) {");
     if (F->fused) {
-        em_line(m, "    %s s = B->acc[B->row];", F->sum_dbl ? "double" : "float");
-        em_line(m, "    if (s == s) { %s = s; goto forest_%d; }", m->vname[F->acc], L);
+        em_line(m, "    const nv_fs *s = B->acc + (size_t)B->row * %d;", F->nacc);
+        em_line(m, "    if (%s) {", fflat_sums_ok(m, F));
+        for (int i = 0; i < F->nacc; i++)
+            em_line(m, "        %s = s[%d];", m->vname[F->accs[i]], i);
+        em_line(m, "        goto forest_%d;", L);
+        em_line(m, "    }");
         em_line(m, "    rec.X = B->X + (size_t)B->row * %d;", F->stride);
-        em_line(m, "    rec.XN = %s;",
-                F->xn ? arena_printf(&m->a, "B->XN + (size_t)B->row * %d", F->stride) : "0");
+        em_line(m, "    rec.XN = %s;", F->xn ? arena_printf(&m->a, "B->XN + (size_t)B->row * %d", F->stride) : "0");
         em_line(m, "    %s(nv_flat, %d, &rec, gres);", rt_call(m, "nv_fres"), F->nt);
     } else {
         em_line(m, "    memcpy(gres, B->res + (size_t)B->row * %d, sizeof gres);", F->nt);
@@ -1741,14 +1855,26 @@ static void fflat_begin(Em *m)
     m->ind++;
     fflat_values(m, F);
     if (F->fused) {
-        if (strcmp(m->nname[F->acc], "0") != 0)
-            em_line(m, "bad |= %s;", m->nname[F->acc]);
-        em_line(m, "if (B && B->phase == 1) { B->bad[B->row] = (unsigned char)bad; B->acc[B->row] = %s; "
-                   "return NERVA_OK; }", m->vname[F->acc]);
+        for (int i = 0; i < F->nacc; i++)
+            if (strcmp(m->nname[F->accs[i]], "0") != 0)
+                em_line(m, "bad |= %s;", m->nname[F->accs[i]]);
+        em_line(m, "if (B && B->phase == 1) {");
+        em_line(m, "    B->bad[B->row] = (unsigned char)bad;");
+        for (int i = 0; i < F->nacc; i++)
+            em_line(m, "    B->acc[(size_t)B->row * %d + %d] = %s;", F->nacc, i, m->vname[F->accs[i]]);
+        em_line(m, "    return NERVA_OK;");
+        em_line(m, "}");
         em_line(m, "if (!bad) {");
-        em_line(m, "    %s s = %s(nv_flat, %d, &rec, %s, gres);", F->sum_dbl ? "double" : "float",
-                rt_call(m, "nv_fsum"), F->nt, m->vname[F->acc]);
-        em_line(m, "    if (s == s) { %s = s; goto forest_%d; }", m->vname[F->acc], L);
+        sb_printf(m->out, "%*s    nv_fs s[%d] = {", m->ind * 4, "", F->nacc);
+        for (int i = 0; i < F->nacc; i++)
+            sb_printf(m->out, "%s%s", i ? ", " : "", m->vname[F->accs[i]]);
+        sb_puts(m->out, "};\n");
+        em_line(m, "    %s(nv_flat, %d, &rec, s, %d, gres);", rt_call(m, "nv_fsum"), F->nt, F->nacc);
+        em_line(m, "    if (%s) {", fflat_sums_ok(m, F));
+        for (int i = 0; i < F->nacc; i++)
+            em_line(m, "        %s = s[%d];", m->vname[F->accs[i]], i);
+        em_line(m, "        goto forest_%d;", L);
+        em_line(m, "    }");
         em_line(m, "}");
     } else {
         em_line(m, "if (B && B->phase == 1) { B->bad[B->row] = (unsigned char)bad; return NERVA_OK; }");
@@ -1810,14 +1936,28 @@ static void fflat_print(Em *m, StrBuf *c)
             sb_puts(c, "\n};\n");
         }
         if (F->fused) {
-            const IrTreeCol *col = &tr->cols[F->col[j]];
+            /* per entry, what a walk ending there adds to each sum; NaN
+               where the statements must decide (a null guard or value) */
             sb_printf(c, "static const %s tree%d_fv[] = {", F->sum_dbl ? "double" : "float", t);
-            for (int e = 0; e < g->ne; e++) {
-                int r = g->eleft[e] == e ? g->eres[e] : -2;
-                double v = r == -2 ? 0.0 : r < 0 || col->is_null[r] ? NAN : col->num[r];
-                sb_printf(c, "%s%s,", e % 8 == 0 ? "\n    " : " ",
-                          F->sum_dbl ? c_double(&m->a, v) : c_float(&m->a, (float)v));
-            }
+            for (int e = 0, k = 0; e < g->ne; e++)
+                for (int i = 0; i < F->nacc; i++, k++) {
+                    int r = g->eleft[e] == e ? g->eres[e] : -2;
+                    const FAdd *a = &F->adds[i];
+                    const IrTreeCol *gc = &tr->cols[F->guard[j]], *col = &tr->cols[F->cols[j * F->nacc + i]];
+                    double v;
+                    if (r == -2)
+                        v = 0.0; /* not a leaf */
+                    else if (r < 0 || gc->is_null[r])
+                        v = NAN;
+                    else if (a->kind == 2)
+                        v = a->num;
+                    else if (col->is_null[r])
+                        v = a->kind == 1 ? 0.0 : NAN;
+                    else
+                        v = col->num[r];
+                    sb_printf(c, "%s%s,", k % 8 == 0 ? "\n    " : " ",
+                              F->sum_dbl ? c_double(&m->a, v) : c_float(&m->a, (float)v));
+                }
             sb_puts(c, "\n};\n");
         }
     }
@@ -2211,7 +2351,7 @@ void trees_batch(Em *m, StrBuf *c, const char *pfx)
             sb_printf(c, "    unsigned char XN[%d * %d];\n", nb, F->stride);
         sb_printf(c, "    unsigned char rbad[%d];\n", nb);
         if (F->fused)
-            sb_printf(c, "    %s acc[%d];\n", F->sum_dbl ? "double" : "float", nb);
+            sb_printf(c, "    nv_fs acc[%d * %d];\n", nb, F->nacc);
         else
             sb_printf(c, "    int res[%d * %d];\n", nb, F->nt);
         sb_puts(c, "    nv_fblk B;\n    nv_frec rec;\n");
@@ -2228,9 +2368,10 @@ void trees_batch(Em *m, StrBuf *c, const char *pfx)
                      "            B.row = r; rbad[r] = 1;%s\n"
                      "            (void)%s_score_in(&in[i + r], &out[i + r], &B);\n"
                      "        }\n",
-                  F->fused ? " acc[r] = 0;" : "", pfx);
-        sb_printf(c, "        %s(nv_flat, %d, &rec, %d, k, %s, %s);\n", rt_call(m, "nv_fblock"), F->nt, F->stride,
-                  F->fused ? "acc" : "0", F->fused ? "0" : "res");
+                  F->fused ? arena_printf(&m->a, " memset(acc + (size_t)r * %d, 0, %d * sizeof *acc);", F->nacc,
+                                          F->nacc) : "", pfx);
+        sb_printf(c, "        %s(nv_flat, %d, &rec, %d, k, %s, %d, %s);\n", rt_call(m, "nv_fblock"), F->nt, F->stride,
+                  F->fused ? "acc" : "0", F->fused ? F->nacc : 0, F->fused ? "0" : "res");
         sb_puts(c, "        B.phase = 2;\n");
         sb_printf(c, "        for (r = 0; r < k; r++) {\n"
                      "            int s;\n"

@@ -327,7 +327,8 @@ typedef struct nv_ftree {
     const nv_fnode *T; /* entries, the root first */
     const unsigned long long *M; /* NV_FLAT_CODES: the masks of its tests of codes, M[0] = 0 */
     const int *R;      /* per entry: the node a walk ending there selects, or -1 (null) */
-    const nv_fs *V;    /* per entry: what a walk ending there adds (NaN: null); or 0 */
+    const nv_fs *V;    /* per entry, K values: what a walk ending there adds to each sum (NaN: the
+                          statements decide); or 0 */
     const int *N;      /* per entry: where a NaN value that is not missing goes */
     int fixed, steps;
 } nv_ftree;
@@ -339,16 +340,21 @@ typedef struct nv_frec {
     const unsigned char *XN;
 } nv_frec;
 
-/* the rank of x among n sorted thresholds: how many are at most x */
+/* the rank of x among n sorted thresholds: how many are at most x.  No
+   branch on x (a search's branches are as unpredictable as its values):
+   the loop halves len whatever x is, and x only moves base. */
 NV_RT int nv_frank(const double *th, int n, double x)
 {
-    int lo = 0, len = n;
-    while (len > 0) {
-        int half = len >> 1, le = th[lo + half] <= x;
-        lo = le ? lo + half + 1 : lo;
-        len = le ? len - half - 1 : half;
+    const double *base = th;
+    int len = n;
+    if (n == 0)
+        return 0;
+    while (len > 1) {
+        int half = len >> 1;
+        base += half & -(int)(base[half - 1] <= x);
+        len -= half;
     }
-    return lo;
+    return (int)(base - th) + (*base <= x);
 }
 
 /* one step from entry i (M and XN are read only where the forest has them) */
@@ -431,9 +437,9 @@ NV_RT void nv_fblock1(const nv_ftree *F, const nv_frec *b, int stride, int n, in
 }
 
 /* Every tree, tree by tree, over the rows of a block (so a tree stays in
-   cache while the block walks it): acc[r] += what each tree adds, in tree
-   order (sums), or res[r * nt + t] = tree t's node (results). */
-NV_RT void nv_fblock(const nv_ftree *F, int nt, const nv_frec *b, int stride, int n, nv_fs *acc, int *res)
+   cache while the block walks it): acc[r * K + k] += what each tree adds to
+   sum k, in tree order (sums), or res[r * nt + t] = tree t's node (results). */
+NV_RT void nv_fblock(const nv_ftree *F, int nt, const nv_frec *b, int stride, int n, nv_fs *acc, int K, int *res)
 {
     int at[256], t, r;
     for (t = 0; t < nt; t++) {
@@ -442,9 +448,17 @@ NV_RT void nv_fblock(const nv_ftree *F, int nt, const nv_frec *b, int stride, in
             int m = n - k < 256 ? n - k : 256;
             nv_frec x = nv_frow(b, k, stride);
             nv_fblock1(&F[t], &x, stride, m, at);
-            if (acc)
+            if (acc && K == 1)
                 for (r = 0; r < m; r++)
                     acc[k + r] += F[t].V[at[r]];
+            else if (acc)
+                for (r = 0; r < m; r++) {
+                    nv_fs *a = acc + (size_t)(k + r) * (size_t)K;
+                    const nv_fs *v = F[t].V + (size_t)at[r] * (size_t)K;
+                    int q;
+                    for (q = 0; q < K; q++)
+                        a[q] += v[q];
+                }
             else
                 for (r = 0; r < m; r++)
                     res[(size_t)(k + r) * (size_t)nt + (size_t)t] = F[t].R[at[r]];
@@ -550,14 +564,15 @@ NV_RT void nv_fone(const nv_ftree *F, int nt, const nv_frec *x, int *at)
     }
 }
 
-/* one record: acc plus what every tree adds, in tree order (at: scratch) */
-NV_RT nv_fs nv_fsum(const nv_ftree *F, int nt, const nv_frec *x, nv_fs acc, int *at)
+/* one record: acc[k] plus what every tree adds to sum k, in tree order
+   (at: scratch) */
+NV_RT void nv_fsum(const nv_ftree *F, int nt, const nv_frec *x, nv_fs *acc, int K, int *at)
 {
-    int t;
+    int t, q;
     nv_fone(F, nt, x, at);
     for (t = 0; t < nt; t++)
-        acc += F[t].V[at[t]];
-    return acc;
+        for (q = 0; q < K; q++)
+            acc[q] += F[t].V[(size_t)at[t] * (size_t)K + (size_t)q];
 }
 
 /* one record: res[t] = tree t's node, or -1 for null */

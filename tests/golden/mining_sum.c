@@ -10,7 +10,7 @@
 #define NV_FLAT_CODES 0
 #define NV_FLAT_THREE 1
 #define NV_FLAT_DEEP 0
-#define NV_FSUM_DOUBLE 0
+#define NV_FSUM_DOUBLE 1
 /* ---- run-time support (nerva runtime/lib/, the functions this model uses) ---- */
 /* section prelude (runtime/lib/base.c) */
 #ifndef _POSIX_C_SOURCE
@@ -127,7 +127,8 @@ typedef struct nv_ftree {
     const nv_fnode *T; /* entries, the root first */
     const unsigned long long *M; /* NV_FLAT_CODES: the masks of its tests of codes, M[0] = 0 */
     const int *R;      /* per entry: the node a walk ending there selects, or -1 (null) */
-    const nv_fs *V;    /* per entry: what a walk ending there adds (NaN: null); or 0 */
+    const nv_fs *V;    /* per entry, K values: what a walk ending there adds to each sum (NaN: the
+                          statements decide); or 0 */
     const int *N;      /* per entry: where a NaN value that is not missing goes */
     int fixed, steps;
 } nv_ftree;
@@ -139,16 +140,21 @@ typedef struct nv_frec {
     const unsigned char *XN;
 } nv_frec;
 
-/* the rank of x among n sorted thresholds: how many are at most x */
+/* the rank of x among n sorted thresholds: how many are at most x.  No
+   branch on x (a search's branches are as unpredictable as its values):
+   the loop halves len whatever x is, and x only moves base. */
 NV_RT int nv_frank(const double *th, int n, double x)
 {
-    int lo = 0, len = n;
-    while (len > 0) {
-        int half = len >> 1, le = th[lo + half] <= x;
-        lo = le ? lo + half + 1 : lo;
-        len = le ? len - half - 1 : half;
+    const double *base = th;
+    int len = n;
+    if (n == 0)
+        return 0;
+    while (len > 1) {
+        int half = len >> 1;
+        base += half & -(int)(base[half - 1] <= x);
+        len -= half;
     }
-    return lo;
+    return (int)(base - th) + (*base <= x);
 }
 
 /* one step from entry i (M and XN are read only where the forest has them) */
@@ -231,9 +237,9 @@ NV_RT void nv_fblock1(const nv_ftree *F, const nv_frec *b, int stride, int n, in
 }
 
 /* Every tree, tree by tree, over the rows of a block (so a tree stays in
-   cache while the block walks it): acc[r] += what each tree adds, in tree
-   order (sums), or res[r * nt + t] = tree t's node (results). */
-NV_RT void nv_fblock(const nv_ftree *F, int nt, const nv_frec *b, int stride, int n, nv_fs *acc, int *res)
+   cache while the block walks it): acc[r * K + k] += what each tree adds to
+   sum k, in tree order (sums), or res[r * nt + t] = tree t's node (results). */
+NV_RT void nv_fblock(const nv_ftree *F, int nt, const nv_frec *b, int stride, int n, nv_fs *acc, int K, int *res)
 {
     int at[256], t, r;
     for (t = 0; t < nt; t++) {
@@ -242,9 +248,17 @@ NV_RT void nv_fblock(const nv_ftree *F, int nt, const nv_frec *b, int stride, in
             int m = n - k < 256 ? n - k : 256;
             nv_frec x = nv_frow(b, k, stride);
             nv_fblock1(&F[t], &x, stride, m, at);
-            if (acc)
+            if (acc && K == 1)
                 for (r = 0; r < m; r++)
                     acc[k + r] += F[t].V[at[r]];
+            else if (acc)
+                for (r = 0; r < m; r++) {
+                    nv_fs *a = acc + (size_t)(k + r) * (size_t)K;
+                    const nv_fs *v = F[t].V + (size_t)at[r] * (size_t)K;
+                    int q;
+                    for (q = 0; q < K; q++)
+                        a[q] += v[q];
+                }
             else
                 for (r = 0; r < m; r++)
                     res[(size_t)(k + r) * (size_t)nt + (size_t)t] = F[t].R[at[r]];
@@ -350,6 +364,16 @@ NV_RT void nv_fone(const nv_ftree *F, int nt, const nv_frec *x, int *at)
     }
 }
 
+/* one record: acc[k] plus what every tree adds to sum k, in tree order
+   (at: scratch) */
+NV_RT void nv_fsum(const nv_ftree *F, int nt, const nv_frec *x, nv_fs *acc, int K, int *at)
+{
+    int t, q;
+    nv_fone(F, nt, x, at);
+    for (t = 0; t < nt; t++)
+        for (q = 0; q < K; q++)
+            acc[q] += F[t].V[(size_t)at[t] * (size_t)K + (size_t)q];
+}
 
 /* one record: res[t] = tree t's node, or -1 for null */
 NV_RT void nv_fres(const nv_ftree *F, int nt, const nv_frec *x, int *res)
@@ -405,6 +429,10 @@ static const int tree0_fr[] = {
 static const int tree0_fn[] = {
     4, 1, 2, 3, 4,
 };
+static const double tree0_fv[] = {
+    0.0, 0.0, 1.0, (-1.25), 1.0, 0.75, NAN, NAN,
+    NAN, NAN,
+};
 /* tree 1:  (line 33), 3 nodes as 5 entries, 1 steps */
 static const nv_fnode tree1_f[] = {
     {1, 5, 1}, {1, 6, 1}, {1, 6, 2}, {1, 6, 3}, {1, 6, 4},
@@ -415,10 +443,14 @@ static const int tree1_fr[] = {
 static const int tree1_fn[] = {
     4, 1, 2, 3, 4,
 };
+static const double tree1_fv[] = {
+    0.0, 0.0, 1.0, 0.125, 1.0, 2.0, 1.0, 0.5,
+    NAN, NAN,
+};
 /* the flat forest, in the order its sum adds */
 static const nv_ftree nv_flat[] = {
-    {tree0_f, 0, tree0_fr, 0, tree0_fn, 1, 1},
-    {tree1_f, 0, tree1_fr, 0, tree1_fn, 1, 1},
+    {tree0_f, 0, tree0_fr, tree0_fv, tree0_fn, 1, 1},
+    {tree1_f, 0, tree1_fr, tree1_fv, tree1_fn, 1, 1},
 };
 
 static const double tree0_c0[] = {
@@ -481,7 +513,15 @@ static int mining_sum_score_in(const mining_sum_input *in, mining_sum_output *ou
     }
     /* the flat forest: 2 trees walked at once (runtime/lib/trees.c) */
     if (B && B->phase == 2 && !B->bad[B->row]) {
-        memcpy(gres, B->res + (size_t)B->row * 2, sizeof gres);
+        const nv_fs *s = B->acc + (size_t)B->row * 2;
+        if (s[0] == s[0] && s[1] == s[1]) {
+            v6 = s[0];
+            v4 = s[1];
+            goto forest_1;
+        }
+        rec.X = B->X + (size_t)B->row * 7;
+        rec.XN = 0;
+        nv_fres(nv_flat, 2, &rec, gres);
         goto walked_1;
     }
     {
@@ -497,7 +537,22 @@ static int mining_sum_score_in(const mining_sum_input *in, mining_sum_output *ou
         }
         X[6] = 0;
         rec.X = X; rec.XN = 0;
-        if (B && B->phase == 1) { B->bad[B->row] = (unsigned char)bad; return NERVA_OK; }
+        bad |= v4_n;
+        if (B && B->phase == 1) {
+            B->bad[B->row] = (unsigned char)bad;
+            B->acc[(size_t)B->row * 2 + 0] = v6;
+            B->acc[(size_t)B->row * 2 + 1] = v4;
+            return NERVA_OK;
+        }
+        if (!bad) {
+            nv_fs s[2] = {v6, v4};
+            nv_fsum(nv_flat, 2, &rec, s, 2, gres);
+            if (s[0] == s[0] && s[1] == s[1]) {
+                v6 = s[0];
+                v4 = s[1];
+                goto forest_1;
+            }
+        }
         if (bad) nv_fexact(nv_flat, 2, &rec, gres); else nv_fres(nv_flat, 2, &rec, gres);
     }
     walked_1:;
@@ -565,6 +620,7 @@ static int mining_sum_score_in(const mining_sum_input *in, mining_sum_output *ou
             }
         }
     }
+    forest_1:;
     /* Segmentation sum (line 17) */
     {
         int t9 = 0; int t9_n = 1;
@@ -600,20 +656,20 @@ size_t mining_sum_score_batch(const mining_sum_input *in, mining_sum_output *out
     size_t i, bad = 0;
     nv_ft X[64 * 7];
     unsigned char rbad[64];
-    int res[64 * 2];
+    nv_fs acc[64 * 2];
     nv_fblk B;
     nv_frec rec;
     memset(X, 0, sizeof X);
-    B.X = X; B.XN = 0; B.bad = rbad; B.acc = 0; B.res = res;
+    B.X = X; B.XN = 0; B.bad = rbad; B.acc = acc; B.res = 0;
     rec.X = X; rec.XN = 0;
     for (i = 0; i < n; i += 64) {
         int r, k = n - i < 64 ? (int)(n - i) : 64;
         B.phase = 1;
         for (r = 0; r < k; r++) {
-            B.row = r; rbad[r] = 1;
+            B.row = r; rbad[r] = 1; memset(acc + (size_t)r * 2, 0, 2 * sizeof *acc);
             (void)mining_sum_score_in(&in[i + r], &out[i + r], &B);
         }
-        nv_fblock(nv_flat, 2, &rec, 7, k, 0, res);
+        nv_fblock(nv_flat, 2, &rec, 7, k, acc, 2, 0);
         B.phase = 2;
         for (r = 0; r < k; r++) {
             int s;

@@ -269,7 +269,8 @@ START_TEST(test_flat_walk)
             continue; /* NaN: nv_fexact's alone */
         nv_fres(F, 3, &rec, r3);
         ck_assert_int_eq(r3[1], cases[i].node);
-        nv_fs sum = nv_fsum(F, 3, &rec, 1, at);
+        nv_fs sum = 1;
+        nv_fsum(F, 3, &rec, &sum, 1, at);
         ck_assert(sum == 1 + 3 * V[r3[1] == 1 ? 1 : r3[1] == 3 ? 3 : 4]);
     }
     ck_assert_int_eq(nv_frank((const double[]){1, 2, 4}, 3, 0.5), 0);
@@ -283,8 +284,8 @@ START_TEST(test_flat_walk)
         memcpy(XB + 5 * r, X + 5 * (r % 5), 5 * sizeof(nv_ft));
         acc[r] = 0;
     }
-    nv_fblock(F, 3, &b, 5, 13, acc, 0);
-    nv_fblock(F, 3, &b, 5, 13, 0, res);
+    nv_fblock(F, 3, &b, 5, 13, acc, 1, 0);
+    nv_fblock(F, 3, &b, 5, 13, 0, 0, res);
     for (int r = 0; r < 13; r++) {
         ck_assert_int_eq(res[3 * r], cases[r % 5].node);
         ck_assert_int_eq(res[3 * r + 2], cases[r % 5].node);
