@@ -884,6 +884,8 @@ typedef struct FTree {
     int nd, cap, max;
     int *enter;      /* per IR node: its FDest, or -1 */
     int root;        /* where a walk starts */
+    int defaults;    /* the tree's missing values go to default children */
+    unsigned char *reach; /* per FDest: reached from the root (fflat_reach) */
     int ok;
     /* entries, numbered by fflat_layout */
     int ne, cap_e;
@@ -971,11 +973,17 @@ static int fsame(const FTree *g, int e, int var)
 static int fsplit(Em *m, FTree *g, int var, int isnull, double t, int lo, int hi, int u, int nan)
 {
     if (!isnull) {
-        for (int n = 0; n < 64 && fsame(g, hi, var) && g->d[hi].t <= t; n++)
+        /* with default children, a side that a missing value goes to is
+           kept as it is (its split sends the value on), so that missing
+           values need no third child, whose test the whole forest pays */
+        int keep_lo = g->defaults && u == lo, keep_hi = g->defaults && u == hi;
+        for (int n = 0; n < 64 && !keep_hi && fsame(g, hi, var) && g->d[hi].t <= t; n++)
             hi = g->d[hi].hi; /* x >= t implies x >= that t */
-        for (int n = 0; n < 64 && fsame(g, lo, var) && g->d[lo].t >= t; n++)
+        for (int n = 0; n < 64 && !keep_lo && fsame(g, lo, var) && g->d[lo].t >= t; n++)
             lo = g->d[lo].lo; /* x < t implies x < that t */
-        for (int n = 0; n < 64 && fsame(g, u, var); n++)
+        /* a missing value that goes to a side goes there as it is (the
+           split there sends it on); else to where it ends up */
+        for (int n = 0; n < 64 && u != lo && u != hi && fsame(g, u, var); n++)
             u = g->d[u].miss; /* missing there too */
         for (int n = 0; n < 64 && fsame(g, nan, var); n++)
             nan = g->d[nan].nan; /* NaN there too */
@@ -1201,6 +1209,7 @@ static FTree *fflat_build(Em *m, const IrTree *tr)
 {
     FTree *g = ARENA_NEW(&m->a, FTree);
     g->ok = 1;
+    g->defaults = tr->missing == MV_DEFAULT_CHILD;
     g->max = 16 * tr->nnodes + 256;
     g->enter = ARENA_ARRAY(&m->a, int, tr->nnodes);
     for (int k = 0; k < tr->nnodes; k++)
@@ -1253,7 +1262,7 @@ static void fflat_thresholds(Em *m, FForest *F)
     for (int j = 0; j < F->nt; j++)
         for (int i = 0; i < F->ft[j]->nd; i++) {
             const FDest *d = &F->ft[j]->d[i];
-            if (d->split && !d->cd && !d->isnull) {
+            if (F->ft[j]->reach[i] && d->split && !d->cd && !d->isnull) {
                 int s = F->slot[d->var];
                 VEC_PUSH(&m->a, F->th[s], F->nth[s], cap[s], d->t);
             }
@@ -1306,6 +1315,29 @@ static int fkids(const FDest *d, int *kids)
             kids[n++] = d->cd[c];
     }
     return n;
+}
+
+/* which FDests a walk (or an exact walk's NaN) can reach: building leaves
+   some behind (a split whose place another took) */
+static void fflat_reach(Em *m, FTree *g)
+{
+    int *stack = ARENA_ARRAY(&m->a, int, g->nd + 1), n = 0;
+    g->reach = arena_alloc(&m->a, (size_t)g->nd + 1);
+    stack[n++] = g->root;
+    g->reach[g->root] = 1;
+    while (n) {
+        const FDest *d = &g->d[stack[--n]];
+        if (!d->split)
+            continue;
+        int kids[5], nk = fkids(d, kids);
+        if (!d->cd)
+            kids[nk++] = d->nan; /* a comparison has at most three */
+        for (int i = 0; i < nk; i++)
+            if (!g->reach[kids[i]]) {
+                g->reach[kids[i]] = 1;
+                stack[n++] = kids[i];
+            }
+    }
 }
 
 /* the most steps a walk from d takes (splits form a graph without cycles:
@@ -1618,7 +1650,7 @@ static void fflat_mark_vars(Em *m, FForest *F, const FTree *g)
 {
     for (int i = 0; i < g->nd; i++) {
         const FDest *d = &g->d[i];
-        if (!d->split)
+        if (!d->split || !g->reach[i])
             continue;
         int kind = d->cd ? FS_CODE : d->isnull ? FS_NULL : FS_VALUE;
         int *at = kind == FS_CODE ? F->cslot : kind == FS_NULL ? F->nslot : F->slot;
@@ -1699,6 +1731,7 @@ static void fflat_plan(Em *m, int min_trees)
         FTree *g = fflat_build(m, p->trees[t]);
         if (!g)
             continue;
+        fflat_reach(m, g);
         in[t] = 1;
         VEC_PUSH(&m->a, F->tree, F->nt, F->cap_t, t);
         VEC_PUSH(&m->a, F->ft, nft, capft, g);
@@ -1730,7 +1763,7 @@ static void fflat_plan(Em *m, int min_trees)
     for (int j = 0; j < F->nt; j++)
         for (int i = 0; i < F->ft[j]->nd; i++) {
             const FDest *d = &F->ft[j]->d[i];
-            F->three |= d->split && !d->cd && d->miss != d->lo && d->miss != d->hi;
+            F->three |= F->ft[j]->reach[i] && d->split && !d->cd && d->miss != d->lo && d->miss != d->hi;
         }
     F->stride = (F->three ? 3 : 2) * F->nf + 1;
     F->xn = F->three && !F->rank;
