@@ -46,7 +46,7 @@ def tree_nodes(t, names, out, indent):
     stype = t.get("split_type", [0] * len(left))
 
     def node(i, pred, depth):
-        pad = "\t" * (indent + depth)
+        pad = "\t" * min(indent + depth, indent + 1)  # deep trees: no deeper indentation (file size)
         if left[i] == -1:
             out.append('%s<Node id="%d" score="%s">%s</Node>' % (pad, i, f32(cond[i]), pred))
             return

@@ -21,6 +21,21 @@
    are best (3: 20% slower, 15: 10% slower) */
 #define SELECT_MAX_INNER 7
 
+/* a number of a table, short (tables are most of a large forest's C, and
+   the compiler reads every character): an integer as one, and no
+   parentheses around a negative constant */
+static const char *fnum(Em *m, double v, int dbl)
+{
+    if (v == (double)(int)v && fabs(v) < 1e9 && !(v == 0 && signbit(v)))
+        return arena_printf(&m->a, "%d", (int)v);
+    const char *t = dbl ? c_double(&m->a, v) : c_float(&m->a, (float)v);
+    if (t[0] == '(') {
+        size_t n = strlen(t);
+        t = arena_strndup(&m->a, t + 1, n - 2);
+    }
+    return t;
+}
+
 /* ---- tree predicates, three-valued: 1 true, 0 false, -1 unknown ---- */
 
 /* The sentinel a nested tree's variable holds while it is null (NaN for
@@ -804,9 +819,9 @@ static void emit_tree_cols(Em *m, const IrTree *t, int ti, StrBuf *o)
             else if (bt->kind == T_STRING)
                 sb_puts(o, c_string(&m->a, col->str[i]));
             else if (bt->kind == T_FLOAT)
-                sb_puts(o, c_float(&m->a, (float)col->num[i]));
+                sb_puts(o, fnum(m, (float)col->num[i], 0));
             else if (bt->kind == T_DOUBLE)
-                sb_puts(o, c_double(&m->a, col->num[i]));
+                sb_puts(o, fnum(m, col->num[i], 1));
             else
                 sb_printf(o, "%lld", (long long)col->num[i]);
             sb_putc(o, ',');
@@ -883,6 +898,7 @@ typedef struct FTree {
     FDest *d;
     int nd, cap, max;
     int *enter;      /* per IR node: its FDest, or -1 */
+    int *result;     /* per IR node + 1 (0: null): its result's FDest, or -1 */
     int root;        /* where a walk starts */
     int defaults;    /* the tree's missing values go to default children */
     unsigned char *reach; /* per FDest: reached from the root (fflat_reach) */
@@ -936,10 +952,16 @@ static int fdest(Em *m, FTree *g, FDest d)
     return g->nd - 1;
 }
 
+/* the result res (an IR node, or -1: null), one FDest each */
 static int fresult(Em *m, FTree *g, int res)
 {
+    if (g->result[res + 1] >= 0)
+        return g->result[res + 1];
     FDest d = {.split = 0, .res = res};
-    return fdest(m, g, d);
+    int r = fdest(m, g, d);
+    if (g->ok)
+        g->result[res + 1] = r;
+    return r;
 }
 
 /* the value types a flat split compares */
@@ -1212,8 +1234,10 @@ static FTree *fflat_build(Em *m, const IrTree *tr)
     g->defaults = tr->missing == MV_DEFAULT_CHILD;
     g->max = 16 * tr->nnodes + 256;
     g->enter = ARENA_ARRAY(&m->a, int, tr->nnodes);
+    g->result = ARENA_ARRAY(&m->a, int, tr->nnodes + 1);
     for (int k = 0; k < tr->nnodes; k++)
-        g->enter[k] = -1;
+        g->enter[k] = g->result[k + 1] = -1;
+    g->result[0] = -1;
     int root = fdest_enter(m, g, tr, 0);
     /* the root's own predicate must hold, or the prediction is null */
     int null = fresult(m, g, -1);
@@ -1371,13 +1395,26 @@ static int fflat_layout(Em *m, const FForest *F, FTree *g)
     int *depth = NULL, ndepth = 0, capd = 0; /* per entry: the fewest steps to it (-1: only NaN goes there) */
     int *block = ARENA_ARRAY(&m->a, int, g->nd); /* per split FDest: its children's first entry, or -1 */
     int *some = ARENA_ARRAY(&m->a, int, g->nd);  /* per FDest: an entry of it, or -1 */
+    int *later = NULL, nlater = 0, cap_l = 0;     /* entries whose NaN goes where no walk does */
     for (int i = 0; i < g->nd; i++)
         block[i] = some[i] = -1;
     VEC_PUSH(&m->a, g->mk, g->nmk, g->cap_mk, 0ULL);
     VEC_PUSH(&m->a, src, nsrc, cap, g->root);
     VEC_PUSH(&m->a, depth, ndepth, capd, 0);
     fentry(m, g);
-    for (int e = 0; e < g->ne; e++) {
+    for (int e = 0;; e++) {
+        /* the entries only a NaN goes to come last, away from the walks' */
+        for (; e == g->ne && nlater; nlater--) {
+            int from = later[nlater - 1], n = g->d[src[from]].nan;
+            if (some[n] < 0) {
+                VEC_PUSH(&m->a, src, nsrc, cap, n);
+                VEC_PUSH(&m->a, depth, ndepth, capd, -1);
+                some[n] = fentry(m, g);
+            }
+            g->enan[from] = some[n];
+        }
+        if (e == g->ne)
+            break;
         const FDest *d = &g->d[src[e]];
         if (some[src[e]] < 0)
             some[src[e]] = e;
@@ -1435,14 +1472,8 @@ static int fflat_layout(Em *m, const FForest *F, FTree *g)
             int n = d->nan;
             if (n == d->lo || n == d->hi) /* lo before hi: where a NaN's comparison false sends it */
                 g->enan[e] = block[src[e]] + (n == d->hi && n != d->lo);
-            else if (some[n] >= 0)
-                g->enan[e] = some[n];
-            else {
-                VEC_PUSH(&m->a, src, nsrc, cap, n);
-                VEC_PUSH(&m->a, depth, ndepth, capd, -1);
-                g->enan[e] = fentry(m, g);
-                some[n] = g->enan[e];
-            }
+            else
+                VEC_PUSH(&m->a, later, nlater, cap_l, e); /* after the walks' entries */
         }
     }
     int *memo = ARENA_ARRAY(&m->a, int, g->nd);
@@ -1948,7 +1979,7 @@ static void fflat_print(Em *m, StrBuf *c)
             if (F->rank)
                 sb_printf(c, g->et[e] >= INT_MAX ? "INT_MAX" : "%d", (int)g->et[e]);
             else
-                sb_puts(c, c_float(&m->a, (float)g->et[e]));
+                sb_puts(c, fnum(m, (float)g->et[e], 0));
             sb_printf(c, ", %d, %d},", g->ef[e], g->eleft[e]);
         }
         sb_puts(c, "\n};\n");
@@ -1965,7 +1996,7 @@ static void fflat_print(Em *m, StrBuf *c)
         if (F->maynan) {
             sb_printf(c, "static const int tree%d_fn[] = {", t);
             for (int e = 0; e < g->ne; e++)
-                sb_printf(c, "%s%d,", e % 16 == 0 ? "\n    " : " ", g->enan[e]);
+                sb_printf(c, "%s%d,", e % 16 == 0 ? "\n    " : " ", g->eleft[e] == e ? 0 : g->enan[e]);
             sb_puts(c, "\n};\n");
         }
         if (F->fused) {
@@ -1989,7 +2020,7 @@ static void fflat_print(Em *m, StrBuf *c)
                     else
                         v = col->num[r];
                     sb_printf(c, "%s%s,", k % 8 == 0 ? "\n    " : " ",
-                              F->sum_dbl ? c_double(&m->a, v) : c_float(&m->a, (float)v));
+                              fnum(m, F->sum_dbl ? v : (double)(float)v, F->sum_dbl));
                 }
             sb_puts(c, "\n};\n");
         }
@@ -2090,11 +2121,15 @@ const char *trees_slot_mirror(Em *m, int v)
 
 /* ---- the plan ---- */
 
-/* Auto: the fewest trees a forest of flat splits needs to be laid out flat
-   (measured: docs/performance.md); below, and for trees flat splits cannot
-   express, the older rule: test graphs when the trees left have more than
-   AUTO_GRAPH_NODES nodes in total, else nested branches. */
-#define AUTO_FLAT_TREES 2
+/* Auto: the fewest trees a forest of flat splits needs to be laid out flat.
+   Measured (docs/performance.md) on XGBoost models of 10,000 distinct rows:
+   2 trees of depth 3 score faster as branches (23 against 28 ns), 5 of
+   depth 4 already flat (49 against 55), 20 of depth 6 twice as fast flat;
+   a single tree stays branches (its walk has nothing to overlap with).
+   Below, and for trees flat splits cannot express, the older rule: test
+   graphs when the trees left have more than AUTO_GRAPH_NODES nodes in
+   total, else nested branches. */
+#define AUTO_FLAT_TREES 4
 #define AUTO_GRAPH_NODES 4000
 
 void trees_plan(Em *m)

@@ -5,12 +5,6 @@
 #endif
 #include "mining_sum.h"
 
-/* the kind of flat forest (runtime/lib/trees.c) */
-#define NV_FLAT_RANK 1
-#define NV_FLAT_CODES 0
-#define NV_FLAT_THREE 1
-#define NV_FLAT_DEEP 0
-#define NV_FSUM_DOUBLE 1
 /* ---- run-time support (nerva runtime/lib/, the functions this model uses) ---- */
 /* section prelude (runtime/lib/base.c) */
 #ifndef _POSIX_C_SOURCE
@@ -39,441 +33,66 @@
 #define NV_RT static NV_UNUSED /* a shared runtime (nerva runtime) defines it empty */
 #endif
 
-/* section flat (runtime/lib/trees.c) */
-/* Flat trees (compiler/c/emit_trees.c; docs/generated-code.md): the layout
-   of ensembles whose predicates come down to tests of one value.  A tree is
-   an array of 8-byte entries, the root first; an inner entry tests one
-   value and the walk moves to entry left + c, c the test's outcome: the
-   children of an entry are adjacent.  A leaf is an entry that leads to
-   itself (its test reads the record's constant 0 at the last slot of X
-   against 1), so a walk may take more steps than its path needs and still
-   end where it should, with no branch on the data.
-   A test is "x >= t" (the backend turns "x > v" into "x >= the next number
-   after v").  x is the value itself when every value the forest compares
-   is a float; else (NV_FLAT_RANK) the value's rank among the thresholds it
-   is compared with (nv_frank: how many are at most x; t is then at least
-   1), which turns every comparison of doubles, integers or floats into
-   one of ints, exactly.
-   With NV_FLAT_CODES (ranks only) a test may instead send a code to one of
-   up to four children: its x is 2k for code k (0-29 themselves, 30 any
-   other, -1 too, 31 missing), its t is j << 20 (above every x and rank),
-   and bits 2k, 2k + 1 of its tree's mask M[j] name the child.  Both are
-   computed: a comparison's t is below 2^20, so it reads M[0], which is 0;
-   a test of codes compares x with a t no x reaches.
-   A record's values are in X, in three parts:
-     X[f]            missing as the lowest  (a missing value goes to the first child)
-     X[nf + f]       missing as the highest (... to the second child)
-     X[2nf + f]      missing as neither     (... to the third)
-   so a missing value goes its tree's way without a test; the third part
-   exists only with NV_FLAT_THREE: some test sends missing values to a
-   third child (the node itself, null, or the next child of a node of
-   many).  There c gains 2: in rank mode from bit 30 of x (ranks are below
-   2^29: the lowest is 0, the highest 2^30 - 1, neither -2^30); with floats
-   from XN[f] (missing as -inf and XN 2; XN is 0 elsewhere).  A value that is NaN but not missing goes where the model's
-   predicates send it, which no step computes: such a record is walked by
-   nv_fexact instead, which reads N (a rare path).
-   A tree's walks take their first `fixed` steps unchecked; in deep forests
-   (NV_FLAT_DEEP: paths of very different lengths) the walks then go on
-   only while they move, up to `steps`, after which every walk is at a
-   leaf.
-   NV_FSUM_DOUBLE: the values summed from leaves (V) are double (1) or
-   float (0). */
-#ifndef NV_FLAT_RANK
-#define NV_FLAT_RANK 0
-#endif
-#ifndef NV_FLAT_CODES
-#define NV_FLAT_CODES 0
-#endif
-#ifndef NV_FLAT_THREE
-#define NV_FLAT_THREE 0
-#endif
-#ifndef NV_FLAT_DEEP
-#define NV_FLAT_DEEP 0
-#endif
-#ifndef NV_FSUM_DOUBLE
-#define NV_FSUM_DOUBLE 1
-#endif
-#if NV_FLAT_CODES && !NV_FLAT_RANK
-#error "NV_FLAT_CODES needs NV_FLAT_RANK"
-#endif
-#if NV_FLAT_RANK
-typedef int nv_ft;
-#define NV_FLOWEST 0
-#define NV_FHIGHEST 0x3fffffff
-#define NV_FNEITHER (-0x3fffffff - 1)
-#define NV_FNAN INT_MIN /* a NaN's rank: not missing, not a number */
-#define NV_FISNAN(v) ((v) == NV_FNAN)
-#else
-typedef float nv_ft;
-#define NV_FISNAN(v) ((v) != (v))
-#endif
-#if NV_FSUM_DOUBLE
-typedef double nv_fs;
-#else
-typedef float nv_fs;
-#endif
-#if defined(__GNUC__) || defined(__clang__)
-#define NV_FINLINE __attribute__((always_inline)) inline
-#else
-#define NV_FINLINE inline
-#endif
-
-typedef struct nv_fnode {
-    nv_ft t;
-    unsigned short f, left;
-} nv_fnode;
-
-typedef struct nv_ftree {
-    const nv_fnode *T; /* entries, the root first */
-    const unsigned long long *M; /* NV_FLAT_CODES: the masks of its tests of codes, M[0] = 0 */
-    const int *R;      /* per entry: the node a walk ending there selects, or -1 (null) */
-    const nv_fs *V;    /* per entry, K values: what a walk ending there adds to each sum (NaN: the
-                          statements decide); or 0 */
-    const int *N;      /* per entry: where a NaN value that is not missing goes */
-    int fixed, steps;
-} nv_ftree;
-
-/* A record's values (rows of a block, stride apart): X, and XN (floats,
-   NV_FLAT_THREE) or 0. */
-typedef struct nv_frec {
-    const nv_ft *X;
-    const unsigned char *XN;
-} nv_frec;
-
-/* the rank of x among n sorted thresholds: how many are at most x.  No
-   branch on x (a search's branches are as unpredictable as its values):
-   the loop halves len whatever x is, and x only moves base. */
-NV_RT int nv_frank(const double *th, int n, double x)
-{
-    const double *base = th;
-    int len = n;
-    if (n == 0)
-        return 0;
-    while (len > 1) {
-        int half = len >> 1;
-        base += half & -(int)(base[half - 1] <= x);
-        len -= half;
-    }
-    return (int)(base - th) + (*base <= x);
-}
-
-/* one step from entry i (M and XN are read only where the forest has them) */
-NV_RT NV_FINLINE unsigned nv_fstep(const nv_fnode *T, const unsigned long long *M, unsigned i, const nv_ft *X,
-                                   const unsigned char *XN)
-{
-    const nv_fnode *n = &T[i];
-    nv_ft x = X[n->f];
-    unsigned c = x >= n->t;
-#if NV_FLAT_CODES
-    c |= (unsigned)(M[(unsigned)n->t >> 20] >> (x & 63)) & 3u;
-#else
-    (void)M;
-#endif
-#if NV_FLAT_THREE && NV_FLAT_RANK
-    c += ((unsigned)x >> 30) & 2u;
-    (void)XN;
-#elif NV_FLAT_THREE
-    c += XN[n->f];
-#else
-    (void)XN;
-#endif
-    return n->left + c;
-}
-
-/* row r of a block */
-NV_RT NV_FINLINE nv_frec nv_frow(const nv_frec *b, int r, int stride)
-{
-    nv_frec x;
-    x.X = b->X + (size_t)r * (size_t)stride;
-    x.XN = NV_FLAT_THREE && !NV_FLAT_RANK ? b->XN + (size_t)r * (size_t)stride : b->XN;
-    return x;
-}
-
-/* One tree, rows [0, n) of a block: at[r] receives the entry row r's walk
-   ends at.  Eight rows walk in lockstep: their walks are independent, so
-   the processor overlaps them. */
-NV_RT void nv_fblock1(const nv_ftree *F, const nv_frec *b, int stride, int n, int *at)
-{
-    const nv_fnode *T = F->T;
-    const unsigned long long *M = F->M;
-    int r = 0, s;
-    for (; r + 8 <= n; r += 8) {
-        nv_frec x0 = nv_frow(b, r, stride), x1 = nv_frow(b, r + 1, stride), x2 = nv_frow(b, r + 2, stride);
-        nv_frec x3 = nv_frow(b, r + 3, stride), x4 = nv_frow(b, r + 4, stride), x5 = nv_frow(b, r + 5, stride);
-        nv_frec x6 = nv_frow(b, r + 6, stride), x7 = nv_frow(b, r + 7, stride);
-        unsigned i0 = 0, i1 = 0, i2 = 0, i3 = 0, i4 = 0, i5 = 0, i6 = 0, i7 = 0, moved = 1;
-        for (s = 0; s < F->fixed; s++) {
-            i0 = nv_fstep(T, M, i0, x0.X, x0.XN);
-            i1 = nv_fstep(T, M, i1, x1.X, x1.XN);
-            i2 = nv_fstep(T, M, i2, x2.X, x2.XN);
-            i3 = nv_fstep(T, M, i3, x3.X, x3.XN);
-            i4 = nv_fstep(T, M, i4, x4.X, x4.XN);
-            i5 = nv_fstep(T, M, i5, x5.X, x5.XN);
-            i6 = nv_fstep(T, M, i6, x6.X, x6.XN);
-            i7 = nv_fstep(T, M, i7, x7.X, x7.XN);
-        }
-        for (; s < F->steps && moved; s++) {
-            unsigned p0 = i0, p1 = i1, p2 = i2, p3 = i3, p4 = i4, p5 = i5, p6 = i6, p7 = i7;
-            i0 = nv_fstep(T, M, i0, x0.X, x0.XN);
-            i1 = nv_fstep(T, M, i1, x1.X, x1.XN);
-            i2 = nv_fstep(T, M, i2, x2.X, x2.XN);
-            i3 = nv_fstep(T, M, i3, x3.X, x3.XN);
-            i4 = nv_fstep(T, M, i4, x4.X, x4.XN);
-            i5 = nv_fstep(T, M, i5, x5.X, x5.XN);
-            i6 = nv_fstep(T, M, i6, x6.X, x6.XN);
-            i7 = nv_fstep(T, M, i7, x7.X, x7.XN);
-            moved = (i0 ^ p0) | (i1 ^ p1) | (i2 ^ p2) | (i3 ^ p3) | (i4 ^ p4) | (i5 ^ p5) | (i6 ^ p6) | (i7 ^ p7);
-        }
-        at[r] = (int)i0; at[r + 1] = (int)i1; at[r + 2] = (int)i2; at[r + 3] = (int)i3;
-        at[r + 4] = (int)i4; at[r + 5] = (int)i5; at[r + 6] = (int)i6; at[r + 7] = (int)i7;
-    }
-    for (; r < n; r++) {
-        nv_frec x = nv_frow(b, r, stride);
-        unsigned i = 0;
-        for (s = 0; s < F->steps && T[i].left != i; s++)
-            i = nv_fstep(T, M, i, x.X, x.XN);
-        at[r] = (int)i;
-    }
-}
-
-/* Every tree, tree by tree, over the rows of a block (so a tree stays in
-   cache while the block walks it): acc[r * K + k] += what each tree adds to
-   sum k, in tree order (sums), or res[r * nt + t] = tree t's node (results). */
-NV_RT void nv_fblock(const nv_ftree *F, int nt, const nv_frec *b, int stride, int n, nv_fs *acc, int K, int *res)
-{
-    int at[256], t, r;
-    for (t = 0; t < nt; t++) {
-        int k;
-        for (k = 0; k < n; k += 256) {
-            int m = n - k < 256 ? n - k : 256;
-            nv_frec x = nv_frow(b, k, stride);
-            nv_fblock1(&F[t], &x, stride, m, at);
-            if (acc && K == 1)
-                for (r = 0; r < m; r++)
-                    acc[k + r] += F[t].V[at[r]];
-            else if (acc)
-                for (r = 0; r < m; r++) {
-                    nv_fs *a = acc + (size_t)(k + r) * (size_t)K;
-                    const nv_fs *v = F[t].V + (size_t)at[r] * (size_t)K;
-                    int q;
-                    for (q = 0; q < K; q++)
-                        a[q] += v[q];
-                }
-            else
-                for (r = 0; r < m; r++)
-                    res[(size_t)(k + r) * (size_t)nt + (size_t)t] = F[t].R[at[r]];
-        }
-    }
-}
-
-/* One record, deep trees (paths of very different lengths, where walks in
-   lockstep would wait for the longest): four lanes, each taking the next
-   tree as soon as its walk reaches a leaf. */
-NV_RT void nv_fdeep(const nv_ftree *F, int nt, const nv_frec *x, int *at)
-{
-    const nv_ft *X = x->X;
-    const unsigned char *XN = x->XN;
-    int next = 0, live = 0;
-    int t0 = -1, t1 = -1, t2 = -1, t3 = -1;
-    unsigned i0 = 0, i1 = 0, i2 = 0, i3 = 0;
-    const nv_fnode *T0 = 0, *T1 = 0, *T2 = 0, *T3 = 0;
-    const unsigned long long *M0 = 0, *M1 = 0, *M2 = 0, *M3 = 0;
-    if (next < nt) { t0 = next++; T0 = F[t0].T; M0 = F[t0].M; live++; }
-    if (next < nt) { t1 = next++; T1 = F[t1].T; M1 = F[t1].M; live++; }
-    if (next < nt) { t2 = next++; T2 = F[t2].T; M2 = F[t2].M; live++; }
-    if (next < nt) { t3 = next++; T3 = F[t3].T; M3 = F[t3].M; live++; }
-    while (live) {
-        if (t0 >= 0) {
-            if (T0[i0].left != i0)
-                i0 = nv_fstep(T0, M0, i0, X, XN);
-            else {
-                at[t0] = (int)i0;
-                i0 = 0;
-                if (next < nt) { t0 = next++; T0 = F[t0].T; M0 = F[t0].M; } else { t0 = -1; live--; }
-            }
-        }
-        if (t1 >= 0) {
-            if (T1[i1].left != i1)
-                i1 = nv_fstep(T1, M1, i1, X, XN);
-            else {
-                at[t1] = (int)i1;
-                i1 = 0;
-                if (next < nt) { t1 = next++; T1 = F[t1].T; M1 = F[t1].M; } else { t1 = -1; live--; }
-            }
-        }
-        if (t2 >= 0) {
-            if (T2[i2].left != i2)
-                i2 = nv_fstep(T2, M2, i2, X, XN);
-            else {
-                at[t2] = (int)i2;
-                i2 = 0;
-                if (next < nt) { t2 = next++; T2 = F[t2].T; M2 = F[t2].M; } else { t2 = -1; live--; }
-            }
-        }
-        if (t3 >= 0) {
-            if (T3[i3].left != i3)
-                i3 = nv_fstep(T3, M3, i3, X, XN);
-            else {
-                at[t3] = (int)i3;
-                i3 = 0;
-                if (next < nt) { t3 = next++; T3 = F[t3].T; M3 = F[t3].M; } else { t3 = -1; live--; }
-            }
-        }
-    }
-}
-
-/* One record, every tree: at[t] receives the entry tree t's walk ends at.
-   Eight trees walk in lockstep, or for deep forests (NV_FLAT_DEEP) four
-   lanes take the next tree each when done (nv_fdeep). */
-NV_RT void nv_fone(const nv_ftree *F, int nt, const nv_frec *x, int *at)
-{
-    const nv_ft *X = x->X;
-    const unsigned char *XN = x->XN;
-    int t = 0, s;
-    if (NV_FLAT_DEEP) {
-        nv_fdeep(F, nt, x, at);
-        return;
-    }
-    for (; t + 8 <= nt; t += 8) {
-        const nv_fnode *T0 = F[t].T, *T1 = F[t + 1].T, *T2 = F[t + 2].T, *T3 = F[t + 3].T, *T4 = F[t + 4].T,
-                       *T5 = F[t + 5].T, *T6 = F[t + 6].T, *T7 = F[t + 7].T;
-        const unsigned long long *M0 = F[t].M, *M1 = F[t + 1].M, *M2 = F[t + 2].M, *M3 = F[t + 3].M,
-                                 *M4 = F[t + 4].M, *M5 = F[t + 5].M, *M6 = F[t + 6].M, *M7 = F[t + 7].M;
-        unsigned i0 = 0, i1 = 0, i2 = 0, i3 = 0, i4 = 0, i5 = 0, i6 = 0, i7 = 0;
-        int steps = F[t].steps;
-        for (s = 1; s < 8; s++)
-            steps = F[t + s].steps > steps ? F[t + s].steps : steps;
-        for (s = 0; s < steps; s++) {
-            i0 = nv_fstep(T0, M0, i0, X, XN);
-            i1 = nv_fstep(T1, M1, i1, X, XN);
-            i2 = nv_fstep(T2, M2, i2, X, XN);
-            i3 = nv_fstep(T3, M3, i3, X, XN);
-            i4 = nv_fstep(T4, M4, i4, X, XN);
-            i5 = nv_fstep(T5, M5, i5, X, XN);
-            i6 = nv_fstep(T6, M6, i6, X, XN);
-            i7 = nv_fstep(T7, M7, i7, X, XN);
-        }
-        at[t] = (int)i0; at[t + 1] = (int)i1; at[t + 2] = (int)i2; at[t + 3] = (int)i3;
-        at[t + 4] = (int)i4; at[t + 5] = (int)i5; at[t + 6] = (int)i6; at[t + 7] = (int)i7;
-    }
-    for (; t < nt; t++) {
-        unsigned i = 0;
-        for (s = 0; s < F[t].steps; s++)
-            i = nv_fstep(F[t].T, F[t].M, i, X, XN);
-        at[t] = (int)i;
-    }
-}
-
-/* one record: acc[k] plus what every tree adds to sum k, in tree order
-   (at: scratch) */
-NV_RT void nv_fsum(const nv_ftree *F, int nt, const nv_frec *x, nv_fs *acc, int K, int *at)
-{
-    int t, q;
-    nv_fone(F, nt, x, at);
-    for (t = 0; t < nt; t++)
-        for (q = 0; q < K; q++)
-            acc[q] += F[t].V[(size_t)at[t] * (size_t)K + (size_t)q];
-}
-
-/* one record: res[t] = tree t's node, or -1 for null */
-NV_RT void nv_fres(const nv_ftree *F, int nt, const nv_frec *x, int *res)
-{
-    int t;
-    nv_fone(F, nt, x, res);
-    for (t = 0; t < nt; t++)
-        res[t] = F[t].R[res[t]];
-}
-
-/* one record whose values may be NaN without being missing: each tree
-   walked with a test per step, a NaN going to N[entry] (where the model's
-   predicates send it) */
-NV_RT void nv_fexact(const nv_ftree *F, int nt, const nv_frec *x, int *res)
-{
-    int t;
-    unsigned i;
-    for (t = 0; t < nt; t++) {
-        const nv_fnode *T = F[t].T;
-        for (i = 0; T[i].left != i;)
-            i = NV_FISNAN(x->X[T[i].f]) ? (unsigned)F[t].N[i] : nv_fstep(T, F[t].M, i, x->X, x->XN);
-        res[t] = F[t].R[i];
-    }
-}
-
-/* What the batch entry point and the score function share while a block of
-   records is scored (compiler/c/emit_trees.c, trees_batch): in phase 1 the
-   score function of record `row` stores the values the forest reads (in
-   rec, at that row), whether they can be walked without tests (bad: not)
-   and, for sums, the sum so far (acc), and returns; nv_fblock walks the
-   block; in phase 2 the score function of each record takes its result and
-   goes on. */
-typedef struct nv_fblk {
-    int phase, row;
-    nv_ft *X;
-    unsigned char *XN, *bad;
-    nv_fs *acc;
-    int *res;
-} nv_fblk;
-
-/* the thresholds each value of the flat forest is compared with, sorted: its rank
-   among them is what the entries compare */
-static const double nv_fth[] = {
-    5e-324, 1e+01,
-};
-/* tree 0:  (line 20), 3 nodes as 5 entries, 1 steps */
-static const nv_fnode tree0_f[] = {
-    {1, 4, 1}, {1, 6, 1}, {1, 6, 2}, {1, 6, 3}, {1, 6, 4},
-};
-static const int tree0_fr[] = {
-    0, 1, 2, -1, -1,
-};
-static const int tree0_fn[] = {
-    4, 1, 2, 3, 4,
-};
-static const double tree0_fv[] = {
-    0.0, 0.0, 1.0, (-1.25), 1.0, 0.75, NAN, NAN,
-    NAN, NAN,
-};
-/* tree 1:  (line 33), 3 nodes as 5 entries, 1 steps */
-static const nv_fnode tree1_f[] = {
-    {1, 5, 1}, {1, 6, 1}, {1, 6, 2}, {1, 6, 3}, {1, 6, 4},
-};
-static const int tree1_fr[] = {
-    0, 1, 2, 0, -1,
-};
-static const int tree1_fn[] = {
-    4, 1, 2, 3, 4,
-};
-static const double tree1_fv[] = {
-    0.0, 0.0, 1.0, 0.125, 1.0, 2.0, 1.0, 0.5,
-    NAN, NAN,
-};
-/* the flat forest, in the order its sum adds */
-static const nv_ftree nv_flat[] = {
-    {tree0_f, 0, tree0_fr, tree0_fv, tree0_fn, 1, 1},
-    {tree1_f, 0, tree1_fr, tree1_fv, tree1_fn, 1, 1},
-};
 
 static const double tree0_c0[] = {
-    0.0, (-1.25), 0.75,
+    0, -1.25, 0.75,
 };
 static const double tree1_c0[] = {
-    0.5, 0.125, 2.0,
+    0.5, 0.125, 2,
 };
 
 /* the values trees read */
 typedef struct nv_env {
-    int unused;
+    double v0; int v0_n; /* a */
+    double v2; int v2_n; /* b */
 } nv_env;
 
-static int mining_sum_score_in(const mining_sum_input *in, mining_sum_output *out, nv_fblk *B)
+/* tree 0:  (line 20), 3 nodes; the chosen node or -1 */
+static int nv_tree0(const nv_env *E)
+{
+    int r = -1, r_n = 1;
+    (void)E;
+    {
+        {
+            int p1 = (E->v0_n ? -1 : (E->v0 <= 0.0));
+            int p2 = (E->v0_n ? -1 : (E->v0 > 0.0));
+            int s0 = -1;
+            s0 ^= (s0 ^ -1) & -(p2 < 0);
+            s0 ^= (s0 ^ 2) & -(p2 == 1);
+            s0 ^= (s0 ^ -1) & -(p1 < 0);
+            s0 ^= (s0 ^ 1) & -(p1 == 1);
+            r = s0; r_n = r < 0; goto done_1;
+        }
+    done_1:;
+    }
+    return r_n ? -1 : r;
+}
+
+/* tree 1:  (line 33), 3 nodes; the chosen node or -1 */
+static int nv_tree1(const nv_env *E)
+{
+    int r = -1, r_n = 1;
+    (void)E;
+    {
+        {
+            int p1 = (E->v2_n ? -1 : (E->v2 < 1e+01));
+            int p2 = (E->v2_n ? -1 : (E->v2 >= 1e+01));
+            int s0 = -1;
+            s0 ^= (s0 ^ 0) & -(p2 < 0);
+            s0 ^= (s0 ^ 2) & -(p2 == 1);
+            s0 ^= (s0 ^ 0) & -(p1 < 0);
+            s0 ^= (s0 ^ 1) & -(p1 == 1);
+            r = s0; r_n = r < 0; goto done_2;
+        }
+    done_2:;
+    }
+    return r_n ? -1 : r;
+}
+
+int mining_sum_score(const mining_sum_input *in, mining_sum_output *out)
 {
     nv_env E;
-    int gres[2];
-    nv_ft Xs[7]; /* the values the flat forest reads (runtime/lib/trees.c) */
-    nv_frec rec;
-    double v0 = 0; int v0_n = 1; /* a */
     int v1 = 0; /* a (invalid) */
-    double v2 = 0; int v2_n = 1; /* b */
     int v3 = 0; /* b (invalid) */
     double v4 = 0; int v4_n = 1; /* accumulator */
     double v6 = 0; /* segments */
@@ -483,9 +102,11 @@ static int mining_sum_score_in(const mining_sum_input *in, mining_sum_output *ou
     double v11 = 0; int v11_n = 1; /* tree score */
     double v12 = 0; int v12_n = 1; /* segmentation */
     memset(&E, 0, sizeof E);
+    E.v0_n = 1; E.v0 = NAN;
+    E.v2_n = 1; E.v2 = NAN;
     memset(out->state, NERVA_MISSING, sizeof out->state);
-    if (in->state[0] == NERVA_PRESENT) { v0 = in->a; v0_n = 0; }
-    if (in->state[1] == NERVA_PRESENT) { v2 = in->b; v2_n = 0; }
+    if (in->state[0] == NERVA_PRESENT) { E.v0 = in->a; E.v0_n = 0; }
+    if (in->state[1] == NERVA_PRESENT) { E.v2 = in->b; E.v2_n = 0; }
     {
         v1 = (in->state[0] == NERVA_INVALID);
     }
@@ -511,56 +132,11 @@ static int mining_sum_score_in(const mining_sum_input *in, mining_sum_output *ou
     {
         v6 = 0.0;
     }
-    /* the flat forest: 2 trees walked at once (runtime/lib/trees.c) */
-    if (B && B->phase == 2 && !B->bad[B->row]) {
-        const nv_fs *s = B->acc + (size_t)B->row * 2;
-        if (s[0] == s[0] && s[1] == s[1]) {
-            v6 = s[0];
-            v4 = s[1];
-            goto forest_1;
-        }
-        rec.X = B->X + (size_t)B->row * 7;
-        rec.XN = 0;
-        nv_fres(nv_flat, 2, &rec, gres);
-        goto walked_1;
-    }
-    {
-        nv_ft *X = B ? B->X + (size_t)B->row * 7 : Xs;
-        int bad = 0;
-        { nv_ft x = v0_n ? 0 : v0 != v0 ? NV_FNAN : nv_frank(nv_fth + 0, 1, (double)v0);
-          X[0] = v0_n ? NV_FLOWEST : x; X[2] = v0_n ? NV_FHIGHEST : x; bad |= !v0_n && v0 != v0;
-          X[4] = v0_n ? NV_FNEITHER : x;
-        }
-        { nv_ft x = v2_n ? 0 : v2 != v2 ? NV_FNAN : nv_frank(nv_fth + 1, 1, (double)v2);
-          X[1] = v2_n ? NV_FLOWEST : x; X[3] = v2_n ? NV_FHIGHEST : x; bad |= !v2_n && v2 != v2;
-          X[5] = v2_n ? NV_FNEITHER : x;
-        }
-        X[6] = 0;
-        rec.X = X; rec.XN = 0;
-        bad |= v4_n;
-        if (B && B->phase == 1) {
-            B->bad[B->row] = (unsigned char)bad;
-            B->acc[(size_t)B->row * 2 + 0] = v6;
-            B->acc[(size_t)B->row * 2 + 1] = v4;
-            return NERVA_OK;
-        }
-        if (!bad) {
-            nv_fs s[2] = {v6, v4};
-            nv_fsum(nv_flat, 2, &rec, s, 2, gres);
-            if (s[0] == s[0] && s[1] == s[1]) {
-                v6 = s[0];
-                v4 = s[1];
-                goto forest_1;
-            }
-        }
-        if (bad) nv_fexact(nv_flat, 2, &rec, gres); else nv_fres(nv_flat, 2, &rec, gres);
-    }
-    walked_1:;
     /* TreeModel  (line 20) */
     {
         int t1 = 0; int t1_n = 1;
         /* tree 0: 3 nodes, line 20 */
-        t1 = gres[0];
+        t1 = nv_tree0(&E);
         t1_n = t1 < 0;
         v8 = t1;
         v8_n = t1_n;
@@ -592,7 +168,7 @@ static int mining_sum_score_in(const mining_sum_input *in, mining_sum_output *ou
     {
         int t5 = 0; int t5_n = 1;
         /* tree 1: 3 nodes, line 33 */
-        t5 = gres[1];
+        t5 = nv_tree1(&E);
         t5_n = t5 < 0;
         v10 = t5;
         v10_n = t5_n;
@@ -620,16 +196,15 @@ static int mining_sum_score_in(const mining_sum_input *in, mining_sum_output *ou
             }
         }
     }
-    forest_1:;
     /* Segmentation sum (line 17) */
     {
         int t9 = 0; int t9_n = 1;
         t9 = 0; t9_n = 0;
-        if (0) t9_n = 1; else if (0) { t9 = 1; t9_n = 0; goto sc_2; }
+        if (0) t9_n = 1; else if (0) { t9 = 1; t9_n = 0; goto sc_3; }
         int t10;
         t10 = (v6 == 0.0);
-        if (0) t9_n = 1; else if (t10) { t9 = 1; t9_n = 0; goto sc_2; }
-        sc_2:;
+        if (0) t9_n = 1; else if (t10) { t9 = 1; t9_n = 0; goto sc_3; }
+        sc_3:;
         double t11 = 0; int t11_n = 1;
         if (!(t9_n) && t9) {
             t11 = 0; t11_n = 1;
@@ -643,41 +218,13 @@ static int mining_sum_score_in(const mining_sum_input *in, mining_sum_output *ou
     return NERVA_OK;
 }
 
-int mining_sum_score(const mining_sum_input *in, mining_sum_output *out)
-{
-    return mining_sum_score_in(in, out, 0);
-}
-
-/* Records in blocks of 64: each block's values are gathered (the score
-   function stops at the forest), every tree walks the block, then each
-   record is scored to the end with its block's result. */
 size_t mining_sum_score_batch(const mining_sum_input *in, mining_sum_output *out, int *status, size_t n)
 {
     size_t i, bad = 0;
-    nv_ft X[64 * 7];
-    unsigned char rbad[64];
-    nv_fs acc[64 * 2];
-    nv_fblk B;
-    nv_frec rec;
-    memset(X, 0, sizeof X);
-    B.X = X; B.XN = 0; B.bad = rbad; B.acc = acc; B.res = 0;
-    rec.X = X; rec.XN = 0;
-    for (i = 0; i < n; i += 64) {
-        int r, k = n - i < 64 ? (int)(n - i) : 64;
-        B.phase = 1;
-        for (r = 0; r < k; r++) {
-            B.row = r; rbad[r] = 1; memset(acc + (size_t)r * 2, 0, 2 * sizeof *acc);
-            (void)mining_sum_score_in(&in[i + r], &out[i + r], &B);
-        }
-        nv_fblock(nv_flat, 2, &rec, 7, k, acc, 2, 0);
-        B.phase = 2;
-        for (r = 0; r < k; r++) {
-            int s;
-            B.row = r;
-            s = mining_sum_score_in(&in[i + r], &out[i + r], &B);
-            if (status) status[i + r] = s;
-            if (s != NERVA_OK) bad++;
-        }
+    for (i = 0; i < n; i++) {
+        int s = mining_sum_score(&in[i], &out[i]);
+        if (status) status[i] = s;
+        if (s != NERVA_OK) bad++;
     }
     return bad;
 }
