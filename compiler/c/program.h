@@ -1,6 +1,7 @@
 /* The state of the PMML program emitter, shared by emit_program.c (the
- * program: expressions, statements, the score functions, descriptors) and
- * emit_trees.c (the three tree layouts).  Private to compiler/c/. */
+ * program: expressions, statements, the score functions, descriptors),
+ * emit_trees.c (the tree layouts and the choice) and emit_flat.c (the flat
+ * layout and the batch over blocks).  Private to compiler/c/. */
 #ifndef NERVA_PROGRAM_H
 #define NERVA_PROGRAM_H
 
@@ -83,6 +84,21 @@ int trees_forest_begin(Em *m);
 void trees_forest_end(Em *m);
 /* macros the run-time library's tree sections read, printed before them */
 void trees_defines(Em *m, StrBuf *c);
+/* a number of a constant table, short: an integer as one, no parentheses */
+const char *trees_num(Em *m, double v, int dbl);
+/* the value a predicate compares with, in the variable's type */
+double trees_pred_value(const Em *m, const IrPred *pr, double x);
+
+/* ---- emit_flat.c: the flat layout ---- */
+/* the flat forest (m->ff): the used trees flat tests express, when at
+   least min_trees and walkable at one point; marks them LAY_FLAT */
+void flat_plan(Em *m, int min_trees);
+int flat_point(Em *m);
+int flat_begin(Em *m);
+void flat_end(Em *m);
+void flat_defines(Em *m, StrBuf *c);
+/* the tables, before the score function */
+void flat_print(Em *m, StrBuf *c);
 /* whether the score function takes a block (the batch walks flat trees
    over blocks of records: nv_fblk, runtime/lib/trees.c) */
 int trees_blocked(const Em *m);

@@ -1,10 +1,13 @@
 /* trees.c -- what PMML's decision trees need at run time beyond the code
  * the backend writes for each tree: three-valued predicate logic, and the
- * walkers of the two data-driven tree layouts (compiler/c/emit_trees.c says
- * which tree gets which layout):
+ * walkers of the three data-driven tree layouts (compiler/c/emit_trees.c
+ * says which tree gets which layout):
  *   node tables  (nv_tnode) walked by one generic loop, for any predicate;
  *   test graphs  (nv_gtest) walked four trees at a time, for large
- *                ensembles of numeric and code splits.
+ *                ensembles of numeric and code splits;
+ *   flat trees   (nv_fnode) one-value tests walked with no branch on the
+ *                data, eight walks in lockstep, for one record or blocks
+ *                of records.
  * The tables themselves are data the backend writes per model; the walkers
  * take them as arguments, so this file compiles on its own (lib.c) and is
  * tested directly (test_lib.c).  Copied into units by sections (base.c). */
