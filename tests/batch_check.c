@@ -28,14 +28,34 @@ extern const nerva_model NERVA_ENTRY;
 
 #define MAX_CELLS 1024
 
+/* every allocation, freed at the end (the sanitizer build checks leaks) */
+static void **allocs;
+static size_t nallocs, cap_allocs;
+
 static void *xmalloc(size_t n)
 {
     void *p = calloc(n ? n : 1, 1);
+    if (p && nallocs == cap_allocs) {
+        void **na = realloc(allocs, sizeof *allocs * (cap_allocs = cap_allocs ? 2 * cap_allocs : 256));
+        if (!na) {
+            free(p);
+            p = NULL;
+        } else
+            allocs = na;
+    }
     if (!p) {
         fputs("batch_check: out of memory\n", stderr);
         exit(2);
     }
+    allocs[nallocs++] = p;
     return p;
+}
+
+static void free_all(void)
+{
+    while (nallocs)
+        free(allocs[--nallocs]);
+    free(allocs);
 }
 
 /* the cells of one line, unquoted, in place; their number */
@@ -146,6 +166,8 @@ int main(int argc, char **argv)
     FILE *f = fopen(argv[1], "r");
     if (!f || !fgets(line, sizeof line, f)) {
         fprintf(stderr, "batch_check: cannot read %s\n", argv[1]);
+        if (f)
+            fclose(f);
         return 2;
     }
     char *hline = xmalloc(strlen(line) + 1);
@@ -156,10 +178,9 @@ int main(int argc, char **argv)
     size_t nrows = 0, cap = 0;
     while (fgets(line, sizeof line, f)) {
         if (nrows == cap) {
-            cap = cap ? 2 * cap : 64;
-            char **nr = realloc(rows, sizeof *rows * cap);
-            if (!nr)
-                return 2;
+            char **nr = xmalloc(sizeof *rows * (cap = cap ? 2 * cap : 64));
+            if (nrows)
+                memcpy(nr, rows, sizeof *rows * nrows);
             rows = nr;
         }
         rows[nrows] = xmalloc(strlen(line) + 1);
@@ -222,5 +243,6 @@ int main(int argc, char **argv)
     }
     if (!bad)
         printf("batch_check: %lu records in batches as scored one by one\n", (unsigned long)checked);
+    free_all();
     return bad;
 }
