@@ -575,8 +575,10 @@ static int fflat_layout(Em *m, const FForest *F, FTree *g)
         if (some[src[e]] < 0)
             some[src[e]] = e;
         if (!d->split) {
+            /* the constant 0 at leaf_f is below t, the node + 2: the entry
+               leads to itself, and says what it selects */
             g->ef[e] = leaf_f;
-            g->et[e] = 1.0; /* the constant 0 at leaf_f is never >= 1: the entry leads to itself */
+            g->et[e] = d->res + 2;
             g->eleft[e] = e;
             g->eres[e] = d->res;
             continue;
@@ -1146,10 +1148,6 @@ void flat_print(Em *m, StrBuf *c)
                 sb_printf(c, "%s0x%llxULL,", i % 4 == 0 ? "\n    " : " ", g->mk[i]);
             sb_puts(c, "\n};\n");
         }
-        sb_printf(c, "static const int tree%d_fr[] = {", t);
-        for (int e = 0; e < g->ne; e++)
-            sb_printf(c, "%s%d,", e % 16 == 0 ? "\n    " : " ", g->eleft[e] == e ? g->eres[e] : 0);
-        sb_puts(c, "\n};\n");
         if (F->maynan) {
             sb_printf(c, "static const int tree%d_fn[] = {", t);
             for (int e = 0; e < g->ne; e++)
@@ -1185,8 +1183,8 @@ void flat_print(Em *m, StrBuf *c)
     sb_printf(c, "/* the flat forest, in the order its sum adds */\nstatic const nv_ftree nv_flat[] = {\n");
     for (int j = 0; j < F->nt; j++) {
         int t = F->tree[j];
-        sb_printf(c, "    {tree%d_f, %s, tree%d_fr, %s, %s, %d, %d},\n", t,
-                  F->sets ? arena_printf(&m->a, "tree%d_fm", t) : "0", t,
+        sb_printf(c, "    {tree%d_f, %s, %s, %s, %d, %d},\n", t,
+                  F->sets ? arena_printf(&m->a, "tree%d_fm", t) : "0",
                   F->fused ? arena_printf(&m->a, "tree%d_fv", t) : "0",
                   F->maynan ? arena_printf(&m->a, "tree%d_fn", t) : "0", F->ft[j]->fixed, F->ft[j]->steps);
     }

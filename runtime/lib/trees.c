@@ -249,8 +249,9 @@ NV_RT void nv_gwalk_all(const nv_gtree *F, int n, const nv_slot *fx, int *res)
    value and the walk moves to entry left + c, c the test's outcome: the
    children of an entry are adjacent.  A leaf is an entry that leads to
    itself (its test reads the record's constant 0 at the last slot of X
-   against 1), so a walk may take more steps than its path needs and still
-   end where it should, with no branch on the data.
+   against its t, which is at least 1: the node it selects + 2), so a walk
+   may take more steps than its path needs and still end where it should,
+   with no branch on the data.
    A test is "x >= t" (the backend turns "x > v" into "x >= the next number
    after v").  x is the value itself when every value the forest compares
    is a float; else (NV_FLAT_RANK) the value's rank among the thresholds it
@@ -325,11 +326,13 @@ typedef struct nv_fnode {
     nv_ft t;
     unsigned short f, left;
 } nv_fnode;
+/* the node a walk that ends at leaf entry i selects, or -1 (null): a leaf's
+   t is that node + 2 (at least 1, so the constant 0 it reads is below it) */
+#define NV_FRESULT(T, i) ((int)(T)[i].t - 2)
 
 typedef struct nv_ftree {
     const nv_fnode *T; /* entries, the root first */
     const unsigned long long *M; /* NV_FLAT_CODES: the masks of its tests of codes, M[0] = 0 */
-    const int *R;      /* per entry: the node a walk ending there selects, or -1 (null) */
     const nv_fs *V;    /* per entry, K values: what a walk ending there adds to each sum (NaN: the
                           statements decide); or 0 */
     const int *N;      /* per entry: where a NaN value that is not missing goes */
@@ -464,7 +467,7 @@ NV_RT void nv_fblock(const nv_ftree *F, int nt, const nv_frec *b, int stride, in
                 }
             else
                 for (r = 0; r < m; r++)
-                    res[(size_t)(k + r) * (size_t)nt + (size_t)t] = F[t].R[at[r]];
+                    res[(size_t)(k + r) * (size_t)nt + (size_t)t] = NV_FRESULT(F[t].T, at[r]);
         }
     }
 }
@@ -584,7 +587,7 @@ NV_RT void nv_fres(const nv_ftree *F, int nt, const nv_frec *x, int *res)
     int t;
     nv_fone(F, nt, x, res);
     for (t = 0; t < nt; t++)
-        res[t] = F[t].R[res[t]];
+        res[t] = NV_FRESULT(F[t].T, res[t]);
 }
 
 /* one record whose values may be NaN without being missing: each tree
@@ -598,7 +601,7 @@ NV_RT void nv_fexact(const nv_ftree *F, int nt, const nv_frec *x, int *res)
         const nv_fnode *T = F[t].T;
         for (i = 0; T[i].left != i;)
             i = NV_FISNAN(x->X[T[i].f]) ? (unsigned)F[t].N[i] : nv_fstep(T, F[t].M, i, x->X, x->XN);
-        res[t] = F[t].R[i];
+        res[t] = NV_FRESULT(F[t].T, i);
     }
 }
 

@@ -46,8 +46,9 @@
    value and the walk moves to entry left + c, c the test's outcome: the
    children of an entry are adjacent.  A leaf is an entry that leads to
    itself (its test reads the record's constant 0 at the last slot of X
-   against 1), so a walk may take more steps than its path needs and still
-   end where it should, with no branch on the data.
+   against its t, which is at least 1: the node it selects + 2), so a walk
+   may take more steps than its path needs and still end where it should,
+   with no branch on the data.
    A test is "x >= t" (the backend turns "x > v" into "x >= the next number
    after v").  x is the value itself when every value the forest compares
    is a float; else (NV_FLAT_RANK) the value's rank among the thresholds it
@@ -122,11 +123,13 @@ typedef struct nv_fnode {
     nv_ft t;
     unsigned short f, left;
 } nv_fnode;
+/* the node a walk that ends at leaf entry i selects, or -1 (null): a leaf's
+   t is that node + 2 (at least 1, so the constant 0 it reads is below it) */
+#define NV_FRESULT(T, i) ((int)(T)[i].t - 2)
 
 typedef struct nv_ftree {
     const nv_fnode *T; /* entries, the root first */
     const unsigned long long *M; /* NV_FLAT_CODES: the masks of its tests of codes, M[0] = 0 */
-    const int *R;      /* per entry: the node a walk ending there selects, or -1 (null) */
     const nv_fs *V;    /* per entry, K values: what a walk ending there adds to each sum (NaN: the
                           statements decide); or 0 */
     const int *N;      /* per entry: where a NaN value that is not missing goes */
@@ -245,7 +248,7 @@ NV_RT void nv_fblock(const nv_ftree *F, int nt, const nv_frec *b, int stride, in
                 }
             else
                 for (r = 0; r < m; r++)
-                    res[(size_t)(k + r) * (size_t)nt + (size_t)t] = F[t].R[at[r]];
+                    res[(size_t)(k + r) * (size_t)nt + (size_t)t] = NV_FRESULT(F[t].T, at[r]);
         }
     }
 }
@@ -365,7 +368,7 @@ NV_RT void nv_fres(const nv_ftree *F, int nt, const nv_frec *x, int *res)
     int t;
     nv_fone(F, nt, x, res);
     for (t = 0; t < nt; t++)
-        res[t] = F[t].R[res[t]];
+        res[t] = NV_FRESULT(F[t].T, res[t]);
 }
 
 /* one record whose values may be NaN without being missing: each tree
@@ -379,7 +382,7 @@ NV_RT void nv_fexact(const nv_ftree *F, int nt, const nv_frec *x, int *res)
         const nv_fnode *T = F[t].T;
         for (i = 0; T[i].left != i;)
             i = NV_FISNAN(x->X[T[i].f]) ? (unsigned)F[t].N[i] : nv_fstep(T, F[t].M, i, x->X, x->XN);
-        res[t] = F[t].R[i];
+        res[t] = NV_FRESULT(F[t].T, i);
     }
 }
 
@@ -400,11 +403,8 @@ typedef struct nv_fblk {
 
 /* tree 0:  (line 33), 5 nodes as 6 entries, 2 steps */
 static const nv_fnode tree0_f[] = {
-    {1.5f, 1, 1}, {1, 4, 1}, {2.0000002f, 2, 3}, {1, 4, 3}, {1, 4, 4},
+    {1.5f, 1, 1}, {3, 4, 1}, {2.0000002f, 2, 3}, {5, 4, 3}, {6, 4, 4},
     {1, 4, 5},
-};
-static const int tree0_fr[] = {
-    0, 1, 0, 3, 4, -1,
 };
 static const int tree0_fn[] = {
     5, 0, 5, 0, 0, 0,
@@ -414,10 +414,7 @@ static const float tree0_fv[] = {
 };
 /* tree 1:  (line 48), 3 nodes as 4 entries, 1 steps */
 static const nv_fnode tree1_f[] = {
-    {-1, 2, 1}, {1, 4, 1}, {1, 4, 2}, {1, 4, 3},
-};
-static const int tree1_fr[] = {
-    0, 1, 2, 0,
+    {-1, 2, 1}, {3, 4, 1}, {4, 4, 2}, {2, 4, 3},
 };
 static const int tree1_fn[] = {
     3, 0, 0, 0,
@@ -427,8 +424,8 @@ static const float tree1_fv[] = {
 };
 /* the flat forest, in the order its sum adds */
 static const nv_ftree nv_flat[] = {
-    {tree0_f, 0, tree0_fr, tree0_fv, tree0_fn, 2, 2},
-    {tree1_f, 0, tree1_fr, tree1_fv, tree1_fn, 1, 1},
+    {tree0_f, 0, tree0_fv, tree0_fn, 2, 2},
+    {tree1_f, 0, tree1_fv, tree1_fn, 1, 1},
 };
 
 static const float tree0_c0[] = {

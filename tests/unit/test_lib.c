@@ -239,12 +239,12 @@ END_TEST
    reads +inf).  A NaN x goes to entry 5 (null), a NaN y to 6 (node 2). */
 START_TEST(test_flat_walk)
 {
-    static const nv_fnode T[] = {{1.5f, 0, 1}, {1.0f, 4, 1}, {0.0f, 3, 3}, {1.0f, 4, 3},
-                                 {1.0f, 4, 4}, {1.0f, 4, 5}, {1.0f, 4, 6}};
-    static const int R[] = {0, 1, 0, 3, 4, -1, 2};
+    /* a leaf's t is the node it selects + 2 */
+    static const nv_fnode T[] = {{1.5f, 0, 1}, {3.0f, 4, 1}, {0.0f, 3, 3}, {5.0f, 4, 3},
+                                 {6.0f, 4, 4}, {1.0f, 4, 5}, {4.0f, 4, 6}};
     static const nv_fs V[] = {0, 10, 0, 30, 40, NAN, 20};
     static const int N[] = {5, 1, 6, 3, 4, 5, 6};
-    static const nv_ftree F[] = {{T, 0, R, V, N, 2, 2}, {T, 0, R, V, N, 2, 2}, {T, 0, R, V, N, 2, 2}};
+    static const nv_ftree F[] = {{T, 0, V, N, 2, 2}, {T, 0, V, N, 2, 2}, {T, 0, V, N, 2, 2}};
     /* slots: x (lo copy 0, hi 2), y (lo 1, hi 3); 4 the constant 0 */
     static const struct { float x, y; int xmiss, ymiss, node; } cases[] = {
         {1, 5, 0, 0, 1}, {1.5f, -1, 0, 0, 3}, {2, 0, 0, 0, 4}, {0, 0, 1, 0, 1},
