@@ -66,7 +66,7 @@ typedef struct FTree {
     unsigned long long *em;  /* per entry: its mask's index (codes) */
     unsigned long long *mk;  /* the masks of its tests of codes, mk[0] = 0 */
     int nmk, cap_mk;
-    int fixed, steps, mind, deep;
+    int fixed, steps, mind, mean, deep;
 } FTree;
 
 typedef struct FForest {
@@ -96,6 +96,11 @@ typedef struct FForest {
     int *accs, *cols, *guard;
     struct FAdd *adds;
     int nb;          /* records per block in the batch, or 0 (no blocks) */
+    /* what the score function keeps across a block's two phases: the
+       variables written before the point and read from there on (phase 2
+       takes them back and goes straight to the point; fflat_live) */
+    int *live, nlive, cap_live;
+    int keep;        /* whether it does (NV_FLIVE), decided when printing */
 } FForest;
 
 static int fdest(Em *m, FTree *g, FDest d)
@@ -653,6 +658,9 @@ static int fflat_layout(Em *m, const FForest *F, FTree *g)
        corpus's random forests: 25 against 10), where walks that stop when
        they reach a leaf do much less than walks of the longest path */
     g->deep = nleaf && 2 * (long)g->steps > 3 * sum / nleaf + 2;
+    /* eight walks in lockstep all need about as many steps as the leaves'
+       mean depth: those are taken unchecked */
+    g->mean = nleaf ? (int)(sum / nleaf) : 0;
     return g->ne <= 65535;
 }
 
@@ -900,6 +908,67 @@ static int fflat_block(const FForest *F)
     return 0;
 }
 
+/* variables an expression reads (its value or its missing flag), and the
+   predicates of the trees it walks that are not flat */
+static void mark_reads(const Em *m, const IrExpr *e, unsigned char *r)
+{
+    if (e->kind == E_VAR)
+        r[e->var] = 1;
+    if (e->kind == E_TREE && m->tree_table[e->tree] != LAY_FLAT) {
+        const IrTree *t = m->p->trees[e->tree];
+        for (int k = 0; k < t->nnodes; k++) {
+            const IrPred *stack[64];
+            int n = 0;
+            stack[n++] = t->nodes[k].pred;
+            while (n) {
+                const IrPred *pr = stack[--n];
+                if (pr->var >= 0)
+                    r[pr->var] = 1;
+                for (int i = 0; i < pr->nkids; i++)
+                    if (n < 64)
+                        stack[n++] = pr->kids[i];
+                    else
+                        memset(r, 1, (size_t)m->p->nvars); /* too deep to follow: everything */
+            }
+        }
+    }
+    for (int i = 0; i < e->n; i++)
+        mark_reads(m, e->a[i], r);
+}
+
+static void mark_block(const Em *m, const IrBlock *b, unsigned char *r, unsigned char *w)
+{
+    for (int i = 0; i < b->n; i++) {
+        const IrStmt *s = b->s[i];
+        if (w && s->kind == S_SET)
+            w[s->var] = 1;
+        if (r && s->e)
+            mark_reads(m, s->e, r);
+        mark_block(m, &s->then_b, r, w);
+        mark_block(m, &s->else_b, r, w);
+    }
+}
+
+/* What phase 1 of a block keeps for phase 2: the variables (inputs, or
+   written before the forest's point) that the point and what follows read. */
+static void fflat_live(Em *m, FForest *F)
+{
+    const IrProgram *p = m->p;
+    unsigned char *w = arena_alloc(&m->a, (size_t)p->nvars + 1), *r = arena_alloc(&m->a, (size_t)p->nvars + 1);
+    IrBlock before = {.s = p->body.s, .n = F->point}, after = {.s = p->body.s + F->point, .n = p->body.n - F->point};
+    mark_block(m, &before, NULL, w);
+    mark_block(m, &after, r, NULL);
+    for (int i = 0; i < p->ninputs; i++)
+        w[p->inputs[i].var] = 1;
+    for (int i = 0; i < p->noutputs; i++)
+        r[p->outputs[i].var] = 1;
+    for (int s = 0; s < F->nf; s++)
+        r[F->var[s]] = 1;
+    for (int v = 0; v < p->nvars; v++)
+        if (w[v] && r[v] && m->var_used[v])
+            VEC_PUSH(&m->a, F->live, F->nlive, F->cap_live, v);
+}
+
 /* The flat forest: the used trees that flat splits can express, when they
    can all be walked at one point; in auto mode, only when there are at
    least min_trees of them. */
@@ -974,12 +1043,13 @@ void flat_plan(Em *m, int min_trees)
        same steps, unchecked */
     F->deep = 4 * deep > F->nt;
     for (int j = 0; j < F->nt; j++) {
-        F->ft[j]->fixed = F->deep ? F->ft[j]->mind : F->ft[j]->steps;
+        F->ft[j]->fixed = F->deep ? F->ft[j]->mean : F->ft[j]->steps;
         m->tree_table[F->tree[j]] = LAY_FLAT;
     }
     fflat_fuse(m, F);
     F->nb = fflat_block(F);
     F->label = ++m->label;
+    fflat_live(m, F);
     m->ff = F;
     rt_need(m->rt, "flat");
 }
@@ -1040,6 +1110,35 @@ static void fflat_values(Em *m, const FForest *F)
     em_line(m, "rec.X = X; rec.XN = %s;", F->xn ? "XN" : "0");
 }
 
+/* whether a variable's value is declared (emit_program.c's keeps_value) */
+static int fkeeps(const Em *m, int v)
+{
+    return m->val_read[v] || m->slot_of_var[v] >= 0 || m->env_var[v];
+}
+
+/* phase 1 of a block: the record's part of the block, then back to the batch */
+static void fflat_phase1(Em *m, const FForest *F)
+{
+    em_line(m, "if (B && B->phase == 1) {");
+    em_line(m, "    B->bad[B->row] = (unsigned char)bad;");
+    for (int i = 0; F->fused && i < F->nacc; i++)
+        em_line(m, "    B->acc[(size_t)B->row * %d + %d] = %s;", F->nacc, i, m->vname[F->accs[i]]);
+    sb_puts(m->out, "#if NV_FLIVE\n");
+    em_line(m, "    {");
+    em_line(m, "        nv_flive *L = (nv_flive *)B->live + B->row;");
+    for (int i = 0; i < F->nlive; i++) {
+        int v = F->live[i];
+        if (fkeeps(m, v))
+            em_line(m, "        L->s%d = %s;", i, m->vname[v]);
+        if (strcmp(m->nname[v], "0") != 0)
+            em_line(m, "        L->n%d = %s;", i, m->nname[v]);
+    }
+    em_line(m, "    }");
+    sb_puts(m->out, "#endif\n");
+    em_line(m, "    return NERVA_OK;");
+    em_line(m, "}");
+}
+
 /* the test that the sums s[] are numbers (a NaN: the statements decide) */
 static const char *fflat_sums_ok(Em *m, const FForest *F)
 {
@@ -1057,6 +1156,7 @@ int flat_begin(Em *m)
     FForest *F = m->ff;
     int L = F->label;
     em_line(m, "/* the flat forest: %d trees walked at once (runtime/lib/trees.c) */", F->nt);
+    sb_printf(m->out, "#if NV_FLIVE\n    resume_%d:;\n#endif\n", L);
     em_line(m, "if (B && B->phase == 2 && !B->bad[B->row]) {");
     if (F->fused) {
         em_line(m, "    const nv_fs *s = B->acc + (size_t)B->row * %d;", F->nacc);
@@ -1080,12 +1180,7 @@ int flat_begin(Em *m)
         for (int i = 0; i < F->nacc; i++)
             if (strcmp(m->nname[F->accs[i]], "0") != 0)
                 em_line(m, "bad |= %s;", m->nname[F->accs[i]]);
-        em_line(m, "if (B && B->phase == 1) {");
-        em_line(m, "    B->bad[B->row] = (unsigned char)bad;");
-        for (int i = 0; i < F->nacc; i++)
-            em_line(m, "    B->acc[(size_t)B->row * %d + %d] = %s;", F->nacc, i, m->vname[F->accs[i]]);
-        em_line(m, "    return NERVA_OK;");
-        em_line(m, "}");
+        fflat_phase1(m, F);
         em_line(m, "if (!bad) {");
         sb_printf(m->out, "%*s    nv_fs s[%d] = {", m->ind * 4, "", F->nacc);
         for (int i = 0; i < F->nacc; i++)
@@ -1099,7 +1194,7 @@ int flat_begin(Em *m)
         em_line(m, "    }");
         em_line(m, "}");
     } else {
-        em_line(m, "if (B && B->phase == 1) { B->bad[B->row] = (unsigned char)bad; return NERVA_OK; }");
+        fflat_phase1(m, F);
     }
     if (F->maynan)
         em_line(m, "if (bad) %s(nv_flat, %d, &rec, gres); else %s(nv_flat, %d, &rec, gres);",
@@ -1116,6 +1211,29 @@ void flat_print(Em *m, StrBuf *c)
 {
     FForest *F = m->ff;
     const IrProgram *p = m->p;
+    /* phase 2 takes back what phase 1 kept, unless the score function keeps
+       state beyond its variables (computed strings, text indexes, graph or
+       table trees' slots) or the block would not fit the stack */
+    F->keep = F->nb && !m->scratch && !p->ntexts && !m->any_table &&
+              (size_t)F->nb * (size_t)(F->nlive + 1) * 16 <= 128 * 1024;
+    sb_printf(c, "/* the variables phase 1 of a block keeps for phase 2 (trees_batch) */\n#define NV_FLIVE %d\n",
+              F->keep);
+    if (F->keep) {
+        sb_puts(c, "typedef struct nv_flive {\n");
+        for (int i = 0; i < F->nlive; i++) {
+            int v = F->live[i];
+            if (fkeeps(m, v)) {
+                const char *ct = em_ctype(p->vars[v].type);
+                sb_printf(c, "    %s%ss%d;", ct, ct[strlen(ct) - 1] == '*' ? "" : " ", i);
+            }
+            if (strcmp(m->nname[v], "0") != 0)
+                sb_printf(c, " int n%d;", i);
+            sb_puts(c, " /* ");
+            comment_text(c, p->vars[v].name ? p->vars[v].name : "", 60);
+            sb_puts(c, " */\n");
+        }
+        sb_puts(c, "    int unused;\n} nv_flive;\n\n");
+    }
     if (F->rank) {
         int k = 0;
         sb_puts(c, "/* the thresholds each value of the flat forest is compared with, sorted: its rank\n"
@@ -1191,6 +1309,25 @@ void flat_print(Em *m, StrBuf *c)
     sb_puts(c, "};\n\n");
 }
 
+/* In phase 2 of a block, the score function takes back what phase 1 kept
+   and goes to the forest's point (printed after the score function's
+   prologue, before the inputs are read). */
+void trees_resume(Em *m, StrBuf *c)
+{
+    const FForest *F = m->ff;
+    if (!F || !F->keep)
+        return;
+    sb_puts(c, "    if (B && B->phase == 2) {\n        const nv_flive *L = (const nv_flive *)B->live + B->row;\n");
+    for (int i = 0; i < F->nlive; i++) {
+        int v = F->live[i];
+        if (fkeeps(m, v))
+            sb_printf(c, "        %s = L->s%d;\n", m->vname[v], i);
+        if (strcmp(m->nname[v], "0") != 0)
+            sb_printf(c, "        %s = L->n%d;\n", m->nname[v], i);
+    }
+    sb_printf(c, "        goto resume_%d;\n    }\n", F->label);
+}
+
 /* the forest's point (trees_forest_point): the trees' results go to gres */
 int flat_point(Em *m)
 {
@@ -1251,12 +1388,14 @@ void trees_batch(Em *m, StrBuf *c, const char *pfx)
             sb_printf(c, "    nv_fs acc[%d * %d];\n", nb, F->nacc);
         else
             sb_printf(c, "    int res[%d * %d];\n", nb, F->nt);
+        if (F->keep)
+            sb_printf(c, "    nv_flive live[%d];\n", nb);
         sb_puts(c, "    nv_fblk B;\n    nv_frec rec;\n");
         sb_puts(c, "    memset(X, 0, sizeof X);\n");
         if (F->xn)
             sb_puts(c, "    memset(XN, 0, sizeof XN);\n");
-        sb_printf(c, "    B.X = X; B.XN = %s; B.bad = rbad; B.acc = %s; B.res = %s;\n", F->xn ? "XN" : "0",
-                  F->fused ? "acc" : "0", F->fused ? "0" : "res");
+        sb_printf(c, "    B.X = X; B.XN = %s; B.bad = rbad; B.acc = %s; B.res = %s; B.live = %s;\n",
+                  F->xn ? "XN" : "0", F->fused ? "acc" : "0", F->fused ? "0" : "res", F->keep ? "live" : "0");
         sb_printf(c, "    rec.X = X; rec.XN = %s;\n", F->xn ? "XN" : "0");
         sb_printf(c, "    for (i = 0; i < n; i += %d) {\n", nb);
         sb_printf(c, "        int r, k = n - i < %d ? (int)(n - i) : %d;\n", nb, nb);

@@ -1033,6 +1033,7 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     for (int s = 0; s < m.nslots; s++)
         sb_printf(c, "    fx[%d].n = 1;%s\n", s, m.slot_kind[s] ? arena_printf(&m.a, " fx[%d].p = NV_GMISS;", s) : "");
     sb_printf(c, "    memset(out->state, NERVA_MISSING, sizeof out->state);\n");
+    trees_resume(&m, c);
     /* bind inputs */
     for (int i = 0; i < p->ninputs; i++) {
         int v = p->inputs[i].var;

@@ -104,6 +104,8 @@ void flat_print(Em *m, StrBuf *c);
 int trees_blocked(const Em *m);
 /* the score function's locals for the forest walk */
 void trees_locals(Em *m, StrBuf *c);
+/* phase 2 of a block: back to the forest's point (after the prologue) */
+void trees_resume(Em *m, StrBuf *c);
 /* the batch entry point over blocks of records (when trees_blocked) */
 void trees_batch(Em *m, StrBuf *c, const char *pfx);
 /* the walk of tree e->tree into the node temporary t */

@@ -608,14 +608,16 @@ NV_RT void nv_fexact(const nv_ftree *F, int nt, const nv_frec *x, int *res)
 /* What the batch entry point and the score function share while a block of
    records is scored (compiler/c/emit_trees.c, trees_batch): in phase 1 the
    score function of record `row` stores the values the forest reads (in
-   rec, at that row), whether they can be walked without tests (bad: not)
-   and, for sums, the sum so far (acc), and returns; nv_fblock walks the
-   block; in phase 2 the score function of each record takes its result and
-   goes on. */
+   rec, at that row), whether they can be walked without tests (bad: not),
+   for sums the sum so far (acc), and the variables it needs afterwards
+   (live), and returns; nv_fblock walks the block; in phase 2 the score
+   function of each record takes those back, then its result, and goes on
+   (without live, it computes them again). */
 typedef struct nv_fblk {
     int phase, row;
     nv_ft *X;
     unsigned char *XN, *bad;
     nv_fs *acc;
     int *res;
+    void *live; /* per row, what phase 1 keeps for phase 2 (the unit's nv_flive), or 0 */
 } nv_fblk;

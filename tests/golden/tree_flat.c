@@ -389,17 +389,29 @@ NV_RT void nv_fexact(const nv_ftree *F, int nt, const nv_frec *x, int *res)
 /* What the batch entry point and the score function share while a block of
    records is scored (compiler/c/emit_trees.c, trees_batch): in phase 1 the
    score function of record `row` stores the values the forest reads (in
-   rec, at that row), whether they can be walked without tests (bad: not)
-   and, for sums, the sum so far (acc), and returns; nv_fblock walks the
-   block; in phase 2 the score function of each record takes its result and
-   goes on. */
+   rec, at that row), whether they can be walked without tests (bad: not),
+   for sums the sum so far (acc), and the variables it needs afterwards
+   (live), and returns; nv_fblock walks the block; in phase 2 the score
+   function of each record takes those back, then its result, and goes on
+   (without live, it computes them again). */
 typedef struct nv_fblk {
     int phase, row;
     nv_ft *X;
     unsigned char *XN, *bad;
     nv_fs *acc;
     int *res;
+    void *live; /* per row, what phase 1 keeps for phase 2 (the unit's nv_flive), or 0 */
 } nv_fblk;
+
+/* the variables phase 1 of a block keeps for phase 2 (trees_batch) */
+#define NV_FLIVE 1
+typedef struct nv_flive {
+    float s0; int n0; /* x */
+    float s1; int n1; /* y */
+    float s2; int n2; /* accumulator */
+    int s3; /* a segment is missing */
+    int unused;
+} nv_flive;
 
 /* tree 0:  (line 33), 5 nodes as 6 entries, 2 steps */
 static const nv_fnode tree0_f[] = {
@@ -462,6 +474,17 @@ static int tree_flat_score_in(const tree_flat_input *in, tree_flat_output *out, 
     float v14 = 0; int v14_n = 1; /* segmentation */
     memset(&E, 0, sizeof E);
     memset(out->state, NERVA_MISSING, sizeof out->state);
+    if (B && B->phase == 2) {
+        const nv_flive *L = (const nv_flive *)B->live + B->row;
+        v0 = L->s0;
+        v0_n = L->n0;
+        v2 = L->s1;
+        v2_n = L->n1;
+        v4 = L->s2;
+        v4_n = L->n2;
+        v5 = L->s3;
+        goto resume_1;
+    }
     if (in->state[0] == NERVA_PRESENT) { v0 = in->x; v0_n = 0; }
     if (in->state[1] == NERVA_PRESENT) { v2 = in->y; v2_n = 0; }
     {
@@ -490,6 +513,9 @@ static int tree_flat_score_in(const tree_flat_input *in, tree_flat_output *out, 
         v5 = 0;
     }
     /* the flat forest: 2 trees walked at once (runtime/lib/trees.c) */
+#if NV_FLIVE
+    resume_1:;
+#endif
     if (B && B->phase == 2 && !B->bad[B->row]) {
         const nv_fs *s = B->acc + (size_t)B->row * 1;
         if (s[0] == s[0]) {
@@ -516,6 +542,18 @@ static int tree_flat_score_in(const tree_flat_input *in, tree_flat_output *out, 
         if (B && B->phase == 1) {
             B->bad[B->row] = (unsigned char)bad;
             B->acc[(size_t)B->row * 1 + 0] = v4;
+#if NV_FLIVE
+            {
+                nv_flive *L = (nv_flive *)B->live + B->row;
+                L->s0 = v0;
+                L->n0 = v0_n;
+                L->s1 = v2;
+                L->n1 = v2_n;
+                L->s2 = v4;
+                L->n2 = v4_n;
+                L->s3 = v5;
+            }
+#endif
             return NERVA_OK;
         }
         if (!bad) {
@@ -619,10 +657,11 @@ size_t tree_flat_score_batch(const tree_flat_input *in, tree_flat_output *out, i
     nv_ft X[64 * 5];
     unsigned char rbad[64];
     nv_fs acc[64 * 1];
+    nv_flive live[64];
     nv_fblk B;
     nv_frec rec;
     memset(X, 0, sizeof X);
-    B.X = X; B.XN = 0; B.bad = rbad; B.acc = acc; B.res = 0;
+    B.X = X; B.XN = 0; B.bad = rbad; B.acc = acc; B.res = 0; B.live = live;
     rec.X = X; rec.XN = 0;
     for (i = 0; i < n; i += 64) {
         int r, k = n - i < 64 ? (int)(n - i) : 64;
