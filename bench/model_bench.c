@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "stats.h"
 #include "units.h"
 
 #define MAX_UNITS 16
@@ -29,31 +30,6 @@ typedef struct Unit {
     int *status;
     double *ns[2]; /* per round: batch, single */
 } Unit;
-
-static double now_cpu(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double quantile(const double *v, int n, double q)
-{
-    double *s = malloc(sizeof *s * (size_t)n);
-    memcpy(s, v, sizeof *s * (size_t)n);
-    qsort(s, (size_t)n, sizeof *s, cmp_double);
-    double pos = q * (n - 1);
-    int lo = (int)pos;
-    double r = lo + 1 < n ? s[lo] + (s[lo + 1] - s[lo]) * (pos - lo) : s[lo];
-    free(s);
-    return r;
-}
 
 /* the cells of one CSV line (no quotes in the corpus's inputs), in place */
 static int split(char *line, char **cells, int max)

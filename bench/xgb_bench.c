@@ -28,6 +28,7 @@
 #include <xgboost/c_api.h>
 
 #include "handwritten.h"
+#include "stats.h"
 #include "units.h"
 
 #define MAX_METHODS 32
@@ -53,13 +54,6 @@ typedef struct Method {
     Ctx ctx;
     double *ns;
 } Method;
-
-static double now_cpu(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
 
 static void *read_all(const char *path, size_t *len)
 {
@@ -191,24 +185,6 @@ static int is_method(const Method *m, const char *name)
 {
     const char *kind = m->kind ? "single:" : "batch:";
     return strncmp(name, kind, strlen(kind)) == 0 && strcmp(name + strlen(kind), m->name) == 0;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double quantile(const double *v, int n, double q)
-{
-    double *s = malloc(sizeof *s * (size_t)n);
-    memcpy(s, v, sizeof *s * (size_t)n);
-    qsort(s, (size_t)n, sizeof *s, cmp_double);
-    double pos = q * (n - 1);
-    int lo = (int)pos;
-    double r = lo + 1 < n ? s[lo] + (s[lo + 1] - s[lo]) * (pos - lo) : s[lo];
-    free(s);
-    return r;
 }
 
 int main(int argc, char **argv)

@@ -16,12 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int cmp_dbl(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* ---- flat layout ----
  * Trees of binary numeric splits ("x < v" beside "x >= v", "x <= v" beside
  * "x > v") become arrays of entries walked by the run-time library's nv_f*
@@ -453,15 +447,9 @@ static void fflat_thresholds(Em *m, FForest *F)
             }
         }
     for (int s = 0, off = 0; s < F->nf; s++) {
-        if (F->nth[s])
-            qsort(F->th[s], (size_t)F->nth[s], sizeof(double), cmp_dbl);
-        int u = 0;
-        for (int i = 0; i < F->nth[s]; i++)
-            if (u == 0 || F->th[s][u - 1] != F->th[s][i])
-                F->th[s][u++] = F->th[s][i];
-        F->nth[s] = u;
+        F->nth[s] = trees_sort_unique(F->th[s], F->nth[s]);
         F->th_off[s] = off;
-        off += u;
+        off += F->nth[s];
     }
 }
 

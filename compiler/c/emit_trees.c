@@ -629,6 +629,17 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+int trees_sort_unique(double *v, int n)
+{
+    if (n)
+        qsort(v, (size_t)n, sizeof(double), cmp_double);
+    int u = 0;
+    for (int i = 0; i < n; i++)
+        if (u == 0 || v[u - 1] != v[i])
+            v[u++] = v[i];
+    return u;
+}
+
 /* the threshold position of a numeric test's value in its slot */
 static int graph_tp(const Em *m, const GTest *x)
 {
@@ -1039,15 +1050,9 @@ void trees_plan(Em *m)
     m->any_table = m->any_graph || m->any_generic;
     /* each numeric slot's thresholds, sorted and unique, one after another */
     for (int sl = 0, off = 0; sl < m->nslots; sl++) {
-        if (m->nth[sl])
-            qsort(m->th[sl], (size_t)m->nth[sl], sizeof(double), cmp_double);
-        int u = 0;
-        for (int i = 0; i < m->nth[sl]; i++)
-            if (u == 0 || m->th[sl][u - 1] != m->th[sl][i])
-                m->th[sl][u++] = m->th[sl][i];
-        m->nth[sl] = u;
+        m->nth[sl] = trees_sort_unique(m->th[sl], m->nth[sl]);
         m->th_off[sl] = off;
-        off += u;
+        off += m->nth[sl];
         m->any_number |= m->slot_kind[sl] == SLOT_NUMBER;
     }
     m->gnarrow = 1;

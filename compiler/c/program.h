@@ -86,6 +86,8 @@ void trees_forest_end(Em *m);
 void trees_defines(Em *m, StrBuf *c);
 /* a number of a constant table, short: an integer as one, no parentheses */
 const char *trees_num(Em *m, double v, int dbl);
+/* sorts v[0..n) and drops repeats; the new length */
+int trees_sort_unique(double *v, int n);
 /* the value a predicate compares with, in the variable's type */
 double trees_pred_value(const Em *m, const IrPred *pr, double x);
 

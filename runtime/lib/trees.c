@@ -472,6 +472,30 @@ NV_RT void nv_fblock(const nv_ftree *F, int nt, const nv_frec *b, int stride, in
     }
 }
 
+/* a lane of nv_fdeep: a step of tree *t's walk, or, at its leaf, its result
+   and the next tree (*t -1 when none is left) */
+NV_RT NV_FINLINE void nv_fdeeplane(const nv_ftree *F, int nt, const nv_ft *X, const unsigned char *XN, int *next,
+                                   int *live, int *t, unsigned *i, const nv_fnode **T,
+                                   const unsigned long long **M, int *at)
+{
+    if (*t < 0)
+        return;
+    if ((*T)[*i].left != *i) {
+        *i = nv_fstep(*T, *M, *i, X, XN);
+        return;
+    }
+    at[*t] = (int)*i;
+    *i = 0;
+    if (*next < nt) {
+        *t = (*next)++;
+        *T = F[*t].T;
+        *M = F[*t].M;
+    } else {
+        *t = -1;
+        (*live)--;
+    }
+}
+
 /* One record, deep trees (paths of very different lengths, where walks in
    lockstep would wait for the longest): four lanes, each taking the next
    tree as soon as its walk reaches a leaf. */
@@ -479,52 +503,22 @@ NV_RT void nv_fdeep(const nv_ftree *F, int nt, const nv_frec *x, int *at)
 {
     const nv_ft *X = x->X;
     const unsigned char *XN = x->XN;
-    int next = 0, live = 0;
-    int t0 = -1, t1 = -1, t2 = -1, t3 = -1;
-    unsigned i0 = 0, i1 = 0, i2 = 0, i3 = 0;
-    const nv_fnode *T0 = 0, *T1 = 0, *T2 = 0, *T3 = 0;
-    const unsigned long long *M0 = 0, *M1 = 0, *M2 = 0, *M3 = 0;
-    if (next < nt) { t0 = next++; T0 = F[t0].T; M0 = F[t0].M; live++; }
-    if (next < nt) { t1 = next++; T1 = F[t1].T; M1 = F[t1].M; live++; }
-    if (next < nt) { t2 = next++; T2 = F[t2].T; M2 = F[t2].M; live++; }
-    if (next < nt) { t3 = next++; T3 = F[t3].T; M3 = F[t3].M; live++; }
+    int next = 0, live = 0, k, t[4];
+    unsigned i[4];
+    const nv_fnode *T[4];
+    const unsigned long long *M[4];
+    for (k = 0; k < 4; k++) {
+        i[k] = 0;
+        t[k] = next < nt ? next++ : -1;
+        T[k] = t[k] >= 0 ? F[t[k]].T : 0;
+        M[k] = t[k] >= 0 ? F[t[k]].M : 0;
+        live += t[k] >= 0;
+    }
     while (live) {
-        if (t0 >= 0) {
-            if (T0[i0].left != i0)
-                i0 = nv_fstep(T0, M0, i0, X, XN);
-            else {
-                at[t0] = (int)i0;
-                i0 = 0;
-                if (next < nt) { t0 = next++; T0 = F[t0].T; M0 = F[t0].M; } else { t0 = -1; live--; }
-            }
-        }
-        if (t1 >= 0) {
-            if (T1[i1].left != i1)
-                i1 = nv_fstep(T1, M1, i1, X, XN);
-            else {
-                at[t1] = (int)i1;
-                i1 = 0;
-                if (next < nt) { t1 = next++; T1 = F[t1].T; M1 = F[t1].M; } else { t1 = -1; live--; }
-            }
-        }
-        if (t2 >= 0) {
-            if (T2[i2].left != i2)
-                i2 = nv_fstep(T2, M2, i2, X, XN);
-            else {
-                at[t2] = (int)i2;
-                i2 = 0;
-                if (next < nt) { t2 = next++; T2 = F[t2].T; M2 = F[t2].M; } else { t2 = -1; live--; }
-            }
-        }
-        if (t3 >= 0) {
-            if (T3[i3].left != i3)
-                i3 = nv_fstep(T3, M3, i3, X, XN);
-            else {
-                at[t3] = (int)i3;
-                i3 = 0;
-                if (next < nt) { t3 = next++; T3 = F[t3].T; M3 = F[t3].M; } else { t3 = -1; live--; }
-            }
-        }
+        nv_fdeeplane(F, nt, X, XN, &next, &live, &t[0], &i[0], &T[0], &M[0], at);
+        nv_fdeeplane(F, nt, X, XN, &next, &live, &t[1], &i[1], &T[1], &M[1], at);
+        nv_fdeeplane(F, nt, X, XN, &next, &live, &t[2], &i[2], &T[2], &M[2], at);
+        nv_fdeeplane(F, nt, X, XN, &next, &live, &t[3], &i[3], &T[3], &M[3], at);
     }
 }
 
