@@ -30,6 +30,10 @@
  * of the score function (after the last write of a value they read), for
  * one record or, in the batch entry point, for blocks of records. */
 
+/* trees (and compound predicates) nested deeper than this are not flat: a
+   walk of so many steps is no table's job, and the building recurses */
+#define FMAX_DEPTH 2000
+
 /* where entering a node leads, before entries are numbered: a split of one
    value, or a result; splits form a graph (a subtree reached two ways is
    built once) */
@@ -53,6 +57,7 @@ typedef struct FTree {
     int defaults;    /* the tree's missing values go to default children */
     unsigned char *reach; /* per FDest: reached from the root (fflat_reach) */
     int ok;
+    int depth;       /* how deep fpred is in compound predicates */
     /* entries, numbered by fflat_layout */
     int ne, cap_e;
     int *ef, *eleft, *eres, *enan;
@@ -242,14 +247,29 @@ static int fset(Em *m, FTree *g, int var, unsigned long long mask, int t, int f,
     return fdest(m, g, d);
 }
 
+static int fpred_(Em *m, FTree *g, const IrPred *pr, int t, int f, int u);
+
+/* fpred_, counting how deep compound predicates nest */
+static int fpred(Em *m, FTree *g, const IrPred *pr, int t, int f, int u)
+{
+    g->depth++;
+    int r = fpred_(m, g, pr, t, f, u);
+    g->depth--;
+    return r;
+}
+
 /* The decision of a three-valued predicate: to t when it holds, f when it
    does not, u when it is unknown (a missing value), as splits.  A value
    that is NaN without being missing makes comparisons false (and != true),
    as the other layouts compute them. */
-static int fpred(Em *m, FTree *g, const IrPred *pr, int t, int f, int u)
+static int fpred_(Em *m, FTree *g, const IrPred *pr, int t, int f, int u)
 {
     if (!g->ok)
         return 0;
+    if (g->depth > FMAX_DEPTH) { /* compound predicates nested past reason */
+        g->ok = 0;
+        return 0;
+    }
     switch (pr->kind) {
     case P_TRUE: return t;
     case P_FALSE: return f;
@@ -332,29 +352,34 @@ static int fpred(Em *m, FTree *g, const IrPred *pr, int t, int f, int u)
     return 0;
 }
 
-static int fdest_enter(Em *m, FTree *g, const IrTree *tr, int k);
+static int fdest_enter(Em *m, FTree *g, const IrTree *tr, int k, int depth);
 
-/* node k's children from the i-th on, the first that holds taken */
-static int fchain(Em *m, FTree *g, const IrTree *tr, int k, int i, int u)
+/* node k's children, the first that holds taken: built from the last */
+static int fchain(Em *m, FTree *g, const IrTree *tr, int k, int u, int depth)
 {
     const IrTreeNode *nd = &tr->nodes[k];
-    if (i == nd->nkids)
-        return fresult(m, g, tr->no_true_child_null ? -1 : k);
-    int c = nd->kids[i];
-    if (c <= k) { /* children follow their parent: anything else may loop */
-        g->ok = 0;
-        return 0;
+    int next = fresult(m, g, tr->no_true_child_null ? -1 : k);
+    for (int i = nd->nkids - 1; i >= 0 && g->ok; i--) {
+        int c = nd->kids[i];
+        if (c <= k) { /* children follow their parent: anything else may loop */
+            g->ok = 0;
+            return 0;
+        }
+        next = fpred(m, g, tr->nodes[c].pred, fdest_enter(m, g, tr, c, depth + 1), next, u < 0 ? next : u);
     }
-    int next = fchain(m, g, tr, k, i + 1, u);
-    return fpred(m, g, tr->nodes[c].pred, fdest_enter(m, g, tr, c), next, u < 0 ? next : u);
+    return next;
 }
 
-static int fdest_enter(Em *m, FTree *g, const IrTree *tr, int k)
+static int fdest_enter(Em *m, FTree *g, const IrTree *tr, int k, int depth)
 {
     if (!g->ok)
         return 0;
     if (g->enter[k] >= 0)
         return g->enter[k];
+    if (depth > FMAX_DEPTH) { /* deeper than any walk worth a table: the other layouts */
+        g->ok = 0;
+        return 0;
+    }
     const IrTreeNode *nd = &tr->nodes[k];
     int d, u = -1;
     if (nd->nkids == 0) {
@@ -367,7 +392,7 @@ static int fdest_enter(Em *m, FTree *g, const IrTree *tr, int k)
         case MV_NULL_PREDICTION: u = fresult(m, g, -1); break;
         case MV_DEFAULT_CHILD:
             if (nd->default_child > k)
-                u = fdest_enter(m, g, tr, nd->default_child);
+                u = fdest_enter(m, g, tr, nd->default_child, depth + 1);
             else if (nd->default_child < 0)
                 u = fresult(m, g, k);
             else
@@ -375,7 +400,7 @@ static int fdest_enter(Em *m, FTree *g, const IrTree *tr, int k)
             break;
         default: break;
         }
-        d = fchain(m, g, tr, k, 0, u);
+        d = fchain(m, g, tr, k, u, depth);
     }
     g->enter[k] = d;
     return d;
@@ -393,7 +418,7 @@ static FTree *fflat_build(Em *m, const IrTree *tr)
     for (int k = 0; k < tr->nnodes; k++)
         g->enter[k] = g->result[k + 1] = -1;
     g->result[0] = -1;
-    int root = fdest_enter(m, g, tr, 0);
+    int root = fdest_enter(m, g, tr, 0, 0);
     /* the root's own predicate must hold, or the prediction is null */
     int null = fresult(m, g, -1);
     g->root = fpred(m, g, tr->nodes[0].pred, root, null, null);
@@ -514,21 +539,35 @@ static void fflat_reach(Em *m, FTree *g)
 }
 
 /* the most steps a walk from d takes (splits form a graph without cycles:
-   every split leads to later nodes or to what follows them) */
-static int fdepth(const FTree *g, int d, int *memo)
+   every split leads to later nodes or to what follows them); a stack of
+   its own, as the graph may be deep */
+static int fdepth(Em *m, const FTree *g, int root, int *memo)
 {
-    const FDest *x = &g->d[d];
-    if (!x->split)
-        return 0;
-    if (memo[d] >= 0)
-        return memo[d];
-    int kids[4], n = fkids(x, kids), most = 0;
-    for (int i = 0; i < n; i++) {
-        int k = fdepth(g, kids[i], memo);
-        most = k > most ? k : most;
+    int *stack = NULL, n = 0, cap = 0;
+    VEC_PUSH(&m->a, stack, n, cap, root);
+    while (n) {
+        int d = stack[n - 1];
+        const FDest *x = &g->d[d];
+        if (!x->split || memo[d] >= 0) {
+            if (!x->split)
+                memo[d] = 0;
+            n--;
+            continue;
+        }
+        int kids[4], nk = fkids(x, kids), most = 0, ready = 1;
+        for (int i = 0; i < nk; i++) {
+            if (memo[kids[i]] < 0) {
+                ready = 0;
+                VEC_PUSH(&m->a, stack, n, cap, kids[i]);
+            } else if (memo[kids[i]] > most)
+                most = memo[kids[i]];
+        }
+        if (ready) {
+            memo[d] = 1 + most;
+            n--;
+        }
     }
-    memo[d] = 1 + most;
-    return memo[d];
+    return memo[root];
 }
 
 /* The entries of a tree, breadth first from its root.  A split's children
@@ -630,7 +669,7 @@ static int fflat_layout(Em *m, const FForest *F, FTree *g)
     int *memo = ARENA_ARRAY(&m->a, int, g->nd);
     for (int i = 0; i < g->nd; i++)
         memo[i] = -1;
-    g->steps = fdepth(g, g->root, memo);
+    g->steps = fdepth(m, g, g->root, memo);
     /* the fewest steps to a result: every walk takes them unchecked; when
        the paths differ much in length, later steps check that some walk
        still moves (runtime/lib/trees.c) */
@@ -1013,7 +1052,7 @@ void flat_plan(Em *m, int min_trees)
         }
     F->stride = (F->three ? 3 : 2) * F->nf + 1;
     F->xn = F->three && !F->rank;
-    if (F->stride > 65535) /* an entry's slot is 16 bits */
+    if (F->stride > 16384) /* a record's values are on the stack (and an entry's slot is 16 bits) */
         return;
     if (F->rank) {
         fflat_thresholds(m, F);
