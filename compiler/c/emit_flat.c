@@ -16,19 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- flat layout ----
- * Trees of binary numeric splits ("x < v" beside "x >= v", "x <= v" beside
- * "x > v") become arrays of entries walked by the run-time library's nv_f*
- * (runtime/lib/trees.c says how a walk goes): every split is turned into
- * "x >= t" (t the next number after v for "x > v"), a node's children are
- * adjacent entries (BFS order), and each result (a leaf, or the node a
- * missing or NaN value stops at, or null) is an entry that leads to itself.
- * Where a missing value goes is encoded in which copy of the value a split
- * reads: missing as -inf (to the first child), as +inf (to the second), or,
- * when it goes to neither child, as -inf with 2 added (to a third, a result
- * entry).  All flat trees of a program are one forest, walked at one point
- * of the score function (after the last write of a value they read), for
- * one record or, in the batch entry point, for blocks of records. */
+/* How a tree becomes entries.  Each IR node's PMML walk (its children tried
+ * in order, each predicate three-valued, unknown going where the tree's
+ * missing-value strategy says) becomes a graph of FDests: splits of one
+ * value ("x >= t", or which of up to four children a code goes to) and
+ * results (the node the walk selects, or null).  A split knows where a
+ * missing value goes (lo, hi, or a third FDest) and where a NaN that is not
+ * missing goes (the exact walk's N).  Entries are then numbered breadth
+ * first from the root, a split's children adjacent (fflat_layout); the
+ * run-time library walks them (runtime/lib/trees.c says how). */
 
 /* trees (and compound predicates) nested deeper than this are not flat: a
    walk of so many steps is no table's job, and the building recurses */
@@ -132,8 +128,8 @@ static int fvar_ok(const Em *m, int var)
 }
 
 /* the next number after x in the type var is compared in (float for float
-   values, else double; fflat_plan may widen float thresholds to double,
-   which keeps them exact for float values) */
+   values, else double; in rank mode a float threshold is compared as a
+   double, which keeps it exact for float values) */
 static double fnext(const Em *m, int var, double x)
 {
     return ir_base(m->p->vars[var].type)->kind == T_FLOAT ? (double)nextafterf((float)x, HUGE_VALF)
