@@ -583,22 +583,25 @@ static int fflat_layout(Em *m, const FForest *F, FTree *g)
     for (int i = 0; i < g->nd; i++)
         block[i] = some[i] = -1;
     VEC_PUSH(&m->a, g->mk, g->nmk, g->cap_mk, 0ULL);
+    int *todo = NULL, ntodo = 0, cap_t = 0; /* entries yet to fill, the next on top */
     VEC_PUSH(&m->a, src, nsrc, cap, g->root);
     VEC_PUSH(&m->a, depth, ndepth, capd, 0);
-    fentry(m, g);
-    for (int e = 0;; e++) {
+    VEC_PUSH(&m->a, todo, ntodo, cap_t, fentry(m, g));
+    for (;;) {
         /* the entries only a NaN goes to come last, away from the walks' */
-        for (; e == g->ne && nlater; nlater--) {
+        for (; !ntodo && nlater; nlater--) {
             int from = later[nlater - 1], n = g->d[src[from]].nan;
             if (some[n] < 0) {
                 VEC_PUSH(&m->a, src, nsrc, cap, n);
                 VEC_PUSH(&m->a, depth, ndepth, capd, -1);
                 some[n] = fentry(m, g);
+                VEC_PUSH(&m->a, todo, ntodo, cap_t, some[n]);
             }
             g->enan[from] = some[n];
         }
-        if (e == g->ne)
+        if (!ntodo)
             break;
+        int e = todo[--ntodo];
         const FDest *d = &g->d[src[e]];
         if (some[src[e]] < 0)
             some[src[e]] = e;
@@ -652,6 +655,9 @@ static int fflat_layout(Em *m, const FForest *F, FTree *g)
                 VEC_PUSH(&m->a, depth, ndepth, capd, depth[e] < 0 ? -1 : depth[e] + 1);
                 fentry(m, g);
             }
+            /* depth first: the first child's children come right after */
+            for (int i = nk - 1; i >= 0; i--)
+                VEC_PUSH(&m->a, todo, ntodo, cap_t, g->ne - nk + i);
         }
         g->eleft[e] = block[src[e]];
         if (!d->cd) {
