@@ -22,7 +22,7 @@
  * value ("x >= t", or which of up to four children a code goes to) and
  * results (the node the walk selects, or null).  A split knows where a
  * missing value goes (lo, hi, or a third FDest) and where a NaN that is not
- * missing goes (the exact walk's N).  Entries are then numbered breadth
+ * missing goes (the exact walk's N).  Entries are then numbered depth
  * first from the root, a split's children adjacent (fflat_layout); the
  * run-time library walks them (runtime/lib/trees.c says how). */
 
@@ -566,9 +566,11 @@ static int fdepth(Em *m, const FTree *g, int root, int *memo)
     return memo[root];
 }
 
-/* The entries of a tree, breadth first from its root.  A split's children
-   (two, or three when a missing value goes to neither, up to four for
-   codes) are appended together, so they are adjacent; a split reached two
+/* The entries of a tree, depth first from its root (a walk's path, the
+   first child's way above all, lies in few cache lines: one record's walk
+   of a deep forest waits less for memory).  A split's children (two, or
+   three when a missing value goes to neither, up to four for codes) are
+   appended together, so they are adjacent; a split reached two
    ways gets its children once, each way an entry of its own that leads to
    them.  A result is an entry that leads to itself.  Where a NaN goes is
    an entry too (added when no walk reaches one). */
@@ -576,7 +578,7 @@ static int fflat_layout(Em *m, const FForest *F, FTree *g)
 {
     int leaf_f = F->stride - 1;
     int *src = NULL, nsrc = 0, cap = 0;      /* per entry: its FDest */
-    int *depth = NULL, ndepth = 0, capd = 0; /* per entry: the fewest steps to it (-1: only NaN goes there) */
+    int *depth = NULL, ndepth = 0, capd = 0; /* per entry: steps to it by the first way found (-1: only NaN) */
     int *block = ARENA_ARRAY(&m->a, int, g->nd); /* per split FDest: its children's first entry, or -1 */
     int *some = ARENA_ARRAY(&m->a, int, g->nd);  /* per FDest: an entry of it, or -1 */
     int *later = NULL, nlater = 0, cap_l = 0;     /* entries whose NaN goes where no walk does */
