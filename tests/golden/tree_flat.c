@@ -68,11 +68,17 @@
    so a missing value goes its tree's way without a test; the third part
    exists only with NV_FLAT_THREE: some test sends missing values to a
    third child (the node itself, null, or the next child of a node of
-   many).  There c gains 2: in rank mode from bit 30 of x (ranks are below
-   2^29: the lowest is 0, the highest 2^30 - 1, neither -2^30); with floats
-   from XN[f] (missing as -inf and XN 2; XN is 0 elsewhere).  A value that is NaN but not missing goes where the model's
-   predicates send it, which no step computes: such a record is walked by
-   nv_fexact instead, which reads N (a rare path).
+   many).  There c gains 2: in rank mode from the top bits of x (x >> 30
+   is 2 for neither, INT_MIN, and 0 for every other x: ranks are below
+   2^20, the lowest is 0, the highest 2^30 - 1); with floats from XN[f]
+   (missing as -inf and XN 2; XN is 0 elsewhere).
+   A value that is NaN but not missing goes where the model's predicates
+   send it, which no step computes: such a record is walked by nv_fexact
+   instead, which reads N (a rare path).  The batch walks it with the rest
+   of its block all the same (and drops the result), so its value is one a
+   step may read: in rank mode NV_FNAN, which goes to the second child (as
+   the highest does) and no further; with floats NaN, which goes to the
+   first.
    A tree's walks take their first `fixed` steps unchecked; in deep forests
    (NV_FLAT_DEEP: paths of very different lengths) the walks then go on
    only while they move, up to `steps`, after which every walk is at a
@@ -101,8 +107,8 @@
 typedef int nv_ft;
 #define NV_FLOWEST 0
 #define NV_FHIGHEST 0x3fffffff
-#define NV_FNEITHER (-0x3fffffff - 1)
-#define NV_FNAN INT_MIN /* a NaN's rank: not missing, not a number */
+#define NV_FNEITHER INT_MIN
+#define NV_FNAN 0x3ffffffe /* a NaN's rank: not missing, not a number */
 #define NV_FISNAN(v) ((v) == NV_FNAN)
 #else
 typedef float nv_ft;
@@ -144,12 +150,13 @@ typedef struct nv_frec {
 } nv_frec;
 
 
-/* one step from entry i (M and XN are read only where the forest has them) */
+/* one step from entry i, the record's values at X + o (M and XN are read
+   only where the forest has them) */
 NV_RT NV_FINLINE unsigned nv_fstep(const nv_fnode *T, const unsigned long long *M, unsigned i, const nv_ft *X,
-                                   const unsigned char *XN)
+                                   const unsigned char *XN, int o)
 {
     const nv_fnode *n = &T[i];
-    nv_ft x = X[n->f];
+    nv_ft x = X[o + n->f];
     unsigned c = x >= n->t;
 #if NV_FLAT_CODES
     c |= (unsigned)(M[(unsigned)n->t >> 20] >> (x & 63)) & 3u;
@@ -157,10 +164,10 @@ NV_RT NV_FINLINE unsigned nv_fstep(const nv_fnode *T, const unsigned long long *
     (void)M;
 #endif
 #if NV_FLAT_THREE && NV_FLAT_RANK
-    c += ((unsigned)x >> 30) & 2u;
+    c += (unsigned)x >> 30;
     (void)XN;
 #elif NV_FLAT_THREE
-    c += XN[n->f];
+    c += XN[o + n->f];
 #else
     (void)XN;
 #endif
@@ -185,30 +192,31 @@ NV_RT void nv_fblock1(const nv_ftree *F, const nv_frec *b, int stride, int n, in
     const unsigned long long *M = F->M;
     int r = 0, s;
     for (; r + 8 <= n; r += 8) {
-        nv_frec x0 = nv_frow(b, r, stride), x1 = nv_frow(b, r + 1, stride), x2 = nv_frow(b, r + 2, stride);
-        nv_frec x3 = nv_frow(b, r + 3, stride), x4 = nv_frow(b, r + 4, stride), x5 = nv_frow(b, r + 5, stride);
-        nv_frec x6 = nv_frow(b, r + 6, stride), x7 = nv_frow(b, r + 7, stride);
+        /* the eight rows at offsets from one (stride is a constant where
+           this is inlined: the offsets fold into the loads, and no row
+           needs a register of its own) */
+        nv_frec x = nv_frow(b, r, stride);
         unsigned i0 = 0, i1 = 0, i2 = 0, i3 = 0, i4 = 0, i5 = 0, i6 = 0, i7 = 0, moved = 1;
         for (s = 0; s < F->fixed; s++) {
-            i0 = nv_fstep(T, M, i0, x0.X, x0.XN);
-            i1 = nv_fstep(T, M, i1, x1.X, x1.XN);
-            i2 = nv_fstep(T, M, i2, x2.X, x2.XN);
-            i3 = nv_fstep(T, M, i3, x3.X, x3.XN);
-            i4 = nv_fstep(T, M, i4, x4.X, x4.XN);
-            i5 = nv_fstep(T, M, i5, x5.X, x5.XN);
-            i6 = nv_fstep(T, M, i6, x6.X, x6.XN);
-            i7 = nv_fstep(T, M, i7, x7.X, x7.XN);
+            i0 = nv_fstep(T, M, i0, x.X, x.XN, 0);
+            i1 = nv_fstep(T, M, i1, x.X, x.XN, stride);
+            i2 = nv_fstep(T, M, i2, x.X, x.XN, 2 * stride);
+            i3 = nv_fstep(T, M, i3, x.X, x.XN, 3 * stride);
+            i4 = nv_fstep(T, M, i4, x.X, x.XN, 4 * stride);
+            i5 = nv_fstep(T, M, i5, x.X, x.XN, 5 * stride);
+            i6 = nv_fstep(T, M, i6, x.X, x.XN, 6 * stride);
+            i7 = nv_fstep(T, M, i7, x.X, x.XN, 7 * stride);
         }
         for (; s < F->steps && moved; s++) {
             unsigned p0 = i0, p1 = i1, p2 = i2, p3 = i3, p4 = i4, p5 = i5, p6 = i6, p7 = i7;
-            i0 = nv_fstep(T, M, i0, x0.X, x0.XN);
-            i1 = nv_fstep(T, M, i1, x1.X, x1.XN);
-            i2 = nv_fstep(T, M, i2, x2.X, x2.XN);
-            i3 = nv_fstep(T, M, i3, x3.X, x3.XN);
-            i4 = nv_fstep(T, M, i4, x4.X, x4.XN);
-            i5 = nv_fstep(T, M, i5, x5.X, x5.XN);
-            i6 = nv_fstep(T, M, i6, x6.X, x6.XN);
-            i7 = nv_fstep(T, M, i7, x7.X, x7.XN);
+            i0 = nv_fstep(T, M, i0, x.X, x.XN, 0);
+            i1 = nv_fstep(T, M, i1, x.X, x.XN, stride);
+            i2 = nv_fstep(T, M, i2, x.X, x.XN, 2 * stride);
+            i3 = nv_fstep(T, M, i3, x.X, x.XN, 3 * stride);
+            i4 = nv_fstep(T, M, i4, x.X, x.XN, 4 * stride);
+            i5 = nv_fstep(T, M, i5, x.X, x.XN, 5 * stride);
+            i6 = nv_fstep(T, M, i6, x.X, x.XN, 6 * stride);
+            i7 = nv_fstep(T, M, i7, x.X, x.XN, 7 * stride);
             moved = (i0 ^ p0) | (i1 ^ p1) | (i2 ^ p2) | (i3 ^ p3) | (i4 ^ p4) | (i5 ^ p5) | (i6 ^ p6) | (i7 ^ p7);
         }
         at[r] = (int)i0; at[r + 1] = (int)i1; at[r + 2] = (int)i2; at[r + 3] = (int)i3;
@@ -218,8 +226,29 @@ NV_RT void nv_fblock1(const nv_ftree *F, const nv_frec *b, int stride, int n, in
         nv_frec x = nv_frow(b, r, stride);
         unsigned i = 0;
         for (s = 0; s < F->steps && T[i].left != i; s++)
-            i = nv_fstep(T, M, i, x.X, x.XN);
+            i = nv_fstep(T, M, i, x.X, x.XN, 0);
         at[r] = (int)i;
+    }
+}
+
+/* acc[r * K + q] += V[at[r] * K + q], rows [0, m); the first four sums
+   written out, as K is a constant where this is inlined and gcc -O2 does
+   not unroll a loop of three */
+NV_RT NV_FINLINE void nv_fadd(nv_fs *acc, const nv_fs *V, const int *at, int m, int K)
+{
+    int r, q;
+    for (r = 0; r < m; r++) {
+        nv_fs *a = acc + (size_t)r * (size_t)K;
+        const nv_fs *v = V + (size_t)at[r] * (size_t)K;
+        a[0] += v[0];
+        if (K > 1)
+            a[1] += v[1];
+        if (K > 2)
+            a[2] += v[2];
+        if (K > 3)
+            a[3] += v[3];
+        for (q = 4; q < K; q++)
+            a[q] += v[q];
     }
 }
 
@@ -235,18 +264,9 @@ NV_RT void nv_fblock(const nv_ftree *F, int nt, const nv_frec *b, int stride, in
             int m = n - k < 256 ? n - k : 256;
             nv_frec x = nv_frow(b, k, stride);
             nv_fblock1(&F[t], &x, stride, m, at);
-            if (acc && K == 1)
-                for (r = 0; r < m; r++)
-                    acc[k + r] += F[t].V[at[r]];
-            else if (acc)
-                for (r = 0; r < m; r++) {
-                    nv_fs *a = acc + (size_t)(k + r) * (size_t)K;
-                    const nv_fs *v = F[t].V + (size_t)at[r] * (size_t)K;
-                    int q;
-                    for (q = 0; q < K; q++)
-                        a[q] += v[q];
-                }
-            else
+            if (acc && K > 0)
+                nv_fadd(acc + (size_t)k * (size_t)K, F[t].V, at, m, K);
+            else if (!acc)
                 for (r = 0; r < m; r++)
                     res[(size_t)(k + r) * (size_t)nt + (size_t)t] = NV_FRESULT(F[t].T, at[r]);
         }
@@ -262,7 +282,7 @@ NV_RT NV_FINLINE void nv_fdeeplane(const nv_ftree *F, int nt, const nv_ft *X, co
     if (*t < 0)
         return;
     if ((*T)[*i].left != *i) {
-        *i = nv_fstep(*T, *M, *i, X, XN);
+        *i = nv_fstep(*T, *M, *i, X, XN, 0);
         return;
     }
     at[*t] = (int)*i;
@@ -325,14 +345,14 @@ NV_RT void nv_fone(const nv_ftree *F, int nt, const nv_frec *x, int *at)
         for (s = 1; s < 8; s++)
             steps = F[t + s].steps > steps ? F[t + s].steps : steps;
         for (s = 0; s < steps; s++) {
-            i0 = nv_fstep(T0, M0, i0, X, XN);
-            i1 = nv_fstep(T1, M1, i1, X, XN);
-            i2 = nv_fstep(T2, M2, i2, X, XN);
-            i3 = nv_fstep(T3, M3, i3, X, XN);
-            i4 = nv_fstep(T4, M4, i4, X, XN);
-            i5 = nv_fstep(T5, M5, i5, X, XN);
-            i6 = nv_fstep(T6, M6, i6, X, XN);
-            i7 = nv_fstep(T7, M7, i7, X, XN);
+            i0 = nv_fstep(T0, M0, i0, X, XN, 0);
+            i1 = nv_fstep(T1, M1, i1, X, XN, 0);
+            i2 = nv_fstep(T2, M2, i2, X, XN, 0);
+            i3 = nv_fstep(T3, M3, i3, X, XN, 0);
+            i4 = nv_fstep(T4, M4, i4, X, XN, 0);
+            i5 = nv_fstep(T5, M5, i5, X, XN, 0);
+            i6 = nv_fstep(T6, M6, i6, X, XN, 0);
+            i7 = nv_fstep(T7, M7, i7, X, XN, 0);
         }
         at[t] = (int)i0; at[t + 1] = (int)i1; at[t + 2] = (int)i2; at[t + 3] = (int)i3;
         at[t + 4] = (int)i4; at[t + 5] = (int)i5; at[t + 6] = (int)i6; at[t + 7] = (int)i7;
@@ -340,7 +360,7 @@ NV_RT void nv_fone(const nv_ftree *F, int nt, const nv_frec *x, int *at)
     for (; t < nt; t++) {
         unsigned i = 0;
         for (s = 0; s < F[t].steps; s++)
-            i = nv_fstep(F[t].T, F[t].M, i, X, XN);
+            i = nv_fstep(F[t].T, F[t].M, i, X, XN, 0);
         at[t] = (int)i;
     }
 }
@@ -349,11 +369,11 @@ NV_RT void nv_fone(const nv_ftree *F, int nt, const nv_frec *x, int *at)
    (at: scratch) */
 NV_RT void nv_fsum(const nv_ftree *F, int nt, const nv_frec *x, nv_fs *acc, int K, int *at)
 {
-    int t, q;
+    int t;
     nv_fone(F, nt, x, at);
-    for (t = 0; t < nt; t++)
-        for (q = 0; q < K; q++)
-            acc[q] += F[t].V[(size_t)at[t] * (size_t)K + (size_t)q];
+    if (K > 0)
+        for (t = 0; t < nt; t++)
+            nv_fadd(acc, F[t].V, at + t, 1, K);
 }
 
 /* one record: res[t] = tree t's node, or -1 for null */
@@ -375,7 +395,7 @@ NV_RT void nv_fexact(const nv_ftree *F, int nt, const nv_frec *x, int *res)
     for (t = 0; t < nt; t++) {
         const nv_fnode *T = F[t].T;
         for (i = 0; T[i].left != i;)
-            i = NV_FISNAN(x->X[T[i].f]) ? (unsigned)F[t].N[i] : nv_fstep(T, F[t].M, i, x->X, x->XN);
+            i = NV_FISNAN(x->X[T[i].f]) ? (unsigned)F[t].N[i] : nv_fstep(T, F[t].M, i, x->X, x->XN, 0);
         res[t] = NV_FRESULT(F[t].T, i);
     }
 }
