@@ -492,83 +492,32 @@ NV_RT void nv_fblock(const nv_ftree *F, int nt, const nv_frec *b, int stride, in
     }
 }
 
-/* a lane of nv_fdeep: a step of tree *t's walk, or, at its leaf, its result
-   and the next tree (*t -1 when none is left) */
-NV_RT NV_FINLINE void nv_fdeeplane(const nv_ftree *F, int nt, const nv_ft *X, const unsigned char *XN, int *next,
-                                   int *live, int *t, unsigned *i, const nv_fnode **T,
-                                   const unsigned long long **M, int *at)
-{
-    if (*t < 0)
-        return;
-    if ((*T)[*i].left != *i) {
-        *i = nv_fstep(*T, *M, *i, X, XN, 0);
-        return;
-    }
-    at[*t] = (int)*i;
-    *i = 0;
-    if (*next < nt) {
-        *t = (*next)++;
-        *T = F[*t].T;
-        *M = F[*t].M;
-    } else {
-        *t = -1;
-        (*live)--;
-    }
-}
-
-/* One record, deep trees (paths of very different lengths, where walks in
-   lockstep would wait for the longest): eight lanes, each taking the next
-   tree as soon as its walk reaches a leaf (eight walks overlap: 10% faster
-   than four on the corpus's 200 trees of depth 25). */
-NV_RT void nv_fdeep(const nv_ftree *F, int nt, const nv_frec *x, int *at)
-{
-    const nv_ft *X = x->X;
-    const unsigned char *XN = x->XN;
-    int next = 0, live = 0, k, t[8];
-    unsigned i[8];
-    const nv_fnode *T[8];
-    const unsigned long long *M[8];
-    for (k = 0; k < 8; k++) {
-        i[k] = 0;
-        t[k] = next < nt ? next++ : -1;
-        T[k] = t[k] >= 0 ? F[t[k]].T : 0;
-        M[k] = t[k] >= 0 ? F[t[k]].M : 0;
-        live += t[k] >= 0;
-    }
-    while (live) {
-        nv_fdeeplane(F, nt, X, XN, &next, &live, &t[0], &i[0], &T[0], &M[0], at);
-        nv_fdeeplane(F, nt, X, XN, &next, &live, &t[1], &i[1], &T[1], &M[1], at);
-        nv_fdeeplane(F, nt, X, XN, &next, &live, &t[2], &i[2], &T[2], &M[2], at);
-        nv_fdeeplane(F, nt, X, XN, &next, &live, &t[3], &i[3], &T[3], &M[3], at);
-        nv_fdeeplane(F, nt, X, XN, &next, &live, &t[4], &i[4], &T[4], &M[4], at);
-        nv_fdeeplane(F, nt, X, XN, &next, &live, &t[5], &i[5], &T[5], &M[5], at);
-        nv_fdeeplane(F, nt, X, XN, &next, &live, &t[6], &i[6], &T[6], &M[6], at);
-        nv_fdeeplane(F, nt, X, XN, &next, &live, &t[7], &i[7], &T[7], &M[7], at);
-    }
-}
-
 /* One record, every tree: at[t] receives the entry tree t's walk ends at.
-   Eight trees walk in lockstep, or for deep forests (NV_FLAT_DEEP) eight
-   lanes take the next tree each when done (nv_fdeep). */
+   Eight trees walk in lockstep (independent walks the processor overlaps),
+   all their steps unchecked; in deep forests (NV_FLAT_DEEP) the fewest
+   `fixed` steps of the eight unchecked, then on while any walk moves (one
+   branch per step, mispredicted once per eight trees: 9% faster than lanes
+   that each take the next tree when done, on the corpus's 200 trees of
+   depth 25). */
 NV_RT void nv_fone(const nv_ftree *F, int nt, const nv_frec *x, int *at)
 {
     const nv_ft *X = x->X;
     const unsigned char *XN = x->XN;
     int t = 0, s;
-    if (NV_FLAT_DEEP) {
-        nv_fdeep(F, nt, x, at);
-        return;
-    }
     for (; t + 8 <= nt; t += 8) {
         const nv_fnode *T0 = F[t].T, *T1 = F[t + 1].T, *T2 = F[t + 2].T, *T3 = F[t + 3].T, *T4 = F[t + 4].T,
                        *T5 = F[t + 5].T, *T6 = F[t + 6].T, *T7 = F[t + 7].T;
         const unsigned long long *M0 = F[t].M, *M1 = F[t + 1].M, *M2 = F[t + 2].M, *M3 = F[t + 3].M,
                                  *M4 = F[t + 4].M, *M5 = F[t + 5].M, *M6 = F[t + 6].M, *M7 = F[t + 7].M;
-        unsigned i0 = 0, i1 = 0, i2 = 0, i3 = 0, i4 = 0, i5 = 0, i6 = 0, i7 = 0;
-        int steps = F[t].steps;
-        for (s = 1; s < 8; s++)
+        unsigned i0 = 0, i1 = 0, i2 = 0, i3 = 0, i4 = 0, i5 = 0, i6 = 0, i7 = 0, moved = 1;
+        int steps = F[t].steps, fixed = F[t].fixed;
+        for (s = 1; s < 8; s++) {
             steps = F[t + s].steps > steps ? F[t + s].steps : steps;
-        for (s = 0; s < steps; s++) {
+            fixed = F[t + s].fixed < fixed ? F[t + s].fixed : fixed;
+        }
+        if (!NV_FLAT_DEEP)
+            fixed = steps;
+        for (s = 0; s < fixed; s++) {
             i0 = nv_fstep(T0, M0, i0, X, XN, 0);
             i1 = nv_fstep(T1, M1, i1, X, XN, 0);
             i2 = nv_fstep(T2, M2, i2, X, XN, 0);
@@ -578,12 +527,24 @@ NV_RT void nv_fone(const nv_ftree *F, int nt, const nv_frec *x, int *at)
             i6 = nv_fstep(T6, M6, i6, X, XN, 0);
             i7 = nv_fstep(T7, M7, i7, X, XN, 0);
         }
+        for (; s < steps && moved; s++) {
+            unsigned p0 = i0, p1 = i1, p2 = i2, p3 = i3, p4 = i4, p5 = i5, p6 = i6, p7 = i7;
+            i0 = nv_fstep(T0, M0, i0, X, XN, 0);
+            i1 = nv_fstep(T1, M1, i1, X, XN, 0);
+            i2 = nv_fstep(T2, M2, i2, X, XN, 0);
+            i3 = nv_fstep(T3, M3, i3, X, XN, 0);
+            i4 = nv_fstep(T4, M4, i4, X, XN, 0);
+            i5 = nv_fstep(T5, M5, i5, X, XN, 0);
+            i6 = nv_fstep(T6, M6, i6, X, XN, 0);
+            i7 = nv_fstep(T7, M7, i7, X, XN, 0);
+            moved = (i0 ^ p0) | (i1 ^ p1) | (i2 ^ p2) | (i3 ^ p3) | (i4 ^ p4) | (i5 ^ p5) | (i6 ^ p6) | (i7 ^ p7);
+        }
         at[t] = (int)i0; at[t + 1] = (int)i1; at[t + 2] = (int)i2; at[t + 3] = (int)i3;
         at[t + 4] = (int)i4; at[t + 5] = (int)i5; at[t + 6] = (int)i6; at[t + 7] = (int)i7;
     }
     for (; t < nt; t++) {
         unsigned i = 0;
-        for (s = 0; s < F[t].steps; s++)
+        for (s = 0; s < F[t].steps && F[t].T[i].left != i; s++)
             i = nv_fstep(F[t].T, F[t].M, i, X, XN, 0);
         at[t] = (int)i;
     }
