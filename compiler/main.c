@@ -2,7 +2,8 @@
  *
  * The pipeline, one call per phase:
  *   read_file -> read_pmml (XML to element tree) -> lower_pmml (to the IR)
- *   -> pass_intern_strings -> pass_dead_stores -> emit_c (the C backend) -> toolchain (score/bench);
+ *   -> pass_intern_strings -> pass_propagate -> pass_dead_stores -> emit_c (the C backend)
+ *   -> toolchain (score/bench);
  *   for PFA: read_pfa (JSON to syntax tree) -> typecheck_pfa -> lower_pfa -> emit_c.
  * Exit codes: 0 ok, 1 bad model or input, 2 usage, 3 internal or toolchain. */
 #include "cli.h"
@@ -94,6 +95,7 @@ static IrProgram *frontend(Compiled *cm, const char *path)
         return NULL;
     IrBuilder b = {.a = &cm->arena, .d = &cm->diags, .p = p};
     pass_intern_strings(&b);
+    pass_propagate(&b);
     pass_dead_stores(&b);
     return p;
 }

@@ -92,6 +92,48 @@ void *arena_grow(Arena *a, void *old, size_t elem, int n, int *cap)
     return p;
 }
 
+/* ---- names to numbers ---- */
+static unsigned name_hash(const char *s)
+{
+    unsigned h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+int names_get(const NameIndex *ix, const char *name)
+{
+    if (!ix->cap)
+        return -1;
+    for (unsigned h = name_hash(name) & (ix->cap - 1);; h = (h + 1) & (ix->cap - 1)) {
+        if (!ix->keys[h])
+            return -1;
+        if (!strcmp(ix->keys[h], name))
+            return ix->vals[h];
+    }
+}
+
+void names_put(Arena *a, NameIndex *ix, const char *name, int val)
+{
+    if ((ix->n + 1) * 2 > ix->cap) {
+        NameIndex big = {.cap = ix->cap ? ix->cap * 2 : 16};
+        big.keys = ARENA_ARRAY(a, const char *, big.cap);
+        big.vals = ARENA_ARRAY(a, int, big.cap);
+        for (unsigned i = 0; i < ix->cap; i++)
+            if (ix->keys[i])
+                names_put(a, &big, ix->keys[i], ix->vals[i]);
+        *ix = big;
+    }
+    unsigned h = name_hash(name) & (ix->cap - 1);
+    while (ix->keys[h] && strcmp(ix->keys[h], name))
+        h = (h + 1) & (ix->cap - 1);
+    if (!ix->keys[h]) {
+        ix->keys[h] = name;
+        ix->n++;
+    }
+    ix->vals[h] = val;
+}
+
 /* ---- progress on a terminal ---- */
 static double mono_now(void)
 {

@@ -93,6 +93,21 @@ void sb_vprintf(StrBuf *b, const char *fmt, va_list ap);
 /* s as a JSON string (quotes, escapes; bytes >= 0x80 as they are) */
 void sb_json_str(StrBuf *b, const char *s);
 
+/* ---- names to numbers ----
+ * A hash index of names (arena-owned; the names are not copied): what the
+ * lowerings and the backend look names up in, so that a model with 50,000
+ * fields costs 50,000 lookups, not 50,000 scans. */
+typedef struct NameIndex {
+    const char **keys;
+    int *vals;
+    unsigned cap, n;     /* cap is 0 or a power of two */
+} NameIndex;
+
+/* the value of name, or -1 */
+int names_get(const NameIndex *ix, const char *name);
+/* name -> val (replacing an earlier one) */
+void names_put(Arena *a, NameIndex *ix, const char *name, int val);
+
 /* ---- progress ----
  * A one-line report on standard error ("nerva: building ... (1.2 s)") while
  * something slow runs, when standard error is a terminal; a diagnostic

@@ -105,17 +105,16 @@ static const char *pred_text(Em *m, const IrPred *pr, int unknown_false)
                 break;
             }
         }
-        const char *acc = NULL;
-        for (int i = 0; i < pr->nvals; i++) {
-            const char *t = strv ? arena_printf(&m->a, "strcmp(%s, %s) == 0", v,
-                                                c_string(&m->a, pr->strs[i]))
-                                 : arena_printf(&m->a, "%s == %s", v,
-                                                fl ? c_float(&m->a, (float)pr->nums[i])
-                                                   : c_double(&m->a, pr->nums[i]));
-            acc = acc ? arena_printf(&m->a, "%s || %s", acc, t) : t;
+        const char *acc;
+        if (strv)
+            acc = em_str_in(m, v, pr->strs, pr->nvals);
+        else {
+            const char **parts = ARENA_ARRAY(&m->a, const char *, pr->nvals + 1);
+            for (int i = 0; i < pr->nvals; i++)
+                parts[i] = arena_printf(&m->a, "%s == %s", v, fl ? c_float(&m->a, (float)pr->nums[i])
+                                                                 : c_double(&m->a, pr->nums[i]));
+            acc = pr->nvals ? em_join(m, parts, pr->nvals, " || ") : "0";
         }
-        if (!acc)
-            acc = "0";
         body = arena_printf(&m->a, pr->kind == P_IN ? "(%s)" : "!(%s)", acc);
         break;
     }
@@ -1067,7 +1066,7 @@ void trees_walk(Em *m, const IrExpr *e, const char *t)
         em_line(m, "%s = %s(tree%d_nodes, tree%d_kids, %d, %d, fx, nv_tstr, nv_tnum);", t, rt_call(m, "nv_walk"),
                 e->tree, e->tree, (int)tr->missing, tr->no_true_child_null);
     else
-        em_line(m, "%s = nv_tree%d(&E);", t, e->tree);
+        em_line(m, "%s = nv_tree%d(&%s);", t, e->tree, m->envref);
 }
 
 void trees_print(Em *m, StrBuf *c, const char *treefns)

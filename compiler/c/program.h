@@ -11,6 +11,7 @@
 typedef struct CVal {
     const char *v;   /* C expression of the value */
     const char *n;   /* C expression of the null flag ("0" when never null) */
+    int inl;         /* an inline expression, not a name: use it once */
 } CVal;
 
 /* how a tree is laid out (emit_trees.c) */
@@ -29,6 +30,9 @@ typedef struct Em {
     int tmp;
     int label;
     int scratch;        /* computed strings: the output struct has scratch space */
+    int split;          /* a big program: its variables in a struct, its body in part functions */
+    const char *scr;    /* the scratch space: "S", or "V->S" when split */
+    const char *envref; /* the values trees read: "E", or "V->E" when split */
     /* per-variable storage names */
     const char **vname, **nname;
     /* tree layout (trees_plan) */
@@ -50,6 +54,8 @@ typedef struct Em {
     /* string dictionaries of E_INTERN, printed before the score function */
     const char ***dicts;
     int ndicts, cap_dicts;
+    const IrTable **tabs;        /* constant tables, printed as tabN */
+    int ntabs, cap_tabs;
     StrBuf dict_text;
     /* what the program uses: only that is declared or printed */
     unsigned char *var_used;     /* read or written */
@@ -66,6 +72,13 @@ const char *em_ctype(const IrType *t);
 const char *em_czero(const IrType *t);
 /* a library function the unit calls: its section goes into the unit */
 const char *rt_call(Em *m, const char *fn);
+/* the static sorted string table dictN of strs (for nv_intern): N */
+int em_dict(Em *m, const char **strs, int n);
+const char **em_sorted(Em *m, const char *const *strs, int n);
+/* parts joined by sep, in linear time */
+const char *em_join(Em *m, const char *const *parts, int n, const char *sep);
+/* C text: whether string s is among strs (a binary search when many) */
+const char *em_str_in(Em *m, const char *s, const char *const *strs, int n);
 
 /* ---- emit_trees.c ---- */
 /* choose each used tree's layout and the slots that table and graph trees

@@ -540,6 +540,55 @@ IrExpr *ir_code_in(IrBuilder *b, IrExpr *x, unsigned long long mask)
     return e;
 }
 
+IrTable *ir_table(IrBuilder *b, IrType *t, int n, int width)
+{
+    IrTable *tab = ARENA_NEW(b->a, IrTable);
+    tab->type = t;
+    tab->n = n;
+    tab->width = width;
+    if (t->kind == T_STRING)
+        tab->str = ARENA_ARRAY(b->a, const char *, n + 1);
+    else
+        tab->num = ARENA_ARRAY(b->a, double, (size_t)n * (size_t)width + 1);
+    return tab;
+}
+
+static IrExpr *table_expr(IrBuilder *b, IrExprKind k, IrType *t, IrExpr *x, IrTable *tab)
+{
+    IrExpr *e = mk(b, k, t, 1);
+    e->a[0] = x;
+    e->tab = tab;
+    if (ir_is_nullable(x->type))
+        e->type = ir_nullable(b->a, t);
+    return e;
+}
+
+IrExpr *ir_find_num(IrBuilder *b, IrExpr *x, IrTable *keys)
+{
+    return table_expr(b, E_FIND_NUM, ir_type(T_INT), x, keys);
+}
+
+IrExpr *ir_lookup(IrBuilder *b, IrExpr *index, IrTable *values)
+{
+    IrExpr *e = table_expr(b, E_LOOKUP, values->type, index, values);
+    e->type = ir_nullable(b->a, values->type); /* no entry (-1): null */
+    return e;
+}
+
+IrExpr *ir_bin(IrBuilder *b, IrExpr *x, IrTable *bins)
+{
+    return table_expr(b, E_BIN, ir_type(T_INT), x, bins);
+}
+
+IrExpr *ir_piecewise(IrBuilder *b, IrExpr *x, IrTable *points, int outliers)
+{
+    IrExpr *e = table_expr(b, E_PIECEWISE, ir_type(T_DOUBLE), x, points);
+    e->col = outliers;
+    if (outliers == IR_OUTLIERS_AS_MISSING)
+        e->type = ir_nullable(b->a, ir_type(T_DOUBLE));
+    return e;
+}
+
 IrExpr *ir_node(IrBuilder *b, IrExprKind k, IrType *t, Loc loc, IrExpr **args, int n)
 {
     IrExpr *e = mk(b, k, t, n);
@@ -743,6 +792,23 @@ static void dump_expr(const IrProgram *p, const IrExpr *e, StrBuf *o)
         sb_printf(o, " $%d", e->var);
     if (e->kind == E_CODE_IN)
         sb_printf(o, " 0x%llx", (unsigned long long)e->lit_long);
+    if (e->tab) {
+        sb_printf(o, " [%d", e->tab->n);
+        if (e->kind == E_PIECEWISE)
+            sb_printf(o, " outliers%d", e->col);
+        for (int i = 0; i < e->tab->n && i < 8; i++) {
+            sb_putc(o, ' ');
+            if (e->tab->str)
+                dump_str(o, e->tab->str[i]);
+            else
+                for (int k = 0; k < e->tab->width; k++) {
+                    char buf[40];
+                    fmt_double(buf, sizeof buf, e->tab->num[i * e->tab->width + k]);
+                    sb_printf(o, "%s%s", k ? ":" : "", buf);
+                }
+        }
+        sb_puts(o, e->tab->n > 8 ? " ...]" : "]");
+    }
     for (int i = 0; i < e->n; i++) {
         sb_putc(o, ' ');
         dump_expr(p, e->a[i], o);

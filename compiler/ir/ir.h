@@ -120,6 +120,11 @@ const char *ir_fn_name(IrFn f);
     X(TEXT_INDEX, "text-index")   /* weight of term a[1] in text a[0], by text index `tree` */ \
     X(INTERN, "intern")           /* index of a[0] in the sorted strs[], or -1 */ \
     X(CODE_IN, "code-in")         /* a[0] (an int code) is one of the codes < 64 in bit mask lit_long */ \
+    /* constant tables (tab): long lists of the model as data, not code */ \
+    X(FIND_NUM, "find-num")       /* index of number a[0] among tab's sorted keys, or -1 */ \
+    X(LOOKUP, "lookup")           /* entry a[0] of tab; null when a[0] is -1 */ \
+    X(BIN, "bin")                 /* index of tab's first interval holding a[0], or -1 */ \
+    X(PIECEWISE, "piecewise")     /* a[0] through tab's points; `col` the outliers rule */ \
     /* PFA: values of every Avro type; errors are PFA runtime errors */    \
     X(LIB, "lib")           /* library function `lib`(a[]) (by name)      */ \
     X(UCALL, "ucall")       /* user function `func`(a[])                  */ \
@@ -149,6 +154,24 @@ typedef enum {
     E__COUNT
 } IrExprKind;
 
+/* A constant table of the model (E_FIND_NUM, E_LOOKUP, E_BIN, E_PIECEWISE):
+ * printed as static const data and searched by a library function, so that
+ * a list of 100,000 rows costs 100,000 lines of data, not code.  Values are
+ * strings (str) when type is string, else numbers (num); width numbers make
+ * one entry (E_BIN: low, high, flags; E_PIECEWISE: orig, norm). */
+typedef struct IrTable {
+    IrType *type;
+    int n;                 /* entries */
+    int width;             /* numbers per entry (1 for keys and values) */
+    double *num;
+    const char **str;
+} IrTable;
+
+/* E_BIN flags */
+enum { IR_BIN_LEFT_CLOSED = 1, IR_BIN_RIGHT_CLOSED = 2 };
+/* E_PIECEWISE outliers rule (PMML NormContinuous) */
+enum { IR_OUTLIERS_AS_IS, IR_OUTLIERS_AS_MISSING, IR_OUTLIERS_AS_EXTREME };
+
 typedef struct IrExpr IrExpr;
 struct IrExpr {
     IrExprKind kind;
@@ -174,6 +197,7 @@ struct IrExpr {
     int func;              /* E_UCALL, E_FNREF */
     int *fill;             /* E_FNREF: parameter index of each a[i] */
     int code;              /* run-time error code of E_INDEX, E_MAPGET, E_POOL_GET */
+    IrTable *tab;          /* E_FIND_NUM, E_LOOKUP, E_BIN, E_PIECEWISE */
     IrType *t2;            /* E_UNION_IS */
 };
 
@@ -431,6 +455,12 @@ IrExpr *ir_input_invalid(IrBuilder *b, int var);
 IrExpr *ir_text_index(IrBuilder *b, IrTextIndex *t, IrExpr *text, IrExpr *term);
 IrExpr *ir_intern(IrBuilder *b, IrExpr *x, const char **sorted, int n);
 IrExpr *ir_code_in(IrBuilder *b, IrExpr *x, unsigned long long mask);
+/* the tables (see IrTable); find_num's keys must be sorted and unique */
+IrTable *ir_table(IrBuilder *b, IrType *t, int n, int width);
+IrExpr *ir_find_num(IrBuilder *b, IrExpr *x, IrTable *keys);
+IrExpr *ir_lookup(IrBuilder *b, IrExpr *index, IrTable *values);
+IrExpr *ir_bin(IrBuilder *b, IrExpr *x, IrTable *bins);
+IrExpr *ir_piecewise(IrBuilder *b, IrExpr *x, IrTable *points, int outliers);
 
 /* PFA: any expression or statement kind; the caller fills the kind's fields */
 IrExpr *ir_node(IrBuilder *b, IrExprKind k, IrType *t, Loc loc, IrExpr **args, int n);
@@ -452,6 +482,9 @@ uint64_t ir_interface_hash(const IrProgram *p);
 void pass_intern_strings(IrBuilder *b);
 /* drop statements whose results nothing reads (outputs are the roots) */
 void pass_dead_stores(IrBuilder *b);
+/* variables set once to an invariant value (a literal, an input's invalid
+   mark) replaced by it where they are read (pass_propagate.c) */
+void pass_propagate(IrBuilder *b);
 
 /* a readable dump, used by golden tests and `nerva compile --dump-ir` */
 void ir_dump(const IrProgram *p, StrBuf *out);

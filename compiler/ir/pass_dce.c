@@ -81,9 +81,12 @@ static int stmt_live(const Live *L, const IrStmt *s)
     }
 }
 
+/* last statement first: a statement's reads make the earlier writes live
+   in the same sweep, so straight-line code settles in one (a forward sweep
+   would need one per link of a chain of partial sums) */
 static void mark_block(Live *L, const IrBlock *b)
 {
-    for (int i = 0; i < b->n; i++) {
+    for (int i = b->n - 1; i >= 0; i--) {
         const IrStmt *s = b->s[i];
         if (!stmt_live(L, s))
             continue;

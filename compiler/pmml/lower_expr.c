@@ -38,6 +38,9 @@ IrExpr *lower_constant_for(Lower *L, const char *text, IrType *t, const XElem *e
             break;
         if (t->kind == T_DOUBLE)
             return ir_lit_double(b, v);
+        /* an integer type holds integers: 1.5 is no integer, never 1 */
+        if (v != floor(v) || !(v >= -9007199254740992.0 && v <= 9007199254740992.0))
+            break;
         return ir_lit_long(b, (long long)v);
     default:
         break;
@@ -141,33 +144,25 @@ static IrExpr *lower_norm_continuous(Lower *L, Scope *s, const XElem *e)
         }
         i++;
     }
-    IrType *dt = ir_type(T_DOUBLE);
-    IrExpr *x = as_num(L, ir_var(b, f->var), dt);
-    /* segment k: v[k] + (x - o[k]) * (v[k+1] - v[k]) / (o[k+1] - o[k]) */
-#define SEG(k)                                                                           \
-    ir_call2(b, FN_ADD, dt, ir_lit_double(b, v[k]),                                      \
-             ir_call2(b, FN_DIV, dt,                                                     \
-                      ir_call2(b, FN_MUL, dt, ir_call2(b, FN_SUB, dt, x, ir_lit_double(b, o[k])), \
-                               ir_lit_double(b, v[(k) + 1] - v[k])),                     \
-                      ir_lit_double(b, o[(k) + 1] - o[k])))
-    const char *outl = xattr(e, "outliers");
-    IrExpr *r;
-    IrExpr *lowpart, *highpart;
-    if (outl && !strcmp(outl, "asMissingValues")) {
-        lowpart = ir_lit_null(b, dt);
-        highpart = ir_lit_null(b, dt);
-    } else if (outl && !strcmp(outl, "asExtremeValues")) {
-        lowpart = ir_lit_double(b, v[0]);
-        highpart = ir_lit_double(b, v[n - 1]);
-    } else {
-        lowpart = SEG(0);
-        highpart = SEG(n - 2);
+    /* the points as a table, searched by nv_piecewise: linear between
+       them, the outliers rule outside */
+    IrExpr *x = as_num(L, ir_var(b, f->var), ir_type(T_DOUBLE));
+    IrTable *pts = ir_table(b, ir_type(T_DOUBLE), n, 2);
+    for (int k = 0; k < n; k++) {
+        pts->num[2 * k] = o[k];
+        pts->num[2 * k + 1] = v[k];
     }
-    r = highpart;
-    for (int k = n - 2; k >= 0; k--)
-        r = ir_if(b, ir_call2(b, FN_LE, ir_type(T_BOOL), x, ir_lit_double(b, o[k + 1])), SEG(k), r);
-    r = ir_if(b, ir_call2(b, FN_LT, ir_type(T_BOOL), x, ir_lit_double(b, o[0])), lowpart, r);
-#undef SEG
+    const char *outl = xattr(e, "outliers");
+    int rule = IR_OUTLIERS_AS_IS;
+    if (outl && !strcmp(outl, "asMissingValues"))
+        rule = IR_OUTLIERS_AS_MISSING;
+    else if (outl && !strcmp(outl, "asExtremeValues"))
+        rule = IR_OUTLIERS_AS_EXTREME;
+    else if (outl && strcmp(outl, "asIs") != 0) {
+        diag_error(L->d, aloc(L, e, "outliers"), "outliers '%s' is not known", outl);
+        return NULL;
+    }
+    IrExpr *r = ir_piecewise(b, x, pts, rule);
     IrExpr *args[1] = {ir_var(b, f->var)};
     return apply_missing(L, e, r, args, 1);
 }
@@ -184,7 +179,12 @@ static IrExpr *lower_discretize(Lower *L, Scope *s, const XElem *e)
     IrExpr *r = dv ? lower_constant_for(L, dv, rt, e) : ir_lit_null(b, rt);
     if (!r)
         return NULL;
-    for (int k = e->nkids - 1; k >= 0; k--) {
+    /* the bins as a table: the first that holds x gives its binValue */
+    int n = xcount(e, "DiscretizeBin");
+    IrTable *bins = ir_table(b, ir_type(T_DOUBLE), n, 3);
+    IrTable *vals = ir_table(b, ir_base(rt), n, 1);
+    int i = 0;
+    for (int k = 0; k < e->nkids; k++) {
         const XElem *bin = e->kids[k];
         if (strcmp(bin->name, "DiscretizeBin") != 0)
             continue;
@@ -196,21 +196,35 @@ static IrExpr *lower_discretize(Lower *L, Scope *s, const XElem *e)
         }
         const char *c = xattr(iv, "closure");
         const char *lm = xattr(iv, "leftMargin"), *rm = xattr(iv, "rightMargin");
-        double lo, hi;
-        IrExpr *cond = ir_lit_bool(b, 1);
-        if (lm && parse_double(lm, &lo))
-            cond = ir_call2(b, c && !strncmp(c, "closed", 6) ? FN_GE : FN_GT, ir_type(T_BOOL), x,
-                            ir_lit_double(b, lo));
-        if (rm && parse_double(rm, &hi)) {
-            int closed = c && strlen(c) >= 6 && !strcmp(c + strlen(c) - 6, "Closed");
-            IrExpr *h = ir_call2(b, closed ? FN_LE : FN_LT, ir_type(T_BOOL), x, ir_lit_double(b, hi));
-            cond = ir_call2(b, FN_AND, ir_type(T_BOOL), cond, h);
+        double lo = 0, hi = 0;
+        int flags = 0;
+        if (!c || (strcmp(c, "openClosed") && strcmp(c, "openOpen") && strcmp(c, "closedOpen") &&
+                   strcmp(c, "closedClosed"))) {
+            diag_error(L->d, aloc(L, iv, "closure"), "Interval closure '%s' is not known", c ? c : "");
+            return NULL;
         }
+        if ((lm && !parse_double(lm, &lo)) || (rm && !parse_double(rm, &hi))) {
+            diag_error(L->d, aloc(L, iv, lm && !parse_double(lm, &lo) ? "leftMargin" : "rightMargin"),
+                       "an Interval margin is not a number");
+            return NULL;
+        }
+        flags |= !strncmp(c, "closed", 6) ? IR_BIN_LEFT_CLOSED : 0;
+        flags |= !strcmp(c + strlen(c) - 6, "Closed") ? IR_BIN_RIGHT_CLOSED : 0;
+        flags |= lm ? 0 : 4;
+        flags |= rm ? 0 : 8;
+        bins->num[3 * i] = lo;
+        bins->num[3 * i + 1] = hi;
+        bins->num[3 * i + 2] = flags;
         IrExpr *val = lower_constant_for(L, bv, rt, bin);
         if (!val)
             return NULL;
-        r = ir_if(b, ir_coalesce(b, cond, ir_lit_bool(b, 0)), val, r);
+        if (vals->str)
+            vals->str[i] = val->lit_str;
+        else
+            vals->num[i] = ir_base(rt)->kind == T_BOOL ? val->lit_bool : val->lit_double;
+        i++;
     }
+    r = ir_coalesce(b, ir_lookup(b, ir_bin(b, x, bins), vals), r);
     /* a missing input is missing (or mapMissingTo), not the default */
     r = ir_if(b, ir_is_null(b, x), ir_lit_null(b, rt), r);
     IrExpr *args[1] = {x};
@@ -222,6 +236,93 @@ static const char *cell(const XElem *row, const char *col)
 {
     const XElem *c = xchild(row, col);
     return c ? c->text : NULL;
+}
+
+/* rows of a MapValues with several key columns are a chain of tests */
+#define MAX_MAP_ROWS 10000
+
+static int cmp_key_num(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+typedef struct KeyRow {
+    const char *str;
+    double num;
+    int row;
+} KeyRow;
+
+static int cmp_keyrow_str(const void *a, const void *b)
+{
+    const KeyRow *x = a, *y = b;
+    int c = strcmp(x->str, y->str);
+    return c ? c : x->row - y->row;
+}
+
+static int cmp_keyrow_num(const void *a, const void *b)
+{
+    const KeyRow *x = a, *y = b;
+    int c = cmp_key_num(&x->num, &y->num);
+    return c ? c : x->row - y->row;
+}
+
+/* A MapValues with one key column: the keys as a sorted table (a string's
+   place found by nv_intern, a number's by nv_find_num), the outputs as a
+   table in the same order; the first row of a key wins, as in the chain of
+   tests the standard describes; no row: dflt. */
+static IrExpr *map_one_column(Lower *L, IrExpr *x, const char *col, const char *outcol, const XElem *tab,
+                              IrType *rt, IrExpr *dflt)
+{
+    IrBuilder *b = &L->b;
+    IrType *kt = ir_base(x->type);
+    int strings = kt->kind == T_STRING;
+    KeyRow *rows = ARENA_ARRAY(L->a, KeyRow, tab->nkids + 1);
+    const char **outs = ARENA_ARRAY(L->a, const char *, tab->nkids + 1);
+    const XElem **at = ARENA_ARRAY(L->a, const XElem *, tab->nkids + 1);
+    int n = 0;
+    for (int k = 0; k < tab->nkids; k++) {
+        const XElem *row = tab->kids[k];
+        if (strcmp(row->name, "row") != 0)
+            continue;
+        const char *out = cell(row, outcol), *key = cell(row, col);
+        if (!out || !key)
+            continue; /* a row without the cells never matches */
+        IrExpr *c = lower_constant_for(L, key, kt, row);
+        if (!c)
+            return NULL;
+        rows[n].str = c->lit_str;
+        rows[n].num = kt->kind == T_BOOL ? c->lit_bool : c->lit_double;
+        if (!strings && rows[n].num != rows[n].num)
+            continue; /* a NaN key equals nothing */
+        rows[n].row = n;
+        outs[n] = out;
+        at[n] = row;
+        n++;
+    }
+    qsort(rows, (size_t)n, sizeof *rows, strings ? cmp_keyrow_str : cmp_keyrow_num);
+    int u = 0;
+    for (int i = 0; i < n; i++)
+        if (u == 0 || (strings ? strcmp(rows[u - 1].str, rows[i].str) != 0 : rows[u - 1].num != rows[i].num))
+            rows[u++] = rows[i]; /* the first row of each key */
+    IrTable *vals = ir_table(b, ir_base(rt), u, 1);
+    const char **keys = strings ? ARENA_ARRAY(L->a, const char *, u + 1) : NULL;
+    IrTable *nkeys = strings ? NULL : ir_table(b, ir_type(T_DOUBLE), u, 1);
+    for (int i = 0; i < u; i++) {
+        IrExpr *v = lower_constant_for(L, outs[rows[i].row], rt, at[rows[i].row]);
+        if (!v)
+            return NULL;
+        if (vals->str)
+            vals->str[i] = v->lit_str;
+        else
+            vals->num[i] = ir_base(rt)->kind == T_BOOL ? v->lit_bool : v->lit_double;
+        if (strings)
+            keys[i] = rows[i].str;
+        else
+            nkeys->num[i] = rows[i].num;
+    }
+    IrExpr *index = strings ? ir_intern(b, x, keys, u) : ir_find_num(b, ir_cast(b, ir_type(T_DOUBLE), x), nkeys);
+    return ir_coalesce(b, ir_lookup(b, index, vals), dflt);
 }
 
 static IrExpr *lower_map_values(Lower *L, Scope *s, const XElem *e)
@@ -257,7 +358,21 @@ static IrExpr *lower_map_values(Lower *L, Scope *s, const XElem *e)
     IrExpr *r = dv ? lower_constant_for(L, dv, rt, e) : ir_lit_null(b, rt);
     if (!r)
         return NULL;
-    for (int k = tab->nkids - 1; k >= 0; k--) {
+    if (np == 1) {
+        r = map_one_column(L, xs[0], cols[0], outcol, tab, rt, r);
+        if (!r)
+            return NULL;
+    } else {
+        /* several key columns: a chain of tests, first row first (emitted
+           flat); bounded, since every pass walks it */
+        int rows = xcount(tab, "row");
+        if (rows > MAX_MAP_ROWS) {
+            diag_error(L->d, lloc(L, tab), "a MapValues with %d key columns and %d rows: more than %d rows "
+                       "with several key columns is not supported", np, rows, MAX_MAP_ROWS);
+            return NULL;
+        }
+    }
+    for (int k = tab->nkids - 1; k >= 0 && np > 1; k--) {
         const XElem *row = tab->kids[k];
         if (strcmp(row->name, "row") != 0)
             continue;

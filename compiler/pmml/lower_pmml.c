@@ -43,10 +43,11 @@ Scope *scope_new(Lower *L, Scope *parent)
 
 Field *scope_find(Scope *s, const char *name)
 {
-    for (; s; s = s->parent)
-        for (int i = s->n - 1; i >= 0; i--)
-            if (strcmp(s->f[i].name, name) == 0)
-                return &s->f[i];
+    for (; s; s = s->parent) {
+        int i = names_get(&s->ix, name);
+        if (i >= 0)
+            return &s->f[i];
+    }
     return NULL;
 }
 
@@ -54,6 +55,7 @@ void scope_add(Lower *L, Scope *s, const char *name, int var, const FieldInfo *i
 {
     Field f = {.name = name, .var = var, .info = info, .invalid_var = -1};
     VEC_PUSH(L->a, s->f, s->n, s->cap, f);
+    names_put(L->a, &s->ix, name, s->n - 1);
 }
 
 Field *need_field(Lower *L, Scope *s, const char *name, const XElem *e)
@@ -75,10 +77,8 @@ Field *need_field(Lower *L, Scope *s, const char *name, const XElem *e)
 
 const FieldInfo *find_datafield(const Lower *L, const char *name)
 {
-    for (int i = 0; i < L->ndd; i++)
-        if (strcmp(L->dd[i].name, name) == 0)
-            return &L->dd[i];
-    return NULL;
+    int i = names_get(&L->dd_ix, name);
+    return i >= 0 ? &L->dd[i] : NULL;
 }
 
 IrType *num_type(const Lower *L) { return ir_type(L->float_ctx ? T_FLOAT : T_DOUBLE); }
@@ -186,6 +186,12 @@ static void read_data_dictionary(Lower *L)
             diag_error(L->d, lloc(L, e), "<DataField> without a name");
             fi->name = "";
         }
+        int first = names_get(&L->dd_ix, fi->name);
+        if (first >= 0) {
+            diag_error(L->d, aloc(L, e, "name"), "DataField '%s' is declared twice", fi->name);
+            diag_note(L->d, aloc(L, L->dd[first].elem, "name"), "its first declaration");
+        } else
+            names_put(L->a, &L->dd_ix, fi->name, L->ndd - 1);
         fi->type = type_of_datatype(L, xattr(e, "dataType"), e);
         fi->optype = parse_optype(xattr(e, "optype"), fi->type);
         read_field_info(L, e, fi);

@@ -40,6 +40,7 @@ struct Scope {
     Scope *parent;
     Field *f;
     int n, cap;
+    NameIndex ix;        /* name -> the latest field of that name */
 };
 
 typedef struct DefineFn {
@@ -55,6 +56,7 @@ typedef struct Lower {
     const XElem *root;
     FieldInfo *dd;         /* DataDictionary */
     int ndd;
+    NameIndex dd_ix;       /* name -> index in dd */
     DefineFn *fns;
     int nfns;
     int float_ctx;         /* current model computes in float (x-mathContext) */

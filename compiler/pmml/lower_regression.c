@@ -25,8 +25,15 @@ static int need_num(Lower *L, const XElem *e, const char *attr, double dflt, dou
     return 1;
 }
 
-/* intercept + sum of terms, in document order */
-static IrExpr *lower_table(Lower *L, Scope *s, const XElem *t)
+/* terms summed in one expression before the partial sum goes into a
+   variable: a table of 50,000 predictors becomes 800 statements of 64 terms,
+   not one expression nested 50,000 deep (which every pass would recurse
+   through, and the C compiler would have to take in one piece) */
+#define TERMS_PER_STATEMENT 64
+
+/* intercept + sum of terms, in document order (the partial sums of long
+   tables set into variables in blk) */
+static IrExpr *lower_table(Lower *L, Scope *s, const XElem *t, IrBlock *blk)
 {
     IrBuilder *b = &L->b;
     IrType *nt = num_type(L);
@@ -34,6 +41,7 @@ static IrExpr *lower_table(Lower *L, Scope *s, const XElem *t)
     if (!need_num(L, t, "intercept", 0, &icpt))
         return NULL;
     IrExpr *acc = numlit(L, icpt);
+    int terms = 0;
     for (int k = 0; k < t->nkids; k++) {
         const XElem *p = t->kids[k];
         IrExpr *term = NULL;
@@ -83,6 +91,11 @@ static IrExpr *lower_table(Lower *L, Scope *s, const XElem *t)
         } else
             continue;
         acc = ir_call2(b, FN_ADD, nt, acc, term);
+        if (++terms % TERMS_PER_STATEMENT == 0) {
+            int part = ir_add_var(b, "partial sum", ir_nullable(L->a, nt));
+            ir_set(b, blk, part, acc);
+            acc = ir_var(b, part);
+        }
     }
     return acc;
 }
@@ -137,7 +150,7 @@ int lower_regression_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, Mod
     }
     if (r->func == FUNC_REGRESSION) {
         const XElem *t = xchild(m, "RegressionTable");
-        IrExpr *y = lower_table(L, s, t);
+        IrExpr *y = lower_table(L, s, t, blk);
         if (!y)
             return 1;
         if (nm == NM_SOFTMAX || nm == NM_SIMPLEMAX)
@@ -170,7 +183,7 @@ int lower_regression_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, Mod
             return 1;
         }
         r->cats[i] = tc;
-        IrExpr *y = lower_table(L, s, t);
+        IrExpr *y = lower_table(L, s, t, blk);
         if (!y)
             return 1;
         ys[i] = ir_add_var(b, arena_printf(L->a, "predictor(%s)", tc), ir_nullable(L->a, nt));

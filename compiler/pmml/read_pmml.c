@@ -24,6 +24,9 @@
 typedef struct ReadState {
     Diags *d;
     Arena *a;
+    /* columns are counted forward through the document as tags arrive:
+       the byte scanned up to, and the start of its line */
+    const unsigned char *scanned, *line_start;
     const char *file;
     xmlParserCtxtPtr ctxt;
     int max_depth;
@@ -150,14 +153,26 @@ typedef struct TagPos {
     int *aline, *acol;   /* per attribute, in document order */
 } TagPos;
 
-/* the 1-based byte column of p (a document read from memory is one buffer,
-   so its base is the document's first byte) */
-static int column_of(const xmlChar *p, const xmlChar *base)
+/* The 1-based byte column of p.  A document read from memory is one buffer
+   that does not move, and tags arrive in document order, so the scan goes
+   forward from where the last one stopped: linear in the document, however
+   long its lines. */
+static int column_of(ReadState *st, const xmlChar *p, const xmlChar *base)
 {
-    const xmlChar *b = p;
-    while (b > base && b[-1] != '\n')
-        b--;
-    return (int)(p - b) + 1;
+    if (!st->scanned || p < st->scanned || st->scanned < base) {
+        /* first use, or out of order: from the start of p's line */
+        const xmlChar *b = p;
+        while (b > base && b[-1] != '\n')
+            b--;
+        st->line_start = b;
+        st->scanned = p;
+        return (int)(p - b) + 1;
+    }
+    for (const unsigned char *q = st->scanned; q < p; q++)
+        if (*q == '\n')
+            st->line_start = q + 1;
+    st->scanned = p;
+    return (int)(p - st->line_start) + 1;
 }
 
 static TagPos *tag_pos(ReadState *st, const xmlParserCtxtPtr ctxt, int nb_attrs, const xmlChar **attrs)
@@ -181,19 +196,25 @@ static TagPos *tag_pos(ReadState *st, const xmlParserCtxtPtr ctxt, int nb_attrs,
     if (!lt)
         return tp;
     tp->line = in->line - newlines;
-    tp->col = column_of(lt, in->base);
+    tp->col = column_of(st, lt, in->base);
     tp->nattrs = nb_attrs;
     tp->aline = ARENA_ARRAY(st->a, int, nb_attrs + 1);
     tp->acol = ARENA_ARRAY(st->a, int, nb_attrs + 1);
+    /* values come in document order: count newlines forward, once */
+    const xmlChar *q = lt;
+    int nl = 0;
     for (int i = 0; i < nb_attrs; i++) {
         const xmlChar *v = attrs[i * 5 + 3];
         if (v < lt || v > in->cur)
             continue; /* rewritten (normalised) by libxml2: the tag's place */
-        int nl = 0;
-        for (const xmlChar *q = lt; q < v; q++)
+        if (v < q) {
+            q = lt;
+            nl = 0;
+        }
+        for (; q < v; q++)
             nl += *q == '\n';
         tp->aline[i] = tp->line + nl;
-        tp->acol[i] = column_of(v, in->base);
+        tp->acol[i] = column_of(st, v, in->base);
     }
     return tp;
 }

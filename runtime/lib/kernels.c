@@ -155,3 +155,75 @@ NV_RT double nv_median(double *v, double *w, int n)
     }
     return v[m - 1];
 }
+
+/*@ section kernel_table needs prelude */
+/* Long lists of a model (a MapValues table, the bins of a Discretize, the
+   points of a NormContinuous) are constant tables searched by these, rather
+   than chains of tests: the code stays small whatever the list's length. */
+
+/* the index of x among the n sorted, distinct keys, or -1 (NaN: -1).
+   Exact: keys compare with == */
+NV_RT int nv_find_num(double x, const double *keys, int n)
+{
+    int lo = 0, hi = n - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (keys[mid] == x) return mid;
+        if (keys[mid] < x) lo = mid + 1; else hi = mid - 1;
+    }
+    return -1;
+}
+
+/* The index of the first of n intervals that holds x, or -1.  bins holds
+   three numbers per interval: its low and high margins and its flags: 1 the
+   low margin is closed, 2 the high one is, 4 there is no low margin, 8 no
+   high one (an interval without margins holds every x, NaN too; PMML's
+   Discretize).  Exact. */
+NV_RT int nv_bin_index(double x, const double *bins, int n)
+{
+    int i;
+    for (i = 0; i < n; i++) {
+        const double *b = bins + 3 * i;
+        int f = (int)b[2];
+        int lo = (f & 4) || ((f & 1) ? x >= b[0] : x > b[0]);
+        int hi = (f & 8) || ((f & 2) ? x <= b[1] : x < b[1]);
+        if (lo && hi) return i;
+    }
+    return -1;
+}
+
+/* PMML's NormContinuous: x through the n points (orig, norm), interleaved in
+   pts, whose origs increase: linear between the points around x,
+   v[k] + ((x - o[k]) * (v[k+1] - v[k])) / (o[k+1] - o[k]) in that order of
+   operations; outside the first or last point the outliers rule decides:
+   0 extrapolate the nearest segment, 1 missing (returns 0), 2 the nearest
+   point's norm.  Returns 1 with *out set.  Exact as the formula rounds. */
+NV_RT int nv_piecewise(double x, const double *pts, int n, int outliers, double *out)
+{
+    int k, lo, hi;
+    if (x < pts[0]) {
+        if (outliers == 1) return 0;
+        if (outliers == 2) { *out = pts[1]; return 1; }
+        k = 0;
+    } else if (x != x) {
+        k = n - 2;
+        if (outliers == 1) return 0;
+        if (outliers == 2) { *out = pts[2 * (n - 1) + 1]; return 1; }
+    } else {
+        /* the first k with x <= o[k+1] */
+        lo = 0;
+        hi = n - 1;
+        while (lo < hi) {
+            int mid = lo + (hi - lo) / 2;
+            if (x <= pts[2 * (mid + 1)]) hi = mid; else lo = mid + 1;
+        }
+        k = lo;
+        if (k > n - 2) {
+            if (outliers == 1) return 0;
+            if (outliers == 2) { *out = pts[2 * (n - 1) + 1]; return 1; }
+            k = n - 2;
+        }
+    }
+    *out = pts[2 * k + 1] + ((x - pts[2 * k]) * (pts[2 * k + 3] - pts[2 * k + 1])) / (pts[2 * k + 2] - pts[2 * k]);
+    return 1;
+}

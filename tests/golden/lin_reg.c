@@ -25,9 +25,11 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define NV_UNUSED __attribute__((unused))
 #define NV_NORETURN __attribute__((noreturn))
+#define NV_NOINLINE __attribute__((noinline)) /* the parts of a big score function stay apart */
 #else
 #define NV_UNUSED
 #define NV_NORETURN
+#define NV_NOINLINE
 #endif
 #ifndef NV_RT
 #define NV_RT static NV_UNUSED /* a shared runtime (nerva runtime) defines it empty */
@@ -57,7 +59,6 @@ static const char *const dict0[] = {
 int lin_reg_score(const lin_reg_input *in, lin_reg_output *out)
 {
     double v0 = 0; int v0_n = 1; /* x */
-    int v1 = 0; /* x (invalid) */
     const char *v2 = ""; int v2_n = 1; /* c */
     int v3 = 0; /* c (invalid) */
     double v4 = 0; /* x */
@@ -73,9 +74,6 @@ int lin_reg_score(const lin_reg_input *in, lin_reg_output *out)
         v6_n = v2_n;
     }
     {
-        v1 = (in->state[0] == NERVA_INVALID);
-    }
-    {
         int t2 = 0; int t2_n = 1; (void)t2_n;
         t2 = 0; t2_n = 0;
         if (0) t2_n = 1; else if ((in->state[1] == NERVA_INVALID)) { t2 = 1; t2_n = 0; goto sc_1; }
@@ -83,8 +81,8 @@ int lin_reg_score(const lin_reg_input *in, lin_reg_output *out)
         int t4;
         t4 = !(v6_n) && (unsigned)v6 < 64u && ((0x3ULL >> v6) & 1u);
         int t5;
+        t5 = (!t4);
         int t5_n = v6_n;
-        t5 = t5_n ? 0 : (!t4);
         t3 = t5; t3_n = t5_n;
         if (t3_n) {
             t3 = 0; t3_n = 0;
@@ -94,10 +92,8 @@ int lin_reg_score(const lin_reg_input *in, lin_reg_output *out)
         v3 = t2;
     }
     /* MiningField x: invalid value */
-    {
-        if (!(0) && v1) {
-            return NERVA_RESULT_INVALID;
-        }
+    if ((in->state[0] == NERVA_INVALID)) {
+        return NERVA_RESULT_INVALID;
     }
     /* MiningField x (line 16) */
     {
@@ -109,37 +105,19 @@ int lin_reg_score(const lin_reg_input *in, lin_reg_output *out)
         v4 = t6;
     }
     /* MiningField c: invalid value */
-    {
-        if (!(0) && v3) {
-            return NERVA_RESULT_INVALID;
-        }
+    if (v3) {
+        return NERVA_RESULT_INVALID;
     }
     /* RegressionModel (regression) (line 20) */
     {
-        double t7;
-        t7 = (2.0 * v4);
-        double t8;
-        t8 = (1.5 + t7);
-        double t9;
-        t9 = (v4 * v4);
-        double t10;
-        t10 = (0.25 * t9);
-        double t11;
-        t11 = (t8 + t10);
-        int t12;
-        int t12_n = v6_n;
-        t12 = t12_n ? 0 : (v6 == 1);
-        double t13 = 0; int t13_n = 1;
-        if (!(t12_n) && t12) {
-            t13 = (-3.0); t13_n = 0;
-        } else if (!(t12_n)) {
-            t13 = 0.0; t13_n = 0;
+        double t7 = 0; int t7_n = 1;
+        if (!(v6_n) && (v6 == 1)) {
+            t7 = (-3.0); t7_n = 0;
+        } else if (!(v6_n)) {
+            t7 = 0.0; t7_n = 0;
         }
-        double t14;
-        int t14_n = t13_n;
-        t14 = t14_n ? 0 : (t11 + t13);
-        v5 = t14;
-        v5_n = t14_n;
+        v5 = (((1.5 + (2.0 * v4)) + (0.25 * (v4 * v4))) + t7);
+        v5_n = t7_n;
     }
     out->y = v5; out->state[0] = (unsigned char)(v5_n ? NERVA_MISSING : NERVA_PRESENT);
     return NERVA_OK;
