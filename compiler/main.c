@@ -9,6 +9,7 @@
 #include "ir.h"
 #include "lower_pfa.h"
 #include "lower_pmml.h"
+#include "ppfa.h"
 #include "read_pfa.h"
 #include "read_pmml.h"
 #include "typecheck.h"
@@ -30,7 +31,8 @@
 static const char usage_text[] =
     "usage: nerva COMMAND [options] MODEL\n"
     "\n"
-    "Compile PMML models and PFA documents (.pfa, .json) into standalone C.\n"
+    "Compile PMML models and PFA documents (.pfa, .json; PrettyPFA .ppfa) into\n"
+    "standalone C.\n"
     "\n"
     "commands:\n"
     "  compile MODEL [-o OUT.c] [--header OUT.h] [--prefix NAME]\n"
@@ -120,11 +122,18 @@ typedef struct Compiled {
     double seconds;
 } Compiled;
 
-/* a PFA document by its name (.pfa, .json), else by its first character */
+/* PrettyPFA, the readable syntax of PFA, by its name (.ppfa) */
+static int is_ppfa(const char *path)
+{
+    const char *dot = strrchr(base_name(path), '.');
+    return dot && !strcmp(dot, ".ppfa");
+}
+
+/* a PFA document by its name (.pfa, .json, .ppfa), else by its first character */
 static int is_pfa(const char *path, const char *data, size_t len)
 {
     const char *dot = strrchr(base_name(path), '.');
-    if (dot && (!strcmp(dot, ".pfa") || !strcmp(dot, ".json")))
+    if (dot && (!strcmp(dot, ".pfa") || !strcmp(dot, ".json") || is_ppfa(path)))
         return 1;
     if (dot && (!strcmp(dot, ".pmml") || !strcmp(dot, ".xml")))
         return 0;
@@ -136,7 +145,8 @@ static int is_pfa(const char *path, const char *data, size_t len)
 
 static IrProgram *frontend_pfa(Compiled *cm, const char *path, char *data, size_t len)
 {
-    PfaDoc *doc = read_pfa(&cm->arena, &cm->diags, path, data, len, NULL);
+    PfaDoc *doc = is_ppfa(path) ? read_ppfa(&cm->arena, &cm->diags, path, data, len, NULL)
+                                : read_pfa(&cm->arena, &cm->diags, path, data, len, NULL);
     free(data);
     if (!doc || cm->diags.errors)
         return NULL;

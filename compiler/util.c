@@ -96,13 +96,49 @@ void diags_init(Diags *d)
     d->max_errors = 50;
 }
 
+/* the line of the source text at loc, and a caret under its column (columns
+   count UTF-8 characters; tabs are kept so that the caret lines up) */
+static void show_source_line(const Diags *d, Loc loc)
+{
+    if (!d->src || !loc.file || !d->src_file || strcmp(loc.file, d->src_file) || loc.line <= 0 || loc.col <= 0)
+        return;
+    const char *p = d->src, *end = d->src + d->src_len;
+    for (int l = 1; l < loc.line && p < end; p++)
+        if (*p == '\n')
+            l++;
+    const char *e = p;
+    while (e < end && *e != '\n' && *e != '\r')
+        e++;
+    if (e - p > 300)
+        return; /* too long to be of help */
+    StrBuf caret;
+    sb_init(&caret);
+    sb_puts(&caret, "    ");
+    int col = 1;
+    for (const char *q = p; q < e && col < loc.col; q++) {
+        unsigned char c = (unsigned char)*q;
+        if ((c & 0xC0) == 0x80)
+            continue;
+        sb_putc(&caret, c == '\t' ? '\t' : ' ');
+        col++;
+    }
+    sb_putc(&caret, '^');
+    fprintf(stderr, "    ");
+    for (const char *q = p; q < e; q++)
+        fputc((unsigned char)*q < 0x20 && *q != '\t' ? '?' : *q, stderr);
+    fprintf(stderr, "\n%s\n", caret.data);
+    sb_free(&caret);
+}
+
 void diag_verror(Diags *d, Loc loc, const char *sev, const char *fmt, va_list ap)
 {
     char msg[400];
     vsnprintf(msg, sizeof msg, fmt, ap);
     char where[256];
     const char *file = loc.file ? loc.file : "<input>";
-    if (loc.path && loc.line > 0)
+    if (loc.line > 0 && loc.col > 0)
+        snprintf(where, sizeof where, "%s:%d:%d", file, loc.line, loc.col);
+    else if (loc.path && loc.line > 0)
         snprintf(where, sizeof where, "%s:%d: %s", file, loc.line, loc.path);
     else if (loc.path)
         snprintf(where, sizeof where, "%s: %s", file, loc.path);
@@ -116,8 +152,10 @@ void diag_verror(Diags *d, Loc loc, const char *sev, const char *fmt, va_list ap
     if (!d->first[0] && strcmp(sev, "error") == 0)
         snprintf(d->first, sizeof d->first, "%s", d->last);
     if (!d->quiet) {
-        if (strcmp(sev, "error") != 0 || d->errors <= d->max_errors)
+        if (strcmp(sev, "error") != 0 || d->errors <= d->max_errors) {
             fprintf(stderr, "%s\n", d->last);
+            show_source_line(d, loc);
+        }
     }
 }
 

@@ -1047,6 +1047,11 @@ PfaDoc *read_pfa(Arena *a, Diags *d, const char *file, const char *data, size_t 
     JVal *root = read_json(a, d, file, data, len, lim);
     if (!root)
         return NULL;
+    return pfa_doc_from_json(a, d, file, root);
+}
+
+PfaDoc *pfa_doc_from_json(Arena *a, Diags *d, const char *file, JVal *root)
+{
     PRead r = {.a = a, .d = d, .file = file};
     if (root->kind != J_OBJ) {
         syn_err(&r, root, "a PFA document must be a JSON object");

@@ -178,6 +178,10 @@ JVal *read_json(Arena *a, Diags *d, const char *file, const char *data, size_t l
 PfaDoc *read_pfa(Arena *a, Diags *d, const char *file, const char *data, size_t len,
                  const PfaLimits *lim);
 
+/* The PFA syntax of a document already read as a JSON tree (by read_json, or
+ * by the PrettyPFA reader, ppfa.h).  NULL after errors. */
+PfaDoc *pfa_doc_from_json(Arena *a, Diags *d, const char *file, JVal *root);
+
 const char *pfa_expr_kind_name(PfaExprKind k);
 
 /* standard base64 (RFC 3548, padded); returns 0 on bad input */
