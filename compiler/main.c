@@ -5,6 +5,7 @@
  *   -> pass_intern_strings -> pass_dead_stores -> emit_c (the C backend) -> toolchain (score/bench);
  *   for PFA: read_pfa (JSON to syntax tree) -> typecheck_pfa -> lower_pfa -> emit_c.
  * Exit codes: 0 ok, 1 bad model or input, 2 usage, 3 internal or toolchain. */
+#include "convert.h"
 #include "emit.h"
 #include "ir.h"
 #include "lower_pfa.h"
@@ -43,6 +44,9 @@ static const char usage_text[] =
     "                       build a shared object for hosts that dlopen models\n"
     "                       (exports nerva_model_entry(), for PFA\n"
     "                       nerva_pfa_entry(); `nerva kafka` loads it)\n"
+    "  convert MODEL [--to pfa|ppfa] [-o FILE]\n"
+    "                       PrettyPFA (.ppfa) to PFA's JSON, or JSON to PrettyPFA\n"
+    "                       (--to ppfa); to the standard output by default\n"
     "  check MODEL          validate only; diagnostics as file:line: error: ...\n"
     "                       (PFA: file:line: /json/path: error: ...)\n"
     "  info MODEL           inputs, outputs, types, model kinds and sizes\n"
@@ -90,6 +94,7 @@ typedef struct Opts {
     int threshold, dump_ir, check_up_to_date, json, shared_runtime, shared;
     const char *timeout;        /* score, PFA: milliseconds per action where the document sets none */
     const char *min_seconds;
+    const char *to;             /* convert: the syntax to write (pfa, ppfa) */
 } Opts;
 
 static int usage_error(const char *msg, const char *arg)
@@ -593,6 +598,9 @@ static int parse_args(int argc, char **argv, Opts *o)
             if (*end || v < 0 || v > 1000000000)
                 return usage_error("bad --tree-table-threshold", next);
             o->threshold = (int)v;
+        } else if (!strcmp(a, "--to")) {
+            NEED_ARG();
+            o->to = next;
         } else if (!strcmp(a, "--min-seconds")) {
             NEED_ARG();
             o->min_seconds = next;
@@ -670,7 +678,8 @@ int main(int argc, char **argv)
     if (!o.cmd)
         return usage_error("no command given", NULL);
     int known = !strcmp(o.cmd, "compile") || !strcmp(o.cmd, "check") || !strcmp(o.cmd, "info") ||
-                !strcmp(o.cmd, "score") || !strcmp(o.cmd, "bench") || !strcmp(o.cmd, "runtime");
+                !strcmp(o.cmd, "score") || !strcmp(o.cmd, "bench") || !strcmp(o.cmd, "runtime") ||
+                !strcmp(o.cmd, "convert");
     if (!known)
         return usage_error("unknown command", o.cmd);
     if (!strcmp(o.cmd, "runtime")) {
@@ -680,6 +689,8 @@ int main(int argc, char **argv)
     }
     if (!o.model)
         return usage_error("no model file given", NULL);
+    if (!strcmp(o.cmd, "convert"))
+        return cmd_convert(o.model, o.out, o.to);
     if (!strcmp(o.cmd, "compile"))
         return cmd_compile(&o);
     if (!strcmp(o.cmd, "check"))
