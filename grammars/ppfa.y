@@ -13,7 +13,11 @@
  *   - `else` belongs to the nearest `if`;
  *   - the left of `to` is the name (or name[...]) right before it (TO binds
  *     tighter than any operator), its right the longest expression;
- *   - `x = 1, y = 2` is one assignment of two names (',' binds). */
+ *   - `x = 1, y = 2` is one assignment of two names (',' binds).
+ * Two additions to Titus's language, so that every PFA document can be
+ * written (nerva convert --to ppfa): "name"(args) calls a function whose name
+ * is no PrettyPFA name (&&&, the Kleene operators), and pool[k] = v init i
+ * gives a pool's new item where a deep path is replaced by a value. */
 %define api.pure full
 %define api.prefix {ppfa_yy}
 %define api.value.type {PNode *}
@@ -171,6 +175,7 @@ expr: DOTNAME                   { $$ = $1; }
     | RAWSTRING                 { $$ = $1; }
     | block                     { $$ = $1; }
     | DOTNAME '(' args ')'      { $$ = pp_call(X, $1, $3); }
+    | STRING '(' args ')'       { $$ = pp_call(X, $1, $3); }
     | DOTNAME '@' DOTNAME       { $$ = pp_enumsym(X, $1, $3, L(@2)); }
     | '(' expr ')'              { $$ = pp_paren($2); }
     | MINUS expr %prec UMINUS   { $$ = pp_op1(X, "u-", $2, L(@1)); }
@@ -214,7 +219,8 @@ expr: DOTNAME                   { $$ = $1; }
     | TRYP '(' args ')' expr %prec LOWEST             { $$ = pp_try(X, $3, $5, L(@1)); }
     | TRYP '(' args ')' %prec LOWEST                  { $$ = pp_try(X, $3, NULL, L(@1)); }
     | expr '[' args ']'                               { $$ = pp_index(X, $1, $3, L(@2)); }
-    | expr '[' args ']' '=' expr                      { $$ = pp_index_set(X, pp_index(X, $1, $3, L(@2)), $6, L(@5)); }
+    | expr '[' args ']' '=' expr %prec '='            { $$ = pp_index_set(X, pp_index(X, $1, $3, L(@2)), $6, NULL); }
+    | expr '[' args ']' '=' expr INIT expr %prec LOWEST  { $$ = pp_index_set(X, pp_index(X, $1, $3, L(@2)), $6, $8); }
     | assigns %prec ASSIGNS                           { $$ = $1; }
     | VAR assigns %prec ASSIGNS                       { $$ = pp_var($2); }
     | expr TO expr %prec LOWEST                       { $$ = pp_to(X, $1, $3, NULL, L(@2)); }

@@ -41,7 +41,7 @@ typedef enum {
     PN_UNPACK,     /* a: bytes; kids: name: format (PARAM); b: then; c: else */
     PN_TRY,        /* d: body; kids: filters (has_filter) */
     PN_INDEX,      /* a: base; kids: arguments of base[...] */
-    PN_INDEX_SET,  /* a: base; kids: arguments; b: the value of base[...] = b */
+    PN_INDEX_SET,  /* a: base; kids: arguments; b: the value of base[...] = b; c: init or NULL */
     PN_ASSIGN,     /* kids: PARAM name = value; flag: `var` */
     PN_TO,         /* a: base (NAME or INDEX); b: updater; c: init or NULL */
     PN_ENUMSYM,    /* s: type name; s2: symbol */
@@ -112,7 +112,7 @@ PNode *pp_ifnotnull(PpCtx *x, PNode *params, PNode *then, PNode *els, Loc loc);
 PNode *pp_unpack(PpCtx *x, PNode *bytes, PNode *params, PNode *then, PNode *els, Loc loc);
 PNode *pp_try(PpCtx *x, PNode *filters, PNode *body, Loc loc);
 PNode *pp_index(PpCtx *x, PNode *base, PNode *args, Loc loc);
-PNode *pp_index_set(PpCtx *x, PNode *index, PNode *value, Loc loc);
+PNode *pp_index_set(PpCtx *x, PNode *index, PNode *value, PNode *init);
 PNode *pp_assign(PpCtx *x, PNode *name, PNode *value, Loc loc);  /* a one-pair ASSIGN */
 PNode *pp_assigns(PpCtx *x, PNode *assigns, PNode *more);        /* appends more's pair */
 PNode *pp_var(PNode *assigns);

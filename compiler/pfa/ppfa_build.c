@@ -437,12 +437,12 @@ PNode *pp_index(PpCtx *x, PNode *base, PNode *args, Loc loc)
     return p;
 }
 
-PNode *pp_index_set(PpCtx *x, PNode *index, PNode *value, Loc loc)
+PNode *pp_index_set(PpCtx *x, PNode *index, PNode *value, PNode *init)
 {
     index->kind = PN_INDEX_SET;
     index->b = value;
+    index->c = init;
     (void)x;
-    (void)loc;
     return index;
 }
 

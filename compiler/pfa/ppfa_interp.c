@@ -5,7 +5,11 @@
  *   - cells and pools carry explicit "shared" and "rollback" flags;
  *   - a name is a cell or a pool if the document declares one so named, a
  *     function reference if it names a library or user function, else a
- *     symbol; a.b.c reads fields (attr, cell or pool with a path);
+ *     symbol; a.b.c reads fields (attr, cell or pool with a path).  Unlike
+ *     Titus, a symbol declared in scope (var, a parameter, a loop variable,
+ *     ...) is that symbol even where a cell, pool or function has its name:
+ *     PFA keeps them apart, and `fcn(state: T -> T) state` means the
+ *     parameter;
  *   - calls named json, int, long, float, double, string, bytes, new, apply,
  *     update, upcast, pack, doc, error and log are PFA's special forms;
  *   - type aliases (types: section) are replaced by what they stand for, and
@@ -47,6 +51,8 @@ typedef struct B {
     NamedDef *named;
     int nnamed, cap_named;
     int anon;          /* serial of unnamed records, enums, fixed */
+    const char **locals; /* the symbols declared where the builder is (scopes stack up) */
+    int nlocals, cap_locals;
 } B;
 
 static void berr(B *b, const PNode *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -355,11 +361,23 @@ static int in_list(PNode **l, int n, const char *name)
     return 0;
 }
 
-static int is_cell(B *b, const char *s) { return in_list(b->cells, b->ncells, s); }
-static int is_pool(B *b, const char *s) { return in_list(b->pools, b->npools, s); }
+static int is_local(B *b, const char *s)
+{
+    for (int i = b->nlocals - 1; i >= 0; i--)
+        if (!strcmp(b->locals[i], s))
+            return 1;
+    return 0;
+}
+
+static void declare(B *b, const char *s) { VEC_PUSH(b->a, b->locals, b->nlocals, b->cap_locals, s); }
+
+static int is_cell(B *b, const char *s) { return !is_local(b, s) && in_list(b->cells, b->ncells, s); }
+static int is_pool(B *b, const char *s) { return !is_local(b, s) && in_list(b->pools, b->npools, s); }
 
 static int is_fcn_name(B *b, const char *s)
 {
+    if (is_local(b, s))
+        return 0;
     if (!strncmp(s, "u.", 2) && in_list(b->fcns, b->nfcns, s + 2))
         return 1;
     return pfa_lib_known(s);
@@ -368,13 +386,29 @@ static int is_fcn_name(B *b, const char *s)
 /* the statements of a body: a { ... } block's, or the one expression */
 static JVal *as_body(B *b, const PNode *n)
 {
+    int scope = b->nlocals;
     JVal *l = jv(b, J_ARR, n->loc);
     if (n->kind == PN_BLOCK && n->n > 0 && n->kids[0]->kind != PN_PARAM) {
         for (int i = 0; i < n->n; i++)
             push(b, l, as_expr(b, n->kids[i]));
-        return l;
-    }
-    push(b, l, as_expr(b, n));
+    } else
+        push(b, l, as_expr(b, n));
+    b->nlocals = scope;
+    return l;
+}
+
+/* a body where names are declared: the names of PARAM kids (or one name) */
+static JVal *body_with(B *b, const PNode *body, PNode **names, int n, const char *one, const char *two)
+{
+    int scope = b->nlocals;
+    for (int i = 0; i < n; i++)
+        declare(b, names[i]->s);
+    if (one)
+        declare(b, one);
+    if (two)
+        declare(b, two);
+    JVal *l = as_body(b, body);
+    b->nlocals = scope;
     return l;
 }
 
@@ -482,6 +516,7 @@ static JVal *set_form(B *b, const PNode *at, const char *name, PNode **args, int
 
 static JVal *fcndef(B *b, const PNode *n)
 {
+    int scope = b->nlocals;
     JVal *o = jv(b, J_OBJ, n->loc);
     JVal *params = jv(b, J_ARR, n->loc);
     for (int i = 0; i < n->n; i++) {
@@ -489,6 +524,7 @@ static JVal *fcndef(B *b, const PNode *n)
         JVal *po = jv(b, J_OBJ, p->loc);
         put_type(b, po, p->s, as_type(b, p->a));
         push(b, params, po);
+        declare(b, p->s);
     }
     put(b, o, "params", params);
     put_type(b, o, "ret", as_type(b, n->a));
@@ -499,6 +535,7 @@ static JVal *fcndef(B *b, const PNode *n)
     } else
         push(b, body, as_expr(b, n->b));
     put(b, o, "do", body);
+    b->nlocals = scope;
     return o;
 }
 
@@ -868,18 +905,23 @@ static JVal *expr_kind(B *b, const PNode *n)
         put(b, o, "do", as_body(b, n->b));
         put(b, o, "until", as_expr(b, n->a));
         return o;
-    case PN_FOR:
+    case PN_FOR: {
+        int scope = b->nlocals;
         o = jv(b, J_OBJ, n->loc);
         put(b, o, "for", pairs_obj(b, n->a));
+        for (int i = 0; i < n->a->n; i++)
+            declare(b, n->a->kids[i]->s);
         put(b, o, "while", as_expr(b, n->b));
         put(b, o, "step", pairs_obj(b, n->c));
         put(b, o, "do", as_body(b, n->d));
+        b->nlocals = scope;
         return o;
+    }
     case PN_FOREACH:
         o = jv(b, J_OBJ, n->loc);
         put(b, o, "foreach", jv_str(b, n->a->s, n->a->slen, n->a->loc));
         put(b, o, "in", as_expr(b, n->a->a));
-        put(b, o, "do", as_body(b, n->d));
+        put(b, o, "do", body_with(b, n->d, NULL, 0, n->a->s, NULL));
         if (n->b && strcmp(n->b->s, "seq"))
             berr(b, n->b, "foreach (x: ARRAY, seq: true) takes only 'seq' besides the loop variable");
         put(b, o, "seq", jv_bool(b, n->b ? as_bool(b, n->b, "seq") : 0, n->loc));
@@ -889,7 +931,7 @@ static JVal *expr_kind(B *b, const PNode *n)
         put(b, o, "forkey", jv_str(b, n->s, n->slen, n->loc));
         put(b, o, "forval", jv_str(b, n->a->s, n->a->slen, n->a->loc));
         put(b, o, "in", as_expr(b, n->a->a));
-        put(b, o, "do", as_body(b, n->d));
+        put(b, o, "do", body_with(b, n->d, NULL, 0, n->s, n->a->s));
         return o;
     case PN_CAST: {
         o = jv(b, J_OBJ, n->loc);
@@ -900,7 +942,7 @@ static JVal *expr_kind(B *b, const PNode *n)
             JVal *co = jv(b, J_OBJ, c->loc);
             put_type(b, co, "as", as_type(b, c->a->a));
             put(b, co, "named", jv_str(b, c->a->s, c->a->slen, c->a->loc));
-            put(b, co, "do", as_body(b, c->d));
+            put(b, co, "do", body_with(b, c->d, NULL, 0, c->a->s, NULL));
             push(b, cases, co);
         }
         put(b, o, "cases", cases);
@@ -912,7 +954,7 @@ static JVal *expr_kind(B *b, const PNode *n)
     case PN_IFNOTNULL:
         o = jv(b, J_OBJ, n->loc);
         put(b, o, "ifnotnull", params_obj(b, n));
-        put(b, o, "then", as_body(b, n->b));
+        put(b, o, "then", body_with(b, n->b, n->kids, n->n, NULL, NULL));
         if (n->c)
             put(b, o, "else", as_body(b, n->c));
         return o;
@@ -930,7 +972,7 @@ static JVal *expr_kind(B *b, const PNode *n)
                               p->loc));
         }
         put(b, o, "format", fmt);
-        put(b, o, "then", as_body(b, n->b));
+        put(b, o, "then", body_with(b, n->b, n->kids, n->n, NULL, NULL));
         if (n->c)
             put(b, o, "else", as_body(b, n->c));
         return o;
@@ -972,7 +1014,9 @@ static JVal *expr_kind(B *b, const PNode *n)
         return o;
     case PN_INDEX_SET:
         if (n->a->kind == PN_NAME && !n->a->paren)
-            return set_form(b, n, n->a->s, n->kids, n->n, n->b, NULL, 1);
+            return set_form(b, n, n->a->s, n->kids, n->n, n->b, n->c, 1);
+        if (n->c)
+            berr(b, n->c, "only a pool's update has an 'init'");
         o = jv(b, J_OBJ, n->loc);
         put(b, o, "attr", as_expr(b, n->a));
         {
@@ -986,7 +1030,10 @@ static JVal *expr_kind(B *b, const PNode *n)
     case PN_ASSIGN:
         if (!n->flag && n->n == 1)
             return set_form(b, n->kids[0], n->kids[0]->s, NULL, 0, n->kids[0]->a, NULL, 1);
-        return obj1(b, n->flag ? "let" : "set", pairs_obj(b, n), n->loc);
+        o = obj1(b, n->flag ? "let" : "set", pairs_obj(b, n), n->loc);
+        for (int i = 0; n->flag && i < n->n; i++) /* var: declared for what follows in the body */
+            declare(b, n->kids[i]->s);
+        return o;
     case PN_TO: {
         const PNode *base = n->a;
         if (base->kind == PN_NAME && !base->paren)
@@ -1259,8 +1306,10 @@ static JVal *routine(B *b, Sec *s)
         n = items[0]->n;
         items = items[0]->kids;
     }
+    int scope = b->nlocals;
     for (int i = 0; i < n; i++)
         push(b, l, as_expr(b, items[i]));
+    b->nlocals = scope;
     return l;
 }
 

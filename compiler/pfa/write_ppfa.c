@@ -12,14 +12,16 @@
  *   - typed literals of primitive types use the forms that PrettyPFA reads as
  *     those types (long(5), bytes("base64"), ...).
  * What PrettyPFA cannot say is reported with its location, and nothing is
- * written: a symbol named like a keyword, a cell, a pool or a library
- * function (PrettyPFA would read it as that), an empty body, ... */
+ * written: a symbol named like a keyword, or like a cell, a pool or a library
+ * function where it is not declared in scope (PrettyPFA would read it as
+ * that; the writer follows the scopes as the reader does), an empty body, ... */
 #include "write_ppfa.h"
 
 #include "typecheck.h"
 #include "write_json.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct W {
@@ -27,7 +29,28 @@ typedef struct W {
     Diags *d;
     const PfaDoc *doc;
     int failed;
+    const char **locals; /* the symbols declared in scope, as the reader will see them */
+    int nlocals, cap_locals;
 } W;
+
+static void declare(W *w, const char *name)
+{
+    if (w->nlocals >= w->cap_locals) {
+        w->cap_locals = w->cap_locals ? w->cap_locals * 2 : 32;
+        w->locals = realloc(w->locals, sizeof *w->locals * (size_t)w->cap_locals);
+        if (!w->locals)
+            die_internal(__FILE__, __LINE__, "out of memory");
+    }
+    w->locals[w->nlocals++] = name;
+}
+
+static int is_local(const W *w, const char *name)
+{
+    for (int i = w->nlocals - 1; i >= 0; i--)
+        if (!strcmp(w->locals[i], name))
+            return 1;
+    return 0;
+}
 
 static void fail(W *w, Loc loc, const char *fmt, const char *arg)
 {
@@ -119,6 +142,8 @@ static const char *name_clash(W *w, const char *name)
         return "it is not a name";
     if (is_keyword(name))
         return "it is a keyword of PrettyPFA";
+    if (is_local(w, name))
+        return NULL;
     if (in_state(w->doc->cells, w->doc->ncells, name))
         return "a cell has the same name";
     if (in_state(w->doc->pools, w->doc->npools, name))
@@ -126,6 +151,14 @@ static const char *name_clash(W *w, const char *name)
     if (pfa_lib_known(name))
         return "a library function has the same name";
     return NULL;
+}
+
+/* a symbol declared here: only a keyword cannot be one */
+static void put_decl(W *w, Loc loc, const char *name)
+{
+    if (!is_ident(name, strlen(name)) || is_keyword(name))
+        fail(w, loc, "the symbol name '%.100s'", name);
+    sb_puts(w->o, name);
 }
 
 static void put_symbol(W *w, Loc loc, const char *name)
@@ -326,12 +359,29 @@ static void body(W *w, const PfaBlock *b, Loc loc)
         fail(w, loc, "%s", "an empty body");
         return;
     }
+    int scope = w->nlocals;
     sb_puts(w->o, "{");
     for (int i = 0; i < b->n; i++) {
         sb_puts(w->o, i ? "; " : "");
         operand(w, b->e[i], P_FORM);
     }
     sb_puts(w->o, "}");
+    w->nlocals = scope;
+}
+
+/* a body in whose scope names are declared */
+static void body_with(W *w, const PfaBlock *b, Loc loc, const char *const *names, int n, const char *one,
+                      const char *two)
+{
+    int scope = w->nlocals;
+    for (int i = 0; i < n; i++)
+        declare(w, names[i]);
+    if (one)
+        declare(w, one);
+    if (two)
+        declare(w, two);
+    body(w, b, loc);
+    w->nlocals = scope;
 }
 
 /* an argument of a call: a value, a function reference or definition */
@@ -425,14 +475,15 @@ static void typed_literal(W *w, const PfaExpr *e)
     sb_putc(w->o, ')');
 }
 
-/* a path after a name: .a.b for names, [e, ...] from the first other step */
-static void path(W *w, const char *base, PfaExpr **p, int n)
+/* a path after a name: .a.b for names, [e, ...] from the first other step
+   (all in brackets with `brackets`) */
+static void path(W *w, const char *base, PfaExpr **p, int n, int brackets)
 {
     StrBuf dotted;
     sb_init(&dotted);
     sb_puts(&dotted, base);
     int k = 0;
-    for (; k < n; k++) {
+    for (; k < n && !brackets; k++) {
         const PfaExpr *s = p[k];
         if (s->kind != PE_LIT_STRING || !is_ident(s->s, s->slen) || memchr(s->s, 0, s->slen))
             break;
@@ -469,14 +520,22 @@ static void update(W *w, const PfaExpr *e)
     } else {
         sb_puts(w->o, " = ");
         operand(w, e->to, P_FORM);
+        if (e->init) { /* a pool's new item, where a deep path is replaced */
+            sb_puts(w->o, " init ");
+            operand(w, e->init, P_FORM);
+        }
     }
 }
 
-static void pairs(W *w, const PfaExpr *e, const char *sep)
+/* name = value, ...: declarations (var, for, ifnotnull) or assignments */
+static void pairs(W *w, const PfaExpr *e, const char *sep, int decl)
 {
     for (int i = 0; i < e->nnames; i++) {
         sb_puts(w->o, i ? ", " : "");
-        put_symbol(w, e->loc, e->names[i]);
+        if (decl)
+            put_decl(w, e->loc, e->names[i]);
+        else
+            put_symbol(w, e->loc, e->names[i]);
         sb_puts(w->o, sep);
         operand(w, e->vals[i], 1);
     }
@@ -506,7 +565,14 @@ static void call(W *w, const PfaExpr *e)
         operand(w, e->args[1], p + 1);
         return;
     }
-    if (!is_dotname(e->name) || !strcmp(e->name, "json") || !strcmp(e->name, "new") ||
+    if (!is_dotname(e->name)) { /* "&&&"(a, b) */
+        put_string(w, e->name, strlen(e->name));
+        sb_putc(w->o, '(');
+        args(w, e->args, e->nargs);
+        sb_putc(w->o, ')');
+        return;
+    }
+    if (!strcmp(e->name, "json") || !strcmp(e->name, "new") ||
         !strcmp(e->name, "apply") || !strcmp(e->name, "update") || !strcmp(e->name, "upcast") ||
         !strcmp(e->name, "pack") || !strcmp(e->name, "doc") || !strcmp(e->name, "error") ||
         !strcmp(e->name, "log") || !strcmp(e->name, "del") || !strcmp(e->name, "int") ||
@@ -554,14 +620,14 @@ static void expr(W *w, const PfaExpr *e)
         sb_puts(o, "fcn(");
         for (int i = 0; i < e->nnames; i++) {
             sb_puts(o, i ? ", " : "");
-            put_symbol(w, e->loc, e->names[i]);
+            put_decl(w, e->loc, e->names[i]);
             sb_puts(o, ": ");
             put_type(w, e->ptypes[i]);
         }
         sb_puts(o, e->nnames ? " -> " : "-> ");
         put_type(w, e->ret_j);
         sb_puts(o, ") ");
-        body(w, &e->body, e->loc);
+        body_with(w, &e->body, e->loc, e->names, e->nnames, NULL, NULL);
         return;
     case PE_FCNREF:
         if (!is_user_fcn(w->doc, e->name) && !pfa_lib_known(e->name))
@@ -598,10 +664,12 @@ static void expr(W *w, const PfaExpr *e)
         return;
     case PE_LET:
         sb_puts(o, "var ");
-        pairs(w, e, " = ");
+        pairs(w, e, " = ", 1);
+        for (int i = 0; i < e->nnames; i++) /* for what follows in the body */
+            declare(w, e->names[i]);
         return;
     case PE_SET:
-        pairs(w, e, " = ");
+        pairs(w, e, " = ", 0);
         return;
     case PE_ATTR:
         if (e->x->kind == PE_REF) {
@@ -610,7 +678,7 @@ static void expr(W *w, const PfaExpr *e)
                 fail(w, e->x->loc, "the symbol of an attr (%s)", why);
             if (e->nargs == 0)
                 fail(w, e->loc, "%s", "an attr with an empty path");
-            path(w, e->x->name, e->args, e->nargs);
+            path(w, e->x->name, e->args, e->nargs, 0);
         } else {
             if (e->to && is_updater(e->to))
                 fail(w, e->loc, "%s", "an attr-to with an updater on something else than a symbol");
@@ -625,7 +693,16 @@ static void expr(W *w, const PfaExpr *e)
         return;
     case PE_CELL:
     case PE_POOL:
-        path(w, e->name, e->args, e->nargs);
+        if (!in_state(e->kind == PE_CELL ? w->doc->cells : w->doc->pools,
+                      e->kind == PE_CELL ? w->doc->ncells : w->doc->npools, e->name))
+            fail(w, e->loc, "a reference to '%.100s', which the document does not declare", e->name);
+        if (e->kind == PE_POOL && !e->nargs)
+            fail(w, e->loc, "%s", "a pool without a path");
+        if (is_local(w, e->name))
+            fail(w, e->loc, "the %s, where a symbol of the same name is in scope",
+                 e->kind == PE_CELL ? "cell" : "pool");
+        /* pool[k] = v init i: the grammar has init after brackets only */
+        path(w, e->name, e->args, e->nargs, e->to && e->init && !is_updater(e->to));
         if (e->to)
             update(w, e);
         return;
@@ -672,34 +749,38 @@ static void expr(W *w, const PfaExpr *e)
     case PE_FOR: {
         if (!e->nnames || !e->nnames2)
             fail(w, e->loc, "%s", "a for loop without an initial value or a step");
+        int scope = w->nlocals;
         sb_puts(o, "for (");
-        pairs(w, e, " = ");
+        pairs(w, e, " = ", 1);
+        for (int i = 0; i < e->nnames; i++)
+            declare(w, e->names[i]);
         sb_puts(o, "; ");
         expr(w, e->x);
         sb_puts(o, "; ");
         PfaExpr step = {.names = e->names2, .vals = e->vals2, .nnames = e->nnames2, .loc = e->loc};
-        pairs(w, &step, " = ");
+        pairs(w, &step, " = ", 0);
         sb_puts(o, ") ");
         body(w, &e->body, e->loc);
+        w->nlocals = scope;
         return;
     }
     case PE_FOREACH:
         sb_puts(o, "foreach (");
-        put_symbol(w, e->loc, e->name);
+        put_decl(w, e->loc, e->name);
         sb_puts(o, ": ");
         arg(w, e->x);
         sb_puts(o, e->b ? ", seq: true) " : ") ");
-        body(w, &e->body, e->loc);
+        body_with(w, &e->body, e->loc, NULL, 0, e->name, NULL);
         return;
     case PE_FORKV:
         sb_puts(o, "foreach (");
-        put_symbol(w, e->loc, e->name);
+        put_decl(w, e->loc, e->name);
         sb_puts(o, ", ");
-        put_symbol(w, e->loc, e->name2);
+        put_decl(w, e->loc, e->name2);
         sb_puts(o, ": ");
         arg(w, e->x);
         sb_puts(o, ") ");
-        body(w, &e->body, e->loc);
+        body_with(w, &e->body, e->loc, NULL, 0, e->name, e->name2);
         return;
     case PE_CAST:
         sb_puts(o, "cast (");
@@ -708,11 +789,11 @@ static void expr(W *w, const PfaExpr *e)
         for (int i = 0; i < e->nargs; i++) {
             const PfaExpr *c = e->args[i];
             sb_puts(o, " as (");
-            put_symbol(w, c->loc, c->name);
+            put_decl(w, c->loc, c->name);
             sb_puts(o, ": ");
             put_type(w, c->type_j);
             sb_puts(o, ") ");
-            body(w, &c->body, c->loc);
+            body_with(w, &c->body, c->loc, NULL, 0, c->name, NULL);
         }
         sb_puts(o, " }");
         if (!e->nargs)
@@ -727,9 +808,9 @@ static void expr(W *w, const PfaExpr *e)
         return;
     case PE_IFNOTNULL:
         sb_puts(o, "ifnotnull (");
-        pairs(w, e, ": ");
+        pairs(w, e, ": ", 1);
         sb_puts(o, ") ");
-        body(w, &e->body, e->loc);
+        body_with(w, &e->body, e->loc, e->names, e->nnames, NULL, NULL);
         if (e->has_else) {
             sb_puts(o, " else ");
             body(w, &e->els, e->loc);
@@ -752,12 +833,12 @@ static void expr(W *w, const PfaExpr *e)
         arg(w, e->x);
         for (int i = 0; i < e->nnames; i++) {
             sb_puts(o, ", ");
-            put_symbol(w, e->loc, e->names[i]);
+            put_decl(w, e->loc, e->names[i]);
             sb_puts(o, ": ");
             put_string(w, e->formats[i], strlen(e->formats[i]));
         }
         sb_puts(o, ") ");
-        body(w, &e->body, e->loc);
+        body_with(w, &e->body, e->loc, e->names, e->nnames, NULL, NULL);
         if (e->has_else) {
             sb_puts(o, " else ");
             body(w, &e->els, e->loc);
@@ -808,6 +889,7 @@ static void expr(W *w, const PfaExpr *e)
 /* ---- the document ---- */
 static void routine(W *w, const char *name, const PfaBlock *b)
 {
+    w->nlocals = 0;
     sb_printf(w->o, "%s:\n", name);
     for (int i = 0; i < b->n; i++) {
         sb_puts(w->o, "  ");
@@ -900,5 +982,6 @@ int write_ppfa(StrBuf *o, const PfaDoc *doc, Diags *d)
         put_json(&w, doc->options);
         sb_putc(o, '\n');
     }
+    free(w.locals);
     return w.failed ? -1 : 0;
 }
