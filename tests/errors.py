@@ -11,6 +11,9 @@ holds one line that must occur in stderr of `nerva check NAME.pmml` (run inside
 tests/errors, so the file is named as given), which must exit with exactly 1.
 PFA diagnostics name the JSON path of the offending value after the line
 (NAME.pfa:LINE: /action/1/then: error: ...), and the .expect asserts both.
+PrettyPFA diagnostics (NAME.ppfa) name the line and column and show the line
+with a caret under the offending token: their .expect holds those three
+lines, which must occur together.
 `nerva compile` must fail the same way and leave no output behind.
 Command lines: the USAGE table below.
 """
@@ -38,6 +41,8 @@ USAGE = [
     (["compile", "m.pmml", "--tree-table-threshold", "many"], 2, "bad --tree-table-threshold"),
     (["check", "a.pmml", "b.pmml"], 2, "unexpected argument b.pmml"),
     (["check", "does-not-exist.pmml"], 1, "does-not-exist.pmml: error: cannot read the file"),
+    (["convert", "m.ppfa", "--to", "xml"], 2, "--to takes pfa (JSON) or ppfa (PrettyPFA), not xml"),
+    (["convert"], 2, "no model file given"),
     (["--help"], 0, "usage: nerva COMMAND"),
     (["--version"], 0, "nerva "),
 ]
@@ -52,7 +57,7 @@ def main():
     edir = os.path.abspath(args.dir)
     chk = testlib.Checker("errors")
 
-    models = sorted(f for f in os.listdir(edir) if f.endswith(".pmml") or f.endswith(".pfa"))
+    models = sorted(f for f in os.listdir(edir) if f.endswith((".pmml", ".pfa", ".ppfa")))
     chk.ok(len(models) >= 8, "expected at least 8 error models, found %d" % len(models))
     tmp = tempfile.mkdtemp(prefix="nerva-errors-")
     try:
@@ -63,8 +68,14 @@ def main():
                 continue
             with open(exp_path, encoding="utf-8") as f:
                 want = f.read().rstrip("\n")
-            chk.ok("\n" not in want and want.startswith(model + ":"),
-                   "%s.expect must be one line starting with '%s:LINE:'" % (name, model))
+            if ext == ".ppfa":
+                lines = want.split("\n")
+                chk.ok(len(lines) == 3 and re.match(re.escape(model) + r":\d+:\d+: error: ", lines[0]) and
+                       lines[2].strip() == "^",
+                       "%s.expect must be the diagnostic at LINE:COLUMN, the source line and the caret" % name)
+            else:
+                chk.ok("\n" not in want and want.startswith(model + ":"),
+                       "%s.expect must be one line starting with '%s:LINE:'" % (name, model))
             if ext == ".pfa":
                 chk.ok(re.match(r"[^:]+:\d+(:\d+)?: (/\S* )?error: ", want) is not None,
                        "%s.expect must name the line (and the JSON path)" % name)
@@ -81,7 +92,7 @@ def main():
         # every .expect belongs to a model
         for f in sorted(os.listdir(edir)):
             if f.endswith(".expect"):
-                chk.ok(f[:-7] + ".pmml" in models or f[:-7] + ".pfa" in models, "%s has no model" % f)
+                chk.ok(any(f[:-7] + x in models for x in (".pmml", ".pfa", ".ppfa")), "%s has no model" % f)
 
         for argv, code, text in USAGE:
             r = testlib.run([nerva] + argv, cwd=tmp, timeout=60)
