@@ -275,8 +275,17 @@ PNode *pp_paren(PNode *e)
     return e;
 }
 
+/* a name from a string (a key of key: value, a loop variable): JSON's names
+   cannot hold a NUL (jansson, as most readers, refuses it in a key) */
+static void key_check(PpCtx *x, const PNode *key)
+{
+    if (key->kind == PN_STR && memchr(key->s, 0, key->slen))
+        diag_error(x->d, key->loc, "a key or a name cannot hold a NUL character");
+}
+
 PNode *pp_param(PpCtx *x, PNode *key, PNode *value)
 {
+    key_check(x, key);
     PNode *p = pp_node(x, PN_PARAM, key->loc);
     p->s = key->s;
     p->slen = key->slen;
@@ -370,6 +379,7 @@ PNode *pp_foreach(PpCtx *x, PNode *param, PNode *seq, PNode *body, Loc loc)
 
 PNode *pp_forkv(PpCtx *x, PNode *key, PNode *param, PNode *body, Loc loc)
 {
+    key_check(x, key);
     PNode *p = pp_node(x, PN_FORKV, loc);
     p->s = key->s;
     p->slen = key->slen;
