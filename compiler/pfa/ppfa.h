@@ -120,6 +120,18 @@ PNode *pp_to(PpCtx *x, PNode *base, PNode *to, PNode *init, Loc loc);
 PNode *pp_enumsym(PpCtx *x, PNode *type, PNode *sym, Loc loc);
 void pp_section(PpCtx *x, PNode *heading, PNode *content);
 
+/* ---- named types (ppfa_types.c) ---- */
+typedef struct PpTypeSlot {
+    JVal *in;          /* the object or array holding a type */
+    int at;            /* its index there */
+} PpTypeSlot;
+
+/* every type at slots (in the JSON's order) rewritten: a named type in full
+   where it first appears, by its full name after; aliases are the types: of
+   the types: section, whose named types count even if used nowhere else */
+void ppfa_named_types(Arena *a, Diags *d, int max_depth, JVal **aliases, int nalias, PpTypeSlot *slots,
+                      int nslots);
+
 /* ---- the reader ---- */
 /* PrettyPFA text to the PFA document as a JSON tree (what `nerva convert`
  * writes).  NULL after errors, each reported with file:line:col. */

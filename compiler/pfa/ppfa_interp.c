@@ -24,18 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct TSlot {
-    JVal *in;          /* the object or array holding a type */
-    int at;            /* its index there */
-} TSlot;
-
-typedef struct NamedDef {
-    const char *full;  /* namespace.name */
-    const char *ns;    /* its namespace, for the names inside it */
-    JVal *def;
-    int written;
-} NamedDef;
-
 typedef struct B {
     Arena *a;
     Diags *d;
@@ -46,10 +34,8 @@ typedef struct B {
     const char **alias_names;
     JVal **alias_types;
     int nalias, cap_alias, cap_alias2;
-    TSlot *slots;
+    PpTypeSlot *slots;     /* where types are written, in the JSON's order */
     int nslots, cap_slots;
-    NamedDef *named;
-    int nnamed, cap_named;
     int anon;          /* serial of unnamed records, enums, fixed */
     const char **locals; /* the symbols declared where the builder is (scopes stack up) */
     int nlocals, cap_locals;
@@ -66,23 +52,9 @@ static void berr(B *b, const PNode *n, const char *fmt, ...)
 }
 
 /* ---- JSON values ---- */
-static JVal *jv(B *b, JKind k, Loc loc)
-{
-    JVal *v = ARENA_NEW(b->a, JVal);
-    v->kind = k;
-    v->loc = loc;
-    return v;
-}
-
-static JVal *jv_str(B *b, const char *s, size_t n, Loc loc)
-{
-    JVal *v = jv(b, J_STR, loc);
-    v->s = arena_strndup(b->a, s, n);
-    v->slen = n;
-    return v;
-}
-
-static JVal *jv_cstr(B *b, const char *s, Loc loc) { return jv_str(b, s, strlen(s), loc); }
+static JVal *jv(B *b, JKind k, Loc loc) { return jval_new(b->a, k, loc); }
+static JVal *jv_str(B *b, const char *s, size_t n, Loc loc) { return jval_str(b->a, s, n, loc); }
+static JVal *jv_cstr(B *b, const char *s, Loc loc) { return jval_str(b->a, s, strlen(s), loc); }
 
 static JVal *jv_int(B *b, long long i, Loc loc)
 {
@@ -99,43 +71,13 @@ static JVal *jv_bool(B *b, int t, Loc loc)
     return v;
 }
 
-/* arrays grow by doubling from 4; the capacity follows from n */
-static void grow(B *b, JVal *v)
-{
-    if (v->n == 0 || (v->n >= 4 && (v->n & (v->n - 1)) == 0)) {
-        int cap = v->n ? v->n * 2 : 4;
-        JVal **items = ARENA_ARRAY(b->a, JVal *, cap);
-        if (v->n)
-            memcpy(items, v->items, sizeof(JVal *) * (size_t)v->n);
-        v->items = items;
-        if (v->kind == J_OBJ) {
-            const char **keys = ARENA_ARRAY(b->a, const char *, cap);
-            size_t *klens = ARENA_ARRAY(b->a, size_t, cap);
-            if (v->n) {
-                memcpy(keys, v->keys, sizeof(char *) * (size_t)v->n);
-                memcpy(klens, v->klens, sizeof(size_t) * (size_t)v->n);
-            }
-            v->keys = keys;
-            v->klens = klens;
-        }
-    }
-}
-
 static JVal *push(B *b, JVal *arr, JVal *item)
 {
-    grow(b, arr);
-    arr->items[arr->n++] = item;
+    jval_push(b->a, arr, item);
     return arr;
 }
 
-static int put_n(B *b, JVal *obj, const char *key, size_t klen, JVal *val)
-{
-    grow(b, obj);
-    obj->keys[obj->n] = arena_strndup(b->a, key, klen);
-    obj->klens[obj->n] = klen;
-    obj->items[obj->n] = val;
-    return obj->n++;
-}
+static int put_n(B *b, JVal *obj, const char *key, size_t klen, JVal *val) { return jval_put(b->a, obj, key, klen, val); }
 
 static int put(B *b, JVal *obj, const char *key, JVal *val) { return put_n(b, obj, key, strlen(key), val); }
 
@@ -150,7 +92,7 @@ static void put_type(B *b, JVal *in, const char *key, JVal *type)
         push(b, in, type);
         at = in->n - 1;
     }
-    TSlot s = {in, at};
+    PpTypeSlot s = {in, at};
     VEC_PUSH(b->a, b->slots, b->nslots, b->cap_slots, s);
 }
 
@@ -1070,200 +1012,6 @@ static JVal *as_expr(B *b, const PNode *n)
     LEAVE(expr_kind(b, n));
 }
 
-/* ---- named types: in full where first written, by name after ---- */
-static int is_primitive(const char *s)
-{
-    static const char *const prim[] = {"null", "boolean", "int", "long", "float", "double", "bytes", "string", NULL};
-    for (const char *const *p = prim; *p; p++)
-        if (!strcmp(s, *p))
-            return 1;
-    return 0;
-}
-
-static const char *def_full_name(B *b, const JVal *t, const char *ns, const char **own_ns)
-{
-    JVal *nm = jget(t, "name"), *tns = jget(t, "namespace");
-    if (!nm || nm->kind != J_STR)
-        return NULL;
-    if (strchr(nm->s, '.')) {
-        const char *dot = strrchr(nm->s, '.');
-        *own_ns = arena_strndup(b->a, nm->s, (size_t)(dot - nm->s));
-        return nm->s;
-    }
-    if (tns && tns->kind == J_STR)
-        ns = tns->s;
-    *own_ns = ns;
-    return ns && *ns ? arena_printf(b->a, "%s.%s", ns, nm->s) : nm->s;
-}
-
-static NamedDef *find_def(B *b, const char *full)
-{
-    for (int i = 0; i < b->nnamed; i++)
-        if (!strcmp(b->named[i].full, full))
-            return &b->named[i];
-    return NULL;
-}
-
-static int json_same(const JVal *x, const JVal *y)
-{
-    if (x->kind != y->kind || x->n != y->n)
-        return 0;
-    switch (x->kind) {
-    case J_NULL: return 1;
-    case J_BOOL: return x->b == y->b;
-    case J_INT: return x->i == y->i;
-    case J_REAL: return x->d == y->d;
-    case J_STR: return x->slen == y->slen && !memcmp(x->s, y->s, x->slen);
-    case J_ARR:
-        for (int i = 0; i < x->n; i++)
-            if (!json_same(x->items[i], y->items[i]))
-                return 0;
-        return 1;
-    case J_OBJ:
-        for (int i = 0; i < x->n; i++) {
-            const JVal *o = jget(y, x->keys[i]);
-            if (!o || !json_same(x->items[i], o))
-                return 0;
-        }
-        return 1;
-    }
-    return 0;
-}
-
-static void collect(B *b, JVal *t, const char *ns, int depth)
-{
-    if (depth > b->max_depth)
-        return;
-    if (t->kind == J_ARR) {
-        for (int i = 0; i < t->n; i++)
-            collect(b, t->items[i], ns, depth + 1);
-        return;
-    }
-    if (t->kind != J_OBJ)
-        return;
-    JVal *k = jget(t, "type");
-    if (jstr_is(k, "array") && jget(t, "items"))
-        collect(b, jget(t, "items"), ns, depth + 1);
-    else if (jstr_is(k, "map") && jget(t, "values"))
-        collect(b, jget(t, "values"), ns, depth + 1);
-    else if (jstr_is(k, "record") || jstr_is(k, "enum") || jstr_is(k, "fixed")) {
-        const char *own;
-        const char *full = def_full_name(b, t, ns, &own);
-        if (!full)
-            return;
-        NamedDef *d = find_def(b, full);
-        if (d) {
-            if (d->def != t && !json_same(d->def, t)) {
-                b->d->errors++;
-                diag_error(b->d, t->loc, "the type '%s' is defined twice, differently", full);
-            }
-            return;
-        }
-        NamedDef nd = {.full = full, .ns = own, .def = t};
-        VEC_PUSH(b->a, b->named, b->nnamed, b->cap_named, nd);
-        JVal *fields = jget(t, "fields");
-        for (int i = 0; fields && fields->kind == J_ARR && i < fields->n; i++) {
-            JVal *ft = jget(fields->items[i], "type");
-            if (ft)
-                collect(b, ft, own, depth + 1);
-        }
-    }
-}
-
-static JVal *copy_shallow(B *b, const JVal *v)
-{
-    JVal *c = ARENA_NEW(b->a, JVal);
-    *c = *v;
-    if (v->kind == J_ARR || v->kind == J_OBJ) {
-        c->n = 0;
-        c->items = NULL;
-        c->keys = NULL;
-        c->klens = NULL;
-    }
-    return c;
-}
-
-static JVal *canon(B *b, const JVal *t, const char *ns, int depth);
-
-static JVal *canon_def(B *b, NamedDef *d, int depth)
-{
-    d->written = 1;
-    JVal *o = copy_shallow(b, d->def);
-    for (int i = 0; i < d->def->n; i++) {
-        JVal *v = d->def->items[i];
-        if (!strcmp(d->def->keys[i], "fields") && v->kind == J_ARR) {
-            JVal *fs = copy_shallow(b, v);
-            for (int j = 0; j < v->n; j++) {
-                JVal *f = v->items[j], *fc = copy_shallow(b, f);
-                for (int m = 0; f->kind == J_OBJ && m < f->n; m++)
-                    put_n(b, fc, f->keys[m], f->klens[m],
-                          !strcmp(f->keys[m], "type") ? canon(b, f->items[m], d->ns, depth + 1) : f->items[m]);
-                push(b, fs, fc);
-            }
-            v = fs;
-        }
-        put_n(b, o, d->def->keys[i], d->def->klens[i], v);
-    }
-    return o;
-}
-
-static JVal *canon(B *b, const JVal *t, const char *ns, int depth)
-{
-    if (depth > b->max_depth)
-        return (JVal *)t;
-    if (t->kind == J_STR) {
-        if (is_primitive(t->s))
-            return (JVal *)t;
-        NamedDef *d = NULL;
-        if (!strchr(t->s, '.') && ns && *ns)
-            d = find_def(b, arena_printf(b->a, "%s.%s", ns, t->s));
-        if (!d)
-            d = find_def(b, t->s);
-        if (!d)
-            return (JVal *)t;
-        if (!d->written)
-            return canon_def(b, d, depth);
-        return jv_cstr(b, d->full, t->loc);
-    }
-    if (t->kind == J_ARR) {
-        JVal *u = copy_shallow(b, t);
-        for (int i = 0; i < t->n; i++)
-            push(b, u, canon(b, t->items[i], ns, depth + 1));
-        return u;
-    }
-    if (t->kind != J_OBJ)
-        return (JVal *)t;
-    JVal *k = jget(t, "type");
-    if (jstr_is(k, "record") || jstr_is(k, "enum") || jstr_is(k, "fixed")) {
-        const char *own;
-        const char *full = def_full_name(b, t, ns, &own);
-        NamedDef *d = full ? find_def(b, full) : NULL;
-        if (!d)
-            return (JVal *)t;
-        if (d->written)
-            return jv_cstr(b, d->full, t->loc);
-        return canon_def(b, d, depth);
-    }
-    JVal *o = copy_shallow(b, t);
-    for (int i = 0; i < t->n; i++) {
-        int sub = !strcmp(t->keys[i], "items") || !strcmp(t->keys[i], "values");
-        put_n(b, o, t->keys[i], t->klens[i], sub ? canon(b, t->items[i], ns, depth + 1) : t->items[i]);
-    }
-    return o;
-}
-
-static void resolve_types(B *b)
-{
-    for (int i = 0; i < b->nalias; i++)
-        collect(b, b->alias_types[i], NULL, 0);
-    for (int i = 0; i < b->nslots; i++)
-        collect(b, b->slots[i].in->items[b->slots[i].at], NULL, 0);
-    for (int i = 0; i < b->nslots; i++) {
-        JVal **slot = &b->slots[i].in->items[b->slots[i].at];
-        *slot = canon(b, *slot, NULL, 0);
-    }
-}
-
 /* ---- the document ---- */
 static const char *const SECTIONS[] = {"name", "method", "input", "output", "types", "begin", "action", "end",
                                        "fcns", "zero", "merge", "cells", "pools", "randseed", "doc",
@@ -1517,7 +1265,7 @@ static JVal *interpret(B *b, const PNode *sections)
             put(b, root, objs[i], v);
         }
     if (!b->d->errors)
-        resolve_types(b);
+        ppfa_named_types(b->a, b->d, b->max_depth, b->alias_types, b->nalias, b->slots, b->nslots);
     return root;
 }
 

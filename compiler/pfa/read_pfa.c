@@ -94,6 +94,59 @@ static void scan_value(Scan *s, Arena *a)
     }
 }
 
+JVal *jval_new(Arena *a, JKind k, Loc loc)
+{
+    JVal *v = ARENA_NEW(a, JVal);
+    v->kind = k;
+    v->loc = loc;
+    return v;
+}
+
+JVal *jval_str(Arena *a, const char *s, size_t n, Loc loc)
+{
+    JVal *v = jval_new(a, J_STR, loc);
+    v->s = arena_strndup(a, s, n);
+    v->slen = n;
+    return v;
+}
+
+/* arrays grow by doubling from 4; the capacity follows from n */
+static void jval_grow(Arena *a, JVal *v)
+{
+    if (v->n == 0 || (v->n >= 4 && (v->n & (v->n - 1)) == 0)) {
+        int cap = v->n ? v->n * 2 : 4;
+        JVal **items = ARENA_ARRAY(a, JVal *, cap);
+        if (v->n)
+            memcpy(items, v->items, sizeof(JVal *) * (size_t)v->n);
+        v->items = items;
+        if (v->kind == J_OBJ) {
+            const char **keys = ARENA_ARRAY(a, const char *, cap);
+            size_t *klens = ARENA_ARRAY(a, size_t, cap);
+            if (v->n) {
+                memcpy(keys, v->keys, sizeof(char *) * (size_t)v->n);
+                memcpy(klens, v->klens, sizeof(size_t) * (size_t)v->n);
+            }
+            v->keys = keys;
+            v->klens = klens;
+        }
+    }
+}
+
+void jval_push(Arena *a, JVal *arr, JVal *item)
+{
+    jval_grow(a, arr);
+    arr->items[arr->n++] = item;
+}
+
+int jval_put(Arena *a, JVal *obj, const char *key, size_t klen, JVal *val)
+{
+    jval_grow(a, obj);
+    obj->keys[obj->n] = arena_strndup(a, key, klen);
+    obj->klens[obj->n] = klen;
+    obj->items[obj->n] = val;
+    return obj->n++;
+}
+
 JVal *jget(const JVal *o, const char *key)
 {
     if (!o || o->kind != J_OBJ)

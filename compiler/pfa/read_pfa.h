@@ -35,6 +35,13 @@ typedef struct PfaLimits {
     int max_depth;       /* default 200 (JSON nesting) */
 } PfaLimits;
 
+/* building JSON trees (the PrettyPFA reader does): a value, a string, an
+   item appended to an array, a member appended to an object (its index) */
+JVal *jval_new(Arena *a, JKind k, Loc loc);
+JVal *jval_str(Arena *a, const char *s, size_t n, Loc loc);
+void jval_push(Arena *a, JVal *arr, JVal *item);
+int jval_put(Arena *a, JVal *obj, const char *key, size_t klen, JVal *val);
+
 /* member `key` of object `o`, or NULL */
 JVal *jget(const JVal *o, const char *key);
 int jstr_is(const JVal *v, const char *s);   /* a J_STR equal to s */
