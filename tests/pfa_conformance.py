@@ -731,21 +731,30 @@ class Runner:
             return name, "examples", False, 0, len(expected), "nerva score exit %d: %s" % (rc, err.strip()[:600])
         with open(os.path.join(d, "output.jsonl"), encoding="utf-8") as f:
             out = [json.loads(x) for x in f if x.strip()]
-        allowed = meta.get("allowed_exceptions", [])
-        kept = []
-        for v in out:
-            if isinstance(v, dict) and "$error" in v:
-                user = v["$error"]["code"] is None or v["$error"]["code"] < 0
-                if "PFAUserException" in allowed and user:
-                    continue
-                kept.append(v)
+        ok, passed, why = judge_program(engine, types, meta, out, expected)
+        return name, "examples", ok, passed, len(expected), why
+
+
+def judge_program(engine, types, meta, out, expected):
+    """A tutorial program's outputs (Avro JSON lines, parsed) against the
+    expected ones: errors the program raises itself are skipped where the meta
+    allows PFAUserException; numbers compare to 5 places.  (ok, trials
+    passed, why)."""
+    allowed = meta.get("allowed_exceptions", [])
+    kept = []
+    for v in out:
+        if isinstance(v, dict) and "$error" in v:
+            user = v["$error"]["code"] is None or v["$error"]["code"] < 0
+            if "PFAUserException" in allowed and user:
                 continue
-            kept.append(from_avro(types, engine["output"], v))
-        want = [native_expected(types, engine["output"], w) for w in expected]
-        passed = sum(1 for a, b in zip(kept, want) if same(a, b, 5))
-        ok = len(kept) == len(want) and passed == len(want)
-        why = "" if ok else "expected %s, got %s" % (json.dumps(expected)[:200], json.dumps(kept)[:200])
-        return name, "examples", ok, passed if len(kept) == len(want) else 0, len(want), why
+            kept.append(v)
+            continue
+        kept.append(from_avro(types, engine["output"], v))
+    want = [native_expected(types, engine["output"], w) for w in expected]
+    passed = sum(1 for a, b in zip(kept, want) if same(a, b, 5))
+    ok = len(kept) == len(want) and passed == len(want)
+    why = "" if ok else "expected %s, got %s" % (json.dumps(expected)[:200], json.dumps(kept)[:200])
+    return ok, passed if len(kept) == len(want) else 0, why
 
 
 def load_cases(corpus, modules):

@@ -121,21 +121,8 @@ class Runner:
             return name, False, 0, len(expected), "nerva score exit %d: %s" % (rc, err.strip()[:400])
         with open(os.path.join(d, "output.jsonl"), encoding="utf-8") as f:
             out = [json.loads(x) for x in f if x.strip()]
-        allowed = meta.get("allowed_exceptions", [])
-        kept = []
-        for v in out:
-            if isinstance(v, dict) and "$error" in v:
-                user = v["$error"]["code"] is None or v["$error"]["code"] < 0
-                if "PFAUserException" in allowed and user:
-                    continue
-                kept.append(v)
-                continue
-            kept.append(pc.from_avro(types, engine["output"], v))
-        want = [pc.native_expected(types, engine["output"], w) for w in expected]
-        passed = sum(1 for a, b in zip(kept, want) if pc.same(a, b, 5))
-        ok = len(kept) == len(want) and passed == len(want)
-        why = "" if ok else "expected %s, got %s" % (json.dumps(expected)[:200], json.dumps(kept)[:200])
-        return name, ok, passed if len(kept) == len(want) else 0, len(want), why
+        ok, passed, why = pc.judge_program(engine, types, meta, out, expected)
+        return name, ok, passed, len(expected), why
 
 
 def main():

@@ -58,32 +58,6 @@ static NamedDef *find_def(Nt *b, const char *full)
     return NULL;
 }
 
-static int json_same(const JVal *x, const JVal *y)
-{
-    if (x->kind != y->kind || x->n != y->n)
-        return 0;
-    switch (x->kind) {
-    case J_NULL: return 1;
-    case J_BOOL: return x->b == y->b;
-    case J_INT: return x->i == y->i;
-    case J_REAL: return x->d == y->d;
-    case J_STR: return x->slen == y->slen && !memcmp(x->s, y->s, x->slen);
-    case J_ARR:
-        for (int i = 0; i < x->n; i++)
-            if (!json_same(x->items[i], y->items[i]))
-                return 0;
-        return 1;
-    case J_OBJ:
-        for (int i = 0; i < x->n; i++) {
-            const JVal *o = jget(y, x->keys[i]);
-            if (!o || !json_same(x->items[i], o))
-                return 0;
-        }
-        return 1;
-    }
-    return 0;
-}
-
 static void collect(Nt *b, JVal *t, const char *ns, int depth)
 {
     if (depth > b->max_depth)
@@ -107,7 +81,7 @@ static void collect(Nt *b, JVal *t, const char *ns, int depth)
             return;
         NamedDef *d = find_def(b, full);
         if (d) {
-            if (d->def != t && !json_same(d->def, t)) {
+            if (d->def != t && !jval_equal(d->def, t)) {
                 b->d->errors++;
                 diag_error(b->d, t->loc, "the type '%s' is defined twice, differently", full);
             }

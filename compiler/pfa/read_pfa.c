@@ -147,6 +147,30 @@ int jval_put(Arena *a, JVal *obj, const char *key, size_t klen, JVal *val)
     return obj->n++;
 }
 
+int jval_equal(const JVal *x, const JVal *y)
+{
+    if (x->kind != y->kind)
+        return 0;
+    switch (x->kind) {
+    case J_NULL: return 1;
+    case J_BOOL: return x->b == y->b;
+    case J_INT: return x->i == y->i;
+    case J_REAL: return x->d == y->d;
+    case J_STR: return x->slen == y->slen && memcmp(x->s, y->s, x->slen) == 0;
+    case J_ARR:
+    case J_OBJ:
+        if (x->n != y->n)
+            return 0;
+        for (int i = 0; i < x->n; i++) {
+            const JVal *yi = x->kind == J_OBJ ? jget(y, x->keys[i]) : y->items[i];
+            if (!yi || !jval_equal(x->items[i], yi))
+                return 0;
+        }
+        return 1;
+    }
+    return 0;
+}
+
 JVal *jget(const JVal *o, const char *key)
 {
     if (!o || o->kind != J_OBJ)

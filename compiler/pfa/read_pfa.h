@@ -42,6 +42,9 @@ JVal *jval_str(Arena *a, const char *s, size_t n, Loc loc);
 void jval_push(Arena *a, JVal *arr, JVal *item);
 int jval_put(Arena *a, JVal *obj, const char *key, size_t klen, JVal *val);
 
+/* the same JSON value (object members in any order) */
+int jval_equal(const JVal *x, const JVal *y);
+
 /* member `key` of object `o`, or NULL */
 JVal *jget(const JVal *o, const char *key);
 int jstr_is(const JVal *v, const char *s);   /* a J_STR equal to s */

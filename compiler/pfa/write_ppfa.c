@@ -369,6 +369,14 @@ static void body(W *w, const PfaBlock *b, Loc loc)
     w->nlocals = scope;
 }
 
+static void else_body(W *w, const PfaExpr *e)
+{
+    if (e->has_else) {
+        sb_puts(w->o, " else ");
+        body(w, &e->els, e->loc);
+    }
+}
+
 /* a body in whose scope names are declared */
 static void body_with(W *w, const PfaBlock *b, Loc loc, const char *const *names, int n, const char *one,
                       const char *two)
@@ -716,10 +724,7 @@ static void expr(W *w, const PfaExpr *e)
         expr(w, e->x);
         sb_puts(o, ") ");
         body(w, &e->body, e->loc);
-        if (e->has_else) {
-            sb_puts(o, " else ");
-            body(w, &e->els, e->loc);
-        }
+        else_body(w, e);
         return;
     case PE_COND:
         for (int i = 0; i < e->nargs; i++) {
@@ -728,10 +733,7 @@ static void expr(W *w, const PfaExpr *e)
             sb_puts(o, ") ");
             body(w, &e->args[i]->body, e->args[i]->loc);
         }
-        if (e->has_else) {
-            sb_puts(o, " else ");
-            body(w, &e->els, e->loc);
-        }
+        else_body(w, e);
         return;
     case PE_WHILE:
         sb_puts(o, "while (");
@@ -811,10 +813,7 @@ static void expr(W *w, const PfaExpr *e)
         pairs(w, e, ": ", 1);
         sb_puts(o, ") ");
         body_with(w, &e->body, e->loc, e->names, e->nnames, NULL, NULL);
-        if (e->has_else) {
-            sb_puts(o, " else ");
-            body(w, &e->els, e->loc);
-        }
+        else_body(w, e);
         return;
     case PE_PACK:
         sb_puts(o, "pack(");
@@ -839,10 +838,7 @@ static void expr(W *w, const PfaExpr *e)
         }
         sb_puts(o, ") ");
         body_with(w, &e->body, e->loc, e->names, e->nnames, NULL, NULL);
-        if (e->has_else) {
-            sb_puts(o, " else ");
-            body(w, &e->els, e->loc);
-        }
+        else_body(w, e);
         return;
     case PE_DOC:
         sb_puts(o, "doc(");
