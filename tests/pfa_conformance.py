@@ -463,7 +463,9 @@ class Equiv:
                 out.append((k, self.args(v)))
             elif k == "pack":
                 out.append((k, tuple((f, self.expr(e)) for p in v for f, e in p.items())))
-            elif k in ("named", "foreach", "forkey", "forval", "doc", "error", "code", "namespace", "filter",
+            elif k == "filter":  # a set of messages and codes
+                out.append((k, tuple(sorted(json.dumps(f) for f in v)) if isinstance(v, list) else v))
+            elif k in ("named", "foreach", "forkey", "forval", "doc", "error", "code", "namespace",
                        "format", "seq", "partial"):
                 out.append((k, json.dumps(v, sort_keys=True)))
             elif len(keys) == 1:

@@ -830,8 +830,9 @@ static void expr(W *w, const PfaExpr *e)
     case PE_UNPACK:
         sb_puts(o, "unpack(");
         arg(w, e->x);
+        sb_putc(o, ','); /* unpack(x,) when there is no format */
         for (int i = 0; i < e->nnames; i++) {
-            sb_puts(o, ", ");
+            sb_puts(o, i ? ", " : " ");
             put_decl(w, e->loc, e->names[i]);
             sb_puts(o, ": ");
             put_string(w, e->formats[i], strlen(e->formats[i]));
