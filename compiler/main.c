@@ -7,10 +7,12 @@
  *   for PFA: read_pfa (JSON to syntax tree) -> typecheck_pfa -> lower_pfa -> emit_c.
  * Exit codes: 0 ok, 1 bad model or input, 2 usage, 3 internal or toolchain. */
 #include "cli.h"
+#include "convert.h"
 #include "emit.h"
 #include "ir.h"
 #include "lower_pfa.h"
 #include "lower_pmml.h"
+#include "ppfa.h"
 #include "read_pfa.h"
 #include "read_pmml.h"
 #include "typecheck.h"
@@ -47,11 +49,18 @@ typedef struct Compiled {
     double seconds;
 } Compiled;
 
-/* a PFA document by its name (.pfa, .json), else by its first character */
+/* PrettyPFA, the readable syntax of PFA, by its name (.ppfa) */
+static int is_ppfa(const char *path)
+{
+    const char *dot = strrchr(base_name(path), '.');
+    return dot && !strcmp(dot, ".ppfa");
+}
+
+/* a PFA document by its name (.pfa, .json, .ppfa), else by its first character */
 static int is_pfa(const char *path, const char *data, size_t len)
 {
     const char *dot = strrchr(base_name(path), '.');
-    if (dot && (!strcmp(dot, ".pfa") || !strcmp(dot, ".json")))
+    if (dot && (!strcmp(dot, ".pfa") || !strcmp(dot, ".json") || is_ppfa(path)))
         return 1;
     if (dot && (!strcmp(dot, ".pmml") || !strcmp(dot, ".xml")))
         return 0;
@@ -63,7 +72,8 @@ static int is_pfa(const char *path, const char *data, size_t len)
 
 static IrProgram *frontend_pfa(Compiled *cm, const char *path, char *data, size_t len)
 {
-    PfaDoc *doc = read_pfa(&cm->arena, &cm->diags, path, data, len, NULL);
+    PfaDoc *doc = is_ppfa(path) ? read_ppfa(&cm->arena, &cm->diags, path, data, len, NULL)
+                                : read_pfa(&cm->arena, &cm->diags, path, data, len, NULL);
     free(data);
     if (!doc || cm->diags.errors)
         return NULL;
@@ -706,6 +716,7 @@ int main(int argc, char **argv)
     case CMD_BENCH: return cmd_score(&o, 1);
     case CMD_RUNTIME: return cmd_runtime(&o);
     case CMD_CACHE: return cmd_cache(&o);
+    case CMD_CONVERT: return cmd_convert(o.model, o.out, o.to);
     }
     return EXIT_INTERNAL;
 }

@@ -203,24 +203,33 @@ static void json_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
-/* the source line of loc and a caret under its column, when the text is known */
+/* the line of the source text at loc, and a caret under its column (columns
+   count UTF-8 characters; tabs are kept so that the caret lines up) */
 static void show_source(const Diags *d, Loc loc)
 {
-    if (!d->src || loc.line <= 0 || loc.col <= 0)
+    if (!d->src || !loc.file || !d->src_file || strcmp(loc.file, d->src_file) || loc.line <= 0 || loc.col <= 0)
         return;
     const char *p = d->src, *end = d->src + d->src_len;
     for (int l = 1; l < loc.line && p < end; p++)
         if (*p == '\n')
             l++;
-    if (p >= end)
-        return;
-    const char *e = memchr(p, '\n', (size_t)(end - p));
-    size_t n = e ? (size_t)(e - p) : (size_t)(end - p);
-    if (n > 300 || (size_t)loc.col > n + 1)
-        return;
-    fprintf(stderr, " %.*s\n ", (int)n, p);
-    for (int i = 1; i < loc.col; i++)
-        fputc(p[i - 1] == '\t' ? '\t' : ' ', stderr);
+    const char *e = p;
+    while (e < end && *e != '\n' && *e != '\r')
+        e++;
+    if (e - p > 300)
+        return; /* too long to be of help */
+    fprintf(stderr, "    ");
+    for (const char *q = p; q < e; q++)
+        fputc((unsigned char)*q < 0x20 && *q != '\t' ? '?' : *q, stderr);
+    fprintf(stderr, "\n    ");
+    int col = 1;
+    for (const char *q = p; q < e && col < loc.col; q++) {
+        unsigned char c = (unsigned char)*q;
+        if ((c & 0xC0) == 0x80)
+            continue;
+        fputc(c == '\t' ? '\t' : ' ', stderr);
+        col++;
+    }
     fprintf(stderr, "%s^%s\n", d->color ? "\033[1;32m" : "", d->color ? "\033[0m" : "");
 }
 
@@ -231,7 +240,9 @@ static void diag_text(Diags *d, Loc loc, const char *sev, const char *msg)
         progress_done();
     char where[256];
     const char *file = loc.file ? loc.file : "<input>";
-    if (loc.path && loc.line > 0)
+    if (loc.line > 0 && loc.col > 0)
+        snprintf(where, sizeof where, "%s:%d:%d", file, loc.line, loc.col);
+    else if (loc.path && loc.line > 0)
         snprintf(where, sizeof where, "%s:%d: %s", file, loc.line, loc.path);
     else if (loc.path)
         snprintf(where, sizeof where, "%s: %s", file, loc.path);

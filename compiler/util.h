@@ -52,11 +52,13 @@ typedef struct Diags {
     int no_warnings;    /* -w: warnings are neither printed nor counted */
     int color;          /* ANSI colours on standard error */
     int json;           /* one JSON object a line instead of text */
-    /* the source text, for a line and a caret under the column (PrettyPFA) */
-    const char *src;
-    size_t src_len;
     char last[1024];    /* text of the last diagnostic, for tests */
     char first[1024];   /* text of the first error, for tests */
+    /* the text of a PrettyPFA file: errors at a line and column of src_file
+       show that line with a caret under the column (it must live as long as
+       the Diags, as an arena copy does) */
+    const char *src_file, *src;
+    size_t src_len;
 } Diags;
 
 void diags_init(Diags *d);

@@ -341,31 +341,6 @@ static int valid_name_chars(const char *s)
     return !(*s >= '0' && *s <= '9');
 }
 
-static int json_equal(const JVal *x, const JVal *y)
-{
-    if (x->kind != y->kind)
-        return 0;
-    switch (x->kind) {
-    case J_NULL: return 1;
-    case J_BOOL: return x->b == y->b;
-    case J_INT: return x->i == y->i;
-    case J_REAL: return x->d == y->d;
-    case J_STR: return x->slen == y->slen && memcmp(x->s, y->s, x->slen) == 0;
-    case J_ARR:
-    case J_OBJ:
-        if (x->n != y->n)
-            return 0;
-        for (int i = 0; i < x->n; i++) {
-            if (x->kind == J_OBJ && strcmp(x->keys[i], y->keys[i]))
-                return 0;
-            if (!json_equal(x->items[i], y->items[i]))
-                return 0;
-        }
-        return 1;
-    }
-    return 0;
-}
-
 /* register every named type a schema defines (recursively) */
 static void collect_schema(Ck *c, JVal *s, const char *ns, int depth)
 {
@@ -410,7 +385,7 @@ static void collect_schema(Ck *c, JVal *s, const char *ns, int depth)
         }
         for (int i = 0; i < c->nnamed; i++)
             if (!strcmp(c->named[i].name, full)) {
-                if (c->named[i].def != s && !json_equal(c->named[i].def, s))
+                if (c->named[i].def != s && !jval_equal(c->named[i].def, s))
                     err(c, s->loc, "type '%s' is defined twice (a named type is defined once and "
                                    "referred to by name)", full);
                 return;

@@ -1995,3 +1995,161 @@ NV_RT nv_val nvf_model_tree_simpleWalk(nv_eng *E, const nv_type *const *T, const
         return nv_conv(E, bt, T[0], u->v);
     }
 }
+
+/*@ section analytic needs core array tree */
+/* ---- the analytic functions the PrettyPFA tutorials call: metric.absDiff,
+   metric.euclidean, model.cluster.closest, prob.dist.gaussianLL,
+   stat.change.updateCUSUM, stat.change.zValue, stat.sample.update.  Each is
+   what Titus's implementation computes, in the same order of operations. ---- */
+NV_RT nv_val nvf_metric_absDiff(nv_eng *E, const nv_type *const *T, const nv_val *a)
+{
+    (void)E;
+    (void)T;
+    return nv_vd(fabs(a[0].d - a[1].d));
+}
+
+/* an item of an array whose items may be union(null, A): 0 when null */
+NV_RT int nv_present(const nv_type *t, nv_val v, nv_val *out)
+{
+    if (t->kind == NV_UNION) {
+        const nv_uni *u = (const nv_uni *)v.p;
+        if (t->parts[u->tag]->kind == NV_NULL)
+            return 0;
+        *out = u->v;
+        return 1;
+    }
+    *out = v;
+    return 1;
+}
+
+/* sqrt(sum of similarity(x_i, y_i)^2), scaled up for the missing items by
+   the weights (all 1 by default): Titus's metric.euclidean */
+NV_RT nv_val nvf_metric_euclidean(nv_eng *E, const nv_type *const *T, const nv_val *a)
+{
+    const nv_arr *x = (const nv_arr *)a[1].p, *y = (const nv_arr *)a[2].p;
+    const nv_arr *w = T[4] ? (const nv_arr *)a[3].p : NULL;
+    double tally = 0, numer = 0, denom = 0;
+    int64_t i;
+    if (y->n != x->n || (w && w->n != x->n))
+        nv_raise(E, 28030, "dimensions of vectors do not match");
+    for (i = 0; i < x->n; i++) {
+        nv_val xi, yi;
+        double wi = w ? w->v[i].d : 1.0;
+        if (nv_present(T[2]->items, x->v[i], &xi) && nv_present(T[3]->items, y->v[i], &yi)) {
+            double z = nv_call2(E, a[0], xi, yi).d;
+            tally = tally + z * z;
+            denom += wi;
+        }
+        numer += wi;
+    }
+    return nv_vd(denom == 0.0 ? NAN : sqrt(tally * numer / denom));
+}
+
+/* the cluster whose center is closest to the datum (the first of equals) */
+NV_RT nv_val nvf_model_cluster_closest(nv_eng *E, const nv_type *const *T, const nv_val *a)
+{
+    const nv_arr *cl = (const nv_arr *)a[1].p;
+    int ci = nv_field_index(T[2]->items, "center"), metric = T[3] != NULL;
+    int64_t i, best = 0;
+    double bestd = 0;
+    if (!cl->n)
+        nv_raise(E, 29000, "no clusters");
+    for (i = 0; i < cl->n; i++) {
+        nv_val center = ((const nv_rec *)cl->v[i].p)->f[ci];
+        double d = 0;
+        if (metric)
+            d = nv_call2(E, a[2], a[0], center).d;
+        else {
+            const nv_arr *x = (const nv_arr *)a[0].p, *c = (const nv_arr *)center.p;
+            int64_t j, n = x->n < c->n ? x->n : c->n;
+            for (j = 0; j < n; j++)
+                d += (x->v[j].d - c->v[j].d) * (x->v[j].d - c->v[j].d);
+        }
+        if (i == 0 || d < bestd) {
+            best = i;
+            bestd = d;
+        }
+    }
+    return cl->v[best];
+}
+
+/* a double field of a record, by name (the signature names it) */
+NV_RT double nv_field_d(const nv_type *rec, const nv_rec *r, const char *name)
+{
+    return r->f[nv_field_index(rec, name)].d;
+}
+
+NV_RT nv_val nvf_prob_dist_gaussianLL(nv_eng *E, const nv_type *const *T, const nv_val *a)
+{
+    double x = a[0].d, mu, sigma;
+    if (T[3]) {
+        mu = a[1].d;
+        sigma = a[2].d;
+    } else {
+        double var = nv_field_d(T[2], (const nv_rec *)a[1].p, "variance");
+        mu = nv_field_d(T[2], (const nv_rec *)a[1].p, "mean");
+        if (isnan(var) || var < 0.0)
+            nv_raise(E, 13000, "invalid parameterization");
+        sigma = sqrt(var);
+    }
+    if (isinf(mu) || isnan(mu) || isinf(sigma) || isnan(sigma) || sigma < 0.0)
+        nv_raise(E, 13000, "invalid parameterization");
+    if (isinf(x) || isnan(x))
+        nv_raise(E, 13001, "invalid input");
+    if (sigma == 0.0)
+        return nv_vd(x != mu ? -HUGE_VAL : HUGE_VAL);
+    return nv_vd(-((x - mu) * (x - mu)) / (2.0 * (sigma * sigma)) - log(sigma * sqrt(2.0 * 3.141592653589793)));
+}
+
+NV_RT nv_val nvf_stat_change_updateCUSUM(nv_eng *E, const nv_type *const *T, const nv_val *a)
+{
+    double out = a[0].d + a[1].d;
+    (void)E;
+    (void)T;
+    return nv_vd(out > a[2].d ? out : a[2].d);
+}
+
+/* PFA's division: +-inf for x/0, nan for 0/0 (as C's, stated) */
+NV_RT double nv_fdiv(double x, double y) { return x / y; }
+
+NV_RT nv_val nvf_stat_change_zValue(nv_eng *E, const nv_type *const *T, const nv_val *a)
+{
+    const nv_rec *r = (const nv_rec *)a[1].p;
+    double mean = nv_field_d(T[2], r, "mean"), var = nv_field_d(T[2], r, "variance");
+    double sigma = var >= 0.0 ? sqrt(var) : NAN, z = nv_fdiv(a[0].d - mean, sigma);
+    (void)E;
+    if (T[3] && a[2].i) {
+        double count = nv_field_d(T[2], r, "count");
+        double c = count / (count - 1.0);
+        return nv_vd(z * (c >= 0.0 ? sqrt(c) : NAN));
+    }
+    return nv_vd(z);
+}
+
+/* the state record with count (and mean, and variance, where it has them)
+   updated by x of weight w */
+NV_RT nv_val nvf_stat_sample_update(nv_eng *E, const nv_type *const *T, const nv_val *a)
+{
+    const nv_type *rt = T[3];
+    const nv_rec *old = (const nv_rec *)a[2].p;
+    nv_rec *r = nv_rec_new(E, rt->n);
+    int ci = nv_field_index(rt, "count"), mi = nv_field_index(rt, "mean"), vi = nv_field_index(rt, "variance");
+    double x = a[0].d, w = a[1].d, n0 = old->f[ci].d, n = n0 + w;
+    int i;
+    if ((mi >= 0 && rt->parts[mi]->kind != NV_DOUBLE) || (vi >= 0 && rt->parts[vi]->kind != NV_DOUBLE) ||
+        (vi >= 0 && mi < 0))
+        nv_raise(E, 14000, "the state's mean and variance must be double fields, a variance with a mean");
+    for (i = 0; i < rt->n; i++)
+        r->f[i] = old->f[i];
+    r->f[ci] = nv_vd(n);
+    if (mi >= 0) {
+        double mean = old->f[mi].d, delta = x - mean, shift = nv_fdiv(delta * w, n);
+        r->f[mi] = nv_vd(mean + shift);
+        if (vi >= 0) {
+            double vtc = old->f[vi].d * n0;
+            vtc += n0 * delta * shift;
+            r->f[vi] = nv_vd(nv_fdiv(vtc, n));
+        }
+    }
+    return nv_vp(r);
+}

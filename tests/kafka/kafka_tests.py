@@ -654,6 +654,44 @@ def test_pfa_reload(nerva):
         e.close()
 
 
+def test_ppfa_reload(nerva):
+    """an engine written in PrettyPFA (.ppfa) scores a stream and is reloaded
+    when its text changes; a text with a syntax error is refused with its
+    file:line:col and the running engine kept"""
+    e = Env(nerva, "ppfa-reload", partitions=2)
+    try:
+        model = os.path.join(e.dir, "adder.ppfa")
+
+        def replace(text):
+            open(model + ".new", "w").write(text)
+            os.rename(model + ".new", model)
+        replace("name: adder\ninput: int\noutput: int\naction: input + 1000  // PrettyPFA\n")
+        e.produce("in", [("k%d" % i, str(i)) for i in range(0, 400)])
+        p = e.harness(model=model, extra=["--batch", "50"])
+        e.wait_progress(p, 400)
+        replace("name: adder\ninput: int\noutput: int\naction:\n  var k = 2000;\n  input + k\n")
+        e.wait_log(p, "reloaded", "no reload")
+        e.produce("in", [("k%d" % i, str(i)) for i in range(400, 800)])
+        e.wait_progress(p, 800)
+        replace("name: adder\ninput: int\noutput: int\naction: input + * 3000\n")
+        e.wait_log(p, "reload refused", "a text with a syntax error was not refused")
+        check("adder.ppfa:4:17: error:" in e.log(p), "the refusal does not point at the token:\n" + e.log(p)[-2000:])
+        e.produce("in", [("k%d" % i, str(i)) for i in range(800, 1000)])
+        e.wait_progress(p, 1000)
+        p.send_signal(signal.SIGTERM)
+        e.finish(p)
+        reconcile(e, 1000)
+        got = {}
+        for line in e.consume("out"):
+            k, v = line.split("\t", 1)
+            got[int(k[1:])] = int(v)
+        check(all(got[i] == i + 1000 for i in range(400)), "the first text did not score the first records")
+        check(all(got[i] == i + 2000 for i in range(400, 1000)), "records after the reload were not scored by "
+              "the new text (or the refused one was used)")
+    finally:
+        e.close()
+
+
 def test_kcat_black_box(nerva):
     """kcat produces CSV to `nerva broker`, `nerva kafka` scores it, kcat
     reads JSON back: nothing but the command lines a user would type"""
