@@ -385,7 +385,11 @@ static int skip(rd *r, const avro_type *t, int depth)
             if (n == 0)
                 return 0;
             if (n < 0) {
+                /* a negative count is followed by the block's size in
+                   bytes; -2^63 has no positive counterpart */
                 long long sz;
+                if (n == INT64_MIN)
+                    return rfail(r, "block count out of range");
                 if (rd_long(r, &sz))
                     return -1;
                 n = -n;

@@ -357,6 +357,19 @@ START_TEST(test_avro)
     zz(&in, 1LL << 40);
     ck_assert_int_eq(one(c, in.data, in.len, &out), NVC_BAD_INPUT);
     ck_assert_str_eq(out.data, "parse: Avro field 'id' at byte 11: string or bytes length out of range");
+    /* a skipped array whose block count is INT64_MIN: a bad record, not a
+       negation that overflows (fuzz_codec found it; UBSan saw the overflow) */
+    in.len = 0;
+    nvc_buf_put(&in, "\0\0\0\0\7", 5);
+    zz(&in, 2);
+    nvc_buf_put(&in, "k9", 2);
+    zz(&in, 0);
+    zz(&in, -7);
+    zz(&in, 1);
+    zz(&in, INT64_MIN); /* tags: a block of -2^63 items */
+    zz(&in, 8);
+    ck_assert_int_eq(one(c, in.data, in.len, &out), NVC_BAD_INPUT);
+    ck_assert_str_eq(out.data, "parse: Avro field 'tags' at byte 21: block count out of range");
     nvc_free(c);
     /* an output schema field nothing can fill is a configuration error */
     o.out_schema = "{\"type\": \"record\", \"name\": \"O\", \"fields\": [{\"name\": \"zz\", \"type\": \"long\"}]}";
