@@ -23,6 +23,10 @@ compile into their programs.  The promises checked here:
    stops with "exceeded timeout of N milliseconds" and the stream goes on,
    even when a "try" inside the loop catches the timeout; a bad timeout is
    refused.
+7. JSON-lines strings must be Unicode text: invalid UTF-8, overlong forms,
+   encoded or escaped lone surrogates are refused for that line (code 0),
+   raw NUL is a control character; NUL as the escape \u0000 is a character of
+   a string and a byte of bytes; the lines around them score.
 
 NERVA_CFLAGS from the environment is used for `nerva score` and added to the
 direct compile, so the sanitizer configuration runs these under ASan/UBSan.
@@ -271,6 +275,38 @@ def main():
         r, _ = timed(["check", "bad_timeout.pfa"])
         chk.ok(r.rc == 1 and "timeout" in r.err and "integer" in r.err,
                "a timeout that is not a number: expected a clear error\n%s" % r.describe())
+        # 7. text that is not UTF-8, line by line (bytes, not json.dumps)
+        write("echo.pfa", json.dumps({"input": "string", "output": "string", "action": "input"}))
+        write("echob.pfa", json.dumps({"input": "bytes", "output": "bytes", "action": "input"}))
+        bad = "input: invalid UTF-8 in a string"
+        lone = "input: unpaired surrogate in a \\u escape"
+        lines = [(b'"ok"', "ok", None),
+                 (b'"a\xffb"', None, bad),
+                 (b'"\xc0\xaf"', None, bad),              # an overlong '/'
+                 (b'"\xe0\x80\xaf"', None, bad),          # another
+                 (b'"\xed\xa0\x80"', None, bad),          # U+D800 encoded
+                 (b'"\xf4\x90\x80\x80"', None, bad),      # past U+10FFFF
+                 (b'"\\ud800"', None, lone),
+                 (b'"\\udc00x"', None, lone),
+                 (b'"\\ud800\\u0041"', None, lone),
+                 (b'"x\x00y"', None, "input: control character in a string"),
+                 (b'"\\u0000"', "\x00", None),
+                 (b'"caf\xc3\xa9 \xf0\x9f\x98\x80 \\ud83d\\ude00"', "caf\u00e9 \U0001f600 \U0001f600", None)]
+        with open(os.path.join(tmp, "utf8.jsonl"), "wb") as f:
+            f.write(b"".join(line + b"\n" for line, _, _ in lines))
+        for model in ("echo.pfa", "echob.pfa"):
+            r, _ = timed(["score", model, "--input", "utf8.jsonl", "--output", "utf8.out"])
+            raw = open(os.path.join(tmp, "utf8.out"), "rb").read() if r.rc == 0 else b""
+            try:
+                got = [json.loads(x) for x in raw.decode("utf-8").split("\n") if x.strip()]
+            except ValueError as ex:
+                got = ["not JSON: %s: %r" % (ex, raw[:300])]
+            want = []
+            for _, value, err in lines:
+                if err is None and model == "echob.pfa" and any(ord(ch) > 255 for ch in value):
+                    err = "input: the value does not match the type"  # bytes are code points 0-255
+                want.append(value if err is None else {"$error": {"code": 0, "message": err}})
+            chk.ok(r.rc == 0 and got == want, "UTF-8 (%s): got %r, want %r\n%s" % (model, got, want, r.describe()))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     chk.finish()

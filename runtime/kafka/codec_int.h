@@ -92,7 +92,10 @@ int nvc_set_number(nvc_batch *b, size_t i, int f, double d);
 int nvc_set_bool(nvc_batch *b, size_t i, int f, int v);
 void nvc_set_state(nvc_batch *b, size_t i, int f, int state);
 void nvc_buf_need(nvc_buf *buf, size_t more);
-void nvc_json_string(nvc_buf *buf, const char *s, size_t n);
+/* a JSON string literal of s; -1 (buf partly written) when s is not UTF-8 */
+int nvc_json_string(nvc_buf *buf, const char *s, size_t n);
+/* the length of the valid UTF-8 character at p (of avail bytes), 0 if none */
+size_t nvc_utf8_len(const char *p, size_t avail);
 /* a field's value read back from a record's input or output struct */
 typedef struct nvc_value {
     int type;         /* enum nerva_type */

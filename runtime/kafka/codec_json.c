@@ -87,14 +87,18 @@ static void put_utf8(nvc_buf *out, unsigned u)
 
 /* A string at s->p (on its opening quote).  Sets [*b, *e) to the raw text
    between the quotes; when it has escapes and `out` is given, the unescaped
-   text goes to out (and *esc = 1). */
+   text goes to out (and *esc = 1).  The text must be UTF-8 (no overlong
+   forms, no surrogates, nothing past U+10FFFF) and escapes of surrogates
+   must pair: JSON text is Unicode, and what is copied through to a result
+   must read back as JSON. */
 static int string(scan *s, const char **b, const char **e, int *esc, nvc_buf *out)
 {
-    /* bytes that end a plain run: the quote, backslash, control characters */
+    /* bytes that end a plain run: the quote, backslash, control characters,
+       and the first byte of a multi-byte character (checked on its own) */
     static unsigned char stop[256];
     if (!stop['"'])
         for (int c = 0; c < 256; c++)
-            stop[c] = c < 0x20 || c == '"' || c == '\\';
+            stop[c] = c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
     s->p++;
     *b = s->p;
     *esc = 0;
@@ -102,6 +106,8 @@ static int string(scan *s, const char **b, const char **e, int *esc, nvc_buf *ou
         const char *q = s->p;
         while (q < s->end && !stop[(unsigned char)*q])
             q++;
+        if (*esc && out)
+            nvc_buf_put(out, s->p, (size_t)(q - s->p));
         s->p = q;
         if (q == s->end)
             break;
@@ -112,8 +118,13 @@ static int string(scan *s, const char **b, const char **e, int *esc, nvc_buf *ou
         }
         if (ch < 0x20)
             return fail(s, "control character in a string");
-        if (ch != '\\') {
-            s->p++;
+        if (ch >= 0x80) {
+            size_t n = nvc_utf8_len(s->p, (size_t)(s->end - s->p));
+            if (!n)
+                return fail(s, "invalid UTF-8 in a string");
+            if (*esc && out)
+                nvc_buf_put(out, s->p, n);
+            s->p += n;
             continue;
         }
         if (!*esc && out) {
@@ -153,15 +164,8 @@ static int string(scan *s, const char **b, const char **e, int *esc, nvc_buf *ou
         default:
             return fail(s, "bad escape in a string");
         }
-        if (out) {
+        if (out)
             put_utf8(out, u);
-            /* copy the plain run that follows, up to the next escape or quote */
-            const char *q = s->p;
-            while (q < s->end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
-                q++;
-            nvc_buf_put(out, s->p, (size_t)(q - s->p));
-            s->p = q;
-        }
     }
     return fail(s, "unterminated string");
 }
@@ -392,12 +396,13 @@ done:
     return b->status[i] == NVC_OK || b->status[i] == NVC_INVALID ? rc : -1;
 }
 
-static void put_value(nvc_buf *out, nvc_value v)
+/* -1 when the value cannot be JSON (a string that is not UTF-8) */
+static int put_value(nvc_buf *out, nvc_value v)
 {
     char num[64];
     if (v.state != NERVA_PRESENT) {
         nvc_buf_put(out, "null", 4);
-        return;
+        return 0;
     }
     switch (v.type) {
     case NERVA_DOUBLE:
@@ -411,19 +416,20 @@ static void put_value(nvc_buf *out, nvc_value v)
     }
     case NERVA_LONG: nvc_buf_put(out, num, (size_t)snprintf(num, sizeof num, "%lld", v.l)); break;
     case NERVA_BOOL: nvc_buf_puts(out, v.l ? "true" : "false"); break;
-    case NERVA_STRING: nvc_json_string(out, v.s, strlen(v.s)); break;
+    case NERVA_STRING: return nvc_json_string(out, v.s, strlen(v.s));
     default: nvc_buf_put(out, "null", 4); break;
     }
+    return 0;
 }
 
-/* "name":value, after a comma unless it is the first */
-static void member(nvc_buf *out, int *first, const char *key, size_t klen, nvc_value v)
+/* "name":value, after a comma unless it is the first; -1 as put_value */
+static int member(nvc_buf *out, int *first, const char *key, size_t klen, nvc_value v)
 {
     if (!*first)
         nvc_buf_put(out, ",", 1);
     *first = 0;
     nvc_buf_put(out, key, klen);
-    put_value(out, v);
+    return put_value(out, v);
 }
 
 int nvc_json_encode(nvc_batch *b, size_t i, nvc_buf *out)
@@ -444,11 +450,15 @@ int nvc_json_encode(nvc_batch *b, size_t i, nvc_buf *out)
         }
     } else if (c->o.passthrough) {
         for (int j = 0; j < m->n_inputs; j++)
-            if (nvc_output_index(c, m->inputs[j].name, strlen(m->inputs[j].name)) < 0)
-                member(out, &first, c->in_key[j], c->in_key_len[j], nvc_in_value(b, i, j));
+            if (nvc_output_index(c, m->inputs[j].name, strlen(m->inputs[j].name)) < 0 &&
+                member(out, &first, c->in_key[j], c->in_key_len[j], nvc_in_value(b, i, j)))
+                return nvc_bad(b, i, "encode", "input field '%s': the text is not UTF-8, so not JSON",
+                               m->inputs[j].name);
     }
     for (int j = 0; j < m->n_outputs; j++)
-        member(out, &first, c->out_key[j], c->out_key_len[j], nvc_out_value(b, i, j));
+        if (member(out, &first, c->out_key[j], c->out_key_len[j], nvc_out_value(b, i, j)))
+            return nvc_bad(b, i, "encode", "output field '%s': the text is not UTF-8, so not JSON",
+                           m->outputs[j].name);
     nvc_buf_put(out, "}", 1);
     return 0;
 }

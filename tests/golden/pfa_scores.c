@@ -1004,6 +1004,32 @@ NV_RT int nv_utf8_put(char *o, unsigned cp)
     return 4;
 }
 
+/* valid UTF-8 (no overlongs, no surrogates, at most U+10FFFF) */
+NV_RT int nv_utf8_valid(const char *s, int64_t n)
+{
+    int64_t i = 0;
+    while (i < n) {
+        unsigned c = (unsigned char)s[i];
+        int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        unsigned cp;
+        int k;
+        if (!len || i + len > n)
+            return 0;
+        cp = len == 1 ? c : c & (0x3fu >> (len - 1));
+        for (k = 1; k < len; k++) {
+            unsigned d = (unsigned char)s[i + k];
+            if ((d & 0xc0) != 0x80)
+                return 0;
+            cp = cp << 6 | (d & 0x3f);
+        }
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+            (cp >= 0xd800 && cp < 0xe000))
+            return 0;
+        i += len;
+    }
+    return 1;
+}
+
 NV_RT nv_str *nv_jstring(nv_jp *P)
 {
     const char *s = ++P->p;
@@ -1053,6 +1079,10 @@ NV_RT nv_str *nv_jstring(nv_jp *P)
                 nv_hex4(s + 2, &lo) && lo >= 0xdc00 && lo < 0xe000) {
                 cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
                 s += 6;
+            } else if (cp >= 0xd800 && cp < 0xe000) {
+                /* a lone half of a pair is no character: its UTF-8 would be invalid */
+                P->err = "unpaired surrogate in a \\u escape";
+                return NULL;
             }
             o += nv_utf8_put(o, cp);
             break;
@@ -1066,6 +1096,12 @@ NV_RT nv_str *nv_jstring(nv_jp *P)
     n = (size_t)(o - base);
     *o = 0;
     r->n = (int64_t)n;
+    /* strings are Unicode text: raw bytes must be UTF-8 (escapes always are);
+       NUL only as the escape \u0000 (a raw one is a control character) */
+    if (!nv_utf8_valid(base, r->n)) {
+        P->err = "invalid UTF-8 in a string";
+        return NULL;
+    }
     return r;
 }
 

@@ -107,9 +107,9 @@ static int one(nvc_codec *c, const char *msg, size_t len, nvc_buf *out)
     ck_assert_int_eq(i, 0);
     nvc_score(b);
     int st = nvc_status(b, 0);
-    if (st >= 0)
-        ck_assert_int_eq(nvc_encode(b, 0, out), 0);
-    else {
+    if (st >= 0 && nvc_encode(b, 0, out) != 0)
+        st = nvc_status(b, 0); /* the result cannot be encoded: a bad record */
+    if (st < 0) {
         out->len = 0;
         nvc_buf_put(out, nvc_error_kind(b, 0), strlen(nvc_error_kind(b, 0)));
         nvc_buf_put(out, ": ", 2);
@@ -160,6 +160,19 @@ START_TEST(test_json_bad_records)
         {"{\"x\": true}", "type: field 'x': a boolean where the model wants a number"},
         {"{\"s\": \"\\u0000\"}", "type: field 's': NUL character in a string"},
         {"", "parse: JSON at byte 0: a record must be a JSON object"},
+        /* text that is not UTF-8, in a value, a member name, a skipped
+           member, after an escape: JSON text is Unicode, and a passthrough
+           copy of it would not be JSON */
+        {"{\"s\": \"a\xff\"}", "parse: JSON at byte 8: invalid UTF-8 in a string"},
+        {"{\"s\": \"\xc0\xaf\"}", "parse: JSON at byte 7: invalid UTF-8 in a string"},
+        {"{\"s\": \"\xe0\x80\xaf\"}", "parse: JSON at byte 7: invalid UTF-8 in a string"},
+        {"{\"s\": \"\xed\xa0\x80\"}", "parse: JSON at byte 7: invalid UTF-8 in a string"},
+        {"{\"s\": \"\xf4\x90\x80\x80\"}", "parse: JSON at byte 7: invalid UTF-8 in a string"},
+        {"{\"s\": \"\xc3\"}", "parse: JSON at byte 7: invalid UTF-8 in a string"},
+        {"{\"\xfe\": 1}", "parse: JSON at byte 2: invalid UTF-8 in a string"},
+        {"{\"z\": [\"\x80\"]}", "parse: JSON at byte 8: invalid UTF-8 in a string"},
+        {"{\"s\": \"\\n\xff\"}", "parse: JSON at byte 9: invalid UTF-8 in a string"},
+        {"{\"s\": \"\\udc00\"}", "parse: JSON at byte 13: unpaired surrogate in \\u escape"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         ck_assert_int_eq(js(c, cases[k].msg, &out), NVC_BAD_INPUT);
@@ -221,6 +234,20 @@ START_TEST(test_json_passthrough)
                                "\"cnt\":null,\"g\":null}");
     ck_assert_int_eq(js(c, "{}", &out), NVC_OK);
     ck_assert_str_eq(out.data, "{\"y\":null,\"label\":null,\"flag\":null,\"cnt\":null,\"g\":null}");
+    /* UTF-8 passes through unchanged, escapes after it too */
+    ck_assert_int_eq(js(c, "{\"z\": \"caf\xc3\xa9 \xf0\x9f\x98\x80\\u00e9\", \"s\": \"\xe2\x82\xac\\t\xe2\x82\xac\"}", &out),
+                     NVC_OK);
+    ck_assert_str_eq(out.data, "{\"z\": \"caf\xc3\xa9 \xf0\x9f\x98\x80\\u00e9\",\"s\": \"\xe2\x82\xac\\t\xe2\x82\xac\","
+                               "\"y\":null,\"label\":\"\xe2\x82\xac\\t\xe2\x82\xac\",\"flag\":null,\"cnt\":null,\"g\":null}");
+    nvc_free(c);
+    /* CSV text that is not UTF-8 cannot become JSON: the record is bad
+       ("encode"), never a result that is not JSON */
+    c = codec(NVC_CSV, NVC_JSON, 1);
+    ck_assert_int_eq(js(c, "1,2,ok\xff,true,0.5", &out), NVC_BAD_INPUT);
+    ck_assert_str_eq(out.data, "encode: input field 's': the text is not UTF-8, so not JSON");
+    c = (nvc_free(c), codec(NVC_CSV, NVC_JSON, 0));
+    ck_assert_int_eq(js(c, "1,2,ok\xff,true,0.5", &out), NVC_BAD_INPUT);
+    ck_assert_str_eq(out.data, "encode: output field 'label': the text is not UTF-8, so not JSON");
     nvc_buf_free(&out);
     nvc_free(c);
 }
@@ -507,9 +534,13 @@ START_TEST(test_hostile_messages)
         nvc_score(b);
         int st = nvc_status(b, 0);
         ck_assert(st == NVC_OK || st == NVC_INVALID || st == NVC_BAD_INPUT || st == NVC_SCORE_ERROR);
-        if (st >= 0)
-            ck_assert_int_eq(nvc_encode(b, 0, &out), 0);
-        else
+        if (st >= 0 && nvc_encode(b, 0, &out) != 0) {
+            /* only text that is not UTF-8 fails to become JSON */
+            ck_assert_str_eq(nvc_error_kind(b, 0), "encode");
+            ck_assert_ptr_nonnull(strstr(nvc_error(b, 0), "not UTF-8"));
+            st = nvc_status(b, 0);
+        }
+        if (st < 0)
             ck_assert(*nvc_error_kind(b, 0) && *nvc_error(b, 0));
         free(copy);
         nvc_batch_free(b);
