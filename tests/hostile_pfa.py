@@ -27,6 +27,11 @@ compile into their programs.  The promises checked here:
    encoded or escaped lone surrogates are refused for that line (code 0),
    raw NUL is a control character; NUL as the escape \u0000 is a character of
    a string and a byte of bytes; the lines around them score.
+8. A recursion of big frames (1,000 live locals a call) within the call limit
+   (input 1999 < 2,000 calls) is a PFA error (-1002, the stack bound), not a
+   stack overflow: the lines before and after it score.  Given less stack
+   than the bound assumes (ulimit -s 2048), the engine crashes, and `nerva
+   score` still writes the results before the crash and names its line.
 
 NERVA_CFLAGS from the environment is used for `nerva score` and added to the
 direct compile, so the sanitizer configuration runs these under ASan/UBSan.
@@ -35,6 +40,7 @@ direct compile, so the sanitizer configuration runs these under ASan/UBSan.
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -307,9 +313,56 @@ def main():
                     err = "input: the value does not match the type"  # bytes are code points 0-255
                 want.append(value if err is None else {"$error": {"code": 0, "message": err}})
             chk.ok(r.rc == 0 and got == want, "UTF-8 (%s): got %r, want %r\n%s" % (model, got, want, r.describe()))
+        # 8. deep recursion of big frames
+        write("deep.pfa", deep_frames(1000))
+        write("deep.jsonl", "".join("%d\n" % i for i in range(100)) + "1999\n5\n")
+        r, took = timed(["score", "deep.pfa", "--input", "deep.jsonl", "--output", "deep.out"])
+        out = [json.loads(x) for x in open(os.path.join(tmp, "deep.out")) if x.strip()] if r.rc == 0 else []
+        want = [deep_value(i, 1000) for i in range(100)] + [
+            {"$error": {"code": -1002, "message": "nested function calls need more than 4 MiB of stack"}},
+            deep_value(5, 1000)]
+        chk.ok(out == want, "deep frames: got %r...\n%s" % (str(out[-3:])[:300], r.describe()))
+
+        def small_stack():
+            resource.setrlimit(resource.RLIMIT_STACK, (2 << 20, resource.getrlimit(resource.RLIMIT_STACK)[1]))
+        p = subprocess.run([nerva, "score", "deep.pfa", "--input", "deep.jsonl", "--output", "deep.out"],
+                           cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300,
+                           preexec_fn=small_stack)
+        err = p.stderr.decode("utf-8", "replace")
+        out = [json.loads(x) for x in open(os.path.join(tmp, "deep.out")) if x.strip()]
+        chk.ok(p.returncode != 0 and out == want[:100] and "crashed (signal 11) on input line 101" in err,
+               "a crash in a 2 MiB stack: exit %d, %d results (want the 100 before it), %r"
+               % (p.returncode, len(out), err[-500:]))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     chk.finish()
+
+
+def deep_frames(nlocals):
+    """f(n) = f(n-1) + the sum of nlocals locals, all live across the call:
+    each is n times its own element of an array cell, which the call could
+    change, so the C compiler must keep them rather than compute them again"""
+    lets = {"a%d" % i: {"*": ["n", {"attr": {"cell": "w"}, "path": [i]}]} for i in range(nlocals)}
+    arr = {"new": ["a%d" % i for i in range(nlocals)], "type": {"type": "array", "items": "double"}}
+    return json.dumps({
+        "input": "int", "output": "double",
+        "cells": {"w": {"type": {"type": "array", "items": "double"}, "init": [i + 0.5 for i in range(nlocals)]}},
+        "fcns": {"f": {"params": [{"n": "int"}], "ret": "double", "do": [
+            {"let": lets},
+            {"if": {"<=": ["n", 0]}, "then": [0.0],
+             "else": [{"+": [{"u.f": [{"-": ["n", 1]}]}, {"a.sum": arr}]}]}]}},
+        "action": {"u.f": ["input"]}})
+
+
+def deep_value(n, nlocals):
+    """what deep_frames gives for n, computed as the engine adds"""
+    total = 0.0
+    for k in range(1, n + 1):
+        s = 0.0
+        for i in range(nlocals):
+            s += k * (i + 0.5)
+        total = total + s
+    return total
 
 
 if __name__ == "__main__":

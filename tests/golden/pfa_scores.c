@@ -145,6 +145,7 @@ typedef struct nv_eng {
     nv_pool *spools;                /* battery's block, or the engine's own */
     const nv_shared *sh;            /* the battery's lock; NULL: an engine alone */
     int held;                       /* nesting of the lock in this engine */
+    const char *stack_base;         /* where the running routine's stack began */
 } nv_eng;
 
 /* values nested deeper than this are refused when copied or written out,
@@ -206,6 +207,22 @@ NV_RT void nv_tick(nv_eng *E)
         E->expired = 1;
         nv_raise(E, INT_MIN, msg);
     }
+}
+
+/* User function calls may use this much stack, counted from where the
+   running routine (begin, action, end) started, so that a deep recursion of
+   big frames is a PFA error (-1002, as too many calls) rather than a stack
+   overflow that kills the host.  Hosts give engines at least twice this
+   (8 MiB is the usual main-thread stack).  A function calls nv_stack on
+   entry with the address of its parameter E (in its own frame) and the most
+   its frame can hold. */
+#define NV_STACK_BUDGET ((size_t)4 << 20)
+
+NV_RT void nv_stack(nv_eng *E, const void *here, size_t frame)
+{
+    uintptr_t a = (uintptr_t)here, b = (uintptr_t)E->stack_base;
+    if (E->stack_base && (a < b ? b - a : a - b) + frame > NV_STACK_BUDGET)
+        nv_raise(E, -1002, "nested function calls need more than 4 MiB of stack");
 }
 
 
@@ -1699,13 +1716,14 @@ NV_RT nv_val nv_constant(nv_eng *E, const nv_type *t, const char *json)
    host's): state kept when it finishes, rolled back when it raises */
 NV_RT int nv_run(nv_eng *E, nv_body body, void *frame, int64_t doc_ms)
 {
+    char base;
+    int failed;
+    E->stack_base = &base;
     nv_deadline(E, doc_ms >= 0 ? doc_ms : E->host_ms);
-    if (nv_try(E, body, frame)) {
-        nv_settle(E, 0);
-        return NERVA_PFA_ERROR;
-    }
-    nv_settle(E, 1);
-    return NERVA_PFA_OK;
+    failed = nv_try(E, body, frame);
+    E->stack_base = NULL;
+    nv_settle(E, !failed);
+    return failed ? NERVA_PFA_ERROR : NERVA_PFA_OK;
 }
 
 /* an engine's start on zeroed storage: its cells, pools and constants; the
@@ -2080,6 +2098,7 @@ static NV_UNUSED double nv_f0(nv_eng *E, double v0, double v1)
     (void)E;
     if (++E->depth > 2000)
         nv_raise(E, -1002, "too many nested function calls");
+    nv_stack(E, (const void *)&E, 640);
     nv_tick(E);
     {
         double t1 = (v0 * v1);
@@ -2212,6 +2231,7 @@ static NV_UNUSED int32_t nv_f2(nv_eng *E, int32_t v12)
     (void)E;
     if (++E->depth > 2000)
         nv_raise(E, -1002, "too many nested function calls");
+    nv_stack(E, (const void *)&E, 608);
     nv_tick(E);
     {
         int32_t t1 = nv_i32(E, (int64_t)v12 + 1, 18000);
