@@ -91,7 +91,6 @@ int nvc_set_text(nvc_batch *b, size_t i, int f, const char *s, size_t len);
 int nvc_set_number(nvc_batch *b, size_t i, int f, double d);
 int nvc_set_bool(nvc_batch *b, size_t i, int f, int v);
 void nvc_set_state(nvc_batch *b, size_t i, int f, int state);
-void nvc_buf_need(nvc_buf *buf, size_t more);
 /* a JSON string literal of s; -1 (buf partly written) when s is not UTF-8 */
 int nvc_json_string(nvc_buf *buf, const char *s, size_t n);
 /* the length of the valid UTF-8 character at p (of avail bytes), 0 if none */

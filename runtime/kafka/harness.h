@@ -8,50 +8,120 @@
 
 #include <signal.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <sys/stat.h>
 
 /* ---- model_load.c: a compiled model in this process ---- */
 typedef struct hx_model {
     void *dl;
+    int fd;                     /* the private copy of the object, open (PFA workers load it) */
     const nerva_model *m;       /* a PMML scorer, or */
     const nerva_pfa *pfa;       /* a PFA engine (one of the two is set) */
     struct stat st;             /* of the model file when loaded, to see changes */
 } hx_model;
 
-/* Loads MODEL: a .so made by `nerva compile --shared` is dlopened (through a
-   private copy, so a changed file is a new object); any other file is
-   compiled by `nerva compile --shared` (cached by content) first.  0, or -1
-   with the reason in err. */
-int hx_model_load(const char *path, hx_model *out, char *err, size_t errlen);
+/* what compiling a model may take: wall-clock seconds and address space
+   (0: no limit) */
+typedef struct hx_compile_limits {
+    double seconds;
+    long memory_mb;
+} hx_compile_limits;
+
+/* a model being compiled by a child process (`nerva compile --shared`) */
+typedef struct hx_compile {
+    const char *path;
+    hx_compile_limits lim;
+    pid_t pid;                  /* the compiler's process group; 0 when none runs */
+    char so[4096];              /* the object it writes */
+    struct stat st;             /* of the model file when the compile started */
+    double started;
+} hx_compile;
+
+/* Starts compiling MODEL (a .so made by `nerva compile --shared` is only
+   copied); 0, or -1 with the reason in err. */
+int hx_compile_start(hx_compile *j, const char *path, const hx_compile_limits *lim, char *err, size_t errlen);
+/* 0 while it runs; 1 when the model is loaded into *out; -1 when it failed
+   (err says why: a compile error, the time or memory limit) */
+int hx_compile_poll(hx_compile *j, hx_model *out, char *err, size_t errlen);
+/* stops the compiler (its whole process group) and removes what it wrote */
+void hx_compile_cancel(hx_compile *j);
+/* Compiles (or copies) and loads MODEL, waiting: 0; -1 with the reason in
+   err; -2 when hx_stop was set meanwhile (the compiler is stopped). */
+int hx_model_load(const char *path, hx_model *out, const hx_compile_limits *lim, char *err, size_t errlen);
 void hx_model_unload(hx_model *mdl);
 /* 1 when the file differs from the one loaded */
 int hx_model_changed(const char *path, const hx_model *mdl);
 
-/* ---- metrics.c ---- */
-typedef struct hx_hist {
-    uint64_t count[512];
-    uint64_t n;
-} hx_hist;
-/* values in any unit (the harness uses microseconds and nanoseconds) of
-   which 1 is the finest that matters */
-void hx_hist_add(hx_hist *h, double value);
-double hx_hist_quantile(const hx_hist *h, double q);
+/* ---- pfa_worker.c: a PFA engine in a process of its own ---- */
+typedef struct hx_worker_limits {
+    long long timeout_ms;       /* the engine's own limit per record where the document sets none; -1 none */
+    long long hard_ms;          /* past this on one record the worker is killed */
+    long memory_mb;             /* its address space (0: no limit) */
+    long stack_mb;              /* its stack */
+} hx_worker_limits;
 
-/* serves `text` (replaced by hx_metrics_publish) over HTTP */
+enum { HX_ENGINE_CRASH = 100, HX_ENGINE_TIMEOUT = 101 };
+/* what one record gave: status is enum nerva_pfa_status, or HX_ENGINE_CRASH
+   (the worker died on it) or HX_ENGINE_TIMEOUT (killed past hard_ms); the
+   values it gave back before that, each ended by NUL */
+typedef struct hx_outcome {
+    int status, code;
+    const char *msg;
+    size_t msglen;
+    const char *vals;
+    size_t nvals;
+} hx_outcome;
+typedef struct hx_worker hx_worker;
+typedef void (*hx_worker_done)(void *ctx, size_t i, const hx_outcome *o);
+
+/* starts a worker for the PFA model (its engine initialised); NULL with the
+   reason in err */
+hx_worker *hx_worker_start(const hx_model *mdl, const hx_worker_limits *lim, char *err, size_t errlen);
+void hx_worker_stop(hx_worker *w);
+/* Runs records 0..n-1 through the engine in order; done(ctx, i, outcome)
+   for each, in order.  A record the worker dies on gets HX_ENGINE_CRASH and a
+   fresh worker takes the rest.  0, or -1 (err) when no worker can be
+   started again. */
+int hx_worker_run(hx_worker *w, const char *const *recs, const size_t *lens, size_t n, hx_worker_done done,
+                  void *ctx, char *err, size_t errlen);
+int hx_pfa_worker_main(int argc, char **argv);
+
+/* ---- metrics.c ---- */
+#define HX_BUCKETS 16
+extern const double hx_bucket_le[HX_BUCKETS]; /* seconds */
+typedef struct hx_hist {
+    uint64_t count[512];        /* log-linear, for quantiles */
+    uint64_t n;
+    double sum;                 /* seconds */
+    uint64_t bucket[HX_BUCKETS]; /* Prometheus buckets (not cumulative here) */
+} hx_hist;
+/* a value in units of `unit` seconds (the harness uses microseconds and
+   nanoseconds), of which 1 is the finest that matters */
+void hx_hist_add_unit(hx_hist *h, double value, double unit);
+void hx_hist_add(hx_hist *h, double us);   /* microseconds */
+double hx_hist_quantile(const hx_hist *h, double q);  /* in the unit added */
+
+/* serves `text` (replaced by hx_metrics_publish) over HTTP at /metrics,
+   liveness at /healthz and readiness at /readyz */
 int hx_metrics_start(const char *spec, char *err, size_t errlen);
 void hx_metrics_publish(const char *text, size_t len);
+/* the loop is alive; ready or not, and why not */
+void hx_metrics_state(int ready, const char *why);
 void hx_metrics_stop(void);
 
 /* ---- kafka.c: the harness ---- */
 typedef struct hx_config {
-    const char *model, *brokers, *in_topic, *out_topic, *group, *dlq;
+    const char *model, *brokers, *out_topic, *group, *dlq;
+    const char **topics;        /* -t: names, or patterns starting with ^ */
+    int ntopics;
     const char *in_schema_file, *out_schema_file, *transactional_id, *client_id;
     nvc_options codec;
     const char **props;         /* "key=value", "consumer.key=value", "producer.key=value" */
     int nprops;
     int exit_eof, exactly_once, forward_only, no_score, watch;
     int batch;                  /* records per score_batch call */
-    long long pfa_timeout_ms;   /* PFA: per action where the document sets none; -1 none */
+    hx_worker_limits pfa;       /* PFA engines: time, memory and stack */
+    hx_compile_limits compile;  /* compiling the model (at start and on reload) */
     double stats_seconds;
     const char *metrics;        /* [ADDR:]PORT */
     int quiet;

@@ -93,6 +93,8 @@ NVC_API const char *nvc_error(const nvc_batch *b, size_t i);
 NVC_API int nvc_encode(nvc_batch *b, size_t i, nvc_buf *out);
 
 NVC_API void nvc_buf_put(nvc_buf *buf, const void *p, size_t n);
+/* room for `more` bytes after len */
+NVC_API void nvc_buf_need(nvc_buf *buf, size_t more);
 NVC_API void nvc_buf_puts(nvc_buf *buf, const char *s);
 NVC_API void nvc_buf_free(nvc_buf *buf);
 

@@ -114,7 +114,7 @@ static const char kafka_usage[] =
     "partition are acknowledged.\n"
     "\n"
     "  -b BROKERS             bootstrap servers (host:port,...)\n"
-    "  -t TOPIC               input topic\n"
+    "  -t TOPIC               input topic, or a pattern starting with ^ (repeatable)\n"
     "  -o TOPIC               output topic\n"
     "  -G GROUP               consumer group (default nerva)\n"
     "  -X KEY=VALUE           librdkafka property for both clients; consumer.KEY or\n"
@@ -135,6 +135,12 @@ static const char kafka_usage[] =
     "  --batch N              records per scoring batch (default 1000)\n"
     "  --pfa-timeout MS       a PFA engine's limit per record where the document\n"
     "                         sets none (past it: a dead letter; default none)\n"
+    "  --pfa-limit MS         past this on one record, a PFA engine's process is\n"
+    "                         killed, the record dead-lettered, the engine restarted\n"
+    "                         (default 2 x --pfa-timeout + 1000, or 60000)\n"
+    "  --pfa-memory MB        a PFA engine's address space (default 4096; 0 none)\n"
+    "  --compile-timeout S    compiling MODEL may take this long (default 600)\n"
+    "  --compile-memory MB    and this much address space (default 8192; 0 none)\n"
     "  --stats SECONDS        print counters, lag, rates and latency every SECONDS\n"
     "  --metrics-port [ADDR:]PORT\n"
     "                         serve Prometheus metrics (default address 127.0.0.1)\n"
@@ -189,7 +195,10 @@ static int read_props(const char *path, hx_config *c, char **keep)
 
 int hx_kafka_main(int argc, char **argv)
 {
-    hx_config c = {.group = "nerva", .batch = 1000, .watch = 1, .pfa_timeout_ms = -1};
+    hx_config c = {.group = "nerva", .batch = 1000, .watch = 1};
+    c.pfa = (hx_worker_limits){.timeout_ms = -1, .hard_ms = -1, .memory_mb = 4096, .stack_mb = 64};
+    c.compile = (hx_compile_limits){.seconds = 600, .memory_mb = 8192};
+    const char *topics[64];
     c.codec.in_format = c.codec.out_format = NVC_JSON;
     c.codec.out_schema_id = -1;
     char *files[16];
@@ -210,7 +219,9 @@ int hx_kafka_main(int argc, char **argv)
             c.brokers = v;
         } else if (!strcmp(a, "-t")) {
             ARG();
-            c.in_topic = v;
+            if (c.ntopics == 64)
+                return kafka_usage_error("at most 64 -t options", NULL);
+            topics[c.ntopics++] = v;
         } else if (!strcmp(a, "-o")) {
             ARG();
             c.out_topic = v;
@@ -278,7 +289,25 @@ int hx_kafka_main(int argc, char **argv)
             long long n = strtoll(v, &end, 10);
             if (*end || !*v || n < 0 || n > 86400000)
                 return kafka_usage_error("--pfa-timeout is milliseconds, not", v);
-            c.pfa_timeout_ms = n;
+            c.pfa.timeout_ms = n;
+        } else if (!strcmp(a, "--pfa-limit") || !strcmp(a, "--pfa-memory") || !strcmp(a, "--compile-timeout") ||
+                   !strcmp(a, "--compile-memory")) {
+            ARG();
+            char *end;
+            long long n = strtoll(v, &end, 10);
+            if (*end || !*v || n < 0 || n > 86400000)
+                return kafka_usage_error(a[2] == 'p' && a[6] == 'l' ? "--pfa-limit is milliseconds, not"
+                                         : a[2] == 'c' && a[10] == 't' ? "--compile-timeout is seconds, not"
+                                                                       : "a memory limit is megabytes (0: none), not",
+                                         v);
+            if (!strcmp(a, "--pfa-limit"))
+                c.pfa.hard_ms = n;
+            else if (!strcmp(a, "--pfa-memory"))
+                c.pfa.memory_mb = (long)n;
+            else if (!strcmp(a, "--compile-timeout"))
+                c.compile.seconds = (double)n;
+            else
+                c.compile.memory_mb = (long)n;
         } else if (!strcmp(a, "--stats")) {
             ARG();
             char *end;
@@ -307,7 +336,10 @@ int hx_kafka_main(int argc, char **argv)
     }
     if (!c.model)
         return kafka_usage_error("no model file given", NULL);
-    if (!c.brokers || !c.in_topic || !c.out_topic)
+    c.topics = topics;
+    if (c.pfa.hard_ms < 0) /* the engine's own limit, and as long again to act on it */
+        c.pfa.hard_ms = c.pfa.timeout_ms >= 0 ? 2 * c.pfa.timeout_ms + 1000 : 60000;
+    if (!c.brokers || !c.ntopics || !c.out_topic)
         return kafka_usage_error("-b BROKERS, -t IN_TOPIC and -o OUT_TOPIC are required", NULL);
     if (c.codec.in_format == NVC_AVRO && !c.in_schema_file)
         return kafka_usage_error("--input-format avro needs --input-schema FILE.avsc", NULL);
@@ -339,6 +371,8 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (!strcmp(cmd, "kafka"))
         return hx_kafka_main(argc, argv);
+    if (!strcmp(cmd, "pfa-worker")) /* internal: a PFA engine's process (pfa_worker.c) */
+        return hx_pfa_worker_main(argc, argv);
     signals();
     if (!strcmp(cmd, "broker"))
         return hx_broker_main(argc, argv);
