@@ -392,6 +392,7 @@ nvc_batch *nvc_batch_new(nvc_codec *c, size_t cap)
     b->edetail = xcalloc(cap, sizeof *b->edetail);
     b->span_first = xcalloc(cap, sizeof *b->span_first);
     b->span_count = xcalloc(cap, sizeof *b->span_count);
+    b->view = xcalloc(cap, sizeof *b->view);
     return b;
 }
 
@@ -419,6 +420,8 @@ void nvc_batch_free(nvc_batch *b)
     free(b->span_count);
     free(b->spans);
     free_chunks(b->strings);
+    free(b->view);
+    nvc_buf_free(&b->scratch);
     free(b);
 }
 
@@ -514,6 +517,7 @@ long nvc_decode(nvc_batch *b, const void *msg, size_t len)
     b->src[i] = msg;
     b->srclen[i] = len;
     b->span_count[i] = 0;
+    b->view[i] = NULL;
     int rc;
     if (!msg) {
         rc = nvc_bad(b, i, "parse", "the message has no value");
