@@ -53,6 +53,7 @@ hx_topic *hx_topic_of(hx *h, const char *name)
         abort();
     h->topics = all;
     t->name = strdup(name);
+    t->out_id = -2;
     t->out_name = fill_template(h->cfg->out_topic, name);
     t->out = rd_kafka_topic_new(h->p, t->out_name, NULL);
     if (h->cfg->dlq) {
@@ -77,7 +78,7 @@ track *hx_track(hx *h, hx_topic *tp, int32_t part)
     }
     if (!tp->parts[part]) {
         if (h->ntrk == MAX_TRACKS) {
-            hx_say(h, "error: more than %d partitions: the rest are not scored", MAX_TRACKS);
+            hx_log(HX_ERROR, "more than %d partitions: the rest are not scored", MAX_TRACKS);
             return NULL;
         }
         track *t = calloc(1, sizeof *t);
@@ -265,7 +266,7 @@ static void dead_letter(hx *h, const source *src, const rd_kafka_headers_t *base
 {
     h->t.bad++;
     if (h->logged_bad < 20 || h->logged_bad % 1000 == 0)
-        hx_say(h, "bad record %s[%d]@%lld: %s: %s%s", src->topic, (int)src->part, (long long)src->offset, kind,
+        hx_log(HX_WARN, "bad record %s[%d]@%lld: %s: %s%s", src->topic, (int)src->part, (long long)src->offset, kind,
                detail, h->cfg->dlq ? "" : " (no --dlq: counted and skipped)");
     h->logged_bad++;
     hx_topic *tp = hx_topic_of(h, src->topic);
@@ -304,6 +305,8 @@ static void dead_letter(hx *h, const source *src, const rd_kafka_headers_t *base
         }
         if (code)
             add(hd, "nerva.error.code", code);
+        rd_kafka_header_remove(hd, "nerva.model"); /* a refused result's */
+        add(hd, "nerva.model", h->model.hash);
         add(hd, "nerva.source.topic", src->topic);
         snprintf(num, sizeof num, "%d", (int)src->part);
         add(hd, "nerva.source.partition", num);
@@ -313,13 +316,13 @@ static void dead_letter(hx *h, const source *src, const rd_kafka_headers_t *base
         if (!err)
             return;
         if (err != RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE) {
-            hx_say(h, "error: a dead letter could not be produced to %s: %s; stopping without committing it",
+            hx_log(HX_ERROR, "a dead letter could not be produced to %s: %s; stopping without committing it",
                    tp->dlq_name, rd_kafka_err2str(err));
             h->fatal = 1;
             return;
         }
     }
-    hx_say(h, "error: a dead letter to %s is larger than message.max.bytes (%ld) even without its value; "
+    hx_log(HX_ERROR, "a dead letter to %s is larger than message.max.bytes (%ld) even without its value; "
            "stopping without committing it", tp->dlq_name, h->max_msg);
     h->fatal = 1;
 }
@@ -344,6 +347,11 @@ void hx_result(hx *h, const rd_kafka_message_t *m, uintptr_t ticket, const void 
     hx_topic *tp = hx_topic_of(h, rd_kafka_topic_name(m->rkt));
     const rd_kafka_headers_t *in = headers_of(m);
     rd_kafka_headers_t *hd = in ? rd_kafka_headers_copy(in) : NULL;
+    if (!h->cfg->forward_only) { /* which model scored it (its file's hash) */
+        if (!hd)
+            hd = rd_kafka_headers_new(1);
+        add(hd, "nerva.model", h->model.hash);
+    }
     rd_kafka_resp_err_t err = produce(h, tp->out, val, len, m->key, m->key_len, hd, ticket);
     if (!err)
         return;
@@ -354,7 +362,7 @@ void hx_result(hx *h, const rd_kafka_message_t *m, uintptr_t ticket, const void 
         hx_bad_record(h, m, ticket, "too-large", why, NULL);
         return;
     }
-    hx_say(h, "error: produce to %s: %s; stopping without committing it", tp->out_name, rd_kafka_err2str(err));
+    hx_log(HX_ERROR, "produce to %s: %s; stopping without committing it", tp->out_name, rd_kafka_err2str(err));
     h->fatal = 1;
 }
 
@@ -429,7 +437,7 @@ void hx_on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     h->t.failed++;
     h->inflight--;
     if (!h->fatal)
-        hx_say(h, "error: a %s could not be delivered to %s: %s; stopping without committing it",
+        hx_log(HX_ERROR, "a %s could not be delivered to %s: %s; stopping without committing it",
                ticket & DLQ_BIT ? "dead letter" : "result", rd_kafka_topic_name(m->rkt), rd_kafka_err2str(m->err));
     h->fatal = 1;
 }
@@ -482,7 +490,8 @@ static void redo_one(hx *h, const redo *r)
              detail);
     rd_kafka_headers_t *base = r->hdrs ? rd_kafka_headers_copy(r->hdrs) : NULL;
     static const char *const ours[] = {"nerva.error", "nerva.error.message", "nerva.error.code", "nerva.value.size",
-                                       "nerva.source.topic", "nerva.source.partition", "nerva.source.offset"};
+                                       "nerva.source.topic", "nerva.source.partition", "nerva.source.offset",
+                                       "nerva.model"};
     for (size_t k = 0; base && k < sizeof ours / sizeof ours[0]; k++)
         rd_kafka_header_remove(base, ours[k]);
     h->t.bad--; /* the same bad record, counted once */

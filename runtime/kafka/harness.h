@@ -11,6 +11,15 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 
+/* ---- log.c: every line the harness writes, timestamped and levelled ---- */
+enum { HX_ERROR = 3, HX_WARN = 4, HX_INFO = 6, HX_DEBUG = 7, HX_STATS = 100 /* info, even with -q */ };
+void hx_log_setup(int json, int quiet);
+int hx_log_json(void);
+void hx_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* one line from a logger ("nerva", "rdkafka", ...) with an optional
+   facility; fields: `,"key":value...` added to a JSON line */
+void hx_log_line(int level, const char *logger, const char *facility, const char *msg, const char *fields);
+
 /* ---- model_load.c: a compiled model in this process ---- */
 typedef struct hx_model {
     void *dl;
@@ -18,6 +27,7 @@ typedef struct hx_model {
     const nerva_model *m;       /* a PMML scorer, or */
     const nerva_pfa *pfa;       /* a PFA engine (one of the two is set) */
     struct stat st;             /* of the model file when loaded, to see changes */
+    char hash[17];              /* of the model file's bytes (nerva.model, nerva_model_info) */
 } hx_model;
 
 /* what compiling a model may take: wall-clock seconds and address space
@@ -33,6 +43,8 @@ typedef struct hx_compile {
     hx_compile_limits lim;
     pid_t pid;                  /* the compiler's process group; 0 when none runs */
     char so[4096];              /* the object it writes */
+    char log[4200];             /* and its diagnostics */
+    char hash[17];
     struct stat st;             /* of the model file when the compile started */
     double started;
 } hx_compile;
@@ -109,6 +121,34 @@ void hx_metrics_publish(const char *text, size_t len);
 void hx_metrics_state(int ready, const char *why);
 void hx_metrics_stop(void);
 
+/* ---- props.c: Java properties files ---- */
+/* called for each entry: key, value (unescaped), the line it starts on; 0,
+   or -1 with err set to stop */
+typedef int (*hx_prop_cb)(void *ctx, const char *key, const char *value, int line, char *err, size_t errlen);
+int hx_props_parse(const char *text, hx_prop_cb cb, void *ctx, char *err, size_t errlen);
+
+/* ---- registry.c: a Confluent Schema Registry client ---- */
+typedef struct hx_registry_cfg {
+    const char *url;            /* NULL: no registry */
+    const char *user_info;      /* USER:PASSWORD for basic auth */
+    const char *ca, *cert, *key, *key_password;  /* TLS */
+    int no_verify_host;         /* ssl.endpoint.identification.algorithm= (none) */
+    int strategy;               /* HX_SUBJECT_* */
+    int no_register;            /* look the output schema up, never register it */
+} hx_registry_cfg;
+enum { HX_SUBJECT_TOPIC, HX_SUBJECT_RECORD, HX_SUBJECT_TOPIC_RECORD };
+typedef struct hx_registry hx_registry;
+hx_registry *hx_registry_new(const hx_registry_cfg *cfg, char *err, size_t errlen);
+void hx_registry_free(hx_registry *r);
+/* the schema registered under id: 0 with *text (malloc'd); 1 when the
+   registry has none or it is not Avro (err says so: records with that id
+   are bad); -1 when no registry answered (err; worth trying again) */
+int hx_registry_schema(hx_registry *r, long id, char **text, char *err, size_t errlen);
+/* the id of schema under subject, registering it unless cfg.no_register:
+   0, 1 (refused: err), -1 (no answer: err) */
+int hx_registry_id(hx_registry *r, const char *subject, const char *schema, long *id, char *err, size_t errlen);
+const char *hx_registry_version(void);
+
 /* ---- kafka.c: the harness ---- */
 typedef struct hx_config {
     const char *model, *brokers, *out_topic, *group, *dlq;
@@ -117,7 +157,9 @@ typedef struct hx_config {
     const char *in_schema_file, *out_schema_file, *transactional_id, *client_id;
     nvc_options codec;
     const char **props;         /* "key=value", "consumer.key=value", "producer.key=value" */
+    const char **prop_origin;   /* FILE:LINE of each (-F), or NULL (-X) */
     int nprops;
+    hx_registry_cfg registry;
     int exit_eof, exactly_once, forward_only, no_score, watch;
     int batch;                  /* records per score_batch call */
     hx_worker_limits pfa;       /* PFA engines: time, memory and stack */

@@ -48,7 +48,14 @@ struct hx_topic {
     rd_kafka_topic_t *out, *dlq;
     track **parts;              /* by partition number */
     int nparts;
+    long out_id;                /* the output schema's registry id for out_name; -2 not yet asked */
 };
+
+/* a writer's schema, as the registry gave it (or why not) */
+typedef struct hx_known {
+    long id;
+    char *text, *bad;
+} hx_known;
 
 /* a message the broker refused for good, to be dead-lettered (deliver.c) */
 typedef struct redo {
@@ -77,6 +84,12 @@ typedef struct hx {
     nvc_options opts;
     char *in_schema, *out_schema;
     nvc_buf enc;
+    hx_registry *reg;           /* --schema-registry (schemas.c) */
+    hx_known *known;            /* writer schemas fetched */
+    int nknown;
+    struct hx_out { char *topic; long id; } *outs; /* output schema ids by topic */
+    int nouts;
+    char *out_record;           /* the output schema's full name */
     hx_compile job;             /* a reload being compiled */
     int job_on;
     long max_msg;               /* the producer's message.max.bytes */
@@ -90,7 +103,13 @@ typedef struct hx {
     char errstr[512];
 } hx;
 
-void hx_say(const hx *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* ---- schemas.c ---- */
+int hx_schemas_setup(hx *h);
+/* the writer schemas of the messages' ids, for the codec; -1: stop */
+int hx_schemas_fetch(hx *h, rd_kafka_message_t **msgs, size_t n);
+/* the output schema's id for topic (registered or looked up); -1 (fatal) */
+long hx_schemas_out_id(hx *h, const char *topic);
+void hx_schemas_free(hx *h);
 
 /* ---- deliver.c ---- */
 track *hx_track(hx *h, hx_topic *t, int32_t part);

@@ -39,18 +39,6 @@
 
 volatile sig_atomic_t hx_stop, hx_reload;
 
-void hx_say(const hx *h, const char *fmt, ...)
-{
-    va_list ap;
-    if (h->cfg->quiet && strncmp(fmt, "error", 5) && strncmp(fmt, "fatal", 5))
-        return;
-    va_start(ap, fmt);
-    fputs("nerva-kafka: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-#define say hx_say
 
 /* ---- callbacks ---- */
 
@@ -62,7 +50,7 @@ static void drain(hx *h)
     if (!h->cfg->exactly_once) {
         rd_kafka_resp_err_t err = rd_kafka_commit(h->c, NULL, 0);
         if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
-            say(h, "warning: commit failed: %s", rd_kafka_err2str(err));
+            hx_log(HX_WARN, "commit failed: %s", rd_kafka_err2str(err));
     }
 }
 
@@ -81,6 +69,17 @@ static void describe(const rd_kafka_topic_partition_list_t *parts, char *buf, si
         snprintf(buf + at, n - at, "]");
 }
 
+/* whether topic is where this harness writes (-o or --dlq, {topic} filled
+   with anything): a pattern that matches its own results is not fed them */
+static int ours(const char *tmpl, const char *topic)
+{
+    const char *at = tmpl ? strstr(tmpl, "{topic}") : NULL;
+    if (!tmpl || !at)
+        return tmpl && !strcmp(tmpl, topic);
+    size_t pre = (size_t)(at - tmpl), post = strlen(at + 7), n = strlen(topic);
+    return n > pre + post && !strncmp(topic, tmpl, pre) && !strcmp(topic + n - post, at + 7);
+}
+
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
                          void *opaque)
 {
@@ -89,19 +88,31 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     char which[1024];
     describe(parts, which, sizeof which);
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        rd_kafka_topic_partition_list_t *skip = rd_kafka_topic_partition_list_new(1);
         for (int k = 0; k < parts->cnt; k++) {
-            track *t = hx_track(h, hx_topic_of(h, parts->elems[k].topic), parts->elems[k].partition);
+            const char *name = parts->elems[k].topic;
+            if (ours(h->cfg->out_topic, name) || ours(h->cfg->dlq, name)) {
+                rd_kafka_topic_partition_list_add(skip, name, parts->elems[k].partition);
+                continue;
+            }
+            track *t = hx_track(h, hx_topic_of(h, name), parts->elems[k].partition);
             if (t && !t->active) {
                 hx_track_reset(t);
                 t->active = 1;
                 h->assigned++;
             }
         }
-        say(h, "assigned %d partition(s): %s", parts->cnt, which);
+        hx_log(HX_INFO, "assigned %d partition(s): %s", parts->cnt, which);
         if (coop)
             rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, parts));
         else
             rd_kafka_assign(rk, parts);
+        if (skip->cnt) {
+            describe(skip, which, sizeof which);
+            hx_log(HX_WARN, "%s: the pattern matches where results or dead letters go: paused, not consumed", which);
+            rd_kafka_pause_partitions(rk, skip);
+        }
+        rd_kafka_topic_partition_list_destroy(skip);
         return;
     }
     drain(h);
@@ -113,7 +124,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
             h->assigned--;
         }
     }
-    say(h, "revoked %d partition(s): %s", parts->cnt, which);
+    hx_log(HX_INFO, "revoked %d partition(s): %s", parts->cnt, which);
     if (coop)
         rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, parts));
     else
@@ -126,13 +137,13 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
     if (err == RD_KAFKA_RESP_ERR__FATAL) {
         char why[512];
         rd_kafka_fatal_error(rk, why, sizeof why);
-        say(h, "fatal error: %s", why);
+        hx_log(HX_ERROR, "fatal: %s", why);
         h->fatal = 1;
         return;
     }
     /* transient (brokers down, timeouts): librdkafka retries by itself */
     if (err != RD_KAFKA_RESP_ERR__TRANSPORT && err != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
-        say(h, "kafka: %s", reason);
+        hx_log(HX_WARN, "kafka: %s", reason);
 }
 
 /* ---- configuration ---- */
@@ -140,7 +151,7 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 static int set(hx *h, rd_kafka_conf_t *conf, const char *k, const char *v)
 {
     if (rd_kafka_conf_set(conf, k, v, h->errstr, sizeof h->errstr) != RD_KAFKA_CONF_OK) {
-        say(h, "error: %s", h->errstr);
+        hx_log(HX_ERROR, "%s", h->errstr);
         return -1;
     }
     return 0;
@@ -153,7 +164,7 @@ static int user_props(hx *h, rd_kafka_conf_t *conf, const char *side)
         char key[512];
         const char *kv = h->cfg->props[k], *eq = strchr(kv, '=');
         if (!eq || eq == kv) {
-            say(h, "error: -X %s: expected key=value", kv);
+            hx_log(HX_ERROR, "-X %s: expected key=value", kv);
             return -1;
         }
         snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
@@ -163,8 +174,11 @@ static int user_props(hx *h, rd_kafka_conf_t *conf, const char *side)
                 continue;
             name = key + 9;
         }
-        if (set(h, conf, name, eq + 1))
+        if (rd_kafka_conf_set(conf, name, eq + 1, h->errstr, sizeof h->errstr) != RD_KAFKA_CONF_OK) {
+            const char *at = h->cfg->prop_origin ? h->cfg->prop_origin[k] : NULL;
+            hx_log(HX_ERROR, "%s%s%s", at ? at : "", at ? ": " : "", h->errstr);
             return -1;
+        }
     }
     return 0;
 }
@@ -183,12 +197,21 @@ static int user_set(const hx *h, const char *side, const char *key)
     return 0;
 }
 
+/* librdkafka's own lines (from its threads), through the one logger */
+static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    (void)rk;
+    hx_log_line(level <= 3 ? HX_ERROR : level == 4 ? HX_WARN : level == 7 ? HX_DEBUG : HX_INFO, "rdkafka", fac, buf,
+                NULL);
+}
+
 static rd_kafka_t *client(hx *h, rd_kafka_type_t type, rd_kafka_conf_t *conf)
 {
     rd_kafka_conf_set_error_cb(conf, on_error);
+    rd_kafka_conf_set_log_cb(conf, on_log);
     rd_kafka_t *rk = rd_kafka_new(type, conf, h->errstr, sizeof h->errstr);
     if (!rk) {
-        say(h, "error: %s", h->errstr);
+        hx_log(HX_ERROR, "%s", h->errstr);
         rd_kafka_conf_destroy(conf);
     }
     return rk;
@@ -232,8 +255,16 @@ static rd_kafka_t *make_producer(hx *h)
        a dead letter of a huge record -- is cut short into the dead-letter
        topic here, before the broker could refuse it */
     rd_kafka_conf_t *probe = rd_kafka_conf_new();
-    if (user_props(h, probe, "consumer") ||
-        rd_kafka_conf_get(probe, "max.partition.fetch.bytes", max, &maxlen) != RD_KAFKA_CONF_OK)
+    for (int k = 0; k < c->nprops; k++) { /* the consumer's settings (errors: reported by its own setup) */
+        char key[512];
+        const char *kv = c->props[k], *eq = strchr(kv, '=');
+        if (eq && (size_t)(eq - kv) < sizeof key && strncmp(kv, "producer.", 9)) {
+            snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
+            rd_kafka_conf_set(probe, strncmp(key, "consumer.", 9) ? key : key + 9, eq + 1, h->errstr,
+                              sizeof h->errstr);
+        }
+    }
+    if (rd_kafka_conf_get(probe, "max.partition.fetch.bytes", max, &maxlen) != RD_KAFKA_CONF_OK)
         snprintf(max, sizeof max, "1048576");
     rd_kafka_conf_destroy(probe);
     /* measured on the mock cluster: a large queue and batches of thousands
@@ -245,6 +276,9 @@ static rd_kafka_t *make_producer(hx *h)
               set(h, conf, "queue.buffering.max.messages", "1000000") ||
               set(h, conf, "queue.buffering.max.kbytes", "1048576") ||
               set(h, conf, "enable.idempotence", "true") ||
+              /* a key's results land in the partition the Java client (and
+                 so Kafka Streams) would put the key in */
+              set(h, conf, "partitioner", "murmur2_random") ||
               (!user_set(h, "producer", "message.max.bytes") && set(h, conf, "message.max.bytes", max));
     if (!bad && c->exactly_once) {
         snprintf(txid, sizeof txid, "%s", c->transactional_id ? c->transactional_id : "");
@@ -299,7 +333,7 @@ static void pfa_done(void *vctx, size_t i, const hx_outcome *o)
         hx_bad_record(h, m, ticket, "input", *msg ? msg : "not a value of the input type", NULL);
     else if (o->status == HX_ENGINE_CRASH || o->status == HX_ENGINE_TIMEOUT) {
         hx_bad_record(h, m, ticket, o->status == HX_ENGINE_CRASH ? "crash" : "timeout", msg, NULL);
-        say(h, "%s; a fresh engine (from the document's init) takes the next records", msg);
+        hx_log(HX_WARN, "%s; a fresh engine (from the document's init) takes the next records", msg);
     } else
         hx_bad_record(h, m, ticket, "pfa", msg, o->code == NERVA_PFA_NO_CODE ? NULL : code);
 }
@@ -326,7 +360,7 @@ static void process_pfa(hx *h, rd_kafka_message_t **msgs, const uintptr_t *ticke
     char err[512];
     double t0 = hx_now();
     if (r && hx_worker_run(h->worker, recs, lens, r, pfa_done, &x, err, sizeof err)) {
-        say(h, "error: %s", err);
+        hx_log(HX_ERROR, "%s", err);
         h->fatal = 1;
     }
     if (r)
@@ -337,8 +371,27 @@ static void process_pfa(hx *h, rd_kafka_message_t **msgs, const uintptr_t *ticke
     free(lens);
 }
 
+/* record i's result in the Confluent frame of its output topic's schema id */
+static int frame_id(hx *h, const rd_kafka_message_t *m)
+{
+    hx_topic *tp = hx_topic_of(h, rd_kafka_topic_name(m->rkt));
+    if (tp->out_id == -2)
+        tp->out_id = hx_schemas_out_id(h, tp->out_name);
+    if (tp->out_id < 0 || h->enc.len < 5)
+        return -1;
+    unsigned long id = (unsigned long)tp->out_id;
+    h->enc.data[1] = (char)(id >> 24);
+    h->enc.data[2] = (char)(id >> 16);
+    h->enc.data[3] = (char)(id >> 8);
+    h->enc.data[4] = (char)id;
+    return 0;
+}
+
 static void process(hx *h, rd_kafka_message_t **msgs, size_t n)
 {
+    /* writer schemas first: a registry that does not answer holds the batch */
+    if (hx_schemas_fetch(h, msgs, n))
+        return;
     uintptr_t *tickets = malloc((n ? n : 1) * sizeof *tickets);
     long *idx = malloc((n ? n : 1) * sizeof *idx);
     if (!tickets || !idx)
@@ -355,7 +408,7 @@ static void process(hx *h, rd_kafka_message_t **msgs, size_t n)
                 if (t)
                     t->eof = 1;
             } else {
-                say(h, "kafka: %s", rd_kafka_message_errstr(m));
+                hx_log(HX_WARN, "kafka: %s", rd_kafka_message_errstr(m));
             }
             continue;
         }
@@ -393,6 +446,8 @@ static void process(hx *h, rd_kafka_message_t **msgs, size_t n)
             size_t i = (size_t)idx[k];
             int st = nvc_status(h->batch, i);
             if (st >= 0 && nvc_encode(h->batch, i, &h->enc) == 0) {
+                if (h->reg && h->cfg->codec.out_format == NVC_AVRO && frame_id(h, m))
+                    break; /* the registry refused the output schema: stopping */
                 h->t.scored++;
                 h->t.invalid += st == NVC_INVALID;
                 hx_result(h, m, tickets[k], h->enc.data, h->enc.len);
@@ -407,9 +462,10 @@ static void process(hx *h, rd_kafka_message_t **msgs, size_t n)
 /* --exactly-once: the batch's results and its offsets in one transaction */
 static int txn_check(hx *h, rd_kafka_error_t *e, const char *what)
 {
+    (void)h;
     if (!e)
         return 0;
-    say(h, "%s: %s", what, rd_kafka_error_string(e));
+    hx_log(HX_WARN, "%s: %s", what, rd_kafka_error_string(e));
     int rc = rd_kafka_error_txn_requires_abort(e) ? 1 : rd_kafka_error_is_retriable(e) ? 2 : -1;
     rd_kafka_error_destroy(e);
     return rc;
@@ -459,7 +515,7 @@ static void process_txn(hx *h, rd_kafka_message_t **msgs, size_t n)
         if (e)
             rd_kafka_error_destroy(e);
         h->fatal = 0;
-        say(h, "transaction aborted; the batch will be consumed again");
+        hx_log(HX_INFO, "transaction aborted; the batch will be consumed again");
     } else if (rc < 0) {
         h->fatal = 1;
     }
@@ -474,9 +530,11 @@ static int load_codec(hx *h, const hx_model *mdl, nvc_codec **out)
     char err[512];
     *out = nvc_new(mdl->m, &h->opts, err, sizeof err);
     if (!*out) {
-        say(h, "error: %s", err);
+        hx_log(HX_ERROR, "%s", err);
         return -1;
     }
+    if (*nvc_notes(*out))
+        hx_log(HX_WARN, "%s", nvc_notes(*out));
     return 0;
 }
 
@@ -492,13 +550,13 @@ static int pfa_options_ok(hx *h)
                           ? "no --columns or schema files (it declares its types)"
                           : NULL;
     if (why)
-        say(h, "error: %s is a PFA engine: it takes %s", c->model, why);
+        hx_log(HX_ERROR, "%s is a PFA engine: it takes %s", c->model, why);
     return !why;
 }
 
 static void refuse(hx *h, hx_model *next, const char *why)
 {
-    say(h, "reload refused: %s; keeping the running model", why);
+    hx_log(HX_WARN, "reload refused: %s; keeping the running model", why);
     h->t.refused++;
     h->model.st = next->st; /* not again until the file changes again */
     hx_model_unload(next);
@@ -527,7 +585,7 @@ static void swap_in(hx *h, hx_model *next)
         h->model = *next;
         h->worker = w;
         h->t.reloads++;
-        say(h, "reloaded %s (PFA engine %s; its state starts afresh)", h->cfg->model, next->pfa->name);
+        hx_log(HX_INFO, "reloaded %s (PFA engine %s; its state starts afresh)", h->cfg->model, next->pfa->name);
         return;
     }
     nvc_codec *codec;
@@ -546,7 +604,7 @@ static void swap_in(hx *h, hx_model *next)
     h->codec = codec;
     h->batch = nvc_batch_new(codec, (size_t)h->cfg->batch);
     h->t.reloads++;
-    say(h, "reloaded %s (%s: %d inputs, %d outputs)", h->cfg->model, next->m->name ? next->m->name : "?",
+    hx_log(HX_INFO, "reloaded %s (%s: %d inputs, %d outputs)", h->cfg->model, next->m->name ? next->m->name : "?",
         next->m->n_inputs, next->m->n_outputs);
 }
 
@@ -555,7 +613,7 @@ static void reload_step(hx *h, int requested)
 {
     char err[1024];
     if (requested && !h->job_on) {
-        say(h, "reloading %s (compiling; the running model scores meanwhile)", h->cfg->model);
+        hx_log(HX_INFO, "reloading %s (compiling; the running model scores meanwhile)", h->cfg->model);
         if (hx_compile_start(&h->job, h->cfg->model, &h->cfg->compile, err, sizeof err)) {
             hx_model none = {.fd = -1};
             struct stat st;
@@ -592,6 +650,21 @@ static int64_t lag_of(hx *h, const track *t)
     return hi > pos ? hi - pos : 0;
 }
 
+/* a Prometheus label value: backslash, quote and line end escaped */
+static void label_value(char *out, size_t n, const char *s)
+{
+    size_t k = 0;
+    for (; *s && k + 3 < n; s++) {
+        if (*s == '\\' || *s == '"' || *s == '\n') {
+            out[k++] = '\\';
+            out[k++] = *s == '\n' ? 'n' : *s;
+        } else {
+            out[k++] = *s;
+        }
+    }
+    out[k] = 0;
+}
+
 static void render(hx *h, nvc_buf *b)
 {
     char line[1024];
@@ -619,20 +692,41 @@ static void render(hx *h, nvc_buf *b)
                                                   "nerva_partition_lag{topic=\"%s\",partition=\"%d\"} %lld\n",
                                                   h->trk[k]->topic->name, (int)h->trk[k]->part,
                                                   (long long)lag_of(h, h->trk[k])));
-    const struct { const char *name, *help; const hx_hist *hist; double unit; } l[] = {
-        {"nerva_latency_seconds", "consume to acknowledgement of the result", &h->e2e, 1e-6},
-        {"nerva_score_seconds", "scoring time per record (batch time / records)", &h->score_lat, 1e-9},
+    nvc_buf_puts(b, "# HELP nerva_partition_consumed_total records consumed from the partition\n"
+                    "# TYPE nerva_partition_consumed_total counter\n");
+    for (int k = 0; k < h->ntrk; k++)
+        nvc_buf_put(b, line, (size_t)snprintf(line, sizeof line,
+                                              "nerva_partition_consumed_total{topic=\"%s\",partition=\"%d\"} %llu\n",
+                                              h->trk[k]->topic->name, (int)h->trk[k]->part,
+                                              (unsigned long long)h->trk[k]->consumed));
+    /* histograms: fixed buckets, so that they add up across group members */
+    const struct { const char *name, *help; const hx_hist *hist; } l[] = {
+        {"nerva_latency_seconds", "consume to acknowledgement of the result", &h->e2e},
+        {"nerva_score_seconds", "scoring time per record (batch time / records)", &h->score_lat},
     };
     for (size_t k = 0; k < 2; k++) {
-        nvc_buf_put(b, line, (size_t)snprintf(line, sizeof line, "# HELP %s %s\n# TYPE %s summary\n",
+        nvc_buf_put(b, line, (size_t)snprintf(line, sizeof line, "# HELP %s %s\n# TYPE %s histogram\n",
                                               l[k].name, l[k].help, l[k].name));
-        static const double qs[] = {0.5, 0.9, 0.99, 0.999};
-        for (int q = 0; q < 4; q++)
-            nvc_buf_put(b, line, (size_t)snprintf(line, sizeof line, "%s{quantile=\"%g\"} %.9g\n", l[k].name,
-                                                  qs[q], hx_hist_quantile(l[k].hist, qs[q]) * l[k].unit));
-        nvc_buf_put(b, line, (size_t)snprintf(line, sizeof line, "%s_count %llu\n", l[k].name,
-                                              (unsigned long long)l[k].hist->n));
+        uint64_t cum = 0;
+        for (int q = 0; q < HX_BUCKETS; q++) {
+            cum += l[k].hist->bucket[q];
+            nvc_buf_put(b, line, (size_t)snprintf(line, sizeof line, "%s_bucket{le=\"%g\"} %llu\n", l[k].name,
+                                                  hx_bucket_le[q], (unsigned long long)cum));
+        }
+        nvc_buf_put(b, line, (size_t)snprintf(line, sizeof line, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.9g\n%s_count %llu\n",
+                                              l[k].name, (unsigned long long)l[k].hist->n, l[k].name,
+                                              l[k].hist->sum, l[k].name, (unsigned long long)l[k].hist->n));
     }
+    char model[600];
+    label_value(model, sizeof model, h->cfg->model);
+    nvc_buf_put(b, line, (size_t)snprintf(line, sizeof line,
+                                          "# HELP nerva_build_info the harness's version and librdkafka's\n"
+                                          "# TYPE nerva_build_info gauge\n"
+                                          "nerva_build_info{version=\"%s\",librdkafka=\"%s\"} 1\n"
+                                          "# HELP nerva_model_info the model scoring now (its file's hash)\n"
+                                          "# TYPE nerva_model_info gauge\n"
+                                          "nerva_model_info{model=\"%s\",hash=\"%s\"} 1\n",
+                                          NERVA_VERSION, rd_kafka_version_str(), model, h->model.hash));
 }
 
 static void stats_line(hx *h, double since, uint64_t *last_scored)
@@ -648,13 +742,18 @@ static void stats_line(hx *h, double since, uint64_t *last_scored)
     double rate = since > 0 ? (double)(done - *last_scored) / since
                   : h->t.seconds > 0 ? (double)done / h->t.seconds : 0;
     *last_scored = done;
-    fprintf(stderr,
-            "nerva-kafka: consumed=%llu scored=%llu produced=%llu dlq=%llu errors=%llu lag=%lld "
-            "rate=%.0f rec/s p50=%.2f ms p99=%.2f ms score=%.0f ns/rec\n",
-            (unsigned long long)h->t.consumed, (unsigned long long)h->t.scored, (unsigned long long)h->t.produced,
-            (unsigned long long)h->t.dlq, (unsigned long long)h->t.bad, (long long)lag, rate,
-            hx_hist_quantile(&h->e2e, 0.5) / 1000, hx_hist_quantile(&h->e2e, 0.99) / 1000,
-            hx_hist_quantile(&h->score_lat, 0.5));
+    double p50 = hx_hist_quantile(&h->e2e, 0.5) / 1000, p99 = hx_hist_quantile(&h->e2e, 0.99) / 1000;
+    double sc = hx_hist_quantile(&h->score_lat, 0.5);
+    char msg[512], fields[512];
+    unsigned long long c = h->t.consumed, s = h->t.scored, p = h->t.produced, d = h->t.dlq, e = h->t.bad;
+    snprintf(msg, sizeof msg,
+             "consumed=%llu scored=%llu produced=%llu dlq=%llu errors=%llu lag=%lld rate=%.0f rec/s p50=%.2f ms "
+             "p99=%.2f ms score=%.0f ns/rec", c, s, p, d, e, (long long)lag, rate, p50, p99, sc);
+    snprintf(fields, sizeof fields,
+             ",\"consumed\":%llu,\"scored\":%llu,\"produced\":%llu,\"dlq\":%llu,\"errors\":%llu,\"lag\":%lld,"
+             "\"rate\":%.0f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"score_ns\":%.0f", c, s, p, d, e, (long long)lag, rate,
+             p50, p99, sc);
+    hx_log_line(HX_STATS, "nerva", NULL, msg, fields);
 }
 
 static int all_eof(hx *h)
@@ -675,25 +774,27 @@ static int setup(hx *h)
     char err[1024];
     h->opts = c->codec;
     if (c->in_schema_file && hx_read_text(c->in_schema_file, &h->in_schema)) {
-        say(h, "error: cannot read %s", c->in_schema_file);
+        hx_log(HX_ERROR, "cannot read %s", c->in_schema_file);
         return 1;
     }
     if (c->out_schema_file && hx_read_text(c->out_schema_file, &h->out_schema)) {
-        say(h, "error: cannot read %s", c->out_schema_file);
+        hx_log(HX_ERROR, "cannot read %s", c->out_schema_file);
         return 1;
     }
     h->opts.in_schema = h->in_schema;
     h->opts.out_schema = h->out_schema;
+    if (hx_schemas_setup(h))
+        return 1;
     int lr = hx_model_load(c->model, &h->model, &c->compile, err, sizeof err);
     if (lr) {
-        say(h, "%s%s", lr == -2 ? "" : "error: ", err);
+        hx_log(lr == -2 ? HX_INFO : HX_ERROR, "%s", err);
         return lr == -2 ? -1 : 1;
     }
     if (h->model.pfa) {
         if (!pfa_options_ok(h))
             return 1;
         if (!c->forward_only && !(h->worker = hx_worker_start(&h->model, &c->pfa, err, sizeof err))) {
-            say(h, "error: %s: %s", c->model, err);
+            hx_log(HX_ERROR, "%s: %s", c->model, err);
             return 1;
         }
     } else {
@@ -702,7 +803,7 @@ static int setup(hx *h)
         h->batch = nvc_batch_new(h->codec, (size_t)c->batch);
     }
     if (c->metrics && hx_metrics_start(c->metrics, err, sizeof err)) {
-        say(h, "error: %s", err);
+        hx_log(HX_ERROR, "%s", err);
         return 1;
     }
     if (!(h->p = make_producer(h)) || !(h->c = make_consumer(h)))
@@ -717,7 +818,7 @@ static int setup(hx *h)
     rd_kafka_resp_err_t e = rd_kafka_subscribe(h->c, sub);
     rd_kafka_topic_partition_list_destroy(sub);
     if (e) {
-        say(h, "error: subscribe: %s", rd_kafka_err2str(e));
+        hx_log(HX_ERROR, "subscribe: %s", rd_kafka_err2str(e));
         return 3;
     }
     const char *mode = c->forward_only ? " [forward-only: not scoring]"
@@ -726,10 +827,10 @@ static int setup(hx *h)
     for (int k = 0, at = 0; k < c->ntopics && at < (int)sizeof topics - 2; k++)
         at += snprintf(topics + at, sizeof topics - (size_t)at, "%s%s", k ? "," : "", c->topics[k]);
     if (h->model.pfa)
-        say(h, "scoring %s -> %s with %s (PFA engine %s, method %s)%s", topics, c->out_topic, c->model,
+        hx_log(HX_INFO, "scoring %s -> %s with %s (PFA engine %s, method %s)%s", topics, c->out_topic, c->model,
             h->model.pfa->name, h->model.pfa->method, mode);
     else
-        say(h, "scoring %s -> %s with %s (%s: %d inputs, %d outputs)%s", topics, c->out_topic, c->model,
+        hx_log(HX_INFO, "scoring %s -> %s with %s (%s: %d inputs, %d outputs)%s", topics, c->out_topic, c->model,
             h->model.m->name ? h->model.m->name : "?", h->model.m->n_inputs, h->model.m->n_outputs, mode);
     return 0;
 }
@@ -759,7 +860,7 @@ int hx_run(const hx_config *cfg, hx_totals *tot)
         }
         if (want || h->job_on) {
             if (want && h->job_on && hx_reload)
-                say(h, "a reload is already being compiled");
+                hx_log(HX_INFO, "a reload is already being compiled");
             hx_reload = 0;
             reload_step(h, want);
         }
@@ -776,7 +877,7 @@ int hx_run(const hx_config *cfg, hx_totals *tot)
         }
         ssize_t n = rd_kafka_consume_batch_queue(h->cq, 10, msgs, (size_t)cfg->batch);
         if (n < 0) {
-            say(h, "error: consume: %s", rd_kafka_err2str(rd_kafka_last_error()));
+            hx_log(HX_ERROR, "consume: %s", rd_kafka_err2str(rd_kafka_last_error()));
             rc = 3;
             break;
         }
@@ -796,7 +897,7 @@ int hx_run(const hx_config *cfg, hx_totals *tot)
         }
     }
     if (hx_stop && !stopped)
-        say(h, "stopping: finishing what is in flight, committing, leaving the group");
+        hx_log(HX_INFO, "stopping: finishing what is in flight, committing, leaving the group");
     if (h->job_on) {
         hx_compile_cancel(&h->job); /* a reload being compiled: not needed any more */
         h->job_on = 0;
@@ -810,7 +911,7 @@ int hx_run(const hx_config *cfg, hx_totals *tot)
         rd_kafka_queue_destroy(h->cq);
     }
     if (h->p && h->inflight)
-        say(h, "warning: %llu results unacknowledged at exit (their records are not committed)",
+        hx_log(HX_WARN, "%llu results unacknowledged at exit (their records are not committed)",
             (unsigned long long)h->inflight);
     for (int k = 0; k < h->ntopics; k++) {
         hx_topic *t = h->topics[k];
@@ -853,6 +954,7 @@ int hx_run(const hx_config *cfg, hx_totals *tot)
     nvc_free(h->codec);
     hx_worker_stop(h->worker);
     hx_model_unload(&h->model);
+    hx_schemas_free(h);
     free(h->in_schema);
     free(h->out_schema);
     free(h);

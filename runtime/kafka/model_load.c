@@ -60,10 +60,15 @@ static int copy_file(const char *from, const char *to)
 
 /* the compiler in a process group of its own (it runs cc, which runs cc1):
    killed as a whole on a timeout or a stop, with memory it cannot exceed */
-static pid_t spawn_nerva(const char *model, const char *out, const hx_compile_limits *lim, char *err,
-                         size_t errlen)
+static pid_t spawn_nerva(const char *model, const char *out, const char *log, const hx_compile_limits *lim,
+                         char *err, size_t errlen)
 {
     const char *nerva = hx_nerva_exe();
+    int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (logfd < 0) {
+        snprintf(err, errlen, "%s: %s", log, strerror(errno));
+        return -1;
+    }
     pid_t pid = fork();
     if (pid < 0) {
         snprintf(err, errlen, "cannot fork: %s", strerror(errno));
@@ -80,11 +85,13 @@ static pid_t spawn_nerva(const char *model, const char *out, const hx_compile_li
             }
         }
         signal(SIGINT, SIG_IGN); /* a ^C stops the harness, which stops this */
+        dup2(logfd, 2);           /* its diagnostics go to the harness's log */
         execl(nerva, nerva, "compile", "--shared", model, "-o", out, (char *)NULL);
         fprintf(stderr, "nerva-kafka: cannot run %s: %s\n", nerva, strerror(errno));
         _exit(3);
     }
     setpgid(pid, pid); /* both sides: no race with the kill below */
+    close(logfd);
     return pid;
 }
 
@@ -93,6 +100,23 @@ static void so_path(char *so, size_t n)
     static unsigned serial;
     const char *tmpdir = getenv("TMPDIR");
     snprintf(so, n, "%s/nerva-kafka-%d-%u.so", tmpdir && *tmpdir ? tmpdir : "/tmp", (int)getpid(), serial++);
+}
+
+/* FNV-1a of the file's bytes, 16 hex digits: which model scored a result */
+static void file_hash(const char *path, char out[17])
+{
+    uint64_t h = 14695981039346656037ull;
+    snprintf(out, 17, "unknown");
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return;
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        for (size_t k = 0; k < n; k++)
+            h = (h ^ (unsigned char)buf[k]) * 1099511628211ull;
+    fclose(f);
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
 }
 
 int hx_compile_start(hx_compile *j, const char *path, const hx_compile_limits *lim, char *err, size_t errlen)
@@ -105,7 +129,9 @@ int hx_compile_start(hx_compile *j, const char *path, const hx_compile_limits *l
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
+    file_hash(path, j->hash);
     so_path(j->so, sizeof j->so);
+    snprintf(j->log, sizeof j->log, "%s.log", j->so);
     j->started = hx_now();
     if (ends_with(path, ".so")) {
         if (copy_file(path, j->so)) {
@@ -114,7 +140,7 @@ int hx_compile_start(hx_compile *j, const char *path, const hx_compile_limits *l
         }
         return 0;
     }
-    j->pid = spawn_nerva(path, j->so, lim, err, errlen);
+    j->pid = spawn_nerva(path, j->so, j->log, lim, err, errlen);
     return j->pid < 0 ? -1 : 0;
 }
 
@@ -130,6 +156,20 @@ void hx_compile_cancel(hx_compile *j)
     if (j->so[0])
         unlink(j->so);
     j->so[0] = 0;
+    if (j->log[0])
+        unlink(j->log);
+    j->log[0] = 0;
+}
+
+/* what the compiler printed, through the harness's logger */
+static void log_diagnostics(hx_compile *j, int level)
+{
+    char *text;
+    if (!j->log[0] || hx_read_text(j->log, &text))
+        return;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+        hx_log_line(level, "nerva compile", NULL, line, NULL);
+    free(text);
 }
 
 /* dlopens the compiled object and checks its descriptor */
@@ -139,6 +179,7 @@ static int load_so(hx_compile *j, hx_model *out, char *err, size_t errlen)
     memset(out, 0, sizeof *out);
     out->fd = -1;
     out->st = j->st;
+    memcpy(out->hash, j->hash, sizeof out->hash);
     out->dl = dlopen(j->so, RTLD_NOW | RTLD_LOCAL);
     /* kept open: a PFA engine's worker process loads the same object */
     out->fd = open(j->so, O_RDONLY | O_CLOEXEC);
@@ -195,7 +236,9 @@ int hx_compile_poll(hx_compile *j, hx_model *out, char *err, size_t errlen)
         if (r < 0 && errno == EINTR)
             return 0;
         j->pid = 0;
-        if (r < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        int failed = r < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0;
+        log_diagnostics(j, failed ? HX_ERROR : HX_WARN);
+        if (failed) {
             hx_compile_cancel(j);
             if (r > 0 && WIFSIGNALED(st))
                 snprintf(err, errlen, "`nerva compile --shared %s` was killed (%s)%s", j->path,
@@ -205,6 +248,8 @@ int hx_compile_poll(hx_compile *j, hx_model *out, char *err, size_t errlen)
             return -1;
         }
     }
+    if (j->log[0])
+        unlink(j->log);
     return load_so(j, out, err, errlen) ? -1 : 1;
 }
 

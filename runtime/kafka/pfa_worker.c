@@ -45,6 +45,8 @@
 struct hx_worker {
     pid_t pid;
     int to, from;               /* pipes: records to it, answers from it */
+    int errfd;                  /* what it prints (an engine's log, a sanitizer's report) */
+    nvc_buf errline;            /* a line of it not yet ended */
     hx_worker_limits lim;
     int model_fd;
     nvc_buf in;                 /* answers read, not yet consumed */
@@ -212,6 +214,24 @@ static void death(hx_worker *w, char *why, size_t n)
         snprintf(why, n, "the PFA engine's process is gone");
 }
 
+/* what the worker printed, line by line, through the harness's logger */
+static void drain_err(hx_worker *w)
+{
+    char buf[4096];
+    ssize_t n;
+    while (w->errfd >= 0 && (n = read(w->errfd, buf, sizeof buf)) > 0) {
+        for (ssize_t k = 0; k < n; k++) {
+            if (buf[k] != '\n') {
+                nvc_buf_put(&w->errline, buf + k, 1);
+                continue;
+            }
+            nvc_buf_put(&w->errline, "", 1);
+            hx_log_line(HX_WARN, "pfa engine", NULL, w->errline.data, NULL);
+            w->errline.len = 0;
+        }
+    }
+}
+
 static void close_pipes(hx_worker *w)
 {
     if (w->to >= 0)
@@ -219,14 +239,23 @@ static void close_pipes(hx_worker *w)
     if (w->from >= 0)
         close(w->from);
     w->to = w->from = -1;
+    drain_err(w);
+    if (w->errline.len) {
+        nvc_buf_put(&w->errline, "", 1);
+        hx_log_line(HX_WARN, "pfa engine", NULL, w->errline.data, NULL);
+        w->errline.len = 0;
+    }
+    if (w->errfd >= 0)
+        close(w->errfd);
+    w->errfd = -1;
 }
 
 /* starts the worker and waits for its engine's init; 0, or -1 with w->why */
 static int spawn(hx_worker *w)
 {
-    int to[2], from[2];
+    int to[2], from[2], errp[2];
     char ms[32];
-    if (pipe2(to, O_CLOEXEC) || pipe2(from, O_CLOEXEC)) {
+    if (pipe2(to, O_CLOEXEC) || pipe2(from, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) {
         snprintf(w->why, sizeof w->why, "pipe: %s", strerror(errno));
         return -1;
     }
@@ -235,7 +264,7 @@ static int spawn(hx_worker *w)
     pid_t pid = fork();
     if (pid < 0) {
         snprintf(w->why, sizeof w->why, "fork: %s", strerror(errno));
-        close(to[0]), close(to[1]), close(from[0]), close(from[1]);
+        close(to[0]), close(to[1]), close(from[0]), close(from[1]), close(errp[0]), close(errp[1]);
         return -1;
     }
     if (pid == 0) {
@@ -244,7 +273,7 @@ static int spawn(hx_worker *w)
         set_limit(RLIMIT_STACK, (rlim_t)w->lim.stack_mb << 20);
         if (!HX_ASAN && w->lim.memory_mb > 0)
             set_limit(RLIMIT_AS, (rlim_t)w->lim.memory_mb << 20);
-        if (dup2(to[0], 0) < 0 || dup2(from[1], 1) < 0)
+        if (dup2(to[0], 0) < 0 || dup2(from[1], 1) < 0 || dup2(errp[1], 2) < 0)
             _exit(127);
         if (w->model_fd == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(w->model_fd, 3) < 0)
             _exit(127);
@@ -253,35 +282,63 @@ static int spawn(hx_worker *w)
     }
     close(to[0]);
     close(from[1]);
+    close(errp[1]);
     w->pid = pid;
     w->to = to[1];
     w->from = from[0];
+    w->errfd = errp[0];
+    nonblocking(w->errfd);
     w->in.len = 0;
     w->in_off = 0;
-    /* the init answer: 'R' status code length message */
-    char head[13];
-    int32_t st, code;
-    uint32_t len;
-    if (read_all(w->from, head, 13) || head[0] != 'R') {
-        close_pipes(w);
-        death(w, w->why, sizeof w->why);
-        snprintf(w->why + strlen(w->why), sizeof w->why - strlen(w->why), " (at start)");
-        return -1;
+    /* the init answer, 'R' status code length message, within the time a
+       record may take (an engine's "begin" may loop too) */
+    char head[13 + 200];
+    size_t got = 0, want = 13;
+    double until = hx_now() + (double)w->lim.hard_ms / 1000;
+    nonblocking(w->from);
+    while (got < want) {
+        struct pollfd p[2] = {{w->from, POLLIN, 0}, {w->errfd, POLLIN, 0}};
+        double left = until - hx_now();
+        if (left <= 0) {
+            snprintf(w->why, sizeof w->why, "the engine's initialisation ran past %lld ms", w->lim.hard_ms);
+            close_pipes(w);
+            reap(w, 1);
+            return -1;
+        }
+        poll(p, 2, left > 1 ? 1000 : (int)(left * 1000) + 1);
+        if (p[1].revents)
+            drain_err(w);
+        if (!p[0].revents)
+            continue;
+        ssize_t r = read(w->from, head + got, want - got);
+        if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR) || head[0] != 'R') {
+            close_pipes(w);
+            death(w, w->why, sizeof w->why);
+            snprintf(w->why + strlen(w->why), sizeof w->why - strlen(w->why), " (at start)");
+            return -1;
+        }
+        if (r > 0)
+            got += (size_t)r;
+        if (got == 13) {
+            uint32_t len;
+            memcpy(&len, head + 9, 4);
+            want = 13 + (len < 199 ? len : 199);
+            if (len >= 199) /* a long message: the rest is not needed */
+                want = 13 + 199;
+        }
     }
+    int32_t st, code;
     memcpy(&st, head + 1, 4);
     memcpy(&code, head + 5, 4);
-    memcpy(&len, head + 9, 4);
-    char msg[200] = "";
-    size_t keep = len < sizeof msg - 1 ? len : sizeof msg - 1;
-    if (read_all(w->from, msg, keep) == 0)
-        msg[keep] = 0;
+    char msg[200];
+    snprintf(msg, sizeof msg, "%.*s", (int)(want - 13), head + 13);
     if (st != NERVA_PFA_OK) {
         snprintf(w->why, sizeof w->why, "the engine's initialisation failed: %s", msg);
         close_pipes(w);
         reap(w, 1);
         return -1;
     }
-    if (nonblocking(w->to) || nonblocking(w->from)) {
+    if (nonblocking(w->to)) {
         snprintf(w->why, sizeof w->why, "fcntl: %s", strerror(errno));
         close_pipes(w);
         reap(w, 1);
@@ -296,7 +353,7 @@ hx_worker *hx_worker_start(const hx_model *mdl, const hx_worker_limits *lim, cha
     if (!w)
         abort();
     w->pid = -1;
-    w->to = w->from = -1;
+    w->to = w->from = w->errfd = -1;
     w->lim = *lim;
     w->model_fd = mdl->fd;
     if (spawn(w)) {
@@ -326,6 +383,7 @@ void hx_worker_stop(hx_worker *w)
     }
     nvc_buf_free(&w->in);
     nvc_buf_free(&w->vals);
+    nvc_buf_free(&w->errline);
     free(w);
 }
 
@@ -387,7 +445,7 @@ int hx_worker_run(hx_worker *w, const char *const *recs, const size_t *lens, siz
         char why[300] = "";
         int kind = 0; /* set when the worker is lost on record `next` */
         while (next < n && !kind) {
-            struct pollfd p[2] = {{w->from, POLLIN, 0}, {w->to, sent < req.len ? POLLOUT : 0, 0}};
+            struct pollfd p[3] = {{w->from, POLLIN, 0}, {w->errfd, POLLIN, 0}, {w->to, POLLOUT, 0}};
             double left = w->lim.hard_ms / 1000.0 - (hx_now() - t_rec);
             if (left <= 0) {
                 kind = HX_ENGINE_TIMEOUT;
@@ -396,12 +454,14 @@ int hx_worker_run(hx_worker *w, const char *const *recs, const size_t *lens, siz
                 break;
             }
             int ms = left > 1 ? 1000 : (int)(left * 1000) + 1;
-            if (poll(p, sent < req.len ? 2 : 1, ms) < 0 && errno != EINTR) {
+            if (poll(p, sent < req.len ? 3 : 2, ms) < 0 && errno != EINTR) {
                 kind = HX_ENGINE_CRASH;
                 snprintf(why, sizeof why, "poll: %s", strerror(errno));
                 break;
             }
-            if (sent < req.len && (p[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+            if (p[1].revents)
+                drain_err(w);
+            if (sent < req.len && (p[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
                 ssize_t wr = write(w->to, req.data + sent, req.len - sent);
                 if (wr > 0)
                     sent += (size_t)wr;

@@ -106,6 +106,15 @@ class Env:
         p = subprocess.run(args, input=data, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
         check(p.returncode == 0, "kcat -P failed: %s" % p.stderr.decode())
 
+    def produce_binary(self, topic, records):
+        """records: [(key, value bytes)], any bytes but the delimiters"""
+        for k, v in records:
+            check(b"<<M>>" not in v and b"<<K>>" not in v and "<<" not in k, "a record holds a delimiter")
+        data = b"".join(k.encode() + b"<<K>>" + v + b"<<M>>" for k, v in records)
+        p = subprocess.run(["kcat", "-P", "-b", self.bootstrap, "-t", topic, "-K", "<<K>>", "-D", "<<M>>",
+                            "-z", "none"], input=data, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        check(p.returncode == 0, "kcat -P failed: %s" % p.stderr.decode())
+
     def stream(self, lo, hi, chunk=1000, interval=0.1, topic="in"):
         """produces records lo..hi-1 in the background, chunk by chunk, so
         that a harness is mid-stream whenever a test acts; join() waits"""
@@ -259,9 +268,18 @@ def test_round_trip(nerva):
         time.sleep(1.2)  # the endpoint republishes each second
         metrics = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10).read().decode()
         for name in ["nerva_consumed_total %d" % n, "nerva_produced_total", "nerva_dead_lettered_total",
-                     "nerva_errors_total", "nerva_partition_lag{", "nerva_latency_seconds{quantile=\"0.99\"}",
-                     "nerva_score_seconds_count"]:
+                     "nerva_errors_total", "nerva_partition_lag{topic=\"in\",partition=\"0\"}",
+                     "nerva_partition_consumed_total{topic=\"in\",partition=\"",
+                     "# TYPE nerva_latency_seconds histogram", "nerva_latency_seconds_bucket{le=\"0.01\"}",
+                     "nerva_latency_seconds_sum ", "nerva_score_seconds_count ", "nerva_build_info{version=",
+                     "nerva_model_info{model=\"%s\",hash=\"" % FRAUD]:
             check(name in metrics, "metrics lack %r:\n%s" % (name, metrics))
+        # a histogram's buckets are cumulative and end at its count
+        series = dict(line.rsplit(" ", 1) for line in metrics.split("\n") if line and not line.startswith("#"))
+        count = int(series["nerva_latency_seconds_count"])
+        buckets = [int(v) for k, v in series.items() if k.startswith("nerva_latency_seconds_bucket")]
+        check(count == n and buckets == sorted(buckets) and buckets[-1] == count
+              and float(series["nerva_latency_seconds_sum"]) > 0, "latency histogram: %r" % buckets)
         p.send_signal(signal.SIGTERM)
         e.finish(p)
         bad = len(range(len(rows), n)) and sum(1 for i in range(len(rows), n) if i % 250 == 249)
@@ -323,7 +341,9 @@ def test_dead_letters(nerva):
             check(val == dict(recs)[k], "%s: the dead letter is not the original value: %r" % (k, val))
         check("field 'amount'" in dl["k2"][0]["nerva.error.message"], "k2 message: %r" % dl["k2"][0])
         out = e.consume("out", "%k\t%h\n")
-        check(all(line.endswith("trace=abc") for line in out), "results lost the input's headers: %r" % out)
+        check(all("\ttrace=abc," in line for line in out), "results lost the input's headers: %r" % out)
+        check(all(re.search(r",nerva\.model=[0-9a-f]{16}$", line) for line in out),
+              "results do not say which model scored them: %r" % out)
         check("bad record in[0]@1: parse" in e.log(p), "bad records are not logged:\n" + e.log(p))
     finally:
         e.close()
