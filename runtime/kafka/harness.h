@@ -204,5 +204,12 @@ double hx_now(void);                       /* monotonic seconds */
 const char *hx_nerva_exe(void);            /* the nerva compiler to run */
 int hx_read_text(const char *path, char **out);  /* whole file, NUL-terminated; 0 or -1 */
 int hx_write_atomic(const char *path, const char *data, size_t len);
+/* a child's resource limit (setrlimit's soft limit, at most the hard one) */
+void hx_set_limit(int what, unsigned long long bytes);
+#if defined(__SANITIZE_ADDRESS__)
+#define HX_ASAN 1 /* ASan reserves terabytes of address space: no RLIMIT_AS for it */
+#else
+#define HX_ASAN 0
+#endif
 
 #endif

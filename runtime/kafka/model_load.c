@@ -52,12 +52,6 @@ static int copy_file(const char *from, const char *to)
     return rc;
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-#define HX_ASAN 1 /* ASan reserves terabytes of address space: no RLIMIT_AS */
-#else
-#define HX_ASAN 0
-#endif
-
 /* the compiler in a process group of its own (it runs cc, which runs cc1):
    killed as a whole on a timeout or a stop, with memory it cannot exceed */
 static pid_t spawn_nerva(const char *model, const char *out, const char *log, const hx_compile_limits *lim,
@@ -76,14 +70,8 @@ static pid_t spawn_nerva(const char *model, const char *out, const char *log, co
     }
     if (pid == 0) {
         setpgid(0, 0);
-        if (!HX_ASAN && lim && lim->memory_mb > 0) {
-            struct rlimit r;
-            if (!getrlimit(RLIMIT_AS, &r)) {
-                rlim_t want = (rlim_t)lim->memory_mb << 20;
-                r.rlim_cur = r.rlim_max != RLIM_INFINITY && want > r.rlim_max ? r.rlim_max : want;
-                setrlimit(RLIMIT_AS, &r);
-            }
-        }
+        if (!HX_ASAN && lim && lim->memory_mb > 0)
+            hx_set_limit(RLIMIT_AS, (unsigned long long)lim->memory_mb << 20);
         signal(SIGINT, SIG_IGN); /* a ^C stops the harness, which stops this */
         dup2(logfd, 2);           /* its diagnostics go to the harness's log */
         execl(nerva, nerva, "compile", "--shared", model, "-o", out, (char *)NULL);

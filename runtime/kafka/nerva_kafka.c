@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -79,6 +80,15 @@ int hx_write_atomic(const char *path, const char *data, size_t len)
         return -1;
     }
     return 0;
+}
+
+void hx_set_limit(int what, unsigned long long want)
+{
+    struct rlimit r;
+    if (getrlimit(what, &r))
+        return;
+    r.rlim_cur = r.rlim_max != RLIM_INFINITY && want > r.rlim_max ? r.rlim_max : (rlim_t)want;
+    setrlimit(what, &r);
 }
 
 static void on_stop(int sig)

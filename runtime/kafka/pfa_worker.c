@@ -36,12 +36,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define HX_ASAN 1 /* ASan reserves terabytes of address space: no RLIMIT_AS */
-#else
-#define HX_ASAN 0
-#endif
-
 struct hx_worker {
     pid_t pid;
     int to, from;               /* pipes: records to it, answers from it */
@@ -169,17 +163,6 @@ int hx_pfa_worker_main(int argc, char **argv)
 
 /* ---- the harness's side ---- */
 
-static void set_limit(int what, rlim_t want)
-{
-    struct rlimit r;
-    if (getrlimit(what, &r))
-        return;
-    if (r.rlim_max != RLIM_INFINITY && want > r.rlim_max)
-        want = r.rlim_max;
-    r.rlim_cur = want;
-    setrlimit(what, &r);
-}
-
 static int nonblocking(int fd)
 {
     int fl = fcntl(fd, F_GETFL);
@@ -270,9 +253,9 @@ static int spawn(hx_worker *w)
     if (pid == 0) {
         /* a stack of known size for the engine's recursion (its own bound is
            a few MiB of it), and memory it cannot exceed */
-        set_limit(RLIMIT_STACK, (rlim_t)w->lim.stack_mb << 20);
+        hx_set_limit(RLIMIT_STACK, (unsigned long long)w->lim.stack_mb << 20);
         if (!HX_ASAN && w->lim.memory_mb > 0)
-            set_limit(RLIMIT_AS, (rlim_t)w->lim.memory_mb << 20);
+            hx_set_limit(RLIMIT_AS, (unsigned long long)w->lim.memory_mb << 20);
         if (dup2(to[0], 0) < 0 || dup2(from[1], 1) < 0 || dup2(errp[1], 2) < 0)
             _exit(127);
         if (w->model_fd == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(w->model_fd, 3) < 0)

@@ -17,7 +17,6 @@ that the check notices.
     kafka_service.py --nerva build/nerva TEST...      (TEST: a name below, or all)
 """
 
-import argparse
 import csv
 import json
 import os
@@ -34,16 +33,9 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kafka_tests import FRAUD, ROOT, SKIP, Env, Failure, check, reconcile, records  # noqa: E402
+from kafka_tests import FRAUD, ROOT, Env, Failure, check, free_port, records, run_tests  # noqa: E402
 from registry_server import RegistryServer  # noqa: E402
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def http_get(url, timeout=5):
@@ -550,35 +542,5 @@ def test_systemd(nerva):
         shutil.rmtree(d, ignore_errors=True)
 
 
-TESTS = {name[5:]: fn for name, fn in sorted(globals().items()) if name.startswith("test_")}
-
-
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--nerva", required=True)
-    ap.add_argument("tests", nargs="*")
-    a = ap.parse_args()
-    if not shutil.which("kcat"):
-        print("kcat is not installed (apt-get install kcat): skipped")
-        return SKIP
-    nerva = os.path.abspath(a.nerva)
-    if not os.path.exists(os.path.join(os.path.dirname(nerva), "nerva-kafka")):
-        print("nerva was built without the Kafka harness (librdkafka-dev): skipped")
-        return SKIP
-    names = a.tests if a.tests and a.tests != ["all"] else list(TESTS)
-    failed = 0
-    for name in names:
-        t0 = time.time()
-        try:
-            TESTS[name](nerva)
-            print("ok   %-16s %.1f s" % (name, time.time() - t0))
-        except Failure as f:
-            failed += 1
-            print("FAIL %-16s %.1f s\n%s" % (name, time.time() - t0, f))
-        sys.stdout.flush()
-    print("%d passed, %d failed" % (len(names) - failed, failed))
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_tests(globals()))

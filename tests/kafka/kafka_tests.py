@@ -761,10 +761,20 @@ def test_usage(nerva):
         check(p.returncode == rc and text in err, "%s: exit %d, %r" % (" ".join(args[1:]), p.returncode, err))
 
 
-TESTS = {name[5:]: fn for name, fn in sorted(globals().items()) if name.startswith("test_")}
+def free_port():
+    """a TCP port on 127.0.0.1 that was free a moment ago"""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
-def main():
+def run_tests(module_globals):
+    """the command line of each kafka_*.py: --nerva NERVA [TEST...], the
+    module's test_* functions, skipped (77) without kcat or the harness"""
+    tests = {name[5:]: fn for name, fn in sorted(module_globals.items()) if name.startswith("test_")}
     ap = argparse.ArgumentParser()
     ap.add_argument("--nerva", required=True)
     ap.add_argument("tests", nargs="*")
@@ -776,12 +786,12 @@ def main():
     if not os.path.exists(os.path.join(os.path.dirname(nerva), "nerva-kafka")):
         print("nerva was built without the Kafka harness (librdkafka-dev): skipped")
         return SKIP
-    names = a.tests if a.tests and a.tests != ["all"] else list(TESTS)
+    names = a.tests if a.tests and a.tests != ["all"] else list(tests)
     failed = 0
     for name in names:
         t0 = time.time()
         try:
-            TESTS[name](nerva)
+            tests[name](nerva)
             print("ok   %-16s %.1f s" % (name, time.time() - t0))
         except Failure as f:
             failed += 1
@@ -792,4 +802,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_tests(globals()))
