@@ -903,9 +903,15 @@ static void emit_function(Pe *m, int f, StrBuf *o)
             sb_printf(o, "    (void)v%d;\n", fn->params[i]);
     }
     sb_puts(o, "    (void)E;\n");
-    if (fn->kind == FK_USER)
+    if (fn->kind == FK_USER) {
         sb_printf(o, "    if (++E->depth > %d)\n        nv_raise(E, -1002, \"too many nested function calls\");\n",
                   NV_MAX_CALL_DEPTH);
+        /* and the bytes of stack they take: at most 32 a variable or temporary */
+        int nv = 0;
+        for (int v = 0; v < p->nvars; v++)
+            nv += p->vars[v].func == f;
+        sb_printf(o, "    nv_stack(E, (const void *)&E, %d);\n", 512 + 32 * (nv + m->tmp));
+    }
     if (fn->kind == FK_USER)
         sb_puts(o, "    nv_tick(E);\n");
     sb_puts(o, body.data ? body.data : "");

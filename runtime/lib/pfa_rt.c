@@ -134,6 +134,7 @@ typedef struct nv_eng {
     int held;                       /* nesting of the lock in this engine */
     void *re_cache;                 /* compiled patterns (pfa_lib.c: regex) */
     void (*re_free)(void *);        /* and how they are freed */
+    const char *stack_base;         /* where the running routine's stack began */
 } nv_eng;
 
 /* values nested deeper than this are refused when copied or written out,
@@ -195,6 +196,22 @@ NV_RT void nv_tick(nv_eng *E)
         E->expired = 1;
         nv_raise(E, INT_MIN, msg);
     }
+}
+
+/* User function calls may use this much stack, counted from where the
+   running routine (begin, action, end) started, so that a deep recursion of
+   big frames is a PFA error (-1002, as too many calls) rather than a stack
+   overflow that kills the host.  Hosts give engines at least twice this
+   (8 MiB is the usual main-thread stack).  A function calls nv_stack on
+   entry with the address of its parameter E (in its own frame) and the most
+   its frame can hold. */
+#define NV_STACK_BUDGET ((size_t)4 << 20)
+
+NV_RT void nv_stack(nv_eng *E, const void *here, size_t frame)
+{
+    uintptr_t a = (uintptr_t)here, b = (uintptr_t)E->stack_base;
+    if (E->stack_base && (a < b ? b - a : a - b) + frame > NV_STACK_BUDGET)
+        nv_raise(E, -1002, "nested function calls need more than 4 MiB of stack");
 }
 
 /* Shared cells and pools: one lock over the battery's block, taken
@@ -1380,6 +1397,32 @@ NV_RT int nv_utf8_put(char *o, unsigned cp)
     return 4;
 }
 
+/* valid UTF-8 (no overlongs, no surrogates, at most U+10FFFF) */
+NV_RT int nv_utf8_valid(const char *s, int64_t n)
+{
+    int64_t i = 0;
+    while (i < n) {
+        unsigned c = (unsigned char)s[i];
+        int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        unsigned cp;
+        int k;
+        if (!len || i + len > n)
+            return 0;
+        cp = len == 1 ? c : c & (0x3fu >> (len - 1));
+        for (k = 1; k < len; k++) {
+            unsigned d = (unsigned char)s[i + k];
+            if ((d & 0xc0) != 0x80)
+                return 0;
+            cp = cp << 6 | (d & 0x3f);
+        }
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+            (cp >= 0xd800 && cp < 0xe000))
+            return 0;
+        i += len;
+    }
+    return 1;
+}
+
 NV_RT nv_str *nv_jstring(nv_jp *P)
 {
     const char *s = ++P->p;
@@ -1429,6 +1472,10 @@ NV_RT nv_str *nv_jstring(nv_jp *P)
                 nv_hex4(s + 2, &lo) && lo >= 0xdc00 && lo < 0xe000) {
                 cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
                 s += 6;
+            } else if (cp >= 0xd800 && cp < 0xe000) {
+                /* a lone half of a pair is no character: its UTF-8 would be invalid */
+                P->err = "unpaired surrogate in a \\u escape";
+                return NULL;
             }
             o += nv_utf8_put(o, cp);
             break;
@@ -1442,6 +1489,12 @@ NV_RT nv_str *nv_jstring(nv_jp *P)
     n = (size_t)(o - base);
     *o = 0;
     r->n = (int64_t)n;
+    /* strings are Unicode text: raw bytes must be UTF-8 (escapes always are);
+       NUL only as the escape \u0000 (a raw one is a control character) */
+    if (!nv_utf8_valid(base, r->n)) {
+        P->err = "invalid UTF-8 in a string";
+        return NULL;
+    }
     return r;
 }
 
@@ -2056,13 +2109,14 @@ NV_RT void nv_log(nv_eng *E, const char *ns, int n, const nv_type *const *ts, co
    host's): state kept when it finishes, rolled back when it raises */
 NV_RT int nv_run(nv_eng *E, nv_body body, void *frame, int64_t doc_ms)
 {
+    char base;
+    int failed;
+    E->stack_base = &base;
     nv_deadline(E, doc_ms >= 0 ? doc_ms : E->host_ms);
-    if (nv_try(E, body, frame)) {
-        nv_settle(E, 0);
-        return NERVA_PFA_ERROR;
-    }
-    nv_settle(E, 1);
-    return NERVA_PFA_OK;
+    failed = nv_try(E, body, frame);
+    E->stack_base = NULL;
+    nv_settle(E, !failed);
+    return failed ? NERVA_PFA_ERROR : NERVA_PFA_OK;
 }
 
 /* an engine's start on zeroed storage: its cells, pools and constants; the
