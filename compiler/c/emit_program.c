@@ -202,6 +202,7 @@ static void void_unread_temps(Em *m, StrBuf *text)
 
 static CVal emit_expr(Em *m, const IrExpr *e);
 static CVal emit_inline(Em *m, const IrExpr *e);
+static CVal materialize(Em *m, CVal x, const IrType *t);
 
 static const char *lit_value(Em *m, const IrExpr *e)
 {
@@ -228,7 +229,8 @@ static const char *lit_value(Em *m, const IrExpr *e)
     }
 }
 
-/* the null flag of several values, ORed */
+/* the null flag of several values, ORed (|| compiles faster than | in long
+   formulas: measured, gcc 12) */
 static const char *or_nulls(Em *m, CVal *v, int n)
 {
     const char **parts = ARENA_ARRAY(&m->a, const char *, n + 1);
@@ -437,7 +439,8 @@ const char *em_join(Em *m, const char *const *parts, int n, const char *sep)
 }
 
 /* the static const array "tabN" of a constant table (IrTable), printed
-   with the dictionaries before the score function; one per table */
+   with the dictionaries before the score function; one per table (unused
+   when the tree emitter weighed a predicate's text and chose another) */
 static const char *em_table(Em *m, const IrTable *t)
 {
     for (int i = 0; i < m->ntabs; i++)
@@ -447,9 +450,9 @@ static const char *em_table(Em *m, const IrTable *t)
     int id = m->ntabs - 1, total = t->n * t->width;
     IrTypeKind k = ir_base(t->type)->kind;
     if (k == T_STRING)
-        sb_printf(&m->dict_text, "static const char *const tab%d[] = {", id);
+        sb_printf(&m->dict_text, "static const char *const tab%d[] NV_UNUSED = {", id);
     else
-        sb_printf(&m->dict_text, "static const %s tab%d[] = {", em_ctype(t->type), id);
+        sb_printf(&m->dict_text, "static const %s tab%d[] NV_UNUSED = {", em_ctype(t->type), id);
     for (int i = 0; i < total; i++) {
         sb_puts(&m->dict_text, i % 6 == 0 ? "\n    " : " ");
         if (k == T_STRING)
@@ -480,6 +483,34 @@ const char *em_str_in(Em *m, const char *s, const char *const *strs, int n)
     for (int i = 0; i < n; i++)
         parts[i] = arena_printf(&m->a, "strcmp(%s, %s) == 0", s, c_string(&m->a, strs[i]));
     return n ? em_join(m, parts, n, " || ") : "0";
+}
+
+static int cmp_num(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* whether the number v is one of vals[0..n) (as floats when fl): a binary
+   search of a sorted table */
+const char *em_num_in(Em *m, const char *v, const double *vals, int n, int fl)
+{
+    IrTable *t = ARENA_NEW(&m->a, IrTable);
+    t->type = ir_type(T_DOUBLE);
+    t->width = 1;
+    t->num = ARENA_ARRAY(&m->a, double, n + 1);
+    for (int i = 0; i < n; i++) {
+        double x = fl ? (double)(float)vals[i] : vals[i];
+        if (x == x) /* NaN equals nothing */
+            t->num[t->n++] = x;
+    }
+    qsort(t->num, (size_t)t->n, sizeof *t->num, cmp_num);
+    int u = 0;
+    for (int i = 0; i < t->n; i++)
+        if (!u || t->num[u - 1] != t->num[i])
+            t->num[u++] = t->num[i];
+    t->n = u;
+    return arena_printf(&m->a, "%s((double)%s, %s, %d) >= 0", rt_call(m, "nv_find_num"), v, em_table(m, t), u);
 }
 
 /* ---- expressions ----
@@ -533,6 +564,57 @@ static int inline_call(const IrExpr *e)
             return 0;
     }
     return 1;
+}
+
+/* ---- linear formulas (E_LINEAR) ----
+ * A sum of terms in order: inline additions, a temporary every LINEAR_CHUNK
+ * terms; a run of LINEAR_TABLE or more terms "coefficient * input" (a
+ * double the record holds, read where it lies) is a table of data that
+ * nv_linear adds up, so that a regression over 50,000 inputs is a loop,
+ * not 50,000 lines of C. */
+enum { LINEAR_CHUNK = 64, LINEAR_TABLE = 256 };
+
+static int linear_term(const Em *m, const IrExpr *t)
+{
+    return t->kind == E_CALL && t->fn == FN_MUL && t->n == 2 && t->a[0]->kind == E_LIT && !t->a[0]->lit_null &&
+           ir_base(t->a[0]->type)->kind == T_DOUBLE && t->a[1]->kind == E_VAR && m->direct[t->a[1]->var] &&
+           ir_base(m->p->vars[t->a[1]->var].type)->kind == T_DOUBLE;
+}
+
+static CVal emit_linear(Em *m, const IrExpr *e)
+{
+    CVal acc = emit_inline(m, e->a[0]);
+    int table = ir_base(e->type)->kind == T_DOUBLE, chunk = 0;
+    for (int k = 1; k < e->n;) {
+        int run = 0;
+        while (table && k + run < e->n && linear_term(m, e->a[k + run]))
+            run++;
+        if (run >= LINEAR_TABLE) {
+            int id = m->nlinear++;
+            sb_printf(&m->dict_text, "static const nv_lterm linear%d[%d] = {", id, run);
+            for (int j = 0; j < run; j++) {
+                const IrExpr *t = e->a[k + j];
+                sb_printf(&m->dict_text, "%s{%d, %s},", j % 4 == 0 ? "\n    " : " ", m->p->vars[t->a[1]->var].input,
+                          c_double(&m->a, t->a[0]->lit_double));
+            }
+            sb_puts(&m->dict_text, "\n};\n");
+            const char *t = new_tmp(m, ir_type(T_DOUBLE), 1);
+            em_line(m, "%s_n = %s;", t, acc.n);
+            em_line(m, "%s = %s(in, %s_input_fields, linear%d, %d, %s, &%s_n);", t, rt_call(m, "nv_linear"),
+                    m->o->prefix, id, run, acc.v, t);
+            acc = (CVal){t, arena_printf(&m->a, "%s_n", t), 0};
+            k += run;
+            chunk = 0;
+            continue;
+        }
+        CVal y = emit_inline(m, e->a[k]);
+        CVal both[2] = {acc, y};
+        acc = (CVal){arena_printf(&m->a, "(%s + %s)", acc.v, y.v), or_nulls(m, both, 2), 1};
+        if (++chunk % LINEAR_CHUNK == 0)
+            acc = materialize(m, acc, e->type);
+        k++;
+    }
+    return acc;
 }
 
 static CVal emit_inline(Em *m, const IrExpr *e)
@@ -772,6 +854,8 @@ static CVal emit_inline(Em *m, const IrExpr *e)
         r.n = arena_printf(&m->a, "%s_n", t);
         return r;
     }
+    case E_LINEAR:
+        return emit_linear(m, e);
     case E_PIECEWISE: {
         CVal x = emit_expr(m, e->a[0]);
         const char *t = new_tmp(m, ir_type(T_DOUBLE), 1);
@@ -996,7 +1080,7 @@ static void use_block(Em *m, const IrBlock *b)
     for (int i = 0; i < b->n; i++) {
         const IrStmt *s = b->s[i];
         if (s->kind == S_SET)
-            m->var_used[s->var] = 1;
+            m->var_used[s->var] = m->var_set[s->var] = 1;
         if (s->e)
             use_expr(m, s->e);
         use_block(m, &s->then_b);
@@ -1026,6 +1110,47 @@ static const char *abi_ctype(const IrType *t)
     case 4: return "int";
     default: return "const char *";
     }
+}
+
+/* ---- runs of invalid-value checks ----
+ * A model with many inputs starts with one "if input k is invalid, the
+ * record is" per field (MiningField invalidValueTreatment returnInvalid).
+ * A run of them becomes a loop over a constant list of the fields, so that
+ * the C stays small for a model of 50,000 inputs. */
+enum { INVALID_RUN = 8 };
+
+static int is_invalid_check(const IrStmt *s)
+{
+    return s->kind == S_IF && s->e && s->e->kind == E_INPUT_INVALID && !s->else_b.n && s->then_b.n == 1 &&
+           s->then_b.s[0]->kind == S_RETURN_INVALID;
+}
+
+/* how many invalid checks start at body[i] (none past the forest walk) */
+static int invalid_run(const IrBlock *b, int i, int stop)
+{
+    int n = 0;
+    while (i + n < b->n && (stop <= i || i + n < stop) && is_invalid_check(b->s[i + n]))
+        n++;
+    return n;
+}
+
+static void emit_invalid_run(Em *m, const IrBlock *b, int i, int n)
+{
+    int id = m->ninvalid++;
+    sb_printf(&m->dict_text, "static const int invalid%d[%d] = {", id, n);
+    for (int k = 0; k < n; k++)
+        sb_printf(&m->dict_text, "%s%d,", k % 16 == 0 ? "\n    " : " ", m->p->vars[b->s[i + k]->e->var].input);
+    sb_puts(&m->dict_text, "\n};\n");
+    const IrStmt *f = b->s[i], *l = b->s[i + n - 1];
+    if (f->loc.line > 0 && l->loc.line > 0)
+        em_line(m, "/* MiningFields: invalid values (lines %d to %d) */", f->loc.line, l->loc.line);
+    else
+        em_line(m, "/* MiningFields: invalid values */");
+    em_line(m, "{");
+    em_line(m, "    int k;");
+    em_line(m, "    for (k = 0; k < %d; k++)", n);
+    em_line(m, "        if (in->state[invalid%d[k]] == NERVA_INVALID) return NERVA_RESULT_INVALID;", id);
+    em_line(m, "}");
 }
 
 /* ---- the fields' names in C ----
@@ -1241,7 +1366,7 @@ static void score_prologue(Em *m, Pieces *pc, const char *pfx)
     StrBuf *c = pc->c, decl;
     sb_init(&decl);
     for (int v = 0; v < p->nvars; v++)
-        if (!m->env_var[v] && m->var_used[v])
+        if (!m->env_var[v] && m->var_used[v] && !m->direct[v])
             declare_var(m, v, 3, 0, &decl, NULL);
     sb_printf(c, "int %s_score(const %s_input *in, %s_output *out)\n{\n", pfx, pfx, pfx);
     if (m->any_env || m->ntrees_used)
@@ -1451,6 +1576,8 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
 
     m.var_used = arena_alloc(&m.a, (size_t)p->nvars + 1);
     m.val_read = arena_alloc(&m.a, (size_t)p->nvars + 1);
+    m.var_set = arena_alloc(&m.a, (size_t)p->nvars + 1);
+    m.direct = arena_alloc(&m.a, (size_t)p->nvars + 1);
     m.tree_used = arena_alloc(&m.a, (size_t)p->ntrees + 1);
     m.col_used = ARENA_ARRAY(&m.a, unsigned char *, p->ntrees + 1);
     use_block(&m, &p->body);
@@ -1468,9 +1595,24 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     m.nname = ARENA_ARRAY(&m.a, const char *, p->nvars + 1);
     m.tvname = ARENA_ARRAY(&m.a, const char *, p->nvars + 1);
     m.tnname = ARENA_ARRAY(&m.a, const char *, p->nvars + 1);
+    const char **in_names = member_names(&m, p->inputs, p->ninputs);
+    const char **out_names = member_names(&m, p->outputs, p->noutputs);
     for (int v = 0; v < p->nvars; v++) {
         int nul = ir_is_nullable(p->vars[v].type);
         const char *at = m.env_var[v] ? arena_printf(&m.a, "%s.", m.envref) : "";
+        int i = p->vars[v].input;
+        IrTypeKind k = ir_base(p->vars[v].type)->kind;
+        /* an input the body never assigns, trees do not read from their
+           environment or slots, and that needs no pointer check: read where
+           it lies, with no copy (a wide model then binds no variables) */
+        if (i >= 0 && !m.var_set[v] && !m.env_var[v] && m.slot_of_var[v] < 0 &&
+            (k == T_DOUBLE || k == T_FLOAT || k == T_BOOL || k == T_INT)) {
+            m.direct[v] = 1;
+            m.vname[v] = arena_printf(&m.a, k == T_INT ? "((int)in->%s)" : "in->%s", in_names[i]);
+            m.nname[v] = arena_printf(&m.a, "(in->state[%d] != NERVA_PRESENT)", i);
+            m.tvname[v] = m.tnname[v] = "0"; /* never read by a tree function */
+            continue;
+        }
         m.vname[v] = arena_printf(&m.a, "%sv%d", at, v);
         m.nname[v] = nul ? arena_printf(&m.a, "%sv%d_n", at, v) : "0";
         m.tvname[v] = arena_printf(&m.a, "E->v%d", v);
@@ -1494,6 +1636,13 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     for (int i = 0; i < p->body.n; i++) {
         if (i == fpoint)
             em_line(&m, "%s(nv_forest, %d, fx, gres);", rt_call(&m, "nv_gwalk_all"), m.nforest);
+        int run = invalid_run(&p->body, i, fpoint);
+        if (run >= INVALID_RUN) {
+            emit_invalid_run(&m, &p->body, i, run);
+            i += run - 1;
+            sb_puts(&body, PIECE_END "\n");
+            continue;
+        }
         IrBlock one = {.s = &p->body.s[i], .n = 1};
         emit_block(&m, &one);
         sb_puts(&body, PIECE_END "\n");
@@ -1521,8 +1670,6 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     sb_printf(h, "#ifndef %s\n#define %s\n\n#include <stddef.h>\n\n", guard, guard);
     sb_puts(h, rt_section(m.rt, "model_abi"));
     sb_puts(h, "\n");
-    const char **in_names = member_names(&m, p->inputs, p->ninputs);
-    const char **out_names = member_names(&m, p->outputs, p->noutputs);
     emit_field_struct(h, pfx, "input", "in", p->inputs, in_names, p->ninputs, 0);
     emit_field_struct(h, pfx, "output", "out", p->outputs, out_names, p->noutputs,
                       p->ntexts ? NV_TEXT_SCRATCH_BYTES : m.scratch ? NV_SCRATCH_BYTES : 0);
@@ -1556,19 +1703,22 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     for (int t = 0; t < p->ntexts; t++)
         emit_text_index(&m, p->texts[t], t, c);
     if (m.dict_text.data) {
-        sb_puts(c, "/* dictionaries of the strings compared against constants */\n");
+        sb_puts(c, "/* constant tables: dictionaries of strings, lookup tables, lists of fields */\n");
         sb_puts(c, m.dict_text.data);
         sb_putc(c, '\n');
     }
     trees_print(&m, c, treefns.data);
     sb_free(&treefns);
+    /* descriptors (the score function may read fields through them) */
+    emit_descriptors(&m, c, pfx, "input", p->inputs, in_names, p->ninputs);
+    emit_descriptors(&m, c, pfx, "output", p->outputs, out_names, p->noutputs);
     /* score function */
     Pieces pc = {.c = c, .m = &m};
     score_prologue(&m, &pc, pfx);
     /* bind inputs */
     for (int i = 0; i < p->ninputs; i++) {
         int v = p->inputs[i].var;
-        if (!m.var_used[v])
+        if (!m.var_used[v] || m.direct[v])
             continue;
         IrTypeKind k = ir_base(p->vars[v].type)->kind;
         const char *conv = k == T_INT ? "(int)" : "";
@@ -1610,9 +1760,6 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
               "    return bad;\n"
               "}\n\n",
               pfx, pfx, pfx, pfx);
-    /* descriptors */
-    emit_descriptors(&m, c, pfx, "input", p->inputs, in_names, p->ninputs);
-    emit_descriptors(&m, c, pfx, "output", p->outputs, out_names, p->noutputs);
     sb_printf(c,
               "static int %s_score_v(const void *in, void *out)\n"
               "{\n"

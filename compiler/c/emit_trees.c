@@ -108,6 +108,8 @@ static const char *pred_text(Em *m, const IrPred *pr, int unknown_false)
         const char *acc;
         if (strv)
             acc = em_str_in(m, v, pr->strs, pr->nvals);
+        else if (pr->nvals > 8)
+            acc = em_num_in(m, v, pr->nums, pr->nvals, fl);
         else {
             const char **parts = ARENA_ARRAY(&m->a, const char *, pr->nvals + 1);
             for (int i = 0; i < pr->nvals; i++)

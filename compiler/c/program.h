@@ -56,10 +56,14 @@ typedef struct Em {
     int ndicts, cap_dicts;
     const IrTable **tabs;        /* constant tables, printed as tabN */
     int ntabs, cap_tabs;
+    int ninvalid;                /* runs of invalid checks: static invalidN[] */
+    int nlinear;                 /* tables of linear terms: static linearN[] */
     StrBuf dict_text;
     /* what the program uses: only that is declared or printed */
     unsigned char *var_used;     /* read or written */
     unsigned char *val_read;     /* its value read (not only its null flag) */
+    unsigned char *var_set;      /* assigned by the body */
+    unsigned char *direct;       /* an input read where it is: in->NAME */
     unsigned char *tree_used;    /* walked */
     unsigned char **col_used;    /* per tree, per payload column */
     int ntrees_used;
@@ -72,6 +76,8 @@ const char *em_ctype(const IrType *t);
 const char *em_czero(const IrType *t);
 /* a library function the unit calls: its section goes into the unit */
 const char *rt_call(Em *m, const char *fn);
+/* C text: the number v is one of vals[0..n) (floats when fl), by a table */
+const char *em_num_in(Em *m, const char *v, const double *vals, int n, int fl);
 /* the static sorted string table dictN of strs (for nv_intern): N */
 int em_dict(Em *m, const char **strs, int n);
 const char **em_sorted(Em *m, const char *const *strs, int n);

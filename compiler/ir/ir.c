@@ -589,6 +589,37 @@ IrExpr *ir_piecewise(IrBuilder *b, IrExpr *x, IrTable *points, int outliers)
     return e;
 }
 
+IrExpr *ir_fold(IrBuilder *b, IrFn fn, IrExpr **xs, int n)
+{
+    NV_ASSERT(fn == FN_OR || fn == FN_AND || fn == FN_NE);
+    if (n <= 0)
+        return NULL;
+    IrExpr **w = ARENA_ARRAY(b->a, IrExpr *, n);
+    memcpy(w, xs, sizeof *w * (size_t)n);
+    while (n > 1) {
+        int k = 0;
+        for (int i = 0; i + 1 < n; i += 2)
+            w[k++] = ir_call2(b, fn, ir_type(T_BOOL), w[i], w[i + 1]);
+        if (n % 2)
+            w[k++] = w[n - 1];
+        n = k;
+    }
+    return w[0];
+}
+
+IrExpr *ir_linear(IrBuilder *b, IrType *t, IrExpr **terms, int n)
+{
+    IrExpr *e = mk(b, E_LINEAR, t, n);
+    int nul = 0;
+    for (int i = 0; i < n; i++) {
+        e->a[i] = terms[i];
+        nul |= ir_is_nullable(terms[i]->type);
+    }
+    if (nul)
+        e->type = ir_nullable(b->a, t);
+    return e;
+}
+
 IrExpr *ir_node(IrBuilder *b, IrExprKind k, IrType *t, Loc loc, IrExpr **args, int n)
 {
     IrExpr *e = mk(b, k, t, n);

@@ -125,6 +125,7 @@ const char *ir_fn_name(IrFn f);
     X(LOOKUP, "lookup")           /* entry a[0] of tab; null when a[0] is -1 */ \
     X(BIN, "bin")                 /* index of tab's first interval holding a[0], or -1 */ \
     X(PIECEWISE, "piecewise")     /* a[0] through tab's points; `col` the outliers rule */ \
+    X(LINEAR, "linear")           /* a[0] + a[1] + ... + a[n-1], in that order; null when one is */ \
     /* PFA: values of every Avro type; errors are PFA runtime errors */    \
     X(LIB, "lib")           /* library function `lib`(a[]) (by name)      */ \
     X(UCALL, "ucall")       /* user function `func`(a[])                  */ \
@@ -461,6 +462,12 @@ IrExpr *ir_find_num(IrBuilder *b, IrExpr *x, IrTable *keys);
 IrExpr *ir_lookup(IrBuilder *b, IrExpr *index, IrTable *values);
 IrExpr *ir_bin(IrBuilder *b, IrExpr *x, IrTable *bins);
 IrExpr *ir_piecewise(IrBuilder *b, IrExpr *x, IrTable *points, int outliers);
+/* xs[0..n) joined by the associative boolean fn (FN_OR, FN_AND, or FN_NE
+   as exclusive or) as a balanced tree, so that a list of 50,000 values is
+   an expression 16 deep, not 50,000; NULL when n is 0 */
+IrExpr *ir_fold(IrBuilder *b, IrFn fn, IrExpr **xs, int n);
+/* the sum of terms[0..n) in order, flat however many (E_LINEAR) */
+IrExpr *ir_linear(IrBuilder *b, IrType *t, IrExpr **terms, int n);
 
 /* PFA: any expression or statement kind; the caller fills the kind's fields */
 IrExpr *ir_node(IrBuilder *b, IrExprKind k, IrType *t, Loc loc, IrExpr **args, int n);

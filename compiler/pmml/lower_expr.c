@@ -88,13 +88,12 @@ static IrExpr *apply_missing(Lower *L, const XElem *e, IrExpr *x, IrExpr **args,
     IrBuilder *b = &L->b;
     const char *mm = xattr(e, "mapMissingTo");
     if (mm) {
-        IrExpr *anyn = NULL;
-        for (int i = 0; i < n; i++) {
-            if (!ir_is_nullable(args[i]->type))
-                continue;
-            IrExpr *isn = ir_is_null(b, args[i]);
-            anyn = anyn ? ir_call2(b, FN_OR, ir_type(T_BOOL), anyn, isn) : isn;
-        }
+        IrExpr **isn = ARENA_ARRAY(L->a, IrExpr *, n + 1);
+        int k = 0;
+        for (int i = 0; i < n; i++)
+            if (ir_is_nullable(args[i]->type))
+                isn[k++] = ir_is_null(b, args[i]);
+        IrExpr *anyn = ir_fold(b, FN_OR, isn, k);
         if (anyn) {
             IrExpr *c = lower_constant_for(L, mm, x->type, e);
             if (c)
@@ -398,11 +397,10 @@ static IrExpr *lower_map_values(Lower *L, Scope *s, const XElem *e)
         r = ir_if(b, ir_coalesce(b, cond, ir_lit_bool(b, 0)), val, r);
     }
     /* any missing input: missing, or mapMissingTo */
-    IrExpr *anyn = NULL;
-    for (int j = 0; j < np; j++) {
-        IrExpr *isn = ir_is_null(b, xs[j]);
-        anyn = anyn ? ir_call2(b, FN_OR, ir_type(T_BOOL), anyn, isn) : isn;
-    }
+    IrExpr **isn = ARENA_ARRAY(L->a, IrExpr *, np + 1);
+    for (int j = 0; j < np; j++)
+        isn[j] = ir_is_null(b, xs[j]);
+    IrExpr *anyn = ir_fold(b, FN_OR, isn, np);
     const char *mm = xattr(e, "mapMissingTo");
     if (anyn) {
         IrExpr *mv = mm ? lower_constant_for(L, mm, rt, e) : ir_lit_null(b, rt);
@@ -819,7 +817,7 @@ static IrExpr *lower_apply(Lower *L, Scope *s, const XElem *e)
     } else if (!strcmp(fname, "isIn") || !strcmp(fname, "isNotIn")) {
         if (n < 1)
             goto arity;
-        IrExpr *acc = NULL;
+        IrExpr **eqs = ARENA_ARRAY(L->a, IrExpr *, n + 1);
         for (int i = 1; i < n; i++) {
             IrExpr *y = args[i];
             IrExpr *x = args[0];
@@ -827,9 +825,9 @@ static IrExpr *lower_apply(Lower *L, Scope *s, const XElem *e)
                 x = ir_cast(b, ir_type(T_DOUBLE), x);
                 y = ir_cast(b, ir_type(T_DOUBLE), y);
             }
-            IrExpr *eq = ir_call2(b, FN_EQ, ir_type(T_BOOL), x, y);
-            acc = acc ? ir_call2(b, FN_OR, ir_type(T_BOOL), acc, eq) : eq;
+            eqs[i - 1] = ir_call2(b, FN_EQ, ir_type(T_BOOL), x, y);
         }
+        IrExpr *acc = ir_fold(b, FN_OR, eqs, n - 1);
         r = acc ? acc : ir_lit_bool(b, 0);
         if (fname[2] == 'N')
             r = ir_call1(b, FN_NOT, ir_type(T_BOOL), r);
@@ -1149,6 +1147,48 @@ IrPred *lower_predicate(Lower *L, Scope *s, const XElem *e)
     return NULL;
 }
 
+/* whether number x is one of vals[0..n) (compared as x's type: a float as
+   a float); null when x is.  A long list is a sorted table searched at run
+   time, not a chain of compares */
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+IrExpr *lower_num_in(Lower *L, IrExpr *x, const double *vals, int n)
+{
+    IrBuilder *b = &L->b;
+    int is_float = ir_base(x->type)->kind == T_FLOAT;
+    IrExpr *xx = is_float ? x : ir_cast(b, ir_type(T_DOUBLE), x);
+    if (n <= 8) {
+        IrExpr **eqs = ARENA_ARRAY(L->a, IrExpr *, n + 1);
+        for (int i = 0; i < n; i++) {
+            IrExpr *c = is_float ? ir_lit_float(b, (float)vals[i]) : ir_lit_double(b, vals[i]);
+            eqs[i] = ir_call2(b, FN_EQ, ir_type(T_BOOL), xx, c);
+        }
+        IrExpr *r = ir_fold(b, FN_OR, eqs, n);
+        return r ? r : ir_lit_bool(b, 0);
+    }
+    IrTable *keys = ir_table(b, ir_type(T_DOUBLE), n, 1);
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        double v = is_float ? (double)(float)vals[i] : vals[i];
+        if (v == v) /* NaN equals nothing */
+            keys->num[k++] = v;
+    }
+    qsort(keys->num, (size_t)k, sizeof *keys->num, cmp_double);
+    int u = 0;
+    for (int i = 0; i < k; i++)
+        if (!u || keys->num[u - 1] != keys->num[i])
+            keys->num[u++] = keys->num[i];
+    keys->n = u;
+    IrExpr *at = ir_find_num(b, is_float ? ir_cast(b, ir_type(T_DOUBLE), x) : xx, keys);
+    IrExpr *zero = ir_lit_long(b, 0);
+    zero->type = ir_type(T_INT);
+    return ir_call2(b, FN_GE, ir_type(T_BOOL), at, zero);
+}
+
 IrExpr *pred_to_expr(Lower *L, const IrPred *p)
 {
     IrBuilder *b = &L->b;
@@ -1179,35 +1219,25 @@ IrExpr *pred_to_expr(Lower *L, const IrPred *p)
         IrExpr *r;
         if (p->strs)
             r = ir_str_in(b, x, p->strs, p->nvals);
-        else {
-            r = ir_lit_bool(b, 0);
-            IrType *t = ir_base(x->type);
-            for (int i = 0; i < p->nvals; i++) {
-                IrExpr *c = t->kind == T_FLOAT ? ir_lit_float(b, (float)p->nums[i])
-                                               : ir_lit_double(b, p->nums[i]);
-                IrExpr *xx = t->kind == T_FLOAT ? x : ir_cast(b, ir_type(T_DOUBLE), x);
-                r = ir_call2(b, FN_OR, ir_type(T_BOOL), r, ir_call2(b, FN_EQ, ir_type(T_BOOL), xx, c));
-            }
-        }
+        else
+            r = lower_num_in(L, x, p->nums, p->nvals);
         if (p->kind == P_NOT_IN)
             r = ir_call1(b, FN_NOT, ir_type(T_BOOL), r);
         return r;
     }
     case P_AND:
     case P_OR: {
-        IrExpr *r = NULL;
-        for (int i = 0; i < p->nkids; i++) {
-            IrExpr *k = pred_to_expr(L, p->kids[i]);
-            r = r ? ir_call2(b, p->kind == P_AND ? FN_AND : FN_OR, ir_type(T_BOOL), r, k) : k;
-        }
+        IrExpr **ks = ARENA_ARRAY(L->a, IrExpr *, p->nkids + 1);
+        for (int i = 0; i < p->nkids; i++)
+            ks[i] = pred_to_expr(L, p->kids[i]);
+        IrExpr *r = ir_fold(b, p->kind == P_AND ? FN_AND : FN_OR, ks, p->nkids);
         return r ? r : ir_lit_bool(b, p->kind == P_AND);
     }
     case P_XOR: {
-        IrExpr *r = NULL;
-        for (int i = 0; i < p->nkids; i++) {
-            IrExpr *k = pred_to_expr(L, p->kids[i]);
-            r = r ? ir_call2(b, FN_NE, ir_type(T_BOOL), r, k) : k;
-        }
+        IrExpr **ks = ARENA_ARRAY(L->a, IrExpr *, p->nkids + 1);
+        for (int i = 0; i < p->nkids; i++)
+            ks[i] = pred_to_expr(L, p->kids[i]);
+        IrExpr *r = ir_fold(b, FN_NE, ks, p->nkids);
         return r ? r : ir_lit_bool(b, 0);
     }
     case P_SURROGATE: {

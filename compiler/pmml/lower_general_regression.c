@@ -917,8 +917,11 @@ static int lower_classification(Glm *g, ModelResult *r)
             IrExpr *e = i < n - 1 ? ir_cast(b, dt, ir_call1(b, FN_EXP, nt, ir_var(b, dots[i])))
                                   : ir_lit_double(b, 1);
             ir_set(b, g->blk, ex[i], e);
-            sum = sum ? ir_call2(b, FN_ADD, dt, sum, ir_var(b, ex[i])) : ir_var(b, ex[i]);
         }
+        IrExpr **terms = ARENA_ARRAY(L->a, IrExpr *, n + 1);
+        for (int i = 0; i < n; i++)
+            terms[i] = ir_var(b, ex[i]);
+        sum = n == 1 ? terms[0] : ir_linear(b, dt, terms, n);
         int sv = ir_add_var(b, "sum", ir_nullable(L->a, dt));
         st = ir_set(b, g->blk, sv, sum);
         st->comment = "multinomialLogistic: normalize";
@@ -956,11 +959,10 @@ static int lower_classification(Glm *g, ModelResult *r)
     }
     if (g->type != MT_MULTINOMIAL && n > 2) {
         /* any missing predictor makes the whole distribution missing */
-        IrExpr *any = NULL;
-        for (int i = 0; i < n - 1; i++) {
-            IrExpr *isn = ir_is_null(b, ir_var(b, dots[i]));
-            any = any ? ir_call2(b, FN_OR, ir_type(T_BOOL), any, isn) : isn;
-        }
+        IrExpr **isn = ARENA_ARRAY(L->a, IrExpr *, n + 1);
+        for (int i = 0; i < n - 1; i++)
+            isn[i] = ir_is_null(b, ir_var(b, dots[i]));
+        IrExpr *any = ir_fold(b, FN_OR, isn, n - 1);
         st = ir_if_stmt(b, g->blk, any);
         st->comment = "a missing predictor: no distribution";
         for (int i = 0; i < n; i++)

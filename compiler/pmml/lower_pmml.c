@@ -205,15 +205,26 @@ static IrExpr *in_values(Lower *L, IrExpr *x, const FieldInfo *fi, const char **
     IrType *bt = ir_base(x->type);
     if (bt->kind == T_STRING)
         return ir_str_in(&L->b, x, vals, n);
-    IrExpr *acc = NULL;
+    if (bt->kind == T_DOUBLE || bt->kind == T_FLOAT || bt->kind == T_INT) {
+        double *nums = ARENA_ARRAY(L->a, double, n + 1);
+        int k = 0;
+        for (int i = 0; i < n; i++) {
+            IrExpr *c = lower_constant_for(L, vals[i], bt, at);
+            if (c)
+                nums[k++] = bt->kind == T_INT ? (double)c->lit_long : c->lit_double;
+        }
+        (void)fi;
+        return lower_num_in(L, x, nums, k);
+    }
+    IrExpr **eqs = ARENA_ARRAY(L->a, IrExpr *, n + 1);
+    int k = 0;
     for (int i = 0; i < n; i++) {
         IrExpr *c = lower_constant_for(L, vals[i], bt, at);
-        if (!c)
-            continue;
-        IrExpr *eq = ir_call2(&L->b, FN_EQ, ir_type(T_BOOL), x, c);
-        acc = acc ? ir_call2(&L->b, FN_OR, ir_type(T_BOOL), acc, eq) : eq;
+        if (c)
+            eqs[k++] = ir_call2(&L->b, FN_EQ, ir_type(T_BOOL), x, c);
     }
     (void)fi;
+    IrExpr *acc = ir_fold(&L->b, FN_OR, eqs, k);
     return acc ? acc : ir_lit_bool(&L->b, 0);
 }
 
@@ -251,15 +262,15 @@ static int bind_input(Lower *L, const FieldInfo *fi, int var, IrBlock *blk, int 
         bad = bad ? ir_call2(b, FN_OR, ir_type(T_BOOL), bad, nok) : nok;
     }
     if (fi->nintervals && t->kind != T_STRING) {
-        IrExpr *any = NULL;
+        IrExpr **ins = ARENA_ARRAY(L->a, IrExpr *, fi->nintervals + 1);
         for (int i = 0; i < fi->nintervals; i++) {
             IrExpr *lo = ir_call2(b, fi->lo_closed[i] ? FN_GE : FN_GT, ir_type(T_BOOL),
                                   ir_cast(b, ir_type(T_DOUBLE), x), ir_lit_double(b, fi->lo[i]));
             IrExpr *hi = ir_call2(b, fi->hi_closed[i] ? FN_LE : FN_LT, ir_type(T_BOOL),
                                   ir_cast(b, ir_type(T_DOUBLE), x), ir_lit_double(b, fi->hi[i]));
-            IrExpr *in = ir_call2(b, FN_AND, ir_type(T_BOOL), lo, hi);
-            any = any ? ir_call2(b, FN_OR, ir_type(T_BOOL), any, in) : in;
+            ins[i] = ir_call2(b, FN_AND, ir_type(T_BOOL), lo, hi);
         }
+        IrExpr *any = ir_fold(b, FN_OR, ins, fi->nintervals);
         IrExpr *nok = ir_call1(b, FN_NOT, ir_type(T_BOOL), any);
         bad = bad ? ir_call2(b, FN_OR, ir_type(T_BOOL), bad, nok) : nok;
     }

@@ -117,6 +117,8 @@ void result_argmax(Lower *L, IrBlock *blk, ModelResult *r);
 IrExpr *lower_expr(Lower *L, Scope *s, const XElem *e);
 /* the value of `text` typed like variable `var` (for comparisons) */
 IrExpr *lower_constant_for(Lower *L, const char *text, IrType *t, const XElem *e);
+/* number x is one of vals[0..n): compares, or a table search when n is large */
+IrExpr *lower_num_in(Lower *L, IrExpr *x, const double *vals, int n);
 /* TransformationDictionary / LocalTransformations: DerivedFields into scope */
 void lower_derived_fields(Lower *L, Scope *s, const XElem *container, IrBlock *blk);
 /* a predicate element (SimplePredicate, CompoundPredicate, ...) */

@@ -25,11 +25,12 @@ static int need_num(Lower *L, const XElem *e, const char *attr, double dflt, dou
     return 1;
 }
 
-/* terms summed in one expression before the partial sum goes into a
-   variable: a table of 50,000 predictors becomes 800 statements of 64 terms,
-   not one expression nested 50,000 deep (which every pass would recurse
-   through, and the C compiler would have to take in one piece) */
-#define TERMS_PER_STATEMENT 64
+/* A table's sum is one flat E_LINEAR of its terms in document order (the
+   C backend reads a long run of coefficient-times-input terms from a table
+   of data); past TERMS_PER_STATEMENT terms the partial sum goes into a
+   variable, so that a table of 50,000 predictors is some fifty statements
+   the C backend can spread over several functions, not one */
+#define TERMS_PER_STATEMENT 1024
 
 /* intercept + sum of terms, in document order (the partial sums of long
    tables set into variables in blk) */
@@ -40,8 +41,9 @@ static IrExpr *lower_table(Lower *L, Scope *s, const XElem *t, IrBlock *blk)
     double icpt;
     if (!need_num(L, t, "intercept", 0, &icpt))
         return NULL;
-    IrExpr *acc = numlit(L, icpt);
-    int terms = 0;
+    IrExpr **terms = NULL;
+    int n = 0, cap = 0;
+    VEC_PUSH(L->a, terms, n, cap, numlit(L, icpt));
     for (int k = 0; k < t->nkids; k++) {
         const XElem *p = t->kids[k];
         IrExpr *term = NULL;
@@ -90,14 +92,15 @@ static IrExpr *lower_table(Lower *L, Scope *s, const XElem *t, IrBlock *blk)
             term = prod;
         } else
             continue;
-        acc = ir_call2(b, FN_ADD, nt, acc, term);
-        if (++terms % TERMS_PER_STATEMENT == 0) {
+        VEC_PUSH(L->a, terms, n, cap, term);
+        if (n > TERMS_PER_STATEMENT) {
             int part = ir_add_var(b, "partial sum", ir_nullable(L->a, nt));
-            ir_set(b, blk, part, acc);
-            acc = ir_var(b, part);
+            ir_set(b, blk, part, ir_linear(b, nt, terms, n));
+            n = 0;
+            VEC_PUSH(L->a, terms, n, cap, ir_var(b, part));
         }
     }
-    return acc;
+    return n == 1 ? terms[0] : ir_linear(b, nt, terms, n);
 }
 
 typedef enum { NM_NONE, NM_SOFTMAX, NM_SIMPLEMAX, NM_LOGIT, NM_PROBIT, NM_CLOGLOG, NM_EXP,
@@ -215,13 +218,14 @@ int lower_regression_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, Mod
     if (nm == NM_SOFTMAX || nm == NM_SIMPLEMAX) {
         int *ex = ARENA_ARRAY(L->a, int, n);
         int sum = ir_add_var(b, "sum", ir_nullable(L->a, dt));
-        IrExpr *acc = NULL;
+        IrExpr **terms = ARENA_ARRAY(L->a, IrExpr *, n + 1);
         for (i = 0; i < n; i++) {
             IrExpr *y = ir_cast(b, dt, ir_var(b, ys[i]));
             ex[i] = ir_add_var(b, "exp", ir_nullable(L->a, dt));
             ir_set(b, blk, ex[i], nm == NM_SOFTMAX ? ir_call1(b, FN_EXP, dt, y) : y);
-            acc = acc ? ir_call2(b, FN_ADD, dt, acc, ir_var(b, ex[i])) : ir_var(b, ex[i]);
+            terms[i] = ir_var(b, ex[i]);
         }
+        IrExpr *acc = n == 1 ? terms[0] : n ? ir_linear(b, dt, terms, n) : NULL;
         ir_set(b, blk, sum, acc);
         for (i = 0; i < n; i++)
             ir_set(b, blk, r->probs[i], ir_call2(b, FN_DIV, dt, ir_var(b, ex[i]), ir_var(b, sum)));

@@ -227,3 +227,33 @@ NV_RT int nv_piecewise(double x, const double *pts, int n, int outliers, double 
     *out = pts[2 * k + 1] + ((x - pts[2 * k]) * (pts[2 * k + 3] - pts[2 * k + 1])) / (pts[2 * k + 2] - pts[2 * k]);
     return 1;
 }
+
+/*@ section kernel_linear needs prelude */
+/* A long run of a linear formula's terms, coefficient times input field:
+   the terms are data (n pairs of a field index into fields[] and its
+   coefficient) and this adds them to acc one after the other, in their
+   order, exactly as the formula's chain of additions would
+   (acc + c0 * x0) + c1 * x1 ...  A field not present makes *missing 1 (the
+   sum's value is then of no use).  The fields are doubles of the record. */
+typedef struct nv_lterm {
+    int field;
+    double coef;
+} nv_lterm;
+
+NV_RT double nv_linear(const void *rec, const nerva_field *fields, const nv_lterm *t, int n, double acc,
+                       int *missing)
+{
+    const char *r = (const char *)rec;
+    int k;
+    for (k = 0; k < n; k++) {
+        const nerva_field *f = &fields[t[k].field];
+        double x;
+        if (r[f->state_offset] != NERVA_PRESENT) {
+            *missing = 1;
+            continue;
+        }
+        memcpy(&x, r + f->offset, sizeof x);
+        acc = acc + t[k].coef * x;
+    }
+    return acc;
+}

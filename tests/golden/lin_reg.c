@@ -51,21 +51,28 @@ NV_RT int nv_intern(const char *s, const char *const *d, int n)
 }
 
 
-/* dictionaries of the strings compared against constants */
+/* constant tables: dictionaries of strings, lookup tables, lists of fields */
 static const char *const dict0[] = {
     "a", "b",
 };
 
+static const nerva_field lin_reg_input_fields[] = {
+    {"x", 1, offsetof(lin_reg_input, x), offsetof(lin_reg_input, state) + 0},
+    {"c", 5, offsetof(lin_reg_input, c), offsetof(lin_reg_input, state) + 1},
+};
+
+static const nerva_field lin_reg_output_fields[] = {
+    {"y", 1, offsetof(lin_reg_output, y), offsetof(lin_reg_output, state) + 0},
+};
+
 int lin_reg_score(const lin_reg_input *in, lin_reg_output *out)
 {
-    double v0 = 0; int v0_n = 1; /* x */
     const char *v2 = ""; int v2_n = 1; /* c */
     int v3 = 0; /* c (invalid) */
     double v4 = 0; /* x */
     double v5 = 0; int v5_n = 1; /* regression */
     int v6 = 0; int v6_n = 1; /* c (code) */
     memset(out->state, NERVA_MISSING, sizeof out->state);
-    if (in->state[0] == NERVA_PRESENT) { v0 = in->x; v0_n = 0; }
     if (in->state[1] == NERVA_PRESENT) { v2 = in->c; v2_n = 0; }
     {
         int t1;
@@ -98,7 +105,7 @@ int lin_reg_score(const lin_reg_input *in, lin_reg_output *out)
     /* MiningField x (line 16) */
     {
         double t6 = 0; int t6_n = 1;
-        t6 = v0; t6_n = v0_n;
+        t6 = in->x; t6_n = (in->state[0] != NERVA_PRESENT);
         if (t6_n) {
             t6 = 0.0; t6_n = 0;
         }
@@ -133,15 +140,6 @@ size_t lin_reg_score_batch(const lin_reg_input *in, lin_reg_output *out, int *st
     }
     return bad;
 }
-
-static const nerva_field lin_reg_input_fields[] = {
-    {"x", 1, offsetof(lin_reg_input, x), offsetof(lin_reg_input, state) + 0},
-    {"c", 5, offsetof(lin_reg_input, c), offsetof(lin_reg_input, state) + 1},
-};
-
-static const nerva_field lin_reg_output_fields[] = {
-    {"y", 1, offsetof(lin_reg_output, y), offsetof(lin_reg_output, state) + 0},
-};
 
 static int lin_reg_score_v(const void *in, void *out)
 {

@@ -91,6 +91,15 @@ static int nv_tree1(const nv_env *E)
     return r_n ? -1 : r;
 }
 
+static const nerva_field mining_sum_input_fields[] = {
+    {"a", 1, offsetof(mining_sum_input, a), offsetof(mining_sum_input, state) + 0},
+    {"b", 1, offsetof(mining_sum_input, b), offsetof(mining_sum_input, state) + 1},
+};
+
+static const nerva_field mining_sum_output_fields[] = {
+    {"y", 1, offsetof(mining_sum_output, y), offsetof(mining_sum_output, state) + 0},
+};
+
 int mining_sum_score(const mining_sum_input *in, mining_sum_output *out)
 {
     nv_env E;
@@ -190,15 +199,6 @@ size_t mining_sum_score_batch(const mining_sum_input *in, mining_sum_output *out
     }
     return bad;
 }
-
-static const nerva_field mining_sum_input_fields[] = {
-    {"a", 1, offsetof(mining_sum_input, a), offsetof(mining_sum_input, state) + 0},
-    {"b", 1, offsetof(mining_sum_input, b), offsetof(mining_sum_input, state) + 1},
-};
-
-static const nerva_field mining_sum_output_fields[] = {
-    {"y", 1, offsetof(mining_sum_output, y), offsetof(mining_sum_output, state) + 0},
-};
 
 static int mining_sum_score_v(const void *in, void *out)
 {

@@ -51,7 +51,7 @@ NV_RT int nv_intern(const char *s, const char *const *d, int n)
 }
 
 
-/* dictionaries of the strings compared against constants */
+/* constant tables: dictionaries of strings, lookup tables, lists of fields */
 static const char *const dict0[] = {
     "x", "y z",
 };
@@ -96,6 +96,18 @@ static int nv_tree0(const nv_env *E)
     }
     return r_n ? -1 : r;
 }
+
+static const nerva_field tree_cls_input_fields[] = {
+    {"len", 1, offsetof(tree_cls_input, len), offsetof(tree_cls_input, state) + 0},
+    {"kind", 5, offsetof(tree_cls_input, kind), offsetof(tree_cls_input, state) + 1},
+};
+
+static const nerva_field tree_cls_output_fields[] = {
+    {"cls", 5, offsetof(tree_cls_output, cls), offsetof(tree_cls_output, state) + 0},
+    {"pred", 5, offsetof(tree_cls_output, pred), offsetof(tree_cls_output, state) + 1},
+    {"P_A", 1, offsetof(tree_cls_output, P_A), offsetof(tree_cls_output, state) + 2},
+    {"node", 5, offsetof(tree_cls_output, node), offsetof(tree_cls_output, state) + 3},
+};
 
 int tree_cls_score(const tree_cls_input *in, tree_cls_output *out)
 {
@@ -181,18 +193,6 @@ size_t tree_cls_score_batch(const tree_cls_input *in, tree_cls_output *out, int 
     }
     return bad;
 }
-
-static const nerva_field tree_cls_input_fields[] = {
-    {"len", 1, offsetof(tree_cls_input, len), offsetof(tree_cls_input, state) + 0},
-    {"kind", 5, offsetof(tree_cls_input, kind), offsetof(tree_cls_input, state) + 1},
-};
-
-static const nerva_field tree_cls_output_fields[] = {
-    {"cls", 5, offsetof(tree_cls_output, cls), offsetof(tree_cls_output, state) + 0},
-    {"pred", 5, offsetof(tree_cls_output, pred), offsetof(tree_cls_output, state) + 1},
-    {"P_A", 1, offsetof(tree_cls_output, P_A), offsetof(tree_cls_output, state) + 2},
-    {"node", 5, offsetof(tree_cls_output, node), offsetof(tree_cls_output, state) + 3},
-};
 
 static int tree_cls_score_v(const void *in, void *out)
 {

@@ -189,7 +189,7 @@ NV_RT void nv_gwalk_all(const nv_gtree *F, int n, const nv_slot *fx, int *res)
     }
 }
 
-/* dictionaries of the strings compared against constants */
+/* constant tables: dictionaries of strings, lookup tables, lists of fields */
 static const char *const dict0[] = {
     "a", "b", "c", "d",
 };
@@ -249,6 +249,16 @@ static const double tree2_c0[] = {
 typedef struct nv_env {
     int unused;
 } nv_env;
+
+static const nerva_field tree_graph_input_fields[] = {
+    {"x", 1, offsetof(tree_graph_input, x), offsetof(tree_graph_input, state) + 0},
+    {"c", 5, offsetof(tree_graph_input, c), offsetof(tree_graph_input, state) + 1},
+    {"y", 1, offsetof(tree_graph_input, y), offsetof(tree_graph_input, state) + 2},
+};
+
+static const nerva_field tree_graph_output_fields[] = {
+    {"out", 1, offsetof(tree_graph_output, out), offsetof(tree_graph_output, state) + 0},
+};
 
 int tree_graph_score(const tree_graph_input *in, tree_graph_output *out)
 {
@@ -388,16 +398,6 @@ size_t tree_graph_score_batch(const tree_graph_input *in, tree_graph_output *out
     }
     return bad;
 }
-
-static const nerva_field tree_graph_input_fields[] = {
-    {"x", 1, offsetof(tree_graph_input, x), offsetof(tree_graph_input, state) + 0},
-    {"c", 5, offsetof(tree_graph_input, c), offsetof(tree_graph_input, state) + 1},
-    {"y", 1, offsetof(tree_graph_input, y), offsetof(tree_graph_input, state) + 2},
-};
-
-static const nerva_field tree_graph_output_fields[] = {
-    {"out", 1, offsetof(tree_graph_output, out), offsetof(tree_graph_output, state) + 0},
-};
 
 static int tree_graph_score_v(const void *in, void *out)
 {
