@@ -9,8 +9,12 @@
 #include "nerva_model.h" /* the status codes of engines (pfa_rt.c: engine) */
 #include "base.c"
 #include "kernels.c"
+#include "special.c"
+#include "linalg.c"
 #include "text.c"
 #include "trees.c"
 #include "pfa_rt.c"
 #include "pfa_lib.c"
 #include "pfa_coll.c"
+#include "pfa_la.c"
+#include "pfa_model.c"
