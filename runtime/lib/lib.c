@@ -17,4 +17,5 @@
 #include "pfa_lib.c"
 #include "pfa_coll.c"
 #include "pfa_la.c"
+#include "pfa_prob.c"
 #include "pfa_model.c"
