@@ -18,4 +18,5 @@
 #include "pfa_coll.c"
 #include "pfa_la.c"
 #include "pfa_prob.c"
+#include "pfa_stat.c"
 #include "pfa_model.c"

@@ -44,6 +44,13 @@ NV_RT double nv_get_d(const nv_type *t, const nv_rec *r, const char *name)
     return nv_as_d(t->parts[i], r->f[i]);
 }
 
+/* an int or long field of a record by name */
+NV_RT int64_t nv_get_int(const nv_type *t, const nv_rec *r, const char *name)
+{
+    int i = nv_field_index(t, name);
+    return t->parts[i]->kind == NV_LONG ? r->f[i].l : r->f[i].i;
+}
+
 /* a double as a value of the numeric field type t */
 NV_RT nv_val nv_from_d(const nv_type *t, double x)
 {
@@ -177,6 +184,22 @@ NV_RT nv_keys nv_key_union(nv_eng *E, const nv_map *const *m, int n, int level)
     for (i = 0; i < k; i++)
         if (r.n == 0 || !nv_str_eq(r.k[r.n - 1], r.k[i]))
             r.k[r.n++] = r.k[i];
+    return r;
+}
+
+/* the sorted union of two sorted key sets */
+NV_RT nv_keys nv_keys_join(nv_eng *E, const nv_keys *a, const nv_keys *b)
+{
+    nv_keys r;
+    int64_t i = 0, j = 0;
+    r.k = (nv_str **)nv_alloc(E, sizeof(nv_str *) * (size_t)(a->n + b->n + 1));
+    r.n = 0;
+    while (i < a->n || j < b->n) {
+        int c = i == a->n ? 1 : j == b->n ? -1 : nv_str_cmp(a->k[i], b->k[j]);
+        r.k[r.n++] = c <= 0 ? a->k[i] : b->k[j];
+        i += c <= 0;
+        j += c >= 0;
+    }
     return r;
 }
 
@@ -430,15 +453,7 @@ NV_RT nv_val nvf_la_dot(nv_eng *E, const nv_type *const *T, const nv_val *a)
         {
             /* inner keys: the columns of x and the rows (or keys) of y */
             nv_keys xc = nv_key_union(E, xy, 1, 2), yr = nv_key_union(E, xy + 1, 1, 1);
-            nv_str **all = (nv_str **)nv_alloc(E, sizeof(nv_str *) * (size_t)(xc.n + yr.n + 1));
-            memcpy(all, xc.k, sizeof(nv_str *) * (size_t)xc.n);
-            memcpy(all + xc.n, yr.k, sizeof(nv_str *) * (size_t)yr.n);
-            qsort(all, (size_t)(xc.n + yr.n), sizeof(nv_str *), nv_keyp_cmp);
-            inner.k = all;
-            inner.n = 0;
-            for (i = 0; i < xc.n + yr.n; i++)
-                if (inner.n == 0 || !nv_str_eq(all[inner.n - 1], all[i]))
-                    all[inner.n++] = all[i];
+            inner = nv_keys_join(E, &xc, &yr);
         }
         if (mat)
             cols = nv_key_union(E, xy + 1, 1, 2);
@@ -592,22 +607,10 @@ NV_RT nv_val nvf_la_trace(nv_eng *E, const nv_type *const *T, const nv_val *a)
 /* the keys of a square map matrix: its rows and columns together */
 NV_RT nv_keys nv_la_square_keys(nv_eng *E, const nv_map *x, int code)
 {
-    const nv_map *xx[2];
-    nv_keys rows, cols, all;
+    nv_keys rows = nv_key_union(E, &x, 1, 1), cols = nv_key_union(E, &x, 1, 2), all = nv_keys_join(E, &rows, &cols);
     int64_t i, nonempty = 0;
-    xx[0] = x;
-    rows = nv_key_union(E, xx, 1, 1);
-    cols = nv_key_union(E, xx, 1, 2);
     for (i = 0; i < x->n; i++)
         nonempty += NV_MAP(x->e[i].v)->n > 0;
-    all.k = (nv_str **)nv_alloc(E, sizeof(nv_str *) * (size_t)(rows.n + cols.n + 1));
-    memcpy(all.k, rows.k, sizeof(nv_str *) * (size_t)rows.n);
-    memcpy(all.k + rows.n, cols.k, sizeof(nv_str *) * (size_t)cols.n);
-    qsort(all.k, (size_t)(rows.n + cols.n), sizeof(nv_str *), nv_keyp_cmp);
-    all.n = 0;
-    for (i = 0; i < rows.n + cols.n; i++)
-        if (all.n == 0 || !nv_str_eq(all.k[all.n - 1], all.k[i]))
-            all.k[all.n++] = all.k[i];
     if (all.n < 1 || nonempty == 0)
         nv_raise(E, code, "too few rows/cols");
     return all;

@@ -132,6 +132,7 @@ typedef struct nv_eng {
     nv_pool *spools;                /* battery's block, or the engine's own */
     const nv_shared *sh;            /* the battery's lock; NULL: an engine alone */
     int held;                       /* nesting of the lock in this engine */
+    void *mut;                      /* a cell's or pool item's value an updater may change in place */
 } nv_eng;
 
 /* values nested deeper than this are refused when copied or written out,
