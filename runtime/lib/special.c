@@ -601,13 +601,6 @@ NV_RT double nv_ibeta_inv(double a, double b, double p, int upper, double *y)
    arguments' rounding, and a quantile is within a few ulps of the exact
    inverse of its distribution function. */
 
-/* log of the normal density */
-NV_RT double nv_normal_logpdf(double x, double mu, double sigma)
-{
-    double z = (x - mu) / sigma;
-    return -0.5 * z * z - log(sigma) - NV_HALF_LOG_2PI;
-}
-
 /* gamma(shape a, scale s) */
 NV_RT double nv_gamma_pdf(double x, double a, double s)
 {
