@@ -983,7 +983,7 @@ static void type_table(Pe *m, StrBuf *o)
 
 /* the PFA files of the library: what `nerva runtime` writes */
 static const char *const pfa_files[] = {"pfa_rt.c", "pfa_lib.c", "pfa_coll.c", "pfa_la.c", "pfa_prob.c", "pfa_stat.c",
-                                        "pfa_model.c", NULL};
+                                        "pfa_model.c", "pfa_rand.c", NULL};
 
 void emit_pfa_runtime(StrBuf *c, StrBuf *h, const char *version)
 {

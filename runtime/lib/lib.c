@@ -20,3 +20,4 @@
 #include "pfa_prob.c"
 #include "pfa_stat.c"
 #include "pfa_model.c"
+#include "pfa_rand.c"

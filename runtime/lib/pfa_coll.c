@@ -413,7 +413,7 @@ NV_RT nv_val nvf_a_shuffle(nv_eng *E, const nv_type *const *T, const nv_val *a)
     int64_t i;
     (void)T;
     for (i = r->n - 1; i > 0; i--) {
-        int64_t j = (int64_t)(nv_rand64(E) % (uint64_t)(i + 1));
+        int64_t j = (int64_t)nv_rand_below(E, (uint64_t)(i + 1));
         nv_val t = r->v[i];
         r->v[i] = r->v[j];
         r->v[j] = t;

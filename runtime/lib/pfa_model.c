@@ -664,7 +664,7 @@ NV_RT nv_val nvf_model_cluster_randomSeeds(nv_eng *E, const nv_type *const *T, c
             nv_raise(E, 29022, "dimensions of vectors do not match");
     /* a random k of them: the first k of a Fisher-Yates shuffle */
     for (i = 0; i < k; i++) {
-        int64_t pick = i + (int64_t)(nv_rand64(E) % (uint64_t)(nu - i));
+        int64_t pick = i + (int64_t)nv_rand_below(E, (uint64_t)(nu - i));
         nv_val t = u[i];
         u[i] = u[pick];
         u[pick] = t;

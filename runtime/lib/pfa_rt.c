@@ -100,6 +100,7 @@ typedef struct nv_shared {
     void (*lock)(void *ctx);
     void (*unlock)(void *ctx);
     void *ctx;
+    int64_t engines;                /* engines started on it: the next one's index */
 } nv_shared;
 
 typedef struct nv_eng {
@@ -133,6 +134,7 @@ typedef struct nv_eng {
     const nv_shared *sh;            /* the battery's lock; NULL: an engine alone */
     int held;                       /* nesting of the lock in this engine */
     void *mut;                      /* a cell's or pool item's value an updater may change in place */
+    int64_t index;                  /* its place in its battery (0 alone): which pseudorandom stream */
 } nv_eng;
 
 /* values nested deeper than this are refused when copied or written out,
@@ -658,26 +660,53 @@ NV_RT int64_t nv_pow64(nv_eng *E, int64_t a, int64_t b, int code, int bits)
     return r;
 }
 
-/* the engine's pseudorandom numbers: seeded from "randseed" (or the clock
-   and the engine's address), xorshift64* after a splitmix64 scramble */
-NV_RT void nv_seed(nv_eng *E, int has_seed, int64_t seed)
+/* The engine's pseudorandom numbers: splitmix64 (a Weyl sequence through
+   a strong 64-bit mixer; period 2^64, passes BigCrush).  The state starts
+   from "randseed" (or, without one, the clock and the engine's address),
+   mixed with the engine's index in its battery, so each engine's stream is
+   reproducible and the streams of a battery's engines are independent
+   (their starting points are 64-bit hashes apart). */
+NV_RT uint64_t nv_mix64(uint64_t z)
 {
-    uint64_t z = has_seed ? (uint64_t)seed : (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)E;
-    z += 0x9e3779b97f4a7c15ULL;
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    E->rng = z ? z : 1;
+    return z ^ (z >> 31);
+}
+
+NV_RT void nv_seed(nv_eng *E, int has_seed, int64_t seed)
+{
+    uint64_t z = (uint64_t)seed;
+    if (!has_seed) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        z = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^ (uint64_t)(uintptr_t)E;
+    }
+    z = nv_mix64(z + 0x9e3779b97f4a7c15ULL);
+    if (E->index)
+        z = nv_mix64(z ^ nv_mix64((uint64_t)E->index));
+    E->rng = z;
 }
 
 NV_RT uint64_t nv_rand64(nv_eng *E)
 {
-    uint64_t x = E->rng;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    E->rng = x;
-    return x * 0x2545f4914f6cdd1dULL;
+    E->rng += 0x9e3779b97f4a7c15ULL;
+    return nv_mix64(E->rng);
+}
+
+/* uniform in [0, n) for n >= 1, without the bias of a plain modulo */
+NV_RT uint64_t nv_rand_below(nv_eng *E, uint64_t n)
+{
+    uint64_t r, floor = (0 - n) % n;   /* 2^64 mod n: the short last stretch */
+    do
+        r = nv_rand64(E);
+    while (r < floor);
+    return r % n;
+}
+
+/* uniform in [0, 1), a multiple of 2^-53 */
+NV_RT double nv_rand_unit(nv_eng *E)
+{
+    return (double)(nv_rand64(E) >> 11) * (1.0 / 9007199254740992.0);
 }
 
 /* a float or double argument as a double */
@@ -2064,7 +2093,7 @@ NV_RT int nv_run(nv_eng *E, nv_body body, void *frame, int64_t doc_ms)
    shared ones where scells/spools say (NULL: its own), then init (constants,
    cells, pools, "begin") */
 NV_RT int nv_start(nv_eng *E, nv_cell *cells, int ncells, nv_pool *pools, int npools, nv_val *consts,
-                   nv_cell *scells, nv_pool *spools, const nv_shared *sh, nv_body init, void *frame,
+                   nv_cell *scells, nv_pool *spools, nv_shared *sh, nv_body init, void *frame,
                    int64_t doc_ms)
 {
     E->host_ms = -1;
@@ -2077,6 +2106,13 @@ NV_RT int nv_start(nv_eng *E, nv_cell *cells, int ncells, nv_pool *pools, int np
     E->scells = scells ? scells : cells;
     E->spools = spools ? spools : pools;
     E->sh = sh;
+    if (sh) {   /* its place in the battery: its own pseudorandom stream */
+        if (sh->lock)
+            sh->lock(sh->ctx);
+        E->index = sh->engines++;
+        if (sh->unlock)
+            sh->unlock(sh->ctx);
+    }
     return nv_run(E, init, frame, doc_ms);
 }
 
