@@ -174,6 +174,8 @@ struct IrExpr {
     int func;              /* E_UCALL, E_FNREF */
     int *fill;             /* E_FNREF: parameter index of each a[i] */
     int code;              /* run-time error code of E_INDEX, E_MAPGET, E_POOL_GET */
+    int peek;              /* E_CELL, E_POOL_GET: the read of a cell-to or pool-to, which gives its
+                              value to the updater (not the routine: see S_GRANT) */
     IrType *t2;            /* E_UNION_IS */
 };
 
@@ -283,7 +285,8 @@ typedef struct IrTextIndex {
     X(POOL_SET, "pool-set")    /* pool `var` item e := e2           */ \
     X(POOL_DEL, "pool-del")    /* remove pool `var` item e          */ \
     X(LOCK, "lock")            /* hold shared state's lock (nests)  */ \
-    X(UNLOCK, "unlock")        /* release it                        */
+    X(UNLOCK, "unlock")        /* release it                        */ \
+    X(GRANT, "grant")          /* the updater call `code` that follows may change cell `var` (pool `var` item e when has_code) in place, if it passes it on at param nargs (pass_inplace.c) */
 
 typedef enum {
 #define X(k, s) S_##k,
@@ -447,6 +450,10 @@ void ir_return_invalid(IrBuilder *b, IrBlock *blk, Loc loc);
 void pass_intern_strings(IrBuilder *b);
 /* drop statements whose results nothing reads (outputs are the roots) */
 void pass_dead_stores(IrBuilder *b);
+/* PFA: whether function `func` of the engine passes its parameter number
+   `param` on only once, straight to a library function, so that a value it
+   is given may be changed in place by that function (S_GRANT) */
+int ir_passes_param_to_lib(const IrProgram *p, int func, int param);
 
 /* a readable dump, used by golden tests and `nerva compile --dump-ir` */
 void ir_dump(const IrProgram *p, StrBuf *out);

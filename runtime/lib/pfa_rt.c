@@ -79,9 +79,10 @@ typedef struct nv_cell {
     nv_val saved;                   /* rollback: the value at the action's start */
     nv_arena *saved_a;
     int dirty;
+    uint64_t seen;                  /* the call (E->epoch) that last read v (see nv_grant) */
 } nv_cell;
 
-typedef struct nv_pitem { nv_str *k; nv_val v; nv_arena *a; } nv_pitem;
+typedef struct nv_pitem { nv_str *k; nv_val v; nv_arena *a; uint64_t seen; } nv_pitem;
 
 typedef struct nv_pool {
     int64_t n, cap;
@@ -134,6 +135,7 @@ typedef struct nv_eng {
     const nv_shared *sh;            /* the battery's lock; NULL: an engine alone */
     int held;                       /* nesting of the lock in this engine */
     void *mut;                      /* a cell's or pool item's value an updater may change in place */
+    uint64_t epoch;                 /* counts the routine calls (begin, actions, end, merge) */
     int64_t index;                  /* its place in its battery (0 alone): which pseudorandom stream */
 } nv_eng;
 
@@ -547,6 +549,7 @@ NV_RT int nv_try(nv_eng *E, nv_body body, void *frame)
     E->cur = cur;
     E->depth = depth;
     E->vdepth = vdepth;
+    E->mut = NULL;
     nv_unlock_to(E, held);
     return 1;
 }
@@ -1072,11 +1075,25 @@ NV_RT nv_val nv_keep(nv_eng *E, const nv_type *t, nv_val v, nv_arena **owner)
     return r;
 }
 
+/* whether values of type t are pointers (strings, arrays, maps, ...) */
+NV_RT int nv_is_ptr_type(const nv_type *t)
+{
+    return t->kind >= NV_STRING && t->kind != NV_ENUM;
+}
+
 NV_RT void nv_cell_set(nv_eng *E, int k, int rollback, const nv_type *t, nv_val v)
 {
     nv_cell *c = &E->cells[k];
     nv_arena *a;
-    nv_val nv = nv_keep(E, t, v, &a);
+    nv_val nv;
+    E->mut = NULL;
+    if (nv_is_ptr_type(t) && v.p == c->v.p) {
+        /* the updater gave the value back, unchanged or changed in place
+           (nv_grant): nothing to copy; the action now holds it */
+        c->seen = E->epoch;
+        return;
+    }
+    nv = nv_keep(E, t, v, &a);
     if (rollback && !c->dirty) {
         c->saved = c->v;
         c->saved_a = c->a;
@@ -1139,7 +1156,13 @@ NV_RT void nv_pool_put(nv_eng *E, nv_pool *p, int rollback, const nv_type *t, nv
 {
     nv_arena *a;
     int64_t i = nv_pool_find(p, key);
-    nv_val nv = nv_keep(E, t, v, &a);
+    nv_val nv;
+    E->mut = NULL;
+    if (i >= 0 && nv_is_ptr_type(t) && v.p == p->items[i].v.p) {
+        p->items[i].seen = E->epoch;    /* as in nv_cell_set */
+        return;
+    }
+    nv = nv_keep(E, t, v, &a);
     nv_arena *cur = E->cur;
     nv_str *kk;
     E->cur = a;
@@ -1166,7 +1189,55 @@ NV_RT void nv_pool_put(nv_eng *E, nv_pool *p, int rollback, const nv_type *t, nv
     p->items[i].k = kk;
     p->items[i].v = nv;
     p->items[i].a = a;
+    p->items[i].seen = 0;
     p->n++;
+}
+
+/* ---- updates in place ----
+   An updater (cell-to or pool-to with a function) may change the cell's or
+   item's value itself instead of building a new one, when nothing else
+   refers to it: the routine has not read it in this call (every read marks
+   `seen` and takes back a grant in progress), the cell or pool is neither
+   shared nor rolled back, and the compiler found that the updater passes
+   its argument once, straight to a library function (pass_inplace.c).  The
+   generated code then grants the value (E->mut) just before calling the
+   updater; a library updater that finds its state argument granted
+   (nv_own) changes it in place and gives it back, and nv_cell_set /
+   nv_pool_put keep it without a copy.  Values from earlier calls are gone
+   (the call's arena is reset), so only this call's reads matter. */
+NV_RT void *nv_grant_cell(nv_eng *E, int k)
+{
+    nv_cell *c = &E->cells[k];
+    return c->seen == E->epoch ? NULL : c->v.p;
+}
+
+NV_RT void *nv_grant_pool(nv_eng *E, int k, const nv_str *key)
+{
+    nv_pool *p = &E->pools[k];
+    int64_t i = nv_pool_find(p, key);
+    return i < 0 || p->items[i].seen == E->epoch ? NULL : p->items[i].v.p;
+}
+
+/* a read of cell k by the routine: it now holds the value */
+NV_RT nv_val nv_cell_read(nv_eng *E, int k)
+{
+    nv_cell *c = &E->cells[k];
+    c->seen = E->epoch;
+    if (E->mut == c->v.p)
+        E->mut = NULL;
+    return c->v;
+}
+
+NV_RT nv_val nv_pool_read(nv_eng *E, int k, const nv_str *key, int code)
+{
+    nv_pool *p = &E->pools[k];
+    int64_t i = nv_pool_find(p, key);
+    if (i < 0)
+        nv_raise(E, code, "map key not found");
+    p->items[i].seen = E->epoch;
+    if (E->mut == p->items[i].v.p)
+        E->mut = NULL;
+    return p->items[i].v;
 }
 
 NV_RT void nv_pool_set(nv_eng *E, int k, int rollback, const nv_type *t, nv_str *key, nv_val v)
@@ -2080,6 +2151,8 @@ NV_RT void nv_log(nv_eng *E, const char *ns, int n, const nv_type *const *ts, co
    host's): state kept when it finishes, rolled back when it raises */
 NV_RT int nv_run(nv_eng *E, nv_body body, void *frame, int64_t doc_ms)
 {
+    E->epoch++;
+    E->mut = NULL;
     nv_deadline(E, doc_ms >= 0 ? doc_ms : E->host_ms);
     if (nv_try(E, body, frame)) {
         nv_settle(E, 0);

@@ -562,7 +562,11 @@ NV_RT nv_val nvf_stat_change_updateTrigger(nv_eng *E, const nv_type *const *T, c
     nv_rec *r;
     if (ne < 0 || nr < 0 || cr < 0 || lr < 0)
         nv_raise(E, 37000, "counter out of range");
-    if (ne == INT64_MAX || cr == INT64_MAX || nr == INT64_MAX)
+    /* the counters must fit their fields after the increments: checked
+       before any write, as the state may be changed in place */
+    if (a[0].i && (ne >= (t->parts[nv_field_index(t, "numEvents")]->kind == NV_LONG ? INT64_MAX : INT32_MAX)
+                   || nr >= (t->parts[nv_field_index(t, "numRuns")]->kind == NV_LONG ? INT64_MAX : INT32_MAX)
+                   || cr >= (t->parts[nv_field_index(t, "currentRun")]->kind == NV_LONG ? INT64_MAX : INT32_MAX)))
         nv_raise(E, 37000, "counter out of range");
     if (a[0].i) {
         ne++;
@@ -742,13 +746,14 @@ NV_RT nv_val nv_update_chi2(nv_eng *E, const nv_type *const *T, const nv_val *a,
     else
         for (i = 0; i < NV_MAP(a[0])->n; i++)
             sum += NV_MAP(a[0])->e[i].v.d * NV_MAP(a[0])->e[i].v.d;
-    if (d == INT64_MAX)
-        nv_raise(E, -1000, "dof overflow");
-    r = nv_own(E, a[1]) ? (nv_rec *)(uintptr_t)s : nv_rec_dup(E, t, s);
-    nv_set_d(t, r, "chi2", nv_get_d(t, s, "chi2") + sum);
     {
         int f = nv_field_index(t, dof);
-        r->f[f] = t->parts[f]->kind == NV_LONG ? nv_vl(d + 1) : nv_vi(nv_i32(E, d + 1, -1000));
+        /* checked before any write: the state may be changed in place */
+        if (d >= (t->parts[f]->kind == NV_LONG ? INT64_MAX : INT32_MAX))
+            nv_raise(E, -1000, "dof overflow");
+        r = nv_own(E, a[1]) ? (nv_rec *)(uintptr_t)s : nv_rec_dup(E, t, s);
+        nv_set_d(t, r, "chi2", nv_get_d(t, s, "chi2") + sum);
+        r->f[f] = t->parts[f]->kind == NV_LONG ? nv_vl(d + 1) : nv_vi((int32_t)(d + 1));
     }
     return nv_vp(r);
 }

@@ -92,9 +92,10 @@ typedef struct nv_cell {
     nv_val saved;                   /* rollback: the value at the action's start */
     nv_arena *saved_a;
     int dirty;
+    uint64_t seen;                  /* the call (E->epoch) that last read v (see nv_grant) */
 } nv_cell;
 
-typedef struct nv_pitem { nv_str *k; nv_val v; nv_arena *a; } nv_pitem;
+typedef struct nv_pitem { nv_str *k; nv_val v; nv_arena *a; uint64_t seen; } nv_pitem;
 
 typedef struct nv_pool {
     int64_t n, cap;
@@ -147,6 +148,7 @@ typedef struct nv_eng {
     const nv_shared *sh;            /* the battery's lock; NULL: an engine alone */
     int held;                       /* nesting of the lock in this engine */
     void *mut;                      /* a cell's or pool item's value an updater may change in place */
+    uint64_t epoch;                 /* counts the routine calls (begin, actions, end, merge) */
     int64_t index;                  /* its place in its battery (0 alone): which pseudorandom stream */
 } nv_eng;
 
@@ -472,6 +474,7 @@ NV_RT int nv_try(nv_eng *E, nv_body body, void *frame)
     E->cur = cur;
     E->depth = depth;
     E->vdepth = vdepth;
+    E->mut = NULL;
     nv_unlock_to(E, held);
     return 1;
 }
@@ -761,11 +764,25 @@ NV_RT nv_val nv_keep(nv_eng *E, const nv_type *t, nv_val v, nv_arena **owner)
     return r;
 }
 
+/* whether values of type t are pointers (strings, arrays, maps, ...) */
+NV_RT int nv_is_ptr_type(const nv_type *t)
+{
+    return t->kind >= NV_STRING && t->kind != NV_ENUM;
+}
+
 NV_RT void nv_cell_set(nv_eng *E, int k, int rollback, const nv_type *t, nv_val v)
 {
     nv_cell *c = &E->cells[k];
     nv_arena *a;
-    nv_val nv = nv_keep(E, t, v, &a);
+    nv_val nv;
+    E->mut = NULL;
+    if (nv_is_ptr_type(t) && v.p == c->v.p) {
+        /* the updater gave the value back, unchanged or changed in place
+           (nv_grant): nothing to copy; the action now holds it */
+        c->seen = E->epoch;
+        return;
+    }
+    nv = nv_keep(E, t, v, &a);
     if (rollback && !c->dirty) {
         c->saved = c->v;
         c->saved_a = c->a;
@@ -828,7 +845,13 @@ NV_RT void nv_pool_put(nv_eng *E, nv_pool *p, int rollback, const nv_type *t, nv
 {
     nv_arena *a;
     int64_t i = nv_pool_find(p, key);
-    nv_val nv = nv_keep(E, t, v, &a);
+    nv_val nv;
+    E->mut = NULL;
+    if (i >= 0 && nv_is_ptr_type(t) && v.p == p->items[i].v.p) {
+        p->items[i].seen = E->epoch;    /* as in nv_cell_set */
+        return;
+    }
+    nv = nv_keep(E, t, v, &a);
     nv_arena *cur = E->cur;
     nv_str *kk;
     E->cur = a;
@@ -855,8 +878,13 @@ NV_RT void nv_pool_put(nv_eng *E, nv_pool *p, int rollback, const nv_type *t, nv
     p->items[i].k = kk;
     p->items[i].v = nv;
     p->items[i].a = a;
+    p->items[i].seen = 0;
     p->n++;
 }
+
+
+
+
 
 NV_RT void nv_pool_set(nv_eng *E, int k, int rollback, const nv_type *t, nv_str *key, nv_val v)
 {
@@ -1683,6 +1711,8 @@ NV_RT nv_val nv_constant(nv_eng *E, const nv_type *t, const char *json)
    host's): state kept when it finishes, rolled back when it raises */
 NV_RT int nv_run(nv_eng *E, nv_body body, void *frame, int64_t doc_ms)
 {
+    E->epoch++;
+    E->mut = NULL;
     nv_deadline(E, doc_ms >= 0 ? doc_ms : E->host_ms);
     if (nv_try(E, body, frame)) {
         nv_settle(E, 0);
