@@ -249,7 +249,7 @@ NV_RT double nv_metric_add(int kind, double tally, double c, double w, double p)
     case NV_SQEUCLID:
         return tally + w * c * c;
     case NV_CHEBYSHEV:
-        return w * c > tally ? w * c : tally;
+        return w * c > tally || c != c ? w * c : tally;   /* a NaN stays */
     case NV_CITYBLOCK:
         return tally + w * c;
     default:

@@ -16,15 +16,30 @@
  * zero, numpy's default).  Matrices are row-major double arrays; n is
  * their order (or m x n).  Each function is pure; the caller owns every
  * buffer.  tests/unit/test_lib.c checks them against mpmath's.  The cost
- * is O(n^3): callers bound n by what they accept. */
+ * is O(n^3): callers bound n by what they accept, and may pass a poll (or
+ * NULL) to be called back once per O(n^2) step of a large matrix -- an
+ * engine's timeout check, which may unwind from there: the kernels hold
+ * nothing that needs freeing. */
 
 /*@ section kernel_linalg needs prelude */
+typedef struct nv_poll {
+    void (*fn)(void *ctx);
+    void *ctx;
+} nv_poll;
+
+/* the poll, for orders from 32 up (below, the whole work is a blink) */
+#define NV_POLL(poll, n) \
+    do { \
+        if ((poll) && (n) >= 32) \
+            (poll)->fn((poll)->ctx); \
+    } while (0)
+
 /* LU decomposition with partial pivoting of a (n x n, in place): L below
    the diagonal (unit diagonal implied), U on and above; perm[i] the row of
    the original in row i.  Returns the sign of the permutation, or 0 when
    a pivot is exactly zero (a singular matrix; the factors are then
    incomplete). */
-NV_RT int nv_lu(double *a, int64_t n, int64_t *perm)
+NV_RT int nv_lu(double *a, int64_t n, int64_t *perm, const nv_poll *poll)
 {
     int64_t i, j, k, p;
     int sign = 1;
@@ -32,6 +47,7 @@ NV_RT int nv_lu(double *a, int64_t n, int64_t *perm)
         perm[i] = i;
     for (k = 0; k < n; k++) {
         double big = 0;
+        NV_POLL(poll, n);
         p = k;
         for (i = k; i < n; i++)
             if (fabs(a[i * n + k]) > big) {
@@ -63,11 +79,11 @@ NV_RT int nv_lu(double *a, int64_t n, int64_t *perm)
 
 /* the determinant of a (n x n; a is overwritten): the product of the LU
    pivots, 0 for an exactly singular matrix */
-NV_RT double nv_det(double *a, int64_t n, int64_t *perm)
+NV_RT double nv_det(double *a, int64_t n, int64_t *perm, const nv_poll *poll)
 {
     double d;
     int64_t i;
-    int sign = nv_lu(a, n, perm);
+    int sign = nv_lu(a, n, perm, poll);
     if (!sign)
         return 0;
     d = sign;
@@ -97,13 +113,14 @@ NV_RT void nv_lu_solve(const double *lu, int64_t n, const int64_t *perm, double 
 
 /* the inverse of a (n x n) into out (n x n); a is overwritten, perm holds n
    and tmp 2n.  Returns 0, or -1 when a is exactly singular. */
-NV_RT int nv_inverse(double *a, int64_t n, double *out, int64_t *perm, double *tmp)
+NV_RT int nv_inverse(double *a, int64_t n, double *out, int64_t *perm, double *tmp, const nv_poll *poll)
 {
     int64_t i, j;
     double *col = tmp + n;
-    if (!nv_lu(a, n, perm))
+    if (!nv_lu(a, n, perm, poll))
         return -1;
     for (j = 0; j < n; j++) {
+        NV_POLL(poll, n);
         for (i = 0; i < n; i++)
             col[i] = i == j;
         nv_lu_solve(a, n, perm, col, tmp);
@@ -116,11 +133,12 @@ NV_RT int nv_inverse(double *a, int64_t n, double *out, int64_t *perm, double *t
 /* The Cholesky factor L (lower, in place; above the diagonal zeroed) of a
    symmetric positive definite a.  Returns 0, or -1 when a is not
    (numerically) positive definite. */
-NV_RT int nv_cholesky(double *a, int64_t n)
+NV_RT int nv_cholesky(double *a, int64_t n, const nv_poll *poll)
 {
     int64_t i, j, k;
     for (j = 0; j < n; j++) {
         double s = a[j * n + j];
+        NV_POLL(poll, n);
         for (k = 0; k < j; k++)
             s -= a[j * n + k] * a[j * n + k];
         if (!(s > 0))
@@ -139,13 +157,40 @@ NV_RT int nv_cholesky(double *a, int64_t n)
     return 0;
 }
 
+/* Scale the n values of a by the power of two 2^-e that brings the largest
+   magnitude into [1/2, 1), and return e (0 when there is nothing to scale:
+   all zero, or a value not finite).  Exact but for values 2^1074 times
+   smaller than the largest, which underflow: the kernels below square
+   entries, and a matrix of 1e200s (or 1e-200s) must not overflow (or
+   vanish) there. */
+NV_RT int nv_rescale(double *a, int64_t n)
+{
+    double big = 0;
+    int64_t i;
+    int e;
+    for (i = 0; i < n; i++) {
+        if (!(fabs(a[i]) <= DBL_MAX))
+            return 0;
+        if (fabs(a[i]) > big)
+            big = fabs(a[i]);
+    }
+    if (big == 0)
+        return 0;
+    (void)frexp(big, &e);
+    if (e != 0)
+        for (i = 0; i < n; i++)
+            a[i] = ldexp(a[i], -e);
+    return e;
+}
+
 /* Eigenvalues w[0..n) and eigenvectors (the columns of v, n x n,
    orthonormal) of the symmetric a (n x n; overwritten), by cyclic Jacobi
-   rotations until the off-diagonal part is negligible.  Unordered. */
-NV_RT void nv_sym_eigen(double *a, int64_t n, double *w, double *v)
+   rotations until the off-diagonal part is negligible, on a rescaled by a
+   power of two (nv_rescale).  Unordered. */
+NV_RT void nv_sym_eigen(double *a, int64_t n, double *w, double *v, const nv_poll *poll)
 {
     int64_t i, j, p, q;
-    int sweep;
+    int sweep, e = nv_rescale(a, n * n);
     for (i = 0; i < n; i++)
         for (j = 0; j < n; j++)
             v[i * n + j] = i == j;
@@ -158,7 +203,8 @@ NV_RT void nv_sym_eigen(double *a, int64_t n, double *w, double *v)
         }
         if (off == 0 || off <= 1e-36 * diag)
             break;
-        for (p = 0; p < n; p++)
+        for (p = 0; p < n; p++) {
+            NV_POLL(poll, n);
             for (q = p + 1; q < n; q++) {
                 double apq = a[p * n + q], theta, t, c, s, tau;
                 if (apq == 0)
@@ -188,26 +234,29 @@ NV_RT void nv_sym_eigen(double *a, int64_t n, double *w, double *v)
                     v[i * n + q] = viq + s * (vip - tau * viq);
                 }
             }
+        }
     }
     for (i = 0; i < n; i++)
-        w[i] = a[i * n + i];
+        w[i] = ldexp(a[i * n + i], e);
 }
 
 /* The Moore-Penrose pseudoinverse of a (m x n, m >= n; overwritten) into
    out (n x m): one-sided Jacobi orthogonalizes the columns of a (a V =
    U S), then out = V S^+ U^T, singular values at or below 1e-15 times the
-   largest counting as zero.  v holds n x n, s n. */
-NV_RT void nv_pinv_tall(double *a, int64_t m, int64_t n, double *out, double *v, double *s)
+   largest counting as zero; a rescaled by a power of two first
+   (nv_rescale), out scaled back.  v holds n x n, s n. */
+NV_RT void nv_pinv_tall(double *a, int64_t m, int64_t n, double *out, double *v, double *s, const nv_poll *poll)
 {
     int64_t i, j, k;
-    int sweep;
+    int sweep, e = nv_rescale(a, m * n);
     double smax = 0;
     for (i = 0; i < n; i++)
         for (j = 0; j < n; j++)
             v[i * n + j] = i == j;
     for (sweep = 0; sweep < 100; sweep++) {
         int rotated = 0;
-        for (j = 0; j < n; j++)
+        for (j = 0; j < n; j++) {
+            NV_POLL(poll, m > n ? m : n);
             for (k = j + 1; k < n; k++) {
                 double alpha = 0, beta = 0, gamma = 0, zeta, t, c, sn;
                 for (i = 0; i < m; i++) {
@@ -233,6 +282,7 @@ NV_RT void nv_pinv_tall(double *a, int64_t m, int64_t n, double *out, double *v,
                     v[i * n + k] = sn * x + c * y;
                 }
             }
+        }
         if (!rotated)
             break;
     }
@@ -245,12 +295,14 @@ NV_RT void nv_pinv_tall(double *a, int64_t m, int64_t n, double *out, double *v,
             smax = s[j];
     }
     /* out[r][c] = sum_j v[r][j] u[c][j] / s_j, u[c][j] = a[c][j] / s_j */
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
+        NV_POLL(poll, m > n ? m : n);
         for (k = 0; k < m; k++) {
             double t = 0;
             for (j = 0; j < n; j++)
                 if (s[j] > 1e-15 * smax)
                     t += v[i * n + j] * a[k * n + j] / (s[j] * s[j]);
-            out[i * m + k] = t;
+            out[i * m + k] = ldexp(t, -e);
         }
+    }
 }

@@ -78,10 +78,14 @@ NV_RT void nv_set_d(const nv_type *t, nv_rec *r, const char *name, double x)
         r->f[i] = nv_from_d(t->parts[i], x);
 }
 
-/* room for n doubles (n from the data: overflow is an error, not a wrap) */
+/* room for n doubles (n from the data: overflow is an error, not a wrap).
+   One buffer holds at most 2^27 doubles (1 GiB, s.repeat's bound on a
+   string), so that a hostile shape (the outer product of two long vectors,
+   sparse maps with many keys) is an error rather than the machine's memory. */
+#define NV_MAX_DOUBLES ((int64_t)1 << 27)
 NV_RT double *nv_dalloc(nv_eng *E, int64_t n)
 {
-    if (n < 0 || (uint64_t)n > (uint64_t)(SIZE_MAX / sizeof(double) / 2))
+    if (n < 0 || n > NV_MAX_DOUBLES)
         nv_raise(E, -1000, "out of memory");
     return (double *)nv_alloc(E, sizeof(double) * (size_t)(n ? n : 1));
 }
@@ -434,13 +438,16 @@ NV_RT nv_val nvf_la_dot(nv_eng *E, const nv_type *const *T, const nv_val *a)
         xm = nv_dmat(E, x, m);
         ym = mat ? nv_dmat(E, y, p) : nv_dvec(E, y);
         r = nv_dalloc(E, nv_size2(E, n, p));
-        for (i = 0; i < n; i++)
+        for (i = 0; i < n; i++) {
+            if (m * p >= 1024)
+                nv_tick_now(E);
             for (k = 0; k < p; k++) {
                 double s = 0;
                 for (j = 0; j < m; j++)
                     s += xm[i * m + j] * ym[j * p + k];
                 r[i * p + k] = s;
             }
+        }
         return nv_vp(mat ? nv_darr2(E, r, n, p) : nv_darr(E, r, n));
     } else {
         const nv_map *x = NV_MAP(a[0]), *y = NV_MAP(a[1]), *xy[2];
@@ -475,13 +482,16 @@ NV_RT nv_val nvf_la_dot(nv_eng *E, const nv_type *const *T, const nv_val *a)
         if (!nv_all_finite(xm, rows.n * inner.n) || !nv_all_finite(ym, inner.n * cols.n))
             nv_raise(E, 24052, "contains non-finite value");
         r = nv_dalloc(E, nv_size2(E, rows.n, cols.n));
-        for (i = 0; i < rows.n; i++)
+        for (i = 0; i < rows.n; i++) {
+            if (inner.n * cols.n >= 1024)
+                nv_tick_now(E);
             for (k = 0; k < cols.n; k++) {
                 double s = 0;
                 for (j = 0; j < inner.n; j++)
                     s += xm[i * inner.n + j] * ym[j * cols.n + k];
                 r[i * cols.n + k] = s;
             }
+        }
         return nv_vp(mat ? nv_dmap2(E, r, &rows, &cols) : nv_dmap(E, &rows, r));
     }
 }
@@ -534,21 +544,30 @@ NV_RT nv_val nvf_la_transpose(nv_eng *E, const nv_type *const *T, const nv_val *
 }
 
 /* the inverse of m (r x c) if square and regular, else its pseudoinverse,
-   into a new c x r matrix */
+   into a new c x r matrix; all NaN when m has a value that is not finite
+   (as la.det's NaN: neither is defined there) */
 NV_RT double *nv_la_inverse(nv_eng *E, double *m, int64_t r, int64_t c)
 {
+    nv_poll poll;
     double *out = nv_dalloc(E, nv_size2(E, r, c)), *v, *s;
     int64_t i, j;
+    poll.fn = nv_tick_now;
+    poll.ctx = E;
+    if (!nv_all_finite(m, r * c)) {
+        for (i = 0; i < r * c; i++)
+            out[i] = NAN;
+        return out;
+    }
     if (r == c) {
         double *copy = nv_dalloc(E, r * c);
         memcpy(copy, m, sizeof(double) * (size_t)(r * c));
-        if (nv_inverse(copy, r, out, (int64_t *)nv_alloc(E, sizeof(int64_t) * (size_t)r), nv_dalloc(E, 2 * r)) == 0)
+        if (nv_inverse(copy, r, out, (int64_t *)nv_alloc(E, sizeof(int64_t) * (size_t)r), nv_dalloc(E, 2 * r), &poll) == 0)
             return out;
     }
     if (r >= c) {
         v = nv_dalloc(E, c * c);
         s = nv_dalloc(E, c);
-        nv_pinv_tall(m, r, c, out, v, s);
+        nv_pinv_tall(m, r, c, out, v, s, &poll);
         return out;
     }
     /* wide: pinv(m) = pinv(m^T)^T */
@@ -559,7 +578,7 @@ NV_RT double *nv_la_inverse(nv_eng *E, double *m, int64_t r, int64_t c)
                 t[j * r + i] = m[i * c + j];
         v = nv_dalloc(E, r * r);
         s = nv_dalloc(E, r);
-        nv_pinv_tall(t, c, r, tout, v, s);   /* r x c */
+        nv_pinv_tall(t, c, r, tout, v, s, &poll);   /* r x c */
         for (i = 0; i < r; i++)
             for (j = 0; j < c; j++)
                 out[j * r + i] = tout[i * c + j];
@@ -620,6 +639,7 @@ NV_RT nv_val nvf_la_det(nv_eng *E, const nv_type *const *T, const nv_val *a)
 {
     int64_t r, c;
     double *m;
+    nv_poll poll;
     if (T[1]->kind == NV_ARRAY)
         m = nv_la_arrays(E, NV_ARR(a[0]), &r, &c, 24090, 1);
     else {
@@ -629,7 +649,9 @@ NV_RT nv_val nvf_la_det(nv_eng *E, const nv_type *const *T, const nv_val *a)
     }
     if (!nv_all_finite(m, r * c))
         return nv_vd(NAN);
-    return nv_vd(nv_det(m, r, (int64_t *)nv_alloc(E, sizeof(int64_t) * (size_t)r)));
+    poll.fn = nv_tick_now;
+    poll.ctx = E;
+    return nv_vd(nv_det(m, r, (int64_t *)nv_alloc(E, sizeof(int64_t) * (size_t)r), &poll));
 }
 
 /* x and y equal within tolerance: infinities of one sign and NaNs match */
@@ -668,10 +690,14 @@ NV_RT double *nv_la_eigenbasis(nv_eng *E, double *m, int64_t n)
     double *s = nv_dalloc(E, nv_size2(E, n, n)), *w = nv_dalloc(E, n), *v = nv_dalloc(E, n * n);
     double *out = nv_dalloc(E, n * n);
     int64_t *order = (int64_t *)nv_alloc(E, sizeof(int64_t) * (size_t)n), i, j;
+    nv_poll poll;
+    poll.fn = nv_tick_now;
+    poll.ctx = E;
     for (i = 0; i < n; i++)
         for (j = 0; j < n; j++)
-            s[i * n + j] = (m[i * n + j] + m[j * n + i]) / 2;
-    nv_sym_eigen(s, n, w, v);
+            s[i * n + j] = nv_finite(m[i * n + j] + m[j * n + i]) ? (m[i * n + j] + m[j * n + i]) / 2
+                           : m[i * n + j] / 2 + m[j * n + i] / 2;     /* no overflow */
+    nv_sym_eigen(s, n, w, v, &poll);
     for (i = 0; i < n; i++) {
         int64_t k = i;
         order[i] = i;

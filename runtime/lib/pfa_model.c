@@ -368,13 +368,16 @@ NV_RT double nv_gp_predict(nv_eng *E, const nv_gp *g, const double *x, const dou
     int64_t n = g->n, i, j;
     double *r = nv_dalloc(E, nv_size2(E, n, n)), *ft = nv_dalloc(E, n), *yt = nv_dalloc(E, n), *xn = nv_dalloc(E, g->d);
     double ym, ysd, ff = 0, fy = 0, out;
+    nv_poll poll;
+    poll.fn = nv_tick_now;
+    poll.ctx = E;
     nv_mean_sd(y, n, 1, &ym, &ysd);
     for (i = 0; i < n; i++) {
         r[i * n + i] = 1 + (nugget ? nugget[i] : 10 * DBL_EPSILON);
         for (j = i + 1; j < n; j++)
             r[i * n + j] = r[j * n + i] = nv_gp_kern(E, g, g->xn + i * g->d, g->xn + j * g->d);
     }
-    if (nv_cholesky(r, n) != 0)
+    if (nv_cholesky(r, n, &poll) != 0)
         nv_raise(E, 31088, "matrix of kernel results is not positive definite");
     /* forward solves C ft = 1, C yt = (y - mean)/sd */
     for (i = 0; i < n; i++) {

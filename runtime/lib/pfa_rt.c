@@ -200,6 +200,15 @@ NV_RT void nv_tick(nv_eng *E)
     }
 }
 
+/* the clock read at once: a library kernel's poll (linalg.c's nv_poll)
+   between two long steps, where counting ticks would read it too rarely */
+NV_RT void nv_tick_now(void *ctx)
+{
+    nv_eng *E = (nv_eng *)ctx;
+    E->ticks |= 1023u;
+    nv_tick(E);
+}
+
 /* Shared cells and pools: one lock over the battery's block, taken
    re-entrantly per engine, so that reading a shared cell inside the updater
    of another cannot deadlock (one lock has no order to get wrong; it is

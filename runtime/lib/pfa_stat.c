@@ -378,7 +378,7 @@ NV_RT nv_val nvf_stat_sample_fillHistogram(nv_eng *E, const nv_type *const *T, c
     nv_arr *nv = NULL;
     int isinf_x = x == HUGE_VAL || x == -HUGE_VAL;
     if (nv_field_index(t, "numbins") >= 0 && nv_field_index(t, "high") >= 0) {
-        int64_t nb = (int64_t)nv_get_d(t, h, "numbins");
+        int64_t nb = nv_d2l(nv_get_d(t, h, "numbins"));
         double low = nv_get_d(t, h, "low"), high = nv_get_d(t, h, "high");
         if (nb < 1)
             nv_raise(E, 14082, "bad histogram scale");
@@ -445,7 +445,7 @@ NV_RT nv_val nvf_stat_sample_fillHistogram2d(nv_eng *E, const nv_type *const *T,
     double x = a[0].d, y = a[1].d, w = a[2].d;
     double xlo = nv_get_d(t, h, "xlow"), xhi = nv_get_d(t, h, "xhigh"), ylo = nv_get_d(t, h, "ylow");
     double yhi = nv_get_d(t, h, "yhigh");
-    int64_t nx = (int64_t)nv_get_d(t, h, "xnumbins"), ny = (int64_t)nv_get_d(t, h, "ynumbins"), i;
+    int64_t nx = nv_d2l(nv_get_d(t, h, "xnumbins")), ny = nv_d2l(nv_get_d(t, h, "ynumbins")), i;
     int own = nv_own(E, a[3]), ivals = nv_field_index(t, "values");
     const nv_arr *vals = NV_ARR(h->f[ivals]);
     const char *flow = NULL;
@@ -662,13 +662,16 @@ NV_RT double nv_quad_inv(nv_eng *E, double *c, const double *x, int64_t n)
 {
     int64_t *perm = (int64_t *)nv_alloc(E, sizeof(int64_t) * (size_t)n), i, j;
     double *z = nv_dalloc(E, n), *copy = nv_dalloc(E, nv_size2(E, n, n)), s = 0;
+    nv_poll poll;
+    poll.fn = nv_tick_now;
+    poll.ctx = E;
     memcpy(copy, c, sizeof(double) * (size_t)(n * n));
     memcpy(z, x, sizeof(double) * (size_t)n);
-    if (nv_lu(copy, n, perm))
+    if (nv_lu(copy, n, perm, &poll))
         nv_lu_solve(copy, n, perm, z, nv_dalloc(E, n));
     else {
         double *pinv = nv_dalloc(E, n * n);
-        nv_pinv_tall(c, n, n, pinv, nv_dalloc(E, n * n), nv_dalloc(E, n));
+        nv_pinv_tall(c, n, n, pinv, nv_dalloc(E, n * n), nv_dalloc(E, n), &poll);
         for (i = 0; i < n; i++) {
             z[i] = 0;
             for (j = 0; j < n; j++)

@@ -109,7 +109,7 @@ NV_RT double nv_stirlerr(double z)
     double s = 0;
     if (z <= 15) {
         double z2 = z + z;
-        if (z2 == floor(z2))
+        if (z2 == floor(z2) && z2 >= 0)
             return half[(int)z2];
         if (z < 1)
             return nv_lgamma(z + 1) - (z + 0.5) * log(z) + z - NV_HALF_LOG_2PI;
@@ -259,6 +259,16 @@ NV_RT double nv_gamma_wh(double a, double x, int upper)
     return nv_stdnorm_cdf(upper ? -z : z);
 }
 
+/* the iterations the continued fractions below may take for a shape s:
+   1000 + 20 sqrt(s), bounded, and 1000 for a NaN or negative s (whose
+   callers return before iterating) */
+NV_RT int nv_maxit(double s)
+{
+    if (s >= 1e10)
+        return 2001000;
+    return s > 0 ? 1000 + (int)(20 * sqrt(s)) : 1000;
+}
+
 /* P(a, x) (upper = 0) or Q(a, x) = 1 - P(a, x) (upper = 1), the regularized
    incomplete gamma functions, for a > 0, x >= 0: the series below a + 1,
    the continued fraction above, each for the tail it computes well and the
@@ -268,7 +278,7 @@ NV_RT double nv_gamma_wh(double a, double x, int upper)
 NV_RT double nv_gamma_pq(double a, double x, int upper)
 {
     double r;
-    int n, maxit = 1000 + (int)(20 * sqrt(a));
+    int n, maxit = nv_maxit(a);
     if (x != x || a != a)
         return NAN;
     if (x <= 0)
@@ -416,7 +426,7 @@ NV_RT double nv_ibeta_cf(double a, double b, double x, double y)
     const double tiny = 1e-300;
     double qab = a + b, qap = a + 1, qam = a - 1, c = 1, d, h, aa, del, e;
     double ay = a * y, bx = b * x, dh = nv_two_sum(ay, -bx, &e);
-    int m, m2, maxit = 1000 + (int)(20 * sqrt(a + b));
+    int m, m2, maxit = nv_maxit(a + b);
     d = (dh + (e + fma(a, y, -ay) - fma(b, x, -bx) + 1)) / qap;
     if (fabs(d) < tiny)
         d = tiny;

@@ -8,6 +8,7 @@
  * (tools/gen_lib_vectors.py -> lib_vectors.h); the walkers of the tree
  * layouts against small trees worked out by hand. */
 #include <check.h>
+#include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -268,36 +269,45 @@ START_TEST(test_linalg)
     /* det [[1,2,3],[4,-5,6],[7,8,9]] = 120 (by cofactors) */
     double a3[9] = {1, 2, 3, 4, -5, 6, 7, 8, 9}, c3[9];
     memcpy(c3, a3, sizeof a3);
-    ck_assert(fabs(nv_det(c3, 3, perm) - 120) < 1e-12);
+    ck_assert(fabs(nv_det(c3, 3, perm, NULL) - 120) < 1e-12);
     double sing[4] = {1, 2, 2, 4};
-    ck_assert(nv_det(sing, 2, perm) == 0);
+    ck_assert(nv_det(sing, 2, perm, NULL) == 0);
     /* the inverse: A A^-1 = I */
     double id3[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
     memcpy(c3, a3, sizeof a3);
-    ck_assert_int_eq(nv_inverse(c3, 3, inv, perm, tmp), 0);
+    ck_assert_int_eq(nv_inverse(c3, 3, inv, perm, tmp, NULL), 0);
     mat_mul(a3, inv, prod, 3, 3, 3);
     ck_assert(mat_err(prod, id3, 9) < 1e-14);
     double sing2[4] = {1, 2, 2, 4};
-    ck_assert_int_eq(nv_inverse(sing2, 2, inv, perm, tmp), -1);
+    ck_assert_int_eq(nv_inverse(sing2, 2, inv, perm, tmp, NULL), -1);
     /* symmetric eigenproblem: [[2,1],[1,2]] has 3 and 1, eigenvectors
        (1,1)/sqrt2 and (1,-1)/sqrt2; a 4x4 checked by A V = V diag(w) */
     double s2[4] = {2, 1, 1, 2}, w[4], v[16];
-    nv_sym_eigen(s2, 2, w, v);
+    nv_sym_eigen(s2, 2, w, v, NULL);
     ck_assert(fabs(fmax(w[0], w[1]) - 3) < 1e-15 && fabs(fmin(w[0], w[1]) - 1) < 1e-15);
     ck_assert(fabs(fabs(v[0]) - sqrt(0.5)) < 1e-15 && fabs(fabs(v[2]) - sqrt(0.5)) < 1e-15);
     double s4[16] = {4, 1, -2, 2, 1, 2, 0, 1, -2, 0, 3, -2, 2, 1, -2, -1}, s4c[16], av[16], vw[16];
     memcpy(s4c, s4, sizeof s4);
-    nv_sym_eigen(s4c, 4, w, v);
+    nv_sym_eigen(s4c, 4, w, v, NULL);
     mat_mul(s4, v, av, 4, 4, 4);
     for (int i = 0; i < 4; i++)
         for (int j = 0; j < 4; j++)
             vw[i * 4 + j] = v[i * 4 + j] * w[j];
     ck_assert(mat_err(av, vw, 16) < 1e-13);
     ck_assert(fabs(w[0] + w[1] + w[2] + w[3] - 8) < 1e-13);      /* the trace */
+    /* scaled by 2^+-900 (squares out of range): the same eigenvalues, scaled */
+    for (int sc = -1; sc <= 1; sc += 2) {
+        double big[16], wb[4], vb[16];
+        for (int i = 0; i < 16; i++)
+            big[i] = ldexp(s4[i], sc * 900);
+        nv_sym_eigen(big, 4, wb, vb, NULL);
+        for (int i = 0; i < 4; i++)
+            ck_assert(wb[i] == ldexp(w[i], sc * 900) && mat_err(vb, v, 16) == 0);
+    }
     /* the pseudoinverse of a 3x2: P A P = P and A P A = A */
     double t32[6] = {1, 2, 3, 4, 5, 6}, t32c[6], p23[6], ap[9], apa[6], pa[4], pap[6], sv[2], vv[4];
     memcpy(t32c, t32, sizeof t32);
-    nv_pinv_tall(t32c, 3, 2, p23, vv, sv);
+    nv_pinv_tall(t32c, 3, 2, p23, vv, sv, NULL);
     mat_mul(t32, p23, ap, 3, 2, 3);
     mat_mul(ap, t32, apa, 3, 3, 2);
     ck_assert(mat_err(apa, t32, 6) < 1e-13);
@@ -307,17 +317,84 @@ START_TEST(test_linalg)
     /* it is (A^T A)^-1 A^T here: [[-4/3, -1/3, 2/3], [13/12, 1/3, -5/12]] */
     double want[6] = {-4.0 / 3, -1.0 / 3, 2.0 / 3, 13.0 / 12, 1.0 / 3, -5.0 / 12};
     ck_assert(mat_err(p23, want, 6) < 1e-13);
+    /* scaled by 2^+-900: the pseudoinverse scaled by 2^-+900 */
+    for (int sc = -1; sc <= 1; sc += 2) {
+        double big[6], pb[6];
+        for (int i = 0; i < 6; i++)
+            big[i] = ldexp(t32[i], sc * 900);
+        nv_pinv_tall(big, 3, 2, pb, vv, sv, NULL);
+        for (int i = 0; i < 6; i++)
+            ck_assert(pb[i] == ldexp(p23[i], -sc * 900));
+    }
     /* Cholesky: L L^T = A; not positive definite: -1 */
     double pd[9] = {4, 2, 2, 2, 5, 3, 2, 3, 6}, l[9], lt[9], llt[9];
     memcpy(l, pd, sizeof pd);
-    ck_assert_int_eq(nv_cholesky(l, 3), 0);
+    ck_assert_int_eq(nv_cholesky(l, 3, NULL), 0);
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++)
             lt[i * 3 + j] = l[j * 3 + i];
     mat_mul(l, lt, llt, 3, 3, 3);
     ck_assert(mat_err(llt, pd, 9) < 1e-14);
     double npd[4] = {1, 2, 2, 1};
-    ck_assert_int_eq(nv_cholesky(npd, 2), -1);
+    ck_assert_int_eq(nv_cholesky(npd, 2, NULL), -1);
+}
+END_TEST
+
+/* the poll: once per outer step from order 32, never below; a poll that
+   does not return (an engine's timeout) leaves nothing to free */
+static int polls;
+static jmp_buf poll_jb;
+static void count_poll(void *ctx)
+{
+    (void)ctx;
+    polls++;
+}
+static void stop_poll(void *ctx)
+{
+    if (++polls == *(int *)ctx)
+        longjmp(poll_jb, 1);
+}
+
+START_TEST(test_linalg_poll)
+{
+    enum { N = 40 };
+    static double a[N * N], c[N * N], out[N * N], w[N], v[N * N], s[N], tmp[2 * N];
+    int64_t perm[N];
+    nv_poll poll = {count_poll, NULL};
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++)
+            a[i * N + j] = i == j ? N : 1.0 / (1 + i + j);
+    memcpy(c, a, sizeof a);
+    polls = 0;
+    ck_assert_int_eq(nv_inverse(c, N, out, perm, tmp, &poll), 0);
+    ck_assert_int_eq(polls, 2 * N);                 /* N for LU, N for the columns */
+    memcpy(c, a, sizeof a);
+    polls = 0;
+    ck_assert_int_eq(nv_cholesky(c, N, &poll), 0);
+    ck_assert_int_eq(polls, N);
+    memcpy(c, a, sizeof a);
+    polls = 0;
+    nv_sym_eigen(c, N, w, v, &poll);
+    ck_assert(polls >= N && polls % N == 0);        /* N per sweep */
+    memcpy(c, a, sizeof a);
+    polls = 0;
+    nv_pinv_tall(c, N, N, out, v, s, &poll);
+    ck_assert(polls >= 2 * N && polls % N == 0);    /* N per sweep, N for the product */
+    memcpy(c, a, 9 * sizeof(double));
+    polls = 0;
+    ck_assert(nv_det(c, 3, perm, &poll) != 0);
+    ck_assert_int_eq(polls, 0);                     /* small: no polls */
+    {
+        int stop = 7;
+        nv_poll halt = {stop_poll, &stop};
+        memcpy(c, a, sizeof a);
+        polls = 0;
+        if (setjmp(poll_jb) == 0) {
+            nv_sym_eigen(c, N, w, v, &halt);
+            ck_abort_msg("the poll did not stop the kernel");
+        }
+        ck_assert_int_eq(polls, 7);
+    }
 }
 END_TEST
 
@@ -484,6 +561,7 @@ static Suite *lib_suite(void)
     tcase_add_test(k, test_special_functions);
     tcase_add_test(k, test_distributions);
     tcase_add_test(k, test_linalg);
+    tcase_add_test(k, test_linalg_poll);
     suite_add_tcase(s, k);
     TCase *t = tcase_create("text");
     tcase_add_test(t, test_strings);
