@@ -633,18 +633,19 @@ NV_RT nv_val nvf_prob_dist_weibullQF(nv_eng *E, const nv_type *const *T, const n
 }
 
 /* negative binomial(size, prob): failures before the size-th success;
-   size 0 is a point mass at 0, prob 0 never succeeds */
+   size 0 is a point mass at 0.  prob must be in (0, 1]: the spec's text
+   names only prob < 0, but at prob 0 no trial succeeds and there is no
+   distribution (its "PDF" p^n (1-p)^x sums to 0); Titus, Hadrian and R
+   (dnbinom) all refuse it. */
 NV_RT int nv_nbin_ok(const nv_val *a, int size_positive)
 {
-    return a[2].d >= 0 && a[2].d <= 1 && (size_positive ? a[1].i > 0 : a[1].i >= 0);
+    return a[2].d > 0 && a[2].d <= 1 && (size_positive ? a[1].i > 0 : a[1].i >= 0);
 }
 
 NV_RT nv_val nvf_prob_dist_negativeBinomialPDF(nv_eng *E, const nv_type *const *T, const nv_val *a)
 {
     (void)T;
     nv_param_ok(E, nv_nbin_ok(a, 0), 13450);
-    if (a[2].d == 0 && a[1].i > 0)
-        return nv_vd(0);
     return nv_vd(nv_negbin_pdf(a[0].i, a[1].i, a[2].d));
 }
 
@@ -653,8 +654,6 @@ NV_RT nv_val nvf_prob_dist_negativeBinomialCDF(nv_eng *E, const nv_type *const *
     (void)T;
     nv_param_ok(E, nv_nbin_ok(a, 0), 13460);
     nv_input_ok(E, a[0].d, 13460);
-    if (a[2].d == 0 && a[1].i > 0)
-        return nv_vd(0);
     return nv_vd(nv_negbin_cdf(a[0].d, a[1].i, a[2].d, 0));
 }
 
@@ -666,7 +665,7 @@ NV_RT nv_val nvf_prob_dist_negativeBinomialQF(nv_eng *E, const nv_type *const *T
     nv_prob_ok(E, p, 13470);
     if (p == 0 || a[2].d == 1)
         return nv_vd(0);
-    if (p == 1 || a[2].d == 0)
+    if (p == 1)
         return nv_vd(HUGE_VAL);
     return nv_vd(nv_negbin_qf(p, a[1].i, a[2].d));
 }

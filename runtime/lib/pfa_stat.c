@@ -430,7 +430,9 @@ NV_RT nv_val nvf_stat_sample_fillHistogram(nv_eng *E, const nv_type *const *T, c
             nv = nv_values(E, vals, n, own);
         nv->v[idx] = nv_vd(nv->v[idx].d + w);
     }
-    r = own ? (nv_rec *)(uintptr_t)h : nv_rec_dup(E, t, h);
+    /* a grown values array is the engine's, not the state's: a new record
+       holds it, to be copied into the cell */
+    r = own && (!nv || nv == vals) ? (nv_rec *)(uintptr_t)h : nv_rec_dup(E, t, h);
     if (nv)
         r->f[ivals] = nv_vp(nv);
     if (flow)
