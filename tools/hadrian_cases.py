@@ -192,7 +192,7 @@ def convert(root, path):
         events.append((m.start(), m.end(), "title", m.group(1)))
     for m in re.finditer(r"val (\w+) = PFAEngine\.fromYaml\(__Y(\d+)__\)(\.head)?", text):
         events.append((m.start(), m.end(), "engine", (m.group(1), int(m.group(2)))))
-    for m in re.finditer(r"should be \(|should produce \[", text):
+    for m in re.finditer(r"should be\s+\(|should produce\s+\[", text):
         e = balanced_end(text, m.end() - 1, text[m.end() - 1], ")" if text[m.end() - 1] == "(" else "]")
         if e >= 0:
             events.append((m.start(), e, "should", None))
