@@ -162,6 +162,32 @@ def main():
                        {"input": {"x": 8, "op": "xor"}, "output": True},
                        {"input": {"x": 5, "op": "xor"}, "output": False},
                        {"input": {"x": 5, "op": "nand"}, "error": "PFARuntimeException"}]))
+    # model.reg.gaussianProcess with a vector "to" is, per the spec, the
+    # scalar process of each component (Titus instead carries the first
+    # component's fitted Kriging weight over to the others: see
+    # docs/pfa-support.md); the x's and to's are arbitrary
+    xs = [0, 7, 15, 26, 31, 44, 52, 60]
+    tos = [[math.sin(x / 9.0), math.cos(x / 13.0) + 0.1 * x / 60] for x in xs]
+    vrow = {"type": "record", "name": "GV", "fields": [{"name": "x", "type": D}, {"name": "to", "type": AD},
+                                                       {"name": "sigma", "type": AD}]}
+    srow = {"type": "record", "name": "GS", "fields": [{"name": "x", "type": D}, {"name": "to", "type": D},
+                                                       {"name": "sigma", "type": D}]}
+    kern = {"fcn": "m.kernel.rbf", "fill": {"gamma": 2.0}}
+    gp = {"input": D, "output": AD,
+          "cells": {"v": {"type": {"type": "array", "items": vrow},
+                          "init": [{"x": x, "to": t, "sigma": [0.2, 0.3]} for x, t in zip(xs, tos)]},
+                    "s0": {"type": {"type": "array", "items": srow},
+                           "init": [{"x": x, "to": t[0], "sigma": 0.2} for x, t in zip(xs, tos)]},
+                    "s1": {"type": {"type": "array", "items": "GS"},
+                           "init": [{"x": x, "to": t[1], "sigma": 0.3} for x, t in zip(xs, tos)]}},
+          "action": [{"let": {"vec": {"model.reg.gaussianProcess": ["input", {"cell": "v"}, None, kern]}}},
+                     {"new": [{"-": [{"attr": "vec", "path": [0]},
+                                     {"model.reg.gaussianProcess": ["input", {"cell": "s0"}, None, kern]}]},
+                              {"-": [{"attr": "vec", "path": [1]},
+                                     {"model.reg.gaussianProcess": ["input", {"cell": "s1"}, None, kern]}]}],
+                      "type": AD}]}
+    cases.append(case("gaussianProcess_vector_is_per_component", "model.reg.gaussianProcess", gp,
+                      [{"input": x, "output": [0.0, 0.0], "places": 12} for x in (3.0, 20.0, 47.5, 60.0, 75.0)]))
     for c in cases:
         sys.stdout.write(json.dumps(c, sort_keys=True) + "\n")
 
