@@ -21,7 +21,7 @@ def ewma(n, out_in, out_exp):
     with open(out_in, "w") as fi, open(out_exp, "w") as fe:
         for _ in range(n):
             key = "k%03d" % rnd.randrange(1000)
-            x = round(rnd.gauss(100 + (hash(key) % 7), 5), 3)
+            x = round(rnd.gauss(100 + int(key[1:]) % 7, 5), 3)
             fi.write(json.dumps({"key": key, "x": x}) + "\n")
             mean, var = state.get(key, (0.0, 1.0))
             # stat.sample.updateEWMA, alpha 0.05
