@@ -142,6 +142,26 @@ NV_RT nv_val nvf_rand_histogram(nv_eng *E, const nv_type *const *T, const nv_val
     return d->v[nv_rand_index(E, w, d->n)];
 }
 
+/* the size (a[0]) and [low, high) (a[1], a[2], when given) of rand.string
+   and rand.bytes, with their errors at code, code + 1 and code + 2; a size
+   past cap is "out of memory" (s.repeat's bound, 1 GiB) */
+NV_RT void nv_rand_shape(nv_eng *E, const nv_type *const *T, const nv_val *a, int code, int64_t cap,
+                         int64_t min, int64_t max, const char *invalid, unsigned *lo, unsigned *hi)
+{
+    if (a[0].i <= 0)
+        nv_raise(E, code, "size must be positive");
+    if (a[0].i > cap)
+        nv_raise(E, -1000, "out of memory");
+    if (T[2] && T[3]) {
+        if (a[2].i <= a[1].i)
+            nv_raise(E, code + 1, "high must be greater than low");
+        if (a[1].i < min || a[1].i >= max || a[2].i < min || a[2].i > max)
+            nv_raise(E, code + 2, invalid);
+        *lo = (unsigned)a[1].i;
+        *hi = (unsigned)a[2].i;
+    }
+}
+
 /* a string of size code points: uniform in [low, high), or drawn from the
    code points of a population */
 NV_RT nv_val nvf_rand_string(nv_eng *E, const nv_type *const *T, const nv_val *a)
@@ -150,16 +170,8 @@ NV_RT nv_val nvf_rand_string(nv_eng *E, const nv_type *const *T, const nv_val *a
     unsigned lo = 1, hi = 0xD800, *cp = NULL, *pop = NULL;
     char *d;
     nv_str *s;
-    if (n <= 0)
-        nv_raise(E, 34080, "size must be positive");
-    if (T[2] && T[3]) {
-        if (a[2].i <= a[1].i)
-            nv_raise(E, 34081, "high must be greater than low");
-        if (a[1].i < 1 || a[1].i > 0xD800 || a[2].i < 1 || a[2].i > 0xD800)
-            nv_raise(E, 34082, "invalid char");
-        lo = (unsigned)a[1].i;
-        hi = (unsigned)a[2].i;
-    } else if (T[2]) {
+    nv_rand_shape(E, T, a, 34080, (int64_t)1 << 28, 1, 0xD800, "invalid char", &lo, &hi);
+    if (T[2] && !T[3]) {
         const nv_str *p = (const nv_str *)a[1].p;
         int64_t k = 0;
         pop = (unsigned *)nv_alloc(E, sizeof(unsigned) * (size_t)(p->n + 1));
@@ -191,16 +203,8 @@ NV_RT nv_val nvf_rand_bytes(nv_eng *E, const nv_type *const *T, const nv_val *a)
     const nv_str *pop = NULL;
     char *d;
     nv_str *s;
-    if (n <= 0)
-        nv_raise(E, 34090, "size must be positive");
-    if (T[2] && T[3]) {
-        if (a[2].i <= a[1].i)
-            nv_raise(E, 34091, "high must be greater than low");
-        if (a[1].i < 0 || a[1].i > 255 || a[2].i < 0 || a[2].i > 256)
-            nv_raise(E, 34092, "invalid byte");
-        lo = (unsigned)a[1].i;
-        hi = (unsigned)a[2].i;
-    } else if (T[2]) {
+    nv_rand_shape(E, T, a, 34090, (int64_t)1 << 30, 0, 256, "invalid byte", &lo, &hi);
+    if (T[2] && !T[3]) {
         pop = (const nv_str *)a[1].p;
         if (pop->n == 0)
             nv_raise(E, 34093, "population must be non-empty");

@@ -269,6 +269,23 @@ NV_RT int nv_maxit(double s)
     return s > 0 ? 1000 + (int)(20 * sqrt(s)) : 1000;
 }
 
+/* one step of the modified Lentz method for a continued fraction
+   b0 + a1/(b1 + a2/(b2 + ...)): with c and d carried from the step before,
+   the factor this step's a, b multiply the value by (Numerical Recipes 5.2;
+   1e-300 stands for a zero denominator) */
+NV_RT double nv_lentz(double a, double b, double *c, double *d)
+{
+    const double tiny = 1e-300;
+    *d = b + a * *d;
+    if (fabs(*d) < tiny)
+        *d = tiny;
+    *c = b + a / *c;
+    if (fabs(*c) < tiny)
+        *c = tiny;
+    *d = 1 / *d;
+    return *d * *c;
+}
+
 /* P(a, x) (upper = 0) or Q(a, x) = 1 - P(a, x) (upper = 1), the regularized
    incomplete gamma functions, for a > 0, x >= 0: the series below a + 1,
    the continued fraction above, each for the tail it computes well and the
@@ -322,14 +339,7 @@ NV_RT double nv_gamma_pq(double a, double x, int upper)
         for (n = 1; n < maxit; n++) {
             an = -n * (n - a);
             b += 2;
-            d = an * d + b;
-            if (fabs(d) < tiny)
-                d = tiny;
-            c = b + an / c;
-            if (fabs(c) < tiny)
-                c = tiny;
-            d = 1 / d;
-            del = d * c;
+            del = nv_lentz(an, b, &c, &d);
             h *= del;
             if (fabs(del - 1) <= DBL_EPSILON)
                 break;
@@ -435,23 +445,9 @@ NV_RT double nv_ibeta_cf(double a, double b, double x, double y)
     for (m = 1; m < maxit; m++) {
         m2 = 2 * m;
         aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1 + aa * d;
-        if (fabs(d) < tiny)
-            d = tiny;
-        c = 1 + aa / c;
-        if (fabs(c) < tiny)
-            c = tiny;
-        d = 1 / d;
-        h *= d * c;
+        h *= nv_lentz(aa, 1, &c, &d);
         aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1 + aa * d;
-        if (fabs(d) < tiny)
-            d = tiny;
-        c = 1 + aa / c;
-        if (fabs(c) < tiny)
-            c = tiny;
-        d = 1 / d;
-        del = d * c;
+        del = nv_lentz(aa, 1, &c, &d);
         h *= del;
         if (fabs(del - 1) <= DBL_EPSILON)
             break;

@@ -297,6 +297,10 @@ START_TEST(test_strings_bytes_uuids)
     s = (const nv_str *)nvf_rand_bytes(E, sigb, a).p;
     for (int i = 0; i < 5; i++)
         ck_assert((unsigned char)s->s[i] >= 250);
+    /* sizes past 1 GiB are refused before anything is allocated */
+    a[0] = nv_vi(INT32_MAX);
+    ck_assert_int_eq(raises(nvf_rand_bytes, sigb, a), -1000);
+    ck_assert_int_eq(raises(nvf_rand_string, sig1, a), -1000);
     /* uuid4: 8-4-4-4-12 lowercase hexadecimal digits, version 4, variant 8 */
     for (int k = 0; k < 100; k++) {
         s = (const nv_str *)nvf_rand_uuid4(E, sig0, NULL).p;
