@@ -214,6 +214,7 @@ NV_RT void nv_tick(nv_eng *E)
 }
 
 
+
 NV_RT void nv_unlock(nv_eng *E)
 {
     if (E->sh && E->held > 0 && --E->held == 0 && E->sh->unlock)
