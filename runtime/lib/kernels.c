@@ -257,3 +257,81 @@ NV_RT double nv_linear(const void *rec, const nerva_field *fields, const nv_lter
     }
     return acc;
 }
+
+/*@ section kernel_activation needs kernel_link */
+/* Activation functions of a network's neurons (PMML's NeuralLayer
+   activationFunction), applied in place to v[0..n): the formulas of the
+   reference evaluator (JPMML), so the same bits as it where the C library's
+   functions and Java's agree.  Accuracy, of the function of the rounded
+   input: threshold (1 when above the threshold, else 0), identity,
+   reciprocal and square are exact or correctly rounded; logistic as
+   nv_logistic; tanh, exponential, sine, cosine as the C library (glibc:
+   under 1 ulp); Gauss, e^-(x^2), within 1 + 2 x^2 ulps (the rounding of x^2,
+   amplified); Elliott, x / (1 + |x|), within 2 ulps; arctan, 2 atan(x) / pi,
+   within 2 ulps; rectifier max(x, 0) (NaN stays NaN), or with a leakage
+   x * leakage below 0 (exact or correctly rounded).  radialBasis is not an
+   activation of one value (models.c: nv_rbf_unit). */
+enum {
+    NV_ACT_THRESHOLD, NV_ACT_LOGISTIC, NV_ACT_TANH, NV_ACT_IDENTITY, NV_ACT_EXPONENTIAL, NV_ACT_RECIPROCAL,
+    NV_ACT_SQUARE, NV_ACT_GAUSS, NV_ACT_SINE, NV_ACT_COSINE, NV_ACT_ELLIOTT, NV_ACT_ARCTAN, NV_ACT_RECTIFIER,
+    NV_ACT_RADIAL_BASIS
+};
+
+NV_RT void nv_activate(int act, double *v, int64_t n, double threshold, double leakage, int leaky)
+{
+    int64_t i;
+    switch (act) {
+    case NV_ACT_THRESHOLD:
+        for (i = 0; i < n; i++)
+            v[i] = v[i] > threshold ? 1.0 : 0.0;
+        break;
+    case NV_ACT_LOGISTIC:
+        for (i = 0; i < n; i++)
+            v[i] = nv_logistic(v[i]);
+        break;
+    case NV_ACT_TANH:
+        for (i = 0; i < n; i++)
+            v[i] = tanh(v[i]);
+        break;
+    case NV_ACT_EXPONENTIAL:
+        for (i = 0; i < n; i++)
+            v[i] = exp(v[i]);
+        break;
+    case NV_ACT_RECIPROCAL:
+        for (i = 0; i < n; i++)
+            v[i] = 1.0 / v[i];
+        break;
+    case NV_ACT_SQUARE:
+        for (i = 0; i < n; i++)
+            v[i] = v[i] * v[i];
+        break;
+    case NV_ACT_GAUSS:
+        for (i = 0; i < n; i++)
+            v[i] = exp(-(v[i] * v[i]));
+        break;
+    case NV_ACT_SINE:
+        for (i = 0; i < n; i++)
+            v[i] = sin(v[i]);
+        break;
+    case NV_ACT_COSINE:
+        for (i = 0; i < n; i++)
+            v[i] = cos(v[i]);
+        break;
+    case NV_ACT_ELLIOTT:
+        for (i = 0; i < n; i++)
+            v[i] = v[i] / (1.0 + fabs(v[i]));
+        break;
+    case NV_ACT_ARCTAN:
+        for (i = 0; i < n; i++)
+            v[i] = (2.0 * atan(v[i])) / 3.14159265358979323846;
+        break;
+    case NV_ACT_RECTIFIER:
+        /* JPMML: Math.max(x, 0), or with a leakage x above 0 (Double.compare:
+           NaN too) and x * leakage else */
+        for (i = 0; i < n; i++)
+            v[i] = v[i] > 0 || v[i] != v[i] ? v[i] : leaky ? v[i] * leakage : 0.0;
+        break;
+    default: /* identity */
+        break;
+    }
+}
