@@ -11,14 +11,11 @@
  * the results are the same bits.  Semantics follow PMML 4.4 (NeuralNetwork)
  * and, where it is silent, JPMML: a missing input makes the whole result
  * missing; a neuron may read any value computed before it. */
+#include "bounds.h"
 #include "lower_pmml.h"
 
 #include <math.h>
 #include <string.h>
-
-/* The network's values are one array on the stack of the scoring function:
-   at most this many (512 KiB of doubles) */
-#define NET_MAX_VALUES 65536
 
 /* the network's or layer's settings a layer uses */
 typedef struct LayerAttrs {
@@ -199,9 +196,10 @@ static int lower_layer(Lower *L, const XElem *e, const LayerAttrs *net, IrLayer 
             diag_error(L->d, lloc(L, ne), "<Neuron> without an id");
             return 0;
         }
-        if (*nvals >= NET_MAX_VALUES) {
-            diag_error(L->d, lloc(L, ne), "the network has more than %d neurons and inputs, which is not "
-                       "supported", NET_MAX_VALUES);
+        if (*nvals >= nv_limits.stack_values) {
+            /* the network's values are one array on the scoring function's stack */
+            diag_error(L->d, lloc(L, ne), "the network has more than %ld neurons and inputs%s",
+                       nv_limits.stack_values, limits_hint("stack-values"));
             return 0;
         }
         if (names_get(ids, id) >= 0) {
@@ -296,6 +294,11 @@ int lower_neural_network(Lower *L, const XElem *m, Scope *s, IrBlock *blk, Model
         }
         if (names_get(&ids, id) >= 0) {
             diag_error(L->d, aloc(L, ni, "id"), "neuron id '%s' is used twice", id);
+            return 1;
+        }
+        if (nvals >= nv_limits.stack_values) {
+            diag_error(L->d, lloc(L, ni), "the network has more than %ld inputs%s", nv_limits.stack_values,
+                       limits_hint("stack-values"));
             return 1;
         }
         IrType *t;

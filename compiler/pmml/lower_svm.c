@@ -11,16 +11,11 @@
  * vote ties go to the category voted for first.  Where JPMML refuses what
  * the standard defines (maxWins, the Coefficients representation, a binary
  * model declared one against all), the standard is followed. */
+#include "bounds.h"
 #include "lower_pmml.h"
 
 #include <math.h>
 #include <string.h>
-
-/* the input vector and a kernel cache live on the scoring function's
-   stack; the support vectors in a table */
-#define SVM_MAX_DIM 65536
-#define SVM_MAX_TABLE (16 * 1024 * 1024)
-#define SVM_MAX_MACHINES 65536
 
 /* the numbers of VectorInstance vi, dense, dim of them; NULL after an error */
 static double *vector_values(Lower *L, const XElem *vi, int dim)
@@ -206,8 +201,8 @@ int lower_svm_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResul
     int dim = vector_fields(L, s, vf, &xs);
     if (dim < 0)
         return 1;
-    if (dim == 0 || dim > SVM_MAX_DIM) {
-        diag_error(L->d, lloc(L, vf), "%d VectorFields: from 1 to %d are supported", dim, SVM_MAX_DIM);
+    if (dim == 0) {
+        diag_error(L->d, lloc(L, vf), "VectorFields names no field");
         return 1;
     }
     v->dim = dim;
@@ -292,9 +287,9 @@ int lower_svm_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResul
                     return 1;
                 }
                 if (row_of[i] < 0) {
-                    if ((size_t)(v->nvec + 1) * (size_t)dim > SVM_MAX_TABLE) {
-                        diag_error(L->d, lloc(L, sv), "the support vectors hold more than %d numbers, which is not "
-                                   "supported", SVM_MAX_TABLE);
+                    if ((double)(v->nvec + 1) * dim > (double)nv_limits.svm_numbers) {
+                        diag_error(L->d, lloc(L, sv), "the support vectors hold more than %ld numbers%s",
+                                   nv_limits.svm_numbers, limits_hint("svm-numbers"));
                         return 1;
                     }
                     double *row = vector_values(L, inst[i], dim);
@@ -344,8 +339,15 @@ int lower_svm_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResul
     v->alt = alt;
     v->thr = thr;
     v->ncats = ncats;
-    if (nm == 0 || nm > SVM_MAX_MACHINES) {
-        diag_error(L->d, lloc(L, m), "%d SupportVectorMachines: from 1 to %d are supported", nm, SVM_MAX_MACHINES);
+    if (nm == 0) {
+        diag_error(L->d, lloc(L, m), "SupportVectorMachineModel has no SupportVectorMachine");
+        return 1;
+    }
+    /* the fields, the machines' values and the classes' are arrays on the
+       scoring function's stack */
+    if ((double)dim + nm + ncats > (double)nv_limits.stack_values) {
+        diag_error(L->d, lloc(L, m), "%d VectorFields, %d machines and %d classes hold more than %ld numbers%s", dim,
+                   nm, ncats, nv_limits.stack_values, limits_hint("stack-values"));
         return 1;
     }
 
@@ -386,10 +388,6 @@ int lower_svm_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResul
                 diag_error(L->d, lloc(L, m), "voting SupportVectorMachines need an alternateTargetCategory each");
                 return 1;
             }
-    if (ncats + 1 + nm > SVM_MAX_MACHINES) {
-        diag_error(L->d, lloc(L, m), "%d categories: too many", ncats);
-        return 1;
-    }
     kn->nouts = 1 + ncats;
     kn->outs = ARENA_ARRAY(L->a, int, kn->nouts);
     kn->outs[0] = ir_add_var(b, "winner", ir_type(T_INT));
