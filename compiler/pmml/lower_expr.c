@@ -1035,7 +1035,7 @@ static IrCmp parse_cmp(const char *op, int *ok)
     return CMP_EQ;
 }
 
-int lower_num_array(Lower *L, const XElem *arr, double **out)
+int read_num_array(Lower *L, const XElem *arr, double **out)
 {
     const char *s = arr->text;
     int n = 0, cap = 0;

@@ -229,7 +229,7 @@ static int matrix_at(Lower *L, const XElem *mx, int row, int col, double *out)
     int n;
     if (diag) {
         /* one Array: the diagonal */
-        if (narr != 1 || (n = lower_num_array(L, arrs[0], &v)) < 0)
+        if (narr != 1 || (n = read_num_array(L, arrs[0], &v)) < 0)
             return 0;
         if (row < 1 || col < 1 || row > n || col > n)
             return 0;
@@ -246,7 +246,7 @@ static int matrix_at(Lower *L, const XElem *mx, int row, int col, double *out)
             row = col;
             col = t;
         }
-        if (row < 1 || row > narr || (n = lower_num_array(L, arrs[row - 1], &v)) < 0 ||
+        if (row < 1 || row > narr || (n = read_num_array(L, arrs[row - 1], &v)) < 0 ||
             col < 1 || col > n)
             return 0;
         *out = v[col - 1];

@@ -129,7 +129,7 @@ IrExpr *lower_num_in(Lower *L, IrExpr *x, const double *vals, int n);
 IrExpr *lower_derived_value(Lower *L, Scope *s, const XElem *df, IrBlock *blk, IrType **type);
 /* the numbers of an <Array> (or an Indices/Entries list), checked against
    its n attribute; the count, or -1 after an error */
-int lower_num_array(Lower *L, const XElem *arr, double **out);
+int read_num_array(Lower *L, const XElem *arr, double **out);
 /* TransformationDictionary / LocalTransformations: DerivedFields into scope */
 void lower_derived_fields(Lower *L, Scope *s, const XElem *container, IrBlock *blk);
 /* a predicate element (SimplePredicate, CompoundPredicate, ...) */

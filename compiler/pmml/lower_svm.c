@@ -33,7 +33,7 @@ static double *vector_values(Lower *L, const XElem *vi, int dim)
     }
     if (arr) {
         double *v;
-        int n = lower_num_array(L, arr, &v);
+        int n = read_num_array(L, arr, &v);
         if (n < 0)
             return NULL;
         if (n != dim) {
@@ -58,7 +58,7 @@ static double *vector_values(Lower *L, const XElem *vi, int dim)
     if (!en)
         en = xchild(sp, "INT-Entries");
     double *iv = NULL, *ev = NULL;
-    int ni = ix ? lower_num_array(L, ix, &iv) : 0, ne = en ? lower_num_array(L, en, &ev) : 0;
+    int ni = ix ? read_num_array(L, ix, &iv) : 0, ne = en ? read_num_array(L, en, &ev) : 0;
     if (ni < 0 || ne < 0)
         return NULL;
     if (ni != ne) {
