@@ -1020,6 +1020,8 @@ static void emit_block(Em *m, const IrBlock *b)
             const char **outs = kernels_call(m, k, s->var, x);
             for (int j = 0; j < k->nouts; j++) {
                 int v = k->outs[j];
+                if (!m->var_used[v])
+                    continue;
                 if (keeps_value(m, v))
                     em_line(m, "%s = kok ? (%s)%s : 0;", m->vname[v], em_ctype(m->p->vars[v].type), outs[j]);
                 em_line(m, "%s = !kok;", m->nname[v]);
@@ -1122,11 +1124,9 @@ static void use_block(Em *m, const IrBlock *b)
         const IrStmt *s = b->s[i];
         if (s->kind == S_SET)
             m->var_used[s->var] = m->var_set[s->var] = 1;
-        if (s->kind == S_KERNEL)
-            for (int j = 0; j < m->p->kernels[s->var]->nouts; j++) {
-                int v = m->p->kernels[s->var]->outs[j];
-                m->var_used[v] = m->var_set[v] = 1;
-            }
+        if (s->kind == S_KERNEL) /* its outputs count as used where they are read */
+            for (int j = 0; j < m->p->kernels[s->var]->nouts; j++)
+                m->var_set[m->p->kernels[s->var]->outs[j]] = 1;
         if (s->e)
             use_expr(m, s->e);
         use_block(m, &s->then_b);
