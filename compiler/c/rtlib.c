@@ -119,6 +119,11 @@ RtLib *rt_load(Arena *a)
     L->a = a;
     for (size_t f = 0; f < sizeof lib_files / sizeof lib_files[0]; f++)
         load_file(L, lib_files[f]);
+    /* sections are found by name: two of one name would hide the second */
+    for (int i = 0; i < L->nsecs; i++)
+        for (int j = 0; j < i; j++)
+            if (!strcmp(L->secs[i].name, L->secs[j].name))
+                die_internal(__FILE__, __LINE__, "two run-time library sections have one name");
     L->need = arena_alloc(a, (size_t)L->nsecs + 1);
     return L;
 }

@@ -13,7 +13,7 @@
  *
  * The functions are pure: all state is the caller's arrays. */
 
-/*@ section net needs kernel_activation kernel_link */
+/*@ section pmml_net needs kernel_activation kernel_link */
 /* One layer of a network.  The network's values (its inputs, then each
    layer's neurons) are one array; the layer writes [dst, dst + n).  A dense
    layer's neurons read [src, src + nsrc), every neuron every source in
@@ -124,7 +124,7 @@ NV_RT int nv_net(const nv_layer *L, int nl, double *v)
     return 0;
 }
 
-/*@ section svm needs kernel_svm */
+/*@ section pmml_svm needs kernel_svm */
 /* A support vector machine model: support vectors vec[v * dim ..) (a
    sparse array's absent entries are 0), and machines: machine m sums
    coef[t] * K(x, vector idx[t]) for t in [start[m], start[m + 1]), in that

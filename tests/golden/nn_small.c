@@ -152,7 +152,7 @@ NV_RT void nv_activate(int act, double *v, int64_t n, double threshold, double l
         break;
     }
 }
-/* section net (runtime/lib/models.c) */
+/* section pmml_net (runtime/lib/models.c) */
 /* One layer of a network.  The network's values (its inputs, then each
    layer's neurons) are one array; the layer writes [dst, dst + n).  A dense
    layer's neurons read [src, src + nsrc), every neuron every source in
