@@ -18,6 +18,8 @@ Limits nv_limits = {
     .inline_size = 250000,
     .map_rows = 10000,
     .enum_symbols = 100000,
+    .stack_values = 65536,
+    .svm_numbers = 16 << 20,
 };
 
 static const struct {
@@ -34,6 +36,9 @@ static const struct {
      "elements that DefineFunction calls expand to, in all"},
     {"map-rows", offsetof(Limits, map_rows), 0, "rows of a MapValues table with several key columns"},
     {"enum-symbols", offsetof(Limits, enum_symbols), 0, "symbols of one PFA enum"},
+    {"stack-values", offsetof(Limits, stack_values), 0,
+     "doubles a neural network or vector machine keeps on the scoring function's stack (its values)"},
+    {"svm-numbers", offsetof(Limits, svm_numbers), 0, "numbers of a vector machine's support vectors"},
 };
 #define NLIMITS (sizeof table / sizeof table[0])
 

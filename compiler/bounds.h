@@ -13,6 +13,8 @@ typedef struct Limits {
     long inline_size;      /* elements DefineFunction calls expand to, in all */
     long map_rows;         /* rows of a MapValues table with several key columns */
     long enum_symbols;     /* symbols of one PFA enum */
+    long stack_values;     /* doubles a network or vector machine keeps on the scoring function's stack */
+    long svm_numbers;      /* numbers of a vector machine's support vectors */
 } Limits;
 
 /* the limits in force: the defaults, changed by --limit */

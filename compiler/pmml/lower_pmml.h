@@ -94,6 +94,8 @@ typedef struct ModelResult {
 Loc lloc(const Lower *L, const XElem *e);
 /* where attribute attr's value starts (or the element, when not known) */
 Loc aloc(const Lower *L, const XElem *e, const char *attr);
+/* attribute attr of e as a number (dflt when absent); 0 after an error */
+int attr_double(Lower *L, const XElem *e, const char *attr, double dflt, double *out);
 const FieldInfo *find_datafield(const Lower *L, const char *name);
 Field *scope_find(Scope *s, const char *name);
 void scope_add(Lower *L, Scope *s, const char *name, int var, const FieldInfo *info);
@@ -122,6 +124,12 @@ IrExpr *lower_expr(Lower *L, Scope *s, const XElem *e);
 IrExpr *lower_constant_for(Lower *L, const char *text, IrType *t, const XElem *e);
 /* number x is one of vals[0..n): compares, or a table search when n is large */
 IrExpr *lower_num_in(Lower *L, IrExpr *x, const double *vals, int n);
+/* the value of DerivedField df, typed by its dataType (*type), its
+   statements (inlined functions' parameters) into blk */
+IrExpr *lower_derived_value(Lower *L, Scope *s, const XElem *df, IrBlock *blk, IrType **type);
+/* the numbers of an <Array> (or an Indices/Entries list), checked against
+   its n attribute; the count, or -1 after an error */
+int read_num_array(Lower *L, const XElem *arr, double **out);
 /* TransformationDictionary / LocalTransformations: DerivedFields into scope */
 void lower_derived_fields(Lower *L, Scope *s, const XElem *container, IrBlock *blk);
 /* a predicate element (SimplePredicate, CompoundPredicate, ...) */
@@ -136,6 +144,10 @@ int lower_regression_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, Mod
 int lower_general_regression_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk,
                                    ModelResult *r);
 int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);
+int lower_neural_network(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);
+int lower_svm_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);
+int lower_naive_bayes_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);
+int lower_anomaly_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);
 
 /* entry: PMML element tree to IR program */
 IrProgram *lower_pmml(Arena *a, Diags *d, const char *file, const XElem *root);
