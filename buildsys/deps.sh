@@ -19,6 +19,7 @@ NERVA_PKGS=(
     libjansson-dev   # dependency('jansson'): the PFA reader
     check            # dependency('check'): the unit suites
     librdkafka-dev   # dependency('rdkafka'): the Kafka harness (-Dkafka=enabled; ./demo runs it)
+    libcurl4-openssl-dev # dependency('libcurl'): the harness's Schema Registry client (HTTP, TLS)
     flex             # find_program('flex'): the PrettyPFA scanner, generated at build time
     bison            # find_program('bison'): the PrettyPFA parser, generated at build time
     # the tests
@@ -50,6 +51,7 @@ nerva_deps_probe() {
         libjansson-dev) pkg-config --exists jansson ;;
         check) pkg-config --exists check ;;
         librdkafka-dev) pkg-config --exists rdkafka ;;
+        libcurl4-openssl-dev) pkg-config --exists libcurl ;;
         groff-base) command -v groff ;;
         locales) [ -e /usr/share/i18n/locales/de_DE ] ;;
         python3-mpmath) python3 -c 'import mpmath' ;;

@@ -5,6 +5,7 @@
  * than something silently ignored, and help per command generated from the
  * same table (`nerva score --help`). */
 #include "cli.h"
+#include "bounds.h"
 #include "emit.h"
 #include "read_pfa.h"
 #include "read_pmml.h"
@@ -29,13 +30,14 @@ static const struct {
     [CMD_BENCH] = {"bench", "MODEL", "ns per record (single, batch, with parsing), compile time, code size"},
     [CMD_RUNTIME] = {"runtime", "", "write the PFA run-time support for units built with --shared-runtime"},
     [CMD_CACHE] = {"cache", "clean|size|path", "the cache of built scorers"},
+    [CMD_CONVERT] = {"convert", "MODEL", "PrettyPFA (.ppfa) to PFA's JSON, or JSON to PrettyPFA (--to ppfa)"},
 };
 
 enum {
     O_HELP = 'h', O_OUT = 'o', O_INPUT = 'i', O_VERSION = 'V', O_W = 'W', O_NOWARN = 'w',
     O_HEADER = 256, O_PREFIX, O_DEPFILE, O_THRESHOLD, O_TREE_LAYOUT, O_DUMP_IR, O_UP_TO_DATE, O_SHARED, O_SHARED_RT,
     O_TIMEOUT, O_MIN_SECONDS, O_JSON, O_FORMAT, O_SEPARATOR, O_MISSING_VALUES, O_ALLOW_MISSING, O_ON_ERROR,
-    O_COPY_COLUMNS, O_COLOR, O_DIAG_FORMAT, O_KAFKA,
+    O_COPY_COLUMNS, O_COLOR, O_DIAG_FORMAT, O_KAFKA, O_TO, O_LIMIT,
 };
 
 typedef struct OptSpec {
@@ -47,8 +49,10 @@ typedef struct OptSpec {
 } OptSpec;
 
 static const OptSpec specs[] = {
-    {"output", required_argument, O_OUT, C(CMD_COMPILE) | C(CMD_SCORE) | C(CMD_RUNTIME), "FILE",
-     "compile: the C file (default MODEL.c; - for standard output); score: the results (default -)"},
+    {"output", required_argument, O_OUT, C(CMD_COMPILE) | C(CMD_SCORE) | C(CMD_RUNTIME) | C(CMD_CONVERT), "FILE",
+     "compile: the C file (default MODEL.c; - for standard output); score, convert: the results (default -)"},
+    {"to", required_argument, O_TO, C(CMD_CONVERT), "pfa|ppfa",
+     "the syntax to write (default: the other one than the model's)"},
     {"header", required_argument, O_HEADER, C(CMD_COMPILE), "FILE", "the header to write (default: the C file's, .h)"},
     {"prefix", required_argument, O_PREFIX, C(CMD_COMPILE), "NAME", "C symbol prefix (default: from the file name)"},
     {"depfile", required_argument, O_DEPFILE, C(CMD_COMPILE), "FILE",
@@ -87,6 +91,8 @@ static const OptSpec specs[] = {
      "diagnostics as text (default) or one JSON object a line"},
     {NULL, required_argument, O_W, MODEL_CMDS, "error", "warnings are errors"},
     {NULL, no_argument, O_NOWARN, MODEL_CMDS, NULL, "no warnings"},
+    {"limit", required_argument, O_LIMIT, MODEL_CMDS | C(CMD_CONVERT), "NAME=N",
+     "raise (or lower) one of the bounds on a model's cost, listed below"},
     {"help", no_argument, O_HELP, ~0u, NULL, "this help"},
     {"version", no_argument, O_VERSION, ~0u, NULL, "versions of nerva and its libraries"},
 };
@@ -124,6 +130,9 @@ static void help_command(int cmd)
     for (size_t i = 0; i < NSPECS; i++)
         if (specs[i].cmds & C(cmd))
             print_option(&specs[i]);
+    if (cmd == CMD_COMPILE || cmd == CMD_CHECK || cmd == CMD_INFO || cmd == CMD_SCORE || cmd == CMD_BENCH ||
+        cmd == CMD_CONVERT)
+        limits_print();
     if (cmd == CMD_SCORE || cmd == CMD_BENCH)
         printf("\nenvironment: CC (default cc), NERVA_CFLAGS (default -O2), NERVA_CACHE_DIR (default\n"
                "$XDG_CACHE_HOME/nerva or ~/.cache/nerva).\n");
@@ -134,7 +143,7 @@ static void help_command(int cmd)
 static void help_all(void)
 {
     printf("usage: nerva COMMAND [options] MODEL\n\n"
-           "Compile PMML models and PFA documents (.pfa, .json) into standalone C.\n\ncommands:\n");
+           "Compile PMML models and PFA documents (.pfa, .json; PrettyPFA .ppfa) into standalone C.\n\ncommands:\n");
     for (int c = 0; c < CMD__COUNT; c++)
         printf("  %-8s %-16s %s\n", commands[c].name, commands[c].operands, commands[c].summary);
     printf("  %-8s %-16s %s\n", "kafka", "MODEL", "score a Kafka stream (nerva kafka --help)");
@@ -226,7 +235,7 @@ int cli_parse(int argc, char **argv, Opts *o)
     o->cmd = find_command(argv[ci]);
     if (o->cmd < 0)
         return cli_usage_error(o, "unknown command '%s' (commands: compile, check, info, score, bench, runtime, "
-                               "cache, kafka, broker, demo)", argv[ci]);
+                               "cache, convert, kafka, broker, demo)", argv[ci]);
     o->cmd_name = commands[o->cmd].name;
 
     struct option longs[NSPECS + 1];
@@ -355,6 +364,17 @@ int cli_parse(int argc, char **argv, Opts *o)
             o->werror = 1;
             break;
         case O_NOWARN: o->no_warnings = 1; break;
+        case O_TO:
+            if (strcmp(optarg, "pfa") && strcmp(optarg, "json") && strcmp(optarg, "ppfa"))
+                return cli_usage_error(o, "--to takes pfa (JSON) or ppfa (PrettyPFA), not %s", optarg);
+            o->to = optarg;
+            break;
+        case O_LIMIT: {
+            char err[200];
+            if (limits_set(optarg, err, (int)sizeof err))
+                return cli_usage_error(o, "%s", err);
+            break;
+        }
         case O_KAFKA: break; /* main.c hands bench --kafka to the harness before parsing */
         }
     }

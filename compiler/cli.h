@@ -9,7 +9,7 @@
 #define EXIT_USAGE 2
 #define EXIT_INTERNAL 3
 
-enum { CMD_COMPILE, CMD_CHECK, CMD_INFO, CMD_SCORE, CMD_BENCH, CMD_RUNTIME, CMD_CACHE, CMD__COUNT };
+enum { CMD_COMPILE, CMD_CHECK, CMD_INFO, CMD_SCORE, CMD_BENCH, CMD_RUNTIME, CMD_CACHE, CMD_CONVERT, CMD__COUNT };
 
 /* how diagnostics look (every command that reads a model) */
 enum { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
@@ -24,6 +24,7 @@ typedef struct Opts {
     const char *out, *header, *prefix, *depfile;
     int threshold, dump_ir, check_up_to_date, shared_runtime, shared;
     int tree_layout;            /* TreeLayout (compiler/c/emit.h) */
+    const char *to;             /* convert: the syntax to write (pfa, ppfa) */
     /* score, bench */
     const char *input, *output;
     const char *timeout;        /* PFA: milliseconds per action where the document sets none */

@@ -2,14 +2,18 @@
  *
  * The pipeline, one call per phase:
  *   read_file -> read_pmml (XML to element tree) -> lower_pmml (to the IR)
- *   -> pass_intern_strings -> pass_dead_stores -> emit_c (the C backend) -> toolchain (score/bench);
+ *   -> pass_intern_strings -> pass_propagate -> pass_dead_stores -> emit_c (the C backend)
+ *   -> toolchain (score/bench);
  *   for PFA: read_pfa (JSON to syntax tree) -> typecheck_pfa -> lower_pfa -> emit_c.
  * Exit codes: 0 ok, 1 bad model or input, 2 usage, 3 internal or toolchain. */
 #include "cli.h"
+#include "bounds.h"
+#include "convert.h"
 #include "emit.h"
 #include "ir.h"
 #include "lower_pfa.h"
 #include "lower_pmml.h"
+#include "ppfa.h"
 #include "read_pfa.h"
 #include "read_pmml.h"
 #include "typecheck.h"
@@ -46,11 +50,18 @@ typedef struct Compiled {
     double seconds;
 } Compiled;
 
-/* a PFA document by its name (.pfa, .json), else by its first character */
+/* PrettyPFA, the readable syntax of PFA, by its name (.ppfa) */
+static int is_ppfa(const char *path)
+{
+    const char *dot = strrchr(base_name(path), '.');
+    return dot && !strcmp(dot, ".ppfa");
+}
+
+/* a PFA document by its name (.pfa, .json, .ppfa), else by its first character */
 static int is_pfa(const char *path, const char *data, size_t len)
 {
     const char *dot = strrchr(base_name(path), '.');
-    if (dot && (!strcmp(dot, ".pfa") || !strcmp(dot, ".json")))
+    if (dot && (!strcmp(dot, ".pfa") || !strcmp(dot, ".json") || is_ppfa(path)))
         return 1;
     if (dot && (!strcmp(dot, ".pmml") || !strcmp(dot, ".xml")))
         return 0;
@@ -62,7 +73,8 @@ static int is_pfa(const char *path, const char *data, size_t len)
 
 static IrProgram *frontend_pfa(Compiled *cm, const char *path, char *data, size_t len)
 {
-    PfaDoc *doc = read_pfa(&cm->arena, &cm->diags, path, data, len, NULL);
+    PfaDoc *doc = is_ppfa(path) ? read_ppfa(&cm->arena, &cm->diags, path, data, len, NULL)
+                                : read_pfa(&cm->arena, &cm->diags, path, data, len, NULL);
     free(data);
     if (!doc || cm->diags.errors)
         return NULL;
@@ -77,10 +89,13 @@ static IrProgram *frontend(Compiled *cm, const char *path)
 {
     char *data;
     size_t len;
-    int rc = read_file(path, &data, &len, (size_t)256 << 20);
+    int rc = read_file(path, &data, &len, (size_t)nv_limits.file_bytes);
     if (rc) {
-        diag_error(&cm->diags, (Loc){.file = path},
-                   rc == -2 ? "the file is larger than 256 MiB" : "cannot read the file");
+        if (rc == -2)
+            diag_error(&cm->diags, (Loc){.file = path}, "the file is larger than %lld bytes%s",
+                       nv_limits.file_bytes, limits_hint("file-bytes"));
+        else
+            diag_error(&cm->diags, (Loc){.file = path}, "cannot read the file");
         return NULL;
     }
     if (is_pfa(path, data, len))
@@ -94,6 +109,7 @@ static IrProgram *frontend(Compiled *cm, const char *path)
         return NULL;
     IrBuilder b = {.a = &cm->arena, .d = &cm->diags, .p = p};
     pass_intern_strings(&b);
+    pass_propagate(&b);
     pass_dead_stores(&b);
     return p;
 }
@@ -125,10 +141,12 @@ static int compile_model(Compiled *cm, const Opts *o, const char *model, int emi
     if (!emit)
         return 0;
     cm->prefix = o->prefix ? o->prefix : c_prefix_from_path(&cm->arena, model);
-    cm->header_name = o->header ? base_name(o->header)
-                                : arena_printf(&cm->arena, "%s.h", o->out ? "" : cm->prefix);
-    if (!o->header && o->out && !o->shared) { /* a shared object's name does not change its code */
-        const char *b = base_name(o->out);
+    /* a unit nerva builds itself (score, bench, --shared; check) is model.c
+       with model.h beside it, whatever the model's name */
+    cm->header_name = o->header ? base_name(o->header) : "model.h";
+    if (!o->header && !o->shared && o->cmd == CMD_COMPILE) {
+        /* the header written beside OUT.c (by default, the model's name) */
+        const char *b = base_name(o->out ? o->out : model);
         const char *dot = strrchr(b, '.');
         size_t n = dot ? (size_t)(dot - b) : strlen(b);
         cm->header_name = arena_printf(&cm->arena, "%.*s.h", (int)n, b);
@@ -706,6 +724,7 @@ int main(int argc, char **argv)
     case CMD_BENCH: return cmd_score(&o, 1);
     case CMD_RUNTIME: return cmd_runtime(&o);
     case CMD_CACHE: return cmd_cache(&o);
+    case CMD_CONVERT: return cmd_convert(o.model, o.out, o.to);
     }
     return EXIT_INTERNAL;
 }

@@ -74,7 +74,12 @@ char *arena_printf(Arena *a, const char *fmt, ...)
     va_list ap, ap2;
     va_start(ap, fmt);
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    /* GCC's sanitizer builds see a path where fmt is NULL and warn of a
+       null format string (-Wformat-truncation): there is none */
+    if (!fmt)
+        fmt = "";
+    char one[1];
+    int n = vsnprintf(one, sizeof one, fmt, ap);
     va_end(ap);
     char *p = arena_alloc(a, (size_t)n + 1);
     vsnprintf(p, (size_t)n + 1, fmt, ap2);
@@ -90,6 +95,48 @@ void *arena_grow(Arena *a, void *old, size_t elem, int n, int *cap)
         memcpy(p, old, elem * (size_t)n);
     *cap = nc;
     return p;
+}
+
+/* ---- names to numbers ---- */
+static unsigned name_hash(const char *s)
+{
+    unsigned h = 2166136261u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+int names_get(const NameIndex *ix, const char *name)
+{
+    if (!ix->cap)
+        return -1;
+    for (unsigned h = name_hash(name) & (ix->cap - 1);; h = (h + 1) & (ix->cap - 1)) {
+        if (!ix->keys[h])
+            return -1;
+        if (!strcmp(ix->keys[h], name))
+            return ix->vals[h];
+    }
+}
+
+void names_put(Arena *a, NameIndex *ix, const char *name, int val)
+{
+    if ((ix->n + 1) * 2 > ix->cap) {
+        NameIndex big = {.cap = ix->cap ? ix->cap * 2 : 16};
+        big.keys = ARENA_ARRAY(a, const char *, big.cap);
+        big.vals = ARENA_ARRAY(a, int, big.cap);
+        for (unsigned i = 0; i < ix->cap; i++)
+            if (ix->keys[i])
+                names_put(a, &big, ix->keys[i], ix->vals[i]);
+        *ix = big;
+    }
+    unsigned h = name_hash(name) & (ix->cap - 1);
+    while (ix->keys[h] && strcmp(ix->keys[h], name))
+        h = (h + 1) & (ix->cap - 1);
+    if (!ix->keys[h]) {
+        ix->keys[h] = name;
+        ix->n++;
+    }
+    ix->vals[h] = val;
 }
 
 /* ---- progress on a terminal ---- */
@@ -161,24 +208,33 @@ static void json_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
-/* the source line of loc and a caret under its column, when the text is known */
+/* the line of the source text at loc, and a caret under its column (columns
+   count UTF-8 characters; tabs are kept so that the caret lines up) */
 static void show_source(const Diags *d, Loc loc)
 {
-    if (!d->src || loc.line <= 0 || loc.col <= 0)
+    if (!d->src || !loc.file || !d->src_file || strcmp(loc.file, d->src_file) || loc.line <= 0 || loc.col <= 0)
         return;
     const char *p = d->src, *end = d->src + d->src_len;
     for (int l = 1; l < loc.line && p < end; p++)
         if (*p == '\n')
             l++;
-    if (p >= end)
-        return;
-    const char *e = memchr(p, '\n', (size_t)(end - p));
-    size_t n = e ? (size_t)(e - p) : (size_t)(end - p);
-    if (n > 300 || (size_t)loc.col > n + 1)
-        return;
-    fprintf(stderr, " %.*s\n ", (int)n, p);
-    for (int i = 1; i < loc.col; i++)
-        fputc(p[i - 1] == '\t' ? '\t' : ' ', stderr);
+    const char *e = p;
+    while (e < end && *e != '\n' && *e != '\r')
+        e++;
+    if (e - p > 300)
+        return; /* too long to be of help */
+    fprintf(stderr, "    ");
+    for (const char *q = p; q < e; q++)
+        fputc((unsigned char)*q < 0x20 && *q != '\t' ? '?' : *q, stderr);
+    fprintf(stderr, "\n    ");
+    int col = 1;
+    for (const char *q = p; q < e && col < loc.col; q++) {
+        unsigned char c = (unsigned char)*q;
+        if ((c & 0xC0) == 0x80)
+            continue;
+        fputc(c == '\t' ? '\t' : ' ', stderr);
+        col++;
+    }
     fprintf(stderr, "%s^%s\n", d->color ? "\033[1;32m" : "", d->color ? "\033[0m" : "");
 }
 
@@ -189,7 +245,9 @@ static void diag_text(Diags *d, Loc loc, const char *sev, const char *msg)
         progress_done();
     char where[256];
     const char *file = loc.file ? loc.file : "<input>";
-    if (loc.path && loc.line > 0)
+    if (loc.line > 0 && loc.col > 0)
+        snprintf(where, sizeof where, "%s:%d:%d", file, loc.line, loc.col);
+    else if (loc.path && loc.line > 0)
         snprintf(where, sizeof where, "%s:%d: %s", file, loc.line, loc.path);
     else if (loc.path)
         snprintf(where, sizeof where, "%s: %s", file, loc.path);
@@ -372,7 +430,10 @@ void sb_vprintf(StrBuf *b, const char *fmt, va_list ap)
 {
     va_list ap2;
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    if (!fmt)
+        fmt = ""; /* see arena_printf */
+    char one[1];
+    int n = vsnprintf(one, sizeof one, fmt, ap);
     sb_reserve(b, (size_t)n);
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap2);
     va_end(ap2);

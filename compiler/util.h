@@ -52,11 +52,13 @@ typedef struct Diags {
     int no_warnings;    /* -w: warnings are neither printed nor counted */
     int color;          /* ANSI colours on standard error */
     int json;           /* one JSON object a line instead of text */
-    /* the source text, for a line and a caret under the column (PrettyPFA) */
-    const char *src;
-    size_t src_len;
     char last[1024];    /* text of the last diagnostic, for tests */
     char first[1024];   /* text of the first error, for tests */
+    /* the text of a PrettyPFA file: errors at a line and column of src_file
+       show that line with a caret under the column (it must live as long as
+       the Diags, as an arena copy does) */
+    const char *src_file, *src;
+    size_t src_len;
 } Diags;
 
 void diags_init(Diags *d);
@@ -92,6 +94,21 @@ void sb_printf(StrBuf *b, const char *fmt, ...)
 void sb_vprintf(StrBuf *b, const char *fmt, va_list ap);
 /* s as a JSON string (quotes, escapes; bytes >= 0x80 as they are) */
 void sb_json_str(StrBuf *b, const char *s);
+
+/* ---- names to numbers ----
+ * A hash index of names (arena-owned; the names are not copied): what the
+ * lowerings and the backend look names up in, so that a model with 50,000
+ * fields costs 50,000 lookups, not 50,000 scans. */
+typedef struct NameIndex {
+    const char **keys;
+    int *vals;
+    unsigned cap, n;     /* cap is 0 or a power of two */
+} NameIndex;
+
+/* the value of name, or -1 */
+int names_get(const NameIndex *ix, const char *name);
+/* name -> val (replacing an earlier one) */
+void names_put(Arena *a, NameIndex *ix, const char *name, int val);
 
 /* ---- progress ----
  * A one-line report on standard error ("nerva: building ... (1.2 s)") while

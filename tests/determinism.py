@@ -8,7 +8,7 @@ path the model was named by (the banner names the file only), the time, or
 run-to-run state (hash order, addresses) would break all of these.
 
 For several models (tests/golden, tests/e2e, tests/hostile/strange_names,
-samples/*) this compiles each one under every setting below and requires identical .c, .h,
+samples/*, tests/ppfa/forms.ppfa) this compiles each one under every setting below and requires identical .c, .h,
 --dump-ir and `nerva info` output:
   * twice in a row, from the model's own directory by its bare name;
   * from another directory, by absolute path;
@@ -91,6 +91,8 @@ def main():
     models += [os.path.join(HERE, "hostile", "strange_names.pmml")]
     models += sorted(glob.glob(os.path.join(HERE, "..", "samples", "*", "*.pmml")))
     models += sorted(glob.glob(os.path.join(HERE, "..", "samples", "*", "*.pfa")))
+    models += sorted(glob.glob(os.path.join(HERE, "..", "samples", "*", "*.ppfa")))
+    models += [os.path.join(HERE, "ppfa", "forms.ppfa")]
     chk = testlib.Checker("determinism")
     chk.ok(len(models) >= 5, "expected at least 5 models, found %d" % len(models))
     locs = locales()

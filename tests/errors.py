@@ -13,6 +13,9 @@ exactly 1: one line per error, all of a document's errors, each FILE:LINE:COL:
 for PMML (the column of the element, or of the attribute value at fault).
 PFA diagnostics name the JSON path of the offending value after the line
 (NAME.pfa:LINE: /action/1/then: error: ...), and the .expect asserts both.
+PrettyPFA diagnostics (NAME.ppfa) name the line and column and show the line
+with a caret under the offending token: their .expect holds those three
+lines, which must occur together.
 NAME.args, when present, holds more options for nerva, one a line (-Werror,
 --diagnostics-format=json).  `nerva compile` must fail the same way and leave
 no output behind.  Command lines: the USAGE table below.
@@ -53,6 +56,8 @@ USAGE = [
     # --opt=value and -- work: this reaches the file (and finds none)
     (["compile", "--prefix=m", "--", "does-not-exist.pmml"], 1, "does-not-exist.pmml: error: cannot read the file"),
     (["check", "does-not-exist.pmml"], 1, "does-not-exist.pmml: error: cannot read the file"),
+    (["convert", "m.ppfa", "--to", "xml"], 2, "--to takes pfa (JSON) or ppfa (PrettyPFA), not xml"),
+    (["convert"], 2, "no model file given"),
     (["--help"], 0, "usage: nerva COMMAND"),
     (["score", "--help"], 0, "--missing-values LIST"),
     (["--version"], 0, "libxml2 "),
@@ -69,7 +74,7 @@ def main():
     edir = os.path.abspath(args.dir)
     chk = testlib.Checker("errors")
 
-    models = sorted(f for f in os.listdir(edir) if f.endswith(".pmml") or f.endswith(".pfa"))
+    models = sorted(f for f in os.listdir(edir) if f.endswith((".pmml", ".pfa", ".ppfa")))
     chk.ok(len(models) >= 8, "expected at least 8 error models, found %d" % len(models))
     tmp = tempfile.mkdtemp(prefix="nerva-errors-")
     try:
@@ -79,12 +84,19 @@ def main():
             if not chk.ok(os.path.exists(exp_path), "%s has no %s.expect" % (model, name)):
                 continue
             with open(exp_path, encoding="utf-8") as f:
-                wants = [w for w in f.read().split("\n") if w]
+                text = f.read()
+            wants = [w for w in text.split("\n") if w]
+            if ext == ".ppfa":
+                # the diagnostic, the source line and the caret, together
+                chk.ok(len(wants) == 3 and re.match(re.escape(model) + r":\d+:\d+: error: ", wants[0]) and
+                       wants[2].strip() == "^",
+                       "%s.expect must be the diagnostic at LINE:COLUMN, the source line and the caret" % name)
+                wants = [text.rstrip("\n")]
             extra = []
             if os.path.exists(os.path.join(edir, name + ".args")):
                 with open(os.path.join(edir, name + ".args"), encoding="utf-8") as f:
                     extra = [a for a in f.read().split("\n") if a]
-            for want in wants:
+            for want in wants if ext != ".ppfa" else []:
                 if want.startswith("{"):
                     chk.ok('"file": "%s", "line": ' % model in want, "%s.expect: a JSON diagnostic names the "
                            "file and line" % name)
@@ -92,7 +104,7 @@ def main():
                     chk.ok(re.match(r"[^:]+:\d+(:\d+)?: (/\S* )?error: ", want) is not None,
                            "%s.expect must name the line (and the JSON path)" % name)
                 else:
-                    chk.ok(re.match(re.escape(model) + r":\d+:\d+: error: ", want) is not None,
+                    chk.ok(re.match(re.escape(model) + r":\d+:\d+: (error|note): ", want) is not None,
                            "%s.expect lines must start with '%s:LINE:COL: error:'" % (name, model))
             chk.ok(wants, "%s.expect is empty" % name)
             r = testlib.run([nerva, "check"] + extra + [model], cwd=edir, timeout=60)
@@ -109,9 +121,9 @@ def main():
         # every .expect belongs to a model
         for f in sorted(os.listdir(edir)):
             if f.endswith(".expect"):
-                chk.ok(f[:-7] + ".pmml" in models or f[:-7] + ".pfa" in models, "%s has no model" % f)
+                chk.ok(any(f[:-7] + x in models for x in (".pmml", ".pfa", ".ppfa")), "%s has no model" % f)
             if f.endswith(".args"):
-                chk.ok(f[:-5] + ".pmml" in models or f[:-5] + ".pfa" in models, "%s has no model" % f)
+                chk.ok(any(f[:-5] + x in models for x in (".pmml", ".pfa", ".ppfa")), "%s has no model" % f)
 
         for argv, code, text in USAGE:
             r = testlib.run([nerva] + argv, cwd=tmp, timeout=60)

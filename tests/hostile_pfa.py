@@ -23,6 +23,24 @@ compile into their programs.  The promises checked here:
    stops with "exceeded timeout of N milliseconds" and the stream goes on,
    even when a "try" inside the loop catches the timeout; a bad timeout is
    refused.
+7. JSON-lines strings must be Unicode text: invalid UTF-8, overlong forms,
+   encoded or escaped lone surrogates are refused for that line (code 0),
+   raw NUL is a control character; NUL as the escape \u0000 is a character of
+   a string and a byte of bytes; the lines around them score.
+8. A recursion of big frames (1,000 live locals a call) within the call limit
+   (input 1999 < 2,000 calls) is a PFA error (-1002, the stack bound), not a
+   stack overflow: the lines before and after it score.  Given less stack
+   than the bound assumes (ulimit -s 2048), the engine crashes, and `nerva
+   score` still writes the results before the crash and names its line.
+9. The analytic library (hostile_lib.py): every numeric signature of la,
+   metric, rand, prob.dist, stat.*, m.*, model.* and the record-taking
+   functions, called on NaN, infinities, empty and extreme inputs, give
+   errors or values, and NaN in gives NaN out (or an error); an outer
+   product too large to hold is "out of memory"; an O(n^3) inverse or
+   eigen-decomposition stops at the document's timeout; a histogram asked
+   to grow without bound is an error that leaves its cell as it was; a
+   decision tree grown in a cell past what a value may nest is an error,
+   and the tree kept is still walked.
 
 NERVA_CFLAGS from the environment is used for `nerva score` and added to the
 direct compile, so the sanitizer configuration runs these under ASan/UBSan.
@@ -31,6 +49,7 @@ direct compile, so the sanitizer configuration runs these under ASan/UBSan.
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -39,6 +58,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import testlib  # noqa: E402
+import hostile_lib  # noqa: E402
 from hostile import lex_c  # noqa: E402
 
 STRICT = ["-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror"]
@@ -271,9 +291,127 @@ def main():
         r, _ = timed(["check", "bad_timeout.pfa"])
         chk.ok(r.rc == 1 and "timeout" in r.err and "integer" in r.err,
                "a timeout that is not a number: expected a clear error\n%s" % r.describe())
+        # 7. text that is not UTF-8, line by line (bytes, not json.dumps)
+        write("echo.pfa", json.dumps({"input": "string", "output": "string", "action": "input"}))
+        write("echob.pfa", json.dumps({"input": "bytes", "output": "bytes", "action": "input"}))
+        bad = "input: invalid UTF-8 in a string"
+        lone = "input: unpaired surrogate in a \\u escape"
+        lines = [(b'"ok"', "ok", None),
+                 (b'"a\xffb"', None, bad),
+                 (b'"\xc0\xaf"', None, bad),              # an overlong '/'
+                 (b'"\xe0\x80\xaf"', None, bad),          # another
+                 (b'"\xed\xa0\x80"', None, bad),          # U+D800 encoded
+                 (b'"\xf4\x90\x80\x80"', None, bad),      # past U+10FFFF
+                 (b'"\\ud800"', None, lone),
+                 (b'"\\udc00x"', None, lone),
+                 (b'"\\ud800\\u0041"', None, lone),
+                 (b'"x\x00y"', None, "input: control character in a string"),
+                 (b'"\\u0000"', "\x00", None),
+                 (b'"caf\xc3\xa9 \xf0\x9f\x98\x80 \\ud83d\\ude00"', "caf\u00e9 \U0001f600 \U0001f600", None)]
+        with open(os.path.join(tmp, "utf8.jsonl"), "wb") as f:
+            f.write(b"".join(line + b"\n" for line, _, _ in lines))
+        for model in ("echo.pfa", "echob.pfa"):
+            r, _ = timed(["score", model, "--input", "utf8.jsonl", "--output", "utf8.out"])
+            raw = open(os.path.join(tmp, "utf8.out"), "rb").read() if r.rc == 0 else b""
+            try:
+                got = [json.loads(x) for x in raw.decode("utf-8").split("\n") if x.strip()]
+            except ValueError as ex:
+                got = ["not JSON: %s: %r" % (ex, raw[:300])]
+            want = []
+            for _, value, err in lines:
+                if err is None and model == "echob.pfa" and any(ord(ch) > 255 for ch in value):
+                    err = "input: the value does not match the type"  # bytes are code points 0-255
+                want.append(value if err is None else {"$error": {"code": 0, "message": err}})
+            chk.ok(r.rc == 0 and got == want, "UTF-8 (%s): got %r, want %r\n%s" % (model, got, want, r.describe()))
+        # 8. deep recursion of big frames
+        write("deep.pfa", deep_frames(1000))
+        write("deep.jsonl", "".join("%d\n" % i for i in range(100)) + "1999\n5\n")
+        r, took = timed(["score", "deep.pfa", "--input", "deep.jsonl", "--output", "deep.out"])
+        out = [json.loads(x) for x in open(os.path.join(tmp, "deep.out")) if x.strip()] if r.rc == 0 else []
+        want = [deep_value(i, 1000) for i in range(100)] + [
+            {"$error": {"code": -1002, "message": "nested function calls need more than 4 MiB of stack"}},
+            deep_value(5, 1000)]
+        chk.ok(out == want, "deep frames: got %r...\n%s" % (str(out[-3:])[:300], r.describe()))
+
+        def small_stack():
+            resource.setrlimit(resource.RLIMIT_STACK, (2 << 20, resource.getrlimit(resource.RLIMIT_STACK)[1]))
+        p = subprocess.run([nerva, "score", "deep.pfa", "--input", "deep.jsonl", "--output", "deep.out"],
+                           cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300,
+                           preexec_fn=small_stack)
+        err = p.stderr.decode("utf-8", "replace")
+        out = [json.loads(x) for x in open(os.path.join(tmp, "deep.out")) if x.strip()]
+        chk.ok(p.returncode != 0 and out == want[:100] and "crashed (signal 11) on input line 101" in err,
+               "a crash in a 2 MiB stack: exit %d, %d results (want the 100 before it), %r"
+               % (p.returncode, len(out), err[-500:]))
+
+        # 9. the analytic library
+        doc, names = hostile_lib.nan_probe(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        write("probe.pfa", doc)
+        out = score("probe.pfa", hostile_lib.PROBE_INPUTS)
+        chk.ok(len(out) == len(hostile_lib.PROBE_INPUTS) and all("$error" not in r for r in out),
+               "the NaN probe: expected %d records, got %r" % (len(hostile_lib.PROBE_INPUTS), str(out)[:300]))
+        if out:
+            bad = hostile_lib.nan_violations(names, out[0])
+            chk.ok(not bad, "the NaN probe: NaN in, a number out:\n  " + "\n  ".join(bad))
+            first = {}
+            for i, (name, _) in enumerate(names):
+                first.setdefault(name, out[0].get("f%d" % i))
+            chk.ok(first["stat.sample.update"] == {"S1": {"count": 1.0, "mean": "NaN", "variance": "NaN"}},
+                   "the NaN probe: stat.sample.update gives %r" % first["stat.sample.update"])
+            chk.ok((first["stat.sample.fillHistogram"] or {}).get("H1", {}).get("nanflow") == 1.0,
+                   "the NaN probe: a NaN is not counted as nanflow: %r" % first["stat.sample.fillHistogram"])
+            chk.ok(first["la.dot"] is None and first["la.eigenBasis"] is None,
+                   "the NaN probe: la.dot and la.eigenBasis of NaN must be errors (24052, 24113)")
+        write("outer.pfa", hostile_lib.outer_product())
+        out = score("outer.pfa", hostile_lib.outer_inputs([3, 20000, 2]))
+        chk.ok(out == [3, {"$error": {"code": -1000, "message": "out of memory"}}, 2],
+               "an outer product of 20000 x 20000: got %r" % str(out)[:300])
+        for fn in ("la.inverse", "la.eigenBasis"):
+            write("algebra.pfa", hostile_lib.long_algebra(fn, 300))
+            t0 = time.time()
+            out = score("algebra.pfa", [3, 1500, 2])
+            took = time.time() - t0
+            chk.ok(out == [3, {"$error": {"code": None, "message": "exceeded timeout of 300 milliseconds"}}, 2],
+                   "%s of 1500 x 1500 with a timeout: got %r" % (fn, str(out)[:300]))
+            chk.ok(took < TIME_LIMIT, "%s of 1500 x 1500 with a timeout took %.1f s" % (fn, took))
+        write("histogram.pfa", hostile_lib.growing_histogram())
+        out = score("histogram.pfa", [2.5, "NaN", 1e300, 5.0])
+        chk.ok(out == [3, 4, {"$error": {"code": -1000, "message": "out of memory"}}, 7],
+               "a histogram grown to 1e300: got %r" % str(out)[:300])
+        write("deep_tree.pfa", hostile_lib.deep_tree_cell())
+        out = score("deep_tree.pfa", [3, 4000, 2000, 0])
+        chk.ok(out == ["bottom", "bottom", {"$error": {"code": -1004, "message": "value nested too deeply"}}, "bottom"],
+               "a tree grown deep in a cell: got %r" % str(out)[:300])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     chk.finish()
+
+
+def deep_frames(nlocals):
+    """f(n) = f(n-1) + the sum of nlocals locals, all live across the call:
+    each is n times its own element of an array cell, which the call could
+    change, so the C compiler must keep them rather than compute them again"""
+    lets = {"a%d" % i: {"*": ["n", {"attr": {"cell": "w"}, "path": [i]}]} for i in range(nlocals)}
+    arr = {"new": ["a%d" % i for i in range(nlocals)], "type": {"type": "array", "items": "double"}}
+    return json.dumps({
+        "input": "int", "output": "double",
+        "cells": {"w": {"type": {"type": "array", "items": "double"}, "init": [i + 0.5 for i in range(nlocals)]}},
+        "fcns": {"f": {"params": [{"n": "int"}], "ret": "double", "do": [
+            {"let": lets},
+            {"if": {"<=": ["n", 0]}, "then": [0.0],
+             "else": [{"+": [{"u.f": [{"-": ["n", 1]}]}, {"a.sum": arr}]}]}]}},
+        "action": {"u.f": ["input"]}})
+
+
+def deep_value(n, nlocals):
+    """what deep_frames gives for n, computed as the engine adds"""
+    total = 0.0
+    for k in range(1, n + 1):
+        s = 0.0
+        for i in range(nlocals):
+            s += k * (i + 0.5)
+        total = total + s
+    return total
 
 
 if __name__ == "__main__":

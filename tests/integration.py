@@ -31,7 +31,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import testlib  # noqa: E402
 
-MODELS = ("fraud.pmml", "iris.pmml", "velocity.pfa")  # samples/embed's, one PFA
+MODELS = ("fraud.pmml", "iris.pmml", "velocity.pfa", "risk.ppfa")  # samples/embed's: PMML, PFA, PrettyPFA
 NAMES = tuple(m.rsplit(".", 1)[0] for m in MODELS)
 chk = testlib.Checker("integration")
 
@@ -194,6 +194,15 @@ def check_make(src, work, prefix, pc_dir, nerva_bin):
     got = [n for n in changed(before, mtimes(d)) if not n.endswith(".d")]
     want = ["embed", "fraud.c", "fraud.h", "fraud.o", "fraud.pmml", "main.o"]
     chk.ok(got == want, "after touching fraud.pmml make remade %s, want %s" % (got, want))
+
+    # the PrettyPFA model touched: nerva.mk's .ppfa rule remakes its code only
+    age(d, nerva_bin)
+    before = mtimes(d)
+    os.utime(os.path.join(d, "risk.ppfa"))
+    must(["make", "-j4", var], "make after touching risk.ppfa", cwd=d)
+    got = [n for n in changed(before, mtimes(d)) if not n.endswith(".d")]
+    want = ["embed", "main.o", "risk.c", "risk.h", "risk.o", "risk.ppfa"]
+    chk.ok(got == want, "after touching risk.ppfa make remade %s, want %s" % (got, want))
 
     # a new nerva binary: every model's code again; V=1 shows the command
     age(d, nerva_bin)

@@ -27,11 +27,19 @@ With --shared-runtime (the sanitizer run) the engines are compiled with
 `nerva compile --shared-runtime` and linked with one `nerva runtime` object:
 the same run-time code, instrumented once instead of in every engine; the
 standalone units are still what the normal run compiles.
+With --round-trip every document is first converted to PrettyPFA and back
+(`nerva convert --to ppfa`, `nerva convert`): the document it becomes must be
+equivalent to the original (equivalent() below: the same forms once PFA's
+alternative spellings are made one, named types expanded), and its trials run
+on the converted document; a document nerva cannot compile is still held to
+the equivalence.  A document that nerva's reader rejects passes when the
+conversion rejects it too (as `check` does).
 Exit status: 0 ok, 1 a regression (or --require-all and a failure), 77 when
 the corpus is absent.
 """
 
 import argparse
+import base64
 import concurrent.futures
 import hashlib
 import json
@@ -44,7 +52,10 @@ import sys
 import threading
 
 MODULES = ["core", "lang", "math", "string", "regex", "array", "map", "bytes", "fixed", "enum", "time",
-           "cast", "parse", "impute", "interp"]
+           "cast", "parse", "impute", "interp",
+           "la", "metric", "rand", "prob.dist", "stat.sample", "stat.change", "stat.test", "spec", "link",
+           "kernel", "model.tree", "model.reg", "model.neural", "model.svm", "model.cluster", "model.neighbor",
+           "model.naive"]
 
 
 # ---- Avro types (as JSON schemae) ----
@@ -299,6 +310,205 @@ def judge(trial, line, types, out_t):
                                                                  line[:200]))
 
 
+# ---- --round-trip: equivalence of two PFA documents ----
+PRIMITIVES = ("null", "boolean", "int", "long", "float", "double", "bytes", "string")
+
+
+class Equiv:
+    """PFA documents made comparable: each spelling of a form becomes one
+    (a body or an argument list of one expression, {"int": 2} and 2, ["s"] and
+    {"string": "s"}, typed literals of primitive types, defaults of shared,
+    rollback, seq and partial, {"type": "int"} and "int"), named types are
+    expanded wherever they are used, and ints stay distinct from doubles."""
+
+    def __init__(self, *docs):
+        self.named = {}
+        for d in docs:
+            self._collect(d, None)
+
+    def _collect(self, x, ns):
+        if isinstance(x, dict):
+            if x.get("type") in ("record", "enum", "fixed") and isinstance(x.get("name"), str):
+                name = x["name"]
+                nsx = x.get("namespace", ns) if "." not in name else name.rsplit(".", 1)[0]
+                full = name if "." in name or not nsx else nsx + "." + name
+                self.named.setdefault(full, (x, nsx))
+                for f in x.get("fields", []) if isinstance(x.get("fields"), list) else []:
+                    if isinstance(f, dict):
+                        self._collect(f.get("type"), nsx)
+                return
+            for v in x.values():
+                self._collect(v, ns)
+        elif isinstance(x, list):
+            for v in x:
+                self._collect(v, ns)
+
+    def typ(self, t, ns=None, seen=()):
+        if isinstance(t, str):
+            if t in PRIMITIVES:
+                return t
+            full = ns + "." + t if ns and "." not in t and ns + "." + t in self.named else t
+            if full in self.named and full not in seen:
+                d, dns = self.named[full]
+                return self._named(d, full, dns, seen + (full,))
+            return ("name", full)
+        if isinstance(t, list):
+            return ("union",) + tuple(self.typ(x, ns, seen) for x in t)
+        if isinstance(t, dict):
+            k = t.get("type")
+            if k == "array":
+                return ("array", self.typ(t.get("items"), ns, seen))
+            if k == "map":
+                return ("map", self.typ(t.get("values"), ns, seen))
+            if k in ("record", "enum", "fixed") and isinstance(t.get("name"), str):
+                name = t["name"]
+                nsx = t.get("namespace", ns) if "." not in name else name.rsplit(".", 1)[0]
+                full = name if "." in name or not nsx else nsx + "." + name
+                if full in seen:
+                    return ("name", full)
+                return self._named(t, full, nsx, seen + (full,))
+            return self.typ(k, ns, seen)
+        return ("?", json.dumps(t, sort_keys=True))
+
+    def _named(self, d, full, ns, seen):
+        k = d.get("type")
+        if k == "record":
+            return ("record", full, tuple((f.get("name"), self.typ(f.get("type"), ns, seen),
+                                           json.dumps(f.get("default"), sort_keys=True) if "default" in f else None)
+                                          for f in d.get("fields", [])))
+        if k == "enum":
+            return ("enum", full, tuple(d.get("symbols", [])))
+        return ("fixed", full, d.get("size"))
+
+    def body(self, v):
+        return ("body",) + tuple(self.expr(x) for x in (v if isinstance(v, list) else [v]))
+
+    def args(self, v):
+        return tuple(self.expr(x) for x in (v if isinstance(v, list) else [v]))
+
+    def names(self, v):
+        return tuple(sorted((k, self.expr(x)) for k, x in v.items())) if isinstance(v, dict) else ("?", v)
+
+    def lit(self, t, v):
+        t = self.typ(t)
+        if t == "null":
+            return None
+        if t == "int" and isinstance(v, int) and not isinstance(v, bool):
+            return ("int", v)
+        if t == "double" and isinstance(v, (int, float)) and not isinstance(v, bool):
+            return ("double", float(v))
+        if t in ("long", "float") and isinstance(v, (int, float)) and not isinstance(v, bool):
+            return (t, v)
+        if t == "string" and isinstance(v, str):
+            return ("string", v)
+        if t == "bytes" and isinstance(v, str):
+            return ("bytes", v.encode("latin-1", "replace"))
+        return ("literal", t, json.dumps(v, sort_keys=True))
+
+    def expr(self, x):
+        if x is None or isinstance(x, bool):
+            return x
+        if isinstance(x, int):
+            return ("int", x)
+        if isinstance(x, float):
+            return ("double", x)
+        if isinstance(x, str):
+            if "." in x:  # "x.4.key" is {"attr": "x", "path": [4, {"string": "key"}]}
+                base, *path = x.split(".")
+                steps = tuple(("int", int(p)) if p.isdigit() and len(p) < 10 else ("string", p) for p in path)
+                return ("form", ("attr", ("ref", base)), ("path", steps))
+            return ("ref", x)
+        if isinstance(x, list):
+            if len(x) == 1 and isinstance(x[0], str):
+                return ("string", x[0])
+            return ("list?",) + tuple(self.expr(v) for v in x)
+        if not isinstance(x, dict):
+            return ("?", x)
+        x = {k: v for k, v in x.items() if k != "@"}
+        keys = set(x)
+        if len(keys) == 1 and next(iter(keys)) in ("int", "long", "float", "double", "string", "base64"):
+            (k, v), = x.items()
+            if k == "base64":
+                return ("bytes", base64.b64decode(v) if isinstance(v, str) else v)
+            return self.lit(k, v)
+        if keys == {"type", "value"}:
+            return self.lit(x["type"], x["value"])
+        if keys == {"type", "new"}:
+            n = x["new"]
+            return ("new", self.typ(x["type"]), self.args(n) if isinstance(n, list) else self.names(n))
+        if "params" in keys and "ret" in keys:
+            return ("fcndef", tuple((k, self.typ(t)) for p in x["params"] for k, t in p.items()),
+                    self.typ(x["ret"]), self.body(x.get("do")))
+        if "fcn" in keys:
+            return ("fcnref", x["fcn"], self.names(x.get("fill", {})))
+        if "cell" in keys:
+            return ("cell", x["cell"], self.args(x.get("path", [])), self.expr(x["to"]) if "to" in x else None)
+        if "pool" in keys and "del" in keys:
+            return ("pool-del", x["pool"], self.expr(x["del"]))
+        if "pool" in keys:
+            return ("pool", x["pool"], self.args(x.get("path", [])), self.expr(x["to"]) if "to" in x else None,
+                    self.expr(x["init"]) if "init" in x and "to" in x and "params" in json.dumps(x["to"]) else
+                    ("init-of-value",) if "to" in x else None)
+        out = []
+        for k in sorted(keys):
+            v = x[k]
+            if k in ("then", "else", "do", "try"):
+                out.append((k, self.body(v)))
+            elif k in ("let", "set", "for", "step", "ifnotnull"):
+                out.append((k, self.names(v)))
+            elif k in ("as",):
+                out.append((k, self.typ(v)))
+            elif k == "cases":
+                out.append((k, tuple((self.typ(c.get("as")), c.get("named"), self.body(c.get("do"))) for c in v)))
+            elif k == "cond":
+                out.append((k, tuple(self.expr(c) for c in v)))
+            elif k in ("path", "args", "log"):
+                out.append((k, self.args(v)))
+            elif k == "pack":
+                out.append((k, tuple((f, self.expr(e)) for p in v for f, e in p.items())))
+            elif k == "filter":  # a set of messages and codes
+                out.append((k, tuple(sorted(json.dumps(f) for f in v)) if isinstance(v, list) else v))
+            elif k in ("named", "foreach", "forkey", "forval", "doc", "error", "code", "namespace",
+                       "format", "seq", "partial"):
+                out.append((k, json.dumps(v, sort_keys=True)))
+            elif len(keys) == 1:
+                out.append(("call " + k, self.args(v)))
+            else:
+                out.append((k, self.expr(v)))
+        if "foreach" in keys and "seq" not in keys:
+            out.append(("seq", "true"))  # absent is true (the spec, and read_pfa.c)
+        if "cast" in keys and "partial" not in keys:
+            out.append(("partial", "false"))
+        return ("form",) + tuple(sorted(out, key=lambda p: p[0]))
+
+    def doc(self, d):
+        out = {"method": d.get("method", "map"), "input": self.typ(d.get("input")),
+               "output": self.typ(d.get("output"))}
+        for k in ("begin", "action", "end", "merge"):
+            if k in d and (d[k] or k == "action"):
+                out[k] = self.body(d[k])
+        for k in ("name", "zero", "randseed", "doc", "version", "metadata", "options"):
+            if k in d:
+                out[k] = json.dumps(d[k], sort_keys=True)
+        out["fcns"] = {k: self.expr(v) for k, v in d.get("fcns", {}).items()}
+        for k in ("cells", "pools"):
+            out[k] = {n: (self.typ(c.get("type")), json.dumps(c.get("init", {} if k == "pools" else None),
+                                                             sort_keys=True),
+                          bool(c.get("shared", False)), bool(c.get("rollback", False)))
+                      for n, c in d.get(k, {}).items()}
+        return out
+
+
+def equivalent(a, b):
+    """(True, "") when documents a and b say the same, else (False, where)."""
+    e = Equiv(a, b)
+    da, db = e.doc(a), e.doc(b)
+    for k in sorted(set(da) | set(db)):
+        if da.get(k) != db.get(k):
+            return False, "%s differs: %s vs %s" % (k, str(da.get(k))[:300], str(db.get(k))[:300])
+    return True, ""
+
+
 class Runner:
     def __init__(self, args):
         self.nerva = os.path.abspath(args.nerva)
@@ -311,6 +521,32 @@ class Runner:
         os.makedirs(self.objdir, exist_ok=True)
         self.shared = args.shared_runtime
         self.rt_obj = None
+        self.round_trip = args.round_trip
+        self.rt_outcomes = {}  # --round-trip: name -> "" (equivalent) or why not
+        self.rt_lock = threading.Lock()
+
+    def note_round_trip(self, name, why):
+        with self.rt_lock:
+            self.rt_outcomes[name] = why
+
+    def via_ppfa(self, d, engine):
+        """--round-trip: model.pfa becomes the document its PrettyPFA reads as.
+        None when done, else (rejected, why): rejected when nerva's reader
+        refuses the document itself."""
+        rc, _, err = self.run(["convert", "model.pfa", "--to", "ppfa", "-o", "model.ppfa"], d)
+        if rc != 0:
+            return ("cannot be written in PrettyPFA" not in err, "convert --to ppfa exit %d: %s"
+                    % (rc, err.strip()[:400]))
+        rc, out, err = self.run(["convert", "model.ppfa"], d)
+        if rc != 0:
+            return False, "the PrettyPFA does not read back (exit %d): %s" % (rc, err.strip()[:400])
+        back = json.loads(out)
+        ok, why = equivalent(engine, back)
+        if not ok:
+            return False, "the round trip changes the document: " + why
+        with open(os.path.join(d, "model.pfa"), "w", encoding="utf-8") as f:
+            f.write(out)
+        return None
 
     def cc_run(self, argv, cwd):
         p = subprocess.run([self.cc] + argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -430,6 +666,15 @@ class Runner:
         engine = case["engine"]
         with open(os.path.join(d, "model.pfa"), "w", encoding="utf-8") as f:
             json.dump(engine, f, indent=1)
+        if self.round_trip:
+            r = self.via_ppfa(d, engine)
+            self.note_round_trip(name, "" if not r else "rejected" if "compile_error" in case else r[1])
+            if r and "compile_error" in case and (r[0] or "convert --to ppfa" in r[1]):
+                # a document PFA rejects is rejected by the conversion too
+                rc, _, _ = self.run(["check", "model.pfa"], d)
+                return d, (name, module, rc == 1, 0, 0, "" if rc == 1 else r[1])
+            if r:
+                return d, (name, module, False, 0, len(case.get("trials", [])), r[1])
         if "compile_error" in case:
             rc, _, err = self.run(["check", "model.pfa"], d)
             ok = rc == 1 and "error" in err
@@ -473,6 +718,11 @@ class Runner:
         with open(os.path.join(ex_dir, "meta.json"), encoding="utf-8") as f:
             meta = json.load(f)
         shutil.copy(os.path.join(ex_dir, "model.pfa"), os.path.join(d, "model.pfa"))
+        if self.round_trip:
+            r = self.via_ppfa(d, engine)
+            self.note_round_trip(name, r[1] if r else "")
+            if r:
+                return name, "examples", False, 0, 1, r[1]
         types = Types(engine)
         with open(os.path.join(ex_dir, "input.jsonl"), encoding="utf-8") as f:
             inputs = [json.loads(x) for x in f if x.strip()]
@@ -486,21 +736,30 @@ class Runner:
             return name, "examples", False, 0, len(expected), "nerva score exit %d: %s" % (rc, err.strip()[:600])
         with open(os.path.join(d, "output.jsonl"), encoding="utf-8") as f:
             out = [json.loads(x) for x in f if x.strip()]
-        allowed = meta.get("allowed_exceptions", [])
-        kept = []
-        for v in out:
-            if isinstance(v, dict) and "$error" in v:
-                user = v["$error"]["code"] is None or v["$error"]["code"] < 0
-                if "PFAUserException" in allowed and user:
-                    continue
-                kept.append(v)
+        ok, passed, why = judge_program(engine, types, meta, out, expected)
+        return name, "examples", ok, passed, len(expected), why
+
+
+def judge_program(engine, types, meta, out, expected):
+    """A tutorial program's outputs (Avro JSON lines, parsed) against the
+    expected ones: errors the program raises itself are skipped where the meta
+    allows PFAUserException; numbers compare to 5 places.  (ok, trials
+    passed, why)."""
+    allowed = meta.get("allowed_exceptions", [])
+    kept = []
+    for v in out:
+        if isinstance(v, dict) and "$error" in v:
+            user = v["$error"]["code"] is None or v["$error"]["code"] < 0
+            if "PFAUserException" in allowed and user:
                 continue
-            kept.append(from_avro(types, engine["output"], v))
-        want = [native_expected(types, engine["output"], w) for w in expected]
-        passed = sum(1 for a, b in zip(kept, want) if same(a, b, 5))
-        ok = len(kept) == len(want) and passed == len(want)
-        why = "" if ok else "expected %s, got %s" % (json.dumps(expected)[:200], json.dumps(kept)[:200])
-        return name, "examples", ok, passed if len(kept) == len(want) else 0, len(want), why
+            kept.append(v)
+            continue
+        kept.append(from_avro(types, engine["output"], v))
+    want = [native_expected(types, engine["output"], w) for w in expected]
+    passed = sum(1 for a, b in zip(kept, want) if same(a, b, 5))
+    ok = len(kept) == len(want) and passed == len(want)
+    why = "" if ok else "expected %s, got %s" % (json.dumps(expected)[:200], json.dumps(kept)[:200])
+    return ok, passed if len(kept) == len(want) else 0, why
 
 
 def load_cases(corpus, modules):
@@ -539,6 +798,8 @@ def main():
     ap.add_argument("--only", help="run only cases whose name contains this text")
     ap.add_argument("--no-examples", action="store_true")
     ap.add_argument("--require-all", action="store_true", help="fail when any case fails (nerva's own e2e cases)")
+    ap.add_argument("--round-trip", action="store_true",
+                    help="convert each document to PrettyPFA and back before running it (see above)")
     ap.add_argument("--verbose", "-v", action="store_true")
     args = ap.parse_args()
     if not os.path.isdir(args.corpus):
@@ -595,6 +856,17 @@ def main():
 
     passing = {name for name, _, ok, _, _, _ in results if ok}
     rc = 0
+    if args.round_trip:
+        out = r.rt_outcomes
+        same = sum(1 for w in out.values() if not w)
+        rejected = sum(1 for w in out.values() if w == "rejected")
+        bad = sorted(n for n, w in out.items() if w and w != "rejected")
+        print("round trip through PrettyPFA: %d of %d documents come back equivalent; %d compile_error documents "
+              "rejected by the conversion (as by check); %d not equivalent" % (same, len(out), rejected, len(bad)))
+        for n in bad:
+            print("ROUND TRIP %s: %s" % (n, out[n]))
+        if bad:
+            rc = 1
     if args.require_all:
         for name, _, ok, _, _, why in results:
             if not ok:

@@ -1157,8 +1157,11 @@ static void fflat_phase1(Em *m, const FForest *F)
     sb_puts(m->out, "#if NV_FLIVE\n");
     em_line(m, "    {");
     em_line(m, "        nv_flive *L = (nv_flive *)B->live + B->row;");
+    em_line(m, "        (void)L; /* when every variable kept is an input read where it lies */");
     for (int i = 0; i < F->nlive; i++) {
         int v = F->live[i];
+        if (m->direct[v]) /* read where it lies, in phase 2 too */
+            continue;
         if (fkeeps(m, v))
             em_line(m, "        L->s%d = %s;", i, m->vname[v]);
         if (strcmp(m->nname[v], "0") != 0)
@@ -1253,6 +1256,8 @@ void flat_print(Em *m, StrBuf *c)
         sb_puts(c, "typedef struct nv_flive {\n");
         for (int i = 0; i < F->nlive; i++) {
             int v = F->live[i];
+            if (m->direct[v]) /* an input read where it lies */
+                continue;
             if (fkeeps(m, v)) {
                 const char *ct = em_ctype(p->vars[v].type);
                 sb_printf(c, "    %s%ss%d;", ct, ct[strlen(ct) - 1] == '*' ? "" : " ", i);
@@ -1348,9 +1353,12 @@ void trees_resume(Em *m, StrBuf *c)
     const FForest *F = m->ff;
     if (!F || !F->keep)
         return;
-    sb_puts(c, "    if (B && B->phase == 2) {\n        const nv_flive *L = (const nv_flive *)B->live + B->row;\n");
+    sb_puts(c, "    if (B && B->phase == 2) {\n        const nv_flive *L = (const nv_flive *)B->live + B->row;\n"
+               "        (void)L;\n");
     for (int i = 0; i < F->nlive; i++) {
         int v = F->live[i];
+        if (m->direct[v])
+            continue;
         if (fkeeps(m, v))
             sb_printf(c, "        %s = L->s%d;\n", m->vname[v], i);
         if (strcmp(m->nname[v], "0") != 0)

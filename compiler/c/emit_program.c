@@ -201,6 +201,8 @@ static void void_unread_temps(Em *m, StrBuf *text)
 }
 
 static CVal emit_expr(Em *m, const IrExpr *e);
+static CVal emit_inline(Em *m, const IrExpr *e);
+static CVal materialize(Em *m, CVal x, const IrType *t);
 
 static const char *lit_value(Em *m, const IrExpr *e)
 {
@@ -221,22 +223,26 @@ static const char *lit_value(Em *m, const IrExpr *e)
     case T_DOUBLE:
         return c_double(&m->a, e->lit_double);
     case T_STRING:
-        return c_string(&m->a, e->lit_str);
+        return em_string(m, e->lit_str);
     default:
         NV_ASSERT(0);
     }
 }
 
-/* the null flag of several values, ORed */
+/* the null flag of several values, ORed (|| compiles faster than | in long
+   formulas: measured, gcc 12) */
 static const char *or_nulls(Em *m, CVal *v, int n)
 {
-    const char *r = NULL;
-    for (int i = 0; i < n; i++) {
-        if (strcmp(v[i].n, "0") == 0)
-            continue;
-        r = r ? arena_printf(&m->a, "%s || %s", r, v[i].n) : v[i].n;
-    }
-    return r ? r : "0";
+    const char **parts = ARENA_ARRAY(&m->a, const char *, n + 1);
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (strcmp(v[i].n, "0") != 0)
+            parts[k++] = v[i].n;
+    if (k == 0)
+        return "0";
+    if (k == 1)
+        return parts[0];
+    return arena_printf(&m->a, "(%s)", em_join(m, parts, k, " || "));
 }
 
 static int is_str(const IrExpr *e) { return ir_base(e->type)->kind == T_STRING; }
@@ -295,22 +301,38 @@ static const char *call_text(Em *m, const IrExpr *e, CVal *v)
         return arena_printf(&m->a, "%s(%s)", rt_call(m, "nv_stdnorm_cdf"), v[0].v);
     case FN_STDNORM_IDF:
         return arena_printf(&m->a, "%s(%s)", rt_call(m, "nv_stdnorm_idf"), v[0].v);
+    case FN_NORMAL_LOGPDF:
+        return arena_printf(&m->a, "%s(%s, %s, %s)", rt_call(m, "nv_normal_logpdf"), v[0].v, v[1].v, v[2].v);
+    case FN_POISSON_PDF:
+        return arena_printf(&m->a, "%s(%s, %s)", rt_call(m, "nv_poisson_pdf"), v[0].v, v[1].v);
     case FN_ISNAN: return arena_printf(&m->a, "(%s != %s)", v[0].v, v[0].v);
     case FN_MIN:
     case FN_MAX:
     case FN_SUM:
     case FN_AVG:
     case FN_PRODUCT: {
+        /* left to right, as ((a + b) + c): statements into one temporary, so
+           that a thousand terms are a thousand short lines, not one
+           expression nested a thousand deep */
         const char *acc = v[0].v;
+        if (e->n > 4) {
+            acc = new_tmp(m, ir_base(e->type), 0);
+            em_line(m, "%s = %s;", acc, v[0].v);
+        }
         for (int i = 1; i < e->n; i++) {
+            const char *x;
             if (e->fn == FN_MIN)
-                acc = arena_printf(&m->a, "(%s < %s ? %s : %s)", v[i].v, acc, v[i].v, acc);
+                x = arena_printf(&m->a, "(%s < %s ? %s : %s)", v[i].v, acc, v[i].v, acc);
             else if (e->fn == FN_MAX)
-                acc = arena_printf(&m->a, "(%s > %s ? %s : %s)", v[i].v, acc, v[i].v, acc);
+                x = arena_printf(&m->a, "(%s > %s ? %s : %s)", v[i].v, acc, v[i].v, acc);
             else if (e->fn == FN_PRODUCT)
-                acc = arena_printf(&m->a, "(%s * %s)", acc, v[i].v);
+                x = arena_printf(&m->a, "(%s * %s)", acc, v[i].v);
             else
-                acc = arena_printf(&m->a, "(%s + %s)", acc, v[i].v);
+                x = arena_printf(&m->a, "(%s + %s)", acc, v[i].v);
+            if (e->n > 4)
+                em_line(m, "%s = %s;", acc, x);
+            else
+                acc = x;
         }
         if (e->fn == FN_AVG)
             acc = arena_printf(&m->a, "(%s / %d)", acc, e->n);
@@ -322,32 +344,40 @@ static const char *call_text(Em *m, const IrExpr *e, CVal *v)
     case FN_LOWER:
     case FN_UPPER:
         m->scratch = 1;
-        return arena_printf(&m->a, "%s(&S, %s, %d)", rt_call(m, "nv_recase_c"), v[0].v, e->fn == FN_UPPER);
+        return arena_printf(&m->a, "%s(&%s, %s, %d)", rt_call(m, "nv_recase_c"), m->scr, v[0].v, e->fn == FN_UPPER);
     case FN_TRIM:
         m->scratch = 1;
-        return arena_printf(&m->a, "%s(&S, %s)", rt_call(m, "nv_trim_blanks"), v[0].v);
+        return arena_printf(&m->a, "%s(&%s, %s)", rt_call(m, "nv_trim_blanks"), m->scr, v[0].v);
     case FN_STRLEN:
         return arena_printf(&m->a, "(long long)strlen(%s)", v[0].v);
     case FN_CONCAT: {
         m->scratch = 1;
         const char *acc = v[0].v, *fn = rt_call(m, "nv_concat");
-        for (int i = 1; i < e->n; i++)
-            acc = arena_printf(&m->a, "%s(&S, %s, %s)", fn, acc, v[i].v);
+        if (e->n > 4) {
+            acc = new_tmp(m, ir_base(e->type), 0);
+            em_line(m, "%s = %s;", acc, v[0].v);
+        }
+        for (int i = 1; i < e->n; i++) {
+            const char *x = arena_printf(&m->a, "%s(&%s, %s, %s)", fn, m->scr, acc, v[i].v);
+            if (e->n > 4)
+                em_line(m, "%s = %s;", acc, x);
+            else
+                acc = x;
+        }
         return acc;
     }
     case FN_SUBSTR:
         m->scratch = 1;
-        return arena_printf(&m->a, "%s(&S, %s, (long long)%s, (long long)%s)", rt_call(m, "nv_substr"),
-                            v[0].v, v[1].v, v[2].v);
+        return arena_printf(&m->a, "%s(&%s, %s, (long long)%s, (long long)%s)", rt_call(m, "nv_substr"),
+                            m->scr, v[0].v, v[1].v, v[2].v);
     case FN_MEDIAN:
     case FN_WMEDIAN: {
         const char *fn = rt_call(m, "nv_median");
         int nv = e->fn == FN_MEDIAN ? e->n : e->n / 2;
-        const char *vs = "", *ws = "";
-        for (int i = 0; i < nv; i++)
-            vs = arena_printf(&m->a, "%s%s%s", vs, i ? ", " : "", v[i].v);
-        for (int i = nv; i < e->n; i++)
-            ws = arena_printf(&m->a, "%s%s%s", ws, i > nv ? ", " : "", v[i].v);
+        const char **parts = ARENA_ARRAY(&m->a, const char *, e->n + 1);
+        for (int i = 0; i < e->n; i++)
+            parts[i] = v[i].v;
+        const char *vs = em_join(m, parts, nv, ", "), *ws = em_join(m, parts + nv, e->n - nv, ", ");
         if (e->fn == FN_MEDIAN)
             return arena_printf(&m->a, "%s((double[]){%s}, 0, %d)", fn, vs, nv);
         return arena_printf(&m->a, "%s((double[]){%s}, (double[]){%s}, %d)", fn, vs, ws, nv);
@@ -355,7 +385,7 @@ static const char *call_text(Em *m, const IrExpr *e, CVal *v)
     case FN_NUM_TO_STR:
     case FN_TO_STRING:
         m->scratch = 1;
-        return arena_printf(&m->a, "%s(&S, (double)%s, %d)", rt_call(m, "nv_dtostr"), v[0].v,
+        return arena_printf(&m->a, "%s(&%s, (double)%s, %d)", rt_call(m, "nv_dtostr"), m->scr, v[0].v,
                             ir_base(e->a[0]->type)->kind == T_FLOAT);
     default:
         break;
@@ -364,10 +394,253 @@ static const char *call_text(Em *m, const IrExpr *e, CVal *v)
     return "0";
 }
 
-/* ---- expressions ---- */
+/* The static table "dictN" of the n strings strs (sorted as nv_intern
+   searches them: by byte, first byte first), printed before the score
+   function; the same array of strings gives the same table. */
+/* a C expression for the model's string s: a literal, or for a long one
+ * the name of a char array printed after the run-time library (a literal
+ * past 4095 characters is beyond what C99 asks of compilers, and
+ * -pedantic says so) */
+const char *em_string(Em *m, const char *s)
+{
+    size_t n = strlen(s);
+    if (n <= 1000)
+        return c_string(&m->a, s);
+    int k = m->nblobs++;
+    sb_printf(&m->blob_text, "static const char nv_s%d[%zu] = {", k, n + 1);
+    for (size_t i = 0; i < n; i++)
+        sb_printf(&m->blob_text, "%s%d,", i % 24 ? "" : "\n    ", (int)(signed char)s[i]);
+    sb_puts(&m->blob_text, "0};\n");
+    return arena_printf(&m->a, "nv_s%d", k);
+}
+
+int em_dict(Em *m, const char **strs, int n)
+{
+    int di;
+    for (di = 0; di < m->ndicts; di++)
+        if (m->dicts[di] == strs)
+            return di;
+    VEC_PUSH(&m->a, m->dicts, m->ndicts, m->cap_dicts, strs);
+    sb_printf(&m->dict_text, "static const char *const dict%d[] = {", di);
+    for (int i = 0; i < n; i++)
+        sb_printf(&m->dict_text, "%s%s,", i % 8 == 0 ? "\n    " : " ", em_string(m, strs[i]));
+    if (!n)
+        sb_puts(&m->dict_text, "\n    \"\"");
+    sb_puts(&m->dict_text, "\n};\n");
+    return di;
+}
+
+/* strs[0..n) sorted for nv_intern (unsigned bytes, as strcmp), in the arena */
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+const char **em_sorted(Em *m, const char *const *strs, int n)
+{
+    const char **v = ARENA_ARRAY(&m->a, const char *, n + 1);
+    memcpy(v, strs, sizeof *v * (size_t)n);
+    qsort(v, (size_t)n, sizeof *v, cmp_str);
+    return v;
+}
+
+/* parts[0..n) joined by sep, built in linear time */
+const char *em_join(Em *m, const char *const *parts, int n, const char *sep)
+{
+    StrBuf b;
+    sb_init(&b);
+    for (int i = 0; i < n; i++) {
+        if (i)
+            sb_puts(&b, sep);
+        sb_puts(&b, parts[i]);
+    }
+    const char *r = arena_strdup(&m->a, b.data ? b.data : "");
+    sb_free(&b);
+    return r;
+}
+
+/* the static const array "tabN" of a constant table (IrTable), printed
+   with the dictionaries before the score function; one per table (unused
+   when the tree emitter weighed a predicate's text and chose another) */
+static const char *em_table(Em *m, const IrTable *t)
+{
+    for (int i = 0; i < m->ntabs; i++)
+        if (m->tabs[i] == t)
+            return arena_printf(&m->a, "tab%d", i);
+    VEC_PUSH(&m->a, m->tabs, m->ntabs, m->cap_tabs, t);
+    int id = m->ntabs - 1, total = t->n * t->width;
+    IrTypeKind k = ir_base(t->type)->kind;
+    if (k == T_STRING)
+        sb_printf(&m->dict_text, "static const char *const tab%d[] NV_UNUSED = {", id);
+    else
+        sb_printf(&m->dict_text, "static const %s tab%d[] NV_UNUSED = {", em_ctype(t->type), id);
+    for (int i = 0; i < total; i++) {
+        sb_puts(&m->dict_text, i % 6 == 0 ? "\n    " : " ");
+        if (k == T_STRING)
+            sb_puts(&m->dict_text, em_string(m, t->str[i]));
+        else if (k == T_DOUBLE)
+            sb_puts(&m->dict_text, c_double(&m->a, t->num[i]));
+        else if (k == T_FLOAT)
+            sb_puts(&m->dict_text, c_float(&m->a, (float)t->num[i]));
+        else
+            sb_printf(&m->dict_text, "%lld", (long long)t->num[i]);
+        sb_putc(&m->dict_text, ',');
+    }
+    if (!total)
+        sb_puts(&m->dict_text, k == T_STRING ? "\n    \"\"" : "\n    0");
+    sb_puts(&m->dict_text, "\n};\n");
+    return arena_printf(&m->a, "tab%d", id);
+}
+
+/* whether the string s is one of strs[0..n): a few compares, or a binary
+   search of a sorted table when there are many */
+const char *em_str_in(Em *m, const char *s, const char *const *strs, int n)
+{
+    if (n > 8) {
+        int di = em_dict(m, em_sorted(m, strs, n), n);
+        return arena_printf(&m->a, "(%s(%s, dict%d, %d) >= 0)", rt_call(m, "nv_intern"), s, di, n);
+    }
+    const char **parts = ARENA_ARRAY(&m->a, const char *, n + 1);
+    for (int i = 0; i < n; i++)
+        parts[i] = arena_printf(&m->a, "strcmp(%s, %s) == 0", s, em_string(m, strs[i]));
+    return n ? em_join(m, parts, n, " || ") : "0";
+}
+
+static int cmp_num(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* whether the number v is one of vals[0..n) (as floats when fl): a binary
+   search of a sorted table */
+const char *em_num_in(Em *m, const char *v, const double *vals, int n, int fl)
+{
+    IrTable *t = ARENA_NEW(&m->a, IrTable);
+    t->type = ir_type(T_DOUBLE);
+    t->width = 1;
+    t->num = ARENA_ARRAY(&m->a, double, n + 1);
+    for (int i = 0; i < n; i++) {
+        double x = fl ? (double)(float)vals[i] : vals[i];
+        if (x == x) /* NaN equals nothing */
+            t->num[t->n++] = x;
+    }
+    qsort(t->num, (size_t)t->n, sizeof *t->num, cmp_num);
+    int u = 0;
+    for (int i = 0; i < t->n; i++)
+        if (!u || t->num[u - 1] != t->num[i])
+            t->num[u++] = t->num[i];
+    t->n = u;
+    return arena_printf(&m->a, "%s((double)%s, %s, %d) >= 0", rt_call(m, "nv_find_num"), v, em_table(m, t), u);
+}
+
+/* ---- expressions ----
+ * An expression comes back as C text (CVal).  Arithmetic, comparisons and
+ * kernels of numbers come back inline, "(v3 * 2.0)" with its null flag
+ * "v3_n", so that a formula is one C expression rather than a temporary per
+ * operation (a fraction of the C for the compiler to read).  Only an operand
+ * used once, an assignment or a condition takes a value inline
+ * (emit_inline); every other consumer gets a name (emit_expr), which puts an
+ * inline value into a temporary first. */
+static CVal materialize(Em *m, CVal x, const IrType *t)
+{
+    if (!x.inl)
+        return x;
+    const char *name = new_tmp(m, ir_base((IrType *)t), 0);
+    em_line(m, "%s = %s;", name, x.v);
+    CVal r = {name, "0", 0};
+    if (strcmp(x.n, "0") != 0) {
+        em_line(m, "int %s_n = %s;", name, x.n);
+        r.n = arena_printf(&m->a, "%s_n", name);
+    }
+    return r;
+}
+
 static CVal emit_expr(Em *m, const IrExpr *e)
 {
-    CVal r = {"0", "0"};
+    return materialize(m, emit_inline(m, e), e->type);
+}
+
+/* a call that can be inline: a pure function of numbers (or a comparison),
+   whose operands are safe to compute even when null (their null value is a
+   number, or "" for a string), with no division of integers */
+static int inline_call(const IrExpr *e)
+{
+    IrTypeKind k = ir_base(e->type)->kind;
+    if (k != T_DOUBLE && k != T_FLOAT && k != T_BOOL)
+        return 0;
+    switch (e->fn) {
+    case FN_MEDIAN:
+    case FN_WMEDIAN:
+    case FN_AND:
+    case FN_OR:
+        return 0;
+    default:
+        break;
+    }
+    for (int i = 0; i < e->n; i++) {
+        IrTypeKind a = ir_base(e->a[i]->type)->kind;
+        int cmp = e->fn >= FN_EQ && e->fn <= FN_GE;
+        if (a != T_DOUBLE && a != T_FLOAT && a != T_BOOL && a != T_INT && !(cmp && a == T_STRING))
+            return 0;
+    }
+    return 1;
+}
+
+/* ---- linear formulas (E_LINEAR) ----
+ * A sum of terms in order: inline additions, a temporary every LINEAR_CHUNK
+ * terms; a run of LINEAR_TABLE or more terms "coefficient * input" (a
+ * double the record holds, read where it lies) is a table of data that
+ * nv_linear adds up, so that a regression over 50,000 inputs is a loop,
+ * not 50,000 lines of C. */
+enum { LINEAR_CHUNK = 64, LINEAR_TABLE = 256 };
+
+static int linear_term(const Em *m, const IrExpr *t)
+{
+    return t->kind == E_CALL && t->fn == FN_MUL && t->n == 2 && t->a[0]->kind == E_LIT && !t->a[0]->lit_null &&
+           ir_base(t->a[0]->type)->kind == T_DOUBLE && t->a[1]->kind == E_VAR && m->direct[t->a[1]->var] &&
+           ir_base(m->p->vars[t->a[1]->var].type)->kind == T_DOUBLE;
+}
+
+static CVal emit_linear(Em *m, const IrExpr *e)
+{
+    CVal acc = emit_inline(m, e->a[0]);
+    int table = ir_base(e->type)->kind == T_DOUBLE, chunk = 0;
+    for (int k = 1; k < e->n;) {
+        int run = 0;
+        while (table && k + run < e->n && linear_term(m, e->a[k + run]))
+            run++;
+        if (run >= LINEAR_TABLE) {
+            int id = m->nlinear++;
+            sb_printf(&m->dict_text, "static const nv_lterm linear%d[%d] = {", id, run);
+            for (int j = 0; j < run; j++) {
+                const IrExpr *t = e->a[k + j];
+                sb_printf(&m->dict_text, "%s{%d, %s},", j % 4 == 0 ? "\n    " : " ", m->p->vars[t->a[1]->var].input,
+                          c_double(&m->a, t->a[0]->lit_double));
+            }
+            sb_puts(&m->dict_text, "\n};\n");
+            const char *t = new_tmp(m, ir_type(T_DOUBLE), 1);
+            em_line(m, "%s_n = %s;", t, acc.n);
+            em_line(m, "%s = %s(in, %s_input_fields, linear%d, %d, %s, &%s_n);", t, rt_call(m, "nv_linear"),
+                    m->o->prefix, id, run, acc.v, t);
+            acc = (CVal){t, arena_printf(&m->a, "%s_n", t), 0};
+            k += run;
+            chunk = 0;
+            continue;
+        }
+        CVal y = emit_inline(m, e->a[k]);
+        CVal both[2] = {acc, y};
+        acc = (CVal){arena_printf(&m->a, "(%s + %s)", acc.v, y.v), or_nulls(m, both, 2), 1};
+        if (++chunk % LINEAR_CHUNK == 0)
+            acc = materialize(m, acc, e->type);
+        k++;
+    }
+    return acc;
+}
+
+static CVal emit_inline(Em *m, const IrExpr *e)
+{
+    CVal r = {"0", "0", 0};
     IrType *bt = ir_base(e->type);
     int nullable = ir_is_nullable(e->type);
     switch (e->kind) {
@@ -416,10 +689,18 @@ static CVal emit_expr(Em *m, const IrExpr *e)
             r.n = arena_printf(&m->a, "%s_n", t);
             return r;
         }
+        /* operands inline, but where call_text uses one twice */
+        int twice = e->fn == FN_MIN || e->fn == FN_MAX || e->fn == FN_ISNAN || e->n > 4;
         for (int i = 0; i < e->n; i++)
-            v[i] = emit_expr(m, e->a[i]);
+            v[i] = twice ? emit_expr(m, e->a[i]) : emit_inline(m, e->a[i]);
         const char *nulls = or_nulls(m, v, e->n);
         const char *txt = call_text(m, e, v);
+        if (inline_call(e) && strlen(txt) + strlen(nulls) < 200) {
+            r.v = txt;
+            r.n = nullable ? nulls : "0";
+            r.inl = 1;
+            return r;
+        }
         const char *t = new_tmp(m, bt, 0);
         if (strcmp(nulls, "0") == 0 || !nullable) {
             em_line(m, "%s = %s;", t, txt);
@@ -433,39 +714,70 @@ static CVal emit_expr(Em *m, const IrExpr *e)
         return r;
     }
     case E_IF: {
-        CVal c = emit_expr(m, e->a[0]);
+        /* A chain "if c1 then x1 else if c2 then x2 ... else y" (a MapValues,
+           a Discretize) is emitted flat, each test jumping to the end once it
+           decides: the C stays linear in the chain, and so does this loop's
+           work, where nested blocks would grow its indentation and recurse
+           once per link.  A null condition makes the result null. */
         const char *t = new_tmp(m, bt, 1);
-        em_line(m, "if (!(%s) && %s) {", c.n, c.v);
-        m->ind++;
-        CVal x = emit_expr(m, e->a[1]);
-        em_line(m, "%s = %s; %s_n = %s;", t, x.v, t, x.n);
-        m->ind--;
-        em_line(m, "} else if (!(%s)) {", c.n);
-        m->ind++;
-        CVal y = emit_expr(m, e->a[2]);
+        if (e->a[2]->kind != E_IF) {
+            /* one test */
+            CVal c = emit_inline(m, e->a[0]);
+            em_line(m, "if (!(%s) && %s) {", c.n, c.v);
+            m->ind++;
+            CVal x = emit_expr(m, e->a[1]);
+            em_line(m, "%s = %s; %s_n = %s;", t, x.v, t, x.n);
+            m->ind--;
+            em_line(m, "} else if (!(%s)) {", c.n);
+            m->ind++;
+            CVal y = emit_expr(m, e->a[2]);
+            em_line(m, "%s = %s; %s_n = %s;", t, y.v, t, y.n);
+            m->ind--;
+            em_line(m, "}");
+            r.v = t;
+            r.n = arena_printf(&m->a, "%s_n", t);
+            return r;
+        }
+        int L = ++m->label;
+        const IrExpr *cur = e;
+        for (; cur->kind == E_IF; cur = cur->a[2]) {
+            CVal c = emit_inline(m, cur->a[0]);
+            if (strcmp(c.n, "0") != 0)
+                em_line(m, "if (%s) goto if_%d;", c.n, L);
+            em_line(m, "if (%s) {", c.v);
+            m->ind++;
+            CVal x = emit_expr(m, cur->a[1]);
+            em_line(m, "%s = %s; %s_n = %s; goto if_%d;", t, x.v, t, x.n, L);
+            m->ind--;
+            em_line(m, "}");
+        }
+        CVal y = emit_expr(m, cur);
         em_line(m, "%s = %s; %s_n = %s;", t, y.v, t, y.n);
-        m->ind--;
-        em_line(m, "}");
+        sb_printf(m->out, "%*sif_%d:;\n", m->ind * 4, "", L);
         r.v = t;
         r.n = arena_printf(&m->a, "%s_n", t);
         return r;
     }
     case E_COALESCE: {
+        /* the first value that is not null: flat, as for E_IF */
         const char *t = new_tmp(m, bt, 1);
-        int depth = 0;
+        int L = ++m->label;
         for (int i = 0; i < e->n; i++) {
-            CVal x = emit_expr(m, e->a[i]);
-            em_line(m, "%s = %s; %s_n = %s;", t, x.v, t, x.n);
-            if (i + 1 < e->n) {
+            if (e->n == 2 && i == 1) {
+                /* the usual case, x or a default */
                 em_line(m, "if (%s_n) {", t);
                 m->ind++;
-                depth++;
             }
+            CVal x = emit_expr(m, e->a[i]);
+            em_line(m, "%s = %s; %s_n = %s;", t, x.v, t, x.n);
+            if (e->n == 2 && i == 1) {
+                m->ind--;
+                em_line(m, "}");
+            } else if (e->n > 2 && i + 1 < e->n)
+                em_line(m, "if (!%s_n) goto co_%d;", t, L);
         }
-        while (depth--) {
-            m->ind--;
-            em_line(m, "}");
-        }
+        if (e->n > 2)
+            sb_printf(m->out, "%*sco_%d:;\n", m->ind * 4, "", L);
         r.v = t;
         r.n = arena_printf(&m->a, "%s_n", t);
         return r;
@@ -482,8 +794,8 @@ static CVal emit_expr(Em *m, const IrExpr *e)
             if (xt->kind == T_BOOL)
                 em_line(m, "if (!(%s)) { %s = %s ? \"true\" : \"false\"; %s_n = 0; }", x.n, t, x.v, t);
             else
-                em_line(m, "if (!(%s)) { %s = %s(&S, (double)%s, %d); %s_n = 0; }", x.n, t,
-                     rt_call(m, "nv_dtostr"), x.v, xt->kind == T_FLOAT ? 1 : (xt->kind == T_LONG || xt->kind == T_INT) ? 2 : 0,
+                em_line(m, "if (!(%s)) { %s = %s(&%s, (double)%s, %d); %s_n = 0; }", x.n, t,
+                     rt_call(m, "nv_dtostr"), m->scr, x.v, xt->kind == T_FLOAT ? 1 : (xt->kind == T_LONG || xt->kind == T_INT) ? 2 : 0,
                      t);
         } else if ((bt->kind == T_LONG || bt->kind == T_INT) &&
                    (xt->kind == T_DOUBLE || xt->kind == T_FLOAT)) {
@@ -499,12 +811,7 @@ static CVal emit_expr(Em *m, const IrExpr *e)
     }
     case E_STR_IN: {
         CVal x = emit_expr(m, e->a[0]);
-        const char *acc = NULL;
-        for (int i = 0; i < e->nstrs; i++) {
-            const char *t = arena_printf(&m->a, "strcmp(%s, %s) == 0", x.v,
-                                         c_string(&m->a, e->strs[i]));
-            acc = acc ? arena_printf(&m->a, "%s || %s", acc, t) : t;
-        }
+        const char *acc = em_str_in(m, x.v, e->strs, e->nstrs);
         const char *t = new_tmp(m, bt, 0);
         if (strcmp(x.n, "0") == 0)
             em_line(m, "%s = %s;", t, acc ? acc : "0");
@@ -530,8 +837,8 @@ static CVal emit_expr(Em *m, const IrExpr *e)
         m->scratch = 1;
         const IrTextIndex *ti = m->p->texts[e->tree];
         const char *t = new_tmp(m, bt, 1);
-        const char *call = arena_printf(&m->a, "%s(&S, &tix%d, &tcache[%d], %s, %s)", rt_call(m, "nv_tf"),
-                                        e->tree, e->tree, x.v, y.v);
+        const char *call = arena_printf(&m->a, "%s(&%s, &tix%d, &tcache[%d], %s, %s)", rt_call(m, "nv_tf"),
+                                        m->scr, e->tree, e->tree, x.v, y.v);
         if (ti->weight == TW_BINARY)
             call = arena_printf(&m->a, "(%s > 0 ? 1 : 0)", call);
         else if (ti->weight == TW_LOGARITHMIC)
@@ -543,21 +850,40 @@ static CVal emit_expr(Em *m, const IrExpr *e)
     }
     case E_INTERN: {
         CVal x = emit_expr(m, e->a[0]);
-        int di;
-        for (di = 0; di < m->ndicts; di++)
-            if (m->dicts[di] == e->strs)
-                break;
-        if (di == m->ndicts) {
-            VEC_PUSH(&m->a, m->dicts, m->ndicts, m->cap_dicts, e->strs);
-            sb_printf(&m->dict_text, "static const char *const dict%d[] = {", di);
-            for (int i = 0; i < e->nstrs; i++)
-                sb_printf(&m->dict_text, "%s%s,", i % 8 == 0 ? "\n    " : " ", c_string(&m->a, e->strs[i]));
-            sb_puts(&m->dict_text, "\n};\n");
-        }
+        int di = em_dict(m, e->strs, e->nstrs);
         const char *t = new_tmp(m, bt, 0);
         em_line(m, "%s = %s ? -1 : %s(%s, dict%d, %d);", t, x.n, rt_call(m, "nv_intern"), x.v, di, e->nstrs);
         r.v = t;
         r.n = x.n;
+        return r;
+    }
+    case E_FIND_NUM:
+    case E_BIN: {
+        CVal x = emit_expr(m, e->a[0]);
+        const char *t = new_tmp(m, bt, 0);
+        em_line(m, "%s = %s%s((double)%s, %s, %d);", t, strcmp(x.n, "0") ? arena_printf(&m->a, "%s ? -1 : ", x.n) : "",
+                rt_call(m, e->kind == E_BIN ? "nv_bin_index" : "nv_find_num"), x.v, em_table(m, e->tab), e->tab->n);
+        r.v = t;
+        r.n = x.n;
+        return r;
+    }
+    case E_LOOKUP: {
+        CVal x = emit_expr(m, e->a[0]);
+        const char *t = new_tmp(m, bt, 1);
+        em_line(m, "if (!(%s) && %s >= 0) { %s = %s[%s]; %s_n = 0; }", x.n, x.v, t, em_table(m, e->tab), x.v, t);
+        r.v = t;
+        r.n = arena_printf(&m->a, "%s_n", t);
+        return r;
+    }
+    case E_LINEAR:
+        return emit_linear(m, e);
+    case E_PIECEWISE: {
+        CVal x = emit_expr(m, e->a[0]);
+        const char *t = new_tmp(m, ir_type(T_DOUBLE), 1);
+        em_line(m, "if (!(%s)) %s_n = !%s((double)%s, %s, %d, %d, &%s);", x.n, t, rt_call(m, "nv_piecewise"), x.v,
+                em_table(m, e->tab), e->tab->n, e->col, t);
+        r.v = t;
+        r.n = arena_printf(&m->a, "%s_n", t);
         return r;
     }
     case E_TREE: {
@@ -592,6 +918,26 @@ static int keeps_value(const Em *m, int v)
     return m->val_read[v] || m->slot_of_var[v] >= 0 || m->env_var[v];
 }
 
+/* a statement's text, written one level deeper than m->ind: inside braces
+   when it declares temporaries (scoped), else on its own, one level less
+   indented; frees text */
+static void put_scoped(Em *m, StrBuf *text, int scoped)
+{
+    if (scoped) {
+        em_line(m, "{");
+        sb_putn(m->out, text->data, text->len);
+        em_line(m, "}");
+    } else
+        for (const char *q = text->data; q && *q;) {
+            const char *e = strchr(q, '\n');
+            size_t len = e ? (size_t)(e - q) + 1 : strlen(q);
+            size_t cut = len > 4 && !strncmp(q, "    ", 4) ? 4 : 0;
+            sb_putn(m->out, q + cut, len - cut);
+            q += len;
+        }
+    sb_free(text);
+}
+
 static void emit_block(Em *m, const IrBlock *b)
 {
     for (int i = 0; i < b->n; i++) {
@@ -605,9 +951,13 @@ static void emit_block(Em *m, const IrBlock *b)
         }
         switch (s->kind) {
         case S_SET: {
-            em_line(m, "{");
+            /* inside braces when it needs temporaries, else on its own */
+            StrBuf *out = m->out, text;
+            sb_init(&text);
+            m->out = &text;
             m->ind++;
-            CVal x = emit_expr(m, s->e);
+            int t0 = m->tmp;
+            CVal x = emit_inline(m, s->e);
             const IrVar *v = &m->p->vars[s->var];
             const char *sent = m->env_var[s->var] ? trees_null_sentinel(v->type) : NULL;
             if (sent && strcmp(x.n, "0") != 0)
@@ -619,31 +969,67 @@ static void emit_block(Em *m, const IrBlock *b)
             if (m->slot_of_var[s->var] >= 0)
                 em_line(m, "%s", trees_slot_mirror(m, s->var) + 1);
             m->ind--;
-            em_line(m, "}");
+            m->out = out;
+            put_scoped(m, &text, m->tmp != t0);
             break;
         }
         case S_IF: {
-            em_line(m, "{");
+            /* inside braces when its condition needs temporaries */
+            StrBuf *out = m->out, text;
+            sb_init(&text);
+            m->out = &text;
             m->ind++;
-            CVal c = emit_expr(m, s->e);
-            em_line(m, "if (!(%s) && %s) {", c.n, c.v);
-            m->ind++;
-            emit_block(m, &s->then_b);
-            m->ind--;
-            if (s->else_b.n) {
-                em_line(m, "} else {");
+            int t0 = m->tmp;
+            CVal c = emit_inline(m, s->e);
+            const char *cond = strcmp(c.n, "0") ? arena_printf(&m->a, "!(%s) && %s", c.n, c.v) : c.v;
+            if (!s->then_b.n && s->else_b.n) {
+                em_line(m, "if (!(%s)) {", cond);
                 m->ind++;
                 emit_block(m, &s->else_b);
                 m->ind--;
+            } else {
+                em_line(m, "if (%s) {", cond);
+                m->ind++;
+                emit_block(m, &s->then_b);
+                m->ind--;
+                if (s->else_b.n) {
+                    em_line(m, "} else {");
+                    m->ind++;
+                    emit_block(m, &s->else_b);
+                    m->ind--;
+                }
             }
             em_line(m, "}");
             m->ind--;
-            em_line(m, "}");
+            m->out = out;
+            put_scoped(m, &text, m->tmp != t0);
             break;
         }
         case S_RETURN_INVALID:
             em_line(m, "return NERVA_RESULT_INVALID;");
             break;
+        case S_KERNEL: {
+            /* a network or vector machine (emit_kernels.c) in braces of its
+               own: its inputs, the call, then each output it gives */
+            const IrKernel *k = m->p->kernels[s->var];
+            em_line(m, "{");
+            m->ind++;
+            CVal *x = ARENA_ARRAY(&m->a, CVal, k->nin + 1);
+            for (int j = 0; j < k->nin; j++)
+                x[j] = emit_expr(m, s->e->a[j]);
+            const char **outs = kernels_call(m, k, s->var, x);
+            for (int j = 0; j < k->nouts; j++) {
+                int v = k->outs[j];
+                if (!m->var_used[v])
+                    continue;
+                if (keeps_value(m, v))
+                    em_line(m, "%s = kok ? (%s)%s : 0;", m->vname[v], em_ctype(m->p->vars[v].type), outs[j]);
+                em_line(m, "%s = !kok;", m->nname[v]);
+            }
+            m->ind--;
+            em_line(m, "}");
+            break;
+        }
         default:
             NV_ASSERT(0);
         }
@@ -682,13 +1068,13 @@ static void emit_text_index(Em *m, const IrTextIndex *t, int ti, StrBuf *o)
             qsort(w, (size_t)ru->nstrs, sizeof *w, t->case_sensitive ? cs_cmp : lc_cmp);
         sb_printf(o, "static const char *const tix%d_r%d[] = {", ti, r);
         for (int i = 0; i < ru->nstrs; i++)
-            sb_printf(o, "%s%s,", i % 8 == 0 ? "\n    " : " ", c_string(&m->a, w[i]));
+            sb_printf(o, "%s%s,", i % 8 == 0 ? "\n    " : " ", em_string(m, w[i]));
         sb_puts(o, "\n};\n");
     }
     sb_printf(o, "static const nv_trule tix%d_rules[] = {\n", ti);
     for (int r = 0; r < t->nrules; r++)
         sb_printf(o, "    {%d, tix%d_r%d, %d, %s},\n", t->rules[r].words, ti, r, t->rules[r].nstrs,
-                  c_string(&m->a, t->rules[r].out));
+                  em_string(m, t->rules[r].out));
     if (t->nrules == 0)
         sb_puts(o, "    {0, 0, 0, \"\"},\n");
     sb_puts(o, "};\n");
@@ -737,7 +1123,10 @@ static void use_block(Em *m, const IrBlock *b)
     for (int i = 0; i < b->n; i++) {
         const IrStmt *s = b->s[i];
         if (s->kind == S_SET)
-            m->var_used[s->var] = 1;
+            m->var_used[s->var] = m->var_set[s->var] = 1;
+        if (s->kind == S_KERNEL) /* its outputs count as used where they are read */
+            for (int j = 0; j < m->p->kernels[s->var]->nouts; j++)
+                m->var_set[m->p->kernels[s->var]->outs[j]] = 1;
         if (s->e)
             use_expr(m, s->e);
         use_block(m, &s->then_b);
@@ -769,6 +1158,47 @@ static const char *abi_ctype(const IrType *t)
     }
 }
 
+/* ---- runs of invalid-value checks ----
+ * A model with many inputs starts with one "if input k is invalid, the
+ * record is" per field (MiningField invalidValueTreatment returnInvalid).
+ * A run of them becomes a loop over a constant list of the fields, so that
+ * the C stays small for a model of 50,000 inputs. */
+enum { INVALID_RUN = 8 };
+
+static int is_invalid_check(const IrStmt *s)
+{
+    return s->kind == S_IF && s->e && s->e->kind == E_INPUT_INVALID && !s->else_b.n && s->then_b.n == 1 &&
+           s->then_b.s[0]->kind == S_RETURN_INVALID;
+}
+
+/* how many invalid checks start at body[i] (none past the forest walk) */
+static int invalid_run(const IrBlock *b, int i, int stop)
+{
+    int n = 0;
+    while (i + n < b->n && (stop <= i || i + n < stop) && is_invalid_check(b->s[i + n]))
+        n++;
+    return n;
+}
+
+static void emit_invalid_run(Em *m, const IrBlock *b, int i, int n)
+{
+    int id = m->ninvalid++;
+    sb_printf(&m->dict_text, "static const int invalid%d[%d] = {", id, n);
+    for (int k = 0; k < n; k++)
+        sb_printf(&m->dict_text, "%s%d,", k % 16 == 0 ? "\n    " : " ", m->p->vars[b->s[i + k]->e->var].input);
+    sb_puts(&m->dict_text, "\n};\n");
+    const IrStmt *f = b->s[i], *l = b->s[i + n - 1];
+    if (f->loc.line > 0 && l->loc.line > 0)
+        em_line(m, "/* MiningFields: invalid values (lines %d to %d) */", f->loc.line, l->loc.line);
+    else
+        em_line(m, "/* MiningFields: invalid values */");
+    em_line(m, "{");
+    em_line(m, "    int k;");
+    em_line(m, "    for (k = 0; k < %d; k++)", n);
+    em_line(m, "        if (in->state[invalid%d[k]] == NERVA_INVALID) return NERVA_RESULT_INVALID;", id);
+    em_line(m, "}");
+}
+
 /* ---- the fields' names in C ----
  * Each field is a struct member named after it, so that code naming a field
  * a retrained model removed or renamed fails to compile, and code for a
@@ -788,6 +1218,7 @@ static const char *const c_keywords[] = {
 static const char **member_names(Em *m, const IrField *f, int n)
 {
     const char **names = ARENA_ARRAY(&m->a, const char *, n + 1);
+    NameIndex taken = {0};
     for (int i = 0; i < n; i++) {
         const char *src = f[i].name;
         size_t len = strlen(src);
@@ -807,15 +1238,10 @@ static const char **member_names(Em *m, const IrField *f, int n)
         }
         const char *base = arena_strdup(&m->a, b.data), *name = base;
         sb_free(&b);
-        for (int k = 2;; k++) {
-            int taken = 0;
-            for (int j = 0; j < i && !taken; j++)
-                taken = !strcmp(names[j], name);
-            if (!taken)
-                break;
+        for (int k = 2; names_get(&taken, name) >= 0; k++)
             name = arena_printf(&m->a, "%s_%d", base, k);
-        }
         names[i] = name;
+        names_put(&m->a, &taken, name, i);
     }
     return names;
 }
@@ -848,12 +1274,337 @@ static void emit_descriptors(Em *m, StrBuf *o, const char *pfx, const char *what
     sb_printf(o, "static const nerva_field %s_%s_fields[] = {\n", pfx, what);
     for (int i = 0; i < n; i++)
         sb_printf(o, "    {%s, %d, offsetof(%s_%s, %s), offsetof(%s_%s, state) + %d},\n",
-                  c_string(&m->a, f[i].name), abi_type(f[i].type), pfx, what, names[i], pfx, what, i);
+                  em_string(m, f[i].name), abi_type(f[i].type), pfx, what, names[i], pfx, what, i);
     if (n == 0)
         sb_puts(o, "    {\"\", 0, 0, 0},\n");
     sb_puts(o, "};\n\n");
 }
 
+
+/* ---- splitting a big program ---- */
+#define SPLIT_STMTS 2000      /* statements (counted through blocks) that make a program big */
+#define PART_BYTES 32768      /* C text per part function */
+#define PIECE_END "\001"
+
+static int count_stmts(const IrBlock *b)
+{
+    int n = 0;
+    for (int i = 0; i < b->n; i++)
+        n += 1 + count_stmts(&b->s[i]->then_b) + count_stmts(&b->s[i]->else_b);
+    return n;
+}
+
+/* The score function's text.  A program not split is one function.  A
+   split one keeps its statements in part functions of about PART_BYTES of C,
+   which the score function calls in order, each returning NERVA_OK or the
+   status to return.  A variable that one part alone uses is a plain local
+   of that part; those that several parts share live in "nv_vars" (one per
+   record, copied from a static template), and each part works on local
+   copies of the ones it uses, loaded at its start and stored back at its end
+   where it wrote them: plain locals are what the compiler keeps in
+   registers and optimises cheaply. */
+typedef struct Pieces {
+    Em *m;
+    StrBuf *c;          /* the unit */
+    StrBuf *parts;      /* the part functions' bodies */
+    int nparts, cap;
+    StrBuf part;        /* the part being filled */
+    StrBuf prologue;    /* the score function's start (not split: its text so far) */
+    const char *pfx;
+} Pieces;
+
+static void flush_part(Pieces *pc)
+{
+    if (!pc->part.len)
+        return;
+    VEC_PUSH(&pc->m->a, pc->parts, pc->nparts, pc->cap, pc->part);
+    sb_init(&pc->part);
+}
+
+static void piece_put(Pieces *pc, const char *text, size_t n)
+{
+    if (!pc->m->split) {
+        sb_putn(pc->c, text, n);
+        return;
+    }
+    if (pc->part.len && pc->part.len + n > PART_BYTES)
+        flush_part(pc);
+    sb_putn(&pc->part, text, n);
+}
+
+static void piece_printf(Pieces *pc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void piece_printf(Pieces *pc, const char *fmt, ...)
+{
+    StrBuf t;
+    sb_init(&t);
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vprintf(&t, fmt, ap);
+    va_end(ap);
+    piece_put(pc, t.data ? t.data : "", t.len);
+    sb_free(&t);
+}
+
+/* A variable's declaration with its start value (not split; and the
+   locals of a part), or its struct member and its start value in the
+   template (split, shared).  flags: 1 the value, 2 the null flag (split:
+   which a part uses; 3 both). */
+static void declare_var(Em *m, int v, int flags, int member, StrBuf *decl, StrBuf *init)
+{
+    const IrVar *var = &m->p->vars[v];
+    const char *ct = em_ctype(var->type);
+    int nul = ir_is_nullable(var->type) && (flags & 2), keep = keeps_value(m, v) && (flags & 1);
+    const char *sp = ct[strlen(ct) - 1] == '*' ? "" : " ";
+    if (!keep && !nul)
+        return;
+    sb_puts(decl, "   ");
+    if (keep) {
+        sb_printf(decl, member ? " %s%sv%d;" : " %s%sv%d = %s;", ct, sp, v, em_czero(var->type));
+        if (member && ir_base(var->type)->kind == T_STRING)
+            sb_printf(init, "    .v%d = \"\",\n", v);
+    }
+    if (nul) {
+        sb_printf(decl, member ? " int v%d_n;" : " int v%d_n = 1;", v);
+        if (member)
+            sb_printf(init, "    .v%d_n = 1,\n", v);
+    }
+    sb_puts(decl, " /* ");
+    comment_text(decl, var->name ? var->name : "", 80);
+    sb_puts(decl, " */\n");
+}
+
+/* what every record starts with: scratch space, trees' values, missing outputs */
+static void score_start(Em *m, StrBuf *o)
+{
+    const IrProgram *p = m->p;
+    if (m->scratch)
+        sb_printf(o, "    %s.base = out->scratch; %s.used = 0; %s.cap = sizeof out->scratch; %s.overflow = 0;\n",
+                  m->scr, m->scr, m->scr, m->scr);
+    if (!m->split) {
+        if (m->any_table)
+            sb_printf(o, "    memset(fx, 0, sizeof fx);\n");
+        if (p->ntexts)
+            sb_printf(o, "    memset(tcache, 0, sizeof tcache);\n");
+        if (m->any_env || m->ntrees_used)
+            sb_puts(o, "    memset(&E, 0, sizeof E);\n");
+        for (int v = 0; v < p->nvars; v++)
+            if (m->env_var[v] && ir_is_nullable(p->vars[v].type)) {
+                const char *sent = trees_null_sentinel(p->vars[v].type);
+                sb_printf(o, "    %s = 1;", m->nname[v]);
+                if (sent)
+                    sb_printf(o, " %s = %s;", m->vname[v], sent);
+                sb_putc(o, '\n');
+            }
+        for (int s = 0; s < m->nslots; s++)
+            sb_printf(o, "    fx[%d].n = 1;%s\n", s, m->slot_kind[s] ? arena_printf(&m->a, " fx[%d].p = NV_GMISS;", s) : "");
+    }
+    sb_printf(o, "    memset(out->state, NERVA_MISSING, sizeof out->state);\n");
+}
+
+static void score_prologue(Em *m, Pieces *pc, const char *pfx)
+{
+    const IrProgram *p = m->p;
+    pc->pfx = pfx;
+    sb_init(&pc->part);
+    sb_init(&pc->prologue);
+    if (m->split)
+        return; /* all of it once the parts are known */
+    StrBuf *c = pc->c, decl;
+    sb_init(&decl);
+    for (int v = 0; v < p->nvars; v++)
+        if (!m->env_var[v] && m->var_used[v] && !m->direct[v])
+            declare_var(m, v, 3, 0, &decl, NULL);
+    if (trees_blocked(m)) /* B: the block of records the batch scores (emit_flat.c) */
+        sb_printf(c, "static int %s_score_in(const %s_input *in, %s_output *out, nv_fblk *B)\n{\n", pfx, pfx, pfx);
+    else
+        sb_printf(c, "int %s_score(const %s_input *in, %s_output *out)\n{\n", pfx, pfx, pfx);
+    if (m->any_env || m->ntrees_used)
+        sb_puts(c, "    nv_env E;\n");
+    if (m->scratch)
+        sb_puts(c, "    nv_scratch S;\n");
+    if (m->any_table)
+        sb_printf(c, "    nv_slot fx[%d];\n", m->nslots);
+    if (m->nforest)
+        sb_printf(c, "    int gres[%d];\n", m->nforest);
+    trees_locals(m, c);
+    if (p->ntexts)
+        sb_printf(c, "    nv_tcache tcache[%d];\n", p->ntexts);
+    sb_puts(c, decl.data ? decl.data : "");
+    sb_free(&decl);
+    score_start(m, c);
+    trees_resume(m, c);
+}
+
+/* The variables a part reads or writes, found in its text (vN, vN_n
+   outside comments and literals): flag 1 read, 2 written, per value (even)
+   and null flag (odd) of each variable. */
+static unsigned char *part_vars(const Em *m, const char *s, size_t len, unsigned char *use)
+{
+    int nv = m->p->nvars;
+    for (size_t i = 0; i < len;) {
+        char c = s[i];
+        if (c == '"' || c == '\'') {
+            for (i++; i < len && s[i] != c; i++)
+                if (s[i] == '\\')
+                    i++;
+            i++;
+            continue;
+        }
+        if (c == '/' && i + 1 < len && s[i + 1] == '*') {
+            const char *e = strstr(s + i + 2, "*/");
+            i = e ? (size_t)(e - s) + 2 : len;
+            continue;
+        }
+        if (!(isalpha((unsigned char)c) || c == '_')) {
+            i++;
+            continue;
+        }
+        size_t b = i;
+        while (i < len && (isalnum((unsigned char)s[i]) || s[i] == '_'))
+            i++;
+        if (s[b] != 'v' || !isdigit((unsigned char)s[b + 1]) || (b > 0 && (s[b - 1] == '.' || s[b - 1] == '>')))
+            continue;
+        size_t d = b + 1;
+        long k = 0;
+        while (d < i && isdigit((unsigned char)s[d]) && k <= nv)
+            k = k * 10 + (s[d++] - '0');
+        int flag = d == i ? 0 : (i - d == 2 && s[d] == '_' && s[d + 1] == 'n') ? 1 : -1;
+        if (flag < 0 || k >= nv || m->env_var[k])
+            continue;
+        size_t j = i;
+        while (j < len && s[j] == ' ')
+            j++;
+        int write = j + 1 < len && s[j] == '=' && s[j + 1] != '=';
+        use[2 * k + (size_t)flag] |= (unsigned char)(write ? 2 : 1);
+    }
+    return use;
+}
+
+static void split_epilogue(Pieces *pc)
+{
+    Em *m = pc->m;
+    const IrProgram *p = m->p;
+    StrBuf *c = pc->c;
+    const char *pfx = pc->pfx;
+    int nv = p->nvars, env = m->any_env || m->ntrees_used;
+    flush_part(pc);
+    /* which part uses which variable; shared: more than one part */
+    unsigned char **use = ARENA_ARRAY(&m->a, unsigned char *, pc->nparts + 1);
+    int *parts_of = ARENA_ARRAY(&m->a, int, nv + 1);
+    for (int k = 0; k < pc->nparts; k++) {
+        use[k] = part_vars(m, pc->parts[k].data, pc->parts[k].len, arena_alloc(&m->a, (size_t)nv * 2 + 2));
+        for (int v = 0; v < nv; v++)
+            parts_of[v] += (use[k][2 * v] | use[k][2 * v + 1]) != 0;
+    }
+    StrBuf decl, init;
+    sb_init(&decl);
+    sb_init(&init);
+    for (int v = 0; v < nv; v++)
+        if (parts_of[v] > 1)
+            declare_var(m, v, 3, 1, &decl, &init);
+    sb_puts(c, "/* the variables the parts of the score function share */\ntypedef struct nv_vars {\n");
+    if (env)
+        sb_puts(c, "    nv_env E;\n");
+    if (m->scratch)
+        sb_puts(c, "    nv_scratch S;\n");
+    if (m->any_table)
+        sb_printf(c, "    nv_slot fx[%d];\n", m->nslots);
+    if (m->nforest)
+        sb_printf(c, "    int gres[%d];\n", m->nforest);
+    if (p->ntexts)
+        sb_printf(c, "    nv_tcache tcache[%d];\n", p->ntexts);
+    sb_puts(c, decl.data ? decl.data : "    int unused;\n");
+    sb_puts(c, "} nv_vars;\n\n/* what they hold when a record starts */\nstatic const nv_vars nv_vars0 = {\n");
+    if (env) {
+        sb_puts(c, "    .E = {\n");
+        int any = 0;
+        for (int v = 0; v < nv; v++)
+            if (m->env_var[v] && ir_is_nullable(p->vars[v].type)) {
+                const char *sent = trees_null_sentinel(p->vars[v].type);
+                sb_printf(c, "        .v%d_n = 1,", v);
+                if (sent)
+                    sb_printf(c, " .v%d = %s,", v, sent);
+                sb_putc(c, '\n');
+                any = 1;
+            }
+        if (!any)
+            sb_puts(c, "        0\n");
+        sb_puts(c, "    },\n");
+    }
+    if (m->any_table) {
+        sb_puts(c, "    .fx = {\n");
+        for (int sl = 0; sl < m->nslots; sl++)
+            sb_printf(c, "        [%d] = {.n = 1%s},\n", sl, m->slot_kind[sl] ? ", .p = NV_GMISS" : "");
+        sb_puts(c, "    },\n");
+    }
+    sb_puts(c, init.data ? init.data : "");
+    if (!init.data && !env && !m->any_table)
+        sb_puts(c, "    0\n");
+    sb_puts(c, "};\n\n");
+    sb_free(&decl);
+    sb_free(&init);
+    /* the parts */
+    for (int k = 0; k < pc->nparts; k++) {
+        StrBuf load, store;
+        sb_init(&load);
+        sb_init(&store);
+        for (int v = 0; v < nv; v++) {
+            int f = (use[k][2 * v] ? 1 : 0) | (use[k][2 * v + 1] ? 2 : 0);
+            if (!f)
+                continue;
+            if (parts_of[v] == 1) {
+                declare_var(m, v, f, 0, &load, NULL);
+                continue;
+            }
+            for (int b = 0; b < 2; b++) {
+                if (!use[k][2 * v + b])
+                    continue;
+                const char *ct = b ? "int" : em_ctype(p->vars[v].type), *sfx = b ? "_n" : "";
+                sb_printf(&load, "    %s%sv%d%s = V->v%d%s;\n", ct, ct[strlen(ct) - 1] == '*' ? "" : " ", v, sfx,
+                          v, sfx);
+                if (use[k][2 * v + b] & 2)
+                    sb_printf(&store, "    V->v%d%s = v%d%s;\n", v, sfx, v, sfx);
+            }
+        }
+        sb_printf(c, "static NV_NOINLINE int nv_part%d(nv_vars *V, const %s_input *in, %s_output *out)\n{\n", k,
+                  pfx, pfx);
+        if (m->any_table)
+            sb_puts(c, "    nv_slot *fx = V->fx;\n");
+        if (m->nforest)
+            sb_puts(c, "    int *gres = V->gres;\n");
+        if (p->ntexts)
+            sb_puts(c, "    nv_tcache *tcache = V->tcache;\n");
+        sb_puts(c, load.data ? load.data : "");
+        sb_puts(c, "    (void)V;\n    (void)in;\n    (void)out;\n");
+        if (m->any_table)
+            sb_puts(c, "    (void)fx;\n");
+        if (m->nforest)
+            sb_puts(c, "    (void)gres;\n");
+        if (p->ntexts)
+            sb_puts(c, "    (void)tcache;\n");
+        sb_putn(c, pc->parts[k].data, pc->parts[k].len);
+        sb_puts(c, store.data ? store.data : "");
+        sb_puts(c, "    return NERVA_OK;\n}\n\n");
+        sb_free(&load);
+        sb_free(&store);
+        sb_free(&pc->parts[k]);
+    }
+    /* the score function: a copy of the template, then the parts in order */
+    sb_printf(c, "int %s_score(const %s_input *in, %s_output *out)\n{\n", pfx, pfx, pfx);
+    sb_puts(c, "    nv_vars V_, *V = &V_;\n    int rc;\n    memcpy(V, &nv_vars0, sizeof V_);\n");
+    score_start(m, c);
+    for (int k = 0; k < pc->nparts; k++)
+        sb_printf(c, "    if ((rc = nv_part%d(V, in, out)) != NERVA_OK) return rc;\n", k);
+}
+
+static void score_epilogue(Pieces *pc)
+{
+    if (pc->m->split)
+        split_epilogue(pc);
+    sb_puts(pc->c, "    return NERVA_OK;\n}\n\n");
+    sb_free(&pc->part);
+    sb_free(&pc->prologue);
+}
 
 int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, StrBuf *h)
 {
@@ -871,30 +1622,55 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
         return 1;
     arena_init(&m.a);
     sb_init(&m.dict_text);
+    sb_init(&m.blob_text);
     m.rt = rt_load(&m.a);
     rt_need(m.rt, "prelude");
 
     m.var_used = arena_alloc(&m.a, (size_t)p->nvars + 1);
     m.val_read = arena_alloc(&m.a, (size_t)p->nvars + 1);
+    m.var_set = arena_alloc(&m.a, (size_t)p->nvars + 1);
+    m.direct = arena_alloc(&m.a, (size_t)p->nvars + 1);
     m.tree_used = arena_alloc(&m.a, (size_t)p->ntrees + 1);
     m.col_used = ARENA_ARRAY(&m.a, unsigned char *, p->ntrees + 1);
     use_block(&m, &p->body);
     for (int i = 0; i < p->noutputs; i++)
         m.var_used[p->outputs[i].var] = m.val_read[p->outputs[i].var] = 1;
     trees_plan(&m);
+    /* a big program is split: gcc's time and memory grow faster than the
+       size of a function, so past SPLIT_STMTS statements (or inputs) the
+       variables live in one struct and the body in part functions of about
+       PART_BYTES of C each */
+    m.split = count_stmts(&p->body) > SPLIT_STMTS || p->ninputs > SPLIT_STMTS / 4;
+    /* a flat forest's batch goes back into the score function at the
+       forest's point (a label): one function, not split */
+    if (trees_blocked(&m))
+        m.split = 0;
+    m.scr = m.split ? "V->S" : "S";
+    m.envref = m.split ? "V->E" : "E";
     m.vname = ARENA_ARRAY(&m.a, const char *, p->nvars + 1);
     m.nname = ARENA_ARRAY(&m.a, const char *, p->nvars + 1);
     m.tvname = ARENA_ARRAY(&m.a, const char *, p->nvars + 1);
     m.tnname = ARENA_ARRAY(&m.a, const char *, p->nvars + 1);
+    const char **in_names = member_names(&m, p->inputs, p->ninputs);
+    const char **out_names = member_names(&m, p->outputs, p->noutputs);
     for (int v = 0; v < p->nvars; v++) {
         int nul = ir_is_nullable(p->vars[v].type);
-        if (m.env_var[v]) {
-            m.vname[v] = arena_printf(&m.a, "E.v%d", v);
-            m.nname[v] = nul ? arena_printf(&m.a, "E.v%d_n", v) : "0";
-        } else {
-            m.vname[v] = arena_printf(&m.a, "v%d", v);
-            m.nname[v] = nul ? arena_printf(&m.a, "v%d_n", v) : "0";
+        const char *at = m.env_var[v] ? arena_printf(&m.a, "%s.", m.envref) : "";
+        int i = p->vars[v].input;
+        IrTypeKind k = ir_base(p->vars[v].type)->kind;
+        /* an input the body never assigns, trees do not read from their
+           environment or slots, and that needs no pointer check: read where
+           it lies, with no copy (a wide model then binds no variables) */
+        if (i >= 0 && !m.var_set[v] && !m.env_var[v] && m.slot_of_var[v] < 0 &&
+            (k == T_DOUBLE || k == T_FLOAT || k == T_BOOL || k == T_INT)) {
+            m.direct[v] = 1;
+            m.vname[v] = arena_printf(&m.a, k == T_INT ? "((int)in->%s)" : "in->%s", in_names[i]);
+            m.nname[v] = arena_printf(&m.a, "(in->state[%d] != NERVA_PRESENT)", i);
+            m.tvname[v] = m.tnname[v] = "0"; /* never read by a tree function */
+            continue;
         }
+        m.vname[v] = arena_printf(&m.a, "%sv%d", at, v);
+        m.nname[v] = nul ? arena_printf(&m.a, "%sv%d_n", at, v) : "0";
         m.tvname[v] = arena_printf(&m.a, "E->v%d", v);
         m.tnname[v] = nul ? arena_printf(&m.a, "E->v%d_n", v) : "0";
     }
@@ -905,6 +1681,9 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     sb_init(&treefns);
     trees_functions(&m, &treefns);
 
+    /* the body; each top-level statement ends with a line of PIECE_END (a
+       byte no C text here holds: model text is escaped), so that a split
+       program's parts are made of whole statements */
     StrBuf body;
     sb_init(&body);
     m.out = &body;
@@ -913,16 +1692,26 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     for (int i = 0; i < p->body.n; i++) {
         if (i == fpoint)
             fend = trees_forest_begin(&m);
+        /* no run of invalid checks across the forest's fused statements */
+        int run = i >= fpoint && i <= fend ? 0 : invalid_run(&p->body, i, fpoint);
+        if (run >= INVALID_RUN) {
+            emit_invalid_run(&m, &p->body, i, run);
+            i += run - 1;
+            sb_puts(&body, PIECE_END "\n");
+            continue;
+        }
         IrBlock one = {.s = &p->body.s[i], .n = 1};
         emit_block(&m, &one);
         if (i == fend)
             trees_forest_end(&m);
+        sb_puts(&body, PIECE_END "\n");
     }
     void_unread_temps(&m, &body);
     if (d->errors) {
         sb_free(&treefns);
         sb_free(&body);
         sb_free(&m.dict_text);
+        sb_free(&m.blob_text);
         arena_free(&m.a);
         return 1;
     }
@@ -941,8 +1730,6 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     sb_printf(h, "#ifndef %s\n#define %s\n\n#include <stddef.h>\n\n", guard, guard);
     sb_puts(h, rt_section(m.rt, "model_abi"));
     sb_puts(h, "\n");
-    const char **in_names = member_names(&m, p->inputs, p->ninputs);
-    const char **out_names = member_names(&m, p->outputs, p->noutputs);
     emit_field_struct(h, pfx, "input", "in", p->inputs, in_names, p->ninputs, 0);
     emit_field_struct(h, pfx, "output", "out", p->outputs, out_names, p->noutputs,
                       p->ntexts ? NV_TEXT_SCRATCH_BYTES : m.scratch ? NV_SCRATCH_BYTES : 0);
@@ -975,91 +1762,48 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     for (int t = 0; t < p->ntexts; t++)
         emit_text_index(&m, p->texts[t], t, c);
     if (m.dict_text.data) {
-        sb_puts(c, "/* dictionaries of the strings compared against constants */\n");
+        sb_puts(c, "/* constant tables: dictionaries of strings, lookup tables, lists of fields */\n");
         sb_puts(c, m.dict_text.data);
         sb_putc(c, '\n');
     }
     trees_print(&m, c, treefns.data);
     sb_free(&treefns);
+    /* descriptors (the score function may read fields through them) */
+    emit_descriptors(&m, c, pfx, "input", p->inputs, in_names, p->ninputs);
+    emit_descriptors(&m, c, pfx, "output", p->outputs, out_names, p->noutputs);
     /* score function */
-    if (trees_blocked(&m)) /* B: the block of records the batch scores (emit_trees.c) */
-        sb_printf(c, "static int %s_score_in(const %s_input *in, %s_output *out, nv_fblk *B)\n{\n", pfx, pfx, pfx);
-    else
-        sb_printf(c, "int %s_score(const %s_input *in, %s_output *out)\n{\n", pfx, pfx, pfx);
-    if (m.any_env || m.ntrees_used)
-        sb_puts(c, "    nv_env E;\n");
-    if (m.scratch)
-        sb_puts(c, "    nv_scratch S;\n");
-    if (m.any_table)
-        sb_printf(c, "    nv_slot fx[%d];\n", m.nslots);
-    if (m.nforest)
-        sb_printf(c, "    int gres[%d];\n", m.nforest);
-    trees_locals(&m, c);
-    if (p->ntexts)
-        sb_printf(c, "    nv_tcache tcache[%d];\n", p->ntexts);
-    for (int v = 0; v < p->nvars; v++) {
-        const IrVar *var = &p->vars[v];
-        if (m.env_var[v] || !m.var_used[v])
-            continue;
-        const char *ct = em_ctype(var->type);
-        int nul = ir_is_nullable(var->type);
-        if (!keeps_value(&m, v) && !nul)
-            continue;
-        sb_puts(c, "   ");
-        if (keeps_value(&m, v))
-            sb_printf(c, " %s%sv%d = %s;", ct, ct[strlen(ct) - 1] == '*' ? "" : " ", v, em_czero(var->type));
-        if (nul)
-            sb_printf(c, " int v%d_n = 1;", v);
-        sb_puts(c, " /* ");
-        comment_text(c, var->name ? var->name : "", 80);
-        sb_puts(c, " */\n");
-    }
-    if (m.scratch)
-        sb_puts(c, "    S.base = out->scratch; S.used = 0; S.cap = sizeof out->scratch; S.overflow = 0;\n");
-    if (m.any_table)
-        sb_printf(c, "    memset(fx, 0, sizeof fx);\n");
-    if (p->ntexts)
-        sb_printf(c, "    memset(tcache, 0, sizeof tcache);\n");
-    if (m.any_env || m.ntrees_used)
-        sb_puts(c, "    memset(&E, 0, sizeof E);\n");
-    for (int v = 0; v < p->nvars; v++)
-        if (m.env_var[v] && ir_is_nullable(p->vars[v].type)) {
-            const char *sent = trees_null_sentinel(p->vars[v].type);
-            sb_printf(c, "    %s = 1;", m.nname[v]);
-            if (sent)
-                sb_printf(c, " %s = %s;", m.vname[v], sent);
-            sb_putc(c, '\n');
-        }
-    for (int s = 0; s < m.nslots; s++)
-        sb_printf(c, "    fx[%d].n = 1;%s\n", s, m.slot_kind[s] ? arena_printf(&m.a, " fx[%d].p = NV_GMISS;", s) : "");
-    sb_printf(c, "    memset(out->state, NERVA_MISSING, sizeof out->state);\n");
-    trees_resume(&m, c);
+    Pieces pc = {.c = c, .m = &m};
+    score_prologue(&m, &pc, pfx);
     /* bind inputs */
     for (int i = 0; i < p->ninputs; i++) {
         int v = p->inputs[i].var;
-        if (!m.var_used[v])
+        if (!m.var_used[v] || m.direct[v])
             continue;
         IrTypeKind k = ir_base(p->vars[v].type)->kind;
         const char *conv = k == T_INT ? "(int)" : "";
         if (keeps_value(&m, v))
-            sb_printf(c, "    if (in->state[%d] == NERVA_PRESENT) { %s = %sin->%s; %s = 0;%s }\n", i,
-                      m.vname[v], conv, in_names[i], m.nname[v], trees_slot_mirror(&m, v));
+            piece_printf(&pc, "    if (in->state[%d] == NERVA_PRESENT) { %s = %sin->%s; %s = 0;%s }\n", i,
+                         m.vname[v], conv, in_names[i], m.nname[v], trees_slot_mirror(&m, v));
         else
-            sb_printf(c, "    if (in->state[%d] == NERVA_PRESENT) %s = 0;\n", i, m.nname[v]);
+            piece_printf(&pc, "    if (in->state[%d] == NERVA_PRESENT) %s = 0;\n", i, m.nname[v]);
     }
-    sb_puts(c, body.data ? body.data : "");
+    for (const char *q = body.data; q && *q;) {
+        const char *e = strstr(q, PIECE_END "\n");
+        NV_ASSERT(e);
+        piece_put(&pc, q, (size_t)(e - q));
+        q = e + 2;
+    }
     for (int i = 0; i < p->noutputs; i++) {
         int v = p->outputs[i].var;
-        sb_printf(c, "    out->%s = %s;", out_names[i], m.vname[v]);
         if (strcmp(m.nname[v], "0") != 0)
-            sb_printf(c, " out->state[%d] = (unsigned char)(%s ? NERVA_MISSING : NERVA_PRESENT);\n", i,
-                      m.nname[v]);
+            piece_printf(&pc, "    out->%s = %s; out->state[%d] = (unsigned char)(%s ? NERVA_MISSING : NERVA_PRESENT);\n",
+                         out_names[i], m.vname[v], i, m.nname[v]);
         else
-            sb_printf(c, " out->state[%d] = NERVA_PRESENT;\n", i);
+            piece_printf(&pc, "    out->%s = %s; out->state[%d] = NERVA_PRESENT;\n", out_names[i], m.vname[v], i);
     }
     if (m.scratch)
-        sb_puts(c, "    if (S.overflow) return NERVA_ERROR;\n");
-    sb_puts(c, "    return NERVA_OK;\n}\n\n");
+        piece_printf(&pc, "    if (%s.overflow) return NERVA_ERROR;\n", m.scr);
+    score_epilogue(&pc);
     sb_free(&body);
 
     /* batch: blocks of records where flat trees walk them (emit_trees.c; it
@@ -1079,9 +1823,6 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
               "    return bad;\n"
               "}\n\n",
               pfx, pfx, pfx, pfx);
-    /* descriptors */
-    emit_descriptors(&m, c, pfx, "input", p->inputs, in_names, p->ninputs);
-    emit_descriptors(&m, c, pfx, "output", p->outputs, out_names, p->noutputs);
     sb_printf(c,
               "static int %s_score_v(const void *in, void *out)\n"
               "{\n"
@@ -1098,7 +1839,7 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
               "    %d, %s_input_fields, %d, %s_output_fields,\n"
               "    %s_score_v, %s_score_batch_v, %s_INTERFACE_HASH\n"
               "};\n",
-              pfx, c_string(&m.a, p->name ? p->name : (p->source ? p->source : "")), pfx, pfx,
+              pfx, em_string(&m, p->name ? p->name : (p->source ? p->source : "")), pfx, pfx,
               p->ninputs, pfx, p->noutputs, pfx, pfx, pfx, upfx);
     /* the run-time library: what the unit uses of it, before the rest */
     {
@@ -1112,11 +1853,18 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
         sb_putn(&rest, c->data + rt_at, c->len - rt_at);
         c->len = rt_at;
         sb_putn(c, lib.data, lib.len);
+        if (m.blob_text.data) {
+            sb_puts(c, "/* the model's long strings, as arrays (C99 compilers need not take a literal past 4095 "
+                       "characters) */\n");
+            sb_putn(c, m.blob_text.data, m.blob_text.len);
+            sb_putc(c, '\n');
+        }
         sb_putn(c, rest.data, rest.len);
         sb_free(&lib);
         sb_free(&rest);
     }
     sb_free(&m.dict_text);
+    sb_free(&m.blob_text);
     arena_free(&m.a);
     return 0;
 }

@@ -102,7 +102,7 @@ static const char *pred_text(Em *m, const IrPred *pr, int unknown_false)
         static const char *ops[] = {"==", "!=", "<", "<=", ">", ">="};
         if (strv)
             body = arena_printf(&m->a, "(strcmp(%s, %s) %s 0)", v,
-                                c_string(&m->a, pr->str ? pr->str : ""), ops[pr->op]);
+                                em_string(m, pr->str ? pr->str : ""), ops[pr->op]);
         else
             body = arena_printf(&m->a, "(%s %s %s)", v, ops[pr->op],
                                 fl ? c_float(&m->a, (float)pr->num) : c_double(&m->a, pr->num));
@@ -127,17 +127,18 @@ static const char *pred_text(Em *m, const IrPred *pr, int unknown_false)
                 break;
             }
         }
-        const char *acc = NULL;
-        for (int i = 0; i < pr->nvals; i++) {
-            const char *t = strv ? arena_printf(&m->a, "strcmp(%s, %s) == 0", v,
-                                                c_string(&m->a, pr->strs[i]))
-                                 : arena_printf(&m->a, "%s == %s", v,
-                                                fl ? c_float(&m->a, (float)pr->nums[i])
-                                                   : c_double(&m->a, pr->nums[i]));
-            acc = acc ? arena_printf(&m->a, "%s || %s", acc, t) : t;
+        const char *acc;
+        if (strv)
+            acc = em_str_in(m, v, pr->strs, pr->nvals);
+        else if (pr->nvals > 8)
+            acc = em_num_in(m, v, pr->nums, pr->nvals, fl);
+        else {
+            const char **parts = ARENA_ARRAY(&m->a, const char *, pr->nvals + 1);
+            for (int i = 0; i < pr->nvals; i++)
+                parts[i] = arena_printf(&m->a, "%s == %s", v, fl ? c_float(&m->a, (float)pr->nums[i])
+                                                                 : c_double(&m->a, pr->nums[i]));
+            acc = pr->nvals ? em_join(m, parts, pr->nvals, " || ") : "0";
         }
-        if (!acc)
-            acc = "0";
         body = arena_printf(&m->a, pr->kind == P_IN ? "(%s)" : "!(%s)", acc);
         break;
     }
@@ -778,7 +779,7 @@ static void emit_tree_tables(Em *m, const IrTree *t, int ti, StrBuf *o, int *nst
             slot = m->slot_of_var[pr->var];
             if (sv) {
                 aux = (*nstr)++;
-                sb_printf(strs, "    %s,\n", c_string(&m->a, pr->str ? pr->str : ""));
+                sb_printf(strs, "    %s,\n", em_string(m, pr->str ? pr->str : ""));
             } else
                 num = vk == T_FLOAT ? c_double(&m->a, (float)pr->num) : c_double(&m->a, pr->num);
             break;
@@ -792,7 +793,7 @@ static void emit_tree_tables(Em *m, const IrTree *t, int ti, StrBuf *o, int *nst
                 kind = pr->kind == P_IN ? TK_INS : TK_NINS;
                 aux = *nstr;
                 for (int i = 0; i < pr->nvals; i++)
-                    sb_printf(strs, "    %s,\n", c_string(&m->a, pr->strs[i]));
+                    sb_printf(strs, "    %s,\n", em_string(m, pr->strs[i]));
                 *nstr += pr->nvals;
             } else {
                 kind = pr->kind == P_IN ? TK_INN : TK_NINN;
@@ -834,7 +835,7 @@ static void emit_tree_cols(Em *m, const IrTree *t, int ti, StrBuf *o)
             if (col->is_null[i])
                 sb_puts(o, em_czero(bt));
             else if (bt->kind == T_STRING)
-                sb_puts(o, c_string(&m->a, col->str[i]));
+                sb_puts(o, em_string(m, col->str[i]));
             else if (bt->kind == T_FLOAT)
                 sb_puts(o, trees_num(m, (float)col->num[i], 0));
             else if (bt->kind == T_DOUBLE)
@@ -1120,7 +1121,7 @@ void trees_walk(Em *m, const IrExpr *e, const char *t)
         em_line(m, "%s = %s(tree%d_nodes, tree%d_kids, %d, %d, fx, nv_tstr, nv_tnum);", t, rt_call(m, "nv_walk"),
                 e->tree, e->tree, (int)tr->missing, tr->no_true_child_null);
     else
-        em_line(m, "%s = nv_tree%d(&E);", t, e->tree);
+        em_line(m, "%s = nv_tree%d(&%s);", t, e->tree, m->envref);
 }
 
 void trees_print(Em *m, StrBuf *c, const char *treefns)

@@ -12,6 +12,7 @@
 typedef struct CVal {
     const char *v;   /* C expression of the value */
     const char *n;   /* C expression of the null flag ("0" when never null) */
+    int inl;         /* an inline expression, not a name: use it once */
 } CVal;
 
 /* how a tree is laid out (emit_trees.c) */
@@ -30,6 +31,9 @@ typedef struct Em {
     int tmp;
     int label;
     int scratch;        /* computed strings: the output struct has scratch space */
+    int split;          /* a big program: its variables in a struct, its body in part functions */
+    const char *scr;    /* the scratch space: "S", or "V->S" when split */
+    const char *envref; /* the values trees read: "E", or "V->E" when split */
     /* per-variable storage names */
     const char **vname, **nname;
     /* tree layout (trees_plan) */
@@ -52,10 +56,18 @@ typedef struct Em {
     /* string dictionaries of E_INTERN, printed before the score function */
     const char ***dicts;
     int ndicts, cap_dicts;
+    const IrTable **tabs;        /* constant tables, printed as tabN */
+    int ntabs, cap_tabs;
+    int ninvalid;                /* runs of invalid checks: static invalidN[] */
+    int nlinear;                 /* tables of linear terms: static linearN[] */
     StrBuf dict_text;
+    StrBuf blob_text;            /* long strings as char arrays nv_sN */
+    int nblobs;
     /* what the program uses: only that is declared or printed */
     unsigned char *var_used;     /* read or written */
     unsigned char *val_read;     /* its value read (not only its null flag) */
+    unsigned char *var_set;      /* assigned by the body */
+    unsigned char *direct;       /* an input read where it is: in->NAME */
     unsigned char *tree_used;    /* walked */
     unsigned char **col_used;    /* per tree, per payload column */
     int ntrees_used;
@@ -68,6 +80,22 @@ const char *em_ctype(const IrType *t);
 const char *em_czero(const IrType *t);
 /* a library function the unit calls: its section goes into the unit */
 const char *rt_call(Em *m, const char *fn);
+/* C text: the number v is one of vals[0..n) (floats when fl), by a table */
+const char *em_num_in(Em *m, const char *v, const double *vals, int n, int fl);
+/* C text for the model's string s: a literal, or a char array when long */
+const char *em_string(Em *m, const char *s);
+/* the static sorted string table dictN of strs (for nv_intern): N */
+int em_dict(Em *m, const char **strs, int n);
+const char **em_sorted(Em *m, const char *const *strs, int n);
+/* parts joined by sep, in linear time */
+const char *em_join(Em *m, const char *const *parts, int n, const char *sep);
+/* C text: whether string s is among strs (a binary search when many) */
+const char *em_str_in(Em *m, const char *s, const char *const *strs, int n);
+
+/* ---- emit_kernels.c ---- */
+/* the data of kernel k (number id) and the lines that run it on inputs x,
+   leaving "kok" true when it gives a result; the C text of each output */
+const char **kernels_call(Em *m, const IrKernel *k, int id, const CVal *x);
 
 /* ---- emit_trees.c ---- */
 /* choose each used tree's layout and the slots that table and graph trees

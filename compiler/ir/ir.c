@@ -540,6 +540,86 @@ IrExpr *ir_code_in(IrBuilder *b, IrExpr *x, unsigned long long mask)
     return e;
 }
 
+IrTable *ir_table(IrBuilder *b, IrType *t, int n, int width)
+{
+    IrTable *tab = ARENA_NEW(b->a, IrTable);
+    tab->type = t;
+    tab->n = n;
+    tab->width = width;
+    if (t->kind == T_STRING)
+        tab->str = ARENA_ARRAY(b->a, const char *, n + 1);
+    else
+        tab->num = ARENA_ARRAY(b->a, double, (size_t)n * (size_t)width + 1);
+    return tab;
+}
+
+static IrExpr *table_expr(IrBuilder *b, IrExprKind k, IrType *t, IrExpr *x, IrTable *tab)
+{
+    IrExpr *e = mk(b, k, t, 1);
+    e->a[0] = x;
+    e->tab = tab;
+    if (ir_is_nullable(x->type))
+        e->type = ir_nullable(b->a, t);
+    return e;
+}
+
+IrExpr *ir_find_num(IrBuilder *b, IrExpr *x, IrTable *keys)
+{
+    return table_expr(b, E_FIND_NUM, ir_type(T_INT), x, keys);
+}
+
+IrExpr *ir_lookup(IrBuilder *b, IrExpr *index, IrTable *values)
+{
+    IrExpr *e = table_expr(b, E_LOOKUP, values->type, index, values);
+    e->type = ir_nullable(b->a, values->type); /* no entry (-1): null */
+    return e;
+}
+
+IrExpr *ir_bin(IrBuilder *b, IrExpr *x, IrTable *bins)
+{
+    return table_expr(b, E_BIN, ir_type(T_INT), x, bins);
+}
+
+IrExpr *ir_piecewise(IrBuilder *b, IrExpr *x, IrTable *points, int outliers)
+{
+    IrExpr *e = table_expr(b, E_PIECEWISE, ir_type(T_DOUBLE), x, points);
+    e->col = outliers;
+    if (outliers == IR_OUTLIERS_AS_MISSING)
+        e->type = ir_nullable(b->a, ir_type(T_DOUBLE));
+    return e;
+}
+
+IrExpr *ir_fold(IrBuilder *b, IrFn fn, IrExpr **xs, int n)
+{
+    NV_ASSERT(fn == FN_OR || fn == FN_AND || fn == FN_NE);
+    if (n <= 0)
+        return NULL;
+    IrExpr **w = ARENA_ARRAY(b->a, IrExpr *, n);
+    memcpy(w, xs, sizeof *w * (size_t)n);
+    while (n > 1) {
+        int k = 0;
+        for (int i = 0; i + 1 < n; i += 2)
+            w[k++] = ir_call2(b, fn, ir_type(T_BOOL), w[i], w[i + 1]);
+        if (n % 2)
+            w[k++] = w[n - 1];
+        n = k;
+    }
+    return w[0];
+}
+
+IrExpr *ir_linear(IrBuilder *b, IrType *t, IrExpr **terms, int n)
+{
+    IrExpr *e = mk(b, E_LINEAR, t, n);
+    int nul = 0;
+    for (int i = 0; i < n; i++) {
+        e->a[i] = terms[i];
+        nul |= ir_is_nullable(terms[i]->type);
+    }
+    if (nul)
+        e->type = ir_nullable(b->a, t);
+    return e;
+}
+
 IrExpr *ir_node(IrBuilder *b, IrExprKind k, IrType *t, Loc loc, IrExpr **args, int n)
 {
     IrExpr *e = mk(b, k, t, n);
@@ -569,6 +649,36 @@ static IrStmt *push_stmt(IrBuilder *b, IrBlock *blk, IrStmtKind k)
     IrStmt *s = ARENA_NEW(b->a, IrStmt);
     s->kind = k;
     VEC_PUSH(b->a, blk->s, blk->n, blk->cap, s);
+    return s;
+}
+
+static const char *activation_names[ACT__COUNT] = {
+#define X(k, s) [ACT_##k] = s,
+    IR_ACTIVATIONS(X)
+#undef X
+};
+
+const char *ir_activation_name(IrActivation a) { return activation_names[a]; }
+
+IrStmt *ir_kernel(IrBuilder *b, IrBlock *blk, IrKernel *k, IrExpr **xs, int n)
+{
+    IrProgram *p = b->p;
+    VEC_PUSH(b->a, p->kernels, p->nkernels, p->cap_kernels, k);
+    IrExpr *v = mk(b, E_VECTOR, ir_type(T_DOUBLE), n);
+    for (int i = 0; i < n; i++)
+        v->a[i] = xs[i];
+    if (any_nullable(xs, n))
+        v->type = ir_nullable(b->a, v->type);
+    k->nin = n;
+    /* the outputs are null when the inputs are, or the kernel gives none */
+    for (int i = 0; i < k->nouts; i++) {
+        IrVar *var = &p->vars[k->outs[i]];
+        var->type = ir_nullable(b->a, var->type);
+    }
+    IrStmt *s = push_stmt(b, blk, S_KERNEL);
+    s->var = p->nkernels - 1;
+    s->e = v;
+    s->loc = k->loc;
     return s;
 }
 
@@ -743,6 +853,23 @@ static void dump_expr(const IrProgram *p, const IrExpr *e, StrBuf *o)
         sb_printf(o, " $%d", e->var);
     if (e->kind == E_CODE_IN)
         sb_printf(o, " 0x%llx", (unsigned long long)e->lit_long);
+    if (e->tab) {
+        sb_printf(o, " [%d", e->tab->n);
+        if (e->kind == E_PIECEWISE)
+            sb_printf(o, " outliers%d", e->col);
+        for (int i = 0; i < e->tab->n && i < 8; i++) {
+            sb_putc(o, ' ');
+            if (e->tab->str)
+                dump_str(o, e->tab->str[i]);
+            else
+                for (int k = 0; k < e->tab->width; k++) {
+                    char buf[40];
+                    fmt_double(buf, sizeof buf, e->tab->num[i * e->tab->width + k]);
+                    sb_printf(o, "%s%s", k ? ":" : "", buf);
+                }
+        }
+        sb_puts(o, e->tab->n > 8 ? " ...]" : "]");
+    }
     for (int i = 0; i < e->n; i++) {
         sb_putc(o, ' ');
         dump_expr(p, e->a[i], o);
@@ -779,6 +906,20 @@ static void dump_block(const IrProgram *p, const IrBlock *blk, int ind, StrBuf *
         case S_RETURN_INVALID:
             sb_puts(o, "return-invalid\n");
             break;
+        case S_KERNEL: {
+            const IrKernel *k = p->kernels[s->var];
+            for (int j = 0; j < k->nouts; j++)
+                sb_printf(o, "%s$%d", j ? ", " : "", k->outs[j]);
+            sb_printf(o, " := kernel #%d ", s->var);
+            if (k->kind == KERNEL_NET)
+                sb_printf(o, "net values=%d layers=%d ", k->net->nvalues, k->net->nlayers);
+            else
+                sb_printf(o, "svm kernel=%d vectors=%d machines=%d mode=%d ", (int)k->svm->kernel, k->svm->nvec,
+                          k->svm->nmach, (int)k->svm->mode);
+            dump_expr(p, s->e, o);
+            sb_putc(o, '\n');
+            break;
+        }
         case S_LOOP:
         case S_TRY:
             sb_puts(o, s->kind == S_LOOP ? "loop {\n" : "try {\n");
@@ -802,6 +943,14 @@ static void dump_block(const IrProgram *p, const IrBlock *blk, int ind, StrBuf *
         case S_LOCK:
         case S_UNLOCK:
             sb_puts(o, s->kind == S_LOCK ? "lock\n" : "unlock\n");
+            break;
+        case S_GRANT:
+            sb_printf(o, "grant %s %d to f%lld param %d", s->has_code ? "pool" : "cell", s->var, s->code, s->nargs);
+            if (s->e) {
+                sb_putc(o, ' ');
+                dump_expr(p, s->e, o);
+            }
+            sb_putc(o, '\n');
             break;
         case S_EXPR:
         case S_EMIT:
@@ -957,6 +1106,40 @@ void ir_dump(const IrProgram *p, StrBuf *o)
                 sb_printf(o, " %d", nd->kids[k]);
             if (nd->default_child >= 0)
                 sb_printf(o, " default %d", nd->default_child);
+            sb_putc(o, '\n');
+        }
+    }
+    for (int k = 0; k < p->nkernels; k++) {
+        const IrKernel *kn = p->kernels[k];
+        char buf[40];
+        if (kn->kind == KERNEL_NET)
+            for (int l = 0; l < kn->net->nlayers; l++) {
+                const IrLayer *ly = &kn->net->layers[l];
+                sb_printf(o, "kernel #%d layer %d: values %d..%d %s norm=%d %s", k, l, ly->dst, ly->dst + ly->n - 1,
+                          ir_activation_name(ly->act), (int)ly->norm, ly->dense ? "dense" : "connections");
+                if (ly->dense)
+                    sb_printf(o, " from %d..%d", ly->src, ly->src + ly->nsrc - 1);
+                sb_printf(o, " weights=%d", ly->nconn);
+                for (int i = 0; i < ly->nconn && i < 4; i++) {
+                    fmt_double(buf, sizeof buf, ly->w[i]);
+                    sb_printf(o, " %s", buf);
+                }
+                sb_puts(o, ly->nconn > 4 ? " ...\n" : "\n");
+            }
+        else {
+            const IrSvm *v = kn->svm;
+            sb_printf(o, "kernel #%d svm dim=%d gamma=", k, v->dim);
+            fmt_double(buf, sizeof buf, v->gamma);
+            sb_puts(o, buf);
+            for (int m = 0; m < v->nmach; m++) {
+                fmt_double(buf, sizeof buf, v->b[m]);
+                sb_printf(o, " [terms=%d b=%s", v->start[m + 1] - v->start[m], buf);
+                if (v->mode != SVM_VALUES)
+                    sb_printf(o, " cat=%d", v->cat[m]);
+                if (v->mode == SVM_VOTES)
+                    sb_printf(o, " alt=%d", v->alt[m]);
+                sb_putc(o, ']');
+            }
             sb_putc(o, '\n');
         }
     }

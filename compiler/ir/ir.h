@@ -92,7 +92,9 @@ void ir_type_schema(const IrType *t, StrBuf *out);
     X(ISNAN, "isnan") X(TO_STRING, "toString")                           \
     X(NUM_TO_STR, "numToString") X(STR_TO_NUM, "strToNum")              \
     X(MEDIAN, "median")           /* NaN arguments are skipped */      \
-    X(WMEDIAN, "weightedMedian")  /* n values then n weights */
+    X(WMEDIAN, "weightedMedian")  /* n values then n weights */    \
+    X(NORMAL_LOGPDF, "normalLogPdf") /* log density at a[0] of N(a[1], a[2]^2) */ \
+    X(POISSON_PDF, "poissonPdf")  /* P(X = a[0]), X Poisson of mean a[1] */
 
 typedef enum {
 #define X(k, s) FN_##k,
@@ -120,6 +122,13 @@ const char *ir_fn_name(IrFn f);
     X(TEXT_INDEX, "text-index")   /* weight of term a[1] in text a[0], by text index `tree` */ \
     X(INTERN, "intern")           /* index of a[0] in the sorted strs[], or -1 */ \
     X(CODE_IN, "code-in")         /* a[0] (an int code) is one of the codes < 64 in bit mask lit_long */ \
+    /* constant tables (tab): long lists of the model as data, not code */ \
+    X(FIND_NUM, "find-num")       /* index of number a[0] among tab's sorted keys, or -1 */ \
+    X(LOOKUP, "lookup")           /* entry a[0] of tab; null when a[0] is -1 */ \
+    X(BIN, "bin")                 /* index of tab's first interval holding a[0], or -1 */ \
+    X(PIECEWISE, "piecewise")     /* a[0] through tab's points; `col` the outliers rule */ \
+    X(LINEAR, "linear")           /* a[0] + a[1] + ... + a[n-1], in that order; null when one is */ \
+    X(VECTOR, "vector")           /* a[0..n) as one vector: the inputs of S_KERNEL; null when one is */ \
     /* PFA: values of every Avro type; errors are PFA runtime errors */    \
     X(LIB, "lib")           /* library function `lib`(a[]) (by name)      */ \
     X(UCALL, "ucall")       /* user function `func`(a[])                  */ \
@@ -149,6 +158,24 @@ typedef enum {
     E__COUNT
 } IrExprKind;
 
+/* A constant table of the model (E_FIND_NUM, E_LOOKUP, E_BIN, E_PIECEWISE):
+ * printed as static const data and searched by a library function, so that
+ * a list of 100,000 rows costs 100,000 lines of data, not code.  Values are
+ * strings (str) when type is string, else numbers (num); width numbers make
+ * one entry (E_BIN: low, high, flags; E_PIECEWISE: orig, norm). */
+typedef struct IrTable {
+    IrType *type;
+    int n;                 /* entries */
+    int width;             /* numbers per entry (1 for keys and values) */
+    double *num;
+    const char **str;
+} IrTable;
+
+/* E_BIN flags */
+enum { IR_BIN_LEFT_CLOSED = 1, IR_BIN_RIGHT_CLOSED = 2 };
+/* E_PIECEWISE outliers rule (PMML NormContinuous) */
+enum { IR_OUTLIERS_AS_IS, IR_OUTLIERS_AS_MISSING, IR_OUTLIERS_AS_EXTREME };
+
 typedef struct IrExpr IrExpr;
 struct IrExpr {
     IrExprKind kind;
@@ -174,6 +201,9 @@ struct IrExpr {
     int func;              /* E_UCALL, E_FNREF */
     int *fill;             /* E_FNREF: parameter index of each a[i] */
     int code;              /* run-time error code of E_INDEX, E_MAPGET, E_POOL_GET */
+    IrTable *tab;          /* E_FIND_NUM, E_LOOKUP, E_BIN, E_PIECEWISE */
+    int peek;              /* E_CELL, E_POOL_GET: the read of a cell-to or pool-to, which gives its
+                              value to the updater (not the routine: see S_GRANT) */
     IrType *t2;            /* E_UNION_IS */
 };
 
@@ -266,6 +296,116 @@ typedef struct IrTextIndex {
     int recursive;         /* reapply the rules until the text stops changing */
 } IrTextIndex;
 
+/* ---- vector kernels: models whose numbers are long lists ----
+ * A neural network's weights and a vector machine's support vectors are
+ * data that a run-time kernel walks (runtime/lib/models.c), not code: the
+ * statement S_KERNEL sets all of a kernel's output variables at once from
+ * the vector of its inputs (an E_VECTOR of nullable numbers; any null input
+ * makes every output null).  Outputs are nullable doubles, or ints where
+ * said; a kernel that cannot give a result (a zero sum to divide by) also
+ * makes them null. */
+
+/* activation functions of a network's layer (PMML NeuralLayer) */
+#define IR_ACTIVATIONS(X)                                                         \
+    X(THRESHOLD, "threshold") X(LOGISTIC, "logistic") X(TANH, "tanh")             \
+    X(IDENTITY, "identity") X(EXPONENTIAL, "exponential")                         \
+    X(RECIPROCAL, "reciprocal") X(SQUARE, "square") X(GAUSS, "Gauss")             \
+    X(SINE, "sine") X(COSINE, "cosine") X(ELLIOTT, "Elliott") X(ARCTAN, "arctan") \
+    X(RECTIFIER, "rectifier") X(RADIAL_BASIS, "radialBasis")
+
+typedef enum {
+#define X(k, s) ACT_##k,
+    IR_ACTIVATIONS(X)
+#undef X
+    ACT__COUNT
+} IrActivation;
+
+const char *ir_activation_name(IrActivation a);
+
+/* how a layer's outputs are normalised together */
+typedef enum { LNORM_NONE, LNORM_SIMPLEMAX, LNORM_SOFTMAX } IrLayerNorm;
+
+/* One layer of a network.  The network's values are numbered: its inputs
+   first, then each layer's neurons in order; layer l writes values
+   [dst, dst + n).  A dense layer's neurons each read values
+   [src, src + nsrc) in that order, with weights w[j * n + i] (source j,
+   neuron i: source-major, so that a loop over the neurons is contiguous);
+   any other layer lists its connections: neuron i reads value from[c]
+   with weight w[c] for c in [start[i], start[i + 1]).  Sums start at 0
+   and add weight times value in connection order, then the bias (-0.0
+   where a neuron has none, which adds nothing); radialBasis adds
+   (value - weight)^2 instead. */
+typedef struct IrLayer {
+    Loc loc;
+    int n, dst;
+    IrActivation act;
+    IrLayerNorm norm;
+    double threshold;      /* threshold activation */
+    double leakage;        /* rectifier: slope below 0, when leaky */
+    int leaky;
+    int dense, src, nsrc;
+    double *w;
+    int *from, *start;     /* connection lists (not dense) */
+    int nconn;             /* weights held: nsrc * n (dense) or start[n] */
+    double *bias;          /* per neuron */
+    double *width, *altitude; /* radialBasis: per neuron */
+} IrLayer;
+
+typedef struct IrNet {
+    int nvalues;           /* inputs + neurons */
+    IrLayer *layers;
+    int nlayers;
+    int *out_value;        /* per kernel output: the value it reads */
+} IrNet;
+
+/* vector machine kernels (PMML's *KernelType) */
+typedef enum { SVK_LINEAR, SVK_POLYNOMIAL, SVK_RADIAL_BASIS, SVK_SIGMOID } IrSvmKernel;
+/* what the outputs of a vector machine kernel are */
+typedef enum {
+    SVM_VALUES,            /* each machine's value, in order (regression) */
+    SVM_ONE_AGAINST_ALL,   /* out 0 (int): the winning category, the least value (the greatest when
+                              max_wins), first on ties; then each category's value, NaN when no
+                              machine names it */
+    SVM_VOTES              /* out 0 (int): the category with most votes, on ties the first to get
+                              one; then each category's votes / machines (one against one,
+                              binary) */
+} IrSvmMode;
+
+/* Support vectors vec[v * dim .. (v + 1) * dim) (dense; a sparse array's
+   absent entries are 0); machine m adds coef[t] * K(x, vec[idx[t]]) for t
+   in [start[m], start[m + 1]), in order, from 0, then b[m].  With
+   `linear_coefs` (svmRepresentation Coefficients) there are no support
+   vectors: machine m adds coef[t] * x[idx[t]] instead. */
+typedef struct IrSvm {
+    IrSvmKernel kernel;
+    double gamma, coef0, degree;
+    int dim, nvec;
+    double *vec;
+    int nmach;
+    int *start, *idx;
+    double *coef, *b;
+    int linear_coefs;
+    IrSvmMode mode;
+    int ncats;
+    int *cat, *alt;        /* per machine: its category; the alternate (SVM_VOTES) */
+    double *thr;           /* per machine: the threshold (SVM_VOTES) */
+    int max_wins;          /* the greater value wins (target when above threshold) */
+    int alt_binary;        /* SVM_VOTES by the rounded value: 1 target, 0 alternate, else no result */
+} IrSvm;
+
+typedef enum { KERNEL_NET, KERNEL_SVM } IrKernelKind;
+
+typedef struct IrKernel {
+    IrKernelKind kind;
+    const char *name;      /* for comments */
+    Loc loc;
+    int nin;               /* the E_VECTOR's length */
+    int *outs;             /* the variables it sets */
+    int nouts;
+    IrNet *net;
+    IrSvm *svm;
+} IrKernel;
+
 /* ---- statements ---- */
 #define IR_STMT_KINDS(X)                                               \
     X(SET, "set")              /* var := e                          */ \
@@ -283,7 +423,10 @@ typedef struct IrTextIndex {
     X(POOL_SET, "pool-set")    /* pool `var` item e := e2           */ \
     X(POOL_DEL, "pool-del")    /* remove pool `var` item e          */ \
     X(LOCK, "lock")            /* hold shared state's lock (nests)  */ \
-    X(UNLOCK, "unlock")        /* release it                        */
+    X(UNLOCK, "unlock")        /* release it                        */ \
+    X(GRANT, "grant")          /* the updater call `code` that follows may change cell `var` (pool `var` item e when has_code) in place, if it passes it on at param nargs (pass_inplace.c) */ \
+    /* vector kernels (IrKernel) */                                    \
+    X(KERNEL, "kernel")        /* kernel `var`'s outs := its function of the vector e; null when e is */
 
 typedef enum {
 #define X(k, s) S_##k,
@@ -393,6 +536,8 @@ typedef struct IrProgram {
     int ntrees, cap_trees;
     IrTextIndex **texts;
     int ntexts, cap_texts;
+    IrKernel **kernels;    /* S_KERNEL's, by index */
+    int nkernels, cap_kernels;
     IrBlock body;
     IrEngine *eng;         /* PFA engines (then inputs/outputs/body are unused) */
 } IrProgram;
@@ -408,6 +553,8 @@ int ir_add_var(IrBuilder *b, const char *name, IrType *t);
 int ir_add_input(IrBuilder *b, const char *name, IrType *t, Loc loc); /* returns var */
 void ir_add_output(IrBuilder *b, const char *name, IrType *t, int var, Loc loc);
 int ir_add_tree(IrBuilder *b, IrTree *t);
+/* a kernel and the statement that runs it on xs[0..n) into blk */
+IrStmt *ir_kernel(IrBuilder *b, IrBlock *blk, IrKernel *k, IrExpr **xs, int n);
 
 IrExpr *ir_lit_null(IrBuilder *b, IrType *t);
 IrExpr *ir_lit_bool(IrBuilder *b, int v);
@@ -431,6 +578,18 @@ IrExpr *ir_input_invalid(IrBuilder *b, int var);
 IrExpr *ir_text_index(IrBuilder *b, IrTextIndex *t, IrExpr *text, IrExpr *term);
 IrExpr *ir_intern(IrBuilder *b, IrExpr *x, const char **sorted, int n);
 IrExpr *ir_code_in(IrBuilder *b, IrExpr *x, unsigned long long mask);
+/* the tables (see IrTable); find_num's keys must be sorted and unique */
+IrTable *ir_table(IrBuilder *b, IrType *t, int n, int width);
+IrExpr *ir_find_num(IrBuilder *b, IrExpr *x, IrTable *keys);
+IrExpr *ir_lookup(IrBuilder *b, IrExpr *index, IrTable *values);
+IrExpr *ir_bin(IrBuilder *b, IrExpr *x, IrTable *bins);
+IrExpr *ir_piecewise(IrBuilder *b, IrExpr *x, IrTable *points, int outliers);
+/* xs[0..n) joined by the associative boolean fn (FN_OR, FN_AND, or FN_NE
+   as exclusive or) as a balanced tree, so that a list of 50,000 values is
+   an expression 16 deep, not 50,000; NULL when n is 0 */
+IrExpr *ir_fold(IrBuilder *b, IrFn fn, IrExpr **xs, int n);
+/* the sum of terms[0..n) in order, flat however many (E_LINEAR) */
+IrExpr *ir_linear(IrBuilder *b, IrType *t, IrExpr **terms, int n);
 
 /* PFA: any expression or statement kind; the caller fills the kind's fields */
 IrExpr *ir_node(IrBuilder *b, IrExprKind k, IrType *t, Loc loc, IrExpr **args, int n);
@@ -452,6 +611,13 @@ uint64_t ir_interface_hash(const IrProgram *p);
 void pass_intern_strings(IrBuilder *b);
 /* drop statements whose results nothing reads (outputs are the roots) */
 void pass_dead_stores(IrBuilder *b);
+/* variables set once to an invariant value (a literal, an input's invalid
+   mark) replaced by it where they are read (pass_propagate.c) */
+void pass_propagate(IrBuilder *b);
+/* PFA: whether function `func` of the engine passes its parameter number
+   `param` on only once, straight to a library function, so that a value it
+   is given may be changed in place by that function (S_GRANT) */
+int ir_passes_param_to_lib(const IrProgram *p, int func, int param);
 
 /* a readable dump, used by golden tests and `nerva compile --dump-ir` */
 void ir_dump(const IrProgram *p, StrBuf *out);

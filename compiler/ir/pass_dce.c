@@ -6,7 +6,8 @@
  *
  * Liveness is computed to a fixed point: a variable is live when an output,
  * a live statement or a tree walked by a live statement reads it; a SET is
- * live when its variable is; an IF is kept when its branches keep anything.
+ * live when its variable is; a KERNEL when one of its variables is; an IF is
+ * kept when its branches keep anything.
  * Every expression the IR has today is pure (no side effects), so removing a
  * SET never changes what the program does; a frontend that adds impure
  * expressions must teach expr_pure() about them.
@@ -76,14 +77,25 @@ static int stmt_live(const Live *L, const IrStmt *s)
         return L->var[s->var] || !expr_pure(s->e);
     case S_IF:
         return !expr_pure(s->e) || block_live(L, &s->then_b) || block_live(L, &s->else_b);
+    case S_KERNEL: {
+        /* live when any of the variables it sets is */
+        const IrKernel *k = L->p->kernels[s->var];
+        for (int i = 0; i < k->nouts; i++)
+            if (L->var[k->outs[i]])
+                return 1;
+        return 0;
+    }
     default:
         return 1;
     }
 }
 
+/* last statement first: a statement's reads make the earlier writes live
+   in the same sweep, so straight-line code settles in one (a forward sweep
+   would need one per link of a chain of partial sums) */
 static void mark_block(Live *L, const IrBlock *b)
 {
-    for (int i = 0; i < b->n; i++) {
+    for (int i = b->n - 1; i >= 0; i--) {
         const IrStmt *s = b->s[i];
         if (!stmt_live(L, s))
             continue;

@@ -132,11 +132,12 @@ static void rewrite_expr(Pass *P, IrExpr *e)
             *e = *ir_code_in(b, ir_var(b, P->d[v].code_var), mask);
             return;
         }
-        IrExpr *acc = NULL;
-        for (int i = 0; i < e->nstrs; i++) {
-            IrExpr *eq = code_eq(P, v, e->strs[i]);
-            acc = acc ? ir_call2(b, FN_OR, ir_type(T_BOOL), acc, eq) : eq;
-        }
+        if (e->nstrs > 8)
+            return; /* a long list stays a search of its own sorted table */
+        IrExpr *eqs[8];
+        for (int i = 0; i < e->nstrs; i++)
+            eqs[i] = code_eq(P, v, e->strs[i]);
+        IrExpr *acc = ir_fold(b, FN_OR, eqs, e->nstrs);
         if (!acc)
             return;
         /* becomes the OR chain in place */

@@ -8,6 +8,7 @@
  * The second half reads PFA's syntax: the top-level fields and every
  * expression, recognised by the member names of its JSON object.  Anything
  * that is not a PFA expression is a syntax error naming its JSON path. */
+#include "bounds.h"
 #include "read_pfa.h"
 
 #include <jansson.h>
@@ -94,6 +95,83 @@ static void scan_value(Scan *s, Arena *a)
     }
 }
 
+JVal *jval_new(Arena *a, JKind k, Loc loc)
+{
+    JVal *v = ARENA_NEW(a, JVal);
+    v->kind = k;
+    v->loc = loc;
+    return v;
+}
+
+JVal *jval_str(Arena *a, const char *s, size_t n, Loc loc)
+{
+    JVal *v = jval_new(a, J_STR, loc);
+    v->s = arena_strndup(a, s, n);
+    v->slen = n;
+    return v;
+}
+
+/* arrays grow by doubling from 4; the capacity follows from n */
+static void jval_grow(Arena *a, JVal *v)
+{
+    if (v->n == 0 || (v->n >= 4 && (v->n & (v->n - 1)) == 0)) {
+        int cap = v->n ? v->n * 2 : 4;
+        JVal **items = ARENA_ARRAY(a, JVal *, cap);
+        if (v->n)
+            memcpy(items, v->items, sizeof(JVal *) * (size_t)v->n);
+        v->items = items;
+        if (v->kind == J_OBJ) {
+            const char **keys = ARENA_ARRAY(a, const char *, cap);
+            size_t *klens = ARENA_ARRAY(a, size_t, cap);
+            if (v->n) {
+                memcpy(keys, v->keys, sizeof(char *) * (size_t)v->n);
+                memcpy(klens, v->klens, sizeof(size_t) * (size_t)v->n);
+            }
+            v->keys = keys;
+            v->klens = klens;
+        }
+    }
+}
+
+void jval_push(Arena *a, JVal *arr, JVal *item)
+{
+    jval_grow(a, arr);
+    arr->items[arr->n++] = item;
+}
+
+int jval_put(Arena *a, JVal *obj, const char *key, size_t klen, JVal *val)
+{
+    jval_grow(a, obj);
+    obj->keys[obj->n] = arena_strndup(a, key, klen);
+    obj->klens[obj->n] = klen;
+    obj->items[obj->n] = val;
+    return obj->n++;
+}
+
+int jval_equal(const JVal *x, const JVal *y)
+{
+    if (x->kind != y->kind)
+        return 0;
+    switch (x->kind) {
+    case J_NULL: return 1;
+    case J_BOOL: return x->b == y->b;
+    case J_INT: return x->i == y->i;
+    case J_REAL: return x->d == y->d;
+    case J_STR: return x->slen == y->slen && memcmp(x->s, y->s, x->slen) == 0;
+    case J_ARR:
+    case J_OBJ:
+        if (x->n != y->n)
+            return 0;
+        for (int i = 0; i < x->n; i++) {
+            const JVal *yi = x->kind == J_OBJ ? jget(y, x->keys[i]) : y->items[i];
+            if (!yi || !jval_equal(x->items[i], yi))
+                return 0;
+        }
+        return 1;
+    }
+    return 0;
+}
+
 JVal *jget(const JVal *o, const char *key)
 {
     if (!o || o->kind != J_OBJ)
@@ -144,7 +222,7 @@ static JVal *convert(JRead *r, json_t *j, const char *path, int depth)
     r->next++;
     if (depth > r->max_depth) {
         if (!r->failed)
-            diag_error(r->d, v->loc, "JSON nesting deeper than %d levels", r->max_depth);
+            diag_error(r->d, v->loc, "JSON nesting deeper than %d levels%s", r->max_depth, limits_hint("depth"));
         r->failed = 1;
         return v;
     }
@@ -208,12 +286,12 @@ static JVal *convert(JRead *r, json_t *j, const char *path, int depth)
 JVal *read_json(Arena *a, Diags *d, const char *file, const char *data, size_t len,
                 const PfaLimits *lim)
 {
-    PfaLimits def = {.max_bytes = (size_t)64 << 20, .max_depth = 512};
+    PfaLimits def = {.max_bytes = (size_t)nv_limits.file_bytes, .max_depth = (int)nv_limits.depth * 2};
     if (!lim)
         lim = &def;
     Loc top = {.file = file};
     if (len > lim->max_bytes) {
-        diag_error(d, top, "the document is larger than %zu bytes", lim->max_bytes);
+        diag_error(d, top, "the document is larger than %zu bytes%s", lim->max_bytes, limits_hint("file-bytes"));
         return NULL;
     }
     json_error_t err;
@@ -1047,6 +1125,11 @@ PfaDoc *read_pfa(Arena *a, Diags *d, const char *file, const char *data, size_t 
     JVal *root = read_json(a, d, file, data, len, lim);
     if (!root)
         return NULL;
+    return pfa_doc_from_json(a, d, file, root);
+}
+
+PfaDoc *pfa_doc_from_json(Arena *a, Diags *d, const char *file, JVal *root)
+{
     PRead r = {.a = a, .d = d, .file = file};
     if (root->kind != J_OBJ) {
         syn_err(&r, root, "a PFA document must be a JSON object");

@@ -35,6 +35,16 @@ typedef struct PfaLimits {
     int max_depth;       /* default 200 (JSON nesting) */
 } PfaLimits;
 
+/* building JSON trees (the PrettyPFA reader does): a value, a string, an
+   item appended to an array, a member appended to an object (its index) */
+JVal *jval_new(Arena *a, JKind k, Loc loc);
+JVal *jval_str(Arena *a, const char *s, size_t n, Loc loc);
+void jval_push(Arena *a, JVal *arr, JVal *item);
+int jval_put(Arena *a, JVal *obj, const char *key, size_t klen, JVal *val);
+
+/* the same JSON value (object members in any order) */
+int jval_equal(const JVal *x, const JVal *y);
+
 /* member `key` of object `o`, or NULL */
 JVal *jget(const JVal *o, const char *key);
 int jstr_is(const JVal *v, const char *s);   /* a J_STR equal to s */
@@ -177,6 +187,10 @@ JVal *read_json(Arena *a, Diags *d, const char *file, const char *data, size_t l
 /* Parse a PFA document (JSON text) into its syntax tree.  NULL after errors. */
 PfaDoc *read_pfa(Arena *a, Diags *d, const char *file, const char *data, size_t len,
                  const PfaLimits *lim);
+
+/* The PFA syntax of a document already read as a JSON tree (by read_json, or
+ * by the PrettyPFA reader, ppfa.h).  NULL after errors. */
+PfaDoc *pfa_doc_from_json(Arena *a, Diags *d, const char *file, JVal *root);
 
 const char *pfa_expr_kind_name(PfaExprKind k);
 

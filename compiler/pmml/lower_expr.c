@@ -3,6 +3,7 @@
  * most elements map one to one; the exceptions (mapMissingTo, defaultValue,
  * isMissing, and/or with unknowns) are spelled out here. */
 #include "lower_pmml.h"
+#include "bounds.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -38,6 +39,9 @@ IrExpr *lower_constant_for(Lower *L, const char *text, IrType *t, const XElem *e
             break;
         if (t->kind == T_DOUBLE)
             return ir_lit_double(b, v);
+        /* an integer type holds integers: 1.5 is no integer, never 1 */
+        if (v != floor(v) || !(v >= -9007199254740992.0 && v <= 9007199254740992.0))
+            break;
         return ir_lit_long(b, (long long)v);
     default:
         break;
@@ -85,13 +89,12 @@ static IrExpr *apply_missing(Lower *L, const XElem *e, IrExpr *x, IrExpr **args,
     IrBuilder *b = &L->b;
     const char *mm = xattr(e, "mapMissingTo");
     if (mm) {
-        IrExpr *anyn = NULL;
-        for (int i = 0; i < n; i++) {
-            if (!ir_is_nullable(args[i]->type))
-                continue;
-            IrExpr *isn = ir_is_null(b, args[i]);
-            anyn = anyn ? ir_call2(b, FN_OR, ir_type(T_BOOL), anyn, isn) : isn;
-        }
+        IrExpr **isn = ARENA_ARRAY(L->a, IrExpr *, n + 1);
+        int k = 0;
+        for (int i = 0; i < n; i++)
+            if (ir_is_nullable(args[i]->type))
+                isn[k++] = ir_is_null(b, args[i]);
+        IrExpr *anyn = ir_fold(b, FN_OR, isn, k);
         if (anyn) {
             IrExpr *c = lower_constant_for(L, mm, x->type, e);
             if (c)
@@ -141,33 +144,25 @@ static IrExpr *lower_norm_continuous(Lower *L, Scope *s, const XElem *e)
         }
         i++;
     }
-    IrType *dt = ir_type(T_DOUBLE);
-    IrExpr *x = as_num(L, ir_var(b, f->var), dt);
-    /* segment k: v[k] + (x - o[k]) * (v[k+1] - v[k]) / (o[k+1] - o[k]) */
-#define SEG(k)                                                                           \
-    ir_call2(b, FN_ADD, dt, ir_lit_double(b, v[k]),                                      \
-             ir_call2(b, FN_DIV, dt,                                                     \
-                      ir_call2(b, FN_MUL, dt, ir_call2(b, FN_SUB, dt, x, ir_lit_double(b, o[k])), \
-                               ir_lit_double(b, v[(k) + 1] - v[k])),                     \
-                      ir_lit_double(b, o[(k) + 1] - o[k])))
-    const char *outl = xattr(e, "outliers");
-    IrExpr *r;
-    IrExpr *lowpart, *highpart;
-    if (outl && !strcmp(outl, "asMissingValues")) {
-        lowpart = ir_lit_null(b, dt);
-        highpart = ir_lit_null(b, dt);
-    } else if (outl && !strcmp(outl, "asExtremeValues")) {
-        lowpart = ir_lit_double(b, v[0]);
-        highpart = ir_lit_double(b, v[n - 1]);
-    } else {
-        lowpart = SEG(0);
-        highpart = SEG(n - 2);
+    /* the points as a table, searched by nv_piecewise: linear between
+       them, the outliers rule outside */
+    IrExpr *x = as_num(L, ir_var(b, f->var), ir_type(T_DOUBLE));
+    IrTable *pts = ir_table(b, ir_type(T_DOUBLE), n, 2);
+    for (int k = 0; k < n; k++) {
+        pts->num[2 * k] = o[k];
+        pts->num[2 * k + 1] = v[k];
     }
-    r = highpart;
-    for (int k = n - 2; k >= 0; k--)
-        r = ir_if(b, ir_call2(b, FN_LE, ir_type(T_BOOL), x, ir_lit_double(b, o[k + 1])), SEG(k), r);
-    r = ir_if(b, ir_call2(b, FN_LT, ir_type(T_BOOL), x, ir_lit_double(b, o[0])), lowpart, r);
-#undef SEG
+    const char *outl = xattr(e, "outliers");
+    int rule = IR_OUTLIERS_AS_IS;
+    if (outl && !strcmp(outl, "asMissingValues"))
+        rule = IR_OUTLIERS_AS_MISSING;
+    else if (outl && !strcmp(outl, "asExtremeValues"))
+        rule = IR_OUTLIERS_AS_EXTREME;
+    else if (outl && strcmp(outl, "asIs") != 0) {
+        diag_error(L->d, aloc(L, e, "outliers"), "outliers '%s' is not known", outl);
+        return NULL;
+    }
+    IrExpr *r = ir_piecewise(b, x, pts, rule);
     IrExpr *args[1] = {ir_var(b, f->var)};
     return apply_missing(L, e, r, args, 1);
 }
@@ -184,7 +179,12 @@ static IrExpr *lower_discretize(Lower *L, Scope *s, const XElem *e)
     IrExpr *r = dv ? lower_constant_for(L, dv, rt, e) : ir_lit_null(b, rt);
     if (!r)
         return NULL;
-    for (int k = e->nkids - 1; k >= 0; k--) {
+    /* the bins as a table: the first that holds x gives its binValue */
+    int n = xcount(e, "DiscretizeBin");
+    IrTable *bins = ir_table(b, ir_type(T_DOUBLE), n, 3);
+    IrTable *vals = ir_table(b, ir_base(rt), n, 1);
+    int i = 0;
+    for (int k = 0; k < e->nkids; k++) {
         const XElem *bin = e->kids[k];
         if (strcmp(bin->name, "DiscretizeBin") != 0)
             continue;
@@ -196,21 +196,35 @@ static IrExpr *lower_discretize(Lower *L, Scope *s, const XElem *e)
         }
         const char *c = xattr(iv, "closure");
         const char *lm = xattr(iv, "leftMargin"), *rm = xattr(iv, "rightMargin");
-        double lo, hi;
-        IrExpr *cond = ir_lit_bool(b, 1);
-        if (lm && parse_double(lm, &lo))
-            cond = ir_call2(b, c && !strncmp(c, "closed", 6) ? FN_GE : FN_GT, ir_type(T_BOOL), x,
-                            ir_lit_double(b, lo));
-        if (rm && parse_double(rm, &hi)) {
-            int closed = c && strlen(c) >= 6 && !strcmp(c + strlen(c) - 6, "Closed");
-            IrExpr *h = ir_call2(b, closed ? FN_LE : FN_LT, ir_type(T_BOOL), x, ir_lit_double(b, hi));
-            cond = ir_call2(b, FN_AND, ir_type(T_BOOL), cond, h);
+        double lo = 0, hi = 0;
+        int flags = 0;
+        if (!c || (strcmp(c, "openClosed") && strcmp(c, "openOpen") && strcmp(c, "closedOpen") &&
+                   strcmp(c, "closedClosed"))) {
+            diag_error(L->d, aloc(L, iv, "closure"), "Interval closure '%s' is not known", c ? c : "");
+            return NULL;
         }
+        if ((lm && !parse_double(lm, &lo)) || (rm && !parse_double(rm, &hi))) {
+            diag_error(L->d, aloc(L, iv, lm && !parse_double(lm, &lo) ? "leftMargin" : "rightMargin"),
+                       "an Interval margin is not a number");
+            return NULL;
+        }
+        flags |= !strncmp(c, "closed", 6) ? IR_BIN_LEFT_CLOSED : 0;
+        flags |= !strcmp(c + strlen(c) - 6, "Closed") ? IR_BIN_RIGHT_CLOSED : 0;
+        flags |= lm ? 0 : 4;
+        flags |= rm ? 0 : 8;
+        bins->num[3 * i] = lo;
+        bins->num[3 * i + 1] = hi;
+        bins->num[3 * i + 2] = flags;
         IrExpr *val = lower_constant_for(L, bv, rt, bin);
         if (!val)
             return NULL;
-        r = ir_if(b, ir_coalesce(b, cond, ir_lit_bool(b, 0)), val, r);
+        if (vals->str)
+            vals->str[i] = val->lit_str;
+        else
+            vals->num[i] = ir_base(rt)->kind == T_BOOL ? val->lit_bool : val->lit_double;
+        i++;
     }
+    r = ir_coalesce(b, ir_lookup(b, ir_bin(b, x, bins), vals), r);
     /* a missing input is missing (or mapMissingTo), not the default */
     r = ir_if(b, ir_is_null(b, x), ir_lit_null(b, rt), r);
     IrExpr *args[1] = {x};
@@ -222,6 +236,92 @@ static const char *cell(const XElem *row, const char *col)
 {
     const XElem *c = xchild(row, col);
     return c ? c->text : NULL;
+}
+
+/* rows of a MapValues with several key columns are a chain of tests */
+
+static int cmp_key_num(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+typedef struct KeyRow {
+    const char *str;
+    double num;
+    int row;
+} KeyRow;
+
+static int cmp_keyrow_str(const void *a, const void *b)
+{
+    const KeyRow *x = a, *y = b;
+    int c = strcmp(x->str, y->str);
+    return c ? c : x->row - y->row;
+}
+
+static int cmp_keyrow_num(const void *a, const void *b)
+{
+    const KeyRow *x = a, *y = b;
+    int c = cmp_key_num(&x->num, &y->num);
+    return c ? c : x->row - y->row;
+}
+
+/* A MapValues with one key column: the keys as a sorted table (a string's
+   place found by nv_intern, a number's by nv_find_num), the outputs as a
+   table in the same order; the first row of a key wins, as in the chain of
+   tests the standard describes; no row: dflt. */
+static IrExpr *map_one_column(Lower *L, IrExpr *x, const char *col, const char *outcol, const XElem *tab,
+                              IrType *rt, IrExpr *dflt)
+{
+    IrBuilder *b = &L->b;
+    IrType *kt = ir_base(x->type);
+    int strings = kt->kind == T_STRING;
+    KeyRow *rows = ARENA_ARRAY(L->a, KeyRow, tab->nkids + 1);
+    const char **outs = ARENA_ARRAY(L->a, const char *, tab->nkids + 1);
+    const XElem **at = ARENA_ARRAY(L->a, const XElem *, tab->nkids + 1);
+    int n = 0;
+    for (int k = 0; k < tab->nkids; k++) {
+        const XElem *row = tab->kids[k];
+        if (strcmp(row->name, "row") != 0)
+            continue;
+        const char *out = cell(row, outcol), *key = cell(row, col);
+        if (!out || !key)
+            continue; /* a row without the cells never matches */
+        IrExpr *c = lower_constant_for(L, key, kt, row);
+        if (!c)
+            return NULL;
+        rows[n].str = c->lit_str;
+        rows[n].num = kt->kind == T_BOOL ? c->lit_bool : c->lit_double;
+        if (!strings && rows[n].num != rows[n].num)
+            continue; /* a NaN key equals nothing */
+        rows[n].row = n;
+        outs[n] = out;
+        at[n] = row;
+        n++;
+    }
+    qsort(rows, (size_t)n, sizeof *rows, strings ? cmp_keyrow_str : cmp_keyrow_num);
+    int u = 0;
+    for (int i = 0; i < n; i++)
+        if (u == 0 || (strings ? strcmp(rows[u - 1].str, rows[i].str) != 0 : rows[u - 1].num != rows[i].num))
+            rows[u++] = rows[i]; /* the first row of each key */
+    IrTable *vals = ir_table(b, ir_base(rt), u, 1);
+    const char **keys = strings ? ARENA_ARRAY(L->a, const char *, u + 1) : NULL;
+    IrTable *nkeys = strings ? NULL : ir_table(b, ir_type(T_DOUBLE), u, 1);
+    for (int i = 0; i < u; i++) {
+        IrExpr *v = lower_constant_for(L, outs[rows[i].row], rt, at[rows[i].row]);
+        if (!v)
+            return NULL;
+        if (vals->str)
+            vals->str[i] = v->lit_str;
+        else
+            vals->num[i] = ir_base(rt)->kind == T_BOOL ? v->lit_bool : v->lit_double;
+        if (strings)
+            keys[i] = rows[i].str;
+        else
+            nkeys->num[i] = rows[i].num;
+    }
+    IrExpr *index = strings ? ir_intern(b, x, keys, u) : ir_find_num(b, ir_cast(b, ir_type(T_DOUBLE), x), nkeys);
+    return ir_coalesce(b, ir_lookup(b, index, vals), dflt);
 }
 
 static IrExpr *lower_map_values(Lower *L, Scope *s, const XElem *e)
@@ -257,7 +357,21 @@ static IrExpr *lower_map_values(Lower *L, Scope *s, const XElem *e)
     IrExpr *r = dv ? lower_constant_for(L, dv, rt, e) : ir_lit_null(b, rt);
     if (!r)
         return NULL;
-    for (int k = tab->nkids - 1; k >= 0; k--) {
+    if (np == 1) {
+        r = map_one_column(L, xs[0], cols[0], outcol, tab, rt, r);
+        if (!r)
+            return NULL;
+    } else {
+        /* several key columns: a chain of tests, first row first (emitted
+           flat); bounded, since every pass walks it */
+        int rows = xcount(tab, "row");
+        if (rows > nv_limits.map_rows) {
+            diag_error(L->d, lloc(L, tab), "a MapValues with %d key columns and %d rows: more than %ld rows "
+                       "with several key columns%s", np, rows, nv_limits.map_rows, limits_hint("map-rows"));
+            return NULL;
+        }
+    }
+    for (int k = tab->nkids - 1; k >= 0 && np > 1; k--) {
         const XElem *row = tab->kids[k];
         if (strcmp(row->name, "row") != 0)
             continue;
@@ -283,11 +397,10 @@ static IrExpr *lower_map_values(Lower *L, Scope *s, const XElem *e)
         r = ir_if(b, ir_coalesce(b, cond, ir_lit_bool(b, 0)), val, r);
     }
     /* any missing input: missing, or mapMissingTo */
-    IrExpr *anyn = NULL;
-    for (int j = 0; j < np; j++) {
-        IrExpr *isn = ir_is_null(b, xs[j]);
-        anyn = anyn ? ir_call2(b, FN_OR, ir_type(T_BOOL), anyn, isn) : isn;
-    }
+    IrExpr **isn = ARENA_ARRAY(L->a, IrExpr *, np + 1);
+    for (int j = 0; j < np; j++)
+        isn[j] = ir_is_null(b, xs[j]);
+    IrExpr *anyn = ir_fold(b, FN_OR, isn, np);
     const char *mm = xattr(e, "mapMissingTo");
     if (anyn) {
         IrExpr *mv = mm ? lower_constant_for(L, mm, rt, e) : ir_lit_null(b, rt);
@@ -324,6 +437,14 @@ static IrExpr *lower_constant(Lower *L, const XElem *e)
     size_t n = strlen(q);
     while (n && (q[n - 1] == ' ' || q[n - 1] == '\n' || q[n - 1] == '\t' || q[n - 1] == '\r'))
         q[--n] = 0;
+    /* integers are computed as doubles, but 1.5 is no integer: neither 1.5
+       nor 1 would be what the document says */
+    double v;
+    if (!strcmp(dt, "integer") && parse_double(q, &v) &&
+        (v != floor(v) || !(v >= -9007199254740992.0 && v <= 9007199254740992.0))) {
+        diag_error(L->d, lloc(L, e), "'%s' is not an integer value", q);
+        return NULL;
+    }
     return lower_constant_for(L, q, t, e);
 }
 
@@ -616,6 +737,16 @@ static void unknown_function(Lower *L, const XElem *e, const char *fname)
                    "DefineFunction)", fname);
 }
 
+/* the elements of e's subtree (recursion as deep as the document, which
+   the reader bounds) */
+static long xsize(const XElem *e)
+{
+    long n = 1;
+    for (int k = 0; k < e->nkids; k++)
+        n += xsize(e->kids[k]);
+    return n;
+}
+
 /* DefineFunction calls are inlined: the parameters are let-bound in the
  * block where the calling DerivedField is computed. */
 static IrBlock *cur_block;   /* where derived fields and let-bound parameters go */
@@ -657,6 +788,17 @@ static IrExpr *inline_user_fn(Lower *L, const XElem *e, const DefineFn *fn, IrEx
         diag_error(L->d, lloc(L, d), "function '%s' has no body", fn->name);
         return NULL;
     }
+    /* each call copies the body: calls of calls multiply, so the copies
+       are counted against a budget (a 5 KB model could otherwise expand
+       to gigabytes) */
+    long size = xsize(body);
+    if (size > nv_limits.inline_size - L->inlined) {
+        diag_error(L->d, lloc(L, e), "calls of DefineFunctions expand to more than %ld elements here (function "
+                   "'%s', %ld elements a call)%s", nv_limits.inline_size, fn->name, size,
+                   limits_hint("inline-size"));
+        return NULL;
+    }
+    L->inlined += size;
     IrExpr *r = lower_expr(L, fs, body);
     const char *dt = xattr(d, "dataType");
     if (r && dt)
@@ -704,7 +846,7 @@ static IrExpr *lower_apply(Lower *L, Scope *s, const XElem *e)
     } else if (!strcmp(fname, "isIn") || !strcmp(fname, "isNotIn")) {
         if (n < 1)
             goto arity;
-        IrExpr *acc = NULL;
+        IrExpr **eqs = ARENA_ARRAY(L->a, IrExpr *, n + 1);
         for (int i = 1; i < n; i++) {
             IrExpr *y = args[i];
             IrExpr *x = args[0];
@@ -712,9 +854,9 @@ static IrExpr *lower_apply(Lower *L, Scope *s, const XElem *e)
                 x = ir_cast(b, ir_type(T_DOUBLE), x);
                 y = ir_cast(b, ir_type(T_DOUBLE), y);
             }
-            IrExpr *eq = ir_call2(b, FN_EQ, ir_type(T_BOOL), x, y);
-            acc = acc ? ir_call2(b, FN_OR, ir_type(T_BOOL), acc, eq) : eq;
+            eqs[i - 1] = ir_call2(b, FN_EQ, ir_type(T_BOOL), x, y);
         }
+        IrExpr *acc = ir_fold(b, FN_OR, eqs, n - 1);
         r = acc ? acc : ir_lit_bool(b, 0);
         if (fname[2] == 'N')
             r = ir_call1(b, FN_NOT, ir_type(T_BOOL), r);
@@ -799,11 +941,43 @@ arity:
 }
 
 /* ---- derived fields ---- */
+IrExpr *lower_derived_value(Lower *L, Scope *s, const XElem *df, IrBlock *blk, IrType **type)
+{
+    IrBuilder *b = &L->b;
+    const XElem *kids[2];
+    int n = expr_kids(df, kids, 2);
+    const XElem *ex = NULL;
+    for (int i = 0; i < n && i < 2; i++)
+        if (strcmp(kids[i]->name, "Value") != 0)
+            ex = kids[i];
+    if (!ex) {
+        const char *name = xattr(df, "name");
+        diag_error(L->d, lloc(L, df), "DerivedField '%s' has no expression", name ? name : "");
+        return NULL;
+    }
+    IrBlock *saved = cur_block;
+    cur_block = blk;
+    IrExpr *x = lower_expr(L, s, ex);
+    cur_block = saved;
+    if (!x)
+        return NULL;
+    const char *dt = xattr(df, "dataType");
+    IrType *t = dt ? type_of_datatype(L, dt, df) : ir_base(x->type);
+    if (dt && !strcmp(dt, "integer") && ir_is_numeric(x->type))
+        x = ir_call1(b, FN_FLOOR, ir_type(T_DOUBLE), ir_cast(b, ir_type(T_DOUBLE), x)),
+        t = ir_type(T_DOUBLE);
+    else if (t != ir_base(x->type))
+        x = ir_cast(b, t, x);
+    *type = t;
+    return x;
+}
+
 void lower_derived_fields(Lower *L, Scope *s, const XElem *container, IrBlock *blk)
 {
     IrBuilder *b = &L->b;
-    IrBlock *saved = cur_block;
-    cur_block = blk;
+    NameIndex seen = {0};
+    const XElem **first = ARENA_ARRAY(L->a, const XElem *, container->nkids + 1);
+    int nseen = 0;
     for (int k = 0; k < container->nkids; k++) {
         const XElem *df = container->kids[k];
         if (strcmp(df->name, "DerivedField") != 0)
@@ -813,26 +987,19 @@ void lower_derived_fields(Lower *L, Scope *s, const XElem *container, IrBlock *b
             diag_error(L->d, lloc(L, df), "<DerivedField> without a name");
             continue;
         }
-        const XElem *kids[2];
-        int n = expr_kids(df, kids, 2);
-        const XElem *ex = NULL;
-        for (int i = 0; i < n && i < 2; i++)
-            if (strcmp(kids[i]->name, "Value") != 0)
-                ex = kids[i];
-        if (!ex) {
-            diag_error(L->d, lloc(L, df), "DerivedField '%s' has no expression", name);
+        if (duplicate_name(L, &seen, first, nseen++, name, df))
+            continue;
+        const FieldInfo *data = find_datafield(L, name);
+        if (data) {
+            /* which of the two a reference means would be a guess */
+            diag_error(L->d, aloc(L, df, "name"), "DerivedField '%s' has the name of a DataField", name);
+            diag_note(L->d, aloc(L, data->elem, "name"), "the DataField");
             continue;
         }
-        IrExpr *x = lower_expr(L, s, ex);
+        IrType *t;
+        IrExpr *x = lower_derived_value(L, s, df, blk, &t);
         if (!x)
             continue;
-        const char *dt = xattr(df, "dataType");
-        IrType *t = dt ? type_of_datatype(L, dt, df) : ir_base(x->type);
-        if (dt && !strcmp(dt, "integer") && ir_is_numeric(x->type))
-            x = ir_call1(b, FN_FLOOR, ir_type(T_DOUBLE), ir_cast(b, ir_type(T_DOUBLE), x)),
-            t = ir_type(T_DOUBLE);
-        else if (t != ir_base(x->type))
-            x = ir_cast(b, t, x);
         int v = ir_add_var(b, name, ir_nullable(L->a, t));
         IrStmt *st = ir_set(b, blk, v, x);
         st->comment = arena_printf(L->a, "DerivedField %s", name);
@@ -845,7 +1012,6 @@ void lower_derived_fields(Lower *L, Scope *s, const XElem *container, IrBlock *b
         fi->optype = op && !strcmp(op, "continuous") ? OP_CONTINUOUS : OP_CATEGORICAL;
         scope_add(L, s, name, v, fi);
     }
-    cur_block = saved;
 }
 
 /* ---- predicates ---- */
@@ -867,6 +1033,37 @@ static IrCmp parse_cmp(const char *op, int *ok)
     if (!strcmp(op, "greaterOrEqual")) return CMP_GE;
     *ok = 0;
     return CMP_EQ;
+}
+
+int read_num_array(Lower *L, const XElem *arr, double **out)
+{
+    const char *s = arr->text;
+    int n = 0, cap = 0;
+    double *v = NULL;
+    while (*s) {
+        while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+            s++;
+        if (!*s)
+            break;
+        const char *t = s;
+        while (*s && *s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+            s++;
+        char *tok = arena_strndup(L->a, t, (size_t)(s - t));
+        double x;
+        if (!parse_double(tok, &x)) {
+            diag_error(L->d, lloc(L, arr), "array element '%s' is not a number", tok);
+            return -1;
+        }
+        VEC_PUSH(L->a, v, n, cap, x);
+    }
+    const char *na = xattr(arr, "n");
+    double want;
+    if (na && (!parse_double(na, &want) || want != n)) {
+        diag_error(L->d, aloc(L, arr, "n"), "the array has %d elements, not n=\"%s\"", n, na);
+        return -1;
+    }
+    *out = v;
+    return n;
 }
 
 /* split an Array's text into values: space separated, "quoted with \"" */
@@ -1034,6 +1231,48 @@ IrPred *lower_predicate(Lower *L, Scope *s, const XElem *e)
     return NULL;
 }
 
+/* whether number x is one of vals[0..n) (compared as x's type: a float as
+   a float); null when x is.  A long list is a sorted table searched at run
+   time, not a chain of compares */
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+IrExpr *lower_num_in(Lower *L, IrExpr *x, const double *vals, int n)
+{
+    IrBuilder *b = &L->b;
+    int is_float = ir_base(x->type)->kind == T_FLOAT;
+    IrExpr *xx = is_float ? x : ir_cast(b, ir_type(T_DOUBLE), x);
+    if (n <= 8) {
+        IrExpr **eqs = ARENA_ARRAY(L->a, IrExpr *, n + 1);
+        for (int i = 0; i < n; i++) {
+            IrExpr *c = is_float ? ir_lit_float(b, (float)vals[i]) : ir_lit_double(b, vals[i]);
+            eqs[i] = ir_call2(b, FN_EQ, ir_type(T_BOOL), xx, c);
+        }
+        IrExpr *r = ir_fold(b, FN_OR, eqs, n);
+        return r ? r : ir_lit_bool(b, 0);
+    }
+    IrTable *keys = ir_table(b, ir_type(T_DOUBLE), n, 1);
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        double v = is_float ? (double)(float)vals[i] : vals[i];
+        if (v == v) /* NaN equals nothing */
+            keys->num[k++] = v;
+    }
+    qsort(keys->num, (size_t)k, sizeof *keys->num, cmp_double);
+    int u = 0;
+    for (int i = 0; i < k; i++)
+        if (!u || keys->num[u - 1] != keys->num[i])
+            keys->num[u++] = keys->num[i];
+    keys->n = u;
+    IrExpr *at = ir_find_num(b, is_float ? ir_cast(b, ir_type(T_DOUBLE), x) : xx, keys);
+    IrExpr *zero = ir_lit_long(b, 0);
+    zero->type = ir_type(T_INT);
+    return ir_call2(b, FN_GE, ir_type(T_BOOL), at, zero);
+}
+
 IrExpr *pred_to_expr(Lower *L, const IrPred *p)
 {
     IrBuilder *b = &L->b;
@@ -1064,35 +1303,25 @@ IrExpr *pred_to_expr(Lower *L, const IrPred *p)
         IrExpr *r;
         if (p->strs)
             r = ir_str_in(b, x, p->strs, p->nvals);
-        else {
-            r = ir_lit_bool(b, 0);
-            IrType *t = ir_base(x->type);
-            for (int i = 0; i < p->nvals; i++) {
-                IrExpr *c = t->kind == T_FLOAT ? ir_lit_float(b, (float)p->nums[i])
-                                               : ir_lit_double(b, p->nums[i]);
-                IrExpr *xx = t->kind == T_FLOAT ? x : ir_cast(b, ir_type(T_DOUBLE), x);
-                r = ir_call2(b, FN_OR, ir_type(T_BOOL), r, ir_call2(b, FN_EQ, ir_type(T_BOOL), xx, c));
-            }
-        }
+        else
+            r = lower_num_in(L, x, p->nums, p->nvals);
         if (p->kind == P_NOT_IN)
             r = ir_call1(b, FN_NOT, ir_type(T_BOOL), r);
         return r;
     }
     case P_AND:
     case P_OR: {
-        IrExpr *r = NULL;
-        for (int i = 0; i < p->nkids; i++) {
-            IrExpr *k = pred_to_expr(L, p->kids[i]);
-            r = r ? ir_call2(b, p->kind == P_AND ? FN_AND : FN_OR, ir_type(T_BOOL), r, k) : k;
-        }
+        IrExpr **ks = ARENA_ARRAY(L->a, IrExpr *, p->nkids + 1);
+        for (int i = 0; i < p->nkids; i++)
+            ks[i] = pred_to_expr(L, p->kids[i]);
+        IrExpr *r = ir_fold(b, p->kind == P_AND ? FN_AND : FN_OR, ks, p->nkids);
         return r ? r : ir_lit_bool(b, p->kind == P_AND);
     }
     case P_XOR: {
-        IrExpr *r = NULL;
-        for (int i = 0; i < p->nkids; i++) {
-            IrExpr *k = pred_to_expr(L, p->kids[i]);
-            r = r ? ir_call2(b, FN_NE, ir_type(T_BOOL), r, k) : k;
-        }
+        IrExpr **ks = ARENA_ARRAY(L->a, IrExpr *, p->nkids + 1);
+        for (int i = 0; i < p->nkids; i++)
+            ks[i] = pred_to_expr(L, p->kids[i]);
+        IrExpr *r = ir_fold(b, FN_NE, ks, p->nkids);
         return r ? r : ir_lit_bool(b, 0);
     }
     case P_SURROGATE: {

@@ -214,32 +214,6 @@ static int pp_key(Glm *g, const char *cat, const char **key, const XElem *at)
 
 /* ---- contrast matrices ---- */
 
-/* whitespace-separated numbers of an <Array>; returns the count or -1 */
-static int parse_num_array(Lower *L, const XElem *arr, double **out)
-{
-    const char *s = arr->text;
-    int n = 0, cap = 0;
-    double *v = NULL;
-    while (*s) {
-        while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-            s++;
-        if (!*s)
-            break;
-        const char *t = s;
-        while (*s && *s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
-            s++;
-        char *tok = arena_strndup(L->a, t, (size_t)(s - t));
-        double x;
-        if (!parse_double(tok, &x)) {
-            diag_error(L->d, lloc(L, arr), "array element '%s' is not a number", tok);
-            return -1;
-        }
-        VEC_PUSH(L->a, v, n, cap, x);
-    }
-    *out = v;
-    return n;
-}
-
 /* element (row, col), 1-based, of a <Matrix>; 0 when the matrix does not
  * define it (a field value on that row then scores as missing) */
 static int matrix_at(Lower *L, const XElem *mx, int row, int col, double *out)
@@ -255,7 +229,7 @@ static int matrix_at(Lower *L, const XElem *mx, int row, int col, double *out)
     int n;
     if (diag) {
         /* one Array: the diagonal */
-        if (narr != 1 || (n = parse_num_array(L, arrs[0], &v)) < 0)
+        if (narr != 1 || (n = read_num_array(L, arrs[0], &v)) < 0)
             return 0;
         if (row < 1 || col < 1 || row > n || col > n)
             return 0;
@@ -272,7 +246,7 @@ static int matrix_at(Lower *L, const XElem *mx, int row, int col, double *out)
             row = col;
             col = t;
         }
-        if (row < 1 || row > narr || (n = parse_num_array(L, arrs[row - 1], &v)) < 0 ||
+        if (row < 1 || row > narr || (n = read_num_array(L, arrs[row - 1], &v)) < 0 ||
             col < 1 || col > n)
             return 0;
         *out = v[col - 1];
@@ -917,8 +891,11 @@ static int lower_classification(Glm *g, ModelResult *r)
             IrExpr *e = i < n - 1 ? ir_cast(b, dt, ir_call1(b, FN_EXP, nt, ir_var(b, dots[i])))
                                   : ir_lit_double(b, 1);
             ir_set(b, g->blk, ex[i], e);
-            sum = sum ? ir_call2(b, FN_ADD, dt, sum, ir_var(b, ex[i])) : ir_var(b, ex[i]);
         }
+        IrExpr **terms = ARENA_ARRAY(L->a, IrExpr *, n + 1);
+        for (int i = 0; i < n; i++)
+            terms[i] = ir_var(b, ex[i]);
+        sum = n == 1 ? terms[0] : ir_linear(b, dt, terms, n);
         int sv = ir_add_var(b, "sum", ir_nullable(L->a, dt));
         st = ir_set(b, g->blk, sv, sum);
         st->comment = "multinomialLogistic: normalize";
@@ -956,11 +933,10 @@ static int lower_classification(Glm *g, ModelResult *r)
     }
     if (g->type != MT_MULTINOMIAL && n > 2) {
         /* any missing predictor makes the whole distribution missing */
-        IrExpr *any = NULL;
-        for (int i = 0; i < n - 1; i++) {
-            IrExpr *isn = ir_is_null(b, ir_var(b, dots[i]));
-            any = any ? ir_call2(b, FN_OR, ir_type(T_BOOL), any, isn) : isn;
-        }
+        IrExpr **isn = ARENA_ARRAY(L->a, IrExpr *, n + 1);
+        for (int i = 0; i < n - 1; i++)
+            isn[i] = ir_is_null(b, ir_var(b, dots[i]));
+        IrExpr *any = ir_fold(b, FN_OR, isn, n - 1);
         st = ir_if_stmt(b, g->blk, any);
         st->comment = "a missing predictor: no distribution";
         for (int i = 0; i < n; i++)

@@ -465,8 +465,10 @@ int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelRe
     r->probs = ARENA_ARRAY(L->a, int, r->ncats + 1);
     IrExpr *denom = NULL;
     if (mm == MM_MAJORITY || mm == MM_WEIGHTED_MAJORITY || mm == MM_MAX) {
+        IrExpr **terms = ARENA_ARRAY(L->a, IrExpr *, r->ncats + 1);
         for (int c = 0; c < r->ncats; c++)
-            denom = denom ? ir_call2(b, FN_ADD, dt, denom, ir_var(b, cacc[c])) : ir_var(b, cacc[c]);
+            terms[c] = ir_var(b, cacc[c]);
+        denom = r->ncats == 1 ? terms[0] : r->ncats ? ir_linear(b, dt, terms, r->ncats) : NULL;
     } else if (mm == MM_AVERAGE)
         denom = ir_var(b, count);
     else

@@ -13,6 +13,17 @@ Loc lloc(const Lower *L, const XElem *e) { return xloc(L->file, e); }
 
 Loc aloc(const Lower *L, const XElem *e, const char *attr) { return xattr_loc(L->file, e, attr); }
 
+int attr_double(Lower *L, const XElem *e, const char *attr, double dflt, double *out)
+{
+    const char *s = xattr(e, attr);
+    *out = dflt;
+    if (s && !parse_double(s, out)) {
+        diag_error(L->d, aloc(L, e, attr), "%s '%s' is not a number", attr, s);
+        return 0;
+    }
+    return 1;
+}
+
 /* where the attribute whose value is `value` (a pointer xattr gave) starts */
 static Loc value_loc(const Lower *L, const XElem *e, const char *value)
 {
@@ -43,10 +54,11 @@ Scope *scope_new(Lower *L, Scope *parent)
 
 Field *scope_find(Scope *s, const char *name)
 {
-    for (; s; s = s->parent)
-        for (int i = s->n - 1; i >= 0; i--)
-            if (strcmp(s->f[i].name, name) == 0)
-                return &s->f[i];
+    for (; s; s = s->parent) {
+        int i = names_get(&s->ix, name);
+        if (i >= 0)
+            return &s->f[i];
+    }
     return NULL;
 }
 
@@ -54,6 +66,24 @@ void scope_add(Lower *L, Scope *s, const char *name, int var, const FieldInfo *i
 {
     Field f = {.name = name, .var = var, .info = info, .invalid_var = -1};
     VEC_PUSH(L->a, s->f, s->n, s->cap, f);
+    names_put(L->a, &s->ix, name, s->n - 1);
+}
+
+/* Whether el (a MiningField, DerivedField or OutputField) names a field its
+ * list already has: a second definition would silently win, so it is an
+ * error with both places.  seen maps names to the elements of the list. */
+int duplicate_name(Lower *L, NameIndex *seen, const XElem **first, int nfirst, const char *name,
+                   const XElem *el)
+{
+    int i = names_get(seen, name);
+    if (i >= 0) {
+        diag_error(L->d, aloc(L, el, "name"), "%s '%s' is defined twice", el->name, name);
+        diag_note(L->d, aloc(L, first[i], "name"), "its first definition");
+        return 1;
+    }
+    first[nfirst] = el;
+    names_put(L->a, seen, name, nfirst);
+    return 0;
 }
 
 Field *need_field(Lower *L, Scope *s, const char *name, const XElem *e)
@@ -75,10 +105,8 @@ Field *need_field(Lower *L, Scope *s, const char *name, const XElem *e)
 
 const FieldInfo *find_datafield(const Lower *L, const char *name)
 {
-    for (int i = 0; i < L->ndd; i++)
-        if (strcmp(L->dd[i].name, name) == 0)
-            return &L->dd[i];
-    return NULL;
+    int i = names_get(&L->dd_ix, name);
+    return i >= 0 ? &L->dd[i] : NULL;
 }
 
 IrType *num_type(const Lower *L) { return ir_type(L->float_ctx ? T_FLOAT : T_DOUBLE); }
@@ -186,6 +214,12 @@ static void read_data_dictionary(Lower *L)
             diag_error(L->d, lloc(L, e), "<DataField> without a name");
             fi->name = "";
         }
+        int first = names_get(&L->dd_ix, fi->name);
+        if (first >= 0) {
+            diag_error(L->d, aloc(L, e, "name"), "DataField '%s' is declared twice", fi->name);
+            diag_note(L->d, aloc(L, L->dd[first].elem, "name"), "its first declaration");
+        } else
+            names_put(L->a, &L->dd_ix, fi->name, L->ndd - 1);
         fi->type = type_of_datatype(L, xattr(e, "dataType"), e);
         fi->optype = parse_optype(xattr(e, "optype"), fi->type);
         read_field_info(L, e, fi);
@@ -199,15 +233,26 @@ static IrExpr *in_values(Lower *L, IrExpr *x, const FieldInfo *fi, const char **
     IrType *bt = ir_base(x->type);
     if (bt->kind == T_STRING)
         return ir_str_in(&L->b, x, vals, n);
-    IrExpr *acc = NULL;
+    if (bt->kind == T_DOUBLE || bt->kind == T_FLOAT || bt->kind == T_INT) {
+        double *nums = ARENA_ARRAY(L->a, double, n + 1);
+        int k = 0;
+        for (int i = 0; i < n; i++) {
+            IrExpr *c = lower_constant_for(L, vals[i], bt, at);
+            if (c)
+                nums[k++] = bt->kind == T_INT ? (double)c->lit_long : c->lit_double;
+        }
+        (void)fi;
+        return lower_num_in(L, x, nums, k);
+    }
+    IrExpr **eqs = ARENA_ARRAY(L->a, IrExpr *, n + 1);
+    int k = 0;
     for (int i = 0; i < n; i++) {
         IrExpr *c = lower_constant_for(L, vals[i], bt, at);
-        if (!c)
-            continue;
-        IrExpr *eq = ir_call2(&L->b, FN_EQ, ir_type(T_BOOL), x, c);
-        acc = acc ? ir_call2(&L->b, FN_OR, ir_type(T_BOOL), acc, eq) : eq;
+        if (c)
+            eqs[k++] = ir_call2(&L->b, FN_EQ, ir_type(T_BOOL), x, c);
     }
     (void)fi;
+    IrExpr *acc = ir_fold(&L->b, FN_OR, eqs, k);
     return acc ? acc : ir_lit_bool(&L->b, 0);
 }
 
@@ -245,15 +290,15 @@ static int bind_input(Lower *L, const FieldInfo *fi, int var, IrBlock *blk, int 
         bad = bad ? ir_call2(b, FN_OR, ir_type(T_BOOL), bad, nok) : nok;
     }
     if (fi->nintervals && t->kind != T_STRING) {
-        IrExpr *any = NULL;
+        IrExpr **ins = ARENA_ARRAY(L->a, IrExpr *, fi->nintervals + 1);
         for (int i = 0; i < fi->nintervals; i++) {
             IrExpr *lo = ir_call2(b, fi->lo_closed[i] ? FN_GE : FN_GT, ir_type(T_BOOL),
                                   ir_cast(b, ir_type(T_DOUBLE), x), ir_lit_double(b, fi->lo[i]));
             IrExpr *hi = ir_call2(b, fi->hi_closed[i] ? FN_LE : FN_LT, ir_type(T_BOOL),
                                   ir_cast(b, ir_type(T_DOUBLE), x), ir_lit_double(b, fi->hi[i]));
-            IrExpr *in = ir_call2(b, FN_AND, ir_type(T_BOOL), lo, hi);
-            any = any ? ir_call2(b, FN_OR, ir_type(T_BOOL), any, in) : in;
+            ins[i] = ir_call2(b, FN_AND, ir_type(T_BOOL), lo, hi);
         }
+        IrExpr *any = ir_fold(b, FN_OR, ins, fi->nintervals);
         IrExpr *nok = ir_call1(b, FN_NOT, ir_type(T_BOOL), any);
         bad = bad ? ir_call2(b, FN_OR, ir_type(T_BOOL), bad, nok) : nok;
     }
@@ -275,11 +320,16 @@ static void lower_mining_schema(Lower *L, const XElem *model, Scope *outer, Scop
         diag_error(L->d, lloc(L, model), "<%s> has no <MiningSchema>", model->name);
         return;
     }
+    NameIndex seen = {0};
+    const XElem **first = ARENA_ARRAY(L->a, const XElem *, ms->nkids + 1);
+    int nseen = 0;
     for (int k = 0; k < ms->nkids; k++) {
         const XElem *mf = ms->kids[k];
         if (strcmp(mf->name, "MiningField") != 0)
             continue;
         const char *name = xattr(mf, "name");
+        if (name && duplicate_name(L, &seen, first, nseen++, name, mf))
+            continue;
         const char *usage = xattr(mf, "usageType");
         if (usage && (!strcmp(usage, "target") || !strcmp(usage, "predicted"))) {
             if (!r->target) {
@@ -550,6 +600,9 @@ static void lower_output(Lower *L, const XElem *model, Scope *s, IrBlock *blk, M
         r->outs[i] = prev[i];
         r->final[i] = prevf[i];
     }
+    NameIndex seen = {0};
+    const XElem **first = ARENA_ARRAY(L->a, const XElem *, out->nkids + 1);
+    int nseen = 0;
     for (int k = 0; k < out->nkids; k++) {
         const XElem *of = out->kids[k];
         if (strcmp(of->name, "OutputField") != 0)
@@ -561,6 +614,8 @@ static void lower_output(Lower *L, const XElem *model, Scope *s, IrBlock *blk, M
             diag_error(L->d, lloc(L, of), "<OutputField> without a name");
             continue;
         }
+        if (duplicate_name(L, &seen, first, nseen++, name, of))
+            continue;
         if (!feature)
             feature = "predictedValue";
         if (xattr(of, "segmentId")) {
@@ -719,6 +774,14 @@ int lower_model(Lower *L, const XElem *m, Scope *outer, IrBlock *blk, ModelResul
         rc = lower_general_regression_model(L, m, s, blk, res);
     else if (!strcmp(m->name, "MiningModel"))
         rc = lower_mining_model(L, m, s, blk, res);
+    else if (!strcmp(m->name, "NeuralNetwork"))
+        rc = lower_neural_network(L, m, s, blk, res);
+    else if (!strcmp(m->name, "SupportVectorMachineModel"))
+        rc = lower_svm_model(L, m, s, blk, res);
+    else if (!strcmp(m->name, "NaiveBayesModel"))
+        rc = lower_naive_bayes_model(L, m, s, blk, res);
+    else if (!strcmp(m->name, "AnomalyDetectionModel"))
+        rc = lower_anomaly_model(L, m, s, blk, res);
     else {
         diag_error(L->d, lloc(L, m), "%s is not supported yet", m->name);
         rc = 1;

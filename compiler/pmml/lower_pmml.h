@@ -40,6 +40,7 @@ struct Scope {
     Scope *parent;
     Field *f;
     int n, cap;
+    NameIndex ix;        /* name -> the latest field of that name */
 };
 
 typedef struct DefineFn {
@@ -50,11 +51,13 @@ typedef struct DefineFn {
 typedef struct Lower {
     IrBuilder b;
     Arena *a;
+    long inlined;          /* elements copied by DefineFunction calls so far */
     Diags *d;
     const char *file;
     const XElem *root;
     FieldInfo *dd;         /* DataDictionary */
     int ndd;
+    NameIndex dd_ix;       /* name -> index in dd */
     DefineFn *fns;
     int nfns;
     int float_ctx;         /* current model computes in float (x-mathContext) */
@@ -91,11 +94,15 @@ typedef struct ModelResult {
 Loc lloc(const Lower *L, const XElem *e);
 /* where attribute attr's value starts (or the element, when not known) */
 Loc aloc(const Lower *L, const XElem *e, const char *attr);
+/* attribute attr of e as a number (dflt when absent); 0 after an error */
+int attr_double(Lower *L, const XElem *e, const char *attr, double dflt, double *out);
 const FieldInfo *find_datafield(const Lower *L, const char *name);
 Field *scope_find(Scope *s, const char *name);
 void scope_add(Lower *L, Scope *s, const char *name, int var, const FieldInfo *info);
 Scope *scope_new(Lower *L, Scope *parent);
 /* resolve `name` or report "unknown field" at e; returns NULL after error */
+int duplicate_name(Lower *L, NameIndex *seen, const XElem **first, int nfirst, const char *name,
+                   const XElem *el);
 Field *need_field(Lower *L, Scope *s, const char *name, const XElem *e);
 IrType *type_of_datatype(Lower *L, const char *dt, const XElem *e);
 MiningFunc parse_function(Lower *L, const XElem *model);
@@ -115,6 +122,14 @@ void result_argmax(Lower *L, IrBlock *blk, ModelResult *r);
 IrExpr *lower_expr(Lower *L, Scope *s, const XElem *e);
 /* the value of `text` typed like variable `var` (for comparisons) */
 IrExpr *lower_constant_for(Lower *L, const char *text, IrType *t, const XElem *e);
+/* number x is one of vals[0..n): compares, or a table search when n is large */
+IrExpr *lower_num_in(Lower *L, IrExpr *x, const double *vals, int n);
+/* the value of DerivedField df, typed by its dataType (*type), its
+   statements (inlined functions' parameters) into blk */
+IrExpr *lower_derived_value(Lower *L, Scope *s, const XElem *df, IrBlock *blk, IrType **type);
+/* the numbers of an <Array> (or an Indices/Entries list), checked against
+   its n attribute; the count, or -1 after an error */
+int read_num_array(Lower *L, const XElem *arr, double **out);
 /* TransformationDictionary / LocalTransformations: DerivedFields into scope */
 void lower_derived_fields(Lower *L, Scope *s, const XElem *container, IrBlock *blk);
 /* a predicate element (SimplePredicate, CompoundPredicate, ...) */
@@ -129,6 +144,10 @@ int lower_regression_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, Mod
 int lower_general_regression_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk,
                                    ModelResult *r);
 int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);
+int lower_neural_network(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);
+int lower_svm_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);
+int lower_naive_bayes_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);
+int lower_anomaly_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);
 
 /* entry: PMML element tree to IR program */
 IrProgram *lower_pmml(Arena *a, Diags *d, const char *file, const XElem *root);

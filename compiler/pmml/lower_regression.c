@@ -25,15 +25,25 @@ static int need_num(Lower *L, const XElem *e, const char *attr, double dflt, dou
     return 1;
 }
 
-/* intercept + sum of terms, in document order */
-static IrExpr *lower_table(Lower *L, Scope *s, const XElem *t)
+/* A table's sum is one flat E_LINEAR of its terms in document order (the
+   C backend reads a long run of coefficient-times-input terms from a table
+   of data); past TERMS_PER_STATEMENT terms the partial sum goes into a
+   variable, so that a table of 50,000 predictors is some fifty statements
+   the C backend can spread over several functions, not one */
+#define TERMS_PER_STATEMENT 1024
+
+/* intercept + sum of terms, in document order (the partial sums of long
+   tables set into variables in blk) */
+static IrExpr *lower_table(Lower *L, Scope *s, const XElem *t, IrBlock *blk)
 {
     IrBuilder *b = &L->b;
     IrType *nt = num_type(L);
     double icpt;
     if (!need_num(L, t, "intercept", 0, &icpt))
         return NULL;
-    IrExpr *acc = numlit(L, icpt);
+    IrExpr **terms = NULL;
+    int n = 0, cap = 0;
+    VEC_PUSH(L->a, terms, n, cap, numlit(L, icpt));
     for (int k = 0; k < t->nkids; k++) {
         const XElem *p = t->kids[k];
         IrExpr *term = NULL;
@@ -82,9 +92,15 @@ static IrExpr *lower_table(Lower *L, Scope *s, const XElem *t)
             term = prod;
         } else
             continue;
-        acc = ir_call2(b, FN_ADD, nt, acc, term);
+        VEC_PUSH(L->a, terms, n, cap, term);
+        if (n > TERMS_PER_STATEMENT) {
+            int part = ir_add_var(b, "partial sum", ir_nullable(L->a, nt));
+            ir_set(b, blk, part, ir_linear(b, nt, terms, n));
+            n = 0;
+            VEC_PUSH(L->a, terms, n, cap, ir_var(b, part));
+        }
     }
-    return acc;
+    return n == 1 ? terms[0] : ir_linear(b, nt, terms, n);
 }
 
 typedef enum { NM_NONE, NM_SOFTMAX, NM_SIMPLEMAX, NM_LOGIT, NM_PROBIT, NM_CLOGLOG, NM_EXP,
@@ -137,7 +153,7 @@ int lower_regression_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, Mod
     }
     if (r->func == FUNC_REGRESSION) {
         const XElem *t = xchild(m, "RegressionTable");
-        IrExpr *y = lower_table(L, s, t);
+        IrExpr *y = lower_table(L, s, t, blk);
         if (!y)
             return 1;
         if (nm == NM_SOFTMAX || nm == NM_SIMPLEMAX)
@@ -170,7 +186,7 @@ int lower_regression_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, Mod
             return 1;
         }
         r->cats[i] = tc;
-        IrExpr *y = lower_table(L, s, t);
+        IrExpr *y = lower_table(L, s, t, blk);
         if (!y)
             return 1;
         ys[i] = ir_add_var(b, arena_printf(L->a, "predictor(%s)", tc), ir_nullable(L->a, nt));
@@ -202,13 +218,14 @@ int lower_regression_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, Mod
     if (nm == NM_SOFTMAX || nm == NM_SIMPLEMAX) {
         int *ex = ARENA_ARRAY(L->a, int, n);
         int sum = ir_add_var(b, "sum", ir_nullable(L->a, dt));
-        IrExpr *acc = NULL;
+        IrExpr **terms = ARENA_ARRAY(L->a, IrExpr *, n + 1);
         for (i = 0; i < n; i++) {
             IrExpr *y = ir_cast(b, dt, ir_var(b, ys[i]));
             ex[i] = ir_add_var(b, "exp", ir_nullable(L->a, dt));
             ir_set(b, blk, ex[i], nm == NM_SOFTMAX ? ir_call1(b, FN_EXP, dt, y) : y);
-            acc = acc ? ir_call2(b, FN_ADD, dt, acc, ir_var(b, ex[i])) : ir_var(b, ex[i]);
+            terms[i] = ir_var(b, ex[i]);
         }
+        IrExpr *acc = n == 1 ? terms[0] : n ? ir_linear(b, dt, terms, n) : NULL;
         ir_set(b, blk, sum, acc);
         for (i = 0; i < n; i++)
             ir_set(b, blk, r->probs[i], ir_call2(b, FN_DIV, dt, ir_var(b, ex[i]), ir_var(b, sum)));

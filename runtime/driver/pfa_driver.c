@@ -23,15 +23,21 @@
  * emit engine each emitted value.  An input whose action raises a PFA error
  * gives the line {"$error":{"code":CODE,"message":TEXT}} instead (code null
  * for a user error without one, 0 for an input that is not a value of the
- * input type), and the stream goes on with the same engine. */
-#ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L
+ * input type), and the stream goes on with the same engine.  Should the
+ * engine crash all the same, the results of the lines before it are written
+ * (the output is buffered here, not in stdio, so that the crash handler can
+ * write it) and the crash is reported with the line it happened on. */
+#ifndef _XOPEN_SOURCE
+#define _XOPEN_SOURCE 700
 #endif
 
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "nerva_model.h"
 
@@ -83,42 +89,140 @@ static char *read_all(const char *path, size_t *len)
     return buf;
 }
 
+/* the output: written with write(2) from this buffer, which the crash
+   handler can do too */
+static struct {
+    int fd, failed;
+    size_t len;
+    long line;                 /* the input line being scored */
+    char buf[1 << 16];
+} OUT;
+
+static void out_flush(void)
+{
+    size_t at = 0;
+    while (at < OUT.len) {
+        ssize_t w = write(OUT.fd, OUT.buf + at, OUT.len - at);
+        if (w <= 0) {
+            OUT.failed = 1;
+            break;
+        }
+        at += (size_t)w;
+    }
+    OUT.len = 0;
+}
+
+static void out_put(const char *p, size_t n)
+{
+    while (n) {
+        size_t k = sizeof OUT.buf - OUT.len;
+        if (k == 0) {
+            out_flush();
+            continue;
+        }
+        if (k > n)
+            k = n;
+        memcpy(OUT.buf + OUT.len, p, k);
+        OUT.len += k;
+        p += k;
+        n -= k;
+    }
+}
+
+static void out_puts(const char *s) { out_put(s, strlen(s)); }
+
 static void write_line(void *ctx, const char *json, size_t len)
 {
-    FILE *out = (FILE *)ctx;
-    fwrite(json, 1, len, out);
-    fputc('\n', out);
+    (void)ctx;
+    out_put(json, len);
+    out_put("\n", 1);
 }
 
-static void json_text(FILE *out, const char *s, size_t n)
+static void json_text(const char *s, size_t n)
 {
     size_t i;
-    fputc('"', out);
+    char esc[8];
+    out_put("\"", 1);
     for (i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\')
-            fprintf(out, "\\%c", c);
-        else if (c < 0x20 || c == 0x7f)
-            fprintf(out, "\\u%04x", c);
-        else
-            fputc(c, out);
+        if (c == '"' || c == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)c;
+            out_put(esc, 2);
+        } else if (c < 0x20 || c == 0x7f) {
+            sprintf(esc, "\\u%04x", c);
+            out_put(esc, 6);
+        } else {
+            out_put(s + i, 1);
+        }
     }
-    fputc('"', out);
+    out_put("\"", 1);
 }
 
-static void write_error(FILE *out, void *engine)
+static void write_error(void *engine)
 {
     const char *msg = "";
     size_t len = 0;
+    char num[32];
     int code = ENGINE->last_error(engine, &msg, &len);
-    fputs("{\"$error\": {\"code\": ", out);
+    out_puts("{\"$error\": {\"code\": ");
     if (code == NERVA_PFA_NO_CODE)
-        fputs("null", out);
-    else
-        fprintf(out, "%d", code);
-    fputs(", \"message\": ", out);
-    json_text(out, msg, len);
-    fputs("}}\n", out);
+        out_puts("null");
+    else {
+        sprintf(num, "%d", code);
+        out_puts(num);
+    }
+    out_puts(", \"message\": ");
+    json_text(msg, len);
+    out_puts("}}\n");
+}
+
+/* a crash (a generated engine is bounded, but hosts are told it may still
+   happen): what was scored before it is written, the line named, and the
+   signal taken as usual */
+static void on_crash(int sig)
+{
+    char msg[160];
+    size_t n = 0;
+    long line = OUT.line, d = 1;
+    const char *head = "driver: error: the engine crashed (signal ";
+    const char *mid = ") on input line ";
+    const char *tail = "; the results of the lines before it are written\n";
+    out_flush();
+    memcpy(msg + n, head, strlen(head));
+    n += strlen(head);
+    if (sig >= 10)
+        msg[n++] = (char)('0' + sig / 10);
+    msg[n++] = (char)('0' + sig % 10);
+    memcpy(msg + n, mid, strlen(mid));
+    n += strlen(mid);
+    while (d * 10 <= line)
+        d *= 10;
+    for (; d; d /= 10)
+        msg[n++] = (char)('0' + line / d % 10);
+    if (write(2, msg, n) < 0 || write(2, tail, strlen(tail)) < 0)
+        n = 0;
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void crash_handlers(void)
+{
+    static char alt[1 << 16]; /* a stack overflow leaves no stack to run on */
+    static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+    stack_t ss;
+    struct sigaction sa;
+    size_t i;
+    ss.ss_sp = alt;
+    ss.ss_size = sizeof alt;
+    ss.ss_flags = 0;
+    sigaltstack(&ss, NULL);
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_crash;
+    sa.sa_flags = SA_ONSTACK | SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        sigaction(sigs[i], &sa, NULL);
 }
 
 static int blank(const char *s, size_t n)
@@ -134,11 +238,11 @@ static int cmd_score(const char *in_path, const char *out_path, long long timeou
 {
     size_t len, pos = 0;
     char *text = read_all(in_path, &len);
-    FILE *out = strcmp(out_path, "-") == 0 ? stdout : fopen(out_path, "wb");
     void *engine;
     int rc = 0;
-    if (!text || !out) {
-        if (!out)
+    OUT.fd = strcmp(out_path, "-") == 0 ? 1 : open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    if (!text || OUT.fd < 0) {
+        if (OUT.fd < 0)
             fprintf(stderr, "%s: error: cannot write\n", out_path);
         free(text);
         return 1;
@@ -158,22 +262,25 @@ static int cmd_score(const char *in_path, const char *out_path, long long timeou
         return 1;
     }
     ENGINE->set_timeout(engine, timeout_ms);
+    crash_handlers();
     while (pos < len) {
         char *nl = (char *)memchr(text + pos, '\n', len - pos);
         size_t end = nl ? (size_t)(nl - text) : len;
-        if (!blank(text + pos, end - pos) && ENGINE->action(engine, text + pos, end - pos, write_line, out))
-            write_error(out, engine);
+        OUT.line++;
+        if (!blank(text + pos, end - pos) && ENGINE->action(engine, text + pos, end - pos, write_line, NULL))
+            write_error(engine);
         pos = end + 1;
     }
-    if (ENGINE->end(engine, write_line, out) != NERVA_PFA_OK)
-        write_error(out, engine);
+    if (ENGINE->end(engine, write_line, NULL) != NERVA_PFA_OK)
+        write_error(engine);
     ENGINE->free(engine);
     free(engine);
     free(text);
-    if (fflush(out) != 0)
+    out_flush();
+    if (OUT.failed)
         rc = 1;
-    if (out != stdout)
-        fclose(out);
+    if (OUT.fd != 1 && close(OUT.fd) != 0)
+        rc = 1;
     return rc;
 }
 

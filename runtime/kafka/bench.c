@@ -119,9 +119,12 @@ int hx_bench_main(int argc, char **argv)
             int k = (j + r) % 3;
             char group[64];
             snprintf(group, sizeof group, "bench-%d-%d", k, r);
-            hx_config c = {.model = model, .brokers = boot, .in_topic = "bench.in", .pfa_timeout_ms = -1,
+            static const char *in_topic[] = {"bench.in"};
+            hx_config c = {.model = model, .brokers = boot, .topics = in_topic, .ntopics = 1,
                            .out_topic = "bench.out", .group = group, .exit_eof = 1, .batch = 1000,
                            .forward_only = k == 0, .no_score = k == 1, .quiet = 1};
+            c.pfa = (hx_worker_limits){.timeout_ms = -1, .hard_ms = 60000, .memory_mb = 4096, .stack_mb = 64};
+            c.compile = (hx_compile_limits){.seconds = 600, .memory_mb = 8192};
             c.codec.in_format = c.codec.out_format = NVC_JSON;
             c.codec.out_schema_id = -1;
             hx_totals t;

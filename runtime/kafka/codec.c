@@ -103,7 +103,28 @@ void nvc_buf_free(nvc_buf *buf)
     buf->len = buf->cap = 0;
 }
 
-void nvc_json_string(nvc_buf *buf, const char *s, size_t n)
+size_t nvc_utf8_len(const char *p, size_t avail)
+{
+    const unsigned char *s = (const unsigned char *)p;
+    if (!avail)
+        return 0;
+    unsigned c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t n = c >= 0xC2 && c < 0xE0 ? 2 : c >= 0xE0 && c < 0xF0 ? 3 : c >= 0xF0 && c < 0xF5 ? 4 : 0;
+    if (!n || avail < n)
+        return 0; /* a continuation byte, C0/C1 (overlong), F5..FF, or cut short */
+    for (size_t k = 1; k < n; k++)
+        if ((s[k] & 0xC0) != 0x80)
+            return 0;
+    if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xF0 && s[1] < 0x90))
+        return 0; /* overlong */
+    if ((c == 0xED && s[1] >= 0xA0) || (c == 0xF4 && s[1] >= 0x90))
+        return 0; /* a surrogate, or past U+10FFFF */
+    return n;
+}
+
+int nvc_json_string(nvc_buf *buf, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     nvc_buf_need(buf, n * 6 + 2); /* the worst case: every byte as \u00XX */
@@ -111,7 +132,15 @@ void nvc_json_string(nvc_buf *buf, const char *s, size_t n)
     *d++ = '"';
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
-        if (ch >= 0x20 && ch != '"' && ch != '\\') {
+        if (ch >= 0x80) {
+            /* JSON text is UTF-8: a string that is not cannot be written */
+            size_t k = nvc_utf8_len(s + i, n - i);
+            if (!k)
+                return -1;
+            memcpy(d, s + i, k);
+            d += k;
+            i += k - 1;
+        } else if (ch >= 0x20 && ch != '"' && ch != '\\') {
             *d++ = (char)ch;
         } else if (ch == '"' || ch == '\\' || ch == '\n' || ch == '\t' || ch == '\r') {
             *d++ = '\\';
@@ -125,6 +154,7 @@ void nvc_json_string(nvc_buf *buf, const char *s, size_t n)
     }
     *d++ = '"';
     buf->len = (size_t)(d - buf->data);
+    return 0;
 }
 
 /* Exact 15-, 16- and 17-digit candidates for d = m * 2^e (e < 0) in 128-bit
@@ -260,7 +290,10 @@ int nvc_format_double(double d, char *buf, size_t size)
 static char *json_key(const char *name, size_t *len)
 {
     nvc_buf b = {0};
-    nvc_json_string(&b, name, strlen(name));
+    if (nvc_json_string(&b, name, strlen(name))) {
+        nvc_buf_free(&b);
+        return NULL;
+    }
     nvc_buf_put(&b, ":", 2);
     *len = b.len - 1;
     return b.data;
@@ -279,14 +312,16 @@ nvc_codec *nvc_new(const nerva_model *m, const nvc_options *o, char *err, size_t
     c->out_slot = build_table(m->outputs, m->n_outputs, &c->out_mask);
     c->out_key = xcalloc((size_t)m->n_outputs, sizeof *c->out_key);
     c->out_key_len = xcalloc((size_t)m->n_outputs, sizeof *c->out_key_len);
+    int bad = 0;
     for (int j = 0; j < m->n_outputs; j++)
-        c->out_key[j] = json_key(m->outputs[j].name, &c->out_key_len[j]);
+        if (!(c->out_key[j] = json_key(m->outputs[j].name, &c->out_key_len[j])) && !bad)
+            bad = snprintf(err, errlen, "output field %d: its name is not UTF-8", j + 1) > 0;
     c->in_key = xcalloc((size_t)m->n_inputs, sizeof *c->in_key);
     c->in_key_len = xcalloc((size_t)m->n_inputs, sizeof *c->in_key_len);
     for (int j = 0; j < m->n_inputs; j++)
-        c->in_key[j] = json_key(m->inputs[j].name, &c->in_key_len[j]);
-    int bad = 0;
-    if (o->in_format == NVC_CSV || o->out_format == NVC_CSV)
+        if (!(c->in_key[j] = json_key(m->inputs[j].name, &c->in_key_len[j])) && !bad)
+            bad = snprintf(err, errlen, "input field %d: its name is not UTF-8", j + 1) > 0;
+    if (!bad && (o->in_format == NVC_CSV || o->out_format == NVC_CSV))
         bad |= nvc_csv_setup(c, err, errlen);
     if (!bad && (o->in_format == NVC_AVRO || o->out_format == NVC_AVRO))
         bad |= nvc_avro_setup(c, err, errlen);
@@ -357,6 +392,7 @@ nvc_batch *nvc_batch_new(nvc_codec *c, size_t cap)
     b->edetail = xcalloc(cap, sizeof *b->edetail);
     b->span_first = xcalloc(cap, sizeof *b->span_first);
     b->span_count = xcalloc(cap, sizeof *b->span_count);
+    b->view = xcalloc(cap, sizeof *b->view);
     return b;
 }
 
@@ -384,6 +420,8 @@ void nvc_batch_free(nvc_batch *b)
     free(b->span_count);
     free(b->spans);
     free_chunks(b->strings);
+    free(b->view);
+    nvc_buf_free(&b->scratch);
     free(b);
 }
 
@@ -479,6 +517,7 @@ long nvc_decode(nvc_batch *b, const void *msg, size_t len)
     b->src[i] = msg;
     b->srclen[i] = len;
     b->span_count[i] = 0;
+    b->view[i] = NULL;
     int rc;
     if (!msg) {
         rc = nvc_bad(b, i, "parse", "the message has no value");

@@ -6,8 +6,7 @@
  * (or numeric strings) for numeric fields, strings (or numbers, taken as
  * their text) for string fields, true/false for booleans; null or an absent
  * member is a missing value.  Anything else makes the record bad (kind
- * "type"), and the harness dead-letters it.  Also here: a small JSON tree
- * reader for .avsc schema files. */
+ * "type"), and the harness dead-letters it. */
 #include "codec_int.h"
 
 #include <stdio.h>
@@ -87,14 +86,18 @@ static void put_utf8(nvc_buf *out, unsigned u)
 
 /* A string at s->p (on its opening quote).  Sets [*b, *e) to the raw text
    between the quotes; when it has escapes and `out` is given, the unescaped
-   text goes to out (and *esc = 1). */
+   text goes to out (and *esc = 1).  The text must be UTF-8 (no overlong
+   forms, no surrogates, nothing past U+10FFFF) and escapes of surrogates
+   must pair: JSON text is Unicode, and what is copied through to a result
+   must read back as JSON. */
 static int string(scan *s, const char **b, const char **e, int *esc, nvc_buf *out)
 {
-    /* bytes that end a plain run: the quote, backslash, control characters */
+    /* bytes that end a plain run: the quote, backslash, control characters,
+       and the first byte of a multi-byte character (checked on its own) */
     static unsigned char stop[256];
     if (!stop['"'])
         for (int c = 0; c < 256; c++)
-            stop[c] = c < 0x20 || c == '"' || c == '\\';
+            stop[c] = c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
     s->p++;
     *b = s->p;
     *esc = 0;
@@ -102,6 +105,8 @@ static int string(scan *s, const char **b, const char **e, int *esc, nvc_buf *ou
         const char *q = s->p;
         while (q < s->end && !stop[(unsigned char)*q])
             q++;
+        if (*esc && out)
+            nvc_buf_put(out, s->p, (size_t)(q - s->p));
         s->p = q;
         if (q == s->end)
             break;
@@ -112,8 +117,13 @@ static int string(scan *s, const char **b, const char **e, int *esc, nvc_buf *ou
         }
         if (ch < 0x20)
             return fail(s, "control character in a string");
-        if (ch != '\\') {
-            s->p++;
+        if (ch >= 0x80) {
+            size_t n = nvc_utf8_len(s->p, (size_t)(s->end - s->p));
+            if (!n)
+                return fail(s, "invalid UTF-8 in a string");
+            if (*esc && out)
+                nvc_buf_put(out, s->p, n);
+            s->p += n;
             continue;
         }
         if (!*esc && out) {
@@ -153,15 +163,8 @@ static int string(scan *s, const char **b, const char **e, int *esc, nvc_buf *ou
         default:
             return fail(s, "bad escape in a string");
         }
-        if (out) {
+        if (out)
             put_utf8(out, u);
-            /* copy the plain run that follows, up to the next escape or quote */
-            const char *q = s->p;
-            while (q < s->end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
-                q++;
-            nvc_buf_put(out, s->p, (size_t)(q - s->p));
-            s->p = q;
-        }
     }
     return fail(s, "unterminated string");
 }
@@ -392,12 +395,13 @@ done:
     return b->status[i] == NVC_OK || b->status[i] == NVC_INVALID ? rc : -1;
 }
 
-static void put_value(nvc_buf *out, nvc_value v)
+/* -1 when the value cannot be JSON (a string that is not UTF-8) */
+static int put_value(nvc_buf *out, nvc_value v)
 {
     char num[64];
     if (v.state != NERVA_PRESENT) {
         nvc_buf_put(out, "null", 4);
-        return;
+        return 0;
     }
     switch (v.type) {
     case NERVA_DOUBLE:
@@ -411,19 +415,20 @@ static void put_value(nvc_buf *out, nvc_value v)
     }
     case NERVA_LONG: nvc_buf_put(out, num, (size_t)snprintf(num, sizeof num, "%lld", v.l)); break;
     case NERVA_BOOL: nvc_buf_puts(out, v.l ? "true" : "false"); break;
-    case NERVA_STRING: nvc_json_string(out, v.s, strlen(v.s)); break;
+    case NERVA_STRING: return nvc_json_string(out, v.s, strlen(v.s));
     default: nvc_buf_put(out, "null", 4); break;
     }
+    return 0;
 }
 
-/* "name":value, after a comma unless it is the first */
-static void member(nvc_buf *out, int *first, const char *key, size_t klen, nvc_value v)
+/* "name":value, after a comma unless it is the first; -1 as put_value */
+static int member(nvc_buf *out, int *first, const char *key, size_t klen, nvc_value v)
 {
     if (!*first)
         nvc_buf_put(out, ",", 1);
     *first = 0;
     nvc_buf_put(out, key, klen);
-    put_value(out, v);
+    return put_value(out, v);
 }
 
 int nvc_json_encode(nvc_batch *b, size_t i, nvc_buf *out)
@@ -444,156 +449,15 @@ int nvc_json_encode(nvc_batch *b, size_t i, nvc_buf *out)
         }
     } else if (c->o.passthrough) {
         for (int j = 0; j < m->n_inputs; j++)
-            if (nvc_output_index(c, m->inputs[j].name, strlen(m->inputs[j].name)) < 0)
-                member(out, &first, c->in_key[j], c->in_key_len[j], nvc_in_value(b, i, j));
+            if (nvc_output_index(c, m->inputs[j].name, strlen(m->inputs[j].name)) < 0 &&
+                member(out, &first, c->in_key[j], c->in_key_len[j], nvc_in_value(b, i, j)))
+                return nvc_bad(b, i, "encode", "input field '%s': the text is not UTF-8, so not JSON",
+                               m->inputs[j].name);
     }
     for (int j = 0; j < m->n_outputs; j++)
-        member(out, &first, c->out_key[j], c->out_key_len[j], nvc_out_value(b, i, j));
+        if (member(out, &first, c->out_key[j], c->out_key_len[j], nvc_out_value(b, i, j)))
+            return nvc_bad(b, i, "encode", "output field '%s': the text is not UTF-8, so not JSON",
+                           m->outputs[j].name);
     nvc_buf_put(out, "}", 1);
     return 0;
-}
-
-/* ---- a JSON tree, for schema files ---- */
-
-static nvj *tree(scan *s, int depth, nvc_buf *tmp)
-{
-    const char *b, *e;
-    int esc;
-    if (depth > NVC_MAX_DEPTH) {
-        fail(s, "nested too deeply");
-        return NULL;
-    }
-    ws(s);
-    if (s->p >= s->end) {
-        fail(s, "unexpected end");
-        return NULL;
-    }
-    nvj *v = calloc(1, sizeof *v);
-    if (!v)
-        abort();
-    char ch = *s->p;
-    if (ch == '"') {
-        v->kind = NVJ_STR;
-        if (string(s, &b, &e, &esc, tmp))
-            goto bad;
-        v->str = esc ? strndup(tmp->data, tmp->len) : strndup(b, (size_t)(e - b));
-    } else if (ch == 't' || ch == 'f') {
-        v->kind = NVJ_BOOL;
-        v->b = ch == 't';
-        if (word(s, ch == 't' ? "true" : "false"))
-            goto bad;
-    } else if (ch == 'n') {
-        v->kind = NVJ_NULL;
-        if (word(s, "null"))
-            goto bad;
-    } else if (ch == '[' || ch == '{') {
-        int obj = ch == '{';
-        v->kind = obj ? NVJ_OBJ : NVJ_ARR;
-        s->p++;
-        ws(s);
-        if (s->p < s->end && *s->p == (obj ? '}' : ']')) {
-            s->p++;
-            return v;
-        }
-        for (;;) {
-            char *key = NULL;
-            if (obj) {
-                ws(s);
-                if (s->p >= s->end || *s->p != '"') {
-                    fail(s, "expected a member name");
-                    goto bad;
-                }
-                if (string(s, &b, &e, &esc, tmp))
-                    goto bad;
-                key = esc ? strndup(tmp->data, tmp->len) : strndup(b, (size_t)(e - b));
-                ws(s);
-                if (s->p >= s->end || *s->p != ':') {
-                    free(key);
-                    fail(s, "expected ':'");
-                    goto bad;
-                }
-                s->p++;
-            }
-            nvj *item = tree(s, depth + 1, tmp);
-            if (!item) {
-                free(key);
-                goto bad;
-            }
-            v->items = realloc(v->items, (size_t)(v->n + 1) * sizeof *v->items);
-            v->keys = realloc(v->keys, (size_t)(v->n + 1) * sizeof *v->keys);
-            if (!v->items || !v->keys)
-                abort();
-            v->items[v->n] = item;
-            v->keys[v->n] = key;
-            v->n++;
-            ws(s);
-            if (s->p < s->end && *s->p == ',') {
-                s->p++;
-                continue;
-            }
-            if (s->p < s->end && *s->p == (obj ? '}' : ']')) {
-                s->p++;
-                break;
-            }
-            fail(s, "expected ',' or a closing bracket");
-            goto bad;
-        }
-    } else {
-        v->kind = NVJ_NUM;
-        if (number(s, &b, &e))
-            goto bad;
-        v->num = strtod(b, NULL);
-    }
-    return v;
-bad:
-    nvj_free(v);
-    return NULL;
-}
-
-nvj *nvj_parse(const char *text, char *err, size_t errlen)
-{
-    scan s = {text, text, text + strlen(text), NULL};
-    nvc_buf tmp = {0};
-    nvj *v = tree(&s, 0, &tmp);
-    nvc_buf_free(&tmp);
-    if (v) {
-        ws(&s);
-        if (s.p != s.end) {
-            nvj_free(v);
-            v = NULL;
-            fail(&s, "text after the schema");
-        }
-    }
-    if (!v) {
-        int line = 1;
-        for (const char *q = text; q < s.p; q++)
-            line += *q == '\n';
-        snprintf(err, errlen, "line %d: %s", line, s.err ? s.err : "bad JSON");
-    }
-    return v;
-}
-
-void nvj_free(nvj *v)
-{
-    if (!v)
-        return;
-    for (int k = 0; k < v->n; k++) {
-        nvj_free(v->items[k]);
-        if (v->keys)
-            free(v->keys[k]);
-    }
-    free(v->items);
-    free(v->keys);
-    free(v->str);
-    free(v);
-}
-
-const nvj *nvj_get(const nvj *obj, const char *key)
-{
-    if (!obj || obj->kind != NVJ_OBJ)
-        return NULL;
-    for (int k = 0; k < obj->n; k++)
-        if (!strcmp(obj->keys[k], key))
-            return obj->items[k];
-    return NULL;
 }

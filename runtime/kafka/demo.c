@@ -172,7 +172,7 @@ int hx_demo_main(int argc, char **argv)
 
     unsigned char *seen = calloc((size_t)n, 1); /* 1 scored, 2 dead-lettered */
     long scored = 0, dlq = 0, dups = 0, shown = 0, last_done = 0;
-    hx_hist lat = {{0}, 0};
+    static hx_hist lat;
     double t0 = hx_now(), last_print = t0, t_end = t0;
     int child_alive = 1, status = 0;
     while (!hx_stop) {

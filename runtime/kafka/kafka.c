@@ -1,34 +1,35 @@
-/* kafka.c: `nerva kafka`, the harness: consume a topic, score each record
+/* kafka.c: `nerva kafka`, the harness: consume topics, score each record
  * with the compiled model, produce the result, and commit offsets only for
- * records whose results the broker has acknowledged.
+ * records whose results the broker has acknowledged (deliver.c).
  *
  * The loop, one batch at a time:
  *   consume up to --batch records -> decode each into the model's input
  *   structs -> one score_batch call -> encode and produce each result (or
  *   dead-letter the record) -> serve delivery reports -> store offsets.
  *
- * Delivery (at-least-once, the default): every consumed record gets a ticket
- * in its partition's ring, in offset order; the ticket rides on the produced
- * message, and its delivery report marks it acknowledged.  A partition's
- * offset is stored (and auto-committed each second) only up to the first
- * record not yet acknowledged, so a commit never covers a result that could
- * still be lost.  Rebalances and shutdown flush the producer and commit
- * synchronously before giving partitions up.  --exactly-once instead wraps
- * each batch in a transaction with its consumer offsets
- * (send_offsets_to_transaction).
+ * Topics are tracked by their real names and partitions, whether subscribed
+ * by name or by pattern (-t '^tx.*'), so offsets, dead-letter headers, logs
+ * and metrics name the topic a record came from; -o and --dlq may name the
+ * output after it ({topic}).
  *
  * The model is swapped (hot reload, SIGHUP or a changed file) only between
- * batches, so no record is lost or scored twice by a reload.
+ * batches, so no record is lost or scored twice by a reload; the new model
+ * compiles in a child process meanwhile (model_load.c), so the old one
+ * keeps scoring and a signal is acted on at once.
  *
- * A PFA model is an engine with state (cells, pools): the harness keeps one
- * engine, hands it each record's JSON text in consumption order and produces
- * every value the engine gives back (a map engine one per record, an emit
- * engine any number, a fold engine its tally); a record is acknowledged when
- * all of them are. */
-#include "harness.h"
+ * A PFA model is an engine with state (cells, pools), run in a process of
+ * its own (pfa_worker.c): the harness hands it each record's JSON text in
+ * consumption order and produces every value it gives back (a map engine
+ * one per record, an emit engine any number, a fold engine its tally); a
+ * record is acknowledged when all of them are.  A record that crashes the
+ * engine, or runs it past its limits, is dead-lettered and the engine
+ * started afresh.
+ *
+ * --exactly-once instead wraps each batch in a transaction with its
+ * consumer offsets (send_offsets_to_transaction). */
+#include "hx_int.h"
 
 #include <errno.h>
-#include <librdkafka/rdkafka.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,229 +39,45 @@
 
 volatile sig_atomic_t hx_stop, hx_reload;
 
-#define SEQ_BITS 40
-#define GEN_BITS 8
-#define DLQ_BIT ((uintptr_t)1 << 63)
-
-typedef struct slot {
-    int64_t offset;
-    double recv;
-    unsigned pending;           /* deliveries still awaited; 0: acknowledged */
-} slot;
-
-/* one input partition's records in flight, in offset order */
-typedef struct track {
-    int32_t part;
-    int active, eof, dirty, gen;
-    slot *ring;
-    uint64_t cap, head, tail;   /* sequence numbers: [head, tail) in flight */
-    int64_t store;              /* next offset to store, -1 none */
-    int64_t position;           /* last consumed + 1, -1 none */
-} track;
-
-typedef struct hx {
-    const hx_config *cfg;
-    rd_kafka_t *c, *p;
-    rd_kafka_queue_t *cq;
-    rd_kafka_topic_t *out_rkt, *dlq_rkt;
-    track *tracks;
-    int ntracks;
-    int assigned;
-    hx_model model;
-    void *engine;               /* a PFA model's state */
-    nvc_buf pfa_out;            /* the values one PFA action gave back, each ended by NUL */
-    size_t pfa_nout;
-    nvc_codec *codec;
-    nvc_batch *batch;
-    nvc_options opts;
-    char *in_schema, *out_schema;
-    nvc_buf enc;
-    hx_totals t;
-    hx_hist e2e, score_lat;     /* microseconds; nanoseconds */
-    uint64_t inflight, logged_bad;
-    int fatal;
-    double t_first, t_last;
-    char errstr[512];
-} hx;
-
-static void say(const hx *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(const hx *h, const char *fmt, ...)
-{
-    va_list ap;
-    if (h->cfg->quiet)
-        return;
-    va_start(ap, fmt);
-    fputs("nerva-kafka: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
-/* ---- partition tracking ---- */
-
-static track *track_of(hx *h, int32_t part)
-{
-    if (part < 0 || part > 100000)
-        return NULL;
-    if (part >= h->ntracks) {
-        int n = part + 1;
-        h->tracks = realloc(h->tracks, (size_t)n * sizeof *h->tracks);
-        if (!h->tracks)
-            abort();
-        memset(h->tracks + h->ntracks, 0, (size_t)(n - h->ntracks) * sizeof *h->tracks);
-        for (int k = h->ntracks; k < n; k++) {
-            h->tracks[k].part = k;
-            h->tracks[k].store = h->tracks[k].position = -1;
-        }
-        h->ntracks = n;
-    }
-    return &h->tracks[part];
-}
-
-static void track_reset(track *t)
-{
-    t->head = t->tail = 0;
-    t->store = t->position = -1;
-    t->dirty = t->eof = 0;
-    t->gen = (t->gen + 1) & ((1 << GEN_BITS) - 1);
-}
-
-static uintptr_t ticket_new(hx *h, track *t, int64_t offset)
-{
-    if (t->tail - t->head == t->cap) {
-        uint64_t cap = t->cap ? t->cap * 2 : 4096;
-        slot *ring = malloc(cap * sizeof *ring);
-        if (!ring)
-            abort();
-        for (uint64_t s = t->head; s < t->tail; s++)
-            ring[s & (cap - 1)] = t->ring[s & (t->cap - 1)];
-        free(t->ring);
-        t->ring = ring;
-        t->cap = cap;
-    }
-    uint64_t seq = t->tail++;
-    slot *s = &t->ring[seq & (t->cap - 1)];
-    s->offset = offset;
-    s->recv = hx_now();
-    s->pending = 1;
-    h->inflight++;
-    return ((uintptr_t)t->part << (SEQ_BITS + GEN_BITS)) | ((uintptr_t)t->gen << SEQ_BITS) |
-           (uintptr_t)(seq & (((uint64_t)1 << SEQ_BITS) - 1));
-}
-
-/* the slot a ticket names, or NULL when its partition was reset since */
-static slot *slot_of(hx *h, uintptr_t ticket, track **tp)
-{
-    ticket &= ~DLQ_BIT;
-    int32_t part = (int32_t)(ticket >> (SEQ_BITS + GEN_BITS));
-    int gen = (int)((ticket >> SEQ_BITS) & ((1 << GEN_BITS) - 1));
-    uint64_t seq40 = ticket & (((uint64_t)1 << SEQ_BITS) - 1);
-    track *t = part < h->ntracks ? &h->tracks[part] : NULL;
-    if (!t || t->gen != gen)
-        return NULL;
-    /* widen the 40-bit sequence number to the one in [head, tail) */
-    uint64_t seq = (t->head & ~(((uint64_t)1 << SEQ_BITS) - 1)) | seq40;
-    if (seq < t->head)
-        seq += (uint64_t)1 << SEQ_BITS;
-    if (seq < t->head || seq >= t->tail)
-        return NULL;
-    *tp = t;
-    return &t->ring[seq & (t->cap - 1)];
-}
-
-static void ack(hx *h, uintptr_t ticket)
-{
-    track *t;
-    slot *s = slot_of(h, ticket, &t);
-    h->inflight--;
-    if (!s)
-        return; /* the partition was reset since: its new owner redoes it */
-    if (s->pending > 1) {
-        s->pending--;
-        return;
-    }
-    s->pending = 0;
-    double now = hx_now();
-    hx_hist_add(&h->e2e, (now - s->recv) * 1e6);
-    h->t_last = now;
-    while (t->head < t->tail && !t->ring[t->head & (t->cap - 1)].pending) {
-        t->store = t->ring[t->head & (t->cap - 1)].offset + 1;
-        t->head++;
-        t->dirty = 1;
-    }
-}
-
-/* a record whose outcome is n messages (a PFA emit engine: any number)
-   instead of one: acknowledged when all n are */
-static void expect(hx *h, uintptr_t ticket, unsigned n)
-{
-    if (n == 0) {
-        ack(h, ticket);
-        return;
-    }
-    h->inflight += n - 1;
-    track *t;
-    slot *s = slot_of(h, ticket, &t);
-    if (s)
-        s->pending += n - 1;
-}
-
-/* offsets of acknowledged prefixes -> the consumer's offset store */
-static void store_offsets(hx *h)
-{
-    if (h->cfg->exactly_once)
-        return;
-    rd_kafka_topic_partition_list_t *l = NULL;
-    for (int k = 0; k < h->ntracks; k++) {
-        track *t = &h->tracks[k];
-        if (!t->dirty || !t->active)
-            continue;
-        if (!l)
-            l = rd_kafka_topic_partition_list_new(8);
-        rd_kafka_topic_partition_list_add(l, h->cfg->in_topic, t->part)->offset = t->store;
-        t->dirty = 0;
-    }
-    if (l) {
-        rd_kafka_offsets_store(h->c, l);
-        rd_kafka_topic_partition_list_destroy(l);
-    }
-}
 
 /* ---- callbacks ---- */
-
-static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
-{
-    hx *h = opaque;
-    uintptr_t ticket = (uintptr_t)m->_private;
-    (void)rk;
-    if (m->err) {
-        /* retries are exhausted: never store past it; stop, so the records
-           are redone after a restart instead of being skipped */
-        h->t.failed++;
-        h->inflight--;
-        if (!h->fatal)
-            say(h, "error: a result could not be delivered: %s; stopping without committing it",
-                rd_kafka_err2str(m->err));
-        h->fatal = 1;
-        return;
-    }
-    if (ticket & DLQ_BIT)
-        h->t.dlq++;
-    else
-        h->t.produced++;
-    ack(h, ticket);
-}
 
 /* flush what is in flight and commit it, before partitions change hands */
 static void drain(hx *h)
 {
-    rd_kafka_flush(h->p, h->fatal ? 10000 : 60000);
-    store_offsets(h);
+    hx_flush(h, h->fatal ? 10000 : 60000);
+    hx_store_offsets(h);
     if (!h->cfg->exactly_once) {
         rd_kafka_resp_err_t err = rd_kafka_commit(h->c, NULL, 0);
         if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
-            say(h, "warning: commit failed: %s", rd_kafka_err2str(err));
+            hx_log(HX_WARN, "commit failed: %s", rd_kafka_err2str(err));
     }
+}
+
+/* "in[0,1,2] out[3]": the partitions of a list, by topic */
+static void describe(const rd_kafka_topic_partition_list_t *parts, char *buf, size_t n)
+{
+    size_t at = 0;
+    buf[0] = 0;
+    for (int k = 0; k < parts->cnt && at + 32 < n; k++) {
+        const char *t = parts->elems[k].topic;
+        int same = k > 0 && !strcmp(parts->elems[k - 1].topic, t);
+        at += (size_t)snprintf(buf + at, n - at, "%s%s%s%d", same ? "," : k ? "] " : "", same ? "" : t,
+                               same ? "" : "[", (int)parts->elems[k].partition);
+    }
+    if (parts->cnt && at + 2 < n)
+        snprintf(buf + at, n - at, "]");
+}
+
+/* whether topic is where this harness writes (-o or --dlq, {topic} filled
+   with anything): a pattern that matches its own results is not fed them */
+static int ours(const char *tmpl, const char *topic)
+{
+    const char *at = tmpl ? strstr(tmpl, "{topic}") : NULL;
+    if (!tmpl || !at)
+        return tmpl && !strcmp(tmpl, topic);
+    size_t pre = (size_t)(at - tmpl), post = strlen(at + 7), n = strlen(topic);
+    return n > pre + post && !strncmp(topic, tmpl, pre) && !strcmp(topic + n - post, at + 7);
 }
 
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
@@ -268,32 +85,46 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
 {
     hx *h = opaque;
     int coop = !strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE");
+    char which[1024];
+    describe(parts, which, sizeof which);
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        rd_kafka_topic_partition_list_t *skip = rd_kafka_topic_partition_list_new(1);
         for (int k = 0; k < parts->cnt; k++) {
-            track *t = track_of(h, parts->elems[k].partition);
-            if (t) {
-                track_reset(t);
+            const char *name = parts->elems[k].topic;
+            if (ours(h->cfg->out_topic, name) || ours(h->cfg->dlq, name)) {
+                rd_kafka_topic_partition_list_add(skip, name, parts->elems[k].partition);
+                continue;
+            }
+            track *t = hx_track(h, hx_topic_of(h, name), parts->elems[k].partition);
+            if (t && !t->active) {
+                hx_track_reset(t);
                 t->active = 1;
                 h->assigned++;
             }
         }
-        say(h, "assigned %d partition(s) of %s", parts->cnt, h->cfg->in_topic);
+        hx_log(HX_INFO, "assigned %d partition(s): %s", parts->cnt, which);
         if (coop)
             rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, parts));
         else
             rd_kafka_assign(rk, parts);
+        if (skip->cnt) {
+            describe(skip, which, sizeof which);
+            hx_log(HX_WARN, "%s: the pattern matches where results or dead letters go: paused, not consumed", which);
+            rd_kafka_pause_partitions(rk, skip);
+        }
+        rd_kafka_topic_partition_list_destroy(skip);
         return;
     }
     drain(h);
     for (int k = 0; k < parts->cnt; k++) {
-        track *t = track_of(h, parts->elems[k].partition);
+        track *t = hx_track(h, hx_topic_of(h, parts->elems[k].topic), parts->elems[k].partition);
         if (t && t->active) {
             t->active = 0;
-            track_reset(t);
+            hx_track_reset(t);
             h->assigned--;
         }
     }
-    say(h, "revoked %d partition(s)", parts->cnt);
+    hx_log(HX_INFO, "revoked %d partition(s): %s", parts->cnt, which);
     if (coop)
         rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, parts));
     else
@@ -306,13 +137,13 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
     if (err == RD_KAFKA_RESP_ERR__FATAL) {
         char why[512];
         rd_kafka_fatal_error(rk, why, sizeof why);
-        say(h, "fatal error: %s", why);
+        hx_log(HX_ERROR, "fatal: %s", why);
         h->fatal = 1;
         return;
     }
     /* transient (brokers down, timeouts): librdkafka retries by itself */
     if (err != RD_KAFKA_RESP_ERR__TRANSPORT && err != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
-        say(h, "kafka: %s", reason);
+        hx_log(HX_WARN, "kafka: %s", reason);
 }
 
 /* ---- configuration ---- */
@@ -320,7 +151,7 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 static int set(hx *h, rd_kafka_conf_t *conf, const char *k, const char *v)
 {
     if (rd_kafka_conf_set(conf, k, v, h->errstr, sizeof h->errstr) != RD_KAFKA_CONF_OK) {
-        say(h, "error: %s", h->errstr);
+        hx_log(HX_ERROR, "%s", h->errstr);
         return -1;
     }
     return 0;
@@ -333,7 +164,7 @@ static int user_props(hx *h, rd_kafka_conf_t *conf, const char *side)
         char key[512];
         const char *kv = h->cfg->props[k], *eq = strchr(kv, '=');
         if (!eq || eq == kv) {
-            say(h, "error: -X %s: expected key=value", kv);
+            hx_log(HX_ERROR, "-X %s: expected key=value", kv);
             return -1;
         }
         snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
@@ -343,18 +174,44 @@ static int user_props(hx *h, rd_kafka_conf_t *conf, const char *side)
                 continue;
             name = key + 9;
         }
-        if (set(h, conf, name, eq + 1))
+        if (rd_kafka_conf_set(conf, name, eq + 1, h->errstr, sizeof h->errstr) != RD_KAFKA_CONF_OK) {
+            const char *at = h->cfg->prop_origin ? h->cfg->prop_origin[k] : NULL;
+            hx_log(HX_ERROR, "%s%s%s", at ? at : "", at ? ": " : "", h->errstr);
             return -1;
+        }
     }
     return 0;
+}
+
+/* whether the user set key for this side */
+static int user_set(const hx *h, const char *side, const char *key)
+{
+    size_t n = strlen(key);
+    for (int k = 0; k < h->cfg->nprops; k++) {
+        const char *kv = h->cfg->props[k];
+        if (!strncmp(kv, side, 8) && kv[8] == '.')
+            kv += 9;
+        if (!strncmp(kv, key, n) && kv[n] == '=')
+            return 1;
+    }
+    return 0;
+}
+
+/* librdkafka's own lines (from its threads), through the one logger */
+static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    (void)rk;
+    hx_log_line(level <= 3 ? HX_ERROR : level == 4 ? HX_WARN : level == 7 ? HX_DEBUG : HX_INFO, "rdkafka", fac, buf,
+                NULL);
 }
 
 static rd_kafka_t *client(hx *h, rd_kafka_type_t type, rd_kafka_conf_t *conf)
 {
     rd_kafka_conf_set_error_cb(conf, on_error);
+    rd_kafka_conf_set_log_cb(conf, on_log);
     rd_kafka_t *rk = rd_kafka_new(type, conf, h->errstr, sizeof h->errstr);
     if (!rk) {
-        say(h, "error: %s", h->errstr);
+        hx_log(HX_ERROR, "%s", h->errstr);
         rd_kafka_conf_destroy(conf);
     }
     return rk;
@@ -389,8 +246,27 @@ static rd_kafka_t *make_producer(hx *h)
 {
     const hx_config *c = h->cfg;
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    char txid[600];
+    char txid[600], max[32];
+    size_t maxlen = sizeof max;
     rd_kafka_conf_set_opaque(conf, h);
+    /* the producer's size limit is the consumer's per-partition fetch size
+       (the same -X sets both): what is scored can be passed on to a
+       consumer configured like this one, and anything larger -- a result or
+       a dead letter of a huge record -- is cut short into the dead-letter
+       topic here, before the broker could refuse it */
+    rd_kafka_conf_t *probe = rd_kafka_conf_new();
+    for (int k = 0; k < c->nprops; k++) { /* the consumer's settings (errors: reported by its own setup) */
+        char key[512];
+        const char *kv = c->props[k], *eq = strchr(kv, '=');
+        if (eq && (size_t)(eq - kv) < sizeof key && strncmp(kv, "producer.", 9)) {
+            snprintf(key, sizeof key, "%.*s", (int)(eq - kv), kv);
+            rd_kafka_conf_set(probe, strncmp(key, "consumer.", 9) ? key : key + 9, eq + 1, h->errstr,
+                              sizeof h->errstr);
+        }
+    }
+    if (rd_kafka_conf_get(probe, "max.partition.fetch.bytes", max, &maxlen) != RD_KAFKA_CONF_OK)
+        snprintf(max, sizeof max, "1048576");
+    rd_kafka_conf_destroy(probe);
     /* measured on the mock cluster: a large queue and batches of thousands
        roughly double the rate of librdkafka's defaults */
     int bad = set(h, conf, "bootstrap.servers", c->brokers) ||
@@ -399,132 +275,123 @@ static rd_kafka_t *make_producer(hx *h)
               set(h, conf, "batch.size", "4000000") ||
               set(h, conf, "queue.buffering.max.messages", "1000000") ||
               set(h, conf, "queue.buffering.max.kbytes", "1048576") ||
-              set(h, conf, "enable.idempotence", "true");
+              set(h, conf, "enable.idempotence", "true") ||
+              /* a key's results land in the partition the Java client (and
+                 so Kafka Streams) would put the key in */
+              set(h, conf, "partitioner", "murmur2_random") ||
+              (!user_set(h, "producer", "message.max.bytes") && set(h, conf, "message.max.bytes", max));
     if (!bad && c->exactly_once) {
         snprintf(txid, sizeof txid, "%s", c->transactional_id ? c->transactional_id : "");
         if (!c->transactional_id)
-            snprintf(txid, sizeof txid, "nerva-%s-%s", c->group, c->in_topic);
+            snprintf(txid, sizeof txid, "nerva-%s-%s", c->group, c->topics[0]);
         bad = set(h, conf, "transactional.id", txid);
     }
     bad = bad || user_props(h, conf, "producer");
+    maxlen = sizeof max;
+    if (!bad && rd_kafka_conf_get(conf, "message.max.bytes", max, &maxlen) == RD_KAFKA_CONF_OK)
+        h->max_msg = strtol(max, NULL, 10);
     if (bad) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }
-    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_conf_set_dr_msg_cb(conf, hx_on_delivery);
     return client(h, RD_KAFKA_PRODUCER, conf);
-}
-
-/* ---- producing ---- */
-
-static int produce(hx *h, rd_kafka_topic_t *rkt, const void *val, size_t len, const void *key, size_t klen,
-                   rd_kafka_headers_t *hdrs, uintptr_t ticket)
-{
-    for (;;) {
-        rd_kafka_resp_err_t err;
-        if (hdrs)
-            err = rd_kafka_producev(h->p, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                    RD_KAFKA_V_VALUE((void *)val, len), RD_KAFKA_V_KEY(key, klen),
-                                    RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE((void *)ticket),
-                                    RD_KAFKA_V_END);
-        else
-            err = rd_kafka_producev(h->p, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                    RD_KAFKA_V_VALUE((void *)val, len), RD_KAFKA_V_KEY(key, klen),
-                                    RD_KAFKA_V_OPAQUE((void *)ticket), RD_KAFKA_V_END);
-        if (!err)
-            return 0;
-        if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-            say(h, "error: produce: %s", rd_kafka_err2str(err));
-            if (hdrs)
-                rd_kafka_headers_destroy(hdrs);
-            h->fatal = 1;
-            return -1;
-        }
-        rd_kafka_poll(h->p, 10);
-        store_offsets(h);
-    }
-}
-
-static rd_kafka_headers_t *headers_of(const rd_kafka_message_t *m)
-{
-    rd_kafka_headers_t *in = NULL;
-    if (rd_kafka_message_headers(m, &in) || !in)
-        return NULL;
-    return rd_kafka_headers_copy(in);
-}
-
-/* code: a PFA error's code as text (header nerva.error.code), or NULL */
-static void bad_record(hx *h, const rd_kafka_message_t *m, uintptr_t ticket, const char *kind, const char *detail,
-                       const char *code)
-{
-    h->t.bad++;
-    if (h->logged_bad < 20 || h->logged_bad % 1000 == 0)
-        say(h, "bad record %s[%d]@%lld: %s: %s%s", h->cfg->in_topic, (int)m->partition, (long long)m->offset,
-            kind, detail, h->cfg->dlq ? "" : " (no --dlq: counted and skipped)");
-    h->logged_bad++;
-    if (!h->dlq_rkt) {
-        ack(h, ticket); /* logged and counted: nothing to wait for */
-        return;
-    }
-    rd_kafka_headers_t *hd = headers_of(m);
-    char num[32];
-    if (!hd)
-        hd = rd_kafka_headers_new(5);
-    rd_kafka_header_add(hd, "nerva.error", -1, kind, -1);
-    rd_kafka_header_add(hd, "nerva.error.message", -1, detail, -1);
-    if (code)
-        rd_kafka_header_add(hd, "nerva.error.code", -1, code, -1);
-    rd_kafka_header_add(hd, "nerva.source.topic", -1, h->cfg->in_topic, -1);
-    snprintf(num, sizeof num, "%d", (int)m->partition);
-    rd_kafka_header_add(hd, "nerva.source.partition", -1, num, -1);
-    snprintf(num, sizeof num, "%lld", (long long)m->offset);
-    rd_kafka_header_add(hd, "nerva.source.offset", -1, num, -1);
-    produce(h, h->dlq_rkt, m->payload, m->len, m->key, m->key_len, hd, ticket | DLQ_BIT);
 }
 
 /* ---- one batch ---- */
 
-static void pfa_collect(void *ctx, const char *json, size_t len)
+/* a PFA engine's outcomes, record by record (pfa_worker.c calls back) */
+typedef struct pfa_ctx {
+    hx *h;
+    rd_kafka_message_t **msgs;
+    const uintptr_t *tickets;
+} pfa_ctx;
+
+static void pfa_done(void *vctx, size_t i, const hx_outcome *o)
 {
-    hx *h = ctx;
-    nvc_buf_put(&h->pfa_out, json, len);
-    nvc_buf_put(&h->pfa_out, "", 1);
-    h->pfa_nout++;
+    pfa_ctx *x = vctx;
+    hx *h = x->h;
+    rd_kafka_message_t *m = x->msgs[i];
+    uintptr_t ticket = x->tickets[i];
+    /* values given back before an error are out, as PFA says; the record
+       is dead-lettered as well */
+    int ok = o->status == NERVA_PFA_OK;
+    hx_expect(h, ticket, (unsigned)o->nvals + !ok);
+    h->t.scored += ok;
+    const char *v = o->vals;
+    for (size_t k = 0; k < o->nvals && !h->fatal; k++) {
+        size_t len = strlen(v); /* JSON text holds no raw NUL */
+        hx_result(h, m, ticket, v, len);
+        v += len + 1;
+    }
+    if (ok || h->fatal)
+        return;
+    char msg[600], code[32];
+    snprintf(msg, sizeof msg, "%.*s", (int)(o->msglen < 590 ? o->msglen : 590), o->msg);
+    snprintf(code, sizeof code, "%d", o->code);
+    if (o->status == NERVA_PFA_BAD_INPUT)
+        hx_bad_record(h, m, ticket, "input", *msg ? msg : "not a value of the input type", NULL);
+    else if (o->status == HX_ENGINE_CRASH || o->status == HX_ENGINE_TIMEOUT) {
+        hx_bad_record(h, m, ticket, o->status == HX_ENGINE_CRASH ? "crash" : "timeout", msg, NULL);
+        hx_log(HX_WARN, "%s; a fresh engine (from the document's init) takes the next records", msg);
+    } else
+        hx_bad_record(h, m, ticket, "pfa", msg, o->code == NERVA_PFA_NO_CODE ? NULL : code);
 }
 
-/* a PFA engine: each record through the action, in order, on one state */
-static void process_pfa(hx *h, rd_kafka_message_t *m, uintptr_t ticket)
+/* every real record of the batch through the PFA engine, in order */
+static void process_pfa(hx *h, rd_kafka_message_t **msgs, const uintptr_t *tickets, size_t n)
 {
-    const nerva_pfa *e = h->model.pfa;
-    h->pfa_out.len = 0;
-    h->pfa_nout = 0;
+    rd_kafka_message_t **real = malloc((n ? n : 1) * sizeof *real);
+    uintptr_t *tk = malloc((n ? n : 1) * sizeof *tk);
+    const char **recs = malloc((n ? n : 1) * sizeof *recs);
+    size_t *lens = malloc((n ? n : 1) * sizeof *lens);
+    if (!real || !tk || !recs || !lens)
+        abort();
+    size_t r = 0;
+    for (size_t k = 0; k < n; k++)
+        if (!msgs[k]->err && tickets[k]) {
+            real[r] = msgs[k];
+            tk[r] = tickets[k];
+            recs[r] = msgs[k]->payload ? (const char *)msgs[k]->payload : "";
+            lens[r] = msgs[k]->len;
+            r++;
+        }
+    pfa_ctx x = {h, real, tk};
+    char err[512];
     double t0 = hx_now();
-    int st = e->action(h->engine, m->payload ? (const char *)m->payload : "", m->len, pfa_collect, h);
-    hx_hist_add(&h->score_lat, (hx_now() - t0) * 1e9);
-    /* values emitted before an error are out, as PFA says; the record is
-       dead-lettered as well */
-    expect(h, ticket, (unsigned)h->pfa_nout + (st != NERVA_PFA_OK));
-    h->t.scored += st == NERVA_PFA_OK;
-    for (size_t k = 0, at = 0; k < h->pfa_nout && !h->fatal; k++) {
-        const char *v = h->pfa_out.data + at;
-        size_t len = strlen(v); /* JSON text holds no raw NUL */
-        at += len + 1;
-        produce(h, h->out_rkt, v, len, m->key, m->key_len, headers_of(m), ticket);
+    if (r && hx_worker_run(h->worker, recs, lens, r, pfa_done, &x, err, sizeof err)) {
+        hx_log(HX_ERROR, "%s", err);
+        h->fatal = 1;
     }
-    if (st != NERVA_PFA_OK && !h->fatal) {
-        const char *msg = NULL;
-        char code[32];
-        int c = e->last_error(h->engine, &msg, NULL);
-        snprintf(code, sizeof code, "%d", c);
-        if (st == NERVA_PFA_BAD_INPUT)
-            bad_record(h, m, ticket, "input", msg ? msg : "not a value of the input type", NULL);
-        else
-            bad_record(h, m, ticket, "pfa", msg ? msg : "", c == NERVA_PFA_NO_CODE ? NULL : code);
-    }
+    if (r)
+        hx_hist_add_unit(&h->score_lat, (hx_now() - t0) * 1e9 / (double)r, 1e-9);
+    free(real);
+    free(tk);
+    free(recs);
+    free(lens);
+}
+
+/* record i's result in the Confluent frame of its output topic's schema id */
+static int frame_id(hx *h, const rd_kafka_message_t *m)
+{
+    hx_topic *tp = hx_topic_of(h, rd_kafka_topic_name(m->rkt));
+    if (tp->out_id == -2)
+        tp->out_id = hx_schemas_out_id(h, tp->out_name);
+    if (tp->out_id < 0 || h->enc.len < 5)
+        return -1;
+    unsigned long id = (unsigned long)tp->out_id;
+    h->enc.data[1] = (char)(id >> 24);
+    h->enc.data[2] = (char)(id >> 16);
+    h->enc.data[3] = (char)(id >> 8);
+    h->enc.data[4] = (char)id;
+    return 0;
 }
 
 static void process(hx *h, rd_kafka_message_t **msgs, size_t n)
 {
+    /* writer schemas first: a registry that does not answer holds the batch */
+    if (hx_schemas_fetch(h, msgs, n))
+        return;
     uintptr_t *tickets = malloc((n ? n : 1) * sizeof *tickets);
     long *idx = malloc((n ? n : 1) * sizeof *idx);
     if (!tickets || !idx)
@@ -535,17 +402,16 @@ static void process(hx *h, rd_kafka_message_t **msgs, size_t n)
         rd_kafka_message_t *m = msgs[k];
         tickets[k] = 0;
         idx[k] = -1;
+        track *t = m->rkt ? hx_track(h, hx_topic_of(h, rd_kafka_topic_name(m->rkt)), m->partition) : NULL;
         if (m->err) {
             if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                track *t = track_of(h, m->partition);
                 if (t)
                     t->eof = 1;
             } else {
-                say(h, "kafka: %s", rd_kafka_message_errstr(m));
+                hx_log(HX_WARN, "kafka: %s", rd_kafka_message_errstr(m));
             }
             continue;
         }
-        track *t = track_of(h, m->partition);
         if (!t)
             continue;
         t->eof = 0;
@@ -553,7 +419,7 @@ static void process(hx *h, rd_kafka_message_t **msgs, size_t n)
         if (!h->t.consumed)
             h->t_first = hx_now();
         h->t.consumed++;
-        tickets[k] = ticket_new(h, t, m->offset);
+        tickets[k] = hx_ticket_new(h, t, m->offset);
         if (!h->cfg->forward_only && h->batch)
             idx[k] = nvc_decode(h->batch, m->payload, m->len);
     }
@@ -564,30 +430,31 @@ static void process(hx *h, rd_kafka_message_t **msgs, size_t n)
         nvc_score(h->batch);
         size_t nb = nvc_count(h->batch);
         if (nb)
-            hx_hist_add(&h->score_lat, (hx_now() - t0) * 1e9 / (double)nb); /* ns */
+            hx_hist_add_unit(&h->score_lat, (hx_now() - t0) * 1e9 / (double)nb, 1e-9);
     }
-    for (size_t k = 0; k < n && !h->fatal; k++) {
-        rd_kafka_message_t *m = msgs[k];
-        if (m->err)
-            continue;
-        if (h->cfg->forward_only) {
-            produce(h, h->out_rkt, m->payload, m->len, m->key, m->key_len, headers_of(m), tickets[k]);
-            continue;
+    if (h->model.pfa && !h->cfg->forward_only)
+        process_pfa(h, msgs, tickets, n);
+    else
+        for (size_t k = 0; k < n && !h->fatal; k++) {
+            rd_kafka_message_t *m = msgs[k];
+            if (m->err || !tickets[k])
+                continue;
+            if (h->cfg->forward_only) {
+                hx_result(h, m, tickets[k], m->payload, m->len);
+                continue;
+            }
+            size_t i = (size_t)idx[k];
+            int st = nvc_status(h->batch, i);
+            if (st >= 0 && nvc_encode(h->batch, i, &h->enc) == 0) {
+                if (h->reg && h->cfg->codec.out_format == NVC_AVRO && frame_id(h, m))
+                    break; /* the registry refused the output schema: stopping */
+                h->t.scored++;
+                h->t.invalid += st == NVC_INVALID;
+                hx_result(h, m, tickets[k], h->enc.data, h->enc.len);
+            } else {
+                hx_bad_record(h, m, tickets[k], nvc_error_kind(h->batch, i), nvc_error(h->batch, i), NULL);
+            }
         }
-        if (h->model.pfa) {
-            process_pfa(h, m, tickets[k]);
-            continue;
-        }
-        size_t i = (size_t)idx[k];
-        int st = nvc_status(h->batch, i);
-        if (st >= 0 && nvc_encode(h->batch, i, &h->enc) == 0) {
-            h->t.scored++;
-            h->t.invalid += st == NVC_INVALID;
-            produce(h, h->out_rkt, h->enc.data, h->enc.len, m->key, m->key_len, headers_of(m), tickets[k]);
-        } else {
-            bad_record(h, m, tickets[k], nvc_error_kind(h->batch, i), nvc_error(h->batch, i), NULL);
-        }
-    }
     free(tickets);
     free(idx);
 }
@@ -595,9 +462,10 @@ static void process(hx *h, rd_kafka_message_t **msgs, size_t n)
 /* --exactly-once: the batch's results and its offsets in one transaction */
 static int txn_check(hx *h, rd_kafka_error_t *e, const char *what)
 {
+    (void)h;
     if (!e)
         return 0;
-    say(h, "%s: %s", what, rd_kafka_error_string(e));
+    hx_log(HX_WARN, "%s: %s", what, rd_kafka_error_string(e));
     int rc = rd_kafka_error_txn_requires_abort(e) ? 1 : rd_kafka_error_is_retriable(e) ? 2 : -1;
     rd_kafka_error_destroy(e);
     return rc;
@@ -624,10 +492,11 @@ static void process_txn(hx *h, rd_kafka_message_t **msgs, size_t n)
         rd_kafka_message_t *m = msgs[k];
         if (m->err)
             continue;
-        rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(next, h->cfg->in_topic, m->partition);
+        const char *topic = rd_kafka_topic_name(m->rkt);
+        rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(next, topic, m->partition);
         if (!p) {
-            rd_kafka_topic_partition_list_add(first, h->cfg->in_topic, m->partition)->offset = m->offset;
-            p = rd_kafka_topic_partition_list_add(next, h->cfg->in_topic, m->partition);
+            rd_kafka_topic_partition_list_add(first, topic, m->partition)->offset = m->offset;
+            p = rd_kafka_topic_partition_list_add(next, topic, m->partition);
         }
         p->offset = m->offset + 1;
     }
@@ -646,7 +515,7 @@ static void process_txn(hx *h, rd_kafka_message_t **msgs, size_t n)
         if (e)
             rd_kafka_error_destroy(e);
         h->fatal = 0;
-        say(h, "transaction aborted; the batch will be consumed again");
+        hx_log(HX_INFO, "transaction aborted; the batch will be consumed again");
     } else if (rc < 0) {
         h->fatal = 1;
     }
@@ -661,36 +530,12 @@ static int load_codec(hx *h, const hx_model *mdl, nvc_codec **out)
     char err[512];
     *out = nvc_new(mdl->m, &h->opts, err, sizeof err);
     if (!*out) {
-        say(h, "error: %s", err);
+        hx_log(HX_ERROR, "%s", err);
         return -1;
     }
+    if (*nvc_notes(*out))
+        hx_log(HX_WARN, "%s", nvc_notes(*out));
     return 0;
-}
-
-/* a PFA engine's state, initialised (cells, pools, begin); NULL on failure */
-static void *engine_new(hx *h, const nerva_pfa *e)
-{
-    void *eng = calloc(1, e->engine_size());
-    if (!eng)
-        abort();
-    if (e->init(eng) != NERVA_PFA_OK) {
-        const char *msg = NULL;
-        e->last_error(eng, &msg, NULL);
-        say(h, "error: %s: the engine's initialisation failed: %s", h->cfg->model, msg ? msg : "?");
-        e->free(eng);
-        free(eng);
-        return NULL;
-    }
-    e->set_timeout(eng, h->cfg->pfa_timeout_ms);
-    return eng;
-}
-
-static void engine_free(const nerva_pfa *e, void *eng)
-{
-    if (eng) {
-        e->free(eng);
-        free(eng);
-    }
 }
 
 /* the formats a PFA engine reads and writes: its own JSON, nothing else */
@@ -705,68 +550,93 @@ static int pfa_options_ok(hx *h)
                           ? "no --columns or schema files (it declares its types)"
                           : NULL;
     if (why)
-        say(h, "error: %s is a PFA engine: it takes %s", c->model, why);
+        hx_log(HX_ERROR, "%s is a PFA engine: it takes %s", c->model, why);
     return !why;
 }
 
-static void reload(hx *h)
+static void refuse(hx *h, hx_model *next, const char *why)
+{
+    hx_log(HX_WARN, "reload refused: %s; keeping the running model", why);
+    h->t.refused++;
+    h->model.st = next->st; /* not again until the file changes again */
+    hx_model_unload(next);
+}
+
+/* the compiled replacement, swapped in between two batches when it fits */
+static void swap_in(hx *h, hx_model *next)
 {
     char err[1024];
-    hx_model next;
-    nvc_codec *codec;
-    say(h, "reloading %s", h->cfg->model);
-    if (hx_model_load(h->cfg->model, &next, err, sizeof err)) {
-        say(h, "reload refused: %s; keeping the running model", err);
-        h->t.refused++;
-        struct stat st; /* not again until the file changes again */
-        if (!stat(h->cfg->model, &st))
-            h->model.st = st;
+    if (!next->pfa != !h->model.pfa) {
+        refuse(h, next, "a PMML model and a PFA engine do not replace each other");
         return;
     }
-    if (!next.pfa != !h->model.pfa || next.pfa) {
-        const char *why = !next.pfa != !h->model.pfa ? "a PMML model and a PFA engine do not replace each other"
-                          : strcmp(next.pfa->input_schema, h->model.pfa->input_schema) ? "its input type differs"
-                          : NULL;
-        void *eng = why ? NULL : engine_new(h, next.pfa);
-        if (!eng) {
-            say(h, "reload refused: %s: %s; keeping the running model", h->cfg->model,
-                why ? why : "its initialisation failed");
-            h->t.refused++;
-            h->model.st = next.st;
-            hx_model_unload(&next);
+    if (next->pfa) {
+        if (strcmp(next->pfa->input_schema, h->model.pfa->input_schema)) {
+            refuse(h, next, "its input type differs");
             return;
         }
-        engine_free(h->model.pfa, h->engine);
+        hx_worker *w = hx_worker_start(next, &h->cfg->pfa, err, sizeof err);
+        if (!w) {
+            refuse(h, next, err);
+            return;
+        }
+        hx_worker_stop(h->worker);
         hx_model_unload(&h->model);
-        h->model = next;
-        h->engine = eng;
+        h->model = *next;
+        h->worker = w;
         h->t.reloads++;
-        say(h, "reloaded %s (PFA engine %s; its state starts afresh)", h->cfg->model, next.pfa->name);
+        hx_log(HX_INFO, "reloaded %s (PFA engine %s; its state starts afresh)", h->cfg->model, next->pfa->name);
         return;
     }
-    if (nvc_compatible(h->codec, next.m, err, sizeof err)) {
-        say(h, "reload refused: %s: %s; keeping the running model", h->cfg->model, err);
-        h->t.refused++;
-        h->model.st = next.st;
-        hx_model_unload(&next);
+    nvc_codec *codec;
+    if (nvc_compatible(h->codec, next->m, err, sizeof err)) {
+        refuse(h, next, err);
         return;
     }
-    if (load_codec(h, &next, &codec)) {
-        say(h, "reload refused; keeping the running model");
-        h->t.refused++;
-        h->model.st = next.st;
-        hx_model_unload(&next);
+    if (load_codec(h, next, &codec)) {
+        refuse(h, next, "its outputs do not fit the output format");
         return;
     }
     nvc_batch_free(h->batch);
     nvc_free(h->codec);
     hx_model_unload(&h->model);
-    h->model = next;
+    h->model = *next;
     h->codec = codec;
     h->batch = nvc_batch_new(codec, (size_t)h->cfg->batch);
     h->t.reloads++;
-    say(h, "reloaded %s (%s: %d inputs, %d outputs)", h->cfg->model, next.m->name ? next.m->name : "?",
-        next.m->n_inputs, next.m->n_outputs);
+    hx_log(HX_INFO, "reloaded %s (%s: %d inputs, %d outputs)", h->cfg->model, next->m->name ? next->m->name : "?",
+        next->m->n_inputs, next->m->n_outputs);
+}
+
+/* hot reload: starts compiling on a request, swaps the result in when done */
+static void reload_step(hx *h, int requested)
+{
+    char err[1024];
+    if (requested && !h->job_on) {
+        hx_log(HX_INFO, "reloading %s (compiling; the running model scores meanwhile)", h->cfg->model);
+        if (hx_compile_start(&h->job, h->cfg->model, &h->cfg->compile, err, sizeof err)) {
+            hx_model none = {.fd = -1};
+            struct stat st;
+            if (!stat(h->cfg->model, &st))
+                none.st = st;
+            refuse(h, &none, err);
+            return;
+        }
+        h->job_on = 1;
+    }
+    if (!h->job_on)
+        return;
+    hx_model next;
+    int rc = hx_compile_poll(&h->job, &next, err, sizeof err);
+    if (rc == 0)
+        return;
+    h->job_on = 0;
+    if (rc < 0) {
+        hx_model none = {.fd = -1, .st = h->job.st};
+        refuse(h, &none, err);
+        return;
+    }
+    swap_in(h, &next);
 }
 
 /* ---- metrics ---- */
@@ -774,15 +644,30 @@ static void reload(hx *h)
 static int64_t lag_of(hx *h, const track *t)
 {
     int64_t lo = 0, hi = 0;
-    if (rd_kafka_get_watermark_offsets(h->c, h->cfg->in_topic, t->part, &lo, &hi))
+    if (rd_kafka_get_watermark_offsets(h->c, t->topic->name, t->part, &lo, &hi))
         return -1;
     int64_t pos = t->position >= 0 ? t->position : lo;
     return hi > pos ? hi - pos : 0;
 }
 
+/* a Prometheus label value: backslash, quote and line end escaped */
+static void label_value(char *out, size_t n, const char *s)
+{
+    size_t k = 0;
+    for (; *s && k + 3 < n; s++) {
+        if (*s == '\\' || *s == '"' || *s == '\n') {
+            out[k++] = '\\';
+            out[k++] = *s == '\n' ? 'n' : *s;
+        } else {
+            out[k++] = *s;
+        }
+    }
+    out[k] = 0;
+}
+
 static void render(hx *h, nvc_buf *b)
 {
-    char line[512];
+    char line[1024];
     b->len = 0;
     const struct { const char *name, *help; uint64_t v; } c[] = {
         {"nerva_consumed_total", "records consumed", h->t.consumed},
@@ -801,33 +686,55 @@ static void render(hx *h, nvc_buf *b)
                                               (unsigned long long)c[k].v));
     nvc_buf_puts(b, "# HELP nerva_partition_lag records behind the end of the partition\n"
                     "# TYPE nerva_partition_lag gauge\n");
-    for (int k = 0; k < h->ntracks; k++)
-        if (h->tracks[k].active)
+    for (int k = 0; k < h->ntrk; k++)
+        if (h->trk[k]->active)
             nvc_buf_put(b, line, (size_t)snprintf(line, sizeof line,
                                                   "nerva_partition_lag{topic=\"%s\",partition=\"%d\"} %lld\n",
-                                                  h->cfg->in_topic, k, (long long)lag_of(h, &h->tracks[k])));
-    const struct { const char *name, *help; const hx_hist *hist; double unit; } l[] = {
-        {"nerva_latency_seconds", "consume to acknowledgement of the result", &h->e2e, 1e-6},
-        {"nerva_score_seconds", "scoring time per record (batch time / records)", &h->score_lat, 1e-9},
+                                                  h->trk[k]->topic->name, (int)h->trk[k]->part,
+                                                  (long long)lag_of(h, h->trk[k])));
+    nvc_buf_puts(b, "# HELP nerva_partition_consumed_total records consumed from the partition\n"
+                    "# TYPE nerva_partition_consumed_total counter\n");
+    for (int k = 0; k < h->ntrk; k++)
+        nvc_buf_put(b, line, (size_t)snprintf(line, sizeof line,
+                                              "nerva_partition_consumed_total{topic=\"%s\",partition=\"%d\"} %llu\n",
+                                              h->trk[k]->topic->name, (int)h->trk[k]->part,
+                                              (unsigned long long)h->trk[k]->consumed));
+    /* histograms: fixed buckets, so that they add up across group members */
+    const struct { const char *name, *help; const hx_hist *hist; } l[] = {
+        {"nerva_latency_seconds", "consume to acknowledgement of the result", &h->e2e},
+        {"nerva_score_seconds", "scoring time per record (batch time / records)", &h->score_lat},
     };
     for (size_t k = 0; k < 2; k++) {
-        nvc_buf_put(b, line, (size_t)snprintf(line, sizeof line, "# HELP %s %s\n# TYPE %s summary\n",
+        nvc_buf_put(b, line, (size_t)snprintf(line, sizeof line, "# HELP %s %s\n# TYPE %s histogram\n",
                                               l[k].name, l[k].help, l[k].name));
-        static const double qs[] = {0.5, 0.9, 0.99, 0.999};
-        for (int q = 0; q < 4; q++)
-            nvc_buf_put(b, line, (size_t)snprintf(line, sizeof line, "%s{quantile=\"%g\"} %.9g\n", l[k].name,
-                                                  qs[q], hx_hist_quantile(l[k].hist, qs[q]) * l[k].unit));
-        nvc_buf_put(b, line, (size_t)snprintf(line, sizeof line, "%s_count %llu\n", l[k].name,
-                                              (unsigned long long)l[k].hist->n));
+        uint64_t cum = 0;
+        for (int q = 0; q < HX_BUCKETS; q++) {
+            cum += l[k].hist->bucket[q];
+            nvc_buf_put(b, line, (size_t)snprintf(line, sizeof line, "%s_bucket{le=\"%g\"} %llu\n", l[k].name,
+                                                  hx_bucket_le[q], (unsigned long long)cum));
+        }
+        nvc_buf_put(b, line, (size_t)snprintf(line, sizeof line, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.9g\n%s_count %llu\n",
+                                              l[k].name, (unsigned long long)l[k].hist->n, l[k].name,
+                                              l[k].hist->sum, l[k].name, (unsigned long long)l[k].hist->n));
     }
+    char model[600];
+    label_value(model, sizeof model, h->cfg->model);
+    nvc_buf_put(b, line, (size_t)snprintf(line, sizeof line,
+                                          "# HELP nerva_build_info the harness's version and librdkafka's\n"
+                                          "# TYPE nerva_build_info gauge\n"
+                                          "nerva_build_info{version=\"%s\",librdkafka=\"%s\"} 1\n"
+                                          "# HELP nerva_model_info the model scoring now (its file's hash)\n"
+                                          "# TYPE nerva_model_info gauge\n"
+                                          "nerva_model_info{model=\"%s\",hash=\"%s\"} 1\n",
+                                          NERVA_VERSION, rd_kafka_version_str(), model, h->model.hash));
 }
 
 static void stats_line(hx *h, double since, uint64_t *last_scored)
 {
     int64_t lag = 0;
-    for (int k = 0; k < h->ntracks; k++)
-        if (h->tracks[k].active) {
-            int64_t x = lag_of(h, &h->tracks[k]);
+    for (int k = 0; k < h->ntrk; k++)
+        if (h->trk[k]->active) {
+            int64_t x = lag_of(h, h->trk[k]);
             lag += x > 0 ? x : 0;
         }
     uint64_t done = h->t.produced + h->t.dlq;
@@ -835,21 +742,26 @@ static void stats_line(hx *h, double since, uint64_t *last_scored)
     double rate = since > 0 ? (double)(done - *last_scored) / since
                   : h->t.seconds > 0 ? (double)done / h->t.seconds : 0;
     *last_scored = done;
-    fprintf(stderr,
-            "nerva-kafka: consumed=%llu scored=%llu produced=%llu dlq=%llu errors=%llu lag=%lld "
-            "rate=%.0f rec/s p50=%.2f ms p99=%.2f ms score=%.0f ns/rec\n",
-            (unsigned long long)h->t.consumed, (unsigned long long)h->t.scored, (unsigned long long)h->t.produced,
-            (unsigned long long)h->t.dlq, (unsigned long long)h->t.bad, (long long)lag, rate,
-            hx_hist_quantile(&h->e2e, 0.5) / 1000, hx_hist_quantile(&h->e2e, 0.99) / 1000,
-            hx_hist_quantile(&h->score_lat, 0.5));
+    double p50 = hx_hist_quantile(&h->e2e, 0.5) / 1000, p99 = hx_hist_quantile(&h->e2e, 0.99) / 1000;
+    double sc = hx_hist_quantile(&h->score_lat, 0.5);
+    char msg[512], fields[512];
+    unsigned long long c = h->t.consumed, s = h->t.scored, p = h->t.produced, d = h->t.dlq, e = h->t.bad;
+    snprintf(msg, sizeof msg,
+             "consumed=%llu scored=%llu produced=%llu dlq=%llu errors=%llu lag=%lld rate=%.0f rec/s p50=%.2f ms "
+             "p99=%.2f ms score=%.0f ns/rec", c, s, p, d, e, (long long)lag, rate, p50, p99, sc);
+    snprintf(fields, sizeof fields,
+             ",\"consumed\":%llu,\"scored\":%llu,\"produced\":%llu,\"dlq\":%llu,\"errors\":%llu,\"lag\":%lld,"
+             "\"rate\":%.0f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"score_ns\":%.0f", c, s, p, d, e, (long long)lag, rate,
+             p50, p99, sc);
+    hx_log_line(HX_STATS, "nerva", NULL, msg, fields);
 }
 
 static int all_eof(hx *h)
 {
     if (!h->assigned)
         return 0;
-    for (int k = 0; k < h->ntracks; k++)
-        if (h->tracks[k].active && !h->tracks[k].eof)
+    for (int k = 0; k < h->ntrk; k++)
+        if (h->trk[k]->active && !h->trk[k]->eof)
             return 0;
     return 1;
 }
@@ -862,55 +774,63 @@ static int setup(hx *h)
     char err[1024];
     h->opts = c->codec;
     if (c->in_schema_file && hx_read_text(c->in_schema_file, &h->in_schema)) {
-        say(h, "error: cannot read %s", c->in_schema_file);
+        hx_log(HX_ERROR, "cannot read %s", c->in_schema_file);
         return 1;
     }
     if (c->out_schema_file && hx_read_text(c->out_schema_file, &h->out_schema)) {
-        say(h, "error: cannot read %s", c->out_schema_file);
+        hx_log(HX_ERROR, "cannot read %s", c->out_schema_file);
         return 1;
     }
     h->opts.in_schema = h->in_schema;
     h->opts.out_schema = h->out_schema;
-    if (hx_model_load(c->model, &h->model, err, sizeof err)) {
-        say(h, "error: %s", err);
+    if (hx_schemas_setup(h))
         return 1;
+    int lr = hx_model_load(c->model, &h->model, &c->compile, err, sizeof err);
+    if (lr) {
+        hx_log(lr == -2 ? HX_INFO : HX_ERROR, "%s", err);
+        return lr == -2 ? -1 : 1;
     }
     if (h->model.pfa) {
-        if (!pfa_options_ok(h) || !(h->engine = engine_new(h, h->model.pfa)))
+        if (!pfa_options_ok(h))
             return 1;
+        if (!c->forward_only && !(h->worker = hx_worker_start(&h->model, &c->pfa, err, sizeof err))) {
+            hx_log(HX_ERROR, "%s: %s", c->model, err);
+            return 1;
+        }
     } else {
         if (load_codec(h, &h->model, &h->codec))
             return 1;
         h->batch = nvc_batch_new(h->codec, (size_t)c->batch);
     }
     if (c->metrics && hx_metrics_start(c->metrics, err, sizeof err)) {
-        say(h, "error: %s", err);
+        hx_log(HX_ERROR, "%s", err);
         return 1;
     }
     if (!(h->p = make_producer(h)) || !(h->c = make_consumer(h)))
         return 1;
-    h->out_rkt = rd_kafka_topic_new(h->p, c->out_topic, NULL);
-    if (c->dlq)
-        h->dlq_rkt = rd_kafka_topic_new(h->p, c->dlq, NULL);
     if (c->exactly_once && txn_check(h, rd_kafka_init_transactions(h->p, 60000), "init transactions"))
         return 3;
     rd_kafka_poll_set_consumer(h->c);
     h->cq = rd_kafka_queue_get_consumer(h->c);
-    rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(sub, c->in_topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(c->ntopics);
+    for (int k = 0; k < c->ntopics; k++)
+        rd_kafka_topic_partition_list_add(sub, c->topics[k], RD_KAFKA_PARTITION_UA);
     rd_kafka_resp_err_t e = rd_kafka_subscribe(h->c, sub);
     rd_kafka_topic_partition_list_destroy(sub);
     if (e) {
-        say(h, "error: subscribe %s: %s", c->in_topic, rd_kafka_err2str(e));
+        hx_log(HX_ERROR, "subscribe: %s", rd_kafka_err2str(e));
         return 3;
     }
     const char *mode = c->forward_only ? " [forward-only: not scoring]"
                        : c->no_score ? " [no-score: outputs left empty]" : "";
+    char topics[1024] = "";
+    for (int k = 0, at = 0; k < c->ntopics && at < (int)sizeof topics - 2; k++)
+        at += snprintf(topics + at, sizeof topics - (size_t)at, "%s%s", k ? "," : "", c->topics[k]);
     if (h->model.pfa)
-        say(h, "scoring %s -> %s with %s (PFA engine %s, method %s)%s", c->in_topic, c->out_topic, c->model,
+        hx_log(HX_INFO, "scoring %s -> %s with %s (PFA engine %s, method %s)%s", topics, c->out_topic, c->model,
             h->model.pfa->name, h->model.pfa->method, mode);
     else
-        say(h, "scoring %s -> %s with %s (%s: %d inputs, %d outputs)%s", c->in_topic, c->out_topic, c->model,
+        hx_log(HX_INFO, "scoring %s -> %s with %s (%s: %d inputs, %d outputs)%s", topics, c->out_topic, c->model,
             h->model.m->name ? h->model.m->name : "?", h->model.m->n_inputs, h->model.m->n_outputs, mode);
     return 0;
 }
@@ -921,19 +841,28 @@ int hx_run(const hx_config *cfg, hx_totals *tot)
     if (!h)
         abort();
     h->cfg = cfg;
+    h->model.fd = -1;
+    h->max_msg = 1000000;
     int rc = setup(h);
+    int stopped = rc == -1; /* a signal during the first compile */
+    if (stopped)
+        rc = 0;
     rd_kafka_message_t **msgs = calloc((size_t)cfg->batch, sizeof *msgs);
     double last_stats = hx_now(), last_watch = hx_now(), last_pub = 0;
     uint64_t last_done = 0;
     nvc_buf prom = {0};
-    while (!rc && !hx_stop && !h->fatal) {
+    while (!rc && !stopped && !hx_stop && !h->fatal) {
         double now = hx_now();
-        if (hx_reload || (cfg->watch && now - last_watch >= 1)) {
+        int want = hx_reload;
+        if (!want && cfg->watch && now - last_watch >= 1 && !h->job_on) {
             last_watch = now;
-            if (hx_reload || hx_model_changed(cfg->model, &h->model)) {
-                hx_reload = 0;
-                reload(h);
-            }
+            want = hx_model_changed(cfg->model, &h->model);
+        }
+        if (want || h->job_on) {
+            if (want && h->job_on && hx_reload)
+                hx_log(HX_INFO, "a reload is already being compiled");
+            hx_reload = 0;
+            reload_step(h, want);
         }
         if (cfg->stats_seconds > 0 && now - last_stats >= cfg->stats_seconds) {
             stats_line(h, now - last_stats, &last_done);
@@ -942,11 +871,13 @@ int hx_run(const hx_config *cfg, hx_totals *tot)
         if (cfg->metrics && now - last_pub >= 1) {
             render(h, &prom);
             hx_metrics_publish(prom.data, prom.len);
+            int model = h->codec || h->worker || cfg->forward_only;
+            hx_metrics_state(h->assigned > 0 && model, !h->assigned ? "no partitions assigned" : "no model loaded");
             last_pub = now;
         }
         ssize_t n = rd_kafka_consume_batch_queue(h->cq, 10, msgs, (size_t)cfg->batch);
         if (n < 0) {
-            say(h, "error: consume: %s", rd_kafka_err2str(rd_kafka_last_error()));
+            hx_log(HX_ERROR, "consume: %s", rd_kafka_err2str(rd_kafka_last_error()));
             rc = 3;
             break;
         }
@@ -956,14 +887,20 @@ int hx_run(const hx_config *cfg, hx_totals *tot)
             process(h, msgs, (size_t)n);
         for (ssize_t k = 0; k < n; k++)
             rd_kafka_message_destroy(msgs[k]);
-        rd_kafka_poll(h->p, 0);
-        store_offsets(h);
+        hx_poll(h, 0);
+        hx_store_offsets(h);
         if (cfg->exit_eof && all_eof(h)) {
-            rd_kafka_flush(h->p, 60000);
-            store_offsets(h);
+            hx_flush(h, 60000);
+            hx_store_offsets(h);
             if (all_eof(h))
                 break;
         }
+    }
+    if (hx_stop && !stopped)
+        hx_log(HX_INFO, "stopping: finishing what is in flight, committing, leaving the group");
+    if (h->job_on) {
+        hx_compile_cancel(&h->job); /* a reload being compiled: not needed any more */
+        h->job_on = 0;
     }
     if (h->fatal && !rc)
         rc = 3;
@@ -974,12 +911,21 @@ int hx_run(const hx_config *cfg, hx_totals *tot)
         rd_kafka_queue_destroy(h->cq);
     }
     if (h->p && h->inflight)
-        say(h, "warning: %llu results unacknowledged at exit (their records are not committed)",
+        hx_log(HX_WARN, "%llu results unacknowledged at exit (their records are not committed)",
             (unsigned long long)h->inflight);
-    if (h->out_rkt)
-        rd_kafka_topic_destroy(h->out_rkt);
-    if (h->dlq_rkt)
-        rd_kafka_topic_destroy(h->dlq_rkt);
+    for (int k = 0; k < h->ntopics; k++) {
+        hx_topic *t = h->topics[k];
+        if (t->out)
+            rd_kafka_topic_destroy(t->out);
+        if (t->dlq)
+            rd_kafka_topic_destroy(t->dlq);
+        free(t->name);
+        free(t->out_name);
+        free(t->dlq_name);
+        free(t->parts);
+        free(t);
+    }
+    free(h->topics);
     if (h->c)
         rd_kafka_destroy(h->c);
     if (h->p)
@@ -994,18 +940,21 @@ int hx_run(const hx_config *cfg, hx_totals *tot)
     }
     if (tot)
         *tot = h->t;
-    for (int k = 0; k < h->ntracks; k++)
-        free(h->tracks[k].ring);
-    free(h->tracks);
+    for (int k = 0; k < h->ntrk; k++) {
+        free(h->trk[k]->ring);
+        free(h->trk[k]);
+    }
+    free(h->trk);
+    h->fatal = 1;
+    hx_redo(h); /* frees what is left */
     free(msgs);
     nvc_buf_free(&prom);
     nvc_buf_free(&h->enc);
     nvc_batch_free(h->batch);
     nvc_free(h->codec);
-    nvc_buf_free(&h->pfa_out);
-    if (h->model.pfa)
-        engine_free(h->model.pfa, h->engine);
+    hx_worker_stop(h->worker);
     hx_model_unload(&h->model);
+    hx_schemas_free(h);
     free(h->in_schema);
     free(h->out_schema);
     free(h);

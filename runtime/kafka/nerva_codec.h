@@ -41,6 +41,9 @@ typedef struct nvc_options {
     int in_confluent;           /* Avro in: messages carry the 5-byte Confluent header */
     long out_schema_id;         /* >= 0: Avro out framed with this Confluent schema id; -1: plain */
     int passthrough;            /* the output record also carries the input's fields */
+    int by_id;                  /* Avro in: each record is read with the writer's schema its frame
+                                   names (nvc_avro_add_writer); in_schema, if given, is the
+                                   reader's schema, which evolved writers are resolved into */
 } nvc_options;
 
 /* per-record outcome */
@@ -85,16 +88,36 @@ NVC_API void nvc_score(nvc_batch *b);
    without the model). */
 NVC_API void nvc_no_score(nvc_batch *b);
 NVC_API int nvc_status(const nvc_batch *b, size_t i);
-/* why record i is bad: "parse", "type", "score" or "encode", and a detail */
+/* why record i is bad: "parse", "type", "schema", "score" or "encode", and a detail */
 NVC_API const char *nvc_error_kind(const nvc_batch *b, size_t i);
 NVC_API const char *nvc_error(const nvc_batch *b, size_t i);
 /* Encodes the result of record i into out (replacing its contents); 0, or
    -1 when the result cannot be encoded (then the record is bad: kind "encode"). */
 NVC_API int nvc_encode(nvc_batch *b, size_t i, nvc_buf *out);
 
+/* Avro with writer schemas by id (nvc_options.by_id).  The host reads each
+   message's id (nvc_avro_frame_id: -1 when it is not framed), and before
+   decoding a message with an id the codec does not know, gives it the
+   writer's schema (nvc_avro_add_writer: -1 when the schema cannot be read or
+   resolved into the reader's, with the reason, which records with that id
+   then carry as their error) or says why there is none (nvc_avro_bad_writer).
+   These change the codec: not while another thread decodes with it. */
+NVC_API long nvc_avro_frame_id(const void *msg, size_t len);
+NVC_API int nvc_avro_writer_known(const nvc_codec *c, long id);
+NVC_API int nvc_avro_add_writer(nvc_codec *c, long id, const char *schema, char *err, size_t errlen);
+NVC_API void nvc_avro_bad_writer(nvc_codec *c, long id, const char *why);
+/* what nvc_new found worth a warning (e.g. an output field nothing fills), or "" */
+NVC_API const char *nvc_notes(const nvc_codec *c);
+
 NVC_API void nvc_buf_put(nvc_buf *buf, const void *p, size_t n);
+/* room for `more` bytes after len */
+NVC_API void nvc_buf_need(nvc_buf *buf, size_t more);
 NVC_API void nvc_buf_puts(nvc_buf *buf, const char *s);
 NVC_API void nvc_buf_free(nvc_buf *buf);
+
+/* the length of the valid UTF-8 character at p (of avail bytes): 1 to 4,
+   or 0 when there is none (invalid, overlong, a surrogate, cut short) */
+NVC_API size_t nvc_utf8_len(const char *p, size_t avail);
 
 /* Shortest-ish text that reads back to the same double: tries 15, 16, 17
    digits; NaN, Infinity, -Infinity as Java spells them.  Returns the length. */

@@ -7,10 +7,12 @@
 #include "harness.h"
 
 #include <errno.h>
+#include <librdkafka/rdkafka.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -80,6 +82,15 @@ int hx_write_atomic(const char *path, const char *data, size_t len)
     return 0;
 }
 
+void hx_set_limit(int what, unsigned long long want)
+{
+    struct rlimit r;
+    if (getrlimit(what, &r))
+        return;
+    r.rlim_cur = r.rlim_max != RLIM_INFINITY && want > r.rlim_max ? r.rlim_max : (rlim_t)want;
+    setrlimit(what, &r);
+}
+
 static void on_stop(int sig)
 {
     (void)sig;
@@ -114,12 +125,14 @@ static const char kafka_usage[] =
     "partition are acknowledged.\n"
     "\n"
     "  -b BROKERS             bootstrap servers (host:port,...)\n"
-    "  -t TOPIC               input topic\n"
+    "  -t TOPIC               input topic, or a pattern starting with ^ (repeatable)\n"
     "  -o TOPIC               output topic\n"
     "  -G GROUP               consumer group (default nerva)\n"
     "  -X KEY=VALUE           librdkafka property for both clients; consumer.KEY or\n"
     "                         producer.KEY for one of them (repeatable)\n"
-    "  -F FILE                properties file: KEY=VALUE lines, # comments\n"
+    "  -F FILE                a Java properties file (key = value, # comments);\n"
+    "                         bootstrap.servers counts as -b, schema.registry.* as\n"
+    "                         the registry options\n"
     "  -e, --exit-eof         stop at the end of all assigned partitions\n"
     "  --input-format F       json (default), csv or avro\n"
     "  --output-format F      json (default), csv or avro\n"
@@ -135,6 +148,12 @@ static const char kafka_usage[] =
     "  --batch N              records per scoring batch (default 1000)\n"
     "  --pfa-timeout MS       a PFA engine's limit per record where the document\n"
     "                         sets none (past it: a dead letter; default none)\n"
+    "  --pfa-limit MS         past this on one record, a PFA engine's process is\n"
+    "                         killed, the record dead-lettered, the engine restarted\n"
+    "                         (default 2 x --pfa-timeout + 1000, or 60000)\n"
+    "  --pfa-memory MB        a PFA engine's address space (default 4096; 0 none)\n"
+    "  --compile-timeout S    compiling MODEL may take this long (default 600)\n"
+    "  --compile-memory MB    and this much address space (default 8192; 0 none)\n"
     "  --stats SECONDS        print counters, lag, rates and latency every SECONDS\n"
     "  --metrics-port [ADDR:]PORT\n"
     "                         serve Prometheus metrics (default address 127.0.0.1)\n"
@@ -142,7 +161,15 @@ static const char kafka_usage[] =
     "  --forward-only         copy records unchanged, no scoring (benchmark baseline)\n"
     "  --no-score             decode and encode but do not score: every output\n"
     "                         empty (benchmark baseline: the pipeline without the model)\n"
-    "  -q, --quiet            no log lines\n"
+    "  --schema-registry URL  Avro through a Confluent Schema Registry: writer schemas\n"
+    "                         by the id in each record, the output schema registered\n"
+    "  --registry-user U:P    basic auth; --registry-ca, --registry-cert, --registry-key\n"
+    "                         FILE: TLS (or schema.registry.* properties)\n"
+    "  --subject-strategy S   topic (default), record or topic-record\n"
+    "  --no-register          look the output schema up, never register it\n"
+    "  --log-format F         text (default) or json: one object a line\n"
+    "  -q, --quiet            warnings and errors only\n"
+    "  --version              the versions of nerva-kafka and librdkafka\n"
     "\n"
     "Signals: SIGINT/SIGTERM finish the batch, flush, commit and exit; SIGHUP\n"
     "reloads MODEL (as does a change to the file).  Exit: 0 ok, 1 bad model or\n"
@@ -167,33 +194,154 @@ static int format_of(const char *s, nvc_format *f)
     return 0;
 }
 
-/* -F FILE: KEY=VALUE lines appended to the property list */
-static int read_props(const char *path, hx_config *c, char **keep)
+/* properties nerva itself reads (from -F or -X); every other key goes to
+   librdkafka, which refuses one it does not know */
+typedef struct props_ctx {
+    hx_config *c;
+    const char *path;
+    char **owned;
+    int nowned;
+    const char *brokers;        /* bootstrap.servers, when -b does not say */
+} props_ctx;
+
+static void own(props_ctx *x, char *s)
 {
-    char *text;
+    x->owned = realloc(x->owned, (size_t)(x->nowned + 1) * sizeof *x->owned);
+    if (!x->owned)
+        abort();
+    x->owned[x->nowned++] = s;
+}
+
+static int registry_prop(hx_config *c, const char *key, const char *v, char *err, size_t errlen)
+{
+    hx_registry_cfg *r = &c->registry;
+    static const char prefix[] = "schema.registry.";
+    int bare = strncmp(key, prefix, sizeof prefix - 1) != 0;
+    if (!strcmp(key, "schema.registry.url"))
+        r->url = v;
+    else if (!strcmp(key, "schema.registry.basic.auth.user.info") || (bare && !strcmp(key, "basic.auth.user.info")))
+        r->user_info = v;
+    else if (!strcmp(key, "schema.registry.ssl.ca.location"))
+        r->ca = v;
+    else if (!strcmp(key, "schema.registry.ssl.certificate.location"))
+        r->cert = v;
+    else if (!strcmp(key, "schema.registry.ssl.key.location"))
+        r->key = v;
+    else if (!strcmp(key, "schema.registry.ssl.key.password"))
+        r->key_password = v;
+    else if (!strcmp(key, "schema.registry.ssl.endpoint.identification.algorithm"))
+        r->no_verify_host = !*v || !strcmp(v, "none");
+    else if (!strcmp(key, "schema.registry.basic.auth.credentials.source") ||
+             (bare && !strcmp(key, "basic.auth.credentials.source"))) {
+        if (strcmp(v, "USER_INFO")) {
+            snprintf(err, errlen, "%s: only USER_INFO is supported, not %s", key, v);
+            return -1;
+        }
+    } else if (!strcmp(key, "value.subject.name.strategy")) {
+        const char *dot = strrchr(v, '.');
+        const char *n = dot ? dot + 1 : v;
+        r->strategy = !strcmp(n, "TopicNameStrategy") || !strcmp(n, "topic") ? HX_SUBJECT_TOPIC
+                      : !strcmp(n, "RecordNameStrategy") || !strcmp(n, "record") ? HX_SUBJECT_RECORD
+                      : !strcmp(n, "TopicRecordNameStrategy") || !strcmp(n, "topic-record") ? HX_SUBJECT_TOPIC_RECORD
+                      : -1;
+        if (r->strategy < 0) {
+            snprintf(err, errlen, "%s: TopicNameStrategy, RecordNameStrategy or TopicRecordNameStrategy, not %s",
+                     key, v);
+            return -1;
+        }
+    } else if (!strcmp(key, "auto.register.schemas")) {
+        r->no_register = strcmp(v, "true") != 0;
+    } else {
+        return 1; /* not one of these */
+    }
+    return 0;
+}
+
+/* the Java client's (de)serializer classes: meaningless here, ignored */
+static int java_only(const char *key)
+{
+    static const char *const keys[] = {"key.serializer", "value.serializer", "key.deserializer",
+                                        "value.deserializer", "specific.avro.reader"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+        if (!strcmp(key, keys[k]))
+            return 1;
+    return 0;
+}
+
+static int add_prop(props_ctx *x, const char *key, const char *value, const char *origin, char *err, size_t errlen)
+{
+    hx_config *c = x->c;
+    if (!strcmp(key, "bootstrap.servers")) {
+        x->brokers = value;
+        return 0;
+    }
+    int r = registry_prop(c, key, value, err, errlen);
+    if (r <= 0)
+        return r;
+    if (java_only(key))
+        return 0;
+    size_t n = strlen(key) + strlen(value) + 2;
+    char *kv = malloc(n);
+    if (!kv)
+        abort();
+    snprintf(kv, n, "%s=%s", key, value);
+    own(x, kv);
+    c->props = realloc(c->props, (size_t)(c->nprops + 1) * sizeof *c->props);
+    c->prop_origin = realloc(c->prop_origin, (size_t)(c->nprops + 1) * sizeof *c->prop_origin);
+    if (!c->props || !c->prop_origin)
+        abort();
+    c->props[c->nprops] = kv;
+    c->prop_origin[c->nprops++] = origin;
+    return 0;
+}
+
+static int file_prop(void *ctx, const char *key, const char *value, int line, char *err, size_t errlen)
+{
+    props_ctx *x = ctx;
+    size_t n = strlen(x->path) + 16;
+    char *origin = malloc(n);
+    char *v = strdup(value);
+    if (!origin || !v)
+        abort();
+    snprintf(origin, n, "%s:%d", x->path, line);
+    own(x, origin);
+    own(x, v);
+    if (add_prop(x, key, v, origin, err, errlen)) {
+        char tmp[600];
+        snprintf(tmp, sizeof tmp, "%s", err);
+        snprintf(err, errlen, "line %d: %s", line, tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* -F FILE: a Java properties file */
+static int read_props(const char *path, props_ctx *x)
+{
+    char *text, err[700];
     if (hx_read_text(path, &text)) {
         fprintf(stderr, "nerva kafka: cannot read %s\n", path);
         return -1;
     }
-    *keep = text;
-    for (char *line = strtok(text, "\r\n"); line; line = strtok(NULL, "\r\n")) {
-        while (*line == ' ' || *line == '\t')
-            line++;
-        if (!*line || *line == '#')
-            continue;
-        c->props = realloc(c->props, (size_t)(c->nprops + 1) * sizeof *c->props);
-        c->props[c->nprops++] = line;
+    own(x, text);
+    x->path = path;
+    if (hx_props_parse(text, file_prop, x, err, sizeof err)) {
+        fprintf(stderr, "nerva kafka: %s:%s\n", path, err + 4); /* "line N: ..." as "FILE:N: ..." */
+        return -1;
     }
     return 0;
 }
 
 int hx_kafka_main(int argc, char **argv)
 {
-    hx_config c = {.group = "nerva", .batch = 1000, .watch = 1, .pfa_timeout_ms = -1};
+    hx_config c = {.group = "nerva", .batch = 1000, .watch = 1};
+    c.pfa = (hx_worker_limits){.timeout_ms = -1, .hard_ms = -1, .memory_mb = 4096, .stack_mb = 64};
+    c.compile = (hx_compile_limits){.seconds = 600, .memory_mb = 8192};
+    const char *topics[64];
+    props_ctx x = {.c = &c};
+    int log_json = 0;
     c.codec.in_format = c.codec.out_format = NVC_JSON;
     c.codec.out_schema_id = -1;
-    char *files[16];
-    int nfiles = 0;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 #define ARG()                                                   \
@@ -210,7 +358,9 @@ int hx_kafka_main(int argc, char **argv)
             c.brokers = v;
         } else if (!strcmp(a, "-t")) {
             ARG();
-            c.in_topic = v;
+            if (c.ntopics == 64)
+                return kafka_usage_error("at most 64 -t options", NULL);
+            topics[c.ntopics++] = v;
         } else if (!strcmp(a, "-o")) {
             ARG();
             c.out_topic = v;
@@ -219,12 +369,56 @@ int hx_kafka_main(int argc, char **argv)
             c.group = v;
         } else if (!strcmp(a, "-X")) {
             ARG();
-            c.props = realloc(c.props, (size_t)(c.nprops + 1) * sizeof *c.props);
-            c.props[c.nprops++] = v;
+            const char *eq = strchr(v, '=');
+            char key[512], err[600];
+            if (!eq || eq == v || (size_t)(eq - v) >= sizeof key)
+                return kafka_usage_error("-X takes KEY=VALUE, not", v);
+            snprintf(key, sizeof key, "%.*s", (int)(eq - v), v);
+            if (add_prop(&x, key, eq + 1, NULL, err, sizeof err)) {
+                fprintf(stderr, "nerva kafka: -X %s: %s\n", v, err);
+                return 1;
+            }
         } else if (!strcmp(a, "-F")) {
             ARG();
-            if (nfiles == 16 || read_props(v, &c, &files[nfiles++]))
+            if (read_props(v, &x))
                 return 1;
+        } else if (!strcmp(a, "--version")) {
+            char feat[512];
+            size_t n = sizeof feat;
+            rd_kafka_conf_t *conf = rd_kafka_conf_new();
+            if (rd_kafka_conf_get(conf, "builtin.features", feat, &n) != RD_KAFKA_CONF_OK)
+                snprintf(feat, sizeof feat, "?");
+            rd_kafka_conf_destroy(conf);
+            printf("nerva-kafka %s\nlibrdkafka %s (builtin.features=%s)\n%s\n", NERVA_VERSION, rd_kafka_version_str(),
+                   feat, hx_registry_version());
+            return 0;
+        } else if (!strcmp(a, "--log-format")) {
+            ARG();
+            if (strcmp(v, "text") && strcmp(v, "json"))
+                return kafka_usage_error("--log-format is text or json, not", v);
+            log_json = !strcmp(v, "json");
+        } else if (!strcmp(a, "--schema-registry")) {
+            ARG();
+            c.registry.url = v;
+        } else if (!strcmp(a, "--registry-user")) {
+            ARG();
+            c.registry.user_info = v;
+        } else if (!strcmp(a, "--registry-ca")) {
+            ARG();
+            c.registry.ca = v;
+        } else if (!strcmp(a, "--registry-cert")) {
+            ARG();
+            c.registry.cert = v;
+        } else if (!strcmp(a, "--registry-key")) {
+            ARG();
+            c.registry.key = v;
+        } else if (!strcmp(a, "--subject-strategy")) {
+            ARG();
+            char err[300];
+            if (registry_prop(&c, "value.subject.name.strategy", v, err, sizeof err))
+                return kafka_usage_error("--subject-strategy is topic, record or topic-record, not", v);
+        } else if (!strcmp(a, "--no-register")) {
+            c.registry.no_register = 1;
         } else if (!strcmp(a, "-e") || !strcmp(a, "--exit-eof")) {
             c.exit_eof = 1;
         } else if (!strcmp(a, "--input-format")) {
@@ -278,7 +472,25 @@ int hx_kafka_main(int argc, char **argv)
             long long n = strtoll(v, &end, 10);
             if (*end || !*v || n < 0 || n > 86400000)
                 return kafka_usage_error("--pfa-timeout is milliseconds, not", v);
-            c.pfa_timeout_ms = n;
+            c.pfa.timeout_ms = n;
+        } else if (!strcmp(a, "--pfa-limit") || !strcmp(a, "--pfa-memory") || !strcmp(a, "--compile-timeout") ||
+                   !strcmp(a, "--compile-memory")) {
+            ARG();
+            char *end;
+            long long n = strtoll(v, &end, 10);
+            if (*end || !*v || n < 0 || n > 86400000)
+                return kafka_usage_error(a[2] == 'p' && a[6] == 'l' ? "--pfa-limit is milliseconds, not"
+                                         : a[2] == 'c' && a[10] == 't' ? "--compile-timeout is seconds, not"
+                                                                       : "a memory limit is megabytes (0: none), not",
+                                         v);
+            if (!strcmp(a, "--pfa-limit"))
+                c.pfa.hard_ms = n;
+            else if (!strcmp(a, "--pfa-memory"))
+                c.pfa.memory_mb = (long)n;
+            else if (!strcmp(a, "--compile-timeout"))
+                c.compile.seconds = (double)n;
+            else
+                c.compile.memory_mb = (long)n;
         } else if (!strcmp(a, "--stats")) {
             ARG();
             char *end;
@@ -307,19 +519,27 @@ int hx_kafka_main(int argc, char **argv)
     }
     if (!c.model)
         return kafka_usage_error("no model file given", NULL);
-    if (!c.brokers || !c.in_topic || !c.out_topic)
+    c.topics = topics;
+    if (!c.brokers)
+        c.brokers = x.brokers; /* bootstrap.servers from -F or -X, unless -b */
+    hx_log_setup(log_json, c.quiet);
+    if (c.pfa.hard_ms < 0) /* the engine's own limit, and as long again to act on it */
+        c.pfa.hard_ms = c.pfa.timeout_ms >= 0 ? 2 * c.pfa.timeout_ms + 1000 : 60000;
+    if (!c.brokers || !c.ntopics || !c.out_topic)
         return kafka_usage_error("-b BROKERS, -t IN_TOPIC and -o OUT_TOPIC are required", NULL);
-    if (c.codec.in_format == NVC_AVRO && !c.in_schema_file)
-        return kafka_usage_error("--input-format avro needs --input-schema FILE.avsc", NULL);
+    if (c.codec.in_format == NVC_AVRO && !c.in_schema_file && !c.registry.url)
+        return kafka_usage_error("--input-format avro needs --input-schema FILE.avsc or --schema-registry URL", NULL);
     if (c.codec.out_format == NVC_AVRO && !c.out_schema_file)
         return kafka_usage_error("--output-format avro needs --output-schema FILE.avsc", NULL);
     if (c.exactly_once && c.dlq)
         fprintf(stderr, "nerva kafka: note: dead-lettered records are part of each transaction\n");
     signals();
     int rc = hx_run(&c, NULL);
-    for (int k = 0; k < nfiles; k++)
-        free(files[k]);
+    for (int k = 0; k < x.nowned; k++)
+        free(x.owned[k]);
+    free(x.owned);
     free(c.props);
+    free(c.prop_origin);
     return rc;
 }
 
@@ -339,6 +559,8 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (!strcmp(cmd, "kafka"))
         return hx_kafka_main(argc, argv);
+    if (!strcmp(cmd, "pfa-worker")) /* internal: a PFA engine's process (pfa_worker.c) */
+        return hx_pfa_worker_main(argc, argv);
     signals();
     if (!strcmp(cmd, "broker"))
         return hx_broker_main(argc, argv);

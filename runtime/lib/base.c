@@ -33,9 +33,11 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define NV_UNUSED __attribute__((unused))
 #define NV_NORETURN __attribute__((noreturn))
+#define NV_NOINLINE __attribute__((noinline)) /* the parts of a big score function stay apart */
 #else
 #define NV_UNUSED
 #define NV_NORETURN
+#define NV_NOINLINE
 #endif
 #ifndef NV_RT
 #define NV_RT static NV_UNUSED /* a shared runtime (nerva runtime) defines it empty */

@@ -1227,32 +1227,6 @@ NV_RT nv_val nvf_bytes_subseqto(nv_eng *E, const nv_type *const *T, const nv_val
     return nv_vp(nv_cat3(E, s->s, b, r->s, r->n, s->s + e, s->n - e));
 }
 
-/* valid UTF-8 (no overlongs, no surrogates, at most U+10FFFF) */
-NV_RT int nv_utf8_valid(const char *s, int64_t n)
-{
-    int64_t i = 0;
-    while (i < n) {
-        unsigned c = (unsigned char)s[i];
-        int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-        unsigned cp;
-        int k;
-        if (!len || i + len > n)
-            return 0;
-        cp = len == 1 ? c : c & (0x3fu >> (len - 1));
-        for (k = 1; k < len; k++) {
-            unsigned d = (unsigned char)s[i + k];
-            if ((d & 0xc0) != 0x80)
-                return 0;
-            cp = cp << 6 | (d & 0x3f);
-        }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-            (cp >= 0xd800 && cp < 0xe000))
-            return 0;
-        i += len;
-    }
-    return 1;
-}
-
 NV_RT int nv_ascii_valid(const nv_str *s)
 {
     int64_t i;

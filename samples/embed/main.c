@@ -1,4 +1,4 @@
-/* A downstream program that embeds three models compiled by nerva at build time
+/* A downstream program that embeds four models compiled by nerva at build time
  * (see Makefile, CMakeLists.txt or meson.build beside it, and
  * docs/build-integration.md).  It scores a few records with each model and
  * prints the results; `make check` compares them with expected.txt.
@@ -9,7 +9,7 @@
  * file was written for (FRAUD_INTERFACE_HASH); iris through its descriptor table, by field name, the way
  * a host that does not know the model in advance binds it; velocity, a PFA
  * model, is an engine with state (per-card pools) that reads and writes Avro
- * JSON text. */
+ * JSON text; risk, written in PrettyPFA (risk.ppfa), is an engine too. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +17,7 @@
 #include "fraud.h"
 #include "iris.h"
 #include "velocity.h"
+#include "risk.h"
 
 /* the fraud model this code was written for: same fields, same types
    (nerva info --json samples/embed/fraud.pmml gives the hash) */
@@ -106,6 +107,11 @@ static void print_result(void *ctx, const char *json, size_t len)
     printf("velocity %s: %.*s\n", (const char *)ctx, (int)len, json);
 }
 
+static void print_risk(void *ctx, const char *json, size_t len)
+{
+    printf("risk %s: %.*s\n", (const char *)ctx, (int)len, json);
+}
+
 static void score_velocity(void)
 {
     static const char *payments[] = {
@@ -138,10 +144,37 @@ static void score_velocity(void)
     free(e);
 }
 
+/* risk, written in PrettyPFA (risk.ppfa): the same entry points as velocity's */
+static void score_risk(void)
+{
+    static const char *payments[] = {
+        "{\"card\": \"4111\", \"amount\": 20.0, \"country\": \"US\"}",
+        "{\"card\": \"4111\", \"amount\": 900.0, \"country\": \"FR\"}",
+        "{\"card\": \"5500\", \"amount\": 150.0, \"country\": \"DE\"}",
+        "{\"card\": \"5500\", \"amount\": -1.0, \"country\": \"US\"}",   /* the model raises an error */
+        "{\"card\": \"5500\", \"amount\": 12.0, \"country\": \"CA\"}",
+    };
+    risk_engine *e = malloc(risk_engine_size());
+    if (!e || risk_init(e) != NERVA_PFA_OK)
+        exit(1);
+    for (size_t r = 0; r < sizeof payments / sizeof payments[0]; r++) {
+        char id[16];
+        snprintf(id, sizeof id, "%zu", r + 1);
+        if (risk_action(e, payments[r], strlen(payments[r]), print_risk, id) != NERVA_PFA_OK) {
+            const char *msg;
+            int code = risk_last_error(e, &msg, NULL);
+            printf("risk %s: error %d: %s\n", id, code, msg);
+        }
+    }
+    risk_free(e);
+    free(e);
+}
+
 int main(void)
 {
     score_fraud();
     score_iris();
     score_velocity();
+    score_risk();
     return 0;
 }

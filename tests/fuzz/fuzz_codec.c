@@ -74,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     nvc_format fmt = data[0] % 3 == 0 ? NVC_JSON : data[0] % 3 == 1 ? NVC_CSV : NVC_AVRO;
-    nvc_options o = {fmt, fmt == NVC_AVRO ? NVC_AVRO : NVC_JSON, NULL, avsc, avsc, 0, -1, 1};
+    nvc_options o = {fmt, fmt == NVC_AVRO ? NVC_AVRO : NVC_JSON, NULL, avsc, avsc, 0, -1, 1, 0};
     char err[256];
     nvc_codec *c = nvc_new(&fmodel, &o, err, sizeof err);
     if (!c)

@@ -42,6 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (p && !d.errors) {
             IrBuilder b = {.a = &a, .d = &d, .p = p};
             pass_intern_strings(&b);
+            pass_propagate(&b);
             pass_dead_stores(&b);
         }
     }

@@ -25,9 +25,11 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define NV_UNUSED __attribute__((unused))
 #define NV_NORETURN __attribute__((noreturn))
+#define NV_NOINLINE __attribute__((noinline)) /* the parts of a big score function stay apart */
 #else
 #define NV_UNUSED
 #define NV_NORETURN
+#define NV_NOINLINE
 #endif
 #ifndef NV_RT
 #define NV_RT static NV_UNUSED /* a shared runtime (nerva runtime) defines it empty */
@@ -49,31 +51,34 @@ NV_RT int nv_intern(const char *s, const char *const *d, int n)
 }
 
 
-/* dictionaries of the strings compared against constants */
+/* constant tables: dictionaries of strings, lookup tables, lists of fields */
 static const char *const dict0[] = {
     "a", "b",
 };
 
+static const nerva_field lin_reg_input_fields[] = {
+    {"x", 1, offsetof(lin_reg_input, x), offsetof(lin_reg_input, state) + 0},
+    {"c", 5, offsetof(lin_reg_input, c), offsetof(lin_reg_input, state) + 1},
+};
+
+static const nerva_field lin_reg_output_fields[] = {
+    {"y", 1, offsetof(lin_reg_output, y), offsetof(lin_reg_output, state) + 0},
+};
+
 int lin_reg_score(const lin_reg_input *in, lin_reg_output *out)
 {
-    double v0 = 0; int v0_n = 1; /* x */
-    int v1 = 0; /* x (invalid) */
     const char *v2 = ""; int v2_n = 1; /* c */
     int v3 = 0; /* c (invalid) */
     double v4 = 0; /* x */
     double v5 = 0; int v5_n = 1; /* regression */
     int v6 = 0; int v6_n = 1; /* c (code) */
     memset(out->state, NERVA_MISSING, sizeof out->state);
-    if (in->state[0] == NERVA_PRESENT) { v0 = in->x; v0_n = 0; }
     if (in->state[1] == NERVA_PRESENT) { v2 = in->c; v2_n = 0; }
     {
         int t1;
         t1 = v2_n ? -1 : nv_intern(v2, dict0, 2);
         v6 = t1;
         v6_n = v2_n;
-    }
-    {
-        v1 = (in->state[0] == NERVA_INVALID);
     }
     {
         int t2 = 0; int t2_n = 1; (void)t2_n;
@@ -83,8 +88,8 @@ int lin_reg_score(const lin_reg_input *in, lin_reg_output *out)
         int t4;
         t4 = !(v6_n) && (unsigned)v6 < 64u && ((0x3ULL >> v6) & 1u);
         int t5;
+        t5 = (!t4);
         int t5_n = v6_n;
-        t5 = t5_n ? 0 : (!t4);
         t3 = t5; t3_n = t5_n;
         if (t3_n) {
             t3 = 0; t3_n = 0;
@@ -94,52 +99,32 @@ int lin_reg_score(const lin_reg_input *in, lin_reg_output *out)
         v3 = t2;
     }
     /* MiningField x: invalid value */
-    {
-        if (!(0) && v1) {
-            return NERVA_RESULT_INVALID;
-        }
+    if ((in->state[0] == NERVA_INVALID)) {
+        return NERVA_RESULT_INVALID;
     }
     /* MiningField x (line 16) */
     {
         double t6 = 0; int t6_n = 1;
-        t6 = v0; t6_n = v0_n;
+        t6 = in->x; t6_n = (in->state[0] != NERVA_PRESENT);
         if (t6_n) {
             t6 = 0.0; t6_n = 0;
         }
         v4 = t6;
     }
     /* MiningField c: invalid value */
-    {
-        if (!(0) && v3) {
-            return NERVA_RESULT_INVALID;
-        }
+    if (v3) {
+        return NERVA_RESULT_INVALID;
     }
     /* RegressionModel (regression) (line 20) */
     {
-        double t7;
-        t7 = (2.0 * v4);
-        double t8;
-        t8 = (1.5 + t7);
-        double t9;
-        t9 = (v4 * v4);
-        double t10;
-        t10 = (0.25 * t9);
-        double t11;
-        t11 = (t8 + t10);
-        int t12;
-        int t12_n = v6_n;
-        t12 = t12_n ? 0 : (v6 == 1);
-        double t13 = 0; int t13_n = 1;
-        if (!(t12_n) && t12) {
-            t13 = (-3.0); t13_n = 0;
-        } else if (!(t12_n)) {
-            t13 = 0.0; t13_n = 0;
+        double t7 = 0; int t7_n = 1;
+        if (!(v6_n) && (v6 == 1)) {
+            t7 = (-3.0); t7_n = 0;
+        } else if (!(v6_n)) {
+            t7 = 0.0; t7_n = 0;
         }
-        double t14;
-        int t14_n = t13_n;
-        t14 = t14_n ? 0 : (t11 + t13);
-        v5 = t14;
-        v5_n = t14_n;
+        v5 = (((1.5 + (2.0 * v4)) + (0.25 * (v4 * v4))) + t7);
+        v5_n = t7_n;
     }
     out->y = v5; out->state[0] = (unsigned char)(v5_n ? NERVA_MISSING : NERVA_PRESENT);
     return NERVA_OK;
@@ -155,15 +140,6 @@ size_t lin_reg_score_batch(const lin_reg_input *in, lin_reg_output *out, int *st
     }
     return bad;
 }
-
-static const nerva_field lin_reg_input_fields[] = {
-    {"x", 1, offsetof(lin_reg_input, x), offsetof(lin_reg_input, state) + 0},
-    {"c", 5, offsetof(lin_reg_input, c), offsetof(lin_reg_input, state) + 1},
-};
-
-static const nerva_field lin_reg_output_fields[] = {
-    {"y", 1, offsetof(lin_reg_output, y), offsetof(lin_reg_output, state) + 0},
-};
 
 static int lin_reg_score_v(const void *in, void *out)
 {

@@ -25,9 +25,11 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define NV_UNUSED __attribute__((unused))
 #define NV_NORETURN __attribute__((noreturn))
+#define NV_NOINLINE __attribute__((noinline)) /* the parts of a big score function stay apart */
 #else
 #define NV_UNUSED
 #define NV_NORETURN
+#define NV_NOINLINE
 #endif
 #ifndef NV_RT
 #define NV_RT static NV_UNUSED /* a shared runtime (nerva runtime) defines it empty */
@@ -89,11 +91,18 @@ static int nv_tree1(const nv_env *E)
     return r_n ? -1 : r;
 }
 
+static const nerva_field mining_sum_input_fields[] = {
+    {"a", 1, offsetof(mining_sum_input, a), offsetof(mining_sum_input, state) + 0},
+    {"b", 1, offsetof(mining_sum_input, b), offsetof(mining_sum_input, state) + 1},
+};
+
+static const nerva_field mining_sum_output_fields[] = {
+    {"y", 1, offsetof(mining_sum_output, y), offsetof(mining_sum_output, state) + 0},
+};
+
 int mining_sum_score(const mining_sum_input *in, mining_sum_output *out)
 {
     nv_env E;
-    int v1 = 0; /* a (invalid) */
-    int v3 = 0; /* b (invalid) */
     double v4 = 0; int v4_n = 1; /* accumulator */
     double v6 = 0; /* segments */
     int v8 = 0; int v8_n = 1; /* tree node */
@@ -107,31 +116,17 @@ int mining_sum_score(const mining_sum_input *in, mining_sum_output *out)
     memset(out->state, NERVA_MISSING, sizeof out->state);
     if (in->state[0] == NERVA_PRESENT) { E.v0 = in->a; E.v0_n = 0; }
     if (in->state[1] == NERVA_PRESENT) { E.v2 = in->b; E.v2_n = 0; }
-    {
-        v1 = (in->state[0] == NERVA_INVALID);
-    }
-    {
-        v3 = (in->state[1] == NERVA_INVALID);
-    }
     /* MiningField a: invalid value */
-    {
-        if (!(0) && v1) {
-            return NERVA_RESULT_INVALID;
-        }
+    if ((in->state[0] == NERVA_INVALID)) {
+        return NERVA_RESULT_INVALID;
     }
     /* MiningField b: invalid value */
-    {
-        if (!(0) && v3) {
-            return NERVA_RESULT_INVALID;
-        }
+    if ((in->state[1] == NERVA_INVALID)) {
+        return NERVA_RESULT_INVALID;
     }
-    {
-        v4 = 0.0;
-        v4_n = 0;
-    }
-    {
-        v6 = 0.0;
-    }
+    v4 = 0.0;
+    v4_n = 0;
+    v6 = 0.0;
     /* TreeModel  (line 20) */
     {
         int t1 = 0; int t1_n = 1;
@@ -147,72 +142,48 @@ int mining_sum_score(const mining_sum_input *in, mining_sum_output *out)
         v9 = t2;
         v9_n = t2_n;
     }
-    {
-        if (!(0) && v9_n) {
-        } else {
-            {
-                double t3;
-                t3 = (v6 + 1.0);
-                v6 = t3;
-            }
-            {
-                double t4;
-                int t4_n = v4_n || v9_n;
-                t4 = t4_n ? 0 : (v4 + v9);
-                v4 = t4;
-                v4_n = t4_n;
-            }
-        }
+    if (!(v9_n)) {
+        v6 = (v6 + 1.0);
+        v4 = (v4 + v9);
+        v4_n = (v4_n || v9_n);
     }
     /* TreeModel  (line 33) */
     {
-        int t5 = 0; int t5_n = 1;
+        int t3 = 0; int t3_n = 1;
         /* tree 1: 3 nodes, line 33 */
-        t5 = nv_tree1(&E);
-        t5_n = t5 < 0;
-        v10 = t5;
-        v10_n = t5_n;
+        t3 = nv_tree1(&E);
+        t3_n = t3 < 0;
+        v10 = t3;
+        v10_n = t3_n;
     }
     {
-        double t6 = 0; int t6_n = 1;
-        if (!(v10_n)) { t6 = tree1_c0[v10]; t6_n = 0; }
-        v11 = t6;
-        v11_n = t6_n;
+        double t4 = 0; int t4_n = 1;
+        if (!(v10_n)) { t4 = tree1_c0[v10]; t4_n = 0; }
+        v11 = t4;
+        v11_n = t4_n;
     }
-    {
-        if (!(0) && v11_n) {
-        } else {
-            {
-                double t7;
-                t7 = (v6 + 1.0);
-                v6 = t7;
-            }
-            {
-                double t8;
-                int t8_n = v4_n || v11_n;
-                t8 = t8_n ? 0 : (v4 + v11);
-                v4 = t8;
-                v4_n = t8_n;
-            }
-        }
+    if (!(v11_n)) {
+        v6 = (v6 + 1.0);
+        v4 = (v4 + v11);
+        v4_n = (v4_n || v11_n);
     }
     /* Segmentation sum (line 17) */
     {
-        int t9 = 0; int t9_n = 1;
-        t9 = 0; t9_n = 0;
-        if (0) t9_n = 1; else if (0) { t9 = 1; t9_n = 0; goto sc_3; }
-        int t10;
-        t10 = (v6 == 0.0);
-        if (0) t9_n = 1; else if (t10) { t9 = 1; t9_n = 0; goto sc_3; }
+        double t5 = 0; int t5_n = 1;
+        int t6 = 0; int t6_n = 1;
+        t6 = 0; t6_n = 0;
+        if (0) t6_n = 1; else if (0) { t6 = 1; t6_n = 0; goto sc_3; }
+        int t7;
+        t7 = (v6 == 0.0);
+        if (0) t6_n = 1; else if (t7) { t6 = 1; t6_n = 0; goto sc_3; }
         sc_3:;
-        double t11 = 0; int t11_n = 1;
-        if (!(t9_n) && t9) {
-            t11 = 0; t11_n = 1;
-        } else if (!(t9_n)) {
-            t11 = v4; t11_n = v4_n;
+        if (!(t6_n) && t6) {
+            t5 = 0; t5_n = 1;
+        } else if (!(t6_n)) {
+            t5 = v4; t5_n = v4_n;
         }
-        v12 = t11;
-        v12_n = t11_n;
+        v12 = t5;
+        v12_n = t5_n;
     }
     out->y = v12; out->state[0] = (unsigned char)(v12_n ? NERVA_MISSING : NERVA_PRESENT);
     return NERVA_OK;
@@ -228,15 +199,6 @@ size_t mining_sum_score_batch(const mining_sum_input *in, mining_sum_output *out
     }
     return bad;
 }
-
-static const nerva_field mining_sum_input_fields[] = {
-    {"a", 1, offsetof(mining_sum_input, a), offsetof(mining_sum_input, state) + 0},
-    {"b", 1, offsetof(mining_sum_input, b), offsetof(mining_sum_input, state) + 1},
-};
-
-static const nerva_field mining_sum_output_fields[] = {
-    {"y", 1, offsetof(mining_sum_output, y), offsetof(mining_sum_output, state) + 0},
-};
 
 static int mining_sum_score_v(const void *in, void *out)
 {

@@ -25,9 +25,11 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define NV_UNUSED __attribute__((unused))
 #define NV_NORETURN __attribute__((noreturn))
+#define NV_NOINLINE __attribute__((noinline)) /* the parts of a big score function stay apart */
 #else
 #define NV_UNUSED
 #define NV_NORETURN
+#define NV_NOINLINE
 #endif
 #ifndef NV_RT
 #define NV_RT static NV_UNUSED /* a shared runtime (nerva runtime) defines it empty */
@@ -35,6 +37,17 @@
 
 
 /* section core (runtime/lib/pfa_rt.c) */
+/* A PFA function may call itself on every path (a document's mistake, or a
+   loop written as recursion): the engine bounds it at run time (error
+   -1002, too many nested calls), so GCC's compile-time warning about it
+   would only stop a host's -Werror build of a valid document. */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#pragma GCC diagnostic ignored "-Winfinite-recursion"
+#endif
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Winfinite-recursion"
+#endif
+
 /* ---- values ---- */
 typedef union nv_val {
     int32_t i;      /* null (0), boolean, int, enum */
@@ -92,9 +105,10 @@ typedef struct nv_cell {
     nv_val saved;                   /* rollback: the value at the action's start */
     nv_arena *saved_a;
     int dirty;
+    uint64_t seen;                  /* the call (E->epoch) that last read v (see nv_grant) */
 } nv_cell;
 
-typedef struct nv_pitem { nv_str *k; nv_val v; nv_arena *a; } nv_pitem;
+typedef struct nv_pitem { nv_str *k; nv_val v; nv_arena *a; uint64_t seen; } nv_pitem;
 
 typedef struct nv_pool {
     int64_t n, cap;
@@ -113,6 +127,7 @@ typedef struct nv_shared {
     void (*lock)(void *ctx);
     void (*unlock)(void *ctx);
     void *ctx;
+    int64_t engines;                /* engines started on it: the next one's index */
 } nv_shared;
 
 typedef struct nv_eng {
@@ -147,6 +162,10 @@ typedef struct nv_eng {
     int held;                       /* nesting of the lock in this engine */
     void *re_cache;                 /* compiled patterns (pfa_lib.c: regex) */
     void (*re_free)(void *);        /* and how they are freed */
+    const char *stack_base;         /* where the running routine's stack began */
+    void *mut;                      /* a cell's or pool item's value an updater may change in place */
+    uint64_t epoch;                 /* counts the routine calls (begin, actions, end, merge) */
+    int64_t index;                  /* its place in its battery (0 alone): which pseudorandom stream */
 } nv_eng;
 
 /* values nested deeper than this are refused when copied or written out,
@@ -209,6 +228,23 @@ NV_RT void nv_tick(nv_eng *E)
         nv_raise(E, INT_MIN, msg);
     }
 }
+
+/* User function calls may use this much stack, counted from where the
+   running routine (begin, action, end) started, so that a deep recursion of
+   big frames is a PFA error (-1002, as too many calls) rather than a stack
+   overflow that kills the host.  Hosts give engines at least twice this
+   (8 MiB is the usual main-thread stack).  A function calls nv_stack on
+   entry with the address of its parameter E (in its own frame) and the most
+   its frame can hold. */
+#define NV_STACK_BUDGET ((size_t)4 << 20)
+
+NV_RT void nv_stack(nv_eng *E, const void *here, size_t frame)
+{
+    uintptr_t a = (uintptr_t)here, b = (uintptr_t)E->stack_base;
+    if (E->stack_base && (a < b ? b - a : a - b) + frame > NV_STACK_BUDGET)
+        nv_raise(E, -1002, "nested function calls need more than 4 MiB of stack");
+}
+
 
 
 NV_RT void nv_unlock(nv_eng *E)
@@ -471,6 +507,7 @@ NV_RT int nv_try(nv_eng *E, nv_body body, void *frame)
     E->cur = cur;
     E->depth = depth;
     E->vdepth = vdepth;
+    E->mut = NULL;
     nv_unlock_to(E, held);
     return 1;
 }
@@ -492,17 +529,35 @@ NV_RT int32_t nv_i32(nv_eng *E, int64_t x, int code)
 
 
 
-/* the engine's pseudorandom numbers: seeded from "randseed" (or the clock
-   and the engine's address), xorshift64* after a splitmix64 scramble */
-NV_RT void nv_seed(nv_eng *E, int has_seed, int64_t seed)
+
+/* The engine's pseudorandom numbers: splitmix64 (a Weyl sequence through
+   a strong 64-bit mixer; period 2^64, passes BigCrush).  The state starts
+   from "randseed" (or, without one, the clock and the engine's address),
+   mixed with the engine's index in its battery, so each engine's stream is
+   reproducible and the streams of a battery's engines are independent
+   (their starting points are 64-bit hashes apart). */
+NV_RT uint64_t nv_mix64(uint64_t z)
 {
-    uint64_t z = has_seed ? (uint64_t)seed : (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)E;
-    z += 0x9e3779b97f4a7c15ULL;
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    E->rng = z ? z : 1;
+    return z ^ (z >> 31);
 }
+
+NV_RT void nv_seed(nv_eng *E, int has_seed, int64_t seed)
+{
+    uint64_t z = (uint64_t)seed;
+    if (!has_seed) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        z = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^ (uint64_t)(uintptr_t)E;
+    }
+    z = nv_mix64(z + 0x9e3779b97f4a7c15ULL);
+    if (E->index)
+        z = nv_mix64(z ^ nv_mix64((uint64_t)E->index));
+    E->rng = z;
+}
+
+
 
 
 
@@ -743,11 +798,25 @@ NV_RT nv_val nv_keep(nv_eng *E, const nv_type *t, nv_val v, nv_arena **owner)
     return r;
 }
 
+/* whether values of type t are pointers (strings, arrays, maps, ...) */
+NV_RT int nv_is_ptr_type(const nv_type *t)
+{
+    return t->kind >= NV_STRING && t->kind != NV_ENUM;
+}
+
 NV_RT void nv_cell_set(nv_eng *E, int k, int rollback, const nv_type *t, nv_val v)
 {
     nv_cell *c = &E->cells[k];
     nv_arena *a;
-    nv_val nv = nv_keep(E, t, v, &a);
+    nv_val nv;
+    E->mut = NULL;
+    if (nv_is_ptr_type(t) && v.p == c->v.p) {
+        /* the updater gave the value back, unchanged or changed in place
+           (nv_grant): nothing to copy; the action now holds it */
+        c->seen = E->epoch;
+        return;
+    }
+    nv = nv_keep(E, t, v, &a);
     if (rollback && !c->dirty) {
         c->saved = c->v;
         c->saved_a = c->a;
@@ -810,7 +879,13 @@ NV_RT void nv_pool_put(nv_eng *E, nv_pool *p, int rollback, const nv_type *t, nv
 {
     nv_arena *a;
     int64_t i = nv_pool_find(p, key);
-    nv_val nv = nv_keep(E, t, v, &a);
+    nv_val nv;
+    E->mut = NULL;
+    if (i >= 0 && nv_is_ptr_type(t) && v.p == p->items[i].v.p) {
+        p->items[i].seen = E->epoch;    /* as in nv_cell_set */
+        return;
+    }
+    nv = nv_keep(E, t, v, &a);
     nv_arena *cur = E->cur;
     nv_str *kk;
     E->cur = a;
@@ -837,8 +912,13 @@ NV_RT void nv_pool_put(nv_eng *E, nv_pool *p, int rollback, const nv_type *t, nv
     p->items[i].k = kk;
     p->items[i].v = nv;
     p->items[i].a = a;
+    p->items[i].seen = 0;
     p->n++;
 }
+
+
+
+
 
 NV_RT void nv_pool_set(nv_eng *E, int k, int rollback, const nv_type *t, nv_str *key, nv_val v)
 {
@@ -1010,6 +1090,32 @@ NV_RT int nv_utf8_put(char *o, unsigned cp)
     return 4;
 }
 
+/* valid UTF-8 (no overlongs, no surrogates, at most U+10FFFF) */
+NV_RT int nv_utf8_valid(const char *s, int64_t n)
+{
+    int64_t i = 0;
+    while (i < n) {
+        unsigned c = (unsigned char)s[i];
+        int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        unsigned cp;
+        int k;
+        if (!len || i + len > n)
+            return 0;
+        cp = len == 1 ? c : c & (0x3fu >> (len - 1));
+        for (k = 1; k < len; k++) {
+            unsigned d = (unsigned char)s[i + k];
+            if ((d & 0xc0) != 0x80)
+                return 0;
+            cp = cp << 6 | (d & 0x3f);
+        }
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
+            (cp >= 0xd800 && cp < 0xe000))
+            return 0;
+        i += len;
+    }
+    return 1;
+}
+
 NV_RT nv_str *nv_jstring(nv_jp *P)
 {
     const char *s = ++P->p;
@@ -1059,6 +1165,10 @@ NV_RT nv_str *nv_jstring(nv_jp *P)
                 nv_hex4(s + 2, &lo) && lo >= 0xdc00 && lo < 0xe000) {
                 cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
                 s += 6;
+            } else if (cp >= 0xd800 && cp < 0xe000) {
+                /* a lone half of a pair is no character: its UTF-8 would be invalid */
+                P->err = "unpaired surrogate in a \\u escape";
+                return NULL;
             }
             o += nv_utf8_put(o, cp);
             break;
@@ -1072,6 +1182,12 @@ NV_RT nv_str *nv_jstring(nv_jp *P)
     n = (size_t)(o - base);
     *o = 0;
     r->n = (int64_t)n;
+    /* strings are Unicode text: raw bytes must be UTF-8 (escapes always are);
+       NUL only as the escape \u0000 (a raw one is a control character) */
+    if (!nv_utf8_valid(base, r->n)) {
+        P->err = "invalid UTF-8 in a string";
+        return NULL;
+    }
     return r;
 }
 
@@ -1669,20 +1785,23 @@ NV_RT nv_val nv_constant(nv_eng *E, const nv_type *t, const char *json)
    host's): state kept when it finishes, rolled back when it raises */
 NV_RT int nv_run(nv_eng *E, nv_body body, void *frame, int64_t doc_ms)
 {
+    char base;
+    int failed;
+    E->epoch++;
+    E->mut = NULL;
+    E->stack_base = &base;
     nv_deadline(E, doc_ms >= 0 ? doc_ms : E->host_ms);
-    if (nv_try(E, body, frame)) {
-        nv_settle(E, 0);
-        return NERVA_PFA_ERROR;
-    }
-    nv_settle(E, 1);
-    return NERVA_PFA_OK;
+    failed = nv_try(E, body, frame);
+    E->stack_base = NULL;
+    nv_settle(E, !failed);
+    return failed ? NERVA_PFA_ERROR : NERVA_PFA_OK;
 }
 
 /* an engine's start on zeroed storage: its cells, pools and constants; the
    shared ones where scells/spools say (NULL: its own), then init (constants,
    cells, pools, "begin") */
 NV_RT int nv_start(nv_eng *E, nv_cell *cells, int ncells, nv_pool *pools, int npools, nv_val *consts,
-                   nv_cell *scells, nv_pool *spools, const nv_shared *sh, nv_body init, void *frame,
+                   nv_cell *scells, nv_pool *spools, nv_shared *sh, nv_body init, void *frame,
                    int64_t doc_ms)
 {
     E->host_ms = -1;
@@ -1695,6 +1814,13 @@ NV_RT int nv_start(nv_eng *E, nv_cell *cells, int ncells, nv_pool *pools, int np
     E->scells = scells ? scells : cells;
     E->spools = spools ? spools : pools;
     E->sh = sh;
+    if (sh) {   /* its place in the battery: its own pseudorandom stream */
+        if (sh->lock)
+            sh->lock(sh->ctx);
+        E->index = sh->engines++;
+        if (sh->unlock)
+            sh->unlock(sh->ctx);
+    }
     return nv_run(E, init, frame, doc_ms);
 }
 
@@ -2050,6 +2176,7 @@ static NV_UNUSED double nv_f0(nv_eng *E, double v0, double v1)
     (void)E;
     if (++E->depth > 2000)
         nv_raise(E, -1002, "too many nested function calls");
+    nv_stack(E, (const void *)&E, 640);
     nv_tick(E);
     {
         double t1 = (v0 * v1);
@@ -2182,6 +2309,7 @@ static NV_UNUSED int32_t nv_f2(nv_eng *E, int32_t v12)
     (void)E;
     if (++E->depth > 2000)
         nv_raise(E, -1002, "too many nested function calls");
+    nv_stack(E, (const void *)&E, 608);
     nv_tick(E);
     {
         int32_t t1 = nv_i32(E, (int64_t)v12 + 1, 18000);

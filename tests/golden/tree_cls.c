@@ -25,9 +25,11 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define NV_UNUSED __attribute__((unused))
 #define NV_NORETURN __attribute__((noreturn))
+#define NV_NOINLINE __attribute__((noinline)) /* the parts of a big score function stay apart */
 #else
 #define NV_UNUSED
 #define NV_NORETURN
+#define NV_NOINLINE
 #endif
 #ifndef NV_RT
 #define NV_RT static NV_UNUSED /* a shared runtime (nerva runtime) defines it empty */
@@ -49,7 +51,7 @@ NV_RT int nv_intern(const char *s, const char *const *d, int n)
 }
 
 
-/* dictionaries of the strings compared against constants */
+/* constant tables: dictionaries of strings, lookup tables, lists of fields */
 static const char *const dict0[] = {
     "x", "y z",
 };
@@ -95,12 +97,22 @@ static int nv_tree0(const nv_env *E)
     return r_n ? -1 : r;
 }
 
+static const nerva_field tree_cls_input_fields[] = {
+    {"len", 1, offsetof(tree_cls_input, len), offsetof(tree_cls_input, state) + 0},
+    {"kind", 5, offsetof(tree_cls_input, kind), offsetof(tree_cls_input, state) + 1},
+};
+
+static const nerva_field tree_cls_output_fields[] = {
+    {"cls", 5, offsetof(tree_cls_output, cls), offsetof(tree_cls_output, state) + 0},
+    {"pred", 5, offsetof(tree_cls_output, pred), offsetof(tree_cls_output, state) + 1},
+    {"P_A", 1, offsetof(tree_cls_output, P_A), offsetof(tree_cls_output, state) + 2},
+    {"node", 5, offsetof(tree_cls_output, node), offsetof(tree_cls_output, state) + 3},
+};
+
 int tree_cls_score(const tree_cls_input *in, tree_cls_output *out)
 {
     nv_env E;
-    int v1 = 0; /* len (invalid) */
     const char *v2 = ""; int v2_n = 1; /* kind */
-    int v3 = 0; /* kind (invalid) */
     int v4 = 0; int v4_n = 1; /* tree node */
     const char *v5 = ""; int v5_n = 1; /* tree score */
     const char *v6 = ""; int v6_n = 1; /* tree node id */
@@ -120,23 +132,13 @@ int tree_cls_score(const tree_cls_input *in, tree_cls_output *out)
         E.v12 = v2_n ? -1 : t1;
         E.v12_n = v2_n;
     }
-    {
-        v1 = (in->state[0] == NERVA_INVALID);
-    }
-    {
-        v3 = (in->state[1] == NERVA_INVALID);
-    }
     /* MiningField len: invalid value */
-    {
-        if (!(0) && v1) {
-            return NERVA_RESULT_INVALID;
-        }
+    if ((in->state[0] == NERVA_INVALID)) {
+        return NERVA_RESULT_INVALID;
     }
     /* MiningField kind: invalid value */
-    {
-        if (!(0) && v3) {
-            return NERVA_RESULT_INVALID;
-        }
+    if ((in->state[1] == NERVA_INVALID)) {
+        return NERVA_RESULT_INVALID;
     }
     /* TreeModel tree_cls (line 14) */
     {
@@ -166,20 +168,14 @@ int tree_cls_score(const tree_cls_input *in, tree_cls_output *out)
         v7_n = t5_n;
     }
     /* OutputField pred (line 22) */
-    {
-        v9 = v5;
-        v9_n = v5_n;
-    }
+    v9 = v5;
+    v9_n = v5_n;
     /* OutputField P_A (line 23) */
-    {
-        v10 = v7;
-        v10_n = v7_n;
-    }
+    v10 = v7;
+    v10_n = v7_n;
     /* OutputField node (line 24) */
-    {
-        v11 = v6;
-        v11_n = v6_n;
-    }
+    v11 = v6;
+    v11_n = v6_n;
     out->cls = v5; out->state[0] = (unsigned char)(v5_n ? NERVA_MISSING : NERVA_PRESENT);
     out->pred = v9; out->state[1] = (unsigned char)(v9_n ? NERVA_MISSING : NERVA_PRESENT);
     out->P_A = v10; out->state[2] = (unsigned char)(v10_n ? NERVA_MISSING : NERVA_PRESENT);
@@ -197,18 +193,6 @@ size_t tree_cls_score_batch(const tree_cls_input *in, tree_cls_output *out, int 
     }
     return bad;
 }
-
-static const nerva_field tree_cls_input_fields[] = {
-    {"len", 1, offsetof(tree_cls_input, len), offsetof(tree_cls_input, state) + 0},
-    {"kind", 5, offsetof(tree_cls_input, kind), offsetof(tree_cls_input, state) + 1},
-};
-
-static const nerva_field tree_cls_output_fields[] = {
-    {"cls", 5, offsetof(tree_cls_output, cls), offsetof(tree_cls_output, state) + 0},
-    {"pred", 5, offsetof(tree_cls_output, pred), offsetof(tree_cls_output, state) + 1},
-    {"P_A", 1, offsetof(tree_cls_output, P_A), offsetof(tree_cls_output, state) + 2},
-    {"node", 5, offsetof(tree_cls_output, node), offsetof(tree_cls_output, state) + 3},
-};
 
 static int tree_cls_score_v(const void *in, void *out)
 {

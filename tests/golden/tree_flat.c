@@ -31,9 +31,11 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define NV_UNUSED __attribute__((unused))
 #define NV_NORETURN __attribute__((noreturn))
+#define NV_NOINLINE __attribute__((noinline)) /* the parts of a big score function stay apart */
 #else
 #define NV_UNUSED
 #define NV_NORETURN
+#define NV_NOINLINE
 #endif
 #ifndef NV_RT
 #define NV_RT static NV_UNUSED /* a shared runtime (nerva runtime) defines it empty */
@@ -386,8 +388,6 @@ typedef struct nv_fblk {
 /* the variables phase 1 of a block keeps for phase 2 (trees_batch) */
 #define NV_FLIVE 1
 typedef struct nv_flive {
-    float s0; int n0; /* x */
-    float s1; int n1; /* y */
     float s2; int n2; /* accumulator */
     int s3; /* a segment is missing */
     int unused;
@@ -435,16 +435,21 @@ typedef struct nv_env {
     int unused;
 } nv_env;
 
+static const nerva_field tree_flat_input_fields[] = {
+    {"x", 2, offsetof(tree_flat_input, x), offsetof(tree_flat_input, state) + 0},
+    {"y", 2, offsetof(tree_flat_input, y), offsetof(tree_flat_input, state) + 1},
+};
+
+static const nerva_field tree_flat_output_fields[] = {
+    {"s", 2, offsetof(tree_flat_output, s), offsetof(tree_flat_output, state) + 0},
+};
+
 static int tree_flat_score_in(const tree_flat_input *in, tree_flat_output *out, nv_fblk *B)
 {
     nv_env E;
     int gres[2];
     nv_ft Xs[5]; /* the values the flat forest reads (runtime/lib/trees.c) */
     nv_frec rec;
-    float v0 = 0; int v0_n = 1; /* x */
-    int v1 = 0; /* x (invalid) */
-    float v2 = 0; int v2_n = 1; /* y */
-    int v3 = 0; /* y (invalid) */
     float v4 = 0; int v4_n = 1; /* accumulator */
     int v5 = 0; /* a segment is missing */
     int v8 = 0; int v8_n = 1; /* tree node */
@@ -456,42 +461,23 @@ static int tree_flat_score_in(const tree_flat_input *in, tree_flat_output *out, 
     memset(out->state, NERVA_MISSING, sizeof out->state);
     if (B && B->phase == 2) {
         const nv_flive *L = (const nv_flive *)B->live + B->row;
-        v0 = L->s0;
-        v0_n = L->n0;
-        v2 = L->s1;
-        v2_n = L->n1;
+        (void)L;
         v4 = L->s2;
         v4_n = L->n2;
         v5 = L->s3;
         goto resume_1;
     }
-    if (in->state[0] == NERVA_PRESENT) { v0 = in->x; v0_n = 0; }
-    if (in->state[1] == NERVA_PRESENT) { v2 = in->y; v2_n = 0; }
-    {
-        v1 = (in->state[0] == NERVA_INVALID);
-    }
-    {
-        v3 = (in->state[1] == NERVA_INVALID);
-    }
     /* MiningField x: invalid value */
-    {
-        if (!(0) && v1) {
-            return NERVA_RESULT_INVALID;
-        }
+    if ((in->state[0] == NERVA_INVALID)) {
+        return NERVA_RESULT_INVALID;
     }
     /* MiningField y: invalid value */
-    {
-        if (!(0) && v3) {
-            return NERVA_RESULT_INVALID;
-        }
+    if ((in->state[1] == NERVA_INVALID)) {
+        return NERVA_RESULT_INVALID;
     }
-    {
-        v4 = 0.0f;
-        v4_n = 0;
-    }
-    {
-        v5 = 0;
-    }
+    v4 = 0.0f;
+    v4_n = 0;
+    v5 = 0;
     /* the flat forest: 2 trees walked at once (runtime/lib/trees.c) */
 #if NV_FLIVE
     resume_1:;
@@ -510,11 +496,11 @@ static int tree_flat_score_in(const tree_flat_input *in, tree_flat_output *out, 
     {
         nv_ft *X = B ? B->X + (size_t)B->row * 5 : Xs;
         int bad = 0;
-        { nv_ft x = v2_n ? 0 : v2;
-          X[0] = v2_n ? -HUGE_VALF : x; X[2] = v2_n ? HUGE_VALF : x; bad |= !v2_n && v2 != v2;
+        { nv_ft x = (in->state[1] != NERVA_PRESENT) ? 0 : in->y;
+          X[0] = (in->state[1] != NERVA_PRESENT) ? -HUGE_VALF : x; X[2] = (in->state[1] != NERVA_PRESENT) ? HUGE_VALF : x; bad |= !(in->state[1] != NERVA_PRESENT) && in->y != in->y;
         }
-        { nv_ft x = v0_n ? 0 : v0;
-          X[1] = v0_n ? -HUGE_VALF : x; X[3] = v0_n ? HUGE_VALF : x; bad |= !v0_n && v0 != v0;
+        { nv_ft x = (in->state[0] != NERVA_PRESENT) ? 0 : in->x;
+          X[1] = (in->state[0] != NERVA_PRESENT) ? -HUGE_VALF : x; X[3] = (in->state[0] != NERVA_PRESENT) ? HUGE_VALF : x; bad |= !(in->state[0] != NERVA_PRESENT) && in->x != in->x;
         }
         X[4] = 0;
         rec.X = X; rec.XN = 0;
@@ -525,10 +511,7 @@ static int tree_flat_score_in(const tree_flat_input *in, tree_flat_output *out, 
 #if NV_FLIVE
             {
                 nv_flive *L = (nv_flive *)B->live + B->row;
-                L->s0 = v0;
-                L->n0 = v0_n;
-                L->s1 = v2;
-                L->n1 = v2_n;
+                (void)L; /* when every variable kept is an input read where it lies */
                 L->s2 = v4;
                 L->n2 = v4_n;
                 L->s3 = v5;
@@ -562,62 +545,44 @@ static int tree_flat_score_in(const tree_flat_input *in, tree_flat_output *out, 
         v9 = t2;
         v9_n = t2_n;
     }
-    {
-        if (!(0) && v9_n) {
-            {
-                v5 = 1;
-            }
-        } else {
-            {
-                float t3;
-                int t3_n = v4_n || v9_n;
-                t3 = t3_n ? 0 : (v4 + v9);
-                v4 = t3;
-                v4_n = t3_n;
-            }
-        }
+    if (v9_n) {
+        v5 = 1;
+    } else {
+        v4 = (v4 + v9);
+        v4_n = (v4_n || v9_n);
     }
     /* TreeModel  (line 48) */
     {
-        int t4 = 0; int t4_n = 1;
+        int t3 = 0; int t3_n = 1;
         /* tree 1: 3 nodes, line 48 */
-        t4 = gres[1];
-        t4_n = t4 < 0;
-        v11 = t4;
-        v11_n = t4_n;
+        t3 = gres[1];
+        t3_n = t3 < 0;
+        v11 = t3;
+        v11_n = t3_n;
     }
     {
-        float t5 = 0; int t5_n = 1;
-        if (!(v11_n)) { t5 = tree1_c0[v11]; t5_n = 0; }
-        v12 = t5;
-        v12_n = t5_n;
+        float t4 = 0; int t4_n = 1;
+        if (!(v11_n)) { t4 = tree1_c0[v11]; t4_n = 0; }
+        v12 = t4;
+        v12_n = t4_n;
     }
-    {
-        if (!(0) && v12_n) {
-            {
-                v5 = 1;
-            }
-        } else {
-            {
-                float t6;
-                int t6_n = v4_n || v12_n;
-                t6 = t6_n ? 0 : (v4 + v12);
-                v4 = t6;
-                v4_n = t6_n;
-            }
-        }
+    if (v12_n) {
+        v5 = 1;
+    } else {
+        v4 = (v4 + v12);
+        v4_n = (v4_n || v12_n);
     }
     forest_1:;
     /* Segmentation sum (line 30) */
     {
-        float t7 = 0; int t7_n = 1;
+        float t5 = 0; int t5_n = 1;
         if (!(0) && v5) {
-            t7 = 0; t7_n = 1;
+            t5 = 0; t5_n = 1;
         } else if (!(0)) {
-            t7 = v4; t7_n = v4_n;
+            t5 = v4; t5_n = v4_n;
         }
-        v14 = t7;
-        v14_n = t7_n;
+        v14 = t5;
+        v14_n = t5_n;
     }
     out->s = v14; out->state[0] = (unsigned char)(v14_n ? NERVA_MISSING : NERVA_PRESENT);
     return NERVA_OK;
@@ -662,15 +627,6 @@ size_t tree_flat_score_batch(const tree_flat_input *in, tree_flat_output *out, i
     }
     return bad;
 }
-
-static const nerva_field tree_flat_input_fields[] = {
-    {"x", 2, offsetof(tree_flat_input, x), offsetof(tree_flat_input, state) + 0},
-    {"y", 2, offsetof(tree_flat_input, y), offsetof(tree_flat_input, state) + 1},
-};
-
-static const nerva_field tree_flat_output_fields[] = {
-    {"s", 2, offsetof(tree_flat_output, s), offsetof(tree_flat_output, state) + 0},
-};
 
 static int tree_flat_score_v(const void *in, void *out)
 {

@@ -26,9 +26,11 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define NV_UNUSED __attribute__((unused))
 #define NV_NORETURN __attribute__((noreturn))
+#define NV_NOINLINE __attribute__((noinline)) /* the parts of a big score function stay apart */
 #else
 #define NV_UNUSED
 #define NV_NORETURN
+#define NV_NOINLINE
 #endif
 #ifndef NV_RT
 #define NV_RT static NV_UNUSED /* a shared runtime (nerva runtime) defines it empty */
@@ -188,7 +190,7 @@ NV_RT void nv_gwalk_all(const nv_gtree *F, int n, const nv_slot *fx, int *res)
 }
 
 
-/* dictionaries of the strings compared against constants */
+/* constant tables: dictionaries of strings, lookup tables, lists of fields */
 static const char *const dict0[] = {
     "a", "b", "c", "d",
 };
@@ -249,16 +251,24 @@ typedef struct nv_env {
     int unused;
 } nv_env;
 
+static const nerva_field tree_graph_input_fields[] = {
+    {"x", 1, offsetof(tree_graph_input, x), offsetof(tree_graph_input, state) + 0},
+    {"c", 5, offsetof(tree_graph_input, c), offsetof(tree_graph_input, state) + 1},
+    {"y", 1, offsetof(tree_graph_input, y), offsetof(tree_graph_input, state) + 2},
+};
+
+static const nerva_field tree_graph_output_fields[] = {
+    {"out", 1, offsetof(tree_graph_output, out), offsetof(tree_graph_output, state) + 0},
+};
+
 int tree_graph_score(const tree_graph_input *in, tree_graph_output *out)
 {
     nv_env E;
     nv_slot fx[3];
     int gres[3];
     double v0 = 0; int v0_n = 1; /* x */
-    int v1 = 0; /* x (invalid) */
     const char *v2 = ""; int v2_n = 1; /* c */
     double v4 = 0; int v4_n = 1; /* y */
-    int v5 = 0; /* y (invalid) */
     double v6 = 0; int v6_n = 1; /* accumulator */
     double v8 = 0; /* segments */
     int v10 = 0; int v10_n = 1; /* tree node */
@@ -285,31 +295,17 @@ int tree_graph_score(const tree_graph_input *in, tree_graph_output *out)
         v18_n = v2_n;
         fx[0].d = (double)v18; fx[0].n = v18_n; fx[0].p = v18_n ? NV_GMISS : (int)v18;
     }
-    {
-        v1 = (in->state[0] == NERVA_INVALID);
-    }
-    {
-        v5 = (in->state[2] == NERVA_INVALID);
-    }
     /* MiningField x: invalid value */
-    {
-        if (!(0) && v1) {
-            return NERVA_RESULT_INVALID;
-        }
+    if ((in->state[0] == NERVA_INVALID)) {
+        return NERVA_RESULT_INVALID;
     }
     /* MiningField y: invalid value */
-    {
-        if (!(0) && v5) {
-            return NERVA_RESULT_INVALID;
-        }
+    if ((in->state[2] == NERVA_INVALID)) {
+        return NERVA_RESULT_INVALID;
     }
-    {
-        v6 = 0.0;
-        v6_n = 0;
-    }
-    {
-        v8 = 0.0;
-    }
+    v6 = 0.0;
+    v6_n = 0;
+    v8 = 0.0;
     nv_gwalk_all(nv_forest, 3, fx, gres);
     /* TreeModel  (line 40) */
     {
@@ -326,104 +322,68 @@ int tree_graph_score(const tree_graph_input *in, tree_graph_output *out)
         v11 = t3;
         v11_n = t3_n;
     }
-    {
-        if (!(0) && v11_n) {
-        } else {
-            {
-                double t4;
-                t4 = (v8 + 1.0);
-                v8 = t4;
-            }
-            {
-                double t5;
-                int t5_n = v6_n || v11_n;
-                t5 = t5_n ? 0 : (v6 + v11);
-                v6 = t5;
-                v6_n = t5_n;
-            }
-        }
+    if (!(v11_n)) {
+        v8 = (v8 + 1.0);
+        v6 = (v6 + v11);
+        v6_n = (v6_n || v11_n);
     }
     /* TreeModel  (line 62) */
     {
-        int t6 = 0; int t6_n = 1;
+        int t4 = 0; int t4_n = 1;
         /* tree 1: 3 nodes, line 62 */
-        t6 = gres[1];
-        t6_n = t6 < 0;
-        v12 = t6;
-        v12_n = t6_n;
+        t4 = gres[1];
+        t4_n = t4 < 0;
+        v12 = t4;
+        v12_n = t4_n;
     }
     {
-        double t7 = 0; int t7_n = 1;
-        if (!(v12_n)) { t7 = tree1_c0[v12]; t7_n = 0; }
-        v13 = t7;
-        v13_n = t7_n;
+        double t5 = 0; int t5_n = 1;
+        if (!(v12_n)) { t5 = tree1_c0[v12]; t5_n = 0; }
+        v13 = t5;
+        v13_n = t5_n;
     }
-    {
-        if (!(0) && v13_n) {
-        } else {
-            {
-                double t8;
-                t8 = (v8 + 1.0);
-                v8 = t8;
-            }
-            {
-                double t9;
-                int t9_n = v6_n || v13_n;
-                t9 = t9_n ? 0 : (v6 + v13);
-                v6 = t9;
-                v6_n = t9_n;
-            }
-        }
+    if (!(v13_n)) {
+        v8 = (v8 + 1.0);
+        v6 = (v6 + v13);
+        v6_n = (v6_n || v13_n);
     }
     /* TreeModel  (line 75) */
     {
-        int t10 = 0; int t10_n = 1;
+        int t6 = 0; int t6_n = 1;
         /* tree 2: 3 nodes, line 75 */
-        t10 = gres[2];
-        t10_n = t10 < 0;
-        v15 = t10;
-        v15_n = t10_n;
+        t6 = gres[2];
+        t6_n = t6 < 0;
+        v15 = t6;
+        v15_n = t6_n;
     }
     {
-        double t11 = 0; int t11_n = 1;
-        if (!(v15_n)) { t11 = tree2_c0[v15]; t11_n = 0; }
-        v16 = t11;
-        v16_n = t11_n;
+        double t7 = 0; int t7_n = 1;
+        if (!(v15_n)) { t7 = tree2_c0[v15]; t7_n = 0; }
+        v16 = t7;
+        v16_n = t7_n;
     }
-    {
-        if (!(0) && v16_n) {
-        } else {
-            {
-                double t12;
-                t12 = (v8 + 1.0);
-                v8 = t12;
-            }
-            {
-                double t13;
-                int t13_n = v6_n || v16_n;
-                t13 = t13_n ? 0 : (v6 + v16);
-                v6 = t13;
-                v6_n = t13_n;
-            }
-        }
+    if (!(v16_n)) {
+        v8 = (v8 + 1.0);
+        v6 = (v6 + v16);
+        v6_n = (v6_n || v16_n);
     }
     /* Segmentation sum (line 37) */
     {
-        int t14 = 0; int t14_n = 1;
-        t14 = 0; t14_n = 0;
-        if (0) t14_n = 1; else if (0) { t14 = 1; t14_n = 0; goto sc_1; }
-        int t15;
-        t15 = (v8 == 0.0);
-        if (0) t14_n = 1; else if (t15) { t14 = 1; t14_n = 0; goto sc_1; }
+        double t8 = 0; int t8_n = 1;
+        int t9 = 0; int t9_n = 1;
+        t9 = 0; t9_n = 0;
+        if (0) t9_n = 1; else if (0) { t9 = 1; t9_n = 0; goto sc_1; }
+        int t10;
+        t10 = (v8 == 0.0);
+        if (0) t9_n = 1; else if (t10) { t9 = 1; t9_n = 0; goto sc_1; }
         sc_1:;
-        double t16 = 0; int t16_n = 1;
-        if (!(t14_n) && t14) {
-            t16 = 0; t16_n = 1;
-        } else if (!(t14_n)) {
-            t16 = v6; t16_n = v6_n;
+        if (!(t9_n) && t9) {
+            t8 = 0; t8_n = 1;
+        } else if (!(t9_n)) {
+            t8 = v6; t8_n = v6_n;
         }
-        v17 = t16;
-        v17_n = t16_n;
+        v17 = t8;
+        v17_n = t8_n;
     }
     out->out = v17; out->state[0] = (unsigned char)(v17_n ? NERVA_MISSING : NERVA_PRESENT);
     return NERVA_OK;
@@ -439,16 +399,6 @@ size_t tree_graph_score_batch(const tree_graph_input *in, tree_graph_output *out
     }
     return bad;
 }
-
-static const nerva_field tree_graph_input_fields[] = {
-    {"x", 1, offsetof(tree_graph_input, x), offsetof(tree_graph_input, state) + 0},
-    {"c", 5, offsetof(tree_graph_input, c), offsetof(tree_graph_input, state) + 1},
-    {"y", 1, offsetof(tree_graph_input, y), offsetof(tree_graph_input, state) + 2},
-};
-
-static const nerva_field tree_graph_output_fields[] = {
-    {"out", 1, offsetof(tree_graph_output, out), offsetof(tree_graph_output, state) + 0},
-};
 
 static int tree_graph_score_v(const void *in, void *out)
 {

@@ -91,16 +91,31 @@ class Env:
         shutil.rmtree(self.dir, ignore_errors=True)
 
     # ---- kcat
-    def produce(self, topic, records, headers=None):
-        """records: [(key, value)]; values must not contain newlines."""
-        data = "".join("%s\t%s\n" % kv for kv in records).encode()
-        args = ["kcat", "-P", "-b", self.bootstrap, "-t", topic, "-K", "\t", "-z", "none"]
+    def produce(self, topic, records, headers=None, partition=None, extra=()):
+        """records: [(key, value)], str or bytes; values must not contain
+        newlines (nor keys tabs)"""
+        def b(x):
+            return x if isinstance(x, bytes) else x.encode()
+        data = b"".join(b(k) + b"\t" + b(v) + b"\n" for k, v in records)
+        args = ["kcat", "-P", "-b", self.bootstrap, "-t", topic, "-K", "\t", "-z", "none",
+                "-X", "message.max.bytes=8000000"] + list(extra)
+        if partition is not None:
+            args += ["-p", str(partition)]
         for h in headers or []:
             args += ["-H", h]
         p = subprocess.run(args, input=data, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
         check(p.returncode == 0, "kcat -P failed: %s" % p.stderr.decode())
 
-    def stream(self, lo, hi, chunk=1000, interval=0.1):
+    def produce_binary(self, topic, records):
+        """records: [(key, value bytes)], any bytes but the delimiters"""
+        for k, v in records:
+            check(b"<<M>>" not in v and b"<<K>>" not in v and "<<" not in k, "a record holds a delimiter")
+        data = b"".join(k.encode() + b"<<K>>" + v + b"<<M>>" for k, v in records)
+        p = subprocess.run(["kcat", "-P", "-b", self.bootstrap, "-t", topic, "-K", "<<K>>", "-D", "<<M>>",
+                            "-z", "none"], input=data, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        check(p.returncode == 0, "kcat -P failed: %s" % p.stderr.decode())
+
+    def stream(self, lo, hi, chunk=1000, interval=0.1, topic="in"):
         """produces records lo..hi-1 in the background, chunk by chunk, so
         that a harness is mid-stream whenever a test acts; join() waits"""
         import threading
@@ -109,7 +124,7 @@ class Env:
         def run():
             try:
                 for start in range(lo, hi, chunk):
-                    self.produce("in", records(start, min(hi, start + chunk)))
+                    self.produce(topic, records(start, min(hi, start + chunk)))
                     time.sleep(interval)
             except Exception as ex:  # reported by join()
                 errors.append(ex)
@@ -122,23 +137,30 @@ class Env:
         t.finish = join
         return t
 
-    def consume(self, topic, fmt="%k\t%s\n"):
-        """every message of topic, as lines in kcat's format"""
+    def consume(self, topic, fmt="%k\t%s\n", raw=False):
+        """every message of topic, as lines in kcat's format (raw: the bytes)"""
         p = subprocess.run(["kcat", "-C", "-b", self.bootstrap, "-t", topic, "-o", "beginning", "-e",
-                            "-q", "-f", fmt], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+                            "-q", "-f", fmt, "-X", "fetch.message.max.bytes=8000000"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
         check(p.returncode == 0, "kcat -C failed: %s" % p.stderr.decode())
-        return [line for line in p.stdout.decode().split("\n") if line]
+        if raw:
+            return p.stdout
+        return [line for line in p.stdout.decode("utf-8", "replace").split("\n") if line]
 
     def keys(self, topic):
         return [line.split("\t", 1)[0] for line in self.consume(topic, "%k\n")]
 
     # ---- nerva kafka
-    def harness(self, model=FRAUD, group="g", extra=(), log="harness.log"):
-        args = [self.nerva, "kafka", model, "-b", self.bootstrap, "-t", "in", "-o", "out", "-G", group,
-                "--dlq", "dlq", "--stats", "0.2", "-X", "consumer.session.timeout.ms=6000",
+    def harness(self, model=FRAUD, group="g", extra=(), log="harness.log", topic="in", out="out", dlq="dlq",
+                env=None, limits=None):
+        """starts `nerva kafka`; limits: a function run in the child before
+        it starts (resource limits)"""
+        args = [self.nerva, "kafka", model, "-b", self.bootstrap, "-t", topic, "-o", out, "-G", group,
+                "--dlq", dlq, "--stats", "0.2", "-X", "consumer.session.timeout.ms=6000",
                 "-X", "consumer.heartbeat.interval.ms=500"] + list(extra)
         logf = open(os.path.join(self.dir, log), "ab")
-        p = subprocess.Popen(args, stdout=logf, stderr=logf, env=self.env)
+        p = subprocess.Popen(args, stdout=logf, stderr=logf, env=dict(self.env, **(env or {})),
+                             preexec_fn=limits)
         p.logpath = logf.name
         self.procs.append(p)
         return p
@@ -246,9 +268,18 @@ def test_round_trip(nerva):
         time.sleep(1.2)  # the endpoint republishes each second
         metrics = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10).read().decode()
         for name in ["nerva_consumed_total %d" % n, "nerva_produced_total", "nerva_dead_lettered_total",
-                     "nerva_errors_total", "nerva_partition_lag{", "nerva_latency_seconds{quantile=\"0.99\"}",
-                     "nerva_score_seconds_count"]:
+                     "nerva_errors_total", "nerva_partition_lag{topic=\"in\",partition=\"0\"}",
+                     "nerva_partition_consumed_total{topic=\"in\",partition=\"",
+                     "# TYPE nerva_latency_seconds histogram", "nerva_latency_seconds_bucket{le=\"0.01\"}",
+                     "nerva_latency_seconds_sum ", "nerva_score_seconds_count ", "nerva_build_info{version=",
+                     "nerva_model_info{model=\"%s\",hash=\"" % FRAUD]:
             check(name in metrics, "metrics lack %r:\n%s" % (name, metrics))
+        # a histogram's buckets are cumulative and end at its count
+        series = dict(line.rsplit(" ", 1) for line in metrics.split("\n") if line and not line.startswith("#"))
+        count = int(series["nerva_latency_seconds_count"])
+        buckets = [int(v) for k, v in series.items() if k.startswith("nerva_latency_seconds_bucket")]
+        check(count == n and buckets == sorted(buckets) and buckets[-1] == count
+              and float(series["nerva_latency_seconds_sum"]) > 0, "latency histogram: %r" % buckets)
         p.send_signal(signal.SIGTERM)
         e.finish(p)
         bad = len(range(len(rows), n)) and sum(1 for i in range(len(rows), n) if i % 250 == 249)
@@ -310,7 +341,9 @@ def test_dead_letters(nerva):
             check(val == dict(recs)[k], "%s: the dead letter is not the original value: %r" % (k, val))
         check("field 'amount'" in dl["k2"][0]["nerva.error.message"], "k2 message: %r" % dl["k2"][0])
         out = e.consume("out", "%k\t%h\n")
-        check(all(line.endswith("trace=abc") for line in out), "results lost the input's headers: %r" % out)
+        check(all("\ttrace=abc," in line for line in out), "results lost the input's headers: %r" % out)
+        check(all(re.search(r",nerva\.model=[0-9a-f]{16}$", line) for line in out),
+              "results do not say which model scored them: %r" % out)
         check("bad record in[0]@1: parse" in e.log(p), "bad records are not logged:\n" + e.log(p))
     finally:
         e.close()
@@ -408,28 +441,49 @@ def test_broker_faults(nerva):
         e.wait_progress(p, n, timeout=120)
         p.send_signal(signal.SIGTERM)
         e.finish(p)
-        # produce requests that fail for good (10 MESSAGE_TOO_LARGE): the
-        # harness must stop without committing past the failed results, and
-        # a restart must redo them
-        n2 = n + 10000
+        # a produce request the broker refuses for its messages (10
+        # MESSAGE_TOO_LARGE): those results are dead-lettered, each saying
+        # so, and the stream goes on
+        n2 = n + 6000
+        e.control("create in2 6")
+        e.control("create in3 6")
         for part in range(6):
-            e.control("leader in %d 1" % part)
+            e.control("leader in2 %d 1" % part)
+            e.control("leader in3 %d 1" % part)
             e.control("leader out %d 2" % part)
-        p = e.harness(group="g2", extra=["--batch", "200"], log="failed.log")
+        p = e.harness(group="g2", extra=["--batch", "200"], log="refused.log", topic="in2")
         e.wait_assigned(p)
-        prod = e.stream(n, n2, chunk=500, interval=0.15)
-        e.wait_progress(p, 3000)
+        prod = e.stream(n, n2, chunk=500, interval=0.15, topic="in2")
+        e.wait_progress(p, 2000)
         e.control("broker-errors 2 0 10 1")
+        prod.finish()
+        e.wait_progress(p, n2 - n, timeout=90)
+        check(p.poll() is None, "a refused result stopped the harness:\n" + e.events(p)[-3000:])
+        p.send_signal(signal.SIGTERM)
+        e.finish(p)
+        refused = [line for line in e.consume("dlq", "%k\t%h\n")]
+        check(refused and all("nerva.error=too-large" in x and "broker refused the result" in x for x in refused),
+              "results the broker refused are not dead letters saying so: %r" % refused[:3])
+        reconcile(e, n2, bad=len(refused))
+        # produce requests that fail for the whole client (29
+        # TOPIC_AUTHORIZATION_FAILED): the harness must stop without
+        # committing past the failed results, and a restart must redo them
+        n3 = n2 + 6000
+        p = e.harness(group="g3", extra=["--batch", "200"], log="failed.log", topic="in3")
+        e.wait_assigned(p)
+        prod = e.stream(n2, n3, chunk=500, interval=0.15, topic="in3")
+        e.wait_progress(p, 2000)
+        e.control("broker-errors 2 0 29 1")
         try:
             rc = p.wait(60)
         except subprocess.TimeoutExpired:
             rc = None
-        check(rc == 3 and "could not be delivered" in e.log(p),
+        check(rc == 3 and "stopping without committing" in e.log(p),
               "failed deliveries did not stop the harness (exit %s):\n%s" % (rc, e.events(p)[-3000:]))
         prod.finish()
-        q = e.harness(group="g2", extra=["-e"], log="restart.log")
+        q = e.harness(group="g3", extra=["-e"], log="restart.log", topic="in3")
         e.finish(q, timeout=120)
-        dups = reconcile(e, n2, exact=False)
+        dups = reconcile(e, n3, bad=len(refused), exact=False)
         print("faults: %d records redone" % dups)
     finally:
         e.close()
@@ -654,6 +708,44 @@ def test_pfa_reload(nerva):
         e.close()
 
 
+def test_ppfa_reload(nerva):
+    """an engine written in PrettyPFA (.ppfa) scores a stream and is reloaded
+    when its text changes; a text with a syntax error is refused with its
+    file:line:col and the running engine kept"""
+    e = Env(nerva, "ppfa-reload", partitions=2)
+    try:
+        model = os.path.join(e.dir, "adder.ppfa")
+
+        def replace(text):
+            open(model + ".new", "w").write(text)
+            os.rename(model + ".new", model)
+        replace("name: adder\ninput: int\noutput: int\naction: input + 1000  // PrettyPFA\n")
+        e.produce("in", [("k%d" % i, str(i)) for i in range(0, 400)])
+        p = e.harness(model=model, extra=["--batch", "50"])
+        e.wait_progress(p, 400)
+        replace("name: adder\ninput: int\noutput: int\naction:\n  var k = 2000;\n  input + k\n")
+        e.wait_log(p, "reloaded", "no reload")
+        e.produce("in", [("k%d" % i, str(i)) for i in range(400, 800)])
+        e.wait_progress(p, 800)
+        replace("name: adder\ninput: int\noutput: int\naction: input + * 3000\n")
+        e.wait_log(p, "reload refused", "a text with a syntax error was not refused")
+        check("adder.ppfa:4:17: error:" in e.log(p), "the refusal does not point at the token:\n" + e.log(p)[-2000:])
+        e.produce("in", [("k%d" % i, str(i)) for i in range(800, 1000)])
+        e.wait_progress(p, 1000)
+        p.send_signal(signal.SIGTERM)
+        e.finish(p)
+        reconcile(e, 1000)
+        got = {}
+        for line in e.consume("out"):
+            k, v = line.split("\t", 1)
+            got[int(k[1:])] = int(v)
+        check(all(got[i] == i + 1000 for i in range(400)), "the first text did not score the first records")
+        check(all(got[i] == i + 2000 for i in range(400, 1000)), "records after the reload were not scored by "
+              "the new text (or the refused one was used)")
+    finally:
+        e.close()
+
+
 def test_kcat_black_box(nerva):
     """kcat produces CSV to `nerva broker`, `nerva kafka` scores it, kcat
     reads JSON back: nothing but the command lines a user would type"""
@@ -707,10 +799,20 @@ def test_usage(nerva):
         check(p.returncode == rc and text in err, "%s: exit %d, %r" % (" ".join(args[1:]), p.returncode, err))
 
 
-TESTS = {name[5:]: fn for name, fn in sorted(globals().items()) if name.startswith("test_")}
+def free_port():
+    """a TCP port on 127.0.0.1 that was free a moment ago"""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
-def main():
+def run_tests(module_globals):
+    """the command line of each kafka_*.py: --nerva NERVA [TEST...], the
+    module's test_* functions, skipped (77) without kcat or the harness"""
+    tests = {name[5:]: fn for name, fn in sorted(module_globals.items()) if name.startswith("test_")}
     ap = argparse.ArgumentParser()
     ap.add_argument("--nerva", required=True)
     ap.add_argument("tests", nargs="*")
@@ -722,12 +824,12 @@ def main():
     if not os.path.exists(os.path.join(os.path.dirname(nerva), "nerva-kafka")):
         print("nerva was built without the Kafka harness (librdkafka-dev): skipped")
         return SKIP
-    names = a.tests if a.tests and a.tests != ["all"] else list(TESTS)
+    names = a.tests if a.tests and a.tests != ["all"] else list(tests)
     failed = 0
     for name in names:
         t0 = time.time()
         try:
-            TESTS[name](nerva)
+            tests[name](nerva)
             print("ok   %-16s %.1f s" % (name, time.time() - t0))
         except Failure as f:
             failed += 1
@@ -738,4 +840,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_tests(globals()))

@@ -92,7 +92,7 @@ static const nerva_model tmodel = {"t", NERVA_MODEL_ABI, sizeof(tin), sizeof(tou
 
 static nvc_codec *codec(nvc_format in, nvc_format out, int passthrough)
 {
-    nvc_options o = {in, out, NULL, NULL, NULL, 0, -1, passthrough};
+    nvc_options o = {in, out, NULL, NULL, NULL, 0, -1, passthrough, 0};
     char err[256];
     nvc_codec *c = nvc_new(&tmodel, &o, err, sizeof err);
     ck_assert_msg(c != NULL, "%s", err);
@@ -107,9 +107,9 @@ static int one(nvc_codec *c, const char *msg, size_t len, nvc_buf *out)
     ck_assert_int_eq(i, 0);
     nvc_score(b);
     int st = nvc_status(b, 0);
-    if (st >= 0)
-        ck_assert_int_eq(nvc_encode(b, 0, out), 0);
-    else {
+    if (st >= 0 && nvc_encode(b, 0, out) != 0)
+        st = nvc_status(b, 0); /* the result cannot be encoded: a bad record */
+    if (st < 0) {
         out->len = 0;
         nvc_buf_put(out, nvc_error_kind(b, 0), strlen(nvc_error_kind(b, 0)));
         nvc_buf_put(out, ": ", 2);
@@ -160,6 +160,19 @@ START_TEST(test_json_bad_records)
         {"{\"x\": true}", "type: field 'x': a boolean where the model wants a number"},
         {"{\"s\": \"\\u0000\"}", "type: field 's': NUL character in a string"},
         {"", "parse: JSON at byte 0: a record must be a JSON object"},
+        /* text that is not UTF-8, in a value, a member name, a skipped
+           member, after an escape: JSON text is Unicode, and a passthrough
+           copy of it would not be JSON */
+        {"{\"s\": \"a\xff\"}", "parse: JSON at byte 8: invalid UTF-8 in a string"},
+        {"{\"s\": \"\xc0\xaf\"}", "parse: JSON at byte 7: invalid UTF-8 in a string"},
+        {"{\"s\": \"\xe0\x80\xaf\"}", "parse: JSON at byte 7: invalid UTF-8 in a string"},
+        {"{\"s\": \"\xed\xa0\x80\"}", "parse: JSON at byte 7: invalid UTF-8 in a string"},
+        {"{\"s\": \"\xf4\x90\x80\x80\"}", "parse: JSON at byte 7: invalid UTF-8 in a string"},
+        {"{\"s\": \"\xc3\"}", "parse: JSON at byte 7: invalid UTF-8 in a string"},
+        {"{\"\xfe\": 1}", "parse: JSON at byte 2: invalid UTF-8 in a string"},
+        {"{\"z\": [\"\x80\"]}", "parse: JSON at byte 8: invalid UTF-8 in a string"},
+        {"{\"s\": \"\\n\xff\"}", "parse: JSON at byte 9: invalid UTF-8 in a string"},
+        {"{\"s\": \"\\udc00\"}", "parse: JSON at byte 13: unpaired surrogate in \\u escape"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         ck_assert_int_eq(js(c, cases[k].msg, &out), NVC_BAD_INPUT);
@@ -221,6 +234,20 @@ START_TEST(test_json_passthrough)
                                "\"cnt\":null,\"g\":null}");
     ck_assert_int_eq(js(c, "{}", &out), NVC_OK);
     ck_assert_str_eq(out.data, "{\"y\":null,\"label\":null,\"flag\":null,\"cnt\":null,\"g\":null}");
+    /* UTF-8 passes through unchanged, escapes after it too */
+    ck_assert_int_eq(js(c, "{\"z\": \"caf\xc3\xa9 \xf0\x9f\x98\x80\\u00e9\", \"s\": \"\xe2\x82\xac\\t\xe2\x82\xac\"}", &out),
+                     NVC_OK);
+    ck_assert_str_eq(out.data, "{\"z\": \"caf\xc3\xa9 \xf0\x9f\x98\x80\\u00e9\",\"s\": \"\xe2\x82\xac\\t\xe2\x82\xac\","
+                               "\"y\":null,\"label\":\"\xe2\x82\xac\\t\xe2\x82\xac\",\"flag\":null,\"cnt\":null,\"g\":null}");
+    nvc_free(c);
+    /* CSV text that is not UTF-8 cannot become JSON: the record is bad
+       ("encode"), never a result that is not JSON */
+    c = codec(NVC_CSV, NVC_JSON, 1);
+    ck_assert_int_eq(js(c, "1,2,ok\xff,true,0.5", &out), NVC_BAD_INPUT);
+    ck_assert_str_eq(out.data, "encode: input field 's': the text is not UTF-8, so not JSON");
+    c = (nvc_free(c), codec(NVC_CSV, NVC_JSON, 0));
+    ck_assert_int_eq(js(c, "1,2,ok\xff,true,0.5", &out), NVC_BAD_INPUT);
+    ck_assert_str_eq(out.data, "encode: output field 'label': the text is not UTF-8, so not JSON");
     nvc_buf_free(&out);
     nvc_free(c);
 }
@@ -228,7 +255,7 @@ END_TEST
 
 START_TEST(test_csv)
 {
-    nvc_options o = {NVC_CSV, NVC_CSV, "id,x,s,,b", NULL, NULL, 0, -1, 1};
+    nvc_options o = {NVC_CSV, NVC_CSV, "id,x,s,,b", NULL, NULL, 0, -1, 1, 0};
     char err[256];
     nvc_codec *c = nvc_new(&tmodel, &o, err, sizeof err);
     ck_assert_ptr_nonnull(c);
@@ -318,7 +345,7 @@ static void avro_in(nvc_buf *b, int framed, int with_x)
 
 START_TEST(test_avro)
 {
-    nvc_options o = {NVC_AVRO, NVC_AVRO, NULL, in_schema, out_schema, 1, 42, 1};
+    nvc_options o = {NVC_AVRO, NVC_AVRO, NULL, in_schema, out_schema, 1, 42, 1, 0};
     char err[256];
     nvc_codec *c = nvc_new(&tmodel, &o, err, sizeof err);
     ck_assert_msg(c != NULL, "%s", err);
@@ -357,6 +384,19 @@ START_TEST(test_avro)
     zz(&in, 1LL << 40);
     ck_assert_int_eq(one(c, in.data, in.len, &out), NVC_BAD_INPUT);
     ck_assert_str_eq(out.data, "parse: Avro field 'id' at byte 11: string or bytes length out of range");
+    /* a skipped array whose block count is INT64_MIN: a bad record, not a
+       negation that overflows (fuzz_codec found it; UBSan saw the overflow) */
+    in.len = 0;
+    nvc_buf_put(&in, "\0\0\0\0\7", 5);
+    zz(&in, 2);
+    nvc_buf_put(&in, "k9", 2);
+    zz(&in, 0);
+    zz(&in, -7);
+    zz(&in, 1);
+    zz(&in, INT64_MIN); /* tags: a block of -2^63 items */
+    zz(&in, 8);
+    ck_assert_int_eq(one(c, in.data, in.len, &out), NVC_BAD_INPUT);
+    ck_assert_str_eq(out.data, "parse: Avro field 'tags' at byte 21: block count out of range");
     nvc_free(c);
     /* an output schema field nothing can fill is a configuration error */
     o.out_schema = "{\"type\": \"record\", \"name\": \"O\", \"fields\": [{\"name\": \"zz\", \"type\": \"long\"}]}";
@@ -367,10 +407,149 @@ START_TEST(test_avro)
     ck_assert_str_eq(err, "output schema: unknown type 'Nope'");
     o.out_schema = "{\"type\": \"record\", \"name\": \"O\", \"fields\": [";
     ck_assert_ptr_null(nvc_new(&tmodel, &o, err, sizeof err));
-    ck_assert_str_eq(err, "output schema: line 1: unexpected end");
+    ck_assert_str_eq(err, "output schema: line 1: ']' expected near end of file");
     nvc_buf_free(&in);
     nvc_buf_free(&out);
     nvc_buf_free(&want);
+}
+END_TEST
+
+/* a passed-through input field into an output field of another type,
+   resolved as Avro says: a string into ["null", "string"] is the string */
+START_TEST(test_avro_passthrough_resolved)
+{
+    const char *os = "{\"type\": \"record\", \"name\": \"O\", \"fields\": ["
+                     " {\"name\": \"id\", \"type\": [\"null\", \"string\"]},"
+                     " {\"name\": \"n\", \"type\": \"double\"},"
+                     " {\"name\": \"y\", \"type\": [\"null\", \"double\"]}]}";
+    nvc_options o = {NVC_AVRO, NVC_AVRO, NULL, in_schema, os, 1, -1, 1, 0};
+    char err[256];
+    nvc_codec *c = nvc_new(&tmodel, &o, err, sizeof err);
+    ck_assert_msg(c != NULL, "%s", err);
+    nvc_buf in = {0}, out = {0}, want = {0};
+    avro_in(&in, 1, 1);
+    ck_assert_int_eq(one(c, in.data, in.len, &out), NVC_OK);
+    zz(&want, 1);                 /* id: the union's string branch */
+    zz(&want, 2);
+    nvc_buf_put(&want, "k9", 2);
+    dbl(&want, -7);               /* n: the input's long, as a double */
+    zz(&want, 1);
+    dbl(&want, 3.0);              /* y = 2x */
+    ck_assert_uint_eq(out.len, want.len);
+    ck_assert_int_eq(memcmp(out.data, want.data, want.len), 0);
+    ck_assert_str_eq(nvc_notes(c), "");
+    nvc_free(c);
+    nvc_buf_free(&in);
+    nvc_buf_free(&out);
+    nvc_buf_free(&want);
+}
+END_TEST
+
+/* writer schemas by id, resolved into the reader's: promotions, a field
+   the reader lacks (skipped), one the writer lacks (its default), reordered
+   fields and enum symbols, and writers that cannot be read */
+static const char reader_schema[] =
+    "{\"type\": \"record\", \"name\": \"In\", \"namespace\": \"t\", \"fields\": ["
+    " {\"name\": \"x\", \"type\": [\"null\", \"double\"], \"default\": null},"
+    " {\"name\": \"n\", \"type\": \"long\"},"
+    " {\"name\": \"s\", \"type\": \"string\", \"aliases\": [\"label_old\"]},"
+    " {\"name\": \"k\", \"type\": {\"type\": \"enum\", \"name\": \"K\", \"symbols\": [\"a\", \"b\"], \"default\": \"a\"}},"
+    " {\"name\": \"f\", \"type\": \"float\", \"default\": 2.5}]}";
+static const char writer_v2[] =
+    "{\"type\": \"record\", \"name\": \"In\", \"namespace\": \"other\", \"fields\": ["
+    " {\"name\": \"n\", \"type\": \"int\"},"
+    " {\"name\": \"extra\", \"type\": {\"type\": \"map\", \"values\": \"long\"}},"
+    " {\"name\": \"x\", \"type\": \"float\"},"
+    " {\"name\": \"k\", \"type\": {\"type\": \"enum\", \"name\": \"K\", \"symbols\": [\"c\", \"b\"]}},"
+    " {\"name\": \"label_old\", \"type\": \"bytes\"}]}";
+
+static void framed(nvc_buf *b, long id)
+{
+    unsigned char h[5] = {0, (unsigned char)(id >> 24), (unsigned char)(id >> 16), (unsigned char)(id >> 8),
+                          (unsigned char)id};
+    b->len = 0;
+    nvc_buf_put(b, h, 5);
+}
+
+START_TEST(test_avro_resolution)
+{
+    nvc_options o = {NVC_AVRO, NVC_JSON, NULL, reader_schema, NULL, 0, -1, 0, 1};
+    char err[512];
+    nvc_codec *c = nvc_new(&tmodel, &o, err, sizeof err);
+    ck_assert_msg(c != NULL, "%s", err);
+    nvc_buf in = {0}, out = {0};
+    /* id 7: the reader's own schema, read straight */
+    ck_assert_int_eq(nvc_avro_add_writer(c, 7, reader_schema, err, sizeof err), 0);
+    framed(&in, 7);
+    zz(&in, 1);
+    dbl(&in, 0.25); /* x */
+    zz(&in, 40);    /* n */
+    zz(&in, 2);
+    nvc_buf_put(&in, "hi", 2);
+    zz(&in, 1);     /* k = b */
+    float f = 1.5f;
+    nvc_buf_put(&in, &f, 4);
+    ck_assert_int_eq(one(c, in.data, in.len, &out), NVC_OK);
+    ck_assert_str_eq(out.data, "{\"y\":0.5,\"label\":\"hi\",\"flag\":null,\"cnt\":41,\"g\":1.5}");
+    /* id 9: an evolved writer */
+    ck_assert_msg(nvc_avro_add_writer(c, 9, writer_v2, err, sizeof err) == 0, "%s", err);
+    framed(&in, 9);
+    zz(&in, -3);            /* n: int, read as long */
+    zz(&in, 1);             /* extra: a map the reader does not have */
+    zz(&in, 1);
+    nvc_buf_put(&in, "z", 1);
+    zz(&in, 5);
+    zz(&in, 0);
+    f = 0.75f;
+    nvc_buf_put(&in, &f, 4); /* x: float, read as ["null", "double"] */
+    zz(&in, 0);              /* k = c: not a reader symbol: its default, a */
+    zz(&in, 3);
+    nvc_buf_put(&in, "old", 3); /* label_old (bytes) read as s (string), by alias */
+    ck_assert_int_eq(one(c, in.data, in.len, &out), NVC_OK);
+    /* f is absent from the writer: its default 2.5 */
+    ck_assert_str_eq(out.data, "{\"y\":1.5,\"label\":\"old\",\"flag\":null,\"cnt\":-2,\"g\":2.5}");
+    /* a truncated evolved record is a parse error naming the id */
+    ck_assert_int_eq(one(c, in.data, in.len - 2, &out), NVC_BAD_INPUT);
+    ck_assert_ptr_nonnull(strstr(out.data, "parse: Avro (schema id 9)"));
+    /* a writer that lacks a reader field without a default */
+    const char *w3 = "{\"type\": \"record\", \"name\": \"In\", \"fields\": [{\"name\": \"x\", \"type\": \"double\"}]}";
+    ck_assert_int_eq(nvc_avro_add_writer(c, 11, w3, err, sizeof err), -1);
+    ck_assert_str_eq(err, "cannot be read as the input schema: the reader's field t.In.n is not in the writer's "
+                          "schema and has no default");
+    framed(&in, 11);
+    dbl(&in, 1);
+    ck_assert_int_eq(one(c, in.data, in.len, &out), NVC_BAD_INPUT);
+    ck_assert_str_eq(out.data, "schema: schema id 11: cannot be read as the input schema: the reader's field t.In.n "
+                               "is not in the writer's schema and has no default");
+    /* a long read as an int, an unknown id, one the registry does not have */
+    const char *w4 = "{\"type\": \"record\", \"name\": \"In\", \"fields\": [{\"name\": \"n\", \"type\": \"string\"}]}";
+    ck_assert_int_eq(nvc_avro_add_writer(c, 12, w4, err, sizeof err), -1);
+    ck_assert_str_eq(err, "cannot be read as the input schema: the writer's string cannot be read as long");
+    framed(&in, 13);
+    ck_assert_int_eq(one(c, in.data, in.len, &out), NVC_BAD_INPUT);
+    ck_assert_str_eq(out.data, "schema: schema id 13: not known (not fetched from the registry)");
+    nvc_avro_bad_writer(c, 13, "HTTP 404, error 40403: Schema not found");
+    ck_assert_int_eq(one(c, in.data, in.len, &out), NVC_BAD_INPUT);
+    ck_assert_str_eq(out.data, "schema: schema id 13: HTTP 404, error 40403: Schema not found");
+    nvc_free(c);
+    /* no reader's schema: each writer's records are read as written */
+    o.in_schema = NULL;
+    c = nvc_new(&tmodel, &o, err, sizeof err);
+    ck_assert_msg(c != NULL, "%s", err);
+    ck_assert_int_eq(nvc_avro_add_writer(c, 9, writer_v2, err, sizeof err), 0);
+    framed(&in, 9);
+    zz(&in, -3);
+    zz(&in, 0);
+    f = 0.75f;
+    nvc_buf_put(&in, &f, 4);
+    zz(&in, 1);
+    zz(&in, 3);
+    nvc_buf_put(&in, "old", 3);
+    ck_assert_int_eq(one(c, in.data, in.len, &out), NVC_OK);
+    ck_assert_str_eq(out.data, "{\"y\":1.5,\"label\":null,\"flag\":null,\"cnt\":-2,\"g\":null}");
+    nvc_free(c);
+    nvc_buf_free(&in);
+    nvc_buf_free(&out);
 }
 END_TEST
 
@@ -379,7 +558,7 @@ START_TEST(test_avro_encode_errors)
     /* a missing value where the schema has no null is an "encode" error */
     const char *os = "{\"type\": \"record\", \"name\": \"O\", \"fields\": [{\"name\": \"y\", \"type\": \"double\"},"
                      " {\"name\": \"label\", \"type\": {\"type\": \"enum\", \"name\": \"E\", \"symbols\": [\"a\"]}}]}";
-    nvc_options o = {NVC_JSON, NVC_AVRO, NULL, NULL, os, 0, -1, 0};
+    nvc_options o = {NVC_JSON, NVC_AVRO, NULL, NULL, os, 0, -1, 0, 0};
     char err[256];
     nvc_codec *c = nvc_new(&tmodel, &o, err, sizeof err);
     ck_assert_msg(c != NULL, "%s", err);
@@ -460,7 +639,7 @@ END_TEST
 /* random and mutated messages: never a crash, always a definite status */
 START_TEST(test_hostile_messages)
 {
-    nvc_options o = {NVC_AVRO, NVC_JSON, NULL, in_schema, NULL, 0, -1, 1};
+    nvc_options o = {NVC_AVRO, NVC_JSON, NULL, in_schema, NULL, 0, -1, 1, 0};
     char err[256];
     nvc_codec *cs[3] = {codec(NVC_JSON, NVC_JSON, 1), codec(NVC_CSV, NVC_CSV, 1), nvc_new(&tmodel, &o, err, sizeof err)};
     ck_assert_ptr_nonnull(cs[2]);
@@ -494,9 +673,13 @@ START_TEST(test_hostile_messages)
         nvc_score(b);
         int st = nvc_status(b, 0);
         ck_assert(st == NVC_OK || st == NVC_INVALID || st == NVC_BAD_INPUT || st == NVC_SCORE_ERROR);
-        if (st >= 0)
-            ck_assert_int_eq(nvc_encode(b, 0, &out), 0);
-        else
+        if (st >= 0 && nvc_encode(b, 0, &out) != 0) {
+            /* only text that is not UTF-8 fails to become JSON */
+            ck_assert_str_eq(nvc_error_kind(b, 0), "encode");
+            ck_assert_ptr_nonnull(strstr(nvc_error(b, 0), "not UTF-8"));
+            st = nvc_status(b, 0);
+        }
+        if (st < 0)
             ck_assert(*nvc_error_kind(b, 0) && *nvc_error(b, 0));
         free(copy);
         nvc_batch_free(b);
@@ -519,6 +702,8 @@ int main(void)
     tcase_add_test(tc, test_csv);
     tcase_add_test(tc, test_avro);
     tcase_add_test(tc, test_avro_encode_errors);
+    tcase_add_test(tc, test_avro_passthrough_resolved);
+    tcase_add_test(tc, test_avro_resolution);
     tcase_add_test(tc, test_compatible);
     tcase_add_test(tc, test_format_double);
     tcase_add_test(tc, test_hostile_messages);
