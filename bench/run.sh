@@ -53,7 +53,9 @@ unit() {
     local model=$1 prefix=$2 dir=$3
     shift 3
     local t
+    rm -f "$dir/$prefix.c"
     t=$( { /usr/bin/time -f "%U %S" "$NERVA" compile "$model" -w --prefix "$prefix" -o "$dir/$prefix.c" "$@" ; } 2>&1 >/dev/null | tail -1)
+    [ -s "$dir/$prefix.c" ] || { echo "bench: nerva did not compile $model as $prefix" >&2; exit 1; }
     local c
     c=$( { /usr/bin/time -f "%U %S %M" $CC -O2 -c "$dir/$prefix.c" -o "$dir/$prefix.o" ; } 2>&1 | tail -1)
     echo "$prefix: nerva $(echo "$t" | awk '{print $1 + $2}') s, cc -O2 $(echo "$c" | awk '{print $1 + $2}') s ($(echo "$c" | awk '{print int($3 / 1024)}') MB), $(stat -c %s "$dir/$prefix.c") bytes of C"
@@ -80,15 +82,15 @@ if [[ " $what " == *" xgb "* ]]; then
         # nerva now, and before (the older rule: test graphs for ensembles this
         # large); nested branches too where gcc takes seconds, not minutes
         : >"$OUT/$name.compile.txt"
-        unit "$d/$name.pmml" nv_default "$d" >>"$OUT/$name.compile.txt"
-        unit "$d/$name.pmml" nv_before "$d" --tree-table-threshold 4000 >>"$OUT/$name.compile.txt"
-        objs="$d/nv_default.o $d/nv_before.o"
+        unit "$d/$name.pmml" bn_default "$d" >>"$OUT/$name.compile.txt"
+        unit "$d/$name.pmml" bn_before "$d" --tree-table-threshold 4000 >>"$OUT/$name.compile.txt"
+        objs="$d/bn_default.o $d/bn_before.o"
         if [ "$trees" -le 100 ]; then
-            unit "$d/$name.pmml" nv_branches "$d" --tree-layout branches >>"$OUT/$name.compile.txt"
-            units_h "$d/units.h" nv_default "nerva default" nv_before "nerva before (graph)" nv_branches "nerva branches"
-            objs="$objs $d/nv_branches.o"
+            unit "$d/$name.pmml" bn_branches "$d" --tree-layout branches >>"$OUT/$name.compile.txt"
+            units_h "$d/units.h" bn_default "nerva default" bn_before "nerva before (graph)" bn_branches "nerva branches"
+            objs="$objs $d/bn_branches.o"
         else
-            units_h "$d/units.h" nv_default "nerva default" nv_before "nerva before (graph)"
+            units_h "$d/units.h" bn_default "nerva default" bn_before "nerva before (graph)"
         fi
         cat "$OUT/$name.compile.txt"
         # shellcheck disable=SC2086
@@ -116,11 +118,11 @@ if [[ " $what " == *" corpus "* ]]; then
     if [ -d "$case_dir" ]; then
         d=$OUT/corpus
         mkdir -p "$d"
-        unit "$case_dir/model.pmml" nv_default "$d" >"$OUT/corpus.compile.txt"
-        unit "$case_dir/model.pmml" nv_before "$d" --tree-table-threshold 4000 >>"$OUT/corpus.compile.txt"
+        unit "$case_dir/model.pmml" bn_default "$d" >"$OUT/corpus.compile.txt"
+        unit "$case_dir/model.pmml" bn_before "$d" --tree-table-threshold 4000 >>"$OUT/corpus.compile.txt"
         cat "$OUT/corpus.compile.txt"
-        units_h "$d/units.h" nv_default "nerva default" nv_before "nerva before (graph)"
-        $CC -O2 -I"$d" -o "$d/model_bench" "$here/model_bench.c" "$d/nv_default.o" "$d/nv_before.o" -lm
+        units_h "$d/units.h" bn_default "nerva default" bn_before "nerva before (graph)"
+        $CC -O2 -I"$d" -o "$d/model_bench" "$here/model_bench.c" "$d/bn_default.o" "$d/bn_before.o" -lm
         taskset -c "$CPU" "$d/model_bench" "$case_dir/input.csv" --rounds "$ROUNDS" | tee "$OUT/corpus.txt"
     else
         echo "bench: no corpus at $case_dir; skipping the corpus's forest" >&2
