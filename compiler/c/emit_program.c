@@ -287,6 +287,31 @@ static const char *call_text(Em *m, const IrExpr *e, CVal *v)
     case FN_COS: return arena_printf(&m->a, "cos%s(%s)", sfx, v[0].v);
     case FN_SIN: return arena_printf(&m->a, "sin%s(%s)", sfx, v[0].v);
     case FN_ERF: return arena_printf(&m->a, "erf%s(%s)", sfx, v[0].v);
+    case FN_HYPOT: return arena_printf(&m->a, "hypot%s(%s, %s)", sfx, v[0].v, v[1].v);
+    case FN_ATAN2: return arena_printf(&m->a, "atan2%s(%s, %s)", sfx, v[0].v, v[1].v);
+    case FN_ASIN: return arena_printf(&m->a, "asin%s(%s)", sfx, v[0].v);
+    case FN_ACOS: return arena_printf(&m->a, "acos%s(%s)", sfx, v[0].v);
+    case FN_SINH: return arena_printf(&m->a, "sinh%s(%s)", sfx, v[0].v);
+    case FN_COSH: return arena_printf(&m->a, "cosh%s(%s)", sfx, v[0].v);
+    case FN_TAN: return arena_printf(&m->a, "tan%s(%s)", sfx, v[0].v);
+    case FN_NORMAL_CDF:
+    case FN_NORMAL_PDF:
+    case FN_NORMAL_IDF:
+        return arena_printf(&m->a, "%s(%s, %s, %s)",
+                            rt_call(m, e->fn == FN_NORMAL_CDF ? "nv_normal_cdf" : e->fn == FN_NORMAL_PDF ? "nv_normal_pdf"
+                                                                                                     : "nv_normal_idf"),
+                            v[0].v, v[1].v, v[2].v);
+    case FN_STDNORM_PDF:
+        return arena_printf(&m->a, "%s(%s, 0.0, 1.0)", rt_call(m, "nv_normal_pdf"), v[0].v);
+    case FN_DAYS_SINCE_YEAR:
+    case FN_SECONDS_SINCE_YEAR:
+    case FN_SECONDS_SINCE_MIDNIGHT: {
+        IrTemporal k = ir_temporal(e->a[0]->type);
+        const char *fn = e->fn == FN_DAYS_SINCE_YEAR ? "nv_days_since_year"
+                       : e->fn == FN_SECONDS_SINCE_YEAR ? "nv_seconds_since_year" : "nv_seconds_since_midnight";
+        return arena_printf(&m->a, "%s(%s, %d, %s%s%s)", rt_call(m, fn), v[0].v, ir_temporal_unit(k),
+                            c_double(&m->a, ir_temporal_offset(k)), e->n > 1 ? ", " : "", e->n > 1 ? v[1].v : "");
+    }
     case FN_THRESHOLD:
         return arena_printf(&m->a, "(%s > %s ? 1 : 0)", v[0].v, v[1].v);
     case FN_LOGISTIC:
@@ -650,6 +675,16 @@ static CVal emit_inline(Em *m, const IrExpr *e)
             r.n = arena_printf(&m->a, "(%s != %s)", t, t);
         return r;
     }
+    case E_INVALID_IF_NAN: {
+        /* PMML's Apply invalidValueTreatment returnInvalid: the record
+           stops here (every output is already missing) */
+        CVal x = emit_expr(m, e->a[0]);
+        if (strcmp(x.n, "0") != 0)
+            em_line(m, "if (!(%s) && %s != %s) return NERVA_RESULT_INVALID;", x.n, x.v, x.v);
+        else
+            em_line(m, "if (%s != %s) return NERVA_RESULT_INVALID;", x.v, x.v);
+        return x;
+    }
     case E_CALL: {
         CVal *v = ARENA_ARRAY(&m->a, CVal, e->n ? e->n : 1);
         if (e->fn == FN_AND || e->fn == FN_OR) {
@@ -664,6 +699,43 @@ static CVal emit_inline(Em *m, const IrExpr *e)
                      x.n, t, isand ? "!" : "", x.v, t, !isand, t, L);
             }
             em_line(m, "sc_%d:;", L);
+            r.v = t;
+            r.n = arena_printf(&m->a, "%s_n", t);
+            return r;
+        }
+        if (e->fn >= FN_AGG_MIN && e->fn <= FN_AGG_MEDIAN) {
+            /* the values and their null flags as two arrays: nulls are
+               skipped, and the result is null only when all are */
+            const char **vs = ARENA_ARRAY(&m->a, const char *, e->n + 1);
+            const char **ns = ARENA_ARRAY(&m->a, const char *, e->n + 1);
+            for (int i = 0; i < e->n; i++) {
+                CVal x = emit_expr(m, e->a[i]);
+                vs[i] = arena_printf(&m->a, "(double)%s", x.v);
+                ns[i] = x.n;
+            }
+            const char *t = new_tmp(m, ir_type(T_DOUBLE), 1);
+            em_line(m, "%s_n = !%s(%d, (double[]){%s}, (const unsigned char[]){%s}, %d, &%s);", t,
+                    rt_call(m, "nv_agg"), (int)(e->fn - FN_AGG_MIN), em_join(m, vs, e->n, ", "),
+                    em_join(m, ns, e->n, ", "), e->n, t);
+            r.v = bt->kind == T_FLOAT ? arena_printf(&m->a, "((float)%s)", t) : t;
+            r.n = nullable ? arena_printf(&m->a, "%s_n", t) : "0";
+            return r;
+        }
+        if (e->fn == FN_FORMAT_DATETIME || e->fn == FN_FORMAT_NUMBER) {
+            /* functions that may give no value (a value they cannot format) */
+            CVal x = emit_expr(m, e->a[0]);
+            const char *call;
+            m->scratch = 1;
+            if (e->fn == FN_FORMAT_DATETIME) {
+                IrTemporal k = ir_temporal(e->a[0]->type);
+                call = arena_printf(&m->a, "%s(&%s, %s, %d, %s, %s)", rt_call(m, "nv_format_datetime"), m->scr, x.v,
+                                    ir_temporal_unit(k), c_double(&m->a, ir_temporal_offset(k)),
+                                    c_string(&m->a, e->a[1]->lit_str));
+            } else
+                call = arena_printf(&m->a, "%s(&%s, (double)%s, %lld, %s)", rt_call(m, "nv_format_number"), m->scr,
+                                    x.v, e->a[2]->lit_long, c_string(&m->a, e->a[1]->lit_str));
+            const char *t = new_tmp(m, bt, 1);
+            em_line(m, "if (!(%s) && (%s = %s) != NULL) %s_n = 0; else %s = \"\";", x.n, t, call, t, t);
             r.v = t;
             r.n = arena_printf(&m->a, "%s_n", t);
             return r;
@@ -765,7 +837,21 @@ static CVal emit_inline(Em *m, const IrExpr *e)
         CVal x = emit_expr(m, e->a[0]);
         IrType *xt = ir_base(e->a[0]->type);
         const char *t = new_tmp(m, bt, 1);
-        if (xt->kind == T_STRING && bt->kind != T_STRING) {
+        IrTemporal tx = ir_temporal(xt), tb = ir_temporal(bt);
+        if (tx && tb) {
+            /* one date or time as another: a date is a dateTime at midnight, ... */
+            em_line(m, "if (!(%s)) { %s = %s(%s, %d, %s, %d, %s); %s_n = %s != %s; }", x.n, t,
+                    rt_call(m, "nv_tm_convert"), x.v, ir_temporal_unit(tx), c_double(&m->a, ir_temporal_offset(tx)),
+                    ir_temporal_unit(tb), c_double(&m->a, ir_temporal_offset(tb)), t, t, t);
+        } else if (tb && xt->kind == T_STRING) {
+            em_line(m, "if (!(%s)) %s_n = !%s(%s, %d, %d, %s, &%s);", x.n, t, rt_call(m, "nv_tm_parse"), x.v,
+                    ir_temporal_unit(tb), ir_temporal_since(tb), c_double(&m->a, ir_temporal_offset(tb)), t);
+        } else if (tx && bt->kind == T_STRING) {
+            m->scratch = 1;
+            em_line(m, "if (!(%s) && (%s = %s(&%s, %s, %d, %d, %s)) != NULL) %s_n = 0; else %s = \"\";", x.n, t,
+                    rt_call(m, "nv_tm_text"), m->scr, x.v, ir_temporal_unit(tx), ir_temporal_since(tx),
+                    c_double(&m->a, ir_temporal_offset(tx)), t, t);
+        } else if (xt->kind == T_STRING && bt->kind != T_STRING) {
             em_line(m, "if (!(%s)) { double d; if (%s(%s, &d)) { %s = (%s)d; %s_n = 0; } }",
                  x.n, rt_call(m, "nv_strtod"), x.v, t, em_ctype(bt), t);
         } else if (bt->kind == T_STRING && xt->kind != T_STRING) {
@@ -1090,6 +1176,9 @@ static void use_block(Em *m, const IrBlock *b)
 
 static int abi_type(const IrType *t)
 {
+    IrTemporal k = ir_temporal(t);
+    if (k) /* dates and times; a count from an epoch is a number out */
+        return 5 + ir_temporal_unit(k);
     switch (ir_base((IrType *)t)->kind) {
     case T_DOUBLE: return 1;
     case T_FLOAT: return 2;
@@ -1108,8 +1197,32 @@ static const char *abi_ctype(const IrType *t)
     case 2: return "float";
     case 3: return "long long";
     case 4: return "int";
+    case 6: return "long long";
+    case 7:
+    case 8: return "double";
     default: return "const char *";
     }
+}
+
+/* an output's ABI type: a count of days or seconds from an epoch
+   (dateDaysSince[1960], ...) is the number it is */
+static IrType *out_abi(IrType *t)
+{
+    IrTemporal k = ir_temporal(t);
+    return k && ir_temporal_since(k) ? ir_type(T_DOUBLE) : t;
+}
+
+/* the value of input field i (C member `name`) as the model holds it: a
+   date or time is what the host binds plus its data type's offset */
+static const char *in_value(Em *m, const IrType *t, const char *name)
+{
+    IrTemporal k = ir_temporal(t);
+    if (!k)
+        return arena_printf(&m->a, "in->%s", name);
+    double off = ir_temporal_offset(k);
+    if (off == 0)
+        return arena_printf(&m->a, "((double)in->%s)", name);
+    return arena_printf(&m->a, "((double)in->%s + %s)", name, c_double(&m->a, off));
 }
 
 /* ---- runs of invalid-value checks ----
@@ -1234,6 +1347,47 @@ static void emit_descriptors(Em *m, StrBuf *o, const char *pfx, const char *what
     sb_puts(o, "};\n\n");
 }
 
+
+/* The descriptor's read_text and write_text: ISO 8601 text of the date and
+   time fields (runtime/lib/datetime.c); 0 when the model has none */
+static int emit_text_fns(Em *m, StrBuf *c, const char *pfx, const char **in_names, const char **out_names,
+                         const IrField *outs)
+{
+    const IrProgram *p = m->p;
+    int any = 0;
+    for (int i = 0; i < p->ninputs; i++)
+        any |= ir_temporal(p->inputs[i].type) != TM_NONE;
+    for (int i = 0; i < p->noutputs; i++)
+        any |= ir_temporal(outs[i].type) != TM_NONE;
+    if (!any)
+        return 0;
+    const char *rd = rt_call(m, "nv_iso_read"), *wr = rt_call(m, "nv_iso_write");
+    sb_printf(c, "/* dates and times as ISO 8601 text, for hosts (nerva_model read_text, write_text) */\n"
+                 "static int %s_read_text(void *in_, int field, const char *text)\n{\n"
+                 "    %s_input *in = (%s_input *)in_;\n    double v;\n    int ok;\n    switch (field) {\n",
+              pfx, pfx, pfx);
+    for (int i = 0; i < p->ninputs; i++) {
+        IrTemporal k = ir_temporal(p->inputs[i].type);
+        if (!k)
+            continue;
+        sb_printf(c, "    case %d:\n        if ((ok = %s(text, %d, %d, &v)) != 0) in->%s = (%s)v;\n        break;\n", i,
+                  rd, ir_temporal_unit(k), ir_temporal_since(k), in_names[i], abi_ctype(p->inputs[i].type));
+    }
+    sb_printf(c, "    default:\n        return -1;\n    }\n"
+                 "    in->state[field] = (unsigned char)(ok ? NERVA_PRESENT : NERVA_INVALID);\n"
+                 "    return ok ? NERVA_PRESENT : NERVA_INVALID;\n}\n\n");
+    sb_printf(c, "static int %s_write_text(const void *out_, int field, char *buf, size_t size)\n{\n"
+                 "    const %s_output *out = (const %s_output *)out_;\n    (void)out;\n    (void)buf;\n    (void)size;\n"
+                 "    switch (field) {\n", pfx, pfx, pfx);
+    for (int i = 0; i < p->noutputs; i++) {
+        IrTemporal k = ir_temporal(outs[i].type);
+        if (k)
+            sb_printf(c, "    case %d:\n        return %s(buf, size, (double)out->%s, %d);\n", i, wr, out_names[i],
+                      ir_temporal_unit(k));
+    }
+    sb_puts(c, "    default:\n        return -1;\n    }\n}\n\n");
+    return 1;
+}
 
 /* ---- splitting a big program ---- */
 #define SPLIT_STMTS 2000      /* statements (counted through blocks) that make a program big */
@@ -1597,6 +1751,12 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     m.tnname = ARENA_ARRAY(&m.a, const char *, p->nvars + 1);
     const char **in_names = member_names(&m, p->inputs, p->ninputs);
     const char **out_names = member_names(&m, p->outputs, p->noutputs);
+    /* the outputs as hosts see them (a count from an epoch is a number) */
+    IrField *outs = ARENA_ARRAY(&m.a, IrField, p->noutputs + 1);
+    for (int i = 0; i < p->noutputs; i++) {
+        outs[i] = p->outputs[i];
+        outs[i].type = out_abi(outs[i].type);
+    }
     for (int v = 0; v < p->nvars; v++) {
         int nul = ir_is_nullable(p->vars[v].type);
         const char *at = m.env_var[v] ? arena_printf(&m.a, "%s.", m.envref) : "";
@@ -1608,7 +1768,8 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
         if (i >= 0 && !m.var_set[v] && !m.env_var[v] && m.slot_of_var[v] < 0 &&
             (k == T_DOUBLE || k == T_FLOAT || k == T_BOOL || k == T_INT)) {
             m.direct[v] = 1;
-            m.vname[v] = arena_printf(&m.a, k == T_INT ? "((int)in->%s)" : "in->%s", in_names[i]);
+            m.vname[v] = k == T_INT ? arena_printf(&m.a, "((int)in->%s)", in_names[i])
+                                    : in_value(&m, p->inputs[i].type, in_names[i]);
             m.nname[v] = arena_printf(&m.a, "(in->state[%d] != NERVA_PRESENT)", i);
             m.tvname[v] = m.tnname[v] = "0"; /* never read by a tree function */
             continue;
@@ -1671,7 +1832,7 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     sb_puts(h, rt_section(m.rt, "model_abi"));
     sb_puts(h, "\n");
     emit_field_struct(h, pfx, "input", "in", p->inputs, in_names, p->ninputs, 0);
-    emit_field_struct(h, pfx, "output", "out", p->outputs, out_names, p->noutputs,
+    emit_field_struct(h, pfx, "output", "out", outs, out_names, p->noutputs,
                       p->ntexts ? NV_TEXT_SCRATCH_BYTES : m.scratch ? NV_SCRATCH_BYTES : 0);
     sb_printf(h, "/* Score one record.  Returns enum nerva_status.  Output strings point into\n"
                  "   *out or *in, or are constants. */\n"
@@ -1711,7 +1872,7 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     sb_free(&treefns);
     /* descriptors (the score function may read fields through them) */
     emit_descriptors(&m, c, pfx, "input", p->inputs, in_names, p->ninputs);
-    emit_descriptors(&m, c, pfx, "output", p->outputs, out_names, p->noutputs);
+    emit_descriptors(&m, c, pfx, "output", outs, out_names, p->noutputs);
     /* score function */
     Pieces pc = {.c = c, .m = &m};
     score_prologue(&m, &pc, pfx);
@@ -1721,10 +1882,11 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
         if (!m.var_used[v] || m.direct[v])
             continue;
         IrTypeKind k = ir_base(p->vars[v].type)->kind;
-        const char *conv = k == T_INT ? "(int)" : "";
+        const char *val = k == T_INT ? arena_printf(&m.a, "(int)in->%s", in_names[i])
+                                     : in_value(&m, p->inputs[i].type, in_names[i]);
         if (keeps_value(&m, v))
-            piece_printf(&pc, "    if (in->state[%d] == NERVA_PRESENT) { %s = %sin->%s; %s = 0;%s }\n", i,
-                         m.vname[v], conv, in_names[i], m.nname[v], trees_slot_mirror(&m, v));
+            piece_printf(&pc, "    if (in->state[%d] == NERVA_PRESENT) { %s = %s; %s = 0;%s }\n", i,
+                         m.vname[v], val, m.nname[v], trees_slot_mirror(&m, v));
         else
             piece_printf(&pc, "    if (in->state[%d] == NERVA_PRESENT) %s = 0;\n", i, m.nname[v]);
     }
@@ -1736,11 +1898,16 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     }
     for (int i = 0; i < p->noutputs; i++) {
         int v = p->outputs[i].var;
+        IrTemporal tk = ir_temporal(out_abi(p->outputs[i].type));
+        const char *val = m.vname[v];
+        if (tk) /* a date or time: what the host binds */
+            val = arena_printf(&m.a, tk == TM_DATE ? "(long long)floor(%s - %s)" : "(%s - %s)", val,
+                               c_double(&m.a, ir_temporal_offset(tk)));
         if (strcmp(m.nname[v], "0") != 0)
             piece_printf(&pc, "    out->%s = %s; out->state[%d] = (unsigned char)(%s ? NERVA_MISSING : NERVA_PRESENT);\n",
-                         out_names[i], m.vname[v], i, m.nname[v]);
+                         out_names[i], val, i, m.nname[v]);
         else
-            piece_printf(&pc, "    out->%s = %s; out->state[%d] = NERVA_PRESENT;\n", out_names[i], m.vname[v], i);
+            piece_printf(&pc, "    out->%s = %s; out->state[%d] = NERVA_PRESENT;\n", out_names[i], val, i);
     }
     if (m.scratch)
         piece_printf(&pc, "    if (%s.overflow) return NERVA_ERROR;\n", m.scr);
@@ -1770,14 +1937,19 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
               "    return %s_score_batch((const %s_input *)in, (%s_output *)out, status, n);\n"
               "}\n\n",
               pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx);
+    int texts = emit_text_fns(&m, c, pfx, in_names, out_names, outs);
     sb_printf(c,
               "const nerva_model %s_model = {\n"
               "    %s, NERVA_MODEL_ABI, sizeof(%s_input), sizeof(%s_output),\n"
               "    %d, %s_input_fields, %d, %s_output_fields,\n"
-              "    %s_score_v, %s_score_batch_v, %s_INTERFACE_HASH\n"
-              "};\n",
+              "    %s_score_v, %s_score_batch_v, %s_INTERFACE_HASH,\n",
               pfx, c_string(&m.a, p->name ? p->name : (p->source ? p->source : "")), pfx, pfx,
               p->ninputs, pfx, p->noutputs, pfx, pfx, pfx, upfx);
+    if (texts)
+        sb_printf(c, "    %s_read_text, %s_write_text,\n", pfx, pfx);
+    else
+        sb_puts(c, "    NULL, NULL,\n");
+    sb_puts(c, "    NULL, NULL, NULL, NULL, NULL, NULL\n};\n");
     /* the run-time library: what the unit uses of it, before the rest */
     {
         StrBuf lib;

@@ -13,6 +13,59 @@ static IrType scalar_types[T__COUNT] = {
 
 IrType *ir_type(IrTypeKind k) { return &scalar_types[k]; }
 
+/* ---- dates and times: doubles that say which PMML data type they are ---- */
+static const struct {
+    const char *name, *nullable_name;
+    int unit, since, epoch;
+} temporals[TM__COUNT] = {
+    [TM_NONE] = {"double", "double?", 0, 0, 1970},
+#define X(k, nm, u, s, ep) [TM_##k] = {nm, nm "?", u, s, ep},
+    IR_TEMPORALS(X)
+#undef X
+};
+static IrType temporal_types[TM__COUNT] = {
+    [TM_NONE] = {.kind = T_DOUBLE},
+#define X(k, nm, u, s, ep) [TM_##k] = {.kind = T_DOUBLE, .name = nm},
+    IR_TEMPORALS(X)
+#undef X
+};
+
+IrType *ir_type_temporal(IrTemporal k)
+{
+    return k == TM_NONE ? ir_type(T_DOUBLE) : &temporal_types[k];
+}
+
+IrTemporal ir_temporal(const IrType *t)
+{
+    t = ir_base((IrType *)t);
+    if (t > &temporal_types[TM_NONE] && t < &temporal_types[TM__COUNT])
+        return (IrTemporal)(t - temporal_types);
+    return TM_NONE;
+}
+
+IrTemporal ir_temporal_by_name(const char *dt)
+{
+    for (int k = 1; dt && k < TM__COUNT; k++)
+        if (!strcmp(temporals[k].name, dt))
+            return (IrTemporal)k;
+    return TM_NONE;
+}
+
+int ir_temporal_unit(IrTemporal k) { return temporals[k].unit; }
+int ir_temporal_since(IrTemporal k) { return temporals[k].since; }
+
+/* days from the epoch year's January 1st to 1970-01-01 (proleptic
+   Gregorian), in the data type's unit */
+double ir_temporal_offset(IrTemporal k)
+{
+    if (temporals[k].unit == 2 || k == TM_NONE)
+        return 0;
+    long long y = temporals[k].epoch - 1, days = -(y * 365 + y / 4 - y / 100 + y / 400) + 719162;
+    if (temporals[k].epoch == 0)
+        days = 719528; /* 0000-01-01, a leap year, to 1970-01-01 */
+    return temporals[k].unit == 1 ? (double)days : (double)days * 86400;
+}
+
 int ir_is_nullable(const IrType *t)
 {
     if (t->kind == T_NULL)
@@ -67,6 +120,8 @@ static const char *kind_names[T__COUNT] = {
 
 const char *ir_type_name(const IrType *t)
 {
+    if (ir_temporal(t))
+        return ir_is_nullable(t) ? temporals[ir_temporal(t)].nullable_name : temporals[ir_temporal(t)].name;
     if (t->kind == T_UNION && t->nbranches == 2 && ir_is_nullable(t)) {
         const IrType *b = ir_base((IrType *)t);
         if (b->kind <= T_STRING) {
@@ -406,6 +461,15 @@ IrExpr *ir_call(IrBuilder *b, IrFn fn, IrType *t, IrExpr **args, int n)
     e->fn = fn;
     for (int i = 0; i < n; i++)
         e->a[i] = args[i];
+    if (fn >= FN_AGG_MIN && fn <= FN_AGG_MEDIAN) {
+        /* null only when every argument is */
+        int all = n > 0;
+        for (int i = 0; i < n; i++)
+            all &= ir_is_nullable(args[i]->type);
+        if (all)
+            e->type = ir_nullable(b->a, t);
+        return e;
+    }
     if (any_nullable(args, n) && fn != FN_AND && fn != FN_OR)
         e->type = ir_nullable(b->a, t);
     return e;
@@ -489,6 +553,13 @@ IrExpr *ir_tree_get(IrBuilder *b, int tree, int col, IrExpr *node)
 IrExpr *ir_null_if_nan(IrBuilder *b, IrExpr *x)
 {
     IrExpr *e = mk(b, E_NULL_IF_NAN, ir_nullable(b->a, ir_base(x->type)), 1);
+    e->a[0] = x;
+    return e;
+}
+
+IrExpr *ir_invalid_if_nan(IrBuilder *b, IrExpr *x)
+{
+    IrExpr *e = mk(b, E_INVALID_IF_NAN, x->type, 1);
     e->a[0] = x;
     return e;
 }

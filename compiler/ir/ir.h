@@ -68,6 +68,43 @@ int ir_union_branch(const IrType *u, const IrType *t);
 /* Avro schema text of a type (named types defined at first use) */
 void ir_type_schema(const IrType *t, StrBuf *out);
 
+/* ---- PMML's dates and times ----
+ * A date, time or dateTime value is a double in the IR: days (unit 1),
+ * seconds since midnight (unit 2) or seconds (unit 3), counted from its data
+ * type's epoch.  Its type is a double that says which data type it is, so
+ * that the backend binds it to hosts as a date (days since 1970-01-01),
+ * time (seconds since midnight) or dateTime (seconds since
+ * 1970-01-01T00:00:00) and prints it back as ISO 8601 text: value = what
+ * the host binds + offset.  ir_base(t)->kind is T_DOUBLE. */
+#define IR_TEMPORALS(X)                                          \
+    X(DATE, "date", 1, 0, 1970)                                  \
+    X(DATE_0, "dateDaysSince[0]", 1, 1, 0)                       \
+    X(DATE_1960, "dateDaysSince[1960]", 1, 1, 1960)              \
+    X(DATE_1970, "dateDaysSince[1970]", 1, 1, 1970)              \
+    X(DATE_1980, "dateDaysSince[1980]", 1, 1, 1980)              \
+    X(TIME, "time", 2, 0, 0)                                     \
+    X(TIME_SECONDS, "timeSeconds", 2, 1, 0)                      \
+    X(DATETIME, "dateTime", 3, 0, 1970)                          \
+    X(DATETIME_0, "dateTimeSecondsSince[0]", 3, 1, 0)            \
+    X(DATETIME_1960, "dateTimeSecondsSince[1960]", 3, 1, 1960)   \
+    X(DATETIME_1970, "dateTimeSecondsSince[1970]", 3, 1, 1970)   \
+    X(DATETIME_1980, "dateTimeSecondsSince[1980]", 3, 1, 1980)
+
+typedef enum {
+    TM_NONE,
+#define X(k, name, unit, since, epoch) TM_##k,
+    IR_TEMPORALS(X)
+#undef X
+    TM__COUNT
+} IrTemporal;
+
+IrType *ir_type_temporal(IrTemporal k);          /* shared singletons */
+IrTemporal ir_temporal(const IrType *t);         /* of t's base type; TM_NONE */
+IrTemporal ir_temporal_by_name(const char *dt);  /* a PMML dataType, or TM_NONE */
+int ir_temporal_unit(IrTemporal k);              /* 1 days, 2 seconds of the day, 3 seconds */
+int ir_temporal_since(IrTemporal k);             /* counts from an epoch (dateDaysSince...) */
+double ir_temporal_offset(IrTemporal k);         /* value - what the host binds */
+
 /* ---- library functions (calls) ----
  * Null handling: unless the function says otherwise, a null argument gives a
  * null result (PMML's and PFA's common rule). */
@@ -92,7 +129,22 @@ void ir_type_schema(const IrType *t, StrBuf *out);
     X(ISNAN, "isnan") X(TO_STRING, "toString")                           \
     X(NUM_TO_STR, "numToString") X(STR_TO_NUM, "strToNum")              \
     X(MEDIAN, "median")           /* NaN arguments are skipped */      \
-    X(WMEDIAN, "weightedMedian")  /* n values then n weights */
+    X(WMEDIAN, "weightedMedian")  /* n values then n weights */        \
+    /* PMML's aggregates of Apply: null arguments are skipped, the     \
+       result is null only when every argument is */                    \
+    X(AGG_MIN, "aggMin") X(AGG_MAX, "aggMax") X(AGG_SUM, "aggSum")       \
+    X(AGG_AVG, "aggAvg") X(AGG_PRODUCT, "aggProduct")                   \
+    X(AGG_MEDIAN, "aggMedian")                                           \
+    X(HYPOT, "hypot") X(ASIN, "asin") X(ACOS, "acos") X(SINH, "sinh")    \
+    X(COSH, "cosh") X(TAN, "tan") X(ATAN2, "atan2")                      \
+    X(NORMAL_CDF, "normalCDF") X(NORMAL_PDF, "normalPDF")                \
+    X(NORMAL_IDF, "normalIDF") X(STDNORM_PDF, "stdNormalPDF")            \
+    /* a[0] a date or time (its type says which: ir_temporal) */         \
+    X(DAYS_SINCE_YEAR, "dateDaysSinceYear")       /* a[1] the year */    \
+    X(SECONDS_SINCE_YEAR, "dateSecondsSinceYear") /* a[1] the year */    \
+    X(SECONDS_SINCE_MIDNIGHT, "dateSecondsSinceMidnight")                \
+    X(FORMAT_DATETIME, "formatDatetime") /* a[1] the run-time pattern (literal) */ \
+    X(FORMAT_NUMBER, "formatNumber") /* a[1] the run-time pattern, a[2] 0 double 1 float 2 integer (literals) */
 
 typedef enum {
 #define X(k, s) FN_##k,
@@ -116,6 +168,7 @@ const char *ir_fn_name(IrFn f);
     X(TREE, "tree")         /* node index chosen by tree `tree`, or null */ \
     X(TREE_GET, "tree-get") /* column `col` of tree `tree` at node a[0]  */ \
     X(NULL_IF_NAN, "null-if-nan") /* a[0], or null when it is NaN       */ \
+    X(INVALID_IF_NAN, "invalid-if-nan") /* a[0]; NaN makes the record invalid (NERVA_RESULT_INVALID) */ \
     X(INPUT_INVALID, "input-invalid") /* the host marked input `var` bad */ \
     X(TEXT_INDEX, "text-index")   /* weight of term a[1] in text a[0], by text index `tree` */ \
     X(INTERN, "intern")           /* index of a[0] in the sorted strs[], or -1 */ \
@@ -452,6 +505,9 @@ IrExpr *ir_str_in(IrBuilder *b, IrExpr *x, const char **strs, int n);
 IrExpr *ir_tree(IrBuilder *b, int tree);
 IrExpr *ir_tree_get(IrBuilder *b, int tree, int col, IrExpr *node);
 IrExpr *ir_null_if_nan(IrBuilder *b, IrExpr *x);
+/* x, where a NaN value makes the whole record invalid (PMML's Apply
+   invalidValueTreatment returnInvalid): scoring stops there */
+IrExpr *ir_invalid_if_nan(IrBuilder *b, IrExpr *x);
 IrExpr *ir_input_invalid(IrBuilder *b, int var);
 IrExpr *ir_text_index(IrBuilder *b, IrTextIndex *t, IrExpr *text, IrExpr *term);
 IrExpr *ir_intern(IrBuilder *b, IrExpr *x, const char **sorted, int n);

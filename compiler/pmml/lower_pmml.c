@@ -95,6 +95,8 @@ IrType *type_of_datatype(Lower *L, const char *dt, const XElem *e)
         return ir_type(T_STRING);
     if (!strcmp(dt, "boolean"))
         return ir_type(T_BOOL);
+    if (ir_temporal_by_name(dt))
+        return ir_type_temporal(ir_temporal_by_name(dt));
     diag_error(L->d, aloc(L, e, "dataType"), "dataType \'%s\' is not supported yet", dt);
     return ir_type(T_STRING);
 }

@@ -1055,6 +1055,12 @@ static void fill_input(const char *const *cells, size_t ncells, const int *col, 
             memcpy(v, &s, sizeof s);
             break;
         }
+        case NERVA_DATE:
+        case NERVA_TIME:
+        case NERVA_DATETIME:
+            /* ISO 8601 text, read by the model itself */
+            ok = m->read_text && m->read_text(in, i, cell) == NERVA_PRESENT;
+            break;
         default:
             ok = 0;
             break;
@@ -1226,6 +1232,13 @@ static const char *value_text(const nerva_field *f, const char *o, char *buf, si
         memcpy(&str, v, sizeof str);
         *quoted = 1;
         return str;
+    }
+    case NERVA_DATE:
+    case NERVA_TIME:
+    case NERVA_DATETIME: {
+        int i = (int)(f - MODEL->outputs);
+        *quoted = 1;
+        return MODEL->write_text && MODEL->write_text(o, i, buf, size) >= 0 ? buf : NULL;
     }
     default:
         return NULL;
@@ -1492,6 +1505,9 @@ static uint64_t fold(uint64_t h, const char *o, int status)
         case NERVA_LONG: sz = sizeof(long long); break;
         case NERVA_BOOL: sz = sizeof(int); break;
         case NERVA_STRING: sz = sizeof(const char *); break;
+        case NERVA_DATE: sz = sizeof(long long); break;
+        case NERVA_TIME:
+        case NERVA_DATETIME: sz = sizeof(double); break;
         default: sz = 0; break;
         }
         if (sz > sizeof v)

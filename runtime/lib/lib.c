@@ -10,6 +10,8 @@
 #include "base.c"
 #include "kernels.c"
 #include "text.c"
+#include "datetime.c"
+#include "format.c"
 #include "trees.c"
 #include "pfa_rt.c"
 #include "pfa_lib.c"

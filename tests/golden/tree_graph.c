@@ -412,5 +412,7 @@ static size_t tree_graph_score_batch_v(const void *in, void *out, int *status, s
 const nerva_model tree_graph_model = {
     "tree_strategies", NERVA_MODEL_ABI, sizeof(tree_graph_input), sizeof(tree_graph_output),
     3, tree_graph_input_fields, 1, tree_graph_output_fields,
-    tree_graph_score_v, tree_graph_score_batch_v, TREE_GRAPH_INTERFACE_HASH
+    tree_graph_score_v, tree_graph_score_batch_v, TREE_GRAPH_INTERFACE_HASH,
+    NULL, NULL,
+    NULL, NULL, NULL, NULL, NULL, NULL
 };
