@@ -303,6 +303,13 @@ static const char *call_text(Em *m, const IrExpr *e, CVal *v)
                             v[0].v, v[1].v, v[2].v);
     case FN_STDNORM_PDF:
         return arena_printf(&m->a, "%s(%s, 0.0, 1.0)", rt_call(m, "nv_normal_pdf"), v[0].v);
+    case FN_MATCHES:
+        m->scratch = 1;
+        return arena_printf(&m->a, "(%s(&%s, &rx%d, %s) > 0)", rt_call(m, "nv_rx_matches"), m->scr, e->tree, v[0].v);
+    case FN_REPLACE:
+        m->scratch = 1;
+        return arena_printf(&m->a, "%s(&%s, &rx%d, %s, %s)", rt_call(m, "nv_rx_replace"), m->scr, e->tree, v[0].v,
+                            c_string(&m->a, e->a[1]->lit_str));
     case FN_DAYS_SINCE_YEAR:
     case FN_SECONDS_SINCE_YEAR:
     case FN_SECONDS_SINCE_MIDNIGHT: {
@@ -1125,6 +1132,43 @@ static void emit_text_index(Em *m, const IrTextIndex *t, int ti, StrBuf *o)
               t->tokenizer == TOK_WORD_RUNS, t->case_sensitive, t->recursive, ti, t->nrules);
 }
 
+/* a pattern's program as constant data (runtime/lib/regex.c runs it) */
+static void emit_regex(Em *m, const IrRegex *re, int ri, StrBuf *o)
+{
+    static const char *const ops[RE__COUNT] = {
+#define X(k) "NV_RX_" #k,
+        IR_RE_OPS(X)
+#undef X
+    };
+    sb_puts(o, "/* pattern ");
+    comment_text(o, re->src, 120);
+    sb_printf(o, " */\nstatic const int rx%d_prog[] = {", ri);
+    for (int i = 0; i < re->ninst; i++)
+        sb_printf(o, "%s%s, %d, %d,", i % 4 == 0 ? "\n    " : " ", ops[re->prog[3 * i]], re->prog[3 * i + 1],
+                  re->prog[3 * i + 2]);
+    sb_printf(o, "\n};\nstatic const int rx%d_cls[] = {", ri);
+    for (int i = 0; i < re->ncls; i++)
+        sb_printf(o, "%s%d,", i % 12 == 0 ? "\n    " : " ", re->cls[i]);
+    if (!re->ncls)
+        sb_puts(o, "\n    0");
+    sb_printf(o, "\n};\nstatic const nv_rx rx%d NV_UNUSED = {rx%d_prog, rx%d_cls, %d, %d};\n\n", ri, ri, ri,
+              re->ninst, re->ncap < 2 ? 2 : re->ncap);
+    (void)m;
+}
+
+/* the scratch bytes a unit's patterns need for one search (nv_rx_work) */
+static size_t regex_work(const IrProgram *p)
+{
+    size_t most = 0;
+    for (int i = 0; i < p->nregexes; i++) {
+        size_t ni = (size_t)p->regexes[i]->ninst, nc = (size_t)(p->regexes[i]->ncap < 2 ? 2 : p->regexes[i]->ncap);
+        size_t w = (10 * ni + 4 + 2 * ni * nc + nc) * sizeof(int) + 2 * sizeof(int);
+        if (w > most)
+            most = w;
+    }
+    return most;
+}
+
 /* ---- what the program uses ---- */
 static void use_pred(Em *m, const IrPred *pr)
 {
@@ -1833,7 +1877,8 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     sb_puts(h, "\n");
     emit_field_struct(h, pfx, "input", "in", p->inputs, in_names, p->ninputs, 0);
     emit_field_struct(h, pfx, "output", "out", outs, out_names, p->noutputs,
-                      p->ntexts ? NV_TEXT_SCRATCH_BYTES : m.scratch ? NV_SCRATCH_BYTES : 0);
+                      (int)((p->ntexts ? NV_TEXT_SCRATCH_BYTES : m.scratch ? NV_SCRATCH_BYTES : 0) +
+                            (m.scratch ? regex_work(p) : 0)));
     sb_printf(h, "/* Score one record.  Returns enum nerva_status.  Output strings point into\n"
                  "   *out or *in, or are constants. */\n"
                  "int %s_score(const %s_input *in, %s_output *out);\n", pfx, pfx, pfx);
@@ -1861,6 +1906,10 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     if (m.any_graph)
         sb_printf(c, "#define NV_GTEST_NARROW %d /* the width of graph tests (runtime/lib/trees.c) */\n", m.gnarrow);
     size_t rt_at = c->len; /* the library goes here, once the rest says what it uses */
+    if (p->nregexes)
+        rt_need(m.rt, "regex");
+    for (int i = 0; i < p->nregexes; i++)
+        emit_regex(&m, p->regexes[i], i, c);
     for (int t = 0; t < p->ntexts; t++)
         emit_text_index(&m, p->texts[t], t, c);
     if (m.dict_text.data) {

@@ -571,6 +571,13 @@ IrExpr *ir_input_invalid(IrBuilder *b, int var)
     return e;
 }
 
+int ir_add_regex(IrBuilder *b, IrRegex *re)
+{
+    IrProgram *p = b->p;
+    VEC_PUSH(b->a, p->regexes, p->nregexes, p->cap_regexes, re);
+    return p->nregexes - 1;
+}
+
 IrExpr *ir_text_index(IrBuilder *b, IrTextIndex *t, IrExpr *text, IrExpr *term)
 {
     IrProgram *p = b->p;

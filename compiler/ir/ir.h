@@ -144,7 +144,10 @@ double ir_temporal_offset(IrTemporal k);         /* value - what the host binds 
     X(SECONDS_SINCE_YEAR, "dateSecondsSinceYear") /* a[1] the year */    \
     X(SECONDS_SINCE_MIDNIGHT, "dateSecondsSinceMidnight")                \
     X(FORMAT_DATETIME, "formatDatetime") /* a[1] the run-time pattern (literal) */ \
-    X(FORMAT_NUMBER, "formatNumber") /* a[1] the run-time pattern, a[2] 0 double 1 float 2 integer (literals) */
+    X(FORMAT_NUMBER, "formatNumber") /* a[1] the run-time pattern, a[2] 0 double 1 float 2 integer (literals) */ \
+    /* regexes: the program's regex `tree` (an index) */                \
+    X(MATCHES, "matches")    /* a[0] the text */                          \
+    X(REPLACE, "replace")    /* a[0] the text, a[1] the run-time template (literal) */
 
 typedef enum {
 #define X(k, s) FN_##k,
@@ -323,6 +326,38 @@ typedef struct IrTree {
     int ncols;
 } IrTree;
 
+/* ---- regular expressions (PMML's matches, replace, TextIndex patterns) ----
+ * A pattern is compiled with the model (regex.c) into a program of the Pike
+ * VM in runtime/lib/regex.c, which the backend prints as data: three ints
+ * per instruction (op, x, y), and a class table (per class a count n, then
+ * n ranges lo, hi of code points).  The ops are the run-time's NV_RX_ ops,
+ * by name. */
+#define IR_RE_OPS(X) X(CHAR) X(ANY) X(ANYNL) X(CLASS) X(SPLIT) X(JMP) X(SAVE) X(MATCH) \
+    X(BOL) X(MBOL) X(EOL) X(MEOL) X(BEGIN) X(END) X(WORDB) X(NWORDB)
+typedef enum {
+#define X(k) RE_##k,
+    IR_RE_OPS(X)
+#undef X
+    RE__COUNT
+} IrReOp;
+#define IR_RE_MAX_GROUPS 31   /* capture groups of one pattern */
+#define IR_RE_MAX_INST 1000   /* instructions of one program: its work space is per record */
+
+typedef struct IrRegex {
+    const char *src;       /* the pattern, for comments */
+    int *prog;             /* 3 ints per instruction */
+    int ninst;
+    int *cls;              /* the class table */
+    int ncls;
+    int ngroups;           /* capturing groups (the match itself not counted) */
+    int ncap;              /* capture slots a use needs (2: the match only); set by the lowering */
+    int caseless, literal;
+} IrRegex;
+
+/* A pattern in PCRE's syntax (literal: the text itself, Java's
+   Pattern.quote; caseless: (?i)), or NULL with the reason in err. */
+IrRegex *ir_regex(Arena *a, const char *pattern, int caseless, int literal, char *err, size_t errlen);
+
 /* ---- text indexes (PMML TextIndex): how a term is counted in a text ---- */
 typedef enum { TOK_SPLIT_SPACE, TOK_WORD_RUNS } IrTokenizer;
 typedef enum { TW_TERM_FREQUENCY, TW_BINARY, TW_LOGARITHMIC } IrTermWeight;
@@ -471,6 +506,8 @@ typedef struct IrProgram {
     int ntrees, cap_trees;
     IrTextIndex **texts;
     int ntexts, cap_texts;
+    IrRegex **regexes;
+    int nregexes, cap_regexes;
     IrBlock body;
     IrEngine *eng;         /* PFA engines (then inputs/outputs/body are unused) */
 } IrProgram;
@@ -486,6 +523,8 @@ int ir_add_var(IrBuilder *b, const char *name, IrType *t);
 int ir_add_input(IrBuilder *b, const char *name, IrType *t, Loc loc); /* returns var */
 void ir_add_output(IrBuilder *b, const char *name, IrType *t, int var, Loc loc);
 int ir_add_tree(IrBuilder *b, IrTree *t);
+/* the program's index of a compiled pattern (a use refers to it by index) */
+int ir_add_regex(IrBuilder *b, IrRegex *re);
 
 IrExpr *ir_lit_null(IrBuilder *b, IrType *t);
 IrExpr *ir_lit_bool(IrBuilder *b, int v);

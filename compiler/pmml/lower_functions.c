@@ -309,6 +309,44 @@ static IrExpr *library_call(Lower *L, Scope *s, const XElem *e, const XElem **ki
         IrExpr *a3[3] = {x, ir_lit_str(b, pat), ir_lit_long(b, kind)};
         return ir_call(b, FN_FORMAT_NUMBER, ir_type(T_STRING), a3, 3);
     }
+    if (!strcmp(fname, "matches") || !strcmp(fname, "replace")) {
+        int rep = fname[0] == 'r';
+        if (n != (rep ? 3 : 2))
+            goto arity;
+        const char *pat = constant_text(L, e, args[1], "pattern");
+        IrRegex *re = pat ? lower_regex(L, e, fname, pat, 0, 0) : NULL;
+        if (!re)
+            return NULL;
+        IrExpr *text = ir_base(args[0]->type)->kind == T_STRING ? args[0] : ir_cast(b, ir_type(T_STRING), args[0]);
+        IrExpr *r;
+        re->ncap = 2;
+        if (rep) {
+            /* JPMML turns PCRE's "$$" into Java's "\$" first */
+            const char *repl = constant_text(L, e, args[2], "replacement");
+            if (!repl)
+                return NULL;
+            StrBuf j;
+            sb_init(&j);
+            for (const char *q = repl; *q; q++) {
+                if (q[0] == '$' && q[1] == '$') {
+                    sb_puts(&j, "\\$");
+                    q++;
+                } else
+                    sb_putc(&j, *q);
+            }
+            int maxref;
+            const char *tmpl = lower_replacement(L, e, j.data ? j.data : "", re->ngroups, &maxref);
+            sb_free(&j);
+            if (!tmpl)
+                return NULL;
+            if (maxref > 0)
+                re->ncap = 2 * (maxref + 1);
+            r = ir_call2(b, FN_REPLACE, ir_type(T_STRING), text, ir_lit_str(b, tmpl));
+        } else
+            r = ir_call1(b, FN_MATCHES, ir_type(T_BOOL), text);
+        r->tree = ir_add_regex(b, re);
+        return r;
+    }
     *handled = 0;
     return NULL;
 arity:

@@ -145,7 +145,11 @@ const char *lower_number_pattern(Lower *L, const XElem *at, const char *pat, int
 const char *lower_datetime_pattern(Lower *L, const XElem *at, const char *pat, int unit);
 /* whether JPMML types the expression's value as an integer */
 int lower_is_integer(Lower *L, Scope *s, const XElem *e);
-/* ---- lower_text.c: TextIndex ---- */
+/* ---- lower_text.c: TextIndex, patterns and replacements ---- */
+/* a pattern compiled (ir_regex), or NULL after an error naming `what` */
+IrRegex *lower_regex(Lower *L, const XElem *at, const char *what, const char *pat, int caseless, int literal);
+/* Java's replaceAll replacement as a run-time template; NULL after an error */
+const char *lower_replacement(Lower *L, const XElem *at, const char *repl, int ngroups, int *maxref);
 IrExpr *lower_text_index(Lower *L, Scope *s, const XElem *e);
 
 /* ---- one lowering per model family ---- */

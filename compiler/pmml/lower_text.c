@@ -4,7 +4,67 @@
  * become an IrTextIndex the backend prints as constant data. */
 #include "lower_pmml.h"
 
+#include <stdio.h>
 #include <string.h>
+
+/* A replacement text of Java's Matcher.replaceAll (what JPMML uses for
+   replace and for the normalization tables of a TextIndex): "\\x" is x, "$n"
+   is group n (as many digits as name a group), anything else itself.  As
+   the run-time template (runtime/lib/regex.c nv_rx_expand): literal bytes,
+   and byte 1 then (n + 1) for group n.  *maxref: the highest group used
+   (-1 none).  NULL after an error: a reference Java would refuse. */
+const char *lower_replacement(Lower *L, const XElem *at, const char *repl, int ngroups, int *maxref)
+{
+    StrBuf o;
+    sb_init(&o);
+    *maxref = -1;
+    for (const char *q = repl; *q; q++) {
+        if (*q == '\\') {
+            if (!q[1]) {
+                diag_error(L->d, lloc(L, at), "replacement '%s' ends with a lone backslash (Java refuses it)", repl);
+                sb_free(&o);
+                return NULL;
+            }
+            sb_putc(&o, *++q);
+            continue;
+        }
+        if (*q != '$') {
+            sb_putc(&o, *q);
+            continue;
+        }
+        if (q[1] < '0' || q[1] > '9') {
+            diag_error(L->d, lloc(L, at), "replacement '%s': '$' must be followed by a group number (write \\$ "
+                       "for the character%s)", repl, q[1] == '{' ? "; named groups are not supported" : "");
+            sb_free(&o);
+            return NULL;
+        }
+        int g = *++q - '0';
+        while (q[1] >= '0' && q[1] <= '9' && g * 10 + (q[1] - '0') <= ngroups)
+            g = g * 10 + (*++q - '0');
+        if (g > ngroups) {
+            diag_error(L->d, lloc(L, at), "replacement '%s' refers to group %d, the pattern has %d", repl, g, ngroups);
+            sb_free(&o);
+            return NULL;
+        }
+        sb_putc(&o, 1);
+        sb_putc(&o, (char)(g + 1));
+        if (g > *maxref)
+            *maxref = g;
+    }
+    const char *r = arena_strdup(L->a, o.data ? o.data : "");
+    sb_free(&o);
+    return r;
+}
+
+/* a pattern of the model compiled, or NULL after an error at `at` */
+IrRegex *lower_regex(Lower *L, const XElem *at, const char *what, const char *pat, int caseless, int literal)
+{
+    char err[300];
+    IrRegex *re = ir_regex(L->a, pat, caseless, literal, err, sizeof err);
+    if (!re)
+        diag_error(L->d, lloc(L, at), "%s '%s': %s", what, pat, err);
+    return re;
+}
 
 /* a regex of the form \b(w1|w2|...)\b over word characters: whole words */
 static int word_alternation(Lower *L, const char *re, const char ***words)

@@ -12,6 +12,7 @@
 #include "text.c"
 #include "datetime.c"
 #include "format.c"
+#include "regex.c"
 #include "trees.c"
 #include "pfa_rt.c"
 #include "pfa_lib.c"
