@@ -223,7 +223,7 @@ static const char *lit_value(Em *m, const IrExpr *e)
     case T_DOUBLE:
         return c_double(&m->a, e->lit_double);
     case T_STRING:
-        return c_string(&m->a, e->lit_str);
+        return em_string(m, e->lit_str);
     default:
         NV_ASSERT(0);
     }
@@ -309,7 +309,7 @@ static const char *call_text(Em *m, const IrExpr *e, CVal *v)
     case FN_REPLACE:
         m->scratch = 1;
         return arena_printf(&m->a, "%s(&%s, &rx%d, %s, %s)", rt_call(m, "nv_rx_replace"), m->scr, e->tree, v[0].v,
-                            c_string(&m->a, e->a[1]->lit_str));
+                            em_string(m, e->a[1]->lit_str));
     case FN_DAYS_SINCE_YEAR:
     case FN_SECONDS_SINCE_YEAR:
     case FN_SECONDS_SINCE_MIDNIGHT: {
@@ -425,6 +425,23 @@ static const char *call_text(Em *m, const IrExpr *e, CVal *v)
 /* The static table "dictN" of the n strings strs (sorted as nv_intern
    searches them: by byte, first byte first), printed before the score
    function; the same array of strings gives the same table. */
+/* a C expression for the model's string s: a literal, or for a long one
+ * the name of a char array printed after the run-time library (a literal
+ * past 4095 characters is beyond what C99 asks of compilers, and
+ * -pedantic says so) */
+const char *em_string(Em *m, const char *s)
+{
+    size_t n = strlen(s);
+    if (n <= 1000)
+        return c_string(&m->a, s);
+    int k = m->nblobs++;
+    sb_printf(&m->blob_text, "static const char nv_s%d[%zu] = {", k, n + 1);
+    for (size_t i = 0; i < n; i++)
+        sb_printf(&m->blob_text, "%s%d,", i % 24 ? "" : "\n    ", (int)(signed char)s[i]);
+    sb_puts(&m->blob_text, "0};\n");
+    return arena_printf(&m->a, "nv_s%d", k);
+}
+
 int em_dict(Em *m, const char **strs, int n)
 {
     int di;
@@ -434,7 +451,7 @@ int em_dict(Em *m, const char **strs, int n)
     VEC_PUSH(&m->a, m->dicts, m->ndicts, m->cap_dicts, strs);
     sb_printf(&m->dict_text, "static const char *const dict%d[] = {", di);
     for (int i = 0; i < n; i++)
-        sb_printf(&m->dict_text, "%s%s,", i % 8 == 0 ? "\n    " : " ", c_string(&m->a, strs[i]));
+        sb_printf(&m->dict_text, "%s%s,", i % 8 == 0 ? "\n    " : " ", em_string(m, strs[i]));
     if (!n)
         sb_puts(&m->dict_text, "\n    \"\"");
     sb_puts(&m->dict_text, "\n};\n");
@@ -488,7 +505,7 @@ static const char *em_table(Em *m, const IrTable *t)
     for (int i = 0; i < total; i++) {
         sb_puts(&m->dict_text, i % 6 == 0 ? "\n    " : " ");
         if (k == T_STRING)
-            sb_puts(&m->dict_text, c_string(&m->a, t->str[i]));
+            sb_puts(&m->dict_text, em_string(m, t->str[i]));
         else if (k == T_DOUBLE)
             sb_puts(&m->dict_text, c_double(&m->a, t->num[i]));
         else if (k == T_FLOAT)
@@ -513,7 +530,7 @@ const char *em_str_in(Em *m, const char *s, const char *const *strs, int n)
     }
     const char **parts = ARENA_ARRAY(&m->a, const char *, n + 1);
     for (int i = 0; i < n; i++)
-        parts[i] = arena_printf(&m->a, "strcmp(%s, %s) == 0", s, c_string(&m->a, strs[i]));
+        parts[i] = arena_printf(&m->a, "strcmp(%s, %s) == 0", s, em_string(m, strs[i]));
     return n ? em_join(m, parts, n, " || ") : "0";
 }
 
@@ -737,10 +754,10 @@ static CVal emit_inline(Em *m, const IrExpr *e)
                 IrTemporal k = ir_temporal(e->a[0]->type);
                 call = arena_printf(&m->a, "%s(&%s, %s, %d, %s, %s)", rt_call(m, "nv_format_datetime"), m->scr, x.v,
                                     ir_temporal_unit(k), c_double(&m->a, ir_temporal_offset(k)),
-                                    c_string(&m->a, e->a[1]->lit_str));
+                                    em_string(m, e->a[1]->lit_str));
             } else
                 call = arena_printf(&m->a, "%s(&%s, (double)%s, %lld, %s)", rt_call(m, "nv_format_number"), m->scr,
-                                    x.v, e->a[2]->lit_long, c_string(&m->a, e->a[1]->lit_str));
+                                    x.v, e->a[2]->lit_long, em_string(m, e->a[1]->lit_str));
             const char *t = new_tmp(m, bt, 1);
             em_line(m, "if (!(%s) && (%s = %s) != NULL) %s_n = 0; else %s = \"\";", x.n, t, call, t, t);
             r.v = t;
@@ -1118,13 +1135,13 @@ static void emit_text_index(Em *m, const IrTextIndex *t, int ti, StrBuf *o)
             qsort(w, (size_t)ru->nstrs, sizeof *w, t->case_sensitive ? cs_cmp : lc_cmp);
         sb_printf(o, "static const char *const tix%d_r%d[] = {", ti, r);
         for (int i = 0; i < ru->nstrs; i++)
-            sb_printf(o, "%s%s,", i % 8 == 0 ? "\n    " : " ", c_string(&m->a, w[i]));
+            sb_printf(o, "%s%s,", i % 8 == 0 ? "\n    " : " ", em_string(m, w[i]));
         sb_puts(o, "\n};\n");
     }
     sb_printf(o, "static const nv_trule tix%d_rules[] = {\n", ti);
     for (int r = 0; r < t->nrules; r++)
         sb_printf(o, "    {%d, tix%d_r%d, %d, %s},\n", t->rules[r].words, ti, r, t->rules[r].nstrs,
-                  c_string(&m->a, t->rules[r].out));
+                  em_string(m, t->rules[r].out));
     if (t->nrules == 0)
         sb_puts(o, "    {0, 0, 0, \"\"},\n");
     sb_puts(o, "};\n");
@@ -1385,7 +1402,7 @@ static void emit_descriptors(Em *m, StrBuf *o, const char *pfx, const char *what
     sb_printf(o, "static const nerva_field %s_%s_fields[] = {\n", pfx, what);
     for (int i = 0; i < n; i++)
         sb_printf(o, "    {%s, %d, offsetof(%s_%s, %s), offsetof(%s_%s, state) + %d},\n",
-                  c_string(&m->a, f[i].name), abi_type(f[i].type), pfx, what, names[i], pfx, what, i);
+                  em_string(m, f[i].name), abi_type(f[i].type), pfx, what, names[i], pfx, what, i);
     if (n == 0)
         sb_puts(o, "    {\"\", 0, 0, 0},\n");
     sb_puts(o, "};\n\n");
@@ -1769,6 +1786,7 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
         return 1;
     arena_init(&m.a);
     sb_init(&m.dict_text);
+    sb_init(&m.blob_text);
     m.rt = rt_load(&m.a);
     rt_need(m.rt, "prelude");
 
@@ -1857,6 +1875,7 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
         sb_free(&treefns);
         sb_free(&body);
         sb_free(&m.dict_text);
+        sb_free(&m.blob_text);
         arena_free(&m.a);
         return 1;
     }
@@ -1907,7 +1926,7 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
         sb_printf(c, "#define NV_GTEST_NARROW %d /* the width of graph tests (runtime/lib/trees.c) */\n", m.gnarrow);
     size_t rt_at = c->len; /* the library goes here, once the rest says what it uses */
     if (p->nregexes)
-        rt_need(m.rt, "regex");
+        rt_need(m.rt, "pmml_regex");
     for (int i = 0; i < p->nregexes; i++)
         emit_regex(&m, p->regexes[i], i, c);
     for (int t = 0; t < p->ntexts; t++)
@@ -1992,7 +2011,7 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
               "    %s, NERVA_MODEL_ABI, sizeof(%s_input), sizeof(%s_output),\n"
               "    %d, %s_input_fields, %d, %s_output_fields,\n"
               "    %s_score_v, %s_score_batch_v, %s_INTERFACE_HASH,\n",
-              pfx, c_string(&m.a, p->name ? p->name : (p->source ? p->source : "")), pfx, pfx,
+              pfx, em_string(&m, p->name ? p->name : (p->source ? p->source : "")), pfx, pfx,
               p->ninputs, pfx, p->noutputs, pfx, pfx, pfx, upfx);
     if (texts)
         sb_printf(c, "    %s_read_text, %s_write_text,\n", pfx, pfx);
@@ -2011,11 +2030,18 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
         sb_putn(&rest, c->data + rt_at, c->len - rt_at);
         c->len = rt_at;
         sb_putn(c, lib.data, lib.len);
+        if (m.blob_text.data) {
+            sb_puts(c, "/* the model's long strings, as arrays (C99 compilers need not take a literal past 4095 "
+                       "characters) */\n");
+            sb_putn(c, m.blob_text.data, m.blob_text.len);
+            sb_putc(c, '\n');
+        }
         sb_putn(c, rest.data, rest.len);
         sb_free(&lib);
         sb_free(&rest);
     }
     sb_free(&m.dict_text);
+    sb_free(&m.blob_text);
     arena_free(&m.a);
     return 0;
 }

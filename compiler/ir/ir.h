@@ -255,6 +255,8 @@ struct IrExpr {
     int *fill;             /* E_FNREF: parameter index of each a[i] */
     int code;              /* run-time error code of E_INDEX, E_MAPGET, E_POOL_GET */
     IrTable *tab;          /* E_FIND_NUM, E_LOOKUP, E_BIN, E_PIECEWISE */
+    int peek;              /* E_CELL, E_POOL_GET: the read of a cell-to or pool-to, which gives its
+                              value to the updater (not the routine: see S_GRANT) */
     IrType *t2;            /* E_UNION_IS */
 };
 
@@ -341,7 +343,6 @@ typedef enum {
     RE__COUNT
 } IrReOp;
 #define IR_RE_MAX_GROUPS 31   /* capture groups of one pattern */
-#define IR_RE_MAX_INST 1000   /* instructions of one program: its work space is per record */
 
 typedef struct IrRegex {
     const char *src;       /* the pattern, for comments */
@@ -396,7 +397,8 @@ typedef struct IrTextIndex {
     X(POOL_SET, "pool-set")    /* pool `var` item e := e2           */ \
     X(POOL_DEL, "pool-del")    /* remove pool `var` item e          */ \
     X(LOCK, "lock")            /* hold shared state's lock (nests)  */ \
-    X(UNLOCK, "unlock")        /* release it                        */
+    X(UNLOCK, "unlock")        /* release it                        */ \
+    X(GRANT, "grant")          /* the updater call `code` that follows may change cell `var` (pool `var` item e when has_code) in place, if it passes it on at param nargs (pass_inplace.c) */
 
 typedef enum {
 #define X(k, s) S_##k,
@@ -587,6 +589,10 @@ void pass_dead_stores(IrBuilder *b);
 /* variables set once to an invariant value (a literal, an input's invalid
    mark) replaced by it where they are read (pass_propagate.c) */
 void pass_propagate(IrBuilder *b);
+/* PFA: whether function `func` of the engine passes its parameter number
+   `param` on only once, straight to a library function, so that a value it
+   is given may be changed in place by that function (S_GRANT) */
+int ir_passes_param_to_lib(const IrProgram *p, int func, int param);
 
 /* a readable dump, used by golden tests and `nerva compile --dump-ir` */
 void ir_dump(const IrProgram *p, StrBuf *out);

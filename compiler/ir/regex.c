@@ -13,15 +13,14 @@
  * bounded (length, repetition counts, program size), so a hostile model
  * cannot make the compiler or the matcher blow up.  The meaning is checked
  * against PCRE2 itself by tests/unit/test_regex_diff.c. */
+#include "bounds.h"
 #include "ir.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define RE_MAX_PATTERN 4096   /* bytes of a pattern */
-#define RE_MAX_REPEAT 1000    /* n and m of {n,m} */
-#define RE_MAX_DEPTH 100      /* nesting of groups */
+#define RE_MAX_DEPTH 100      /* nesting of groups (the reader's depth bounds it too) */
 
 typedef enum { N_EMPTY, N_CHAR, N_ANY, N_CLASS, N_CAT, N_ALT, N_REP, N_GROUP, N_ASSERT } NodeKind;
 
@@ -636,7 +635,7 @@ static int parse_braces(P *p, int *min, int *max)
     long a = 0, b;
     if (*q < '0' || *q > '9')
         return 0;
-    while (*q >= '0' && *q <= '9' && a <= RE_MAX_REPEAT)
+    while (*q >= '0' && *q <= '9' && a <= nv_limits.regex_repeat)
         a = a * 10 + (*q++ - '0');
     b = a;
     if (*q == ',') {
@@ -646,7 +645,7 @@ static int parse_braces(P *p, int *min, int *max)
         else {
             if (*q < '0' || *q > '9')
                 return 0;
-            for (b = 0; *q >= '0' && *q <= '9' && b <= RE_MAX_REPEAT; q++)
+            for (b = 0; *q >= '0' && *q <= '9' && b <= nv_limits.regex_repeat; q++)
                 b = b * 10 + (*q - '0');
         }
     }
@@ -677,8 +676,9 @@ static Node *parse_seq(P *p, int *flags)
             else if (*p->s == '{') {
                 if (!parse_braces(p, &min, &max))
                     return fail(p, at, "a '{' that is not a quantifier (write \\{ for the character)", NULL);
-                if (min > RE_MAX_REPEAT || max > RE_MAX_REPEAT)
-                    return fail(p, at, "a repetition count above 1000", NULL);
+                if (min > nv_limits.regex_repeat || max > nv_limits.regex_repeat)
+                    return fail(p, at, "a repetition count above %s", arena_printf(p->a, "%ld%s", nv_limits.regex_repeat,
+                                limits_hint("regex-repeat")));
                 if (max >= 0 && max < min)
                     return fail(p, at, "a repetition {n,m} with m < n", NULL);
             } else
@@ -829,8 +829,9 @@ static void gen(Code *c, const Node *n)
 IrRegex *ir_regex(Arena *a, const char *pattern, int caseless, int literal, char *err, size_t errlen)
 {
     size_t len = strlen(pattern);
-    if (len > RE_MAX_PATTERN) {
-        snprintf(err, errlen, "a pattern of %zu bytes (more than %d) is not supported", len, RE_MAX_PATTERN);
+    if (len > (size_t)nv_limits.regex_bytes) {
+        snprintf(err, errlen, "a pattern of %zu bytes (more than %ld)%s", len, nv_limits.regex_bytes,
+                 limits_hint("regex-bytes"));
         return NULL;
     }
     P p = {.a = a, .src = pattern, .s = pattern, .end = pattern + len, .err = err, .errlen = errlen};
@@ -860,14 +861,14 @@ IrRegex *ir_regex(Arena *a, const char *pattern, int caseless, int literal, char
         snprintf(err, errlen, "a pattern of %d groups (more than %d) is not supported", p.ngroups, IR_RE_MAX_GROUPS);
         return NULL;
     }
-    Code c = {.a = a, .limit = IR_RE_MAX_INST};
+    Code c = {.a = a, .limit = (int)nv_limits.regex_program};
     emit(&c, RE_SAVE, 0, 0);
     gen(&c, root);
     emit(&c, RE_SAVE, 1, 0);
     emit(&c, RE_MATCH, 0, 0);
     if (c.over) {
-        snprintf(err, errlen, "the pattern compiles to more than %d instructions (repetition counts multiply its size)",
-                 IR_RE_MAX_INST);
+        snprintf(err, errlen, "the pattern compiles to more than %ld instructions (repetition counts multiply its "
+                 "size)%s", nv_limits.regex_program, limits_hint("regex-program"));
         return NULL;
     }
     IrRegex *re = ARENA_NEW(a, IrRegex);

@@ -11,6 +11,7 @@
  * are compared with.  Numeric kernels come from runtime/lib/kernels.c
  * through the IR's calls. */
 #include "lower_pmml.h"
+#include "bounds.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -84,6 +85,16 @@ static void unknown_function(Lower *L, const XElem *e, const char *fname)
                    "DefineFunction)", fname);
 }
 
+/* the elements of e's subtree (recursion as deep as the document, which
+   the reader bounds) */
+static long xsize(const XElem *e)
+{
+    long n = 1;
+    for (int k = 0; k < e->nkids; k++)
+        n += xsize(e->kids[k]);
+    return n;
+}
+
 /* DefineFunction calls are inlined: the parameters are let-bound in the
  * block where the calling DerivedField is computed (L->cur_block). */
 static IrExpr *inline_user_fn(Lower *L, const XElem *e, const DefineFn *fn, IrExpr **args, int n)
@@ -123,6 +134,17 @@ static IrExpr *inline_user_fn(Lower *L, const XElem *e, const DefineFn *fn, IrEx
         diag_error(L->d, lloc(L, d), "function '%s' has no body", fn->name);
         return NULL;
     }
+    /* each call copies the body: calls of calls multiply, so the copies
+       are counted against a budget (a 5 KB model could otherwise expand
+       to gigabytes) */
+    long size = xsize(body);
+    if (size > nv_limits.inline_size - L->inlined) {
+        diag_error(L->d, lloc(L, e), "calls of DefineFunctions expand to more than %ld elements here (function "
+                   "'%s', %ld elements a call)%s", nv_limits.inline_size, fn->name, size,
+                   limits_hint("inline-size"));
+        return NULL;
+    }
+    L->inlined += size;
     IrExpr *r = lower_expr(L, fs, body);
     const char *dt = xattr(d, "dataType");
     if (r && dt)

@@ -58,6 +58,23 @@ void scope_add(Lower *L, Scope *s, const char *name, int var, const FieldInfo *i
     names_put(L->a, &s->ix, name, s->n - 1);
 }
 
+/* Whether el (a MiningField, DerivedField or OutputField) names a field its
+ * list already has: a second definition would silently win, so it is an
+ * error with both places.  seen maps names to the elements of the list. */
+int duplicate_name(Lower *L, NameIndex *seen, const XElem **first, int nfirst, const char *name,
+                   const XElem *el)
+{
+    int i = names_get(seen, name);
+    if (i >= 0) {
+        diag_error(L->d, aloc(L, el, "name"), "%s '%s' is defined twice", el->name, name);
+        diag_note(L->d, aloc(L, first[i], "name"), "its first definition");
+        return 1;
+    }
+    first[nfirst] = el;
+    names_put(L->a, seen, name, nfirst);
+    return 0;
+}
+
 Field *need_field(Lower *L, Scope *s, const char *name, const XElem *e)
 {
     if (!name) {
@@ -294,11 +311,16 @@ static void lower_mining_schema(Lower *L, const XElem *model, Scope *outer, Scop
         diag_error(L->d, lloc(L, model), "<%s> has no <MiningSchema>", model->name);
         return;
     }
+    NameIndex seen = {0};
+    const XElem **first = ARENA_ARRAY(L->a, const XElem *, ms->nkids + 1);
+    int nseen = 0;
     for (int k = 0; k < ms->nkids; k++) {
         const XElem *mf = ms->kids[k];
         if (strcmp(mf->name, "MiningField") != 0)
             continue;
         const char *name = xattr(mf, "name");
+        if (name && duplicate_name(L, &seen, first, nseen++, name, mf))
+            continue;
         const char *usage = xattr(mf, "usageType");
         if (usage && (!strcmp(usage, "target") || !strcmp(usage, "predicted"))) {
             if (!r->target) {
@@ -569,6 +591,9 @@ static void lower_output(Lower *L, const XElem *model, Scope *s, IrBlock *blk, M
         r->outs[i] = prev[i];
         r->final[i] = prevf[i];
     }
+    NameIndex seen = {0};
+    const XElem **first = ARENA_ARRAY(L->a, const XElem *, out->nkids + 1);
+    int nseen = 0;
     for (int k = 0; k < out->nkids; k++) {
         const XElem *of = out->kids[k];
         if (strcmp(of->name, "OutputField") != 0)
@@ -580,6 +605,8 @@ static void lower_output(Lower *L, const XElem *model, Scope *s, IrBlock *blk, M
             diag_error(L->d, lloc(L, of), "<OutputField> without a name");
             continue;
         }
+        if (duplicate_name(L, &seen, first, nseen++, name, of))
+            continue;
         if (!feature)
             feature = "predictedValue";
         if (xattr(of, "segmentId")) {

@@ -1,6 +1,8 @@
 /* kernels.c -- numeric kernels that PMML models and PFA functions share:
- * link functions and their inverses, the normal distribution, rounding,
- * modulo, medians.
+ * link functions and their inverses, activations and softmax, the normal
+ * distribution, rounding, modulo, medians, SVM kernels, distances and
+ * similarities (special functions and the other distributions are in
+ * special.c).
  *
  * Why here: PMML's lowerings reach these through the IR's calls (the C
  * backend names them), and PFA's library functions wrap them, so the two
@@ -54,6 +56,31 @@ NV_RT double nv_cauchit_inv(double x)
     return 0.5 + (1.0 / 3.14159265358979323846) * atan(x);
 }
 
+/* log(1 + e^x), without overflow for large x (softplus).  At most 2 ulps
+   (measured). */
+NV_RT double nv_softplus(double x)
+{
+    return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x));
+}
+
+/* The softmax of v[0..n) in place: e^(v_i - max) / sum_j e^(v_j - max), so
+   that no exponential overflows.  Each result within 2 + n/2 ulps (the
+   rounding of the sum).  NaN anywhere (or +inf twice) gives NaN. */
+NV_RT void nv_softmax(double *v, int64_t n)
+{
+    double m = -HUGE_VAL, s = 0;
+    int64_t i;
+    for (i = 0; i < n; i++)
+        if (v[i] > m || v[i] != v[i])
+            m = v[i];
+    for (i = 0; i < n; i++) {
+        v[i] = exp(v[i] - m);
+        s += v[i];
+    }
+    for (i = 0; i < n; i++)
+        v[i] /= s;
+}
+
 /*@ section kernel_normal needs prelude */
 /* The standard normal CDF, 0.5 erfc(-x / sqrt 2), the formula of JPMML's
    (commons-math) NormalDistribution.  At most 2 ulps for x >= -1; below,
@@ -98,6 +125,14 @@ NV_RT double nv_stdnorm_idf(double p)
     }
     u = e * sqrt(2 * 3.14159265358979323846) * exp(x * x / 2);
     return x - u / (1 + x * u / 2);
+}
+
+/* The log of the normal density at x.  At most 2 ulps where |result| >= 1
+   (measured); the sum of its three terms rounds as they do. */
+NV_RT double nv_normal_logpdf(double x, double mu, double sigma)
+{
+    double z = (x - mu) / sigma;
+    return -0.5 * z * z - log(sigma) - 0.91893853320467274178;
 }
 
 /*@ section kernel_round needs prelude */
@@ -258,6 +293,101 @@ NV_RT double nv_linear(const void *rec, const nerva_field *fields, const nv_lter
     return acc;
 }
 
+/*@ section kernel_svm needs prelude */
+/* Support vector machine kernels on x[0..n), y[0..n) (PMML's
+   LinearKernelType, PolynomialKernelType, RadialBasisKernelType,
+   SigmoidKernelType; PFA's m.kernel): the dot product summed in order, and
+   the kernels on it.  Each is the correctly rounded function of the
+   rounded sum, which is within n/2 ulps of the condition number of the
+   exact one. */
+NV_RT double nv_dot(const double *x, const double *y, int64_t n)
+{
+    double s = 0;
+    int64_t i;
+    for (i = 0; i < n; i++)
+        s += x[i] * y[i];
+    return s;
+}
+
+/* exp(-gamma ||x - y||^2) */
+NV_RT double nv_kernel_rbf(const double *x, const double *y, int64_t n, double gamma)
+{
+    double s = 0, d;
+    int64_t i;
+    for (i = 0; i < n; i++) {
+        d = x[i] - y[i];
+        s += d * d;
+    }
+    return exp(-gamma * s);
+}
+
+/* (gamma x.y + coef0)^degree */
+NV_RT double nv_kernel_poly(const double *x, const double *y, int64_t n, double gamma, double coef0,
+                            double degree)
+{
+    return pow(gamma * nv_dot(x, y, n) + coef0, degree);
+}
+
+/* tanh(gamma x.y + coef0) */
+NV_RT double nv_kernel_sigmoid(const double *x, const double *y, int64_t n, double gamma, double coef0)
+{
+    return tanh(gamma * nv_dot(x, y, n) + coef0);
+}
+
+/*@ section kernel_metric needs prelude */
+/* Distances and similarities: PMML's ComparisonMeasure and PFA's metric
+   module build a distance from per-component comparisons c_i (absolute
+   differences, Gaussian similarities, ...) as an aggregate:
+   NV_EUCLID sqrt(sum c^2), NV_SQEUCLID sum c^2, NV_CHEBYSHEV max c,
+   NV_CITYBLOCK sum c, NV_MINKOWSKI (sum c^p)^(1/p).  A caller adds each
+   weighted component with nv_metric_add and finishes with nv_metric_end;
+   the result is the correctly rounded function of the running sum. */
+enum { NV_EUCLID, NV_SQEUCLID, NV_CHEBYSHEV, NV_CITYBLOCK, NV_MINKOWSKI };
+
+NV_RT double nv_metric_add(int kind, double tally, double c, double w, double p)
+{
+    switch (kind) {
+    case NV_EUCLID:
+    case NV_SQEUCLID:
+        return tally + w * c * c;
+    case NV_CHEBYSHEV:
+        return w * c > tally || c != c ? w * c : tally;   /* a NaN stays */
+    case NV_CITYBLOCK:
+        return tally + w * c;
+    default:
+        return tally + w * pow(c, p);
+    }
+}
+
+NV_RT double nv_metric_end(int kind, double tally, double p)
+{
+    switch (kind) {
+    case NV_EUCLID:
+        return sqrt(tally);
+    case NV_MINKOWSKI:
+        return pow(tally, 1 / p);
+    default:
+        return tally;
+    }
+}
+
+/* The Gaussian similarity exp(-ln 2 (x - y)^2 / s^2) of two values */
+NV_RT double nv_gauss_sim(double x, double y, double s)
+{
+    double d = x - y;
+    return exp(-0.69314718055994530942 * d * d / (s * s));
+}
+
+/* Binary similarity from the counts of (x, y) pairs (0,0), (0,1), (1,0),
+   (1,1) and the coefficients c and d of PMML's binarySimilarity (simple
+   matching, Jaccard, Tanimoto are special cases):
+   sum c_ij a_ij / sum d_ij a_ij, each array in the order 00, 01, 10, 11. */
+NV_RT double nv_binary_similarity(const double *a, const double *c, const double *d)
+{
+    return (c[0] * a[0] + c[1] * a[1] + c[2] * a[2] + c[3] * a[3])
+           / (d[0] * a[0] + d[1] * a[1] + d[2] * a[2] + d[3] * a[3]);
+}
+
 /*@ section kernel_agg needs kernel_median */
 /* PMML's aggregate functions of an Apply (min, max, sum, avg, product,
    median: op 0 to 5) over the values v[i] whose miss[i] is 0: "missing
@@ -313,7 +443,9 @@ NV_RT double nv_normal_cdf(double x, double mu, double sigma)
     return 0.5 * erfc(-dev / (sigma * 1.4142135623730951));
 }
 
-/* exp(-z^2 / 2 - (ln sigma + ln(2 pi) / 2)), z = (x - mu) / sigma.  The
+/* exp(-z^2 / 2 - (ln sigma + ln(2 pi) / 2)), z = (x - mu) / sigma, summed
+   in commons-math's order (log sigma + ln(2 pi) / 2 first, which
+   nv_normal_logpdf does not: it subtracts the two apart).  The
    exponent is accurate to an absolute 2^-52 (1 + z^2), so the result is
    within (1 + |exponent|) ulps or so: 2 ulps for |z| <= 1, 40 at |z| = 6
    (measured against mpmath: tools/gen_lib_vectors.py). */

@@ -9,6 +9,8 @@
 #include "nerva_model.h" /* the status codes of engines (pfa_rt.c: engine) */
 #include "base.c"
 #include "kernels.c"
+#include "special.c"
+#include "linalg.c"
 #include "text.c"
 #include "datetime.c"
 #include "format.c"
@@ -17,3 +19,8 @@
 #include "pfa_rt.c"
 #include "pfa_lib.c"
 #include "pfa_coll.c"
+#include "pfa_la.c"
+#include "pfa_prob.c"
+#include "pfa_stat.c"
+#include "pfa_model.c"
+#include "pfa_rand.c"

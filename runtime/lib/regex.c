@@ -21,7 +21,7 @@
  * character class is a count n then n ranges (lo, hi) of code points,
  * sorted and disjoint, at offset x of the class table. */
 
-/*@ section regex needs scratch */
+/*@ section pmml_regex needs scratch */
 enum {
     NV_RX_CHAR,    /* the code point x */
     NV_RX_ANY,     /* any character but \n */
@@ -249,7 +249,7 @@ NV_RT int nv_rx_search(nv_scratch *S, const nv_rx *re, const char *text, size_t 
     return matched;
 }
 
-/*@ section regex_ops needs regex */
+/*@ section pmml_regex_ops needs pmml_regex */
 /* What PMML does with a pattern, as JPMML (java.util.regex's Matcher)
    does it: matches is find(), replace is replaceAll, and a TextIndex walks
    find() from match to match.  A program has at most NV_RX_MAXCAP capture
