@@ -924,14 +924,9 @@ static CVal emit_inline(Em *m, const IrExpr *e)
         CVal x = emit_expr(m, e->a[0]);
         CVal y = emit_expr(m, e->a[1]);
         m->scratch = 1;
-        const IrTextIndex *ti = m->p->texts[e->tree];
         const char *t = new_tmp(m, bt, 1);
         const char *call = arena_printf(&m->a, "%s(&%s, &tix%d, &tcache[%d], %s, %s)", rt_call(m, "nv_tf"),
                                         m->scr, e->tree, e->tree, x.v, y.v);
-        if (ti->weight == TW_BINARY)
-            call = arena_printf(&m->a, "(%s > 0 ? 1 : 0)", call);
-        else if (ti->weight == TW_LOGARITHMIC)
-            call = arena_printf(&m->a, "log10(1.0 + (double)%s)", call);
         em_line(m, "if (!(%s) && !(%s)) { %s = %s; %s_n = 0; }", x.n, y.n, t, call, t);
         r.v = t;
         r.n = arena_printf(&m->a, "%s_n", t);
@@ -1123,30 +1118,50 @@ static int cs_cmp(const void *a, const void *b)
     return *x - *y;
 }
 
-/* a text index's rules as constant tables; word lists sorted for bsearch */
+/* a text index's normalizations as constant tables; word lists sorted for
+   bsearch; patterns are the program's (rxN) */
 static void emit_text_index(Em *m, const IrTextIndex *t, int ti, StrBuf *o)
 {
+    static const int toks[] = {[TOK_SPACE] = 0, [TOK_WORDS] = 1, [TOK_SPLIT] = 2, [TOK_MATCH] = 3, [TOK_NONE] = 4};
     sb_printf(o, "/* TextIndex (line %d) */\n", t->loc.line);
-    for (int r = 0; r < t->nrules; r++) {
-        const IrTextRule *ru = &t->rules[r];
-        const char **w = ARENA_ARRAY(&m->a, const char *, ru->nstrs + 1);
-        memcpy(w, ru->strs, sizeof *w * (size_t)ru->nstrs);
-        if (ru->words)
-            qsort(w, (size_t)ru->nstrs, sizeof *w, t->case_sensitive ? cs_cmp : lc_cmp);
-        sb_printf(o, "static const char *const tix%d_r%d[] = {", ti, r);
-        for (int i = 0; i < ru->nstrs; i++)
-            sb_printf(o, "%s%s,", i % 8 == 0 ? "\n    " : " ", em_string(m, w[i]));
-        sb_puts(o, "\n};\n");
+    for (int k = 0; k < t->nnorms; k++) {
+        const IrTextNorm *nm = &t->norms[k];
+        for (int r = 0; r < nm->nrules; r++) {
+            const IrTextRule *ru = &nm->rules[r];
+            if (!ru->words)
+                continue;
+            const char **w = ARENA_ARRAY(&m->a, const char *, ru->nstrs + 1);
+            memcpy(w, ru->strs, sizeof *w * (size_t)ru->nstrs);
+            qsort(w, (size_t)ru->nstrs, sizeof *w, ru->cs ? cs_cmp : lc_cmp);
+            sb_printf(o, "static const char *const tix%d_n%d_r%d[] = {", ti, k, r);
+            for (int i = 0; i < ru->nstrs; i++)
+                sb_printf(o, "%s%s,", i % 8 == 0 ? "\n    " : " ", em_string(m, w[i]));
+            sb_puts(o, "\n};\n");
+        }
+        sb_printf(o, "static const nv_trule tix%d_n%d[] = {\n", ti, k);
+        for (int r = 0; r < nm->nrules; r++) {
+            const IrTextRule *ru = &nm->rules[r];
+            if (ru->words)
+                sb_printf(o, "    {1, tix%d_n%d_r%d, %d, NULL, %s, %d},\n", ti, k, r, ru->nstrs, em_string(m, ru->out),
+                          ru->cs);
+            else
+                sb_printf(o, "    {0, NULL, 0, &rx%d, %s, %d},\n", ru->regex, em_string(m, ru->out), ru->cs);
+        }
+        if (!nm->nrules)
+            sb_puts(o, "    {0, NULL, 0, NULL, \"\", 0},\n");
+        sb_puts(o, "};\n");
     }
-    sb_printf(o, "static const nv_trule tix%d_rules[] = {\n", ti);
-    for (int r = 0; r < t->nrules; r++)
-        sb_printf(o, "    {%d, tix%d_r%d, %d, %s},\n", t->rules[r].words, ti, r, t->rules[r].nstrs,
-                  em_string(m, t->rules[r].out));
-    if (t->nrules == 0)
-        sb_puts(o, "    {0, 0, 0, \"\"},\n");
-    sb_puts(o, "};\n");
-    sb_printf(o, "static const nv_tix tix%d = {%d, %d, %d, tix%d_rules, %d};\n\n", ti,
-              t->tokenizer == TOK_WORD_RUNS, t->case_sensitive, t->recursive, ti, t->nrules);
+    if (t->nnorms) {
+        sb_printf(o, "static const nv_tnorm tix%d_norms[] = {\n", ti);
+        for (int k = 0; k < t->nnorms; k++)
+            sb_printf(o, "    {tix%d_n%d, %d, %d},\n", ti, k, t->norms[k].nrules, t->norms[k].recursive);
+        sb_puts(o, "};\n");
+    }
+    const char *tok = t->tokenizer == TOK_SPLIT || t->tokenizer == TOK_MATCH ? arena_printf(&m->a, "&rx%d", t->tok_regex)
+                                                                            : "NULL";
+    sb_printf(o, "static const nv_tix tix%d = {%d, %s, %d, %d, %d, %d, %s, %d};\n\n", ti, toks[t->tokenizer], tok,
+              t->case_sensitive, t->max_lev, t->best_hits, (int)t->weight,
+              t->nnorms ? arena_printf(&m->a, "tix%d_norms", ti) : "NULL", t->nnorms);
 }
 
 /* a pattern's program as constant data (runtime/lib/regex.c runs it) */

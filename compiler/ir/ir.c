@@ -587,7 +587,7 @@ IrExpr *ir_text_index(IrBuilder *b, IrTextIndex *t, IrExpr *text, IrExpr *term)
             break;
     if (idx == p->ntexts)
         VEC_PUSH(b->a, p->texts, p->ntexts, p->cap_texts, t);
-    IrType *rt = ir_type(t->weight == TW_LOGARITHMIC ? T_DOUBLE : T_LONG);
+    IrType *rt = ir_type(T_DOUBLE);
     if (ir_is_nullable(text->type) || ir_is_nullable(term->type))
         rt = ir_nullable(b->a, rt);
     IrExpr *e = mk(b, E_TEXT_INDEX, rt, 2);

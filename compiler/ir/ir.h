@@ -360,24 +360,39 @@ typedef struct IrRegex {
 IrRegex *ir_regex(Arena *a, const char *pattern, int caseless, int literal, char *err, size_t errlen);
 
 /* ---- text indexes (PMML TextIndex): how a term is counted in a text ---- */
-typedef enum { TOK_SPLIT_SPACE, TOK_WORD_RUNS } IrTokenizer;
-typedef enum { TW_TERM_FREQUENCY, TW_BINARY, TW_LOGARITHMIC } IrTermWeight;
+/* how text becomes tokens: split at \s+ or runs of \w (fast paths), split
+   at the matches of a pattern (punctuation trimmed), the matches of a
+   pattern, or not at all (tokenize="false": the whole text) */
+typedef enum { TOK_SPACE, TOK_WORDS, TOK_SPLIT, TOK_MATCH, TOK_NONE } IrTokenizer;
+typedef enum { TW_TERM_FREQUENCY, TW_BINARY, TW_LOGARITHMIC, TW_AUGMENTED } IrTermWeight;
 
+/* one row of a normalization table: its matches replaced */
 typedef struct IrTextRule {
-    int words;             /* 1: replace whole words in strs; 0: the literal strs[0] */
+    int words;             /* 1: whole ASCII words in strs (a \b(w1|...)\b row); 0: pattern `regex` */
     const char **strs;
     int nstrs;
-    const char *out;       /* replacement */
+    int regex;             /* the program's pattern (words 0) */
+    const char *out;       /* words 1: the literal replacement; 0: a run-time template */
+    int cs;                /* case-sensitive (the index's, or the normalization's own) */
 } IrTextRule;
+
+/* a TextIndexNormalization: its rows, in order */
+typedef struct IrTextNorm {
+    IrTextRule *rules;
+    int nrules;
+    int recursive;         /* reapplied while it changes the text */
+} IrTextNorm;
 
 typedef struct IrTextIndex {
     Loc loc;
-    IrTokenizer tokenizer; /* split on white space and trim punctuation, or \w+ runs */
+    IrTokenizer tokenizer;
+    int tok_regex;         /* TOK_SPLIT, TOK_MATCH: the program's pattern */
     int case_sensitive;
+    int max_lev;           /* maxLevenshteinDistance */
+    int best_hits;         /* countHits bestHits */
     IrTermWeight weight;
-    IrTextRule *rules;     /* normalization of the text, in order */
-    int nrules;
-    int recursive;         /* reapply the rules until the text stops changing */
+    IrTextNorm *norms;
+    int nnorms;
 } IrTextIndex;
 
 /* ---- statements ---- */

@@ -66,7 +66,10 @@ IrRegex *lower_regex(Lower *L, const XElem *at, const char *what, const char *pa
     return re;
 }
 
-/* a regex of the form \b(w1|w2|...)\b over word characters: whole words */
+/* a pattern of the form \b(w1|w2|...)\b over ASCII word characters: whole
+   words, replaced through a sorted list rather than the regex machine (a
+   stop-word list of hundreds of words would be a big program); -1 when it
+   is not one */
 static int word_alternation(Lower *L, const char *re, const char ***words)
 {
     size_t n = strlen(re);
@@ -82,8 +85,7 @@ static int word_alternation(Lower *L, const char *re, const char ***words)
         if (q == p)
             return -1;
         for (const char *c = p; c < q; c++)
-            if (!(*c == '_' || (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') ||
-                  (*c >= 'A' && *c <= 'Z') || (unsigned char)*c >= 0x80))
+            if (!(*c == '_' || (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z')))
                 return -1;
         const char *word = arena_strndup(L->a, p, (size_t)(q - p));
         VEC_PUSH(L->a, w, cnt, cap, word);
@@ -93,134 +95,174 @@ static int word_alternation(Lower *L, const char *re, const char ***words)
     return cnt;
 }
 
+/* an xs:boolean attribute: 1, 0, or dflt when absent; -1 after an error */
+static int bool_attr(Lower *L, const XElem *e, const char *name, int dflt)
+{
+    const char *v = xattr(e, name);
+    if (!v)
+        return dflt;
+    if (!strcmp(v, "true") || !strcmp(v, "1"))
+        return 1;
+    if (!strcmp(v, "false") || !strcmp(v, "0"))
+        return 0;
+    diag_error(L->d, aloc(L, e, name), "%s '%s' is not a boolean", name, v);
+    return -1;
+}
+
+/* maxLevenshteinDistance: a count from 0 (-1 after an error) */
+static int lev_attr(Lower *L, const XElem *e, int dflt)
+{
+    const char *v = xattr(e, "maxLevenshteinDistance");
+    long long n;
+    if (!v)
+        return dflt;
+    if (!parse_long(v, &n) || n < 0 || n > 100) {
+        diag_error(L->d, aloc(L, e, "maxLevenshteinDistance"), "maxLevenshteinDistance '%s' is not a count "
+                   "from 0 to 100", v);
+        return -1;
+    }
+    return (int)n;
+}
+
+/* the tokenizer an element's attributes ask for (the index's, or a
+   normalization's own, which JPMML checks but does not use) */
+static int tokenizer(Lower *L, const XElem *e, IrTextIndex *t, int tok)
+{
+    const char *wre = xattr(e, "wordRE") ? xattr(e, "wordRE") : xattr(e, "x-wordRE");
+    const char *sep = xattr(e, "wordSeparatorCharacterRE");
+    if (!tok) {
+        if (t)
+            t->tokenizer = TOK_NONE;
+        return 1;
+    }
+    if (wre && !strcmp(wre, "\\w+")) {
+        if (t)
+            t->tokenizer = TOK_WORDS;
+        return 1;
+    }
+    if (!wre && (!sep || !strcmp(sep, "\\s+"))) {
+        if (t)
+            t->tokenizer = TOK_SPACE;
+        return 1;
+    }
+    IrRegex *re = lower_regex(L, e, wre ? "wordRE" : "wordSeparatorCharacterRE", wre ? wre : sep, 0, 0);
+    if (!re)
+        return 0;
+    if (t) {
+        t->tokenizer = wre ? TOK_MATCH : TOK_SPLIT;
+        t->tok_regex = ir_add_regex(&L->b, re);
+    }
+    return 1;
+}
+
+/* a TextIndexNormalization's table as rules */
+static int lower_normalization(Lower *L, const XElem *c, IrTextIndex *t, IrTextNorm *nm)
+{
+    int cs = bool_attr(L, c, "isCaseSensitive", t->case_sensitive);
+    int rec = bool_attr(L, c, "recursive", 0), tok = bool_attr(L, c, "tokenize", 1);
+    if (cs < 0 || rec < 0 || tok < 0 || lev_attr(L, c, 0) < 0 || !tokenizer(L, c, NULL, tok))
+        return 0;
+    nm->recursive = rec;
+    const char *inf = xattr(c, "inField") ? xattr(c, "inField") : "string";
+    const char *outf = xattr(c, "outField") ? xattr(c, "outField") : "stem";
+    const char *ref = xattr(c, "regexField") ? xattr(c, "regexField") : "regex";
+    const XElem *tab = xchild(c, "InlineTable");
+    if (!tab) {
+        diag_error(L->d, lloc(L, c), "TextIndexNormalization needs an InlineTable%s",
+                   xchild(c, "TableLocator") ? " (a TableLocator's table is outside the document)" : "");
+        return 0;
+    }
+    int cap = 0;
+    for (int r = 0; r < tab->nkids; r++) {
+        const XElem *row = tab->kids[r];
+        if (strcmp(row->name, "row") != 0)
+            continue;
+        const XElem *ic = xchild(row, inf), *oc = xchild(row, outf), *rc = xchild(row, ref);
+        if (!ic || !oc) {
+            diag_error(L->d, lloc(L, row), "normalization row needs '%s' and '%s' cells", inf, outf);
+            return 0;
+        }
+        IrTextRule rule = {.cs = cs, .out = oc->text};
+        int is_re = rc && (!strcmp(rc->text, "true") || !strcmp(rc->text, "TRUE") || !strcmp(rc->text, "True"));
+        /* a row of whole words with a plain replacement: the fast path */
+        if (is_re && !strpbrk(oc->text, "$\\") && (rule.nstrs = word_alternation(L, ic->text, &rule.strs)) >= 0) {
+            rule.words = 1;
+        } else {
+            IrRegex *re = lower_regex(L, ic, is_re ? "normalization pattern" : "normalization text", ic->text, !cs, !is_re);
+            if (!re)
+                return 0;
+            int maxref;
+            rule.out = lower_replacement(L, oc, oc->text, re->ngroups, &maxref);
+            if (!rule.out)
+                return 0;
+            re->ncap = maxref > 0 ? 2 * (maxref + 1) : 2;
+            rule.regex = ir_add_regex(&L->b, re);
+        }
+        VEC_PUSH(L->a, nm->rules, nm->nrules, cap, rule);
+    }
+    return 1;
+}
+
 IrExpr *lower_text_index(Lower *L, Scope *s, const XElem *e)
 {
     IrBuilder *b = &L->b;
     Field *f = need_field(L, s, xattr(e, "textField"), e);
     if (!f)
         return NULL;
+    IrTextIndex *t = NULL;
     for (int i = 0; i < L->ntix; i++)
-        if (L->tix_elems[i] == e) {
-            /* the same index (a DefineFunction called many times): share it */
-            const XElem *term_e = NULL;
-            for (int k = 0; k < e->nkids; k++)
-                if (strcmp(e->kids[k]->name, "Extension") && strcmp(e->kids[k]->name, "TextIndexNormalization"))
-                    term_e = e->kids[k];
-            IrExpr *term = term_e ? lower_expr(L, s, term_e) : NULL;
-            if (!term)
-                return NULL;
-            IrExpr *text = ir_var(b, f->var);
-            if (ir_base(text->type)->kind != T_STRING)
-                text = ir_cast(b, ir_type(T_STRING), text);
-            if (ir_base(term->type)->kind != T_STRING)
-                term = ir_cast(b, ir_type(T_STRING), term);
-            return ir_cast(b, ir_type(T_DOUBLE), ir_text_index(b, L->tix[i], text, term));
-        }
-    IrTextIndex *t = ARENA_NEW(L->a, IrTextIndex);
-    t->loc = lloc(L, e);
-    const char *cs = xattr(e, "isCaseSensitive");
-    t->case_sensitive = cs && !strcmp(cs, "true");
-    const char *lw = xattr(e, "localTermWeights");
-    if (!lw || !strcmp(lw, "termFrequency"))
-        t->weight = TW_TERM_FREQUENCY;
-    else if (!strcmp(lw, "binary"))
-        t->weight = TW_BINARY;
-    else if (!strcmp(lw, "logarithmic"))
-        t->weight = TW_LOGARITHMIC;
-    else {
-        diag_error(L->d, aloc(L, e, "localTermWeights"), "localTermWeights \'%s\' is not supported yet", lw);
-        return NULL;
-    }
-    const char *ml = xattr(e, "maxLevenshteinDistance");
-    if (ml && strcmp(ml, "0") != 0) {
-        diag_error(L->d, lloc(L, e), "maxLevenshteinDistance other than 0 is not supported yet");
-        return NULL;
-    }
-    const char *ch = xattr(e, "countHits");
-    if (ch && strcmp(ch, "allHits") != 0) {
-        diag_error(L->d, aloc(L, e, "countHits"), "countHits \'%s\' is not supported yet", ch);
-        return NULL;
-    }
-    const char *tok = xattr(e, "tokenize");
-    if (tok && strcmp(tok, "true") != 0) {
-        diag_error(L->d, lloc(L, e), "TextIndex without tokenization is not supported yet");
-        return NULL;
-    }
-    const char *wre = xattr(e, "wordRE");
-    if (!wre)
-        wre = xattr(e, "x-wordRE");
-    const char *sep = xattr(e, "wordSeparatorCharacterRE");
-    if (wre) {
-        if (strcmp(wre, "\\w+") != 0) {
-            diag_error(L->d, aloc(L, e, "wordRE"), "wordRE \'%s\' is not supported yet (only \\w+)", wre);
-            return NULL;
-        }
-        t->tokenizer = TOK_WORD_RUNS;
-    } else {
-        if (sep && strcmp(sep, "\\s+") != 0 && strcmp(sep, "\\s") != 0 && strcmp(sep, "[\\s]+") != 0) {
-            diag_error(L->d, aloc(L, e, "wordSeparatorCharacterRE"), "wordSeparatorCharacterRE \'%s\' is not supported yet (only \\s+)", sep);
-            return NULL;
-        }
-        t->tokenizer = TOK_SPLIT_SPACE;
-    }
+        if (L->tix_elems[i] == e)
+            t = L->tix[i]; /* the same index (a DefineFunction called many times): shared */
     const XElem *term_e = NULL;
-    int cap = 0;
-    for (int k = 0; k < e->nkids; k++) {
-        const XElem *c = e->kids[k];
-        if (!strcmp(c->name, "Extension"))
-            continue;
-        if (strcmp(c->name, "TextIndexNormalization") != 0) {
-            term_e = c;
-            continue;
-        }
-        if (xattr(c, "wordRE") || xattr(c, "x-wordRE") || xattr(c, "wordSeparatorCharacterRE") ||
-            xattr(c, "isCaseSensitive") || xattr(c, "maxLevenshteinDistance") || xattr(c, "tokenize")) {
-            diag_error(L->d, lloc(L, c), "TextIndexNormalization overriding the index's settings is not supported yet");
-            return NULL;
-        }
-        const char *rec = xattr(c, "recursive");
-        t->recursive |= rec && !strcmp(rec, "true");
-        const char *inf = xattr(c, "inField") ? xattr(c, "inField") : "string";
-        const char *outf = xattr(c, "outField") ? xattr(c, "outField") : "stem";
-        const char *ref = xattr(c, "regexField") ? xattr(c, "regexField") : "regex";
-        const XElem *tab = xchild(c, "InlineTable");
-        if (!tab) {
-            diag_error(L->d, lloc(L, c), "TextIndexNormalization needs an InlineTable");
-            return NULL;
-        }
-        for (int r = 0; r < tab->nkids; r++) {
-            const XElem *row = tab->kids[r];
-            if (strcmp(row->name, "row") != 0)
-                continue;
-            const XElem *ic = xchild(row, inf), *oc = xchild(row, outf), *rc = xchild(row, ref);
-            if (!ic || !oc) {
-                diag_error(L->d, lloc(L, row), "normalization row needs '%s' and '%s' cells", inf, outf);
-                return NULL;
-            }
-            IrTextRule rule = {.out = oc->text};
-            if (rc && !strcmp(rc->text, "true")) {
-                rule.words = 1;
-                rule.nstrs = word_alternation(L, ic->text, &rule.strs);
-                if (rule.nstrs < 0) {
-                    diag_error(L->d, lloc(L, ic), "normalization regex is not supported yet "
-                               "(only \\b(word|word|...)\\b)");
-                    return NULL;
-                }
-            } else {
-                if (!*ic->text) {
-                    diag_error(L->d, lloc(L, ic), "empty normalization string");
-                    return NULL;
-                }
-                rule.strs = ARENA_ARRAY(L->a, const char *, 1);
-                rule.strs[0] = ic->text;
-                rule.nstrs = 1;
-            }
-            VEC_PUSH(L->a, t->rules, t->nrules, cap, rule);
-        }
-    }
+    for (int k = 0; k < e->nkids; k++)
+        if (strcmp(e->kids[k]->name, "Extension") && strcmp(e->kids[k]->name, "TextIndexNormalization"))
+            term_e = e->kids[k];
     if (!term_e) {
         diag_error(L->d, lloc(L, e), "TextIndex needs a term expression");
         return NULL;
+    }
+    if (!t) {
+        t = ARENA_NEW(L->a, IrTextIndex);
+        t->loc = lloc(L, e);
+        int cs = bool_attr(L, e, "isCaseSensitive", 0), tok = bool_attr(L, e, "tokenize", 1);
+        t->max_lev = lev_attr(L, e, 0);
+        if (cs < 0 || tok < 0 || t->max_lev < 0)
+            return NULL;
+        t->case_sensitive = cs;
+        const char *lw = xattr(e, "localTermWeights");
+        if (!lw || !strcmp(lw, "termFrequency"))
+            t->weight = TW_TERM_FREQUENCY;
+        else if (!strcmp(lw, "binary"))
+            t->weight = TW_BINARY;
+        else if (!strcmp(lw, "logarithmic"))
+            t->weight = TW_LOGARITHMIC;
+        else if (!strcmp(lw, "augmentedNormalizedTermFrequency"))
+            t->weight = TW_AUGMENTED;
+        else {
+            diag_error(L->d, aloc(L, e, "localTermWeights"), "localTermWeights '%s' is not known", lw);
+            return NULL;
+        }
+        const char *ch = xattr(e, "countHits");
+        if (ch && strcmp(ch, "allHits") && strcmp(ch, "bestHits")) {
+            diag_error(L->d, aloc(L, e, "countHits"), "countHits '%s' is not known", ch);
+            return NULL;
+        }
+        t->best_hits = ch && !strcmp(ch, "bestHits");
+        if (!tokenizer(L, e, t, tok))
+            return NULL;
+        int cap = 0;
+        for (int k = 0; k < e->nkids; k++) {
+            const XElem *c = e->kids[k];
+            if (strcmp(c->name, "TextIndexNormalization") != 0)
+                continue;
+            IrTextNorm nm = {0};
+            if (!lower_normalization(L, c, t, &nm))
+                return NULL;
+            VEC_PUSH(L->a, t->norms, t->nnorms, cap, nm);
+        }
+        int ntix = L->ntix;
+        VEC_PUSH(L->a, L->tix_elems, L->ntix, L->cap_tix, e);
+        VEC_PUSH(L->a, L->tix, ntix, L->cap_tix2, t);
     }
     IrExpr *term = lower_expr(L, s, term_e);
     if (!term)
@@ -230,10 +272,5 @@ IrExpr *lower_text_index(Lower *L, Scope *s, const XElem *e)
         text = ir_cast(b, ir_type(T_STRING), text);
     if (ir_base(term->type)->kind != T_STRING)
         term = ir_cast(b, ir_type(T_STRING), term);
-    int ntix = L->ntix;
-    VEC_PUSH(L->a, L->tix_elems, L->ntix, L->cap_tix, e);
-    VEC_PUSH(L->a, L->tix, ntix, L->cap_tix2, t);
-    IrExpr *r = ir_text_index(b, t, text, term);
-    return ir_cast(b, ir_type(T_DOUBLE), r);
+    return ir_text_index(b, t, text, term);
 }
-

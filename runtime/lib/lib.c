@@ -15,6 +15,7 @@
 #include "datetime.c"
 #include "format.c"
 #include "regex.c"
+#include "textindex.c"
 #include "trees.c"
 #include "pfa_rt.c"
 #include "pfa_lib.c"

@@ -50,7 +50,6 @@ NV_RT int nv_intern(const char *s, const char *const *d, int n)
     return -1;
 }
 
-
 /* constant tables: dictionaries of strings, lookup tables, lists of fields */
 static const char *const dict0[] = {
     "x", "y z",

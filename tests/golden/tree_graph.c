@@ -50,7 +50,6 @@ NV_RT int nv_intern(const char *s, const char *const *d, int n)
     }
     return -1;
 }
-
 /* section slot (runtime/lib/trees.c) */
 /* the values table-driven trees read: value, string, missing, position */
 typedef struct nv_slot { double d; const char *s; int n, p; } nv_slot;
