@@ -1092,6 +1092,9 @@ static void emit_block(Em *m, const IrBlock *b)
         case S_RETURN_INVALID:
             em_line(m, "return NERVA_RESULT_INVALID;");
             break;
+        case S_STATE:
+            state_step(m, m->in_names);
+            break;
         default:
             NV_ASSERT(0);
         }
@@ -1598,7 +1601,8 @@ static void score_prologue(Em *m, Pieces *pc, const char *pfx)
     for (int v = 0; v < p->nvars; v++)
         if (!m->env_var[v] && m->var_used[v] && !m->direct[v])
             declare_var(m, v, 3, 0, &decl, NULL);
-    sb_printf(c, "int %s_score(const %s_input *in, %s_output *out)\n{\n", pfx, pfx, pfx);
+    sb_printf(c, "int %s_score(%sconst %s_input *in, %s_output *out)\n{\n", pfx,
+              m->stateful ? arena_printf(&m->a, "%s_state *st, ", pfx) : "", pfx, pfx);
     if (m->any_env || m->ntrees_used)
         sb_puts(c, "    nv_env E;\n");
     if (m->scratch)
@@ -1682,6 +1686,8 @@ static void split_epilogue(Pieces *pc)
         if (parts_of[v] > 1)
             declare_var(m, v, 3, 1, &decl, &init);
     sb_puts(c, "/* the variables the parts of the score function share */\ntypedef struct nv_vars {\n");
+    if (m->stateful)
+        sb_printf(c, "    %s_state *st;\n", pfx);
     if (env)
         sb_puts(c, "    nv_env E;\n");
     if (m->scratch)
@@ -1769,8 +1775,11 @@ static void split_epilogue(Pieces *pc)
         sb_free(&pc->parts[k]);
     }
     /* the score function: a copy of the template, then the parts in order */
-    sb_printf(c, "int %s_score(const %s_input *in, %s_output *out)\n{\n", pfx, pfx, pfx);
+    sb_printf(c, "int %s_score(%sconst %s_input *in, %s_output *out)\n{\n", pfx,
+              m->stateful ? arena_printf(&m->a, "%s_state *st, ", pfx) : "", pfx, pfx);
     sb_puts(c, "    nv_vars V_, *V = &V_;\n    int rc;\n    memcpy(V, &nv_vars0, sizeof V_);\n");
+    if (m->stateful)
+        sb_puts(c, "    V->st = st;\n");
     score_start(m, c);
     for (int k = 0; k < pc->nparts; k++)
         sb_printf(c, "    if ((rc = nv_part%d(V, in, out)) != NERVA_OK) return rc;\n", k);
@@ -1821,6 +1830,8 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
        PART_BYTES of C each */
     m.split = count_stmts(&p->body) > SPLIT_STMTS || p->ninputs > SPLIT_STMTS / 4;
     m.scr = m.split ? "V->S" : "S";
+    m.stateful = p->nsreads > 0;
+    m.stref = m.split ? "V->st" : "st";
     m.envref = m.split ? "V->E" : "E";
     m.vname = ARENA_ARRAY(&m.a, const char *, p->nvars + 1);
     m.nname = ARENA_ARRAY(&m.a, const char *, p->nvars + 1);
@@ -1828,6 +1839,7 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     m.tnname = ARENA_ARRAY(&m.a, const char *, p->nvars + 1);
     const char **in_names = member_names(&m, p->inputs, p->ninputs);
     const char **out_names = member_names(&m, p->outputs, p->noutputs);
+    m.in_names = in_names;
     /* the outputs as hosts see them (a count from an epoch is a number) */
     IrField *outs = ARENA_ARRAY(&m.a, IrField, p->noutputs + 1);
     for (int i = 0; i < p->noutputs; i++) {
@@ -1913,12 +1925,16 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     emit_field_struct(h, pfx, "output", "out", outs, out_names, p->noutputs,
                       (int)((p->ntexts ? NV_TEXT_SCRATCH_BYTES : m.scratch ? NV_SCRATCH_BYTES : 0) +
                             (m.scratch ? regex_work(p) : 0)));
-    sb_printf(h, "/* Score one record.  Returns enum nerva_status.  Output strings point into\n"
+    const char *starg = m.stateful ? arena_printf(&m.a, "%s_state *state, ", pfx) : "";
+    if (m.stateful)
+        state_header(&m, h, pfx);
+    sb_printf(h, "/* Score one record%s.  Returns enum nerva_status.  Output strings point into\n"
                  "   *out or *in, or are constants. */\n"
-                 "int %s_score(const %s_input *in, %s_output *out);\n", pfx, pfx, pfx);
-    sb_printf(h, "/* Score n records; status may be NULL.  Returns how many were not NERVA_OK. */\n"
-                 "size_t %s_score_batch(const %s_input *in, %s_output *out, int *status, size_t n);\n",
-              pfx, pfx, pfx);
+                 "int %s_score(%sconst %s_input *in, %s_output *out);\n",
+              m.stateful ? " (the next of its entity's)" : "", pfx, starg, pfx, pfx);
+    sb_printf(h, "/* Score n records%s; status may be NULL.  Returns how many were not NERVA_OK. */\n"
+                 "size_t %s_score_batch(%sconst %s_input *in, %s_output *out, int *status, size_t n);\n",
+              m.stateful ? ", in order" : "", pfx, starg, pfx, pfx);
     char *upfx = arena_strdup(&m.a, pfx);
     for (char *q = upfx; *q; q++)
         *q = (char)toupper((unsigned char)*q);
@@ -1956,6 +1972,8 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     /* descriptors (the score function may read fields through them) */
     emit_descriptors(&m, c, pfx, "input", p->inputs, in_names, p->ninputs);
     emit_descriptors(&m, c, pfx, "output", outs, out_names, p->noutputs);
+    if (m.stateful)
+        state_types(&m, c, pfx);
     /* score function */
     Pieces pc = {.c = c, .m = &m};
     score_prologue(&m, &pc, pfx);
@@ -1998,41 +2016,57 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     sb_free(&body);
 
     /* batch */
+    const char *stp = m.stateful ? arena_printf(&m.a, "%s_state *st, ", pfx) : "", *sta = m.stateful ? "st, " : "";
     sb_printf(c,
-              "size_t %s_score_batch(const %s_input *in, %s_output *out, int *status, size_t n)\n"
+              "size_t %s_score_batch(%sconst %s_input *in, %s_output *out, int *status, size_t n)\n"
               "{\n"
               "    size_t i, bad = 0;\n"
               "    for (i = 0; i < n; i++) {\n"
-              "        int s = %s_score(&in[i], &out[i]);\n"
+              "        int s = %s_score(%s&in[i], &out[i]);\n"
               "        if (status) status[i] = s;\n"
               "        if (s != NERVA_OK) bad++;\n"
               "    }\n"
               "    return bad;\n"
               "}\n\n",
-              pfx, pfx, pfx, pfx);
+              pfx, stp, pfx, pfx, pfx, sta);
+    if (m.stateful)
+        sb_printf(c,
+                  "static void *%s_state_new_v(size_t max)\n{\n    return %s_state_new(max);\n}\n\n"
+                  "static void %s_state_reset_v(void *st)\n{\n    %s_state_reset((%s_state *)st);\n}\n\n"
+                  "static void %s_state_free_v(void *st)\n{\n    %s_state_free((%s_state *)st);\n}\n\n"
+                  "static void %s_state_stats_v(const void *st, size_t *entities, unsigned long long *evicted)\n{\n"
+                  "    %s_state_stats((const %s_state *)st, entities, evicted);\n}\n\n",
+                  pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx);
     sb_printf(c,
-              "static int %s_score_v(const void *in, void *out)\n"
+              "static int %s_score_v(%sconst void *in, void *out)\n"
               "{\n"
-              "    return %s_score((const %s_input *)in, (%s_output *)out);\n"
+              "    return %s_score(%s(const %s_input *)in, (%s_output *)out);\n"
               "}\n\n"
-              "static size_t %s_score_batch_v(const void *in, void *out, int *status, size_t n)\n"
+              "static size_t %s_score_batch_v(%sconst void *in, void *out, int *status, size_t n)\n"
               "{\n"
-              "    return %s_score_batch((const %s_input *)in, (%s_output *)out, status, n);\n"
+              "    return %s_score_batch(%s(const %s_input *)in, (%s_output *)out, status, n);\n"
               "}\n\n",
-              pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx);
+              pfx, m.stateful ? "void *st, " : "", pfx, m.stateful ? arena_printf(&m.a, "(%s_state *)st, ", pfx) : "",
+              pfx, pfx, pfx, m.stateful ? "void *st, " : "", pfx,
+              m.stateful ? arena_printf(&m.a, "(%s_state *)st, ", pfx) : "", pfx, pfx);
     int texts = emit_text_fns(&m, c, pfx, in_names, out_names, outs);
     sb_printf(c,
               "const nerva_model %s_model = {\n"
               "    %s, NERVA_MODEL_ABI, sizeof(%s_input), sizeof(%s_output),\n"
               "    %d, %s_input_fields, %d, %s_output_fields,\n"
-              "    %s_score_v, %s_score_batch_v, %s_INTERFACE_HASH,\n",
+              "    %s, %s, %s_INTERFACE_HASH,\n",
               pfx, em_string(&m, p->name ? p->name : (p->source ? p->source : "")), pfx, pfx,
-              p->ninputs, pfx, p->noutputs, pfx, pfx, pfx, upfx);
+              p->ninputs, pfx, p->noutputs, pfx, m.stateful ? "NULL" : arena_printf(&m.a, "%s_score_v", pfx),
+              m.stateful ? "NULL" : arena_printf(&m.a, "%s_score_batch_v", pfx), upfx);
     if (texts)
         sb_printf(c, "    %s_read_text, %s_write_text,\n", pfx, pfx);
     else
         sb_puts(c, "    NULL, NULL,\n");
-    sb_puts(c, "    NULL, NULL, NULL, NULL, NULL, NULL\n};\n");
+    if (m.stateful)
+        sb_printf(c, "    %s_state_new_v, %s_state_reset_v, %s_state_free_v, %s_score_v, %s_score_batch_v,\n"
+                     "    %s_state_stats_v\n};\n", pfx, pfx, pfx, pfx, pfx, pfx);
+    else
+        sb_puts(c, "    NULL, NULL, NULL, NULL, NULL, NULL\n};\n");
     /* the run-time library: what the unit uses of it, before the rest */
     {
         StrBuf lib;

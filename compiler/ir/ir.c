@@ -578,6 +578,27 @@ int ir_add_regex(IrBuilder *b, IrRegex *re)
     return p->nregexes - 1;
 }
 
+int ir_state_map(IrBuilder *b, const int *keys, int n)
+{
+    IrProgram *p = b->p;
+    for (int i = 0; i < p->nsmaps; i++)
+        if (p->smaps[i].nkeys == n && (n == 0 || !memcmp(p->smaps[i].keys, keys, sizeof *keys * (size_t)n)))
+            return i;
+    IrStateMap m = {.keys = ARENA_ARRAY(b->a, int, n + 1), .nkeys = n};
+    if (n)
+        memcpy(m.keys, keys, sizeof *keys * (size_t)n);
+    VEC_PUSH(b->a, p->smaps, p->nsmaps, p->cap_smaps, m);
+    return p->nsmaps - 1;
+}
+
+int ir_state_read(IrBuilder *b, IrStateRead r, const char *name, IrType *t)
+{
+    IrProgram *p = b->p;
+    r.var = ir_add_var(b, name, ir_nullable(b->a, t));
+    VEC_PUSH(b->a, p->sreads, p->nsreads, p->cap_sreads, r);
+    return r.var;
+}
+
 IrExpr *ir_text_index(IrBuilder *b, IrTextIndex *t, IrExpr *text, IrExpr *term)
 {
     IrProgram *p = b->p;

@@ -411,6 +411,7 @@ typedef struct IrTextIndex {
     X(CELL_SET, "cell-set")    /* cell `var` := e                   */ \
     X(POOL_SET, "pool-set")    /* pool `var` item e := e2           */ \
     X(POOL_DEL, "pool-del")    /* remove pool `var` item e          */ \
+    X(STATE, "state")          /* PMML: the per-entity state step (IrStateRead) */ \
     X(LOCK, "lock")            /* hold shared state's lock (nests)  */ \
     X(UNLOCK, "unlock")        /* release it                        */ \
     X(GRANT, "grant")          /* the updater call `code` that follows may change cell `var` (pool `var` item e when has_code) in place, if it passes it on at param nargs (pass_inplace.c) */
@@ -448,6 +449,38 @@ struct IrStmt {
     long long *filter_i;
     int nfilter_s, nfilter_i;
 };
+
+/* ---- per-entity state (PMML's Lag and Aggregate) ----
+ * Values of earlier records, kept per entity: the records whose key fields
+ * (a Lag's BlockIndicators, an Aggregate's groupField) hold the same
+ * values.  A program with reads has a state object in its interface (the
+ * host creates, resets and frees it); its S_STATE statement, first in the
+ * body, gives each read's variable its value from the entity's state, then
+ * adds the record's values to it.  Fields and keys are inputs, as the
+ * host gave them (missing or invalid: missing). */
+typedef enum {
+    SR_LAG,                /* the field n records back in the entity, or null */
+    SR_LAG_AGG,            /* fn of the field over the entity's previous n records */
+    SR_RUNNING             /* fn of the field over the entity's records so far, this one too */
+} IrStateReadKind;
+
+/* SR_LAG_AGG: Lag aggregate="..."; SR_RUNNING: Aggregate function="..." */
+enum { SA_AVG, SA_MAX, SA_MEDIAN, SA_MIN, SA_PRODUCT, SA_SUM, SA_STDDEV, SA_COUNT };
+
+typedef struct IrStateRead {
+    IrStateReadKind kind;
+    int map;               /* index of the key list (IrStateMap) */
+    int input;             /* the field: index of an input */
+    int n;                 /* SR_LAG, SR_LAG_AGG: how many records back */
+    int fn;                /* SA_... */
+    int var;               /* the variable that gets the value */
+    Loc loc;
+} IrStateRead;
+
+typedef struct IrStateMap {
+    int *keys;             /* input indices; none: one entity */
+    int nkeys;
+} IrStateMap;
 
 /* ---- program ---- */
 typedef enum { VAR_LOCAL, VAR_INPUT } IrVarRole;
@@ -525,6 +558,10 @@ typedef struct IrProgram {
     int ntexts, cap_texts;
     IrRegex **regexes;
     int nregexes, cap_regexes;
+    IrStateMap *smaps;     /* per-entity state: its key lists ... */
+    int nsmaps, cap_smaps;
+    IrStateRead *sreads;   /* ... and what the records read of it */
+    int nsreads, cap_sreads;
     IrBlock body;
     IrEngine *eng;         /* PFA engines (then inputs/outputs/body are unused) */
 } IrProgram;
@@ -542,6 +579,10 @@ void ir_add_output(IrBuilder *b, const char *name, IrType *t, int var, Loc loc);
 int ir_add_tree(IrBuilder *b, IrTree *t);
 /* the program's index of a compiled pattern (a use refers to it by index) */
 int ir_add_regex(IrBuilder *b, IrRegex *re);
+/* the index of the state map of keys[0..n) (the same keys, the same map) */
+int ir_state_map(IrBuilder *b, const int *keys, int n);
+/* a read of the per-entity state; returns the variable it sets */
+int ir_state_read(IrBuilder *b, IrStateRead r, const char *name, IrType *t);
 
 IrExpr *ir_lit_null(IrBuilder *b, IrType *t);
 IrExpr *ir_lit_bool(IrBuilder *b, int v);

@@ -509,6 +509,10 @@ IrExpr *lower_expr(Lower *L, Scope *s, const XElem *e)
         r = lower_map_values(L, s, e);
     else if (!strcmp(e->name, "Apply"))
         r = lower_apply(L, s, e);
+    else if (!strcmp(e->name, "Lag"))
+        r = lower_lag(L, e);
+    else if (!strcmp(e->name, "Aggregate"))
+        r = lower_aggregate(L, e);
     else if (!strcmp(e->name, "TextIndex"))
         r = lower_text_index(L, s, e);
     else

@@ -863,6 +863,7 @@ IrProgram *lower_pmml(Arena *a, Diags *d, const char *file, const XElem *root)
     ModelResult r;
     if (lower_model(L, model, top, &p->body, &r))
         return NULL;
+    lower_state_step(L);
     /* outputs: the target, then the final OutputFields */
     if (r.target && r.value >= 0) {
         IrType *t = ir_base(p->vars[r.value].type);

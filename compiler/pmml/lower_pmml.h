@@ -155,6 +155,12 @@ IrRegex *lower_regex(Lower *L, const XElem *at, const char *what, const char *pa
 const char *lower_replacement(Lower *L, const XElem *at, const char *repl, int ngroups, int *maxref);
 IrExpr *lower_text_index(Lower *L, Scope *s, const XElem *e);
 
+/* ---- lower_state.c: Lag and Aggregate (per-entity state) ---- */
+IrExpr *lower_lag(Lower *L, const XElem *e);
+IrExpr *lower_aggregate(Lower *L, const XElem *e);
+/* the state step first in the body, when the program reads state */
+void lower_state_step(Lower *L);
+
 /* ---- one lowering per model family ---- */
 int lower_tree_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);
 int lower_regression_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);

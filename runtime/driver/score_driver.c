@@ -1296,6 +1296,33 @@ static void write_record(FILE *out, const char *o, int status, const char *const
 
 /* ------------------------------------------------------------------ score */
 
+/* The per-entity state of a model with Lag or Aggregate (NULL for the
+   others): one for the whole run, so records are scored in row order, each
+   after its entity's earlier ones. */
+static void *STATE;
+
+static int state_open(void)
+{
+    if (!MODEL->state_new)
+        return 1;
+    STATE = MODEL->state_new(0);
+    if (!STATE) {
+        fputs("driver: error: out of memory for the model's state\n", stderr);
+        return 0;
+    }
+    return 1;
+}
+
+static int score_one(const void *in, void *out)
+{
+    return STATE ? MODEL->score_state(STATE, in, out) : MODEL->score(in, out);
+}
+
+static size_t score_many(const void *in, void *out, int *status, size_t n)
+{
+    return STATE ? MODEL->score_batch_state(STATE, in, out, status, n) : MODEL->score_batch(in, out, status, n);
+}
+
 static int check_abi(void)
 {
     if (MODEL->abi != NERVA_MODEL_ABI) {
@@ -1440,7 +1467,7 @@ static int cmd_score(const char *input, const char *output)
                 copy_cells[i] = NULL;
         } else
             fill_input(cells, ncells, col, in, NULL);
-        st = m->score(in, out_rec);
+        st = score_one(in, out_rec);
         records++;
         if (st == NERVA_RESULT_INVALID)
             n_invalid++;
@@ -1554,7 +1581,7 @@ static long csv_pass(const char *name, const char *data, size_t len,
         int st;
         memset(in, 0, m->input_size);
         fill_input(r.cells, r.n, col, in, NULL);
-        st = m->score(in, out_rec);
+        st = score_one(in, out_rec);
         *h = fold(*h, out_rec, st);
         n++;
     }
@@ -1642,14 +1669,15 @@ static int cmd_bench(const char *input, int json, double min_seconds)
     one_in = xcalloc(1, isz);
     one_out = xcalloc(1, osz);
 
-    /* (a) record by record, cycling over the records */
+    /* (a) record by record, cycling over the records (a stateful model's
+       entities grow their histories as a stream's would) */
     calls = 0;
     i = 0;
     t0 = now_ns();
     do {
         size_t k, chunk = n > 1024 ? n : 1024;
         for (k = 0; k < chunk; k++) {
-            int st = m->score(ins + i * isz, one_out);
+            int st = score_one(ins + i * isz, one_out);
             h = fold(h, one_out, st);
             if (++i == n)
                 i = 0;
@@ -1661,10 +1689,12 @@ static int cmd_bench(const char *input, int json, double min_seconds)
     single_calls = calls;
 
     /* (b) all records per score_batch call */
+    if (STATE)
+        MODEL->state_reset(STATE);
     reps = 0;
     t0 = now_ns();
     do {
-        size_t bad = m->score_batch(ins, outs, status, n);
+        size_t bad = score_many(ins, outs, status, n);
         h = fold(h, outs, status[0]) ^ bad;
         reps++;
         t = now_ns() - t0;
@@ -1672,6 +1702,8 @@ static int cmd_bench(const char *input, int json, double min_seconds)
     batch_ns = t / ((double)reps * (double)n);
 
     /* (c) parse the CSV text from memory and score, per record */
+    if (STATE)
+        MODEL->state_reset(STATE);
     reps = 0;
     calls = 0;
     t0 = now_ns();
@@ -1796,7 +1828,7 @@ int main(int argc, char **argv)
             return usage();
         }
     }
-    if (!check_abi())
+    if (!check_abi() || !state_open())
         return 1;
     if (bench) {
         if (!input) {

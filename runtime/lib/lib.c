@@ -16,6 +16,7 @@
 #include "format.c"
 #include "regex.c"
 #include "textindex.c"
+#include "state.c"
 #include "trees.c"
 #include "pfa_rt.c"
 #include "pfa_lib.c"
