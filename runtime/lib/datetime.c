@@ -78,7 +78,9 @@ NV_RT int nv_iso_date(const char **p, int64_t *days)
         neg = *s++ == '-';
     while (s[nd] >= '0' && s[nd] <= '9' && nd < 10)
         nd++;
-    if (nd < 4 || (nd > 4 && s == *p) || !nv_iso_digits(&s, nd, &y))
+    /* four digits, or more after a sign; '+' only for more (Java's strict
+       ISO_LOCAL_DATE) */
+    if (nd < 4 || (nd > 4 && s == *p) || (**p == '+' && nd == 4) || !nv_iso_digits(&s, nd, &y))
         return 0;
     if (neg)
         y = -y;
