@@ -121,6 +121,24 @@ static const char *arg_index(const Spec *sp, int *ordinary, int *last)
     return NULL;
 }
 
+/* Copies the literal text before the next conversion at *p and parses that
+   conversion into sp: 1 one was parsed (*p moves past it), 0 the pattern
+   ended, else what parse_spec said of it (0 or below: not a conversion) */
+static int next_spec(const char **p, StrBuf *o, Spec *sp)
+{
+    const char *pc = strchr(*p, '%');
+    if (!pc) {
+        put_literal(o, *p, strlen(*p));
+        *p += strlen(*p);
+        return 0;
+    }
+    put_literal(o, *p, (size_t)(pc - *p));
+    int ok = parse_spec(pc, sp);
+    if (ok > 0)
+        *p = pc + sp->len;
+    return ok > 0 ? 1 : ok - 1;
+}
+
 const char *lower_number_pattern(Lower *L, const XElem *at, const char *pat, int is_int)
 {
     StrBuf o;
@@ -128,20 +146,14 @@ const char *lower_number_pattern(Lower *L, const XElem *at, const char *pat, int
     int ordinary = 0, last = 0;
     const char *err = NULL;
     for (const char *p = pat; *p && !err;) {
-        const char *pc = strchr(p, '%');
-        if (!pc) {
-            put_literal(&o, p, strlen(p));
-            break;
-        }
-        put_literal(&o, p, (size_t)(pc - p));
         Spec sp;
-        int ok = parse_spec(pc, &sp);
+        int ok = next_spec(&p, &o, &sp);
         if (ok <= 0) {
-            err = ok < 0 ? "a flag given twice (DuplicateFormatFlagsException)"
-                         : "not a conversion (UnknownFormatConversionException)";
+            if (ok < 0)
+                err = ok < -1 ? "a flag given twice (DuplicateFormatFlagsException)"
+                              : "not a conversion (UnknownFormatConversionException)";
             break;
         }
-        p = pc + sp.len;
         char c = sp.conv;
         if (c == '%' || c == 'n') {
             if (sp.precision >= 0 || (c == 'n' && (sp.flags[0] || sp.width >= 0)))
@@ -252,18 +264,13 @@ const char *lower_datetime_pattern(Lower *L, const XElem *at, const char *pat, i
     sb_init(&o);
     const char *err = NULL;
     for (const char *p = t; *p && !err;) {
-        const char *pc = strchr(p, '%');
-        if (!pc) {
-            put_literal(&o, p, strlen(p));
-            break;
-        }
-        put_literal(&o, p, (size_t)(pc - p));
         Spec sp;
-        if (parse_spec(pc, &sp) <= 0) {
-            err = "not a conversion (UnknownFormatConversionException)";
+        int ok = next_spec(&p, &o, &sp);
+        if (ok <= 0) {
+            if (ok < 0)
+                err = "not a conversion (UnknownFormatConversionException)";
             break;
         }
-        p = pc + sp.len;
         if (sp.conv == '%' && !sp.time) {
             put_fixed(&o, &sp, "%");
             continue;
