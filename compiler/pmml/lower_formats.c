@@ -203,14 +203,39 @@ const char *lower_number_pattern(Lower *L, const XElem *at, const char *pat, int
             else if ((c == 'g' || c == 'G') && has(&sp, '#'))
                 err = "flag '#' with %g (FormatFlagsConversionMismatchException)";
             break;
+        case 'a':
+        case 'A':
+            if (is_int)
+                err = "a floating-point conversion of an integer (IllegalFormatConversionException; JPMML passes "
+                      "an Integer)";
+            else if (has(&sp, '(') || has(&sp, ','))
+                err = "flags '(' and ',' with %a (FormatFlagsConversionMismatchException)";
+            break;
+        case 'c':
+            if (!is_int)
+                err = "%c of a value that is not an integer (IllegalFormatConversionException; JPMML passes a "
+                      "double)";
+            else if (sp.precision >= 0)
+                err = "%c takes no precision (IllegalFormatPrecisionException)";
+            else if (sp.flags[0] && strcmp(sp.flags, "-"))
+                err = "%c takes only the flag '-' (FormatFlagsConversionMismatchException)";
+            break;
         case 's':
         case 'S':
         case 'b':
         case 'B':
+        case 'h':
+        case 'H':
             for (const char *f = sp.flags; *f; f++)
                 if (*f != '-')
                     err = "the general conversions take only the flag '-' (FormatFlagsConversionMismatchException)";
             break;
+        case 'C':
+            diag_error(L->d, lloc(L, at), "formatNumber pattern '%s': conversion '%%C' is not supported (Java "
+                       "uppercases the character by Unicode's full case mapping, which nerva does not carry; "
+                       "'%%c' is)", pat);
+            sb_free(&o);
+            return NULL;
         default:
             err = NULL;
             diag_error(L->d, lloc(L, at), "formatNumber pattern '%s': conversion '%%%c' is not supported", pat, c);

@@ -9,11 +9,11 @@
  * trailing zeros, its %s of a double is Double.toString's text.  The
  * compiler checked the pattern by Java's rules and rewrote it
  * (compiler/pmml/lower_formats.c): literal text, "%%", and conversions
- * "%[flags][width][.precision]C", C one of d o x X (integers), e E f g G
- * (doubles), s S b B; flags of "-#+ 0,(".  Tested in
+ * "%[flags][width][.precision]C", C one of d o x X c (integers), e E f g G
+ * a A (doubles), s S b B h H; flags of "-#+ 0,(".  Tested in
  * tests/unit/test_pmml_rt.c against Java's outputs. */
 
-/*@ section pmml_format needs scratch */
+/*@ section pmml_format needs scratch utf8 */
 /* The shortest decimal digits of |v| (finite, not 0) that read back to v
    (to the float v, when fl): digits[0..n) without trailing zeros, and the
    exponent e with |v| = 0.d1d2... * 10^e (Java's FloatingDecimal
@@ -155,6 +155,75 @@ NV_RT void nv_magnitude(char *o, const char *mag, const char *flags, int w, int 
     strcpy(o + i, t);
 }
 
+/* Java's Double.toHexString of a >= 0, finite, without its "0x": "1.hhhp e"
+   (the 13 hex digits of the significand without trailing zeros, one at
+   least), "0.hhhp-1022" of a subnormal, "0.0p0" of zero; the exponent of
+   a subnormal `scaled` up by 2^54 is given back 54 lower */
+NV_RT int nv_hex_double_text(char *o, uint64_t bits, int scaled)
+{
+    uint64_t sig = bits & 0xFFFFFFFFFFFFFULL;
+    int ex = (int)(bits >> 52 & 0x7FF), k, n = 13;
+    if (ex == 0 && sig == 0)
+        return sprintf(o, "0.0p0");
+    k = sprintf(o, ex == 0 ? "0." : "1.");
+    while (n > 1 && (sig & 0xF) == 0) {
+        sig >>= 4;
+        n--;
+    }
+    k += sprintf(o + k, "%0*llx", n, (unsigned long long)sig);
+    return k + sprintf(o + k, "p%d", (ex == 0 ? -1022 : ex - 1023) - (scaled ? 54 : 0));
+}
+
+/* Java's Formatter.hexDouble: |v| (finite) in hex with at most prec digits
+   after the point (0: all of them), rounded half even on the bits; a
+   subnormal is normalized first ("1.000p-1074"), a rounding past the
+   largest double gives "1.0p1024" */
+NV_RT int nv_hex_double(char *o, double a, int prec)
+{
+    uint64_t bits, keep, rest, half;
+    int shift, sub;
+    memcpy(&bits, &a, sizeof bits);
+    bits &= 0x7FFFFFFFFFFFFFFFULL;
+    if (bits == 0 || prec == 0 || prec >= 13)
+        return nv_hex_double_text(o, bits, 0);
+    sub = (bits >> 52) == 0;
+    if (sub) {
+        a = fabs(a) * 18014398509481984.0; /* 2^54: exact, and now normal */
+        memcpy(&bits, &a, sizeof bits);
+    }
+    shift = 52 - 4 * prec;
+    keep = bits >> shift;
+    rest = bits & ((1ULL << shift) - 1);
+    half = 1ULL << (shift - 1);
+    if (rest > half || (rest == half && (keep & 1)))
+        keep++;
+    bits = keep << shift;
+    if ((bits >> 52) == 0x7FF)
+        return sprintf(o, "1.0p1024");
+    return nv_hex_double_text(o, bits, sub);
+}
+
+/* Java's hashCode of the value formatNumber passes: an Integer's own bits,
+   a Float's floatToIntBits, a Double's doubleToLongBits folded to 32 bits
+   (NaN in its one canonical form) */
+NV_RT unsigned long nv_java_hash(double v, int kind)
+{
+    if (kind == 2)
+        return (unsigned long)(uint32_t)(int32_t)v;
+    if (kind == 1) {
+        float f = (float)v;
+        uint32_t b = 0x7fc00000u;
+        if (f == f)
+            memcpy(&b, &f, sizeof b);
+        return b;
+    } else {
+        uint64_t b = 0x7ff8000000000000ULL;
+        if (v == v)
+            memcpy(&b, &v, sizeof b);
+        return (unsigned long)(uint32_t)(b ^ (b >> 32));
+    }
+}
+
 /* formatNumber(v, pat): kind 0 a double, 1 a float, 2 an Integer (v must
    then be an integer of 32 bits: NULL, a missing result, otherwise).  Each
    conversion formats v.  The compiler bounds widths by 200 and
@@ -168,7 +237,7 @@ NV_RT const char *nv_format_number(nv_scratch *S, double v, int kind, const char
         return NULL;
     while (*pat) {
         char flags[8] = {0};
-        int w = -1, prec = -1, nf = 0, neg, k = 0, len, i, up;
+        int w = -1, prec = -1, nf = 0, neg, k = 0, len, i, up, units = 0;
         char c;
         if (*pat != '%' || pat[1] == '%') {
             if (n + 1 >= sizeof out)
@@ -186,7 +255,7 @@ NV_RT const char *nv_format_number(nv_scratch *S, double v, int kind, const char
             for (prec = 0, pat++; *pat >= '0' && *pat <= '9'; pat++)
                 prec = prec * 10 + (*pat - '0');
         c = *pat++;
-        up = c == 'X' || c == 'E' || c == 'G' || c == 'S' || c == 'B';
+        up = c == 'X' || c == 'E' || c == 'G' || c == 'S' || c == 'B' || c == 'H' || c == 'A';
         neg = v < 0 || (v == 0 && 1 / v < 0);
         if (c == 'o' || c == 'x' || c == 'X') {
             long long l = (long long)v;
@@ -199,9 +268,18 @@ NV_RT const char *nv_format_number(nv_scratch *S, double v, int kind, const char
                 for (i = k + len; i < w; i++)
                     body[k++] = '0';
             strcpy(body + k, mag);
-        } else if (c == 's' || c == 'S' || c == 'b' || c == 'B') {
+        } else if (c == 'c') {
+            /* an Integer's code point (Java: IllegalFormatCodePointException
+               outside 0..10FFFF; a surrogate or a NUL has no C string) */
+            if (v < 1 || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+                return NULL;
+            body[nv_utf8_put(body, (unsigned)v)] = 0;
+            units = v >= 0x10000 ? 2 : 1; /* Java's width counts UTF-16 units */
+        } else if (c == 's' || c == 'S' || c == 'b' || c == 'B' || c == 'h' || c == 'H') {
             if (c == 'b' || c == 'B')
                 len = sprintf(mag, "true");
+            else if (c == 'h' || c == 'H')
+                len = sprintf(mag, "%lx", nv_java_hash(v, kind));
             else if (kind == 2)
                 len = sprintf(mag, "%.0f", v);
             else
@@ -233,6 +311,26 @@ NV_RT const char *nv_format_number(nv_scratch *S, double v, int kind, const char
             if (v - v != 0) {
                 strcpy(body + k, up ? "INFINITY" : "Infinity");
                 k += 8;
+            } else if (c == 'a' || c == 'A') {
+                /* Java: "0x", zeros up to the width, the digits of
+                   hexDouble, zeros up to the precision, "p", the exponent */
+                int hp = prec < 0 ? 0 : prec == 0 ? 1 : prec, hl, dot;
+                char *pp;
+                hl = nv_hex_double(mag, v, hp);
+                k += sprintf(body + k, up ? "0X" : "0x");
+                if (strchr(flags, '0'))
+                    for (i = hl + k; i < w; i++)
+                        body[k++] = '0';
+                pp = strchr(mag, 'p');
+                *pp = 0;
+                for (i = 0; mag[i]; i++)
+                    body[k++] = up && mag[i] >= 'a' && mag[i] <= 'f' ? (char)(mag[i] - 32) : mag[i];
+                dot = (int)(strchr(mag, '.') - mag);
+                for (i = (int)strlen(mag) - dot - 1; hp > 0 && i < hp; i++)
+                    body[k++] = '0';
+                body[k++] = up ? 'P' : 'p';
+                strcpy(body + k, pp + 1);
+                k += (int)strlen(pp + 1);
             } else {
                 char *m = mag;
                 double a = fabs(v);
@@ -282,15 +380,17 @@ NV_RT const char *nv_format_number(nv_scratch *S, double v, int kind, const char
         }
     justify:
         len = (int)strlen(body);
+        if (!units)
+            units = len;
         if (n + (size_t)(w > len ? w : len) + 1 >= sizeof out)
             return NULL;
         if (!strchr(flags, '-'))
-            for (i = len; i < w; i++)
+            for (i = units; i < w; i++)
                 out[n++] = ' ';
         memcpy(out + n, body, (size_t)len);
         n += (size_t)len;
         if (strchr(flags, '-'))
-            for (i = len; i < w; i++)
+            for (i = units; i < w; i++)
                 out[n++] = ' ';
     }
     out[n] = 0;

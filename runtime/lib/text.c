@@ -5,7 +5,7 @@
  *
  * Strings here are NUL-terminated UTF-8 (PMML's fields are C strings); PFA's
  * strings carry their length (nv_str, pfa_rt.c).  What both need at the
- * byte level (case mapping) is written once here and called by both.
+ * byte level (case mapping, UTF-8 encoding) is written once here and called by both.
  * Copied into units by sections (see base.c); tested in test_lib.c. */
 
 /*@ section casemap needs prelude */
@@ -31,6 +31,33 @@ NV_RT void nv_casemap(char *o, const char *s, size_t n, int upper)
         }
         o[i] = (char)c;
     }
+}
+
+/*@ section utf8 needs prelude */
+/* the code point cp (a Unicode scalar value) as UTF-8 at o: its length.
+   PFA's JSON and strings, PMML's formatNumber %c. */
+NV_RT int nv_utf8_put(char *o, unsigned cp)
+{
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xc0 | cp >> 6);
+        o[1] = (char)(0x80 | (cp & 0x3f));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xe0 | cp >> 12);
+        o[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+        o[2] = (char)(0x80 | (cp & 0x3f));
+        return 3;
+    }
+    o[0] = (char)(0xf0 | cp >> 18);
+    o[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+    o[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+    o[3] = (char)(0x80 | (cp & 0x3f));
+    return 4;
 }
 
 /*@ section scratch needs prelude */

@@ -235,6 +235,39 @@ START_TEST(test_format_number)
         {1234567, 2, "%,d %s %b %.3s", "1,234,567 1234567 true 123"},
         {-1234, 2, "%(,d", "(1,234)"},
         {7, 2, "%%|%d%%", "%|7%"},
+        /* %a: Java's hexDouble, rounded half even on the bits (outputs of
+           Java 17's String.format) */
+        {1.0, 0, "%a", "0x1.0p0"},
+        {-0.0, 0, "%a", "-0x0.0p0"},
+        {0.1, 0, "%a|%.2a|%.0a|%.13a|%A", "0x1.999999999999ap-4|0x1.9ap-4|0x1.ap-4|0x1.999999999999ap-4|0X1.999999999999AP-4"},
+        {1.5, 0, "%.20a", "0x1.80000000000000000000p0"},
+        {-0.1, 0, "%030a", "-0x0000000001.999999999999ap-4"},
+        {0.1, 0, "%+030.2a", "+0x000000000000000000001.9ap-4"},
+        {1.0, 0, "%030.5a", "0x000000000000000000000001.00000p0"}, /* the zeros before count without the after */
+        {0x1p-1074, 0, "%a|%.3a", "0x0.0000000000001p-1022|0x1.000p-1074"},
+        {0x0.03739a252b281p-1022, 0, "%a|%.3a", "0x0.03739a252b281p-1022|0x1.b9dp-1029"},
+        {DBL_MAX, 0, "%.1a", "0x1.0p1024"},
+        {1.96875, 0, "%.1a", "0x1.0p1"},
+        {1.03125, 0, "%.1a", "0x1.0p0"}, /* a tie to even */
+        {1.09375, 0, "%.1a", "0x1.2p0"},
+        {1.1875, 0, "%.1a", "0x1.3p0"},
+        {NAN, 0, "%030a", "                           NaN"},
+        {-INFINITY, 0, "%-12a|", "-Infinity   |"},
+        {0.1f, 1, "%a|%.2a", "0x1.99999ap-4|0x1.9ap-4"},
+        /* %h: the hashCode of the Double, Float or Integer JPMML passes */
+        {1.0, 0, "%h", "3ff00000"},
+        {0.1, 0, "%H|%.3h", "A6200003|a62"},
+        {NAN, 0, "%h", "7ff80000"},
+        {-0.0, 0, "%h", "80000000"},
+        {0.1f, 1, "%h", "3dcccccd"},
+        {NAN, 1, "%h", "7fc00000"},
+        {-1, 2, "%-9h|", "ffffffff |"},
+        {255, 2, "%h", "ff"},
+        /* %c: an Integer's code point; the width counts UTF-16 units */
+        {65, 2, "%c", "A"},
+        {233, 2, "%c", "\xc3\xa9"},
+        {0x20AC, 2, "%2c", " \xe2\x82\xac"},
+        {0x1F600, 2, "%3c|%-3c", " \xf0\x9f\x98\x80|\xf0\x9f\x98\x80 "},
     };
     for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
         const char *got = nv_format_number(&S, c[i].v, c[i].kind, c[i].pat);
@@ -244,6 +277,12 @@ START_TEST(test_format_number)
     /* an integer conversion of a value that is no 32-bit integer: missing */
     ck_assert(nv_format_number(&S, 2.5, 2, "%d") == NULL);
     ck_assert(nv_format_number(&S, 4294967296.0, 2, "%d") == NULL);
+    /* a code point Java refuses (IllegalFormatCodePointException), a
+       surrogate or a NUL (no C string holds them): missing */
+    ck_assert(nv_format_number(&S, -1, 2, "%c") == NULL);
+    ck_assert(nv_format_number(&S, 0x110000, 2, "%c") == NULL);
+    ck_assert(nv_format_number(&S, 0xD800, 2, "%c") == NULL);
+    ck_assert(nv_format_number(&S, 0, 2, "%c") == NULL);
 }
 END_TEST
 
