@@ -423,16 +423,16 @@ START_TEST(test_state_map)
     nv_key k = {0};
     ck_assert(m != NULL);
     const char *keys[] = {"A", "B", "A", "C", "B"};
-    double *slot[5];
+    double seen[5];
     for (int i = 0; i < 5; i++) {
         nv_key_reset(&k);
         nv_key_str(&k, keys[i]);
-        slot[i] = (double *)nv_smap_get(m, k.buf, k.len);
-        ck_assert(slot[i] != NULL);
-        *slot[i] += 1; /* visits of the entity while it is held */
+        double *slot = (double *)nv_smap_get(m, k.buf, k.len);
+        ck_assert(slot != NULL);
+        seen[i] = *slot += 1; /* visits of the entity while it is held (a slot lives until its entity is evicted) */
     }
-    /* A, B, A, C: C forgets B (the least recently seen), then B comes back new */
-    ck_assert(*slot[2] == 2 && *slot[3] == 1 && *slot[4] == 1);
+    /* A, B, A, C: C forgets B (the least recently seen), then B comes back new (forgetting A) */
+    ck_assert(seen[2] == 2 && seen[3] == 1 && seen[4] == 1);
     ck_assert_uint_eq(m->n, 2);
     ck_assert_uint_eq(m->evicted, 2);
     /* keys tell missing, numbers and strings apart; -0 is 0 */
