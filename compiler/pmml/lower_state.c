@@ -100,7 +100,7 @@ IrExpr *lower_aggregate(Lower *L, const XElem *e)
         return NULL;
     }
     if (xattr(e, "sqlWhere")) {
-        diag_error(L->d, aloc(L, e, "sqlWhere"), "Aggregate sqlWhere is not supported (an SQL condition)");
+        diag_error(L->d, aloc(L, e, "sqlWhere"), "Aggregate sqlWhere is not supported (the standard says \"an SQL where clause\" and no more: no dialect, no rule for how it names fields)");
         return NULL;
     }
     int input = state_input(L, e, "field", "the Aggregate's field");
