@@ -60,6 +60,7 @@ typedef struct Pe {
     int nblobs;
     int nchains;             /* else-if chains emitted flat: labels chainN */
     unsigned char *split;    /* per function: its body in parts nv_partN */
+    const char *i32;         /* the int overflow check: nv_i32, out of line in parts (nv_i32_ool) */
     int nparts;
     StrBuf protos;
     int ntries;
@@ -338,21 +339,21 @@ static const char *inline_lib(Pe *m, const IrExpr *e, const char **a)
     int i32 = t->kind == T_INT, i64 = t->kind == T_LONG;
     if (n == 2 && is_num(t) && ir_type_eq(t0, t) && ir_type_eq(e->a[1]->type, t)) {
         if (!strcmp(f, "+"))
-            return i32 ? arena_printf(&m->a, "nv_i32(E, (int64_t)%s + %s, 18000)", a[0], a[1])
+            return i32 ? arena_printf(&m->a, "%s(E, (int64_t)%s + %s, 18000)", m->i32, a[0], a[1])
                  : i64 ? arena_printf(&m->a, "nv_add64(E, %s, %s, 18001)", a[0], a[1])
                        : arena_printf(&m->a, "(%s + %s)", a[0], a[1]);
         if (!strcmp(f, "-"))
-            return i32 ? arena_printf(&m->a, "nv_i32(E, (int64_t)%s - %s, 18010)", a[0], a[1])
+            return i32 ? arena_printf(&m->a, "%s(E, (int64_t)%s - %s, 18010)", m->i32, a[0], a[1])
                  : i64 ? arena_printf(&m->a, "nv_sub64(E, %s, %s, 18011)", a[0], a[1])
                        : arena_printf(&m->a, "(%s - %s)", a[0], a[1]);
         if (!strcmp(f, "*"))
-            return i32 ? arena_printf(&m->a, "nv_i32(E, (int64_t)%s * %s, 18020)", a[0], a[1])
+            return i32 ? arena_printf(&m->a, "%s(E, (int64_t)%s * %s, 18020)", m->i32, a[0], a[1])
                  : i64 ? arena_printf(&m->a, "nv_mul64(E, %s, %s, 18021)", a[0], a[1])
                        : arena_printf(&m->a, "(%s * %s)", a[0], a[1]);
         if (!strcmp(f, "/") && t->kind == T_DOUBLE)
             return arena_printf(&m->a, "(%s / %s)", a[0], a[1]);
         if (!strcmp(f, "//") && is_int(t))
-            return i32 ? arena_printf(&m->a, "nv_i32(E, nv_floordiv64(E, %s, %s, 18040, 18040), 18040)", a[0], a[1])
+            return i32 ? arena_printf(&m->a, "%s(E, nv_floordiv64(E, %s, %s, 18040, 18040), 18040)", m->i32, a[0], a[1])
                        : arena_printf(&m->a, "nv_floordiv64(E, %s, %s, 18040, 18040)", a[0], a[1]);
         if (!strcmp(f, "%"))
             return is_int(t) ? arena_printf(&m->a, "((%s)nv_mod64(E, %s, %s, 18060))", ctype(t), a[0], a[1])
@@ -380,7 +381,7 @@ static const char *inline_lib(Pe *m, const IrExpr *e, const char **a)
     }
     if (n == 1 && is_num(t) && ir_type_eq(t0, t)) {
         if (!strcmp(f, "u-"))
-            return i32 ? arena_printf(&m->a, "nv_i32(E, -(int64_t)%s, 18050)", a[0])
+            return i32 ? arena_printf(&m->a, "%s(E, -(int64_t)%s, 18050)", m->i32, a[0])
                  : i64 ? arena_printf(&m->a, "nv_sub64(E, 0, %s, 18051)", a[0])
                        : arena_printf(&m->a, "(-%s)", a[0]);
         if (is_int(t) && !strcmp(f, "~"))
@@ -922,6 +923,7 @@ static void emit_split_body(Pe *m, int f)
     for (int v = 0; v < m->p->nvars; v++)
         m->vname[v] = arena_printf(&m->a, "F->v%d", v);
     m->in_try = 1; /* F is a pointer here, as in a try body */
+    m->i32 = "nv_i32_ool"; /* gcc's time for 20,000 inlined checks adds up */
     StrBuf part;
     sb_init(&part);
     for (int i = 0; i < fn->body.n; i++) {
@@ -946,6 +948,7 @@ static void emit_split_body(Pe *m, int f)
     m->out = calls;
     m->ind = 1;
     m->in_try = saved_try;
+    m->i32 = "nv_i32";
     for (int v = 0; v < m->p->nvars; v++)
         m->vname[v] = arena_printf(&m->a, "F.v%d", v);
 }
@@ -1145,6 +1148,7 @@ int emit_engine(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, S
     rt_need(m->rt, "engine");
     m->vname = ARENA_ARRAY(&m->a, const char *, p->nvars + 1);
     m->framed = arena_alloc(&m->a, (size_t)g->nfuncs + 1);
+    m->i32 = "nv_i32";
     m->split = arena_alloc(&m->a, (size_t)g->nfuncs + 1);
     for (int f = 0; f < g->nfuncs; f++) {
         m->split[f] = (unsigned char)(g->funcs[f].body.n > SPLIT_STMTS);
