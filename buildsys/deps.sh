@@ -29,6 +29,7 @@ NERVA_PKGS=(
     kcat             # tests/kafka: produces to and reads from nerva broker
     locales          # tests/determinism.py: localedef builds de_DE.UTF-8 (a decimal comma)
     python3-mpmath   # the tests' reference values, computed in arbitrary precision
+    libpcre2-dev     # dependency('libpcre2-8'): the reference engine of the regex differential test (tests only)
 )
 
 # The benchmark's packages (bench/run.sh installs them; ./demo and ./test do
@@ -59,6 +60,7 @@ nerva_deps_probe() {
         python3-sklearn) python3 -c 'import sklearn' ;;
         libxgboost-dev) [ -e /usr/include/xgboost/c_api.h ] ;;
         util-linux) command -v taskset ;;
+        libpcre2-dev) pkg-config --exists libpcre2-8 ;;
         *) command -v "$1" ;;
     esac >/dev/null 2>&1
 }

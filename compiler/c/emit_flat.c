@@ -1006,6 +1006,11 @@ static void fflat_live(Em *m, FForest *F)
 void flat_plan(Em *m, int min_trees)
 {
     const IrProgram *p = m->p;
+    /* per-entity state (Lag, Aggregate) is read and updated by each record's
+       score function in record order, which the batch's two phases would
+       run twice: such programs keep the other layouts */
+    if (p->nsreads)
+        return;
     FForest *F = ARENA_NEW(&m->a, FForest);
     F->slot = ARENA_ARRAY(&m->a, int, p->nvars + 1);
     F->nslot = ARENA_ARRAY(&m->a, int, p->nvars + 1);

@@ -641,5 +641,7 @@ static size_t tree_flat_score_batch_v(const void *in, void *out, int *status, si
 const nerva_model tree_flat_model = {
     "tree_flat.pmml", NERVA_MODEL_ABI, sizeof(tree_flat_input), sizeof(tree_flat_output),
     2, tree_flat_input_fields, 1, tree_flat_output_fields,
-    tree_flat_score_v, tree_flat_score_batch_v, TREE_FLAT_INTERFACE_HASH
+    tree_flat_score_v, tree_flat_score_batch_v, TREE_FLAT_INTERFACE_HASH,
+    NULL, NULL,
+    NULL, NULL, NULL, NULL, NULL, NULL
 };
