@@ -9,7 +9,8 @@
  * over blocks of every size: each record's outputs (numbers bit for bit,
  * strings by content, states) and status from P_score_batch equal those
  * from P_score, for the whole input repeated, and for slices of it that
- * start and end anywhere in a block.
+ * start and end anywhere in a block; a stateful model's (Lag, Aggregate)
+ * in runs one after another, in order, from a fresh state.
  *
  *   batch_check INPUT.csv      (cc -DNERVA_ENTRY=prefix_model ... model.c batch_check.c)
  *
@@ -154,6 +155,67 @@ static int same_output(const nerva_model *m, const char *a, const char *b, size_
     return 1;
 }
 
+/* records [s, s + len): the batch's statuses and outputs are the single
+   path's, and its count of bad records; prints the first difference */
+static int check_range(const nerva_model *m, const char *one, const char *all, const int *st1, const int *stb,
+                       size_t s, size_t len, size_t nbad)
+{
+    size_t osz = m->output_size, want = 0;
+    for (size_t r = s; r < s + len; r++) {
+        want += st1[r] != NERVA_OK;
+        if (stb[r] != st1[r]) {
+            printf("batch_check: record %lu: status %d in batch, %d single\n", (unsigned long)r, stb[r], st1[r]);
+            return 1;
+        }
+        if (st1[r] == NERVA_OK && !same_output(m, one + r * osz, all + r * osz, r))
+            return 1;
+    }
+    if (nbad != want) {
+        printf("batch_check: the batch counts %lu bad records, single %lu\n", (unsigned long)nbad,
+               (unsigned long)want);
+        return 1;
+    }
+    return 0;
+}
+
+/* A stateful model (ABI 3: Lag, Aggregate) scores the records of one state
+   in order: the single path with a fresh state, then the batch with a fresh
+   state each, over the whole input at once and in runs of several lengths
+   one after another (the same order, so the same state at every record). */
+static int check_stateful(const nerva_model *m, const char *in, char *one, char *all, int *st1, int *stb, size_t n)
+{
+    static const size_t lens[] = {0, 1, 7, 64, 65};
+    size_t isz = m->input_size, osz = m->output_size, checked = 0;
+    void *st = m->state_new(0);
+    if (!st) {
+        fputs("batch_check: out of memory\n", stderr);
+        return 2;
+    }
+    for (size_t r = 0; r < n; r++)
+        st1[r] = m->score_state(st, in + r * isz, one + r * osz);
+    m->state_free(st);
+    for (size_t l = 0; l < sizeof lens / sizeof *lens; l++) {
+        size_t len = lens[l] ? lens[l] : n;
+        if (!(st = m->state_new(0))) {
+            fputs("batch_check: out of memory\n", stderr);
+            return 2;
+        }
+        memset(all, 0, n * osz);
+        for (size_t s = 0; s < n; s += len) {
+            size_t k = n - s < len ? n - s : len;
+            size_t nbad = m->score_batch_state(st, in + s * isz, all + s * osz, stb + s, k);
+            if (check_range(m, one, all, st1, stb, s, k, nbad)) {
+                m->state_free(st);
+                return 1;
+            }
+        }
+        m->state_free(st);
+        checked += n;
+    }
+    printf("batch_check: %lu records of one state in batches as scored one by one\n", (unsigned long)checked);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const nerva_model *m = &NERVA_ENTRY;
@@ -209,6 +271,11 @@ int main(int argc, char **argv)
                     set_field(&m->inputs[i], rec, cells[c]);
         }
     }
+    if (!m->score) {
+        int rc = check_stateful(m, in, one, all, st1, stb, n);
+        free_all();
+        return rc;
+    }
     for (size_t r = 0; r < n; r++)
         st1[r] = m->score(in + r * isz, one + r * osz);
     /* the whole input, then slices starting and ending anywhere */
@@ -223,21 +290,8 @@ int main(int argc, char **argv)
             if (s + len > n)
                 continue;
             memset(all + s * osz, 0, len * osz);
-            size_t nbad = m->score_batch(in + s * isz, all + s * osz, stb + s, len), want = 0;
-            for (size_t r = s; r < s + len && !bad; r++) {
-                want += st1[r] != NERVA_OK;
-                if (stb[r] != st1[r]) {
-                    printf("batch_check: record %lu: status %d in batch, %d single\n", (unsigned long)r, stb[r],
-                           st1[r]);
-                    bad = 1;
-                } else if (st1[r] == NERVA_OK && !same_output(m, one + r * osz, all + r * osz, r))
-                    bad = 1;
-            }
-            if (!bad && nbad != want) {
-                printf("batch_check: the batch counts %lu bad records, single %lu\n", (unsigned long)nbad,
-                       (unsigned long)want);
-                bad = 1;
-            }
+            size_t nbad = m->score_batch(in + s * isz, all + s * osz, stb + s, len);
+            bad = check_range(m, one, all, st1, stb, s, len, nbad);
             checked += len;
         }
     }
