@@ -34,6 +34,16 @@ NERVA_PKGS=(
     libclang-rt-14-dev # clang's sanitizer and libFuzzer run-time libraries (-fsanitize=fuzzer,address,undefined)
 )
 
+# The benchmark's packages (bench/run.sh installs them; ./demo and ./test do
+# not need them): the libraries nerva is compared with, side by side.
+NERVA_BENCH_PKGS=(
+    python3-xgboost  # bench/xgb_train.py: trains the XGBoost models and gives xgboost.predict()
+    libxgboost-dev   # bench/xgb_bench.c: XGBoost's own predictor through its C API (XGBoosterPredictFromDense)
+    python3-sklearn  # bench/rf_bench.py: trains the random forest and times its predict_proba
+    valgrind         # bench/run.sh: instruction counts (callgrind), steady whatever the machine's load
+    util-linux       # bench/run.sh: taskset pins the timed process to one CPU
+)
+
 # Where dpkg is absent (not Debian): whether what PKG provides is here anyway.
 nerva_deps_probe() {
     case $1 in
@@ -48,19 +58,26 @@ nerva_deps_probe() {
         groff-base) command -v groff ;;
         locales) [ -e /usr/share/i18n/locales/de_DE ] ;;
         python3-mpmath) python3 -c 'import mpmath' ;;
+        python3-xgboost) python3 -c 'import xgboost' ;;
+        python3-sklearn) python3 -c 'import sklearn' ;;
+        libxgboost-dev) [ -e /usr/include/xgboost/c_api.h ] ;;
+        util-linux) command -v taskset ;;
         libpcre2-dev) pkg-config --exists libpcre2-8 ;;
         libclang-rt-14-dev) [ -e "$(clang -print-file-name=libclang_rt.fuzzer-x86_64.a)" ] ;;
         *) command -v "$1" ;;
     esac >/dev/null 2>&1
 }
 
-# Prints the packages of NERVA_PKGS that are not installed, one a line.
+# Prints the packages given (default: NERVA_PKGS) that are not installed,
+# one a line.
 nerva_deps_missing() {
     local pkg installed
+    local -a pkgs=("$@")
+    [ "${#pkgs[@]}" != 0 ] || pkgs=("${NERVA_PKGS[@]}")
     if command -v dpkg-query >/dev/null 2>&1; then
         # shellcheck disable=SC2016  # ${...} is dpkg-query's, not the shell's
-        installed=$(dpkg-query -W -f='${Package} ${Status}\n' "${NERVA_PKGS[@]}" 2>/dev/null) || true
-        for pkg in "${NERVA_PKGS[@]}"; do
+        installed=$(dpkg-query -W -f='${Package} ${Status}\n' "${pkgs[@]}" 2>/dev/null) || true
+        for pkg in "${pkgs[@]}"; do
             case $'\n'"$installed"$'\n' in
                 *$'\n'"$pkg install ok installed"$'\n'*)
                     # the locale source localedef needs (tests/determinism.py)
@@ -71,7 +88,7 @@ nerva_deps_missing() {
             esac
         done
     else
-        for pkg in "${NERVA_PKGS[@]}"; do
+        for pkg in "${pkgs[@]}"; do
             nerva_deps_probe "$pkg" || echo "$pkg"
         done
     fi
@@ -95,12 +112,13 @@ nerva_run_logged() {
     return "$rc"
 }
 
-# Installs the missing packages of NERVA_PKGS with apt-get (as root, or
-# through sudo); returns non-zero, saying why, when it cannot.
+# Installs the missing packages of the list given (default: NERVA_PKGS;
+# bench/run.sh gives NERVA_BENCH_PKGS) with apt-get (as root, or through
+# sudo); returns non-zero, saying why, when it cannot.
 nerva_deps() {
     local missing log rc=0
     local -a sudo=()
-    missing=$(nerva_deps_missing | tr '\n' ' ')
+    missing=$(nerva_deps_missing "$@" | tr '\n' ' ')
     missing=${missing% }
     [ -n "$missing" ] || return 0
     if ! command -v apt-get >/dev/null 2>&1; then

@@ -6,6 +6,7 @@
  * same table (`nerva score --help`). */
 #include "cli.h"
 #include "bounds.h"
+#include "emit.h"
 #include "read_pfa.h"
 #include "read_pmml.h"
 
@@ -34,7 +35,7 @@ static const struct {
 
 enum {
     O_HELP = 'h', O_OUT = 'o', O_INPUT = 'i', O_VERSION = 'V', O_W = 'W', O_NOWARN = 'w',
-    O_HEADER = 256, O_PREFIX, O_DEPFILE, O_THRESHOLD, O_DUMP_IR, O_UP_TO_DATE, O_SHARED, O_SHARED_RT,
+    O_HEADER = 256, O_PREFIX, O_DEPFILE, O_THRESHOLD, O_TREE_LAYOUT, O_DUMP_IR, O_UP_TO_DATE, O_SHARED, O_SHARED_RT,
     O_TIMEOUT, O_MIN_SECONDS, O_JSON, O_FORMAT, O_SEPARATOR, O_MISSING_VALUES, O_ALLOW_MISSING, O_ON_ERROR,
     O_COPY_COLUMNS, O_COLOR, O_DIAG_FORMAT, O_KAFKA, O_TO, O_LIMIT,
 };
@@ -62,8 +63,10 @@ static const OptSpec specs[] = {
     {"shared", no_argument, O_SHARED, C(CMD_COMPILE), NULL, "build a shared object (-o OUT.so) for hosts that dlopen"},
     {"shared-runtime", no_argument, O_SHARED_RT, C(CMD_COMPILE), NULL,
      "PFA: include nerva_pfa_rt.h instead of carrying the run-time support"},
+    {"tree-layout", required_argument, O_TREE_LAYOUT, C(CMD_COMPILE) | C(CMD_SCORE) | C(CMD_BENCH),
+     "auto|flat|graph|branches", "how trees are laid out (default auto: by each ensemble's shape)"},
     {"tree-table-threshold", required_argument, O_THRESHOLD, C(CMD_COMPILE) | C(CMD_SCORE) | C(CMD_BENCH), "N",
-     "tree nodes above which trees become tables walked by a loop (4000)"},
+     "the old rule: test graphs when the trees have more than N nodes, else branches"},
     {"input", required_argument, O_INPUT, C(CMD_SCORE) | C(CMD_BENCH), "FILE", "the records (default -: standard input)"},
     {"format", required_argument, O_FORMAT, C(CMD_SCORE), "csv|json",
      "records as CSV (default for PMML) or JSON lines (PFA: always)"},
@@ -209,7 +212,7 @@ static int parse_count(const Opts *o, const char *what, const char *s, long long
 int cli_parse(int argc, char **argv, Opts *o)
 {
     memset(o, 0, sizeof *o);
-    o->threshold = 4000;
+    o->threshold = -1;
     o->cmd = -1;
     /* the command is the first operand; options may come before it only as
        --help and --version */
@@ -292,6 +295,18 @@ int cli_parse(int argc, char **argv, Opts *o)
             if (parse_count(o, "--tree-table-threshold", optarg, 0, 1000000000, &v))
                 return EXIT_USAGE;
             o->threshold = (int)v;
+            break;
+        case O_TREE_LAYOUT:
+            if (!strcmp(optarg, "auto"))
+                o->tree_layout = TREES_AUTO;
+            else if (!strcmp(optarg, "flat"))
+                o->tree_layout = TREES_FLAT;
+            else if (!strcmp(optarg, "graph"))
+                o->tree_layout = TREES_GRAPH;
+            else if (!strcmp(optarg, "branches"))
+                o->tree_layout = TREES_BRANCHES;
+            else
+                return cli_usage_error(o, "--tree-layout: '%s' is none of auto, flat, graph, branches", optarg);
             break;
         case O_INPUT: o->input = optarg; break;
         case O_FORMAT:

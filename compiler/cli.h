@@ -23,6 +23,7 @@ typedef struct Opts {
     /* compile */
     const char *out, *header, *prefix, *depfile;
     int threshold, dump_ir, check_up_to_date, shared_runtime, shared;
+    int tree_layout;            /* TreeLayout (compiler/c/emit.h) */
     const char *to;             /* convert: the syntax to write (pfa, ppfa) */
     /* score, bench */
     const char *input, *output;

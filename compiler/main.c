@@ -152,6 +152,7 @@ static int compile_model(Compiled *cm, const Opts *o, const char *model, int emi
         cm->header_name = arena_printf(&cm->arena, "%.*s.h", (int)n, b);
     }
     EmitOptions eo = {.prefix = cm->prefix, .header_name = cm->header_name,
+                      .tree_layout = (TreeLayout)o->tree_layout,
                       .tree_table_threshold = o->threshold, .version = NERVA_VERSION,
                       .shared_runtime = o->shared_runtime};
     progress_phase("generating C");
@@ -513,7 +514,8 @@ static int record_args(const Opts *o, int pfa, char **argv, int n)
 /* what besides the model's bytes decides a scorer: for the early cache key */
 static const char *score_options(Arena *a, const Opts *o, int bench)
 {
-    return arena_printf(a, "%s threshold=%d prefix=%s", bench ? "bench" : "score", o->threshold,
+    return arena_printf(a, "%s threshold=%d layout=%d prefix=%s", bench ? "bench" : "score", o->threshold,
+                        o->tree_layout,
                         c_prefix_from_path(a, o->model));
 }
 

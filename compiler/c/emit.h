@@ -4,10 +4,22 @@
 
 #include "ir.h"
 
+/* how PMML trees are laid out (emit_trees.c; docs/generated-code.md) */
+typedef enum {
+    TREES_AUTO,      /* chosen from each forest's shape (the default) */
+    TREES_BRANCHES,  /* nested branches */
+    TREES_FLAT,      /* flat arrays wherever a tree allows, else as auto */
+    TREES_GRAPH      /* test graphs (node tables where a graph cannot express a tree) */
+} TreeLayout;
+
 typedef struct EmitOptions {
     const char *prefix;         /* C identifier prefix of every exported symbol */
     const char *header_name;    /* how the .c includes the header */
-    int tree_table_threshold;   /* total tree nodes above which trees become tables */
+    TreeLayout tree_layout;
+    /* with TREES_AUTO: >= 0 selects the old rule instead (test graphs when
+       the program's trees have more than this many nodes in total, else
+       nested branches); -1: the shape decides */
+    int tree_table_threshold;
     const char *version;        /* nerva version, printed in the banner */
     int shared_runtime;         /* PFA: #include "nerva_pfa_rt.h" instead of copying the runtime */
 } EmitOptions;

@@ -1639,8 +1639,11 @@ static void score_prologue(Em *m, Pieces *pc, const char *pfx)
     for (int v = 0; v < p->nvars; v++)
         if (!m->env_var[v] && m->var_used[v] && !m->direct[v])
             declare_var(m, v, 3, 0, &decl, NULL);
-    sb_printf(c, "int %s_score(%sconst %s_input *in, %s_output *out)\n{\n", pfx,
-              m->stateful ? arena_printf(&m->a, "%s_state *st, ", pfx) : "", pfx, pfx);
+    if (trees_blocked(m)) /* B: the block of records the batch scores (emit_flat.c; never stateful) */
+        sb_printf(c, "static int %s_score_in(const %s_input *in, %s_output *out, nv_fblk *B)\n{\n", pfx, pfx, pfx);
+    else
+        sb_printf(c, "int %s_score(%sconst %s_input *in, %s_output *out)\n{\n", pfx,
+                  m->stateful ? arena_printf(&m->a, "%s_state *st, ", pfx) : "", pfx, pfx);
     if (m->any_env || m->ntrees_used)
         sb_puts(c, "    nv_env E;\n");
     if (m->scratch)
@@ -1649,11 +1652,13 @@ static void score_prologue(Em *m, Pieces *pc, const char *pfx)
         sb_printf(c, "    nv_slot fx[%d];\n", m->nslots);
     if (m->nforest)
         sb_printf(c, "    int gres[%d];\n", m->nforest);
+    trees_locals(m, c);
     if (p->ntexts)
         sb_printf(c, "    nv_tcache tcache[%d];\n", p->ntexts);
     sb_puts(c, decl.data ? decl.data : "");
     sb_free(&decl);
     score_start(m, c);
+    trees_resume(m, c);
 }
 
 /* The variables a part reads or writes, found in its text (vN, vN_n
@@ -1870,6 +1875,10 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
        variables live in one struct and the body in part functions of about
        PART_BYTES of C each */
     m.split = count_stmts(&p->body) > SPLIT_STMTS || p->ninputs > SPLIT_STMTS / 4;
+    /* a flat forest's batch goes back into the score function at the
+       forest's point (a label): one function, not split */
+    if (trees_blocked(&m))
+        m.split = 0;
     m.scr = m.split ? "V->S" : "S";
     m.stateful = p->nsreads > 0;
     m.stref = m.split ? "V->st" : "st";
@@ -1923,11 +1932,12 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     sb_init(&body);
     m.out = &body;
     m.ind = 1;
-    int fpoint = trees_forest_point(&m);
+    int fpoint = trees_forest_point(&m), fend = -1;
     for (int i = 0; i < p->body.n; i++) {
         if (i == fpoint)
-            em_line(&m, "%s(nv_forest, %d, fx, gres);", rt_call(&m, "nv_gwalk_all"), m.nforest);
-        int run = invalid_run(&p->body, i, fpoint);
+            fend = trees_forest_begin(&m);
+        /* no run of invalid checks across the forest's fused statements */
+        int run = i >= fpoint && i <= fend ? 0 : invalid_run(&p->body, i, fpoint);
         if (run >= INVALID_RUN) {
             emit_invalid_run(&m, &p->body, i, run);
             i += run - 1;
@@ -1936,6 +1946,8 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
         }
         IrBlock one = {.s = &p->body.s[i], .n = 1};
         emit_block(&m, &one);
+        if (i == fend)
+            trees_forest_end(&m);
         sb_puts(&body, PIECE_END "\n");
     }
     void_unread_temps(&m, &body);
@@ -1994,8 +2006,7 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     sb_puts(c, " */\n");
     sb_puts(c, "#ifndef _POSIX_C_SOURCE\n#define _POSIX_C_SOURCE 200809L\n#endif\n");
     sb_printf(c, "#include \"%s\"\n\n", o->header_name);
-    if (m.any_graph)
-        sb_printf(c, "#define NV_GTEST_NARROW %d /* the width of graph tests (runtime/lib/trees.c) */\n", m.gnarrow);
+    trees_defines(&m, c);
     size_t rt_at = c->len; /* the library goes here, once the rest says what it uses */
     if (p->nregexes)
         rt_need(m.rt, "pmml_regex");
@@ -2060,9 +2071,13 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     score_epilogue(&pc);
     sb_free(&body);
 
-    /* batch */
+    /* batch: blocks of records where flat trees walk them (emit_flat.c; it
+       prints the score function's entry too), else a loop */
     const char *stp = m.stateful ? arena_printf(&m.a, "%s_state *st, ", pfx) : "", *sta = m.stateful ? "st, " : "";
-    sb_printf(c,
+    if (trees_blocked(&m))
+        trees_batch(&m, c, pfx);
+    else
+        sb_printf(c,
               "size_t %s_score_batch(%sconst %s_input *in, %s_output *out, int *status, size_t n)\n"
               "{\n"
               "    size_t i, bad = 0;\n"

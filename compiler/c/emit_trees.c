@@ -1,17 +1,24 @@
-/* The three layouts of PMML decision trees in generated C, and the choice
- * among them (trees_plan):
- *   nested branches  each tree its own function of labelled branches (the
- *                    default; small subtrees select their node with masks);
- *   node tables      any predicate, walked by nv_walk (runtime/lib/trees.c);
- *   test graphs      numeric and code splits of large ensembles, walked four
- *                    trees at a time by nv_gwalk_all.
+/* The layouts of PMML decision trees in generated C, and the choice among
+ * them (trees_plan; --tree-layout):
+ *   flat             ensembles: one-value tests in 8-byte entries walked
+ *                    with no branch on the data, the trees of a forest at
+ *                    one point of the program, for one record or blocks of
+ *                    records (emit_flat.c);
+ *   nested branches  each tree its own function of labelled branches (single
+ *                    trees and small ensembles; small subtrees select their
+ *                    node with masks);
+ *   test graphs      numeric and code splits of large ensembles flat cannot
+ *                    express, walked four trees at a time by nv_gwalk_all;
+ *   node tables      any simple predicate, walked by nv_walk.
  * Table and graph trees read their variables through slots (fx), which the
- * score function fills as the variables are written (trees_slot_mirror).
- * The walkers are library code; this file writes only each model's tables
- * and the nested trees' branches. */
+ * score function fills as the variables are written (trees_slot_mirror);
+ * flat trees read an array the forest's point fills (emit_flat.c).  The
+ * walkers are library code (runtime/lib/trees.c); this file writes only each
+ * model's tables and the nested trees' branches. */
 #include "program.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +26,21 @@
    branching; measured on the corpus's LightGBM and XGBoost ensembles, 7 to 11
    are best (3: 20% slower, 15: 10% slower) */
 #define SELECT_MAX_INNER 7
+
+/* a number of a table, short (tables are most of a large forest's C, and
+   the compiler reads every character): an integer as one, and no
+   parentheses around a negative constant */
+const char *trees_num(Em *m, double v, int dbl)
+{
+    if (v == (double)(int)v && fabs(v) < 1e9 && !(v == 0 && signbit(v)))
+        return arena_printf(&m->a, "%d", (int)v);
+    const char *t = dbl ? c_double(&m->a, v) : c_float(&m->a, (float)v);
+    if (t[0] == '(') {
+        size_t n = strlen(t);
+        t = arena_strndup(&m->a, t + 1, n - 2);
+    }
+    return t;
+}
 
 /* ---- tree predicates, three-valued: 1 true, 0 false, -1 unknown ---- */
 
@@ -423,7 +445,7 @@ static const int cmp_ops[] = {[CMP_EQ] = GOP_EQ, [CMP_NE] = GOP_LT | GOP_GT | GO
                               [CMP_LT] = GOP_LT, [CMP_LE] = GOP_LT | GOP_EQ,
                               [CMP_GT] = GOP_GT, [CMP_GE] = GOP_GT | GOP_EQ};
 
-static double pred_value(const Em *m, const IrPred *pr, double x)
+double trees_pred_value(const Em *m, const IrPred *pr, double x)
 {
     return ir_base(m->p->vars[pr->var].type)->kind == T_FLOAT ? (double)(float)x : x;
 }
@@ -462,7 +484,7 @@ static int graph_pred(Em *m, TGraph *g, const IrPred *pr, int t, int f, int u)
         }
         x.op1 = cmp_ops[pr->op];
         x.op2 = x.op1 ^ GOP_ALL;
-        x.v = pred_value(m, pr, pr->num);
+        x.v = trees_pred_value(m, pr, pr->num);
         return graph_add(m, g, x);
     case P_IN:
     case P_NOT_IN: {
@@ -482,7 +504,7 @@ static int graph_pred(Em *m, TGraph *g, const IrPred *pr, int t, int f, int u)
         int in = x.k[1], out = x.k[0], d = out;
         for (int i = pr->nvals - 1; i >= 0; i--) {
             GTest y = {.var = pr->var, .op1 = GOP_EQ, .op2 = GOP_EQ ^ GOP_ALL,
-                       .v = pred_value(m, pr, pr->nums[i]), .k = {d, in, d, u}};
+                       .v = trees_pred_value(m, pr, pr->nums[i]), .k = {d, in, d, u}};
             d = graph_add(m, g, y);
         }
         return d;
@@ -504,7 +526,7 @@ static int graph_pair(Em *m, TGraph *g, const IrPred *a, const IrPred *b, int ta
     if (a->kind == P_CMP && b->kind == P_CMP && !a->str && !b->str && a->num == b->num &&
         (cmp_ops[a->op] & cmp_ops[b->op]) == 0) {
         GTest x = {.var = a->var, .op1 = cmp_ops[a->op], .op2 = cmp_ops[b->op],
-                   .v = pred_value(m, a, a->num), .k = {tb, ta, f, u}};
+                   .v = trees_pred_value(m, a, a->num), .k = {tb, ta, f, u}};
         return graph_add(m, g, x);
     }
     GTest x = {.var = a->var, .op1 = GOP_MASK, .op2 = GOP_MASK, .k = {tb, ta, f, u}};
@@ -606,6 +628,17 @@ static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
+}
+
+int trees_sort_unique(double *v, int n)
+{
+    if (n)
+        qsort(v, (size_t)n, sizeof(double), cmp_double);
+    int u = 0;
+    for (int i = 0; i < n; i++)
+        if (u == 0 || v[u - 1] != v[i])
+            v[u++] = v[i];
+    return u;
 }
 
 /* the threshold position of a numeric test's value in its slot */
@@ -804,9 +837,9 @@ static void emit_tree_cols(Em *m, const IrTree *t, int ti, StrBuf *o)
             else if (bt->kind == T_STRING)
                 sb_puts(o, em_string(m, col->str[i]));
             else if (bt->kind == T_FLOAT)
-                sb_puts(o, c_float(&m->a, (float)col->num[i]));
+                sb_puts(o, trees_num(m, (float)col->num[i], 0));
             else if (bt->kind == T_DOUBLE)
-                sb_puts(o, c_double(&m->a, col->num[i]));
+                sb_puts(o, trees_num(m, col->num[i], 1));
             else
                 sb_printf(o, "%lld", (long long)col->num[i]);
             sb_putc(o, ',');
@@ -885,6 +918,8 @@ static int block_tree_effects(const Em *m, const IrBlock *b)
 int trees_forest_point(Em *m)
 {
     const IrProgram *p = m->p;
+    if (m->ff)
+        return flat_point(m);
     int ngraph = 0;
     for (int t = 0; t < p->ntrees; t++)
         ngraph += m->tree_table[t] == LAY_GRAPH;
@@ -929,24 +964,51 @@ const char *trees_slot_mirror(Em *m, int v)
 
 
 /* ---- the plan ---- */
+
+/* Auto: the fewest trees a forest of flat splits needs to be laid out flat.
+   Measured (docs/performance.md) on XGBoost models of 10,000 distinct rows:
+   2 trees of depth 3 score faster as branches (23 against 28 ns), 5 of
+   depth 4 already flat (49 against 55), 20 of depth 6 twice as fast flat;
+   a single tree stays branches (its walk has nothing to overlap with).
+   Below, and for trees flat splits cannot express, the older rule: test
+   graphs when the trees left have more than AUTO_GRAPH_NODES nodes in
+   total, else nested branches. */
+#define AUTO_FLAT_TREES 4
+#define AUTO_GRAPH_NODES 4000
+
 void trees_plan(Em *m)
 {
     const IrProgram *p = m->p;
     const EmitOptions *o = m->o;
-    /* decide tree layout: tables when the ensemble is large */
-    long total = 0;
-    for (int t = 0; t < p->ntrees; t++)
-        if (m->tree_used[t])
-            total += p->trees[t]->nnodes;
     m->tree_table = arena_alloc(&m->a, (size_t)p->ntrees + 1);
     m->slot_of_var = ARENA_ARRAY(&m->a, int, p->nvars + 1);
     for (int v = 0; v < p->nvars; v++)
         m->slot_of_var[v] = -1;
     m->graph = ARENA_ARRAY(&m->a, TGraph *, p->ntrees + 1);
+    m->in_forest = ARENA_ARRAY(&m->a, int, p->ntrees + 1);
+    for (int t = 0; t < p->ntrees; t++)
+        m->in_forest[t] = -1;
+    /* the flat forest first; the rest by the older rule, with its threshold */
+    long threshold = AUTO_GRAPH_NODES;
+    switch (o->tree_layout) {
+    case TREES_GRAPH: threshold = 0; break;
+    case TREES_BRANCHES: threshold = LONG_MAX; break;
+    case TREES_FLAT: flat_plan(m, 1); break;
+    case TREES_AUTO:
+        if (o->tree_table_threshold >= 0)
+            threshold = o->tree_table_threshold;
+        else
+            flat_plan(m, AUTO_FLAT_TREES);
+        break;
+    }
+    long total = 0;
+    for (int t = 0; t < p->ntrees; t++)
+        if (m->tree_used[t] && !m->tree_table[t])
+            total += p->trees[t]->nnodes;
     /* how graph tests use each variable: 1 compared as a number, 2 as a code */
     unsigned char *vuse = arena_alloc(&m->a, (size_t)p->nvars + 1);
     for (int t = 0; t < p->ntrees; t++) {
-        if (!m->tree_used[t] || total <= o->tree_table_threshold)
+        if (!m->tree_used[t] || m->tree_table[t] || total <= threshold)
             continue;
         if ((m->graph[t] = graph_build(m, p->trees[t])))
             for (int i = 0; i < m->graph[t]->n; i++) {
@@ -965,7 +1027,7 @@ void trees_plan(Em *m)
     m->th_off = ARENA_ARRAY(&m->a, int, p->nvars + 1);
     int *th_cap = ARENA_ARRAY(&m->a, int, p->nvars + 1);
     for (int t = 0; t < p->ntrees; t++) {
-        if (!m->tree_used[t] || total <= o->tree_table_threshold)
+        if (!m->tree_used[t] || m->tree_table[t] || total <= threshold)
             continue;
         if (m->graph[t]) {
             m->tree_table[t] = LAY_GRAPH;
@@ -989,15 +1051,9 @@ void trees_plan(Em *m)
     m->any_table = m->any_graph || m->any_generic;
     /* each numeric slot's thresholds, sorted and unique, one after another */
     for (int sl = 0, off = 0; sl < m->nslots; sl++) {
-        if (m->nth[sl])
-            qsort(m->th[sl], (size_t)m->nth[sl], sizeof(double), cmp_double);
-        int u = 0;
-        for (int i = 0; i < m->nth[sl]; i++)
-            if (u == 0 || m->th[sl][u - 1] != m->th[sl][i])
-                m->th[sl][u++] = m->th[sl][i];
-        m->nth[sl] = u;
+        m->nth[sl] = trees_sort_unique(m->th[sl], m->nth[sl]);
         m->th_off[sl] = off;
-        off += u;
+        off += m->nth[sl];
         m->any_number |= m->slot_kind[sl] == SLOT_NUMBER;
     }
     m->gnarrow = 1;
@@ -1014,9 +1070,6 @@ void trees_plan(Em *m)
         if (m->tree_used[t] && !m->tree_table[t])
             for (int k = 0; k < p->trees[t]->nnodes; k++)
                 mark_env_vars(m, p->trees[t]->nodes[k].pred, &m->any_env);
-    m->in_forest = ARENA_ARRAY(&m->a, int, p->ntrees + 1);
-    for (int t = 0; t < p->ntrees; t++)
-        m->in_forest[t] = -1;
     /* the library code the layouts walk with */
     if (m->any_table)
         rt_need(m->rt, "slot");
@@ -1058,7 +1111,7 @@ void trees_walk(Em *m, const IrExpr *e, const char *t)
 {
     const IrTree *tr = m->p->trees[e->tree];
     em_line(m, "/* tree %d: %d nodes, line %d */", e->tree, tr->nnodes, tr->loc.line);
-    if (m->tree_table[e->tree] == LAY_GRAPH && m->in_forest[e->tree] >= 0)
+    if ((m->tree_table[e->tree] == LAY_GRAPH || m->tree_table[e->tree] == LAY_FLAT) && m->in_forest[e->tree] >= 0)
         em_line(m, "%s = gres[%d];", t, m->in_forest[e->tree]);
     else if (m->tree_table[e->tree] == LAY_GRAPH)
         em_line(m, "%s = %s(tree%d_g, tree%d_x, %s, %d, fx);", t, rt_call(m, "nv_gwalk"), e->tree, e->tree,
@@ -1114,6 +1167,8 @@ void trees_print(Em *m, StrBuf *c, const char *treefns)
         sb_free(&strs);
         sb_free(&nums);
     }
+    if (m->ff)
+        flat_print(m, c);
     /* tree payload columns */
     for (int t = 0; t < p->ntrees; t++)
         if (m->tree_used[t])
@@ -1141,4 +1196,25 @@ void trees_print(Em *m, StrBuf *c, const char *treefns)
         sb_puts(c, "} nv_env;\n\n");
         sb_puts(c, treefns ? treefns : "");
     }
+}
+
+int trees_forest_begin(Em *m)
+{
+    if (m->ff)
+        return flat_begin(m);
+    em_line(m, "%s(nv_forest, %d, fx, gres);", rt_call(m, "nv_gwalk_all"), m->nforest);
+    return -1;
+}
+
+void trees_forest_end(Em *m)
+{
+    flat_end(m);
+}
+
+void trees_defines(Em *m, StrBuf *c)
+{
+    if (m->any_graph)
+        sb_printf(c, "#define NV_GTEST_NARROW %d /* the width of graph tests (runtime/lib/trees.c) */\n", m->gnarrow);
+    if (m->ff)
+        flat_defines(m, c);
 }

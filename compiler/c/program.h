@@ -1,6 +1,7 @@
 /* The state of the PMML program emitter, shared by emit_program.c (the
- * program: expressions, statements, the score functions, descriptors) and
- * emit_trees.c (the three tree layouts).  Private to compiler/c/. */
+ * program: expressions, statements, the score functions, descriptors),
+ * emit_trees.c (the tree layouts and the choice) and emit_flat.c (the flat
+ * layout and the batch over blocks).  Private to compiler/c/. */
 #ifndef NERVA_PROGRAM_H
 #define NERVA_PROGRAM_H
 
@@ -15,7 +16,7 @@ typedef struct CVal {
 } CVal;
 
 /* how a tree is laid out (emit_trees.c) */
-enum { LAY_NESTED, LAY_TABLE, LAY_GRAPH };
+enum { LAY_NESTED, LAY_TABLE, LAY_GRAPH, LAY_FLAT };
 /* what a slot of fx holds for table and graph trees */
 enum { SLOT_PLAIN, SLOT_NUMBER, SLOT_CODE };
 
@@ -38,6 +39,7 @@ typedef struct Em {
     /* tree layout (trees_plan) */
     unsigned char *tree_table;   /* per tree: LAY_NESTED, LAY_TABLE or LAY_GRAPH */
     struct TGraph **graph;       /* per tree laid out as LAY_GRAPH */
+    struct FForest *ff;          /* the trees laid out as LAY_FLAT, or NULL */
     int any_table, any_generic, any_graph, any_number, any_env, nomask;
     int gnarrow;                 /* every graph's tests fit 8 bytes */
     int *in_forest;              /* per tree: index in the batch walk, or -1 */
@@ -112,9 +114,41 @@ void state_step(Em *m, const char **in_names);
 void trees_plan(Em *m);
 /* the functions of nested-layout trees (static int nv_treeN(const nv_env *)) */
 void trees_functions(Em *m, StrBuf *o);
-/* the top-level statement before which every graph tree is walked at once,
-   or -1 (sets in_forest) */
+/* the top-level statement before which every graph (or flat) tree is
+   walked at once, or -1 (sets in_forest) */
 int trees_forest_point(Em *m);
+/* the walk of that forest, printed before that statement; returns the
+   statement after which trees_forest_end must be printed, or -1 */
+int trees_forest_begin(Em *m);
+void trees_forest_end(Em *m);
+/* macros the run-time library's tree sections read, printed before them */
+void trees_defines(Em *m, StrBuf *c);
+/* a number of a constant table, short: an integer as one, no parentheses */
+const char *trees_num(Em *m, double v, int dbl);
+/* sorts v[0..n) and drops repeats; the new length */
+int trees_sort_unique(double *v, int n);
+/* the value a predicate compares with, in the variable's type */
+double trees_pred_value(const Em *m, const IrPred *pr, double x);
+
+/* ---- emit_flat.c: the flat layout ---- */
+/* the flat forest (m->ff): the used trees flat tests express, when at
+   least min_trees and walkable at one point; marks them LAY_FLAT */
+void flat_plan(Em *m, int min_trees);
+int flat_point(Em *m);
+int flat_begin(Em *m);
+void flat_end(Em *m);
+void flat_defines(Em *m, StrBuf *c);
+/* the tables, before the score function */
+void flat_print(Em *m, StrBuf *c);
+/* whether the score function takes a block (the batch walks flat trees
+   over blocks of records: nv_fblk, runtime/lib/trees.c) */
+int trees_blocked(const Em *m);
+/* the score function's locals for the forest walk */
+void trees_locals(Em *m, StrBuf *c);
+/* phase 2 of a block: back to the forest's point (after the prologue) */
+void trees_resume(Em *m, StrBuf *c);
+/* the batch entry point over blocks of records (when trees_blocked) */
+void trees_batch(Em *m, StrBuf *c, const char *pfx);
 /* the walk of tree e->tree into the node temporary t */
 void trees_walk(Em *m, const IrExpr *e, const char *t);
 /* what the score function must copy into fx when variable v is written */

@@ -1,10 +1,13 @@
 /* trees.c -- what PMML's decision trees need at run time beyond the code
  * the backend writes for each tree: three-valued predicate logic, and the
- * walkers of the two data-driven tree layouts (compiler/c/emit_trees.c says
- * which tree gets which layout):
+ * walkers of the three data-driven tree layouts (compiler/c/emit_trees.c
+ * says which tree gets which layout):
  *   node tables  (nv_tnode) walked by one generic loop, for any predicate;
  *   test graphs  (nv_gtest) walked four trees at a time, for large
- *                ensembles of numeric and code splits.
+ *                ensembles of numeric and code splits;
+ *   flat trees   (nv_fnode) one-value tests walked with no branch on the
+ *                data, eight walks in lockstep, for one record or blocks
+ *                of records.
  * The tables themselves are data the backend writes per model; the walkers
  * take them as arguments, so this file compiles on its own (lib.c) and is
  * tested directly (test_lib.c).  Copied into units by sections (base.c). */
@@ -238,3 +241,363 @@ NV_RT void nv_gwalk_all(const nv_gtree *F, int n, const nv_slot *fx, int *res)
         }
     }
 }
+
+/*@ section flat needs prelude */
+/* Flat trees (compiler/c/emit_trees.c; docs/generated-code.md): the layout
+   of ensembles whose predicates come down to tests of one value.  A tree is
+   an array of 8-byte entries, the root first; an inner entry tests one
+   value and the walk moves to entry left + c, c the test's outcome: the
+   children of an entry are adjacent.  A leaf is an entry that leads to
+   itself (its test reads the record's constant 0 at the last slot of X
+   against its t, which is at least 1: the node it selects + 2), so a walk
+   may take more steps than its path needs and still end where it should,
+   with no branch on the data.
+   A test is "x >= t" (the backend turns "x > v" into "x >= the next number
+   after v").  x is the value itself when every value the forest compares
+   is a float; else (NV_FLAT_RANK) the value's rank among the thresholds it
+   is compared with (nv_frank: how many are at most x; t is then at least
+   1), which turns every comparison of doubles, integers or floats into
+   one of ints, exactly.
+   With NV_FLAT_CODES (ranks only) a test may instead send a code to one of
+   up to four children: its x is 2k for code k (0-29 themselves, 30 any
+   other, -1 too, 31 missing), its t is j << 20 (above every x and rank),
+   and bits 2k, 2k + 1 of its tree's mask M[j] name the child.  Both are
+   computed: a comparison's t is below 2^20, so it reads M[0], which is 0;
+   a test of codes compares x with a t no x reaches.
+   A record's values are in X, in three parts:
+     X[f]            missing as the lowest  (a missing value goes to the first child)
+     X[nf + f]       missing as the highest (... to the second child)
+     X[2nf + f]      missing as neither     (... to the third)
+   so a missing value goes its tree's way without a test; the third part
+   exists only with NV_FLAT_THREE: some test sends missing values to a
+   third child (the node itself, null, or the next child of a node of
+   many).  There c gains 2: in rank mode from the top bits of x (x >> 30
+   is 2 for neither, INT_MIN, and 0 for every other x: ranks are below
+   2^20, the lowest is 0, the highest 2^30 - 1); with floats from XN[f]
+   (missing as -inf and XN 2; XN is 0 elsewhere).
+   A value that is NaN but not missing goes where the model's predicates
+   send it, which no step computes: such a record is walked by nv_fexact
+   instead, which reads N (a rare path).  The batch walks it with the rest
+   of its block all the same (and drops the result), so its value is one a
+   step may read: in rank mode NV_FNAN, which goes to the second child (as
+   the highest does) and no further; with floats NaN, which goes to the
+   first.
+   A tree's walks take their first `fixed` steps unchecked; in deep forests
+   (NV_FLAT_DEEP: paths of very different lengths) the walks then go on
+   only while they move, up to `steps`, after which every walk is at a
+   leaf.
+   NV_FSUM_DOUBLE: the values summed from leaves (V) are double (1) or
+   float (0). */
+#ifndef NV_FLAT_RANK
+#define NV_FLAT_RANK 0
+#endif
+#ifndef NV_FLAT_CODES
+#define NV_FLAT_CODES 0
+#endif
+#ifndef NV_FLAT_THREE
+#define NV_FLAT_THREE 0
+#endif
+#ifndef NV_FLAT_DEEP
+#define NV_FLAT_DEEP 0
+#endif
+#ifndef NV_FSUM_DOUBLE
+#define NV_FSUM_DOUBLE 1
+#endif
+#if NV_FLAT_CODES && !NV_FLAT_RANK
+#error "NV_FLAT_CODES needs NV_FLAT_RANK"
+#endif
+#if NV_FLAT_RANK
+typedef int nv_ft;
+#define NV_FLOWEST 0
+#define NV_FHIGHEST 0x3fffffff
+#define NV_FNEITHER INT_MIN
+#define NV_FNAN 0x3ffffffe /* a NaN's rank: not missing, not a number */
+#define NV_FISNAN(v) ((v) == NV_FNAN)
+#else
+typedef float nv_ft;
+#define NV_FISNAN(v) ((v) != (v))
+#endif
+#if NV_FSUM_DOUBLE
+typedef double nv_fs;
+#else
+typedef float nv_fs;
+#endif
+#if defined(__GNUC__) || defined(__clang__)
+#define NV_FINLINE __attribute__((always_inline)) inline
+#else
+#define NV_FINLINE inline
+#endif
+
+typedef struct nv_fnode {
+    nv_ft t;
+    unsigned short f, left;
+} nv_fnode;
+/* the node a walk that ends at leaf entry i selects, or -1 (null): a leaf's
+   t is that node + 2 (at least 1, so the constant 0 it reads is below it) */
+#define NV_FRESULT(T, i) ((int)(T)[i].t - 2)
+
+typedef struct nv_ftree {
+    const nv_fnode *T; /* entries, the root first */
+    const unsigned long long *M; /* NV_FLAT_CODES: the masks of its tests of codes, M[0] = 0 */
+    const nv_fs *V;    /* per entry, K values: what a walk ending there adds to each sum (NaN: the
+                          statements decide); or 0 */
+    const int *N;      /* per entry: where a NaN value that is not missing goes */
+    int fixed, steps;
+} nv_ftree;
+
+/* A record's values (rows of a block, stride apart): X, and XN (floats,
+   NV_FLAT_THREE) or 0. */
+typedef struct nv_frec {
+    const nv_ft *X;
+    const unsigned char *XN;
+} nv_frec;
+
+/* the rank of x among n sorted thresholds: how many are at most x.  No
+   branch on x (a search's branches are as unpredictable as its values):
+   the loop halves len whatever x is, and x only moves base. */
+NV_RT int nv_frank(const double *th, int n, double x)
+{
+    const double *base = th;
+    int len = n;
+    if (n == 0)
+        return 0;
+    while (len > 1) {
+        int half = len >> 1;
+        base += half & -(int)(base[half - 1] <= x);
+        len -= half;
+    }
+    return (int)(base - th) + (*base <= x);
+}
+
+/* one step from entry i, the record's values at X + o (M and XN are read
+   only where the forest has them) */
+NV_RT NV_FINLINE unsigned nv_fstep(const nv_fnode *T, const unsigned long long *M, unsigned i, const nv_ft *X,
+                                   const unsigned char *XN, int o)
+{
+    const nv_fnode *n = &T[i];
+    nv_ft x = X[o + n->f];
+    unsigned c = x >= n->t;
+#if NV_FLAT_CODES
+    c |= (unsigned)(M[(unsigned)n->t >> 20] >> (x & 63)) & 3u;
+#else
+    (void)M;
+#endif
+#if NV_FLAT_THREE && NV_FLAT_RANK
+    c += (unsigned)x >> 30;
+    (void)XN;
+#elif NV_FLAT_THREE
+    c += XN[o + n->f];
+#else
+    (void)XN;
+#endif
+    return n->left + c;
+}
+
+/* row r of a block */
+NV_RT NV_FINLINE nv_frec nv_frow(const nv_frec *b, int r, int stride)
+{
+    nv_frec x;
+    x.X = b->X + (size_t)r * (size_t)stride;
+    x.XN = NV_FLAT_THREE && !NV_FLAT_RANK ? b->XN + (size_t)r * (size_t)stride : b->XN;
+    return x;
+}
+
+/* One tree, rows [0, n) of a block: at[r] receives the entry row r's walk
+   ends at.  Eight rows walk in lockstep: their walks are independent, so
+   the processor overlaps them. */
+NV_RT void nv_fblock1(const nv_ftree *F, const nv_frec *b, int stride, int n, int *at)
+{
+    const nv_fnode *T = F->T;
+    const unsigned long long *M = F->M;
+    int r = 0, s;
+    for (; r + 8 <= n; r += 8) {
+        /* the eight rows at offsets from one (stride is a constant where
+           this is inlined: the offsets fold into the loads, and no row
+           needs a register of its own) */
+        nv_frec x = nv_frow(b, r, stride);
+        unsigned i0 = 0, i1 = 0, i2 = 0, i3 = 0, i4 = 0, i5 = 0, i6 = 0, i7 = 0, moved = 1;
+        for (s = 0; s < F->fixed; s++) {
+            i0 = nv_fstep(T, M, i0, x.X, x.XN, 0);
+            i1 = nv_fstep(T, M, i1, x.X, x.XN, stride);
+            i2 = nv_fstep(T, M, i2, x.X, x.XN, 2 * stride);
+            i3 = nv_fstep(T, M, i3, x.X, x.XN, 3 * stride);
+            i4 = nv_fstep(T, M, i4, x.X, x.XN, 4 * stride);
+            i5 = nv_fstep(T, M, i5, x.X, x.XN, 5 * stride);
+            i6 = nv_fstep(T, M, i6, x.X, x.XN, 6 * stride);
+            i7 = nv_fstep(T, M, i7, x.X, x.XN, 7 * stride);
+        }
+        for (; s < F->steps && moved; s++) {
+            unsigned p0 = i0, p1 = i1, p2 = i2, p3 = i3, p4 = i4, p5 = i5, p6 = i6, p7 = i7;
+            i0 = nv_fstep(T, M, i0, x.X, x.XN, 0);
+            i1 = nv_fstep(T, M, i1, x.X, x.XN, stride);
+            i2 = nv_fstep(T, M, i2, x.X, x.XN, 2 * stride);
+            i3 = nv_fstep(T, M, i3, x.X, x.XN, 3 * stride);
+            i4 = nv_fstep(T, M, i4, x.X, x.XN, 4 * stride);
+            i5 = nv_fstep(T, M, i5, x.X, x.XN, 5 * stride);
+            i6 = nv_fstep(T, M, i6, x.X, x.XN, 6 * stride);
+            i7 = nv_fstep(T, M, i7, x.X, x.XN, 7 * stride);
+            moved = (i0 ^ p0) | (i1 ^ p1) | (i2 ^ p2) | (i3 ^ p3) | (i4 ^ p4) | (i5 ^ p5) | (i6 ^ p6) | (i7 ^ p7);
+        }
+        at[r] = (int)i0; at[r + 1] = (int)i1; at[r + 2] = (int)i2; at[r + 3] = (int)i3;
+        at[r + 4] = (int)i4; at[r + 5] = (int)i5; at[r + 6] = (int)i6; at[r + 7] = (int)i7;
+    }
+    for (; r < n; r++) {
+        nv_frec x = nv_frow(b, r, stride);
+        unsigned i = 0;
+        for (s = 0; s < F->steps && T[i].left != i; s++)
+            i = nv_fstep(T, M, i, x.X, x.XN, 0);
+        at[r] = (int)i;
+    }
+}
+
+/* acc[r * K + q] += V[at[r] * K + q], rows [0, m); the first four sums
+   written out, as K is a constant where this is inlined and gcc -O2 does
+   not unroll a loop of three */
+NV_RT NV_FINLINE void nv_fadd(nv_fs *acc, const nv_fs *V, const int *at, int m, int K)
+{
+    int r, q;
+    for (r = 0; r < m; r++) {
+        nv_fs *a = acc + (size_t)r * (size_t)K;
+        const nv_fs *v = V + (size_t)at[r] * (size_t)K;
+        a[0] += v[0];
+        if (K > 1)
+            a[1] += v[1];
+        if (K > 2)
+            a[2] += v[2];
+        if (K > 3)
+            a[3] += v[3];
+        for (q = 4; q < K; q++)
+            a[q] += v[q];
+    }
+}
+
+/* Every tree, tree by tree, over the rows of a block (so a tree stays in
+   cache while the block walks it): acc[r * K + k] += what each tree adds to
+   sum k, in tree order (sums), or res[r * nt + t] = tree t's node (results). */
+NV_RT void nv_fblock(const nv_ftree *F, int nt, const nv_frec *b, int stride, int n, nv_fs *acc, int K, int *res)
+{
+    int at[256], t, r;
+    for (t = 0; t < nt; t++) {
+        int k;
+        for (k = 0; k < n; k += 256) {
+            int m = n - k < 256 ? n - k : 256;
+            nv_frec x = nv_frow(b, k, stride);
+            nv_fblock1(&F[t], &x, stride, m, at);
+            if (acc && K > 0)
+                nv_fadd(acc + (size_t)k * (size_t)K, F[t].V, at, m, K);
+            else if (!acc)
+                for (r = 0; r < m; r++)
+                    res[(size_t)(k + r) * (size_t)nt + (size_t)t] = NV_FRESULT(F[t].T, at[r]);
+        }
+    }
+}
+
+/* One record, every tree: at[t] receives the entry tree t's walk ends at.
+   Eight trees walk in lockstep (independent walks the processor overlaps),
+   all their steps unchecked; in deep forests (NV_FLAT_DEEP) the fewest
+   `fixed` steps of the eight unchecked, then on while any walk moves (one
+   branch per step, mispredicted once per eight trees: 9% faster than lanes
+   that each take the next tree when done, on the corpus's 200 trees of
+   depth 25). */
+NV_RT void nv_fone(const nv_ftree *F, int nt, const nv_frec *x, int *at)
+{
+    const nv_ft *X = x->X;
+    const unsigned char *XN = x->XN;
+    int t = 0, s;
+    for (; t + 8 <= nt; t += 8) {
+        const nv_fnode *T0 = F[t].T, *T1 = F[t + 1].T, *T2 = F[t + 2].T, *T3 = F[t + 3].T, *T4 = F[t + 4].T,
+                       *T5 = F[t + 5].T, *T6 = F[t + 6].T, *T7 = F[t + 7].T;
+        const unsigned long long *M0 = F[t].M, *M1 = F[t + 1].M, *M2 = F[t + 2].M, *M3 = F[t + 3].M,
+                                 *M4 = F[t + 4].M, *M5 = F[t + 5].M, *M6 = F[t + 6].M, *M7 = F[t + 7].M;
+        unsigned i0 = 0, i1 = 0, i2 = 0, i3 = 0, i4 = 0, i5 = 0, i6 = 0, i7 = 0, moved = 1;
+        int steps = F[t].steps, fixed = F[t].fixed;
+        for (s = 1; s < 8; s++) {
+            steps = F[t + s].steps > steps ? F[t + s].steps : steps;
+            fixed = F[t + s].fixed < fixed ? F[t + s].fixed : fixed;
+        }
+        if (!NV_FLAT_DEEP)
+            fixed = steps;
+        for (s = 0; s < fixed; s++) {
+            i0 = nv_fstep(T0, M0, i0, X, XN, 0);
+            i1 = nv_fstep(T1, M1, i1, X, XN, 0);
+            i2 = nv_fstep(T2, M2, i2, X, XN, 0);
+            i3 = nv_fstep(T3, M3, i3, X, XN, 0);
+            i4 = nv_fstep(T4, M4, i4, X, XN, 0);
+            i5 = nv_fstep(T5, M5, i5, X, XN, 0);
+            i6 = nv_fstep(T6, M6, i6, X, XN, 0);
+            i7 = nv_fstep(T7, M7, i7, X, XN, 0);
+        }
+        for (; s < steps && moved; s++) {
+            unsigned p0 = i0, p1 = i1, p2 = i2, p3 = i3, p4 = i4, p5 = i5, p6 = i6, p7 = i7;
+            i0 = nv_fstep(T0, M0, i0, X, XN, 0);
+            i1 = nv_fstep(T1, M1, i1, X, XN, 0);
+            i2 = nv_fstep(T2, M2, i2, X, XN, 0);
+            i3 = nv_fstep(T3, M3, i3, X, XN, 0);
+            i4 = nv_fstep(T4, M4, i4, X, XN, 0);
+            i5 = nv_fstep(T5, M5, i5, X, XN, 0);
+            i6 = nv_fstep(T6, M6, i6, X, XN, 0);
+            i7 = nv_fstep(T7, M7, i7, X, XN, 0);
+            moved = (i0 ^ p0) | (i1 ^ p1) | (i2 ^ p2) | (i3 ^ p3) | (i4 ^ p4) | (i5 ^ p5) | (i6 ^ p6) | (i7 ^ p7);
+        }
+        at[t] = (int)i0; at[t + 1] = (int)i1; at[t + 2] = (int)i2; at[t + 3] = (int)i3;
+        at[t + 4] = (int)i4; at[t + 5] = (int)i5; at[t + 6] = (int)i6; at[t + 7] = (int)i7;
+    }
+    for (; t < nt; t++) {
+        unsigned i = 0;
+        for (s = 0; s < F[t].steps && F[t].T[i].left != i; s++)
+            i = nv_fstep(F[t].T, F[t].M, i, X, XN, 0);
+        at[t] = (int)i;
+    }
+}
+
+/* one record: acc[k] plus what every tree adds to sum k, in tree order
+   (at: scratch) */
+NV_RT void nv_fsum(const nv_ftree *F, int nt, const nv_frec *x, nv_fs *acc, int K, int *at)
+{
+    int t;
+    nv_fone(F, nt, x, at);
+    if (K > 0)
+        for (t = 0; t < nt; t++)
+            nv_fadd(acc, F[t].V, at + t, 1, K);
+}
+
+/* one record: res[t] = tree t's node, or -1 for null */
+NV_RT void nv_fres(const nv_ftree *F, int nt, const nv_frec *x, int *res)
+{
+    int t;
+    nv_fone(F, nt, x, res);
+    for (t = 0; t < nt; t++)
+        res[t] = NV_FRESULT(F[t].T, res[t]);
+}
+
+/* one record whose values may be NaN without being missing: each tree
+   walked with a test per step, a NaN going to N[entry] (where the model's
+   predicates send it) */
+NV_RT void nv_fexact(const nv_ftree *F, int nt, const nv_frec *x, int *res)
+{
+    int t;
+    unsigned i;
+    for (t = 0; t < nt; t++) {
+        const nv_fnode *T = F[t].T;
+        for (i = 0; T[i].left != i;)
+            i = NV_FISNAN(x->X[T[i].f]) ? (unsigned)F[t].N[i] : nv_fstep(T, F[t].M, i, x->X, x->XN, 0);
+        res[t] = NV_FRESULT(F[t].T, i);
+    }
+}
+
+/* What the batch entry point and the score function share while a block of
+   records is scored (compiler/c/emit_trees.c, trees_batch): in phase 1 the
+   score function of record `row` stores the values the forest reads (in
+   rec, at that row), whether they can be walked without tests (bad: not),
+   for sums the sum so far (acc), and the variables it needs afterwards
+   (live), and returns; nv_fblock walks the block; in phase 2 the score
+   function of each record takes those back, then its result, and goes on
+   (without live, it computes them again). */
+typedef struct nv_fblk {
+    int phase, row;
+    nv_ft *X;
+    unsigned char *XN, *bad;
+    nv_fs *acc;
+    int *res;
+    void *live; /* per row, what phase 1 keeps for phase 2 (the unit's nv_flive), or 0 */
+} nv_fblk;

@@ -37,10 +37,10 @@
 
 
 static const double tree0_c0[] = {
-    0.0, (-1.25), 0.75,
+    0, -1.25, 0.75,
 };
 static const double tree1_c0[] = {
-    0.5, 0.125, 2.0,
+    0.5, 0.125, 2,
 };
 
 /* the values trees read */

@@ -188,6 +188,7 @@ NV_RT void nv_gwalk_all(const nv_gtree *F, int n, const nv_slot *fx, int *res)
     }
 }
 
+
 /* constant tables: dictionaries of strings, lookup tables, lists of fields */
 static const char *const dict0[] = {
     "a", "b", "c", "d",
@@ -235,13 +236,13 @@ static const nv_gtree nv_forest[] = {
 };
 
 static const double tree0_c0[] = {
-    1e+02, 1.0, 2.0, 3.0, 1e+01,
+    100, 1, 2, 3, 10,
 };
 static const double tree1_c0[] = {
-    0.0, 2e+01, 3e+01,
+    0, 20, 30,
 };
 static const double tree2_c0[] = {
-    0.5, 1e+03, 0.25,
+    0.5, 1000, 0.25,
 };
 
 /* the values trees read */

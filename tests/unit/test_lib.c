@@ -685,6 +685,68 @@ START_TEST(test_graph_walk)
 }
 END_TEST
 
+/* A flat tree (the library's defaults: float values, two children): the
+   root sends x < 1.5 to entry 1 (node 1), x >= 1.5 to entry 2, which sends
+   y < 0 to entry 3 (node 3) and y >= 0 to entry 4 (node 4).  x missing goes
+   to the first child (X[0] reads -inf), y missing to the second (X[3]
+   reads +inf).  A NaN x goes to entry 5 (null), a NaN y to 6 (node 2). */
+START_TEST(test_flat_walk)
+{
+    /* a leaf's t is the node it selects + 2 */
+    static const nv_fnode T[] = {{1.5f, 0, 1}, {3.0f, 4, 1}, {0.0f, 3, 3}, {5.0f, 4, 3},
+                                 {6.0f, 4, 4}, {1.0f, 4, 5}, {4.0f, 4, 6}};
+    static const nv_fs V[] = {0, 10, 0, 30, 40, NAN, 20};
+    static const int N[] = {5, 1, 6, 3, 4, 5, 6};
+    static const nv_ftree F[] = {{T, 0, V, N, 2, 2}, {T, 0, V, N, 2, 2}, {T, 0, V, N, 2, 2}};
+    /* slots: x (lo copy 0, hi 2), y (lo 1, hi 3); 4 the constant 0 */
+    static const struct { float x, y; int xmiss, ymiss, node; } cases[] = {
+        {1, 5, 0, 0, 1}, {1.5f, -1, 0, 0, 3}, {2, 0, 0, 0, 4}, {0, 0, 1, 0, 1},
+        {2, 0, 0, 1, 4}, {NAN, 0, 0, 0, -1}, {2, NAN, 0, 0, 2}};
+    enum { NC = sizeof cases / sizeof cases[0] };
+    nv_ft X[NC * 5];
+    nv_fs acc[13];
+    int res[13 * 3], at[3];
+    for (int i = 0; i < NC; i++) {
+        nv_ft *x = X + 5 * i;
+        x[0] = cases[i].xmiss ? -HUGE_VALF : cases[i].x;
+        x[2] = cases[i].xmiss ? HUGE_VALF : cases[i].x;
+        x[1] = cases[i].ymiss ? -HUGE_VALF : cases[i].y;
+        x[3] = cases[i].ymiss ? HUGE_VALF : cases[i].y;
+        x[4] = 0;
+        nv_frec rec = {x, 0};
+        int r3[3];
+        nv_fexact(F, 3, &rec, r3);
+        ck_assert_int_eq(r3[0], cases[i].node);
+        ck_assert_int_eq(r3[2], cases[i].node);
+        if (cases[i].x != cases[i].x || cases[i].y != cases[i].y)
+            continue; /* NaN: nv_fexact's alone */
+        nv_fres(F, 3, &rec, r3);
+        ck_assert_int_eq(r3[1], cases[i].node);
+        nv_fs sum = 1;
+        nv_fsum(F, 3, &rec, &sum, 1, at);
+        ck_assert(sum == 1 + 3 * V[r3[1] == 1 ? 1 : r3[1] == 3 ? 3 : 4]);
+    }
+    ck_assert_int_eq(nv_frank((const double[]){1, 2, 4}, 3, 0.5), 0);
+    ck_assert_int_eq(nv_frank((const double[]){1, 2, 4}, 3, 2), 2);
+    ck_assert_int_eq(nv_frank((const double[]){1, 2, 4}, 3, 9), 3);
+    /* a block of 13 rows (cases 0-4 over and over): a lane group of 8, then
+       the rest one by one */
+    nv_ft XB[13 * 5];
+    nv_frec b = {XB, 0};
+    for (int r = 0; r < 13; r++) {
+        memcpy(XB + 5 * r, X + 5 * (r % 5), 5 * sizeof(nv_ft));
+        acc[r] = 0;
+    }
+    nv_fblock(F, 3, &b, 5, 13, acc, 1, 0);
+    nv_fblock(F, 3, &b, 5, 13, 0, 0, res);
+    for (int r = 0; r < 13; r++) {
+        ck_assert_int_eq(res[3 * r], cases[r % 5].node);
+        ck_assert_int_eq(res[3 * r + 2], cases[r % 5].node);
+        ck_assert(acc[r] == 3 * V[cases[r % 5].node]);
+    }
+}
+END_TEST
+
 static Suite *lib_suite(void)
 {
     Suite *s = suite_create("lib");
@@ -709,6 +771,7 @@ static Suite *lib_suite(void)
     tcase_add_test(r, test_logic3);
     tcase_add_test(r, test_table_walk);
     tcase_add_test(r, test_graph_walk);
+    tcase_add_test(r, test_flat_walk);
     suite_add_tcase(s, r);
     return s;
 }
