@@ -378,6 +378,14 @@ static const char *call_text(Em *m, const IrExpr *e, CVal *v)
             return arena_printf(&m->a, "%s((double[]){%s}, 0, %d)", fn, vs, nv);
         return arena_printf(&m->a, "%s((double[]){%s}, (double[]){%s}, %d)", fn, vs, ws, nv);
     }
+    case FN_RANK: {
+        int nv = (e->n - 1) / 2;
+        const char **parts = ARENA_ARRAY(&m->a, const char *, e->n + 1);
+        for (int i = 1; i < e->n; i++)
+            parts[i - 1] = arena_printf(&m->a, "(double)%s", v[i].v);
+        return arena_printf(&m->a, "%s((double[]){%s}, (double[]){%s}, %d, (int)%s)", rt_call(m, "nv_rank_desc"),
+                            em_join(m, parts, nv, ", "), em_join(m, parts + nv, nv, ", "), nv, v[0].v);
+    }
     case FN_NUM_TO_STR:
     case FN_TO_STRING:
         m->scratch = 1;

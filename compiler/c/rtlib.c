@@ -23,7 +23,7 @@
 #include <string.h>
 
 /* in the order of runtime/lib/lib.c: a section's dependencies come first */
-static const char *const lib_files[] = {"nerva_model.h", "base.c", "kernels.c", "text.c", "trees.c",
+static const char *const lib_files[] = {"nerva_model.h", "base.c", "kernels.c", "text.c", "trees.c", "families.c",
                                         "pfa_rt.c", "pfa_lib.c", "pfa_coll.c"};
 
 typedef struct Section {

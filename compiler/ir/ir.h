@@ -92,7 +92,10 @@ void ir_type_schema(const IrType *t, StrBuf *out);
     X(ISNAN, "isnan") X(TO_STRING, "toString")                           \
     X(NUM_TO_STR, "numToString") X(STR_TO_NUM, "strToNum")              \
     X(MEDIAN, "median")           /* NaN arguments are skipped */      \
-    X(WMEDIAN, "weightedMedian")  /* n values then n weights */
+    X(WMEDIAN, "weightedMedian")  /* n values then n weights */    \
+    X(RANK, "rankIndex")  /* int: a[0] the rank r, then n values, then n keys: \
+                             the index of the r-th greatest value (NaN left out, \
+                             ties by the smaller key), or -1 */
 
 typedef enum {
 #define X(k, s) FN_##k,

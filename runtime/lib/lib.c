@@ -11,6 +11,7 @@
 #include "kernels.c"
 #include "text.c"
 #include "trees.c"
+#include "families.c"
 #include "pfa_rt.c"
 #include "pfa_lib.c"
 #include "pfa_coll.c"
