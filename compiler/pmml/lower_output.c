@@ -194,6 +194,10 @@ static IrExpr *residual(Lower *L, const XElem *of, const char *name, ModelResult
     }
     if (ir_base(o->type)->kind != T_STRING)
         o = ir_cast(b, ir_type(T_STRING), o);
+    if (!r->probs) {
+        diag_error(L->d, lloc(L, of), "output '%s': residual of a classification needs probabilities", name);
+        return NULL;
+    }
     IrExpr *hit = ir_call2(b, FN_EQ, ir_type(T_BOOL), o, p);
     IrExpr *one = ir_if(b, hit, ir_lit_double(b, 1), ir_lit_double(b, 0));
     return ir_call2(b, FN_SUB, ir_type(T_DOUBLE), one, of_predicted(L, r, r->probs));
@@ -229,7 +233,7 @@ static IrExpr *feature_value(Lower *L, const XElem *of, const char *name, const 
         return x;
     }
     if (!strcmp(feature, "probability")) {
-        if (r->ncats == 0) {
+        if (r->ncats == 0 || !r->probs) {
             diag_error(L->d, lloc(L, of), "output '%s': the model gives no probabilities", name);
             return NULL;
         }

@@ -560,7 +560,7 @@ static void lower_targets(Lower *L, const XElem *model, IrBlock *blk, ModelResul
                 st->loc = lloc(L, t);
                 r->value = nv;
             }
-        } else if (r->func == FUNC_CLASSIFICATION && r->ncats > 0 && r->value >= 0) {
+        } else if (r->func == FUNC_CLASSIFICATION && r->ncats > 0 && r->probs && r->value >= 0) {
             /* priors stand in for a missing prediction */
             int np = xcount(t, "TargetValue");
             if (!np)
