@@ -5,6 +5,7 @@
  * than something silently ignored, and help per command generated from the
  * same table (`nerva score --help`). */
 #include "cli.h"
+#include "bounds.h"
 #include "read_pfa.h"
 #include "read_pmml.h"
 
@@ -35,7 +36,7 @@ enum {
     O_HELP = 'h', O_OUT = 'o', O_INPUT = 'i', O_VERSION = 'V', O_W = 'W', O_NOWARN = 'w',
     O_HEADER = 256, O_PREFIX, O_DEPFILE, O_THRESHOLD, O_DUMP_IR, O_UP_TO_DATE, O_SHARED, O_SHARED_RT,
     O_TIMEOUT, O_MIN_SECONDS, O_JSON, O_FORMAT, O_SEPARATOR, O_MISSING_VALUES, O_ALLOW_MISSING, O_ON_ERROR,
-    O_COPY_COLUMNS, O_COLOR, O_DIAG_FORMAT, O_KAFKA, O_TO,
+    O_COPY_COLUMNS, O_COLOR, O_DIAG_FORMAT, O_KAFKA, O_TO, O_LIMIT,
 };
 
 typedef struct OptSpec {
@@ -87,6 +88,8 @@ static const OptSpec specs[] = {
      "diagnostics as text (default) or one JSON object a line"},
     {NULL, required_argument, O_W, MODEL_CMDS, "error", "warnings are errors"},
     {NULL, no_argument, O_NOWARN, MODEL_CMDS, NULL, "no warnings"},
+    {"limit", required_argument, O_LIMIT, MODEL_CMDS | C(CMD_CONVERT), "NAME=N",
+     "raise (or lower) one of the bounds on a model's cost, listed below"},
     {"help", no_argument, O_HELP, ~0u, NULL, "this help"},
     {"version", no_argument, O_VERSION, ~0u, NULL, "versions of nerva and its libraries"},
 };
@@ -124,6 +127,9 @@ static void help_command(int cmd)
     for (size_t i = 0; i < NSPECS; i++)
         if (specs[i].cmds & C(cmd))
             print_option(&specs[i]);
+    if (cmd == CMD_COMPILE || cmd == CMD_CHECK || cmd == CMD_INFO || cmd == CMD_SCORE || cmd == CMD_BENCH ||
+        cmd == CMD_CONVERT)
+        limits_print();
     if (cmd == CMD_SCORE || cmd == CMD_BENCH)
         printf("\nenvironment: CC (default cc), NERVA_CFLAGS (default -O2), NERVA_CACHE_DIR (default\n"
                "$XDG_CACHE_HOME/nerva or ~/.cache/nerva).\n");
@@ -348,6 +354,12 @@ int cli_parse(int argc, char **argv, Opts *o)
                 return cli_usage_error(o, "--to takes pfa (JSON) or ppfa (PrettyPFA), not %s", optarg);
             o->to = optarg;
             break;
+        case O_LIMIT: {
+            char err[200];
+            if (limits_set(optarg, err, (int)sizeof err))
+                return cli_usage_error(o, "%s", err);
+            break;
+        }
         case O_KAFKA: break; /* main.c hands bench --kafka to the harness before parsing */
         }
     }

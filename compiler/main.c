@@ -7,6 +7,7 @@
  *   for PFA: read_pfa (JSON to syntax tree) -> typecheck_pfa -> lower_pfa -> emit_c.
  * Exit codes: 0 ok, 1 bad model or input, 2 usage, 3 internal or toolchain. */
 #include "cli.h"
+#include "bounds.h"
 #include "convert.h"
 #include "emit.h"
 #include "ir.h"
@@ -88,10 +89,13 @@ static IrProgram *frontend(Compiled *cm, const char *path)
 {
     char *data;
     size_t len;
-    int rc = read_file(path, &data, &len, (size_t)256 << 20);
+    int rc = read_file(path, &data, &len, (size_t)nv_limits.file_bytes);
     if (rc) {
-        diag_error(&cm->diags, (Loc){.file = path},
-                   rc == -2 ? "the file is larger than 256 MiB" : "cannot read the file");
+        if (rc == -2)
+            diag_error(&cm->diags, (Loc){.file = path}, "the file is larger than %lld bytes%s",
+                       nv_limits.file_bytes, limits_hint("file-bytes"));
+        else
+            diag_error(&cm->diags, (Loc){.file = path}, "cannot read the file");
         return NULL;
     }
     if (is_pfa(path, data, len))
@@ -137,10 +141,12 @@ static int compile_model(Compiled *cm, const Opts *o, const char *model, int emi
     if (!emit)
         return 0;
     cm->prefix = o->prefix ? o->prefix : c_prefix_from_path(&cm->arena, model);
-    cm->header_name = o->header ? base_name(o->header)
-                                : arena_printf(&cm->arena, "%s.h", o->out ? "" : cm->prefix);
-    if (!o->header && o->out && !o->shared) { /* a shared object's name does not change its code */
-        const char *b = base_name(o->out);
+    /* a unit nerva builds itself (score, bench, --shared; check) is model.c
+       with model.h beside it, whatever the model's name */
+    cm->header_name = o->header ? base_name(o->header) : "model.h";
+    if (!o->header && !o->shared && o->cmd == CMD_COMPILE) {
+        /* the header written beside OUT.c (by default, the model's name) */
+        const char *b = base_name(o->out ? o->out : model);
         const char *dot = strrchr(b, '.');
         size_t n = dot ? (size_t)(dot - b) : strlen(b);
         cm->header_name = arena_printf(&cm->arena, "%.*s.h", (int)n, b);

@@ -104,7 +104,7 @@ def main():
                     chk.ok(re.match(r"[^:]+:\d+(:\d+)?: (/\S* )?error: ", want) is not None,
                            "%s.expect must name the line (and the JSON path)" % name)
                 else:
-                    chk.ok(re.match(re.escape(model) + r":\d+:\d+: error: ", want) is not None,
+                    chk.ok(re.match(re.escape(model) + r":\d+:\d+: (error|note): ", want) is not None,
                            "%s.expect lines must start with '%s:LINE:COL: error:'" % (name, model))
             chk.ok(wants, "%s.expect is empty" % name)
             r = testlib.run([nerva, "check"] + extra + [model], cwd=edir, timeout=60)

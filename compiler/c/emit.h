@@ -29,5 +29,9 @@ void emit_pfa_runtime(StrBuf *c, StrBuf *h, const char *version);
 
 /* the prefix nerva derives from a file name when none is given */
 const char *c_prefix_from_path(Arena *a, const char *path);
+/* the prefix is in nerva's namespaces (nv, nerva) or C's reserved ones */
+int c_prefix_reserved(const char *s);
+/* the header's file name is a C or POSIX header's (math.h, regex.h, ...) */
+int c_header_shadows_system(const char *header);
 
 #endif

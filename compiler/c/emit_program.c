@@ -223,7 +223,7 @@ static const char *lit_value(Em *m, const IrExpr *e)
     case T_DOUBLE:
         return c_double(&m->a, e->lit_double);
     case T_STRING:
-        return c_string(&m->a, e->lit_str);
+        return em_string(m, e->lit_str);
     default:
         NV_ASSERT(0);
     }
@@ -401,6 +401,23 @@ static const char *call_text(Em *m, const IrExpr *e, CVal *v)
 /* The static table "dictN" of the n strings strs (sorted as nv_intern
    searches them: by byte, first byte first), printed before the score
    function; the same array of strings gives the same table. */
+/* a C expression for the model's string s: a literal, or for a long one
+ * the name of a char array printed after the run-time library (a literal
+ * past 4095 characters is beyond what C99 asks of compilers, and
+ * -pedantic says so) */
+const char *em_string(Em *m, const char *s)
+{
+    size_t n = strlen(s);
+    if (n <= 1000)
+        return c_string(&m->a, s);
+    int k = m->nblobs++;
+    sb_printf(&m->blob_text, "static const char nv_s%d[%zu] = {", k, n + 1);
+    for (size_t i = 0; i < n; i++)
+        sb_printf(&m->blob_text, "%s%d,", i % 24 ? "" : "\n    ", (int)(signed char)s[i]);
+    sb_puts(&m->blob_text, "0};\n");
+    return arena_printf(&m->a, "nv_s%d", k);
+}
+
 int em_dict(Em *m, const char **strs, int n)
 {
     int di;
@@ -410,7 +427,7 @@ int em_dict(Em *m, const char **strs, int n)
     VEC_PUSH(&m->a, m->dicts, m->ndicts, m->cap_dicts, strs);
     sb_printf(&m->dict_text, "static const char *const dict%d[] = {", di);
     for (int i = 0; i < n; i++)
-        sb_printf(&m->dict_text, "%s%s,", i % 8 == 0 ? "\n    " : " ", c_string(&m->a, strs[i]));
+        sb_printf(&m->dict_text, "%s%s,", i % 8 == 0 ? "\n    " : " ", em_string(m, strs[i]));
     if (!n)
         sb_puts(&m->dict_text, "\n    \"\"");
     sb_puts(&m->dict_text, "\n};\n");
@@ -464,7 +481,7 @@ static const char *em_table(Em *m, const IrTable *t)
     for (int i = 0; i < total; i++) {
         sb_puts(&m->dict_text, i % 6 == 0 ? "\n    " : " ");
         if (k == T_STRING)
-            sb_puts(&m->dict_text, c_string(&m->a, t->str[i]));
+            sb_puts(&m->dict_text, em_string(m, t->str[i]));
         else if (k == T_DOUBLE)
             sb_puts(&m->dict_text, c_double(&m->a, t->num[i]));
         else if (k == T_FLOAT)
@@ -489,7 +506,7 @@ const char *em_str_in(Em *m, const char *s, const char *const *strs, int n)
     }
     const char **parts = ARENA_ARRAY(&m->a, const char *, n + 1);
     for (int i = 0; i < n; i++)
-        parts[i] = arena_printf(&m->a, "strcmp(%s, %s) == 0", s, c_string(&m->a, strs[i]));
+        parts[i] = arena_printf(&m->a, "strcmp(%s, %s) == 0", s, em_string(m, strs[i]));
     return n ? em_join(m, parts, n, " || ") : "0";
 }
 
@@ -1033,13 +1050,13 @@ static void emit_text_index(Em *m, const IrTextIndex *t, int ti, StrBuf *o)
             qsort(w, (size_t)ru->nstrs, sizeof *w, t->case_sensitive ? cs_cmp : lc_cmp);
         sb_printf(o, "static const char *const tix%d_r%d[] = {", ti, r);
         for (int i = 0; i < ru->nstrs; i++)
-            sb_printf(o, "%s%s,", i % 8 == 0 ? "\n    " : " ", c_string(&m->a, w[i]));
+            sb_printf(o, "%s%s,", i % 8 == 0 ? "\n    " : " ", em_string(m, w[i]));
         sb_puts(o, "\n};\n");
     }
     sb_printf(o, "static const nv_trule tix%d_rules[] = {\n", ti);
     for (int r = 0; r < t->nrules; r++)
         sb_printf(o, "    {%d, tix%d_r%d, %d, %s},\n", t->rules[r].words, ti, r, t->rules[r].nstrs,
-                  c_string(&m->a, t->rules[r].out));
+                  em_string(m, t->rules[r].out));
     if (t->nrules == 0)
         sb_puts(o, "    {0, 0, 0, \"\"},\n");
     sb_puts(o, "};\n");
@@ -1236,7 +1253,7 @@ static void emit_descriptors(Em *m, StrBuf *o, const char *pfx, const char *what
     sb_printf(o, "static const nerva_field %s_%s_fields[] = {\n", pfx, what);
     for (int i = 0; i < n; i++)
         sb_printf(o, "    {%s, %d, offsetof(%s_%s, %s), offsetof(%s_%s, state) + %d},\n",
-                  c_string(&m->a, f[i].name), abi_type(f[i].type), pfx, what, names[i], pfx, what, i);
+                  em_string(m, f[i].name), abi_type(f[i].type), pfx, what, names[i], pfx, what, i);
     if (n == 0)
         sb_puts(o, "    {\"\", 0, 0, 0},\n");
     sb_puts(o, "};\n\n");
@@ -1579,6 +1596,7 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
         return 1;
     arena_init(&m.a);
     sb_init(&m.dict_text);
+    sb_init(&m.blob_text);
     m.rt = rt_load(&m.a);
     rt_need(m.rt, "prelude");
 
@@ -1660,6 +1678,7 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
         sb_free(&treefns);
         sb_free(&body);
         sb_free(&m.dict_text);
+        sb_free(&m.blob_text);
         arena_free(&m.a);
         return 1;
     }
@@ -1784,7 +1803,7 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
               "    %d, %s_input_fields, %d, %s_output_fields,\n"
               "    %s_score_v, %s_score_batch_v, %s_INTERFACE_HASH\n"
               "};\n",
-              pfx, c_string(&m.a, p->name ? p->name : (p->source ? p->source : "")), pfx, pfx,
+              pfx, em_string(&m, p->name ? p->name : (p->source ? p->source : "")), pfx, pfx,
               p->ninputs, pfx, p->noutputs, pfx, pfx, pfx, upfx);
     /* the run-time library: what the unit uses of it, before the rest */
     {
@@ -1798,11 +1817,18 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
         sb_putn(&rest, c->data + rt_at, c->len - rt_at);
         c->len = rt_at;
         sb_putn(c, lib.data, lib.len);
+        if (m.blob_text.data) {
+            sb_puts(c, "/* the model's long strings, as arrays (C99 compilers need not take a literal past 4095 "
+                       "characters) */\n");
+            sb_putn(c, m.blob_text.data, m.blob_text.len);
+            sb_putc(c, '\n');
+        }
         sb_putn(c, rest.data, rest.len);
         sb_free(&lib);
         sb_free(&rest);
     }
     sb_free(&m.dict_text);
+    sb_free(&m.blob_text);
     arena_free(&m.a);
     return 0;
 }

@@ -80,7 +80,7 @@ static const char *pred_text(Em *m, const IrPred *pr, int unknown_false)
         static const char *ops[] = {"==", "!=", "<", "<=", ">", ">="};
         if (strv)
             body = arena_printf(&m->a, "(strcmp(%s, %s) %s 0)", v,
-                                c_string(&m->a, pr->str ? pr->str : ""), ops[pr->op]);
+                                em_string(m, pr->str ? pr->str : ""), ops[pr->op]);
         else
             body = arena_printf(&m->a, "(%s %s %s)", v, ops[pr->op],
                                 fl ? c_float(&m->a, (float)pr->num) : c_double(&m->a, pr->num));
@@ -746,7 +746,7 @@ static void emit_tree_tables(Em *m, const IrTree *t, int ti, StrBuf *o, int *nst
             slot = m->slot_of_var[pr->var];
             if (sv) {
                 aux = (*nstr)++;
-                sb_printf(strs, "    %s,\n", c_string(&m->a, pr->str ? pr->str : ""));
+                sb_printf(strs, "    %s,\n", em_string(m, pr->str ? pr->str : ""));
             } else
                 num = vk == T_FLOAT ? c_double(&m->a, (float)pr->num) : c_double(&m->a, pr->num);
             break;
@@ -760,7 +760,7 @@ static void emit_tree_tables(Em *m, const IrTree *t, int ti, StrBuf *o, int *nst
                 kind = pr->kind == P_IN ? TK_INS : TK_NINS;
                 aux = *nstr;
                 for (int i = 0; i < pr->nvals; i++)
-                    sb_printf(strs, "    %s,\n", c_string(&m->a, pr->strs[i]));
+                    sb_printf(strs, "    %s,\n", em_string(m, pr->strs[i]));
                 *nstr += pr->nvals;
             } else {
                 kind = pr->kind == P_IN ? TK_INN : TK_NINN;
@@ -802,7 +802,7 @@ static void emit_tree_cols(Em *m, const IrTree *t, int ti, StrBuf *o)
             if (col->is_null[i])
                 sb_puts(o, em_czero(bt));
             else if (bt->kind == T_STRING)
-                sb_puts(o, c_string(&m->a, col->str[i]));
+                sb_puts(o, em_string(m, col->str[i]));
             else if (bt->kind == T_FLOAT)
                 sb_puts(o, c_float(&m->a, (float)col->num[i]));
             else if (bt->kind == T_DOUBLE)

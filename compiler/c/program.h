@@ -59,6 +59,8 @@ typedef struct Em {
     int ninvalid;                /* runs of invalid checks: static invalidN[] */
     int nlinear;                 /* tables of linear terms: static linearN[] */
     StrBuf dict_text;
+    StrBuf blob_text;            /* long strings as char arrays nv_sN */
+    int nblobs;
     /* what the program uses: only that is declared or printed */
     unsigned char *var_used;     /* read or written */
     unsigned char *val_read;     /* its value read (not only its null flag) */
@@ -78,6 +80,8 @@ const char *em_czero(const IrType *t);
 const char *rt_call(Em *m, const char *fn);
 /* C text: the number v is one of vals[0..n) (floats when fl), by a table */
 const char *em_num_in(Em *m, const char *v, const double *vals, int n, int fl);
+/* C text for the model's string s: a literal, or a char array when long */
+const char *em_string(Em *m, const char *s);
 /* the static sorted string table dictN of strs (for nv_intern): N */
 int em_dict(Em *m, const char **strs, int n);
 const char **em_sorted(Em *m, const char *const *strs, int n);

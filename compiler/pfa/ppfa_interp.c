@@ -18,6 +18,7 @@
  *     cells, pools, ...) and by its name after that.
  * Every value carries the line and column of the text it comes from, so
  * errors found later (type errors) point into the .ppfa file. */
+#include "bounds.h"
 #include "ppfa.h"
 #include "typecheck.h"
 
@@ -118,7 +119,7 @@ static int enter(B *b, const PNode *n)
 {
     if (++b->depth > b->max_depth) {
         if (!b->deep_reported)
-            berr(b, n, "the expression is nested deeper than %d levels", b->max_depth);
+            berr(b, n, "the expression is nested deeper than %d levels%s", b->max_depth, limits_hint("depth"));
         b->deep_reported = 1;
         return 0;
     }
@@ -1296,12 +1297,12 @@ static void set_paths(Arena *a, JVal *v, const char *path, int depth)
 
 JVal *ppfa_to_json(Arena *a, Diags *d, const char *file, const char *data, size_t len, const PfaLimits *lim)
 {
-    PfaLimits def = {.max_bytes = (size_t)64 << 20, .max_depth = 512};
+    PfaLimits def = {.max_bytes = (size_t)nv_limits.file_bytes, .max_depth = (int)nv_limits.depth * 2};
     if (!lim)
         lim = &def;
     Loc top = {.file = file};
     if (len > lim->max_bytes || len > 0x7fffffff) {
-        diag_error(d, top, "the document is larger than %zu bytes", lim->max_bytes);
+        diag_error(d, top, "the document is larger than %zu bytes%s", lim->max_bytes, limits_hint("file-bytes"));
         return NULL;
     }
     /* the text stays for the source lines that diagnostics show */

@@ -8,6 +8,7 @@
  * The second half reads PFA's syntax: the top-level fields and every
  * expression, recognised by the member names of its JSON object.  Anything
  * that is not a PFA expression is a syntax error naming its JSON path. */
+#include "bounds.h"
 #include "read_pfa.h"
 
 #include <jansson.h>
@@ -221,7 +222,7 @@ static JVal *convert(JRead *r, json_t *j, const char *path, int depth)
     r->next++;
     if (depth > r->max_depth) {
         if (!r->failed)
-            diag_error(r->d, v->loc, "JSON nesting deeper than %d levels", r->max_depth);
+            diag_error(r->d, v->loc, "JSON nesting deeper than %d levels%s", r->max_depth, limits_hint("depth"));
         r->failed = 1;
         return v;
     }
@@ -285,12 +286,12 @@ static JVal *convert(JRead *r, json_t *j, const char *path, int depth)
 JVal *read_json(Arena *a, Diags *d, const char *file, const char *data, size_t len,
                 const PfaLimits *lim)
 {
-    PfaLimits def = {.max_bytes = (size_t)64 << 20, .max_depth = 512};
+    PfaLimits def = {.max_bytes = (size_t)nv_limits.file_bytes, .max_depth = (int)nv_limits.depth * 2};
     if (!lim)
         lim = &def;
     Loc top = {.file = file};
     if (len > lim->max_bytes) {
-        diag_error(d, top, "the document is larger than %zu bytes", lim->max_bytes);
+        diag_error(d, top, "the document is larger than %zu bytes%s", lim->max_bytes, limits_hint("file-bytes"));
         return NULL;
     }
     json_error_t err;

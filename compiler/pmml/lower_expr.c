@@ -3,6 +3,7 @@
  * most elements map one to one; the exceptions (mapMissingTo, defaultValue,
  * isMissing, and/or with unknowns) are spelled out here. */
 #include "lower_pmml.h"
+#include "bounds.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -238,7 +239,6 @@ static const char *cell(const XElem *row, const char *col)
 }
 
 /* rows of a MapValues with several key columns are a chain of tests */
-#define MAX_MAP_ROWS 10000
 
 static int cmp_key_num(const void *a, const void *b)
 {
@@ -365,9 +365,9 @@ static IrExpr *lower_map_values(Lower *L, Scope *s, const XElem *e)
         /* several key columns: a chain of tests, first row first (emitted
            flat); bounded, since every pass walks it */
         int rows = xcount(tab, "row");
-        if (rows > MAX_MAP_ROWS) {
-            diag_error(L->d, lloc(L, tab), "a MapValues with %d key columns and %d rows: more than %d rows "
-                       "with several key columns is not supported", np, rows, MAX_MAP_ROWS);
+        if (rows > nv_limits.map_rows) {
+            diag_error(L->d, lloc(L, tab), "a MapValues with %d key columns and %d rows: more than %ld rows "
+                       "with several key columns%s", np, rows, nv_limits.map_rows, limits_hint("map-rows"));
             return NULL;
         }
     }
@@ -437,6 +437,14 @@ static IrExpr *lower_constant(Lower *L, const XElem *e)
     size_t n = strlen(q);
     while (n && (q[n - 1] == ' ' || q[n - 1] == '\n' || q[n - 1] == '\t' || q[n - 1] == '\r'))
         q[--n] = 0;
+    /* integers are computed as doubles, but 1.5 is no integer: neither 1.5
+       nor 1 would be what the document says */
+    double v;
+    if (!strcmp(dt, "integer") && parse_double(q, &v) &&
+        (v != floor(v) || !(v >= -9007199254740992.0 && v <= 9007199254740992.0))) {
+        diag_error(L->d, lloc(L, e), "'%s' is not an integer value", q);
+        return NULL;
+    }
     return lower_constant_for(L, q, t, e);
 }
 
@@ -729,6 +737,16 @@ static void unknown_function(Lower *L, const XElem *e, const char *fname)
                    "DefineFunction)", fname);
 }
 
+/* the elements of e's subtree (recursion as deep as the document, which
+   the reader bounds) */
+static long xsize(const XElem *e)
+{
+    long n = 1;
+    for (int k = 0; k < e->nkids; k++)
+        n += xsize(e->kids[k]);
+    return n;
+}
+
 /* DefineFunction calls are inlined: the parameters are let-bound in the
  * block where the calling DerivedField is computed. */
 static IrBlock *cur_block;   /* where derived fields and let-bound parameters go */
@@ -770,6 +788,17 @@ static IrExpr *inline_user_fn(Lower *L, const XElem *e, const DefineFn *fn, IrEx
         diag_error(L->d, lloc(L, d), "function '%s' has no body", fn->name);
         return NULL;
     }
+    /* each call copies the body: calls of calls multiply, so the copies
+       are counted against a budget (a 5 KB model could otherwise expand
+       to gigabytes) */
+    long size = xsize(body);
+    if (size > nv_limits.inline_size - L->inlined) {
+        diag_error(L->d, lloc(L, e), "calls of DefineFunctions expand to more than %ld elements here (function "
+                   "'%s', %ld elements a call)%s", nv_limits.inline_size, fn->name, size,
+                   limits_hint("inline-size"));
+        return NULL;
+    }
+    L->inlined += size;
     IrExpr *r = lower_expr(L, fs, body);
     const char *dt = xattr(d, "dataType");
     if (r && dt)
@@ -917,6 +946,9 @@ void lower_derived_fields(Lower *L, Scope *s, const XElem *container, IrBlock *b
     IrBuilder *b = &L->b;
     IrBlock *saved = cur_block;
     cur_block = blk;
+    NameIndex seen = {0};
+    const XElem **first = ARENA_ARRAY(L->a, const XElem *, container->nkids + 1);
+    int nseen = 0;
     for (int k = 0; k < container->nkids; k++) {
         const XElem *df = container->kids[k];
         if (strcmp(df->name, "DerivedField") != 0)
@@ -924,6 +956,15 @@ void lower_derived_fields(Lower *L, Scope *s, const XElem *container, IrBlock *b
         const char *name = xattr(df, "name");
         if (!name) {
             diag_error(L->d, lloc(L, df), "<DerivedField> without a name");
+            continue;
+        }
+        if (duplicate_name(L, &seen, first, nseen++, name, df))
+            continue;
+        const FieldInfo *data = find_datafield(L, name);
+        if (data) {
+            /* which of the two a reference means would be a guess */
+            diag_error(L->d, aloc(L, df, "name"), "DerivedField '%s' has the name of a DataField", name);
+            diag_note(L->d, aloc(L, data->elem, "name"), "the DataField");
             continue;
         }
         const XElem *kids[2];

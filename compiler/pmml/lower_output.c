@@ -360,6 +360,9 @@ void lower_output(Lower *L, const XElem *model, Scope *s, IrBlock *blk, ModelRes
         r->outs[i] = prev[i];
         r->final[i] = prevf[i];
     }
+    NameIndex seen = {0};
+    const XElem **first = ARENA_ARRAY(L->a, const XElem *, out->nkids + 1);
+    int nseen = 0;
     for (int k = 0; k < out->nkids; k++) {
         const XElem *of = out->kids[k];
         if (strcmp(of->name, "OutputField") != 0)
@@ -371,6 +374,8 @@ void lower_output(Lower *L, const XElem *model, Scope *s, IrBlock *blk, ModelRes
             diag_error(L->d, lloc(L, of), "<OutputField> without a name");
             continue;
         }
+        if (duplicate_name(L, &seen, first, nseen++, name, of))
+            continue;
         if (!feature)
             feature = "predictedValue";
         const char *mv = xattr(of, "isMultiValued");

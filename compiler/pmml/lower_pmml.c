@@ -58,6 +58,23 @@ void scope_add(Lower *L, Scope *s, const char *name, int var, const FieldInfo *i
     names_put(L->a, &s->ix, name, s->n - 1);
 }
 
+/* Whether el (a MiningField, DerivedField or OutputField) names a field its
+ * list already has: a second definition would silently win, so it is an
+ * error with both places.  seen maps names to the elements of the list. */
+int duplicate_name(Lower *L, NameIndex *seen, const XElem **first, int nfirst, const char *name,
+                   const XElem *el)
+{
+    int i = names_get(seen, name);
+    if (i >= 0) {
+        diag_error(L->d, aloc(L, el, "name"), "%s '%s' is defined twice", el->name, name);
+        diag_note(L->d, aloc(L, first[i], "name"), "its first definition");
+        return 1;
+    }
+    first[nfirst] = el;
+    names_put(L->a, seen, name, nfirst);
+    return 0;
+}
+
 Field *need_field(Lower *L, Scope *s, const char *name, const XElem *e)
 {
     if (!name) {
@@ -348,11 +365,16 @@ static int lower_mining_schema(Lower *L, const XElem *model, Scope *outer, Scope
         diag_error(L->d, lloc(L, model), "<%s> has no <MiningSchema>", model->name);
         return 0;
     }
+    NameIndex seen = {0};
+    const XElem **first = ARENA_ARRAY(L->a, const XElem *, ms->nkids + 1);
+    int nseen = 0;
     for (int k = 0; k < ms->nkids; k++) {
         const XElem *mf = ms->kids[k];
         if (strcmp(mf->name, "MiningField") != 0)
             continue;
         const char *name = xattr(mf, "name");
+        if (name && duplicate_name(L, &seen, first, nseen++, name, mf))
+            continue;
         const char *usage = xattr(mf, "usageType");
         if (usage && (!strcmp(usage, "target") || !strcmp(usage, "predicted"))) {
             if (!r->target) {

@@ -52,6 +52,7 @@ typedef struct DefineFn {
 typedef struct Lower {
     IrBuilder b;
     Arena *a;
+    long inlined;          /* elements copied by DefineFunction calls so far */
     Diags *d;
     const char *file;
     const XElem *root;
@@ -135,6 +136,8 @@ Field *scope_find(Scope *s, const char *name);
 void scope_add(Lower *L, Scope *s, const char *name, int var, const FieldInfo *info);
 Scope *scope_new(Lower *L, Scope *parent);
 /* resolve `name` or report "unknown field" at e; returns NULL after error */
+int duplicate_name(Lower *L, NameIndex *seen, const XElem **first, int nfirst, const char *name,
+                   const XElem *el);
 Field *need_field(Lower *L, Scope *s, const char *name, const XElem *e);
 IrType *type_of_datatype(Lower *L, const char *dt, const XElem *e);
 MiningFunc parse_function(Lower *L, const XElem *model);

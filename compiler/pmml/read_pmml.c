@@ -5,6 +5,7 @@
  * place that knows about libxml2; the rest of the compiler sees a plain,
  * namespace-free element tree that lives in the compilation arena. */
 #include "read_pmml.h"
+#include "bounds.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -16,9 +17,6 @@
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 
-#define DEFAULT_MAX_BYTES ((size_t)256 << 20)
-#define DEFAULT_MAX_DEPTH 256
-#define DEFAULT_MAX_ELEMENTS 20000000L
 
 /* What one read_pmml call needs inside libxml2's callbacks. */
 typedef struct ReadState {
@@ -234,12 +232,12 @@ static void on_start(void *ud, const xmlChar *localname, const xmlChar *prefix,
     st->depth++;
     st->elements++;
     if (st->depth > st->max_depth) {
-        fail_at(st, line, col, "nesting deeper than %d", st->max_depth);
+        fail_at(st, line, col, "nesting deeper than %d%s", st->max_depth, limits_hint("depth"));
         stop(st);
         return;
     }
     if (st->elements > st->max_elements) {
-        fail_at(st, line, col, "more than %ld elements", st->max_elements);
+        fail_at(st, line, col, "more than %ld elements%s", st->max_elements, limits_hint("xml-elements"));
         stop(st);
         return;
     }
@@ -394,6 +392,80 @@ static XElem *convert_tree(ReadState *st, Arena *a, xmlNodePtr root)
     return top;
 }
 
+/* libxml2 checks a start tag's attributes for duplicates pair by pair: an
+ * element with 200,000 attributes takes minutes.  So the bytes are scanned
+ * first, in one linear pass, and a tag with more than max attributes is an
+ * error before libxml2 sees it.  The scan knows just enough XML to find
+ * start tags (comments, CDATA, processing instructions, declarations and
+ * quoted values are skipped); what it cannot make sense of it leaves to
+ * libxml2, which reports it. */
+static const char *skip_past(const char *p, const char *end, const char *what, int *line)
+{
+    size_t n = strlen(what);
+    for (; p + n <= end; p++) {
+        if (*p == '\n')
+            (*line)++;
+        if (!memcmp(p, what, n))
+            return p + n;
+    }
+    return end;
+}
+
+static int count_attributes(Diags *d, const char *file, const char *data, size_t len, long max)
+{
+    const char *p = data, *end = data + len, *line_start = data;
+    int line = 1;
+    while (p < end) {
+        const char *lt = memchr(p, '<', (size_t)(end - p));
+        if (!lt)
+            break;
+        for (const char *q = p; q < lt; q++)
+            if (*q == '\n')
+                line++, line_start = q + 1;
+        p = lt + 1;
+        if (p >= end)
+            break;
+        if (*p == '!') {
+            if (end - p >= 3 && !memcmp(p, "!--", 3))
+                p = skip_past(p + 3, end, "-->", &line);
+            else if (end - p >= 8 && !memcmp(p, "![CDATA[", 8))
+                p = skip_past(p + 8, end, "]]>", &line);
+            else
+                p = skip_past(p, end, ">", &line); /* a declaration; its internal subset is refused anyway */
+            continue;
+        }
+        if (*p == '?') {
+            p = skip_past(p, end, "?>", &line);
+            continue;
+        }
+        if (*p == '/')
+            continue;
+        /* a start tag: its name, then attributes up to > or /> */
+        int tag_line = line, tag_col = (int)(lt - line_start) + 1;
+        long n = 0;
+        while (p < end && *p != '>' && !(*p == '/' && p + 1 < end && p[1] == '>')) {
+            if (*p == '"' || *p == '\'') {
+                const char *close = memchr(p + 1, *p, (size_t)(end - p - 1));
+                if (!close)
+                    return 1; /* unterminated: libxml2 says where */
+                for (const char *q = p; q < close; q++)
+                    line += *q == '\n';
+                p = close + 1;
+                continue;
+            }
+            if (*p == '=' && ++n > max) {
+                Loc loc = {file, tag_line, tag_col, NULL};
+                diag_error(d, loc, "an element with more than %ld attributes%s", max, limits_hint("xml-attributes"));
+                return 0;
+            }
+            if (*p == '\n')
+                line++;
+            p++;
+        }
+    }
+    return 1;
+}
+
 XElem *read_pmml(Arena *a, Diags *d, const char *file, const char *data,
                  size_t len, const PmmlLimits *lim)
 {
@@ -408,19 +480,19 @@ XElem *read_pmml(Arena *a, Diags *d, const char *file, const char *data,
     st.a = a;
     st.file = file;
     /* a zero field means "the default", so callers can set just one */
-    st.max_depth = lim && lim->max_depth > 0 ? lim->max_depth
-                                             : DEFAULT_MAX_DEPTH;
-    st.max_elements = lim && lim->max_elements > 0 ? lim->max_elements
-                                                   : DEFAULT_MAX_ELEMENTS;
-    size_t max_bytes = lim && lim->max_bytes ? lim->max_bytes
-                                             : DEFAULT_MAX_BYTES;
+    st.max_depth = lim && lim->max_depth > 0 ? lim->max_depth : (int)nv_limits.depth;
+    st.max_elements = lim && lim->max_elements > 0 ? lim->max_elements : nv_limits.xml_elements;
+    size_t max_bytes = lim && lim->max_bytes ? lim->max_bytes : (size_t)nv_limits.file_bytes;
+    long max_attrs = lim && lim->max_attrs > 0 ? lim->max_attrs : nv_limits.xml_attributes;
     Loc nowhere = {file, 0, 0, NULL};
 
     if (len > max_bytes) {
-        diag_error(d, nowhere, "file is %zu bytes, more than the limit of %zu",
-                   len, max_bytes);
+        diag_error(d, nowhere, "file is %zu bytes, more than the limit of %zu%s",
+                   len, max_bytes, limits_hint("file-bytes"));
         return NULL;
     }
+    if (!count_attributes(d, file, data, len, max_attrs))
+        return NULL;
     if (len == 0 || !data) {
         diag_error(d, nowhere, "empty file, expected a PMML document");
         return NULL;

@@ -25,10 +25,12 @@ struct XElem {
     XElem *parent;
 };
 
+/* the limits of one read; a zero field takes nv_limits. value (bounds.h) */
 typedef struct PmmlLimits {
     size_t max_bytes;    /* default 256 MiB */
     int max_depth;       /* default 256 */
     long max_elements;   /* default 20 million */
+    long max_attrs;      /* per element; default 1000 */
 } PmmlLimits;
 
 /* Parse `data` (the file's bytes) into an element tree.  Returns the root

@@ -22,6 +22,17 @@
  * numeric code; "try" installs a handler (nv_try). */
 
 /*@ section core needs prelude */
+/* A PFA function may call itself on every path (a document's mistake, or a
+   loop written as recursion): the engine bounds it at run time (error
+   -1002, too many nested calls), so GCC's compile-time warning about it
+   would only stop a host's -Werror build of a valid document. */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#pragma GCC diagnostic ignored "-Winfinite-recursion"
+#endif
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Winfinite-recursion"
+#endif
+
 /* ---- values ---- */
 typedef union nv_val {
     int32_t i;      /* null (0), boolean, int, enum */

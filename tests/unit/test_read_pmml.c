@@ -159,7 +159,7 @@ END_TEST
 START_TEST(test_bare_doctype_and_zero_limits)
 {
     /* a DOCTYPE without declarations is harmless; zero limits = defaults */
-    PmmlLimits lim = {0, 0, 0};
+    PmmlLimits lim = {0, 0, 0, 0};
     XElem *root = parse_lim("ok.pmml",
         "<?xml version=\"1.0\"?>\n<!DOCTYPE PMML>\n<PMML><Header/></PMML>",
         &lim);
@@ -348,7 +348,7 @@ END_TEST
 
 START_TEST(test_depth_limit)
 {
-    PmmlLimits lim = {1 << 20, 5, 1000};
+    PmmlLimits lim = {1 << 20, 5, 1000, 0};
     char *ok = nested(4), *bad = nested(5);   /* PMML + n levels */
     ck_assert_ptr_nonnull(parse_lim("d.pmml", ok, &lim));
     expect_error(parse_lim("d.pmml", bad, &lim), "nesting deeper than 5");
@@ -359,7 +359,7 @@ END_TEST
 
 START_TEST(test_element_limit)
 {
-    PmmlLimits lim = {1 << 20, 256, 3};
+    PmmlLimits lim = {1 << 20, 256, 3, 0};
     ck_assert_ptr_nonnull(parse_lim("n.pmml", "<PMML><a/><b/></PMML>", &lim));
     expect_error(parse_lim("n.pmml", "<PMML><a/><b/>\n<c/></PMML>", &lim),
                  "n.pmml:2:1: error: more than 3 elements");
@@ -377,7 +377,7 @@ END_TEST
 
 START_TEST(test_oversize_input)
 {
-    PmmlLimits lim = {16, 256, 1000};
+    PmmlLimits lim = {16, 256, 1000, 0};
     expect_error(parse_lim("big.pmml", "<PMML version=\"4.4\"/>", &lim),
                  "more than the limit of 16");
     ck_assert_ptr_nonnull(strstr(diags.last, "big.pmml"));

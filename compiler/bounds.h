@@ -1,0 +1,30 @@
+/* The bounds nerva keeps on what a model may cost it (bounds.c): every
+ * reader and lowering that could be made to take time or memory out of
+ * proportion to a file's size stops at one of these with an error naming
+ * the limit and the option that raises it (--limit NAME=N). */
+#ifndef NERVA_BOUNDS_H
+#define NERVA_BOUNDS_H
+
+typedef struct Limits {
+    long long file_bytes;  /* a model file's size */
+    long depth;            /* nesting of XML elements (JSON values: twice this) */
+    long xml_elements;     /* elements of a PMML document */
+    long xml_attributes;   /* attributes of one PMML element */
+    long inline_size;      /* elements DefineFunction calls expand to, in all */
+    long map_rows;         /* rows of a MapValues table with several key columns */
+    long enum_symbols;     /* symbols of one PFA enum */
+} Limits;
+
+/* the limits in force: the defaults, changed by --limit */
+extern Limits nv_limits;
+
+/* Sets one limit from "NAME=N".  Returns 0, or -1 with err filled. */
+int limits_set(const char *spec, char *err, int errlen);
+
+/* prints the limits, their defaults and what they bound (for --help) */
+void limits_print(void);
+
+/* " (--limit NAME=N raises it)" for a message about limit NAME */
+const char *limits_hint(const char *name);
+
+#endif
