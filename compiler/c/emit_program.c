@@ -496,6 +496,64 @@ static const char *em_table(Em *m, const IrTable *t)
     return arena_printf(&m->a, "tab%d", id);
 }
 
+/* the static const nv_measure "measureN" of a comparison measure and its
+   rows' table, printed with the dictionaries; one per IrMeasure */
+static const char *em_measure(Em *m, const IrMeasure *ms, const char **rows)
+{
+    int id;
+    for (id = 0; id < m->nmeasures; id++)
+        if (m->measures[id] == ms)
+            break;
+    *rows = em_table(m, ms->rows);
+    if (id < m->nmeasures)
+        return arena_printf(&m->a, "measure%d", id);
+    VEC_PUSH(&m->a, m->measures, m->nmeasures, m->cap_measures, ms);
+    rt_call(m, "nv_measure_row");
+    StrBuf *o = &m->dict_text;
+    for (int i = 0; i < ms->nf; i++) {
+        if (ms->cmp[i] != IR_CF_TABLE)
+            continue;
+        sb_printf(o, "static const double measure%d_m%d[] = {", id, i);
+        for (int k = 0; k < ms->msize[i] * ms->msize[i]; k++)
+            sb_printf(o, "%s%s,", k % 6 == 0 ? "\n    " : " ", c_double(&m->a, ms->matrix[i][k]));
+        sb_puts(o, "\n};\n");
+    }
+    sb_printf(o, "static const nv_mfield measure%d_f[] = {\n", id);
+    for (int i = 0; i < ms->nf; i++) {
+        sb_printf(o, "    {%d, %s, %s, %s, %d, ", (int)ms->cmp[i], c_double(&m->a, ms->weight[i]),
+                  c_double(&m->a, ms->scale[i]), c_double(&m->a, ms->q[i]), ms->msize ? ms->msize[i] : 0);
+        if (ms->cmp[i] == IR_CF_TABLE)
+            sb_printf(o, "measure%d_m%d},\n", id, i);
+        else
+            sb_puts(o, "0},\n");
+    }
+    sb_puts(o, "};\n");
+    sb_printf(o, "static const nv_measure measure%d = {%d, %s, {", id, (int)ms->kind, c_double(&m->a, ms->p));
+    for (int k = 0; k < 4; k++)
+        sb_printf(o, "%s%s", k ? ", " : "", c_double(&m->a, ms->c[k]));
+    sb_puts(o, "}, {");
+    for (int k = 0; k < 4; k++)
+        sb_printf(o, "%s%s", k ? ", " : "", c_double(&m->a, ms->d[k]));
+    sb_printf(o, "}, %d, measure%d_f};\n", ms->nf, id);
+    return arena_printf(&m->a, "measure%d", id);
+}
+
+/* the record's side of a measure: a local array of nf doubles, NaN for a
+   missing value */
+static const char *em_measure_record(Em *m, IrExpr *const *x, int nf)
+{
+    const char *arr = arena_printf(&m->a, "t%d", ++m->tmp);
+    em_line(m, "double %s[%d];", arr, nf);
+    for (int i = 0; i < nf; i++) {
+        CVal v = emit_expr(m, x[i]);
+        if (strcmp(v.n, "0") == 0)
+            em_line(m, "%s[%d] = (double)%s;", arr, i, v.v);
+        else
+            em_line(m, "%s[%d] = %s ? NAN : (double)%s;", arr, i, v.n, v.v);
+    }
+    return arr;
+}
+
 /* whether the string s is one of strs[0..n): a few compares, or a binary
    search of a sorted table when there are many */
 const char *em_str_in(Em *m, const char *s, const char *const *strs, int n)
@@ -881,6 +939,16 @@ static CVal emit_inline(Em *m, const IrExpr *e)
     }
     case E_LINEAR:
         return emit_linear(m, e);
+    case E_MEASURE: {
+        const char *rows, *ms = em_measure(m, e->ms, &rows);
+        const char *x = em_measure_record(m, e->a, e->ms->nf);
+        const char *t = new_tmp(m, ir_type(T_DOUBLE), 0);
+        em_line(m, "%s = %s(&%s, %s, %s(&%s, %s), %s + %d);", t, rt_call(m, "nv_measure_row"), ms, x,
+                rt_call(m, "nv_measure_adjust"), ms, x, rows, e->col * e->ms->nf);
+        r.v = t;
+        r.n = arena_printf(&m->a, "(%s != %s)", t, t);
+        return r;
+    }
     case E_PIECEWISE: {
         CVal x = emit_expr(m, e->a[0]);
         const char *t = new_tmp(m, ir_type(T_DOUBLE), 1);
@@ -1012,6 +1080,31 @@ static void emit_block(Em *m, const IrBlock *b)
         case S_RETURN_INVALID:
             em_line(m, "return NERVA_RESULT_INVALID;");
             break;
+        case S_NEAREST: {
+            int k = s->nvars / 2;
+            em_line(m, "{");
+            m->ind++;
+            const char *rows, *ms = em_measure(m, s->ms, &rows);
+            const char *x = em_measure_record(m, s->args, s->ms->nf);
+            int id = ++m->tmp;
+            em_line(m, "int t%d[%d]; double t%d_v[%d];", id, k, id, k);
+            em_line(m, "%s(&%s, %s, %s, %d, %d, t%d, t%d_v);", rt_call(m, "nv_nearest"), ms, x, rows,
+                    s->ms->rows->n, k, id, id);
+            for (int i = 0; i < k; i++) {
+                int iv = s->vars[i], vv = s->vars[k + i];
+                if (keeps_value(m, iv))
+                    em_line(m, "%s = t%d[%d];", m->vname[iv], id, i);
+                if (ir_is_nullable(m->p->vars[iv].type))
+                    em_line(m, "%s = t%d[%d] < 0;", m->nname[iv], id, i);
+                if (keeps_value(m, vv))
+                    em_line(m, "%s = t%d_v[%d];", m->vname[vv], id, i);
+                if (ir_is_nullable(m->p->vars[vv].type))
+                    em_line(m, "%s = t%d_v[%d] != t%d_v[%d];", m->nname[vv], id, i, id, i);
+            }
+            m->ind--;
+            em_line(m, "}");
+            break;
+        }
         default:
             NV_ASSERT(0);
         }
@@ -1106,6 +1199,10 @@ static void use_block(Em *m, const IrBlock *b)
         const IrStmt *s = b->s[i];
         if (s->kind == S_SET)
             m->var_used[s->var] = m->var_set[s->var] = 1;
+        for (int k = 0; s->kind == S_NEAREST && k < s->nvars; k++)
+            m->var_used[s->vars[k]] = m->var_set[s->vars[k]] = 1;
+        for (int k = 0; s->kind == S_NEAREST && k < s->nargs; k++)
+            use_expr(m, s->args[k]);
         if (s->e)
             use_expr(m, s->e);
         use_block(m, &s->then_b);

@@ -56,6 +56,8 @@ typedef struct Em {
     int ndicts, cap_dicts;
     const IrTable **tabs;        /* constant tables, printed as tabN */
     int ntabs, cap_tabs;
+    const IrMeasure **measures;  /* comparison measures printed so far (measureN) */
+    int nmeasures, cap_measures;
     int ninvalid;                /* runs of invalid checks: static invalidN[] */
     int nlinear;                 /* tables of linear terms: static linearN[] */
     StrBuf dict_text;

@@ -129,6 +129,7 @@ const char *ir_fn_name(IrFn f);
     X(BIN, "bin")                 /* index of tab's first interval holding a[0], or -1 */ \
     X(PIECEWISE, "piecewise")     /* a[0] through tab's points; `col` the outliers rule */ \
     X(LINEAR, "linear")           /* a[0] + a[1] + ... + a[n-1], in that order; null when one is */ \
+    X(MEASURE, "measure")         /* comparison measure ms of a[0..n) and its row col; null when undefined */ \
     /* PFA: values of every Avro type; errors are PFA runtime errors */    \
     X(LIB, "lib")           /* library function `lib`(a[]) (by name)      */ \
     X(UCALL, "ucall")       /* user function `func`(a[])                  */ \
@@ -171,6 +172,31 @@ typedef struct IrTable {
     const char **str;
 } IrTable;
 
+/* A comparison measure over a constant table of rows (PMML's
+ * ComparisonMeasure of clustering and k-nearest-neighbour models): how the
+ * record (nf numbers, NaN for missing) is compared with each row.  Kinds
+ * are the run-time library's (kernel_metric): the distances, then binary
+ * similarities with coefficients c and d (in the order 00, 01, 10, 11). */
+typedef enum { IR_MS_EUCLID, IR_MS_SQEUCLID, IR_MS_CHEBYSHEV, IR_MS_CITYBLOCK, IR_MS_MINKOWSKI,
+               IR_MS_BINARY } IrMeasureKind;
+/* compare functions of one field */
+typedef enum { IR_CF_ABS_DIFF, IR_CF_GAUSS_SIM, IR_CF_DELTA, IR_CF_EQUAL, IR_CF_TABLE } IrCompareFn;
+
+typedef struct IrMeasure {
+    IrMeasureKind kind;
+    double p;              /* minkowski's p */
+    double c[4], d[4];     /* binary similarity */
+    int nf;                /* fields */
+    IrCompareFn *cmp;      /* per field */
+    double *weight;        /* fieldWeight */
+    double *scale;         /* similarityScale (gaussSim) */
+    double *q;             /* missing-value weight */
+    int *msize;            /* table: the field's msize x msize matrix (row: the record's value) */
+    double **matrix;
+    IrTable *rows;         /* the rows, nf numbers each */
+    Loc loc;
+} IrMeasure;
+
 /* E_BIN flags */
 enum { IR_BIN_LEFT_CLOSED = 1, IR_BIN_RIGHT_CLOSED = 2 };
 /* E_PIECEWISE outliers rule (PMML NormContinuous) */
@@ -202,6 +228,7 @@ struct IrExpr {
     int *fill;             /* E_FNREF: parameter index of each a[i] */
     int code;              /* run-time error code of E_INDEX, E_MAPGET, E_POOL_GET */
     IrTable *tab;          /* E_FIND_NUM, E_LOOKUP, E_BIN, E_PIECEWISE */
+    IrMeasure *ms;         /* E_MEASURE */
     IrType *t2;            /* E_UNION_IS */
 };
 
@@ -299,6 +326,10 @@ typedef struct IrTextIndex {
     X(SET, "set")              /* var := e                          */ \
     X(IF, "if")                /* if e (non-null true) then else    */ \
     X(RETURN_INVALID, "return-invalid") /* record is invalid         */ \
+    X(NEAREST, "nearest")      /* vars[0..k) := the k rows of ms nearest \
+                                  the record args[] (best first, ties by \
+                                  row; -1 past the last), vars[k..2k) := \
+                                  their measures (null when undefined) */ \
     /* PFA */                                                          \
     X(LOOP, "loop")            /* repeat then_b until a break       */ \
     X(BREAK, "break")          /* leave the innermost loop          */ \
@@ -345,6 +376,10 @@ struct IrStmt {
     const char **filter_s; /* TRY: catch only these messages / codes (none: all) */
     long long *filter_i;
     int nfilter_s, nfilter_i;
+    /* S_NEAREST */
+    IrMeasure *ms;
+    int *vars;
+    int nvars;
 };
 
 /* ---- program ---- */
@@ -465,6 +500,11 @@ IrExpr *ir_find_num(IrBuilder *b, IrExpr *x, IrTable *keys);
 IrExpr *ir_lookup(IrBuilder *b, IrExpr *index, IrTable *values);
 IrExpr *ir_bin(IrBuilder *b, IrExpr *x, IrTable *bins);
 IrExpr *ir_piecewise(IrBuilder *b, IrExpr *x, IrTable *points, int outliers);
+/* the measure ms between x[0..ms->nf) and row `row` of its table */
+IrExpr *ir_measure(IrBuilder *b, IrMeasure *ms, IrExpr **x, int row);
+/* the k rows nearest x[0..ms->nf): idx[i] (int vars) their numbers, best
+   first, val[i] (double vars) their measures */
+IrStmt *ir_nearest(IrBuilder *b, IrBlock *blk, IrMeasure *ms, IrExpr **x, int k, const int *idx, const int *val);
 /* xs[0..n) joined by the associative boolean fn (FN_OR, FN_AND, or FN_NE
    as exclusive or) as a balanced tree, so that a list of 50,000 values is
    an expression 16 deep, not 50,000; NULL when n is 0 */
@@ -495,6 +535,17 @@ void pass_dead_stores(IrBuilder *b);
 /* variables set once to an invariant value (a literal, an input's invalid
    mark) replaced by it where they are read (pass_propagate.c) */
 void pass_propagate(IrBuilder *b);
+
+/* ---- compile-time evaluation (ir_eval.c) ---- */
+typedef struct IrVal {
+    int null;
+    int isstr;
+    double d;              /* numbers and booleans (0, 1) */
+    const char *s;
+} IrVal;
+/* runs the assignments of b with the variables' values in env[] (updated);
+   NULL, or what could not be evaluated at compile time */
+const char *ir_eval_block(const IrProgram *p, const IrBlock *b, IrVal *env);
 
 /* a readable dump, used by golden tests and `nerva compile --dump-ir` */
 void ir_dump(const IrProgram *p, StrBuf *out);

@@ -76,6 +76,11 @@ static int stmt_live(const Live *L, const IrStmt *s)
         return L->var[s->var] || !expr_pure(s->e);
     case S_IF:
         return !expr_pure(s->e) || block_live(L, &s->then_b) || block_live(L, &s->else_b);
+    case S_NEAREST:
+        for (int k = 0; k < s->nvars; k++)
+            if (L->var[s->vars[k]])
+                return 1;
+        return 0;
     default:
         return 1;
     }
@@ -92,6 +97,8 @@ static void mark_block(Live *L, const IrBlock *b)
             continue;
         if (s->e)
             mark_expr(L, s->e);
+        for (int k = 0; s->kind == S_NEAREST && k < s->nargs; k++)
+            mark_expr(L, s->args[k]);
         mark_block(L, &s->then_b);
         mark_block(L, &s->else_b);
     }

@@ -1024,7 +1024,7 @@ static IrCmp parse_cmp(const char *op, int *ok)
 }
 
 /* split an Array's text into values: space separated, "quoted with \"" */
-static int split_array(Lower *L, const char *t, const char ***out)
+int split_array(Lower *L, const char *t, const char ***out)
 {
     int n = 0, cap = 0;
     const char **v = NULL;
@@ -1053,6 +1053,26 @@ static int split_array(Lower *L, const char *t, const char ***out)
         sb_free(&sb);
         VEC_PUSH(L->a, v, n, cap, s);
     }
+    *out = v;
+    return n;
+}
+
+int read_num_array(Lower *L, const XElem *arr, double **out)
+{
+    const char **tok;
+    int n = split_array(L, arr->text, &tok);
+    const char *ns = xattr(arr, "n");
+    long long want;
+    if (ns && (!parse_long(ns, &want) || want != n)) {
+        diag_error(L->d, aloc(L, arr, "n"), "<Array> says n=\'%s\' but holds %d values", ns, n);
+        return -1;
+    }
+    double *v = ARENA_ARRAY(L->a, double, n + 1);
+    for (int i = 0; i < n; i++)
+        if (!parse_double(tok[i], &v[i])) {
+            diag_error(L->d, lloc(L, arr), "<Array> value \'%s\' is not a number", tok[i]);
+            return -1;
+        }
     *out = v;
     return n;
 }

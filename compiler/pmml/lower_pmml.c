@@ -334,6 +334,13 @@ Field *input_field(Lower *L, const char *name, const XElem *at)
     return scope_find(L->top, name);
 }
 
+IrExpr *lit_int(IrBuilder *b, long long v)
+{
+    IrExpr *e = ir_lit_long(b, v);
+    e->type = ir_type(T_INT);
+    return e;
+}
+
 const char **entity_ids(Lower *L, const XElem *const *elems, int n)
 {
     const char **ids = ARENA_ARRAY(L->a, const char *, n + 1);

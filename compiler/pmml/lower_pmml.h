@@ -163,6 +163,26 @@ int output_max_rank(const XElem *model, const char *features);
    ids); an error at the second of two equal ids */
 const char **entity_ids(Lower *L, const XElem *const *elems, int n);
 
+/* an int literal (IR literals are long by default) */
+IrExpr *lit_int(IrBuilder *b, long long v);
+
+/* ---- lower_clustering.c: the comparison measures of clustering and k-NN ---- */
+typedef struct MeasureBuild {
+    IrMeasure *ms;
+    const XElem *const *fe;  /* the fields' elements (ClusteringField, KNNInput) */
+    Field **fields;
+    const char ***dict;      /* per categorical field: its categories, whose positions are the codes */
+    int *ndict;
+} MeasureBuild;
+/* the model's ComparisonMeasure over the fields fe[0..nf) (attributes
+   field, compareFunction, fieldWeight, similarityScale; Comparisons) */
+int measure_begin(Lower *L, Scope *s, const XElem *model, const XElem *const *fe, int nf, MeasureBuild *mb);
+/* the table's rows from their values as text, cells[r * nf + i] (NULL:
+   none, an error at at[r]) */
+int measure_rows(Lower *L, MeasureBuild *mb, const char *const *cells, int nrows, const XElem *const *at);
+/* the record's values, as the measure's numbers (NULL after an error) */
+IrExpr **measure_inputs(Lower *L, MeasureBuild *mb);
+
 /* ---- lower_output.c ---- */
 void lower_output(Lower *L, const XElem *model, Scope *s, IrBlock *blk, ModelResult *r);
 
@@ -179,6 +199,10 @@ IrPred *lower_predicate(Lower *L, Scope *s, const XElem *e);
 int is_predicate_elem(const XElem *e);
 /* the IR boolean expression of a three-valued predicate (null = unknown) */
 IrExpr *pred_to_expr(Lower *L, const IrPred *p);
+/* the values of an Array's text (space-separated, optionally quoted) */
+int split_array(Lower *L, const char *t, const char ***out);
+/* the numbers of an <Array> (checked against its n); -1 after an error */
+int read_num_array(Lower *L, const XElem *arr, double **out);
 
 /* ---- one lowering per model family ---- */
 int lower_tree_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);

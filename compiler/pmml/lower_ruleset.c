@@ -188,7 +188,7 @@ int lower_ruleset_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelR
 
     /* the winner: a rule number, -1 when none fired */
     int win = ir_add_var(b, "winning rule", it);
-    ir_set(b, blk, win, ir_lit_long(b, -1));
+    ir_set(b, blk, win, lit_int(b, -1));
     r->confs = ARENA_ARRAY(L->a, int, nc + 1);
     for (int c = 0; c < nc; c++) {
         r->confs[c] = ir_add_var(b, arena_printf(L->a, "confidence(%s)", r->cats[c]), ir_nullable(L->a, dt));
@@ -198,8 +198,8 @@ int lower_ruleset_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelR
         for (int i = 0; i < n; i++) {
             Rule *ru = &rb.rules[i];
             IrStmt *st = ir_if_stmt(b, blk, ir_var(b, ru->fired));
-            IrStmt *w = ir_if_stmt(b, &st->then_b, ir_call2(b, FN_EQ, bt, ir_var(b, win), ir_lit_long(b, -1)));
-            ir_set(b, &w->then_b, win, ir_lit_long(b, i));
+            IrStmt *w = ir_if_stmt(b, &st->then_b, ir_call2(b, FN_EQ, bt, ir_var(b, win), lit_int(b, -1)));
+            ir_set(b, &w->then_b, win, lit_int(b, i));
             IrStmt *c = ir_if_stmt(b, &st->then_b, ir_is_null(b, ir_var(b, r->confs[ru->key])));
             ir_set(b, &c->then_b, r->confs[ru->key], ir_lit_double(b, ru->conf));
         }
@@ -216,7 +216,7 @@ int lower_ruleset_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelR
             bestw[c] = ir_add_var(b, arena_printf(L->a, "best weight(%s)", r->cats[c]), dt);
             ir_set(b, blk, sum[c], ir_lit_double(b, 0));
             ir_set(b, blk, first[c], ir_lit_double(b, 1e300));
-            ir_set(b, blk, best[c], ir_lit_long(b, -1));
+            ir_set(b, blk, best[c], lit_int(b, -1));
             ir_set(b, blk, bestw[c], ir_lit_double(b, -HUGE_VAL));
         }
         int wbest = ir_add_var(b, "greatest weight", dt);
@@ -232,11 +232,11 @@ int lower_ruleset_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelR
             ir_set(b, &f->then_b, first[c], ir_lit_double(b, i));
             IrStmt *bw = ir_if_stmt(b, tb, ir_call2(b, FN_GT, bt, ir_lit_double(b, ru->weight), ir_var(b, bestw[c])));
             ir_set(b, &bw->then_b, bestw[c], ir_lit_double(b, ru->weight));
-            ir_set(b, &bw->then_b, best[c], ir_lit_long(b, i));
+            ir_set(b, &bw->then_b, best[c], lit_int(b, i));
             if (wmax) {
                 IrStmt *g = ir_if_stmt(b, tb, ir_call2(b, FN_GT, bt, ir_lit_double(b, ru->weight), ir_var(b, wbest)));
                 ir_set(b, &g->then_b, wbest, ir_lit_double(b, ru->weight));
-                ir_set(b, &g->then_b, win, ir_lit_long(b, i));
+                ir_set(b, &g->then_b, win, lit_int(b, i));
             }
         }
         double *confs = ARENA_ARRAY(L->a, double, n + 1);
@@ -244,7 +244,7 @@ int lower_ruleset_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelR
             confs[i] = rb.rules[i].conf;
         IrTable *ctab = num_table(L, confs, n);
         IrExpr **args = ARENA_ARRAY(L->a, IrExpr *, 2 * nc + 2);
-        args[0] = ir_lit_long(b, 1);
+        args[0] = lit_int(b, 1);
         for (int c = 0; c < nc; c++) {
             IrExpr *fired = ir_call2(b, FN_LT, bt, ir_var(b, first[c]), ir_lit_double(b, 1e300));
             IrExpr *v = wsum ? ir_call2(b, FN_DIV, dt, ir_var(b, sum[c]), ir_var(b, nfired))
@@ -259,7 +259,7 @@ int lower_ruleset_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelR
             int k = ir_add_var(b, "winning score", it);
             ir_set(b, blk, k, ir_call(b, FN_RANK, it, args, 2 * nc + 1));
             for (int c = 0; c < nc; c++) {
-                IrStmt *ws = ir_if_stmt(b, blk, ir_call2(b, FN_EQ, bt, ir_var(b, k), ir_lit_long(b, c)));
+                IrStmt *ws = ir_if_stmt(b, blk, ir_call2(b, FN_EQ, bt, ir_var(b, k), lit_int(b, c)));
                 ir_set(b, &ws->then_b, win, ir_var(b, best[c]));
             }
         }
@@ -272,7 +272,7 @@ int lower_ruleset_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelR
         scores[i] = r->cats[rb.rules[i].key];
         wconf[i] = rb.rules[i].conf;
     }
-    IrExpr *none = ir_call2(b, FN_EQ, bt, ir_var(b, win), ir_lit_long(b, -1));
+    IrExpr *none = ir_call2(b, FN_EQ, bt, ir_var(b, win), lit_int(b, -1));
     r->value = ir_add_var(b, "rule score", ir_nullable(L->a, st_t));
     IrStmt *vs = ir_set(b, blk, r->value,
                         ir_if(b, none, dscore ? ir_lit_str(b, dscore) : ir_lit_null(b, st_t),

@@ -235,7 +235,7 @@ int lower_scorecard(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResul
     for (int k = 0; k < ncodes; k++) {
         IrExpr **a = ARENA_ARRAY(L->a, IrExpr *, 2 * ncodes + 2);
         memcpy(a, args, sizeof *a * (size_t)(2 * ncodes + 1));
-        a[0] = ir_lit_long(b, k + 1);
+        a[0] = lit_int(b, k + 1);
         IrExpr *ix = ir_call(b, FN_RANK, ir_type(T_INT), a, 2 * ncodes + 1);
         r->reasons[k] = ir_add_var(b, arena_printf(L->a, "reason code %d", k + 1),
                                    ir_nullable(L->a, ir_type(T_STRING)));

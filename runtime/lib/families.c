@@ -31,3 +31,129 @@ NV_RT int nv_rank_desc(const double *v, const double *key, int n, int rank)
     }
     return -1;
 }
+
+/*@ section family_measure needs kernel_metric */
+/* PMML's ComparisonMeasure between a record and the rows of a model's
+   table (cluster centers, training instances).  The record and each row
+   are nf numbers; a categorical value is its index in the field's list of
+   categories (the compiler encodes both sides alike).  A missing value of
+   the record is NaN.
+
+   Distances (kind NV_EUCLID .. NV_MINKOWSKI of kernel_metric): each field
+   the record has compares by its function c (absDiff |x - y|, gaussSim,
+   delta 0 when equal else 1, equal 1 when equal else 0, table: the
+   field's matrix at [x][y]), raised to the metric's inner power and
+   multiplied by the field's weight; the terms add up in field order (the
+   greatest for chebychev), are multiplied by the adjustment for missing
+   values, sum of q over sum of q of the fields present, and take the
+   outer power -- JPMML's order of operations, so results agree to the
+   last bit.  Similarities (NV_BINSIM): the counts of the (record, row)
+   pairs 00, 01, 10, 11 of 0/1 values, weighed by c and d.  NaN when the
+   measure is undefined (every field missing, a value not 0 or 1 for a
+   similarity, a zero denominator). */
+enum { NV_BINSIM = 5 };
+enum { NV_CF_ABS_DIFF, NV_CF_GAUSS_SIM, NV_CF_DELTA, NV_CF_EQUAL, NV_CF_TABLE };
+
+typedef struct nv_mfield {
+    int cmp;               /* NV_CF_* */
+    double weight;         /* fieldWeight */
+    double scale;          /* similarityScale */
+    double q;              /* missing value weight */
+    int msize;             /* table: msize x msize */
+    const double *matrix;
+} nv_mfield;
+
+typedef struct nv_measure {
+    int kind;
+    double p;              /* minkowski */
+    double c[4], d[4];     /* binary similarity: 00, 01, 10, 11 */
+    int nf;
+    const nv_mfield *f;
+} nv_measure;
+
+/* sum of q over sum of q of the fields the record has; NaN when none */
+NV_RT double nv_measure_adjust(const nv_measure *m, const double *x)
+{
+    double all = 0, have = 0;
+    int i;
+    for (i = 0; i < m->nf; i++) {
+        all += m->f[i].q;
+        if (x[i] == x[i])
+            have += m->f[i].q;
+    }
+    return have == 0 ? NAN : all / have;
+}
+
+NV_RT double nv_measure_row(const nv_measure *m, const double *x, double adjust, const double *row)
+{
+    int i;
+    if (m->kind == NV_BINSIM) {
+        double a[4] = {0, 0, 0, 0};
+        for (i = 0; i < m->nf; i++) {
+            if ((x[i] != 0 && x[i] != 1) || (row[i] != 0 && row[i] != 1))
+                return NAN;
+            a[(int)x[i] * 2 + (int)row[i]] += 1;
+        }
+        return nv_binary_similarity(a, m->c, m->d);
+    }
+    double tally = 0, c;
+    for (i = 0; i < m->nf; i++) {
+        const nv_mfield *f = &m->f[i];
+        double y = row[i];
+        if (x[i] != x[i])
+            continue;
+        switch (f->cmp) {
+        case NV_CF_ABS_DIFF:
+            c = fabs(x[i] - y);
+            break;
+        case NV_CF_GAUSS_SIM:
+            c = nv_gauss_sim(x[i], y, f->scale);
+            break;
+        case NV_CF_DELTA:
+            c = x[i] == y ? 0 : 1;
+            break;
+        case NV_CF_EQUAL:
+            c = x[i] == y ? 1 : 0;
+            break;
+        default:
+            if (!(x[i] >= 0 && x[i] < f->msize && y >= 0 && y < f->msize))
+                return NAN;
+            c = f->matrix[(int)x[i] * f->msize + (int)y];
+            break;
+        }
+        tally = nv_metric_add(m->kind, tally, c, f->weight, m->p);
+    }
+    return nv_metric_end(m->kind, tally * adjust, m->p);
+}
+
+/* The k rows of rows[0..n) (nf numbers each) nearest the record: the
+   smallest distances (greatest similarities) first, of equal measures the
+   earlier row; rows whose measure is undefined are left out.  idx[0..k)
+   gets their numbers (-1 past the last), val[0..k) their measures (NaN
+   past the last).  One pass, O(n k). */
+NV_RT void nv_nearest(const nv_measure *m, const double *x, const double *rows, int n, int k, int *idx,
+                      double *val)
+{
+    double adjust = m->kind == NV_BINSIM ? 1 : nv_measure_adjust(m, x), v;
+    int i, j, have = 0, sim = m->kind == NV_BINSIM;
+    for (i = 0; i < k; i++) {
+        idx[i] = -1;
+        val[i] = NAN;
+    }
+    for (i = 0; i < n; i++) {
+        v = nv_measure_row(m, x, adjust, rows + (size_t)i * (size_t)m->nf);
+        if (v != v)
+            continue;
+        /* where it goes: after every kept row at least as good */
+        for (j = have; j > 0 && (sim ? v > val[j - 1] : v < val[j - 1]); j--)
+            ;
+        if (j >= k)
+            continue;
+        if (have < k)
+            have++;
+        memmove(idx + j + 1, idx + j, sizeof *idx * (size_t)(have - 1 - j));
+        memmove(val + j + 1, val + j, sizeof *val * (size_t)(have - 1 - j));
+        idx[j] = i;
+        val[j] = v;
+    }
+}

@@ -257,3 +257,57 @@ NV_RT double nv_linear(const void *rec, const nerva_field *fields, const nv_lter
     }
     return acc;
 }
+
+/*@ section kernel_metric needs prelude */
+/* Distances and similarities: PMML's ComparisonMeasure and PFA's metric
+   module build a distance from per-component comparisons c_i (absolute
+   differences, Gaussian similarities, ...) as an aggregate:
+   NV_EUCLID sqrt(sum c^2), NV_SQEUCLID sum c^2, NV_CHEBYSHEV max c,
+   NV_CITYBLOCK sum c, NV_MINKOWSKI (sum c^p)^(1/p).  A caller adds each
+   weighted component with nv_metric_add and finishes with nv_metric_end;
+   the result is the correctly rounded function of the running sum. */
+enum { NV_EUCLID, NV_SQEUCLID, NV_CHEBYSHEV, NV_CITYBLOCK, NV_MINKOWSKI };
+
+NV_RT double nv_metric_add(int kind, double tally, double c, double w, double p)
+{
+    switch (kind) {
+    case NV_EUCLID:
+    case NV_SQEUCLID:
+        return tally + w * c * c;
+    case NV_CHEBYSHEV:
+        return w * c > tally || c != c ? w * c : tally;   /* a NaN stays */
+    case NV_CITYBLOCK:
+        return tally + w * c;
+    default:
+        return tally + w * pow(c, p);
+    }
+}
+
+NV_RT double nv_metric_end(int kind, double tally, double p)
+{
+    switch (kind) {
+    case NV_EUCLID:
+        return sqrt(tally);
+    case NV_MINKOWSKI:
+        return pow(tally, 1 / p);
+    default:
+        return tally;
+    }
+}
+
+/* The Gaussian similarity exp(-ln 2 (x - y)^2 / s^2) of two values */
+NV_RT double nv_gauss_sim(double x, double y, double s)
+{
+    double d = x - y;
+    return exp(-0.69314718055994530942 * d * d / (s * s));
+}
+
+/* Binary similarity from the counts of (x, y) pairs (0,0), (0,1), (1,0),
+   (1,1) and the coefficients c and d of PMML's binarySimilarity (simple
+   matching, Jaccard, Tanimoto are special cases):
+   sum c_ij a_ij / sum d_ij a_ij, each array in the order 00, 01, 10, 11. */
+NV_RT double nv_binary_similarity(const double *a, const double *c, const double *d)
+{
+    return (c[0] * a[0] + c[1] * a[1] + c[2] * a[2] + c[3] * a[3])
+           / (d[0] * a[0] + d[1] * a[1] + d[2] * a[2] + d[3] * a[3]);
+}
