@@ -386,6 +386,22 @@ static const char *call_text(Em *m, const IrExpr *e, CVal *v)
         return arena_printf(&m->a, "%s((double[]){%s}, (double[]){%s}, %d, (int)%s)", rt_call(m, "nv_rank_desc"),
                             em_join(m, parts, nv, ", "), em_join(m, parts + nv, nv, ", "), nv, v[0].v);
     }
+    case FN_PMEDIAN: {
+        const char **parts = ARENA_ARRAY(&m->a, const char *, e->n + 1);
+        for (int i = 0; i < e->n; i++)
+            parts[i] = arena_printf(&m->a, "(double)%s", v[i].v);
+        return arena_printf(&m->a, "%s((double[]){%s}, %d)", rt_call(m, "nv_percentile_median"),
+                            em_join(m, parts, e->n, ", "), e->n);
+    }
+    case FN_VOTE: {
+        int k = e->n / 4;
+        const char **parts = ARENA_ARRAY(&m->a, const char *, e->n + 1);
+        for (int i = 0; i < e->n; i++)
+            parts[i] = arena_printf(&m->a, "(double)%s", v[i].v);
+        return arena_printf(&m->a, "%s((double[]){%s}, (double[]){%s}, (double[]){%s}, (double[]){%s}, %d)",
+                            rt_call(m, "nv_vote"), em_join(m, parts, k, ", "), em_join(m, parts + k, k, ", "),
+                            em_join(m, parts + 2 * k, k, ", "), em_join(m, parts + 3 * k, k, ", "), k);
+    }
     case FN_NUM_TO_STR:
     case FN_TO_STRING:
         m->scratch = 1;
@@ -634,6 +650,8 @@ static int inline_call(const IrExpr *e)
     switch (e->fn) {
     case FN_MEDIAN:
     case FN_WMEDIAN:
+    case FN_PMEDIAN:
+    case FN_VOTE:
     case FN_AND:
     case FN_OR:
         return 0;

@@ -95,7 +95,12 @@ void ir_type_schema(const IrType *t, StrBuf *out);
     X(WMEDIAN, "weightedMedian")  /* n values then n weights */    \
     X(RANK, "rankIndex")  /* int: a[0] the rank r, then n values, then n keys: \
                              the index of the r-th greatest value (NaN left out, \
-                             ties by the smaller key), or -1 */
+                             ties by the smaller key), or -1 */ \
+    X(PMEDIAN, "percentileMedian") /* the median of n values as JPMML's (commons-math) \
+                                      percentile: a + (b - a) / 2 of the middle two */ \
+    X(VOTE, "vote")  /* double: of k labels (codes), weights, the labels' training \
+                        counts and orders (4k args), the label with the greatest \
+                        summed weight; ties: the greater count, then the smaller order */
 
 typedef enum {
 #define X(k, s) FN_##k,

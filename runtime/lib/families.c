@@ -157,3 +157,55 @@ NV_RT void nv_nearest(const nv_measure *m, const double *x, const double *rows, 
         val[j] = v;
     }
 }
+
+/*@ section family_vote needs prelude */
+/* Majority votes of k nearest neighbours (PMML NearestNeighborModel): the
+   label (a category's code) of lab[0..k) whose weights w[] sum the
+   greatest, each label's sum added in neighbour order; a tie goes to the
+   label with the greater count cnt[] of training instances, then to the
+   smaller ord[] (its place in the order of values) -- the standard's rule,
+   as JPMML applies it.  -1 when k is 0.  Exact sums in JPMML's order;
+   O(k^2), k is small. */
+NV_RT double nv_vote(const double *lab, const double *w, const double *cnt, const double *ord, int k)
+{
+    int i, j, best = -1;
+    double bs = 0, s;
+    for (i = 0; i < k; i++) {
+        for (j = 0; j < i && lab[j] != lab[i]; j++)
+            ;
+        if (j < i)
+            continue; /* counted with its first neighbour */
+        s = 0;
+        for (j = i; j < k; j++)
+            if (lab[j] == lab[i])
+                s += w[j];
+        if (best < 0 || s > bs ||
+            (s == bs && (cnt[i] > cnt[best] || (cnt[i] == cnt[best] && ord[i] < ord[best])))) {
+            best = i;
+            bs = s;
+        }
+    }
+    return best < 0 ? -1 : lab[best];
+}
+
+/*@ section family_median needs prelude */
+/* The median of v[0..n) as JPMML computes it (commons-math Percentile(50),
+   its default estimation): the middle value, or of the two middle ones a
+   and b, a + (b - a) / 2.  Sorts v in place.  NaN when n is 0.  Exact as
+   that formula rounds. */
+NV_RT double nv_percentile_median(double *v, int n)
+{
+    int i, j;
+    double x;
+    if (n <= 0)
+        return NAN;
+    for (i = 1; i < n; i++)
+        for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            x = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = x;
+        }
+    if (n % 2)
+        return v[n / 2];
+    return v[n / 2 - 1] + 0.5 * (v[n / 2] - v[n / 2 - 1]);
+}
