@@ -54,6 +54,8 @@ const char *em_ctype(const IrType *t)
         return "double";
     case T_STRING:
         return "const char *";
+    case T_ARRAY:
+        return "const char *const *"; /* a set of items: NULL-terminated */
     default:
         return NULL;
     }
@@ -62,7 +64,7 @@ const char *em_ctype(const IrType *t)
 const char *em_czero(const IrType *t)
 {
     IrTypeKind k = ir_base((IrType *)t)->kind;
-    return k == T_STRING ? "\"\"" : "0";
+    return k == T_STRING ? "\"\"" : "0"; /* a set (array): NULL */
 }
 
 static const char *new_tmp(Em *m, const IrType *t, int nullable)
@@ -554,6 +556,45 @@ static const char *em_measure(Em *m, const IrMeasure *ms, const char **rows)
     return arena_printf(&m->a, "measure%d", id);
 }
 
+/* the static const nv_assoc "assocN" of an association model's items,
+   itemsets and rules; one per IrAssoc */
+static const char *em_assoc(Em *m, const IrAssoc *as)
+{
+    int id;
+    for (id = 0; id < m->nassocs; id++)
+        if (m->assocs[id] == as)
+            return arena_printf(&m->a, "assoc%d", id);
+    VEC_PUSH(&m->a, m->assocs, m->nassocs, m->cap_assocs, as);
+    rt_call(m, "nv_assoc_rule");
+    StrBuf *o = &m->dict_text;
+    /* the item values sorted for the search, and each one's item */
+    const char **sorted = em_sorted(m, as->items, as->nitems);
+    sb_printf(o, "static const char *const assoc%d_values[] = {", id);
+    for (int i = 0; i < as->nitems; i++)
+        sb_printf(o, "%s%s,", i % 6 == 0 ? "\n    " : " ", c_string(&m->a, sorted[i]));
+    sb_printf(o, "%s\n};\nstatic const int assoc%d_item[] = {", as->nitems ? "" : "\n    \"\"", id);
+    for (int i = 0; i < as->nitems; i++) {
+        int it = 0;
+        while (strcmp(as->items[it], sorted[i]) != 0)
+            it++;
+        sb_printf(o, "%s%d,", i % 16 == 0 ? "\n    " : " ", it);
+    }
+    sb_printf(o, "%s\n};\nstatic const int assoc%d_sets[] = {", as->nitems ? "" : "\n    0", id);
+    for (int i = 0; i <= as->nsets; i++)
+        sb_printf(o, "%s%d,", i % 16 == 0 ? "\n    " : " ", as->set_start[i]);
+    sb_printf(o, "\n};\nstatic const int assoc%d_set_items[] = {", id);
+    for (int i = 0; i < as->set_start[as->nsets]; i++)
+        sb_printf(o, "%s%d,", i % 16 == 0 ? "\n    " : " ", as->set_items[i]);
+    sb_printf(o, "%s\n};\nstatic const int assoc%d_rules[] = {", as->set_start[as->nsets] ? "" : "\n    0", id);
+    for (int i = 0; i < as->nrules; i++)
+        sb_printf(o, "%s%d, %d,", i % 8 == 0 ? "\n    " : " ", as->ante[i], as->cons[i]);
+    sb_printf(o, "%s\n};\n", as->nrules ? "" : "\n    0");
+    sb_printf(o, "static const nv_assoc assoc%d = {%d, assoc%d_values, assoc%d_item, %d, assoc%d_sets, "
+                 "assoc%d_set_items, %d, assoc%d_rules};\n",
+              id, as->nitems, id, id, as->nsets, id, id, as->nrules, id);
+    return arena_printf(&m->a, "assoc%d", id);
+}
+
 /* the record's side of a measure: a local array of nf doubles, NaN for a
    missing value */
 static const char *em_measure_record(Em *m, IrExpr *const *x, int nf)
@@ -957,6 +998,36 @@ static CVal emit_inline(Em *m, const IrExpr *e)
     }
     case E_LINEAR:
         return emit_linear(m, e);
+    case E_ASSOC: {
+        const IrAssoc *as = e->as;
+        const char *an = em_assoc(m, as);
+        const char *pr = arena_printf(&m->a, "t%d", ++m->tmp);
+        const char *t = new_tmp(m, ir_type(T_INT), 0);
+        int set = e->n == 1 && ir_base(e->a[0]->type)->kind == T_ARRAY;
+        em_line(m, "unsigned char %s[%d];", pr, as->nitems ? as->nitems : 1);
+        r.n = "0";
+        if (set) {
+            /* the items the set holds; a missing set gives no rule */
+            CVal x = emit_expr(m, e->a[0]);
+            em_line(m, "%s = -1;", t);
+            em_line(m, "if (!(%s)) {", x.n);
+            m->ind++;
+            em_line(m, "%s(&%s, %s, %s);", rt_call(m, "nv_assoc_present"), an, x.v, pr);
+        } else {
+            for (int i = 0; i < e->n; i++) {
+                CVal x = emit_expr(m, e->a[i]);
+                em_line(m, "%s[%d] = (unsigned char)(!(%s) && %s);", pr, i, x.n, x.v);
+            }
+        }
+        em_line(m, "%s = %s(&%s, %s, %d, %s, %d, %d);", t, rt_call(m, "nv_assoc_rule"), an, pr, e->col,
+                em_table(m, e->tab), e->lit_bool, e->code);
+        if (set) {
+            m->ind--;
+            em_line(m, "}");
+        }
+        r.v = t;
+        return r;
+    }
     case E_MEASURE: {
         const char *rows, *ms = em_measure(m, e->ms, &rows);
         const char *x = em_measure_record(m, e->a, e->ms->nf);
@@ -1237,6 +1308,7 @@ static int abi_type(const IrType *t)
     case T_LONG: return 3;
     case T_BOOL: return 4;
     case T_STRING: return 5;
+    case T_ARRAY: return 6;
     default: return 0;
     }
 }
@@ -1248,6 +1320,7 @@ static const char *abi_ctype(const IrType *t)
     case 2: return "float";
     case 3: return "long long";
     case 4: return "int";
+    case 6: return "const char *const *";
     default: return "const char *";
     }
 }
@@ -1747,7 +1820,7 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
            environment or slots, and that needs no pointer check: read where
            it lies, with no copy (a wide model then binds no variables) */
         if (i >= 0 && !m.var_set[v] && !m.env_var[v] && m.slot_of_var[v] < 0 &&
-            (k == T_DOUBLE || k == T_FLOAT || k == T_BOOL || k == T_INT)) {
+            (k == T_DOUBLE || k == T_FLOAT || k == T_BOOL || k == T_INT || k == T_ARRAY)) {
             m.direct[v] = 1;
             m.vname[v] = arena_printf(&m.a, k == T_INT ? "((int)in->%s)" : "in->%s", in_names[i]);
             m.nname[v] = arena_printf(&m.a, "(in->state[%d] != NERVA_PRESENT)", i);

@@ -58,6 +58,8 @@ typedef struct Em {
     int ntabs, cap_tabs;
     const IrMeasure **measures;  /* comparison measures printed so far (measureN) */
     int nmeasures, cap_measures;
+    const IrAssoc **assocs;      /* association models' rules printed so far (assocN) */
+    int nassocs, cap_assocs;
     int ninvalid;                /* runs of invalid checks: static invalidN[] */
     int nlinear;                 /* tables of linear terms: static linearN[] */
     StrBuf dict_text;

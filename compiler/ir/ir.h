@@ -135,6 +135,7 @@ const char *ir_fn_name(IrFn f);
     X(PIECEWISE, "piecewise")     /* a[0] through tab's points; `col` the outliers rule */ \
     X(LINEAR, "linear")           /* a[0] + a[1] + ... + a[n-1], in that order; null when one is */ \
     X(MEASURE, "measure")         /* comparison measure ms of a[0..n) and its row col; null when undefined */ \
+    X(ASSOC, "assoc")             /* int: the rank-th rule of as selected for the items a[] (see IrAssoc) */ \
     /* PFA: values of every Avro type; errors are PFA runtime errors */    \
     X(LIB, "lib")           /* library function `lib`(a[]) (by name)      */ \
     X(UCALL, "ucall")       /* user function `func`(a[])                  */ \
@@ -202,6 +203,24 @@ typedef struct IrMeasure {
     Loc loc;
 } IrMeasure;
 
+/* An association model's items, itemsets and rules (E_ASSOC).  The items
+ * present are either the set of values a[0] (a string array: transactional
+ * data) or a[0..nitems) (booleans, one per item).  E_ASSOC selects rules by
+ * its col (IR_ASSOC_*) and orders them by tab (one number per rule),
+ * descending when lit_bool, ties in document order; it is the index of the
+ * rank-th (code), or -1. */
+enum { IR_ASSOC_RECOMMENDATION, IR_ASSOC_EXCLUSIVE, IR_ASSOC_RULE };
+typedef struct IrAssoc {
+    int nitems;
+    const char **items;    /* item values (matched against a set) */
+    int nsets;
+    int *set_start;        /* itemset s holds set_items[set_start[s] .. set_start[s + 1]) */
+    int *set_items;
+    int nrules;
+    int *ante, *cons;      /* itemsets */
+    Loc loc;
+} IrAssoc;
+
 /* E_BIN flags */
 enum { IR_BIN_LEFT_CLOSED = 1, IR_BIN_RIGHT_CLOSED = 2 };
 /* E_PIECEWISE outliers rule (PMML NormContinuous) */
@@ -234,6 +253,7 @@ struct IrExpr {
     int code;              /* run-time error code of E_INDEX, E_MAPGET, E_POOL_GET */
     IrTable *tab;          /* E_FIND_NUM, E_LOOKUP, E_BIN, E_PIECEWISE */
     IrMeasure *ms;         /* E_MEASURE */
+    IrAssoc *as;           /* E_ASSOC */
     IrType *t2;            /* E_UNION_IS */
 };
 
@@ -400,9 +420,11 @@ typedef struct IrVar {
 
 typedef struct IrField {
     const char *name;
-    IrType *type;          /* nullable scalar */
+    IrType *type;          /* nullable scalar, or an array of strings (a set of items) */
     int var;               /* outputs: the variable holding the value */
     Loc loc;
+    int grouping;          /* an input the model does not read whose equal values make rows one
+                              record (an association model's group field) */
 } IrField;
 
 /* ---- PFA engines ----

@@ -134,7 +134,7 @@ void pass_dead_stores(IrBuilder *b)
     /* an input no result depends on: legal, but often a sign of a model
        exported with the wrong features, or of a field the model reads past */
     for (int i = 0; i < p->ninputs; i++)
-        if (!L.var[p->inputs[i].var])
+        if (!L.var[p->inputs[i].var] && !p->inputs[i].grouping)
             diag_warning(b->d, p->inputs[i].loc, "input field '%s' does not change any result",
                          p->inputs[i].name);
 }

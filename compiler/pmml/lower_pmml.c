@@ -703,6 +703,35 @@ int lower_model(Lower *L, const XElem *m, Scope *outer, IrBlock *blk, ModelResul
     return rc || L->d->errors;
 }
 
+/* The fields of the association models that read transactions (a
+ * MiningField of usageType group), by name: 1 their items (the active
+ * field), a set of values per record; 2 their group field.  Only model
+ * elements and segmentations are walked. */
+static void item_roles(Lower *L, const XElem *e, int depth, NameIndex *roles)
+{
+    if (depth > 64)
+        return;
+    if (!strcmp(e->name, "AssociationModel")) {
+        const XElem *ms = xchild(e, "MiningSchema");
+        int grouped = 0;
+        for (int k = 0; ms && k < ms->nkids; k++) {
+            const char *u = xattr(ms->kids[k], "usageType");
+            grouped |= u && !strcmp(u, "group");
+        }
+        for (int k = 0; grouped && k < ms->nkids; k++) {
+            const char *u = xattr(ms->kids[k], "usageType"), *n = xattr(ms->kids[k], "name");
+            if (n && (!u || !strcmp(u, "active") || !strcmp(u, "group")))
+                names_put(L->a, roles, n, u && !strcmp(u, "group") ? 2 : 1);
+        }
+        return;
+    }
+    for (int k = 0; k < e->nkids; k++) {
+        const XElem *c = e->kids[k];
+        if (is_model_elem(c) || !strcmp(c->name, "Segmentation") || !strcmp(c->name, "Segment"))
+            item_roles(L, c, depth + 1, roles);
+    }
+}
+
 static void collect_functions(Lower *L)
 {
     const XElem *td = xchild(L->root, "TransformationDictionary");
@@ -757,6 +786,8 @@ IrProgram *lower_pmml(Arena *a, Diags *d, const char *file, const XElem *root)
     /* inputs: the active fields of the top model, typed by the dictionary */
     Scope *top = scope_new(L, NULL);
     L->top = top;
+    NameIndex roles = {0};
+    item_roles(L, root, 0, &roles);
     const XElem *ms = xchild(model, "MiningSchema");
     for (int k = 0; ms && k < ms->nkids; k++) {
         const XElem *mf = ms->kids[k];
@@ -778,7 +809,19 @@ IrProgram *lower_pmml(Arena *a, Diags *d, const char *file, const XElem *root)
         }
         if (scope_find(top, name))
             continue;
+        int role = names_get(&roles, name);
+        if (role == 1) {
+            /* the items of an association model's transactions: a set */
+            IrType *set = ARENA_NEW(a, IrType);
+            set->kind = T_ARRAY;
+            set->items = ir_type(T_STRING);
+            int raw = ir_add_input(&L->b, name, set, lloc(L, fi->elem));
+            scope_add(L, top, name, raw, fi);
+            continue;
+        }
         int raw = ir_add_input(&L->b, name, fi->type, lloc(L, fi->elem));
+        if (role == 2)
+            p->inputs[p->ninputs - 1].grouping = 1;
         int v;
         int inv = bind_input(L, fi, raw, &p->body, &v);
         scope_add(L, top, name, v, fi);

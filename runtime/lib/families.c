@@ -209,3 +209,82 @@ NV_RT double nv_percentile_median(double *v, int n)
         return v[n / 2];
     return v[n / 2 - 1] + 0.5 * (v[n / 2] - v[n / 2 - 1]);
 }
+
+/*@ section family_assoc needs intern */
+/* An association model's rules (PMML AssociationModel): items, itemsets
+   (lists of items), rules (an antecedent and a consequent itemset). */
+typedef struct nv_assoc {
+    int nitems;
+    const char *const *values;   /* the items' values, sorted (nv_intern) */
+    const int *item;             /* the item of each sorted value */
+    int nsets;
+    const int *set_start;        /* itemset s: set_items[set_start[s] .. set_start[s + 1]) */
+    const int *set_items;
+    int nrules;
+    const int *rules;            /* per rule: antecedent, consequent */
+} nv_assoc;
+
+/* present[i] = 1 when the set of values (NULL-terminated) holds item i */
+NV_RT void nv_assoc_present(const nv_assoc *a, const char *const *set, unsigned char *present)
+{
+    int i;
+    memset(present, 0, (size_t)a->nitems);
+    for (; *set; set++) {
+        i = nv_intern(*set, a->values, a->nitems);
+        if (i >= 0)
+            present[a->item[i]] = 1;
+    }
+}
+
+NV_RT int nv_assoc_holds(const nv_assoc *a, const unsigned char *present, int s)
+{
+    int k;
+    for (k = a->set_start[s]; k < a->set_start[s + 1]; k++)
+        if (!present[a->set_items[k]])
+            return 0;
+    return 1;
+}
+
+/* The rank-th (1-based) rule that the items present select, ordered by
+   key[] (descending or not), rules of equal keys in document order; -1 when
+   fewer rules are selected.  algorithm 0 (recommendation): the antecedent
+   is present; 1 (exclusiveRecommendation): and the consequent is not
+   wholly present; 2 (ruleAssociation): both are.  Compares only (exact);
+   rank passes over the rules. */
+NV_RT int nv_assoc_rule(const nv_assoc *a, const unsigned char *present, int algorithm, const double *key,
+                        int descending, int rank)
+{
+    int r, i, best = -1, prev = -1;
+    for (r = 0; r < rank; r++) {
+        best = -1;
+        for (i = 0; i < a->nrules; i++) {
+            int ante = nv_assoc_holds(a, present, a->rules[2 * i]), cons;
+            double k = key[i], kb, kp;
+            if (!ante)
+                continue;
+            if (algorithm != 0) {
+                cons = nv_assoc_holds(a, present, a->rules[2 * i + 1]);
+                if (algorithm == 1 ? cons : !cons)
+                    continue;
+            }
+            /* after the previous one in the order (key, then position) */
+            if (prev >= 0) {
+                kp = key[prev];
+                if (descending ? k > kp : k < kp)
+                    continue;
+                if (k == kp && i <= prev)
+                    continue;
+            }
+            if (best >= 0) {
+                kb = key[best];
+                if (descending ? k <= kb : k >= kb)
+                    continue;
+            }
+            best = i;
+        }
+        if (best < 0)
+            return -1;
+        prev = best;
+    }
+    return best;
+}

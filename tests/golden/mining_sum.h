@@ -15,7 +15,9 @@ enum nerva_type {
     NERVA_FLOAT = 2,  /* float */
     NERVA_LONG = 3,   /* long long */
     NERVA_BOOL = 4,   /* int, 0 or 1 */
-    NERVA_STRING = 5  /* const char *, NUL-terminated UTF-8 */
+    NERVA_STRING = 5, /* const char *, NUL-terminated UTF-8 */
+    NERVA_STRINGS = 6 /* const char *const *: a set of items, NUL-terminated UTF-8 strings
+                         ending with a NULL pointer (an association model's input) */
 };
 
 /* per-field state byte, at state_offset */
