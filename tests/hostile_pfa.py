@@ -32,6 +32,15 @@ compile into their programs.  The promises checked here:
    stack overflow: the lines before and after it score.  Given less stack
    than the bound assumes (ulimit -s 2048), the engine crashes, and `nerva
    score` still writes the results before the crash and names its line.
+9. The analytic library (hostile_lib.py): every numeric signature of la,
+   metric, rand, prob.dist, stat.*, m.*, model.* and the record-taking
+   functions, called on NaN, infinities, empty and extreme inputs, give
+   errors or values, and NaN in gives NaN out (or an error); an outer
+   product too large to hold is "out of memory"; an O(n^3) inverse or
+   eigen-decomposition stops at the document's timeout; a histogram asked
+   to grow without bound is an error that leaves its cell as it was; a
+   decision tree grown in a cell past what a value may nest is an error,
+   and the tree kept is still walked.
 
 NERVA_CFLAGS from the environment is used for `nerva score` and added to the
 direct compile, so the sanitizer configuration runs these under ASan/UBSan.
@@ -49,6 +58,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import testlib  # noqa: E402
+import hostile_lib  # noqa: E402
 from hostile import lex_c  # noqa: E402
 
 STRICT = ["-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror"]
@@ -333,6 +343,45 @@ def main():
         chk.ok(p.returncode != 0 and out == want[:100] and "crashed (signal 11) on input line 101" in err,
                "a crash in a 2 MiB stack: exit %d, %d results (want the 100 before it), %r"
                % (p.returncode, len(out), err[-500:]))
+
+        # 9. the analytic library
+        doc, names = hostile_lib.nan_probe(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        write("probe.pfa", doc)
+        out = score("probe.pfa", hostile_lib.PROBE_INPUTS)
+        chk.ok(len(out) == len(hostile_lib.PROBE_INPUTS) and all("$error" not in r for r in out),
+               "the NaN probe: expected %d records, got %r" % (len(hostile_lib.PROBE_INPUTS), str(out)[:300]))
+        if out:
+            bad = hostile_lib.nan_violations(names, out[0])
+            chk.ok(not bad, "the NaN probe: NaN in, a number out:\n  " + "\n  ".join(bad))
+            first = {}
+            for i, (name, _) in enumerate(names):
+                first.setdefault(name, out[0].get("f%d" % i))
+            chk.ok(first["stat.sample.update"] == {"S1": {"count": 1.0, "mean": "NaN", "variance": "NaN"}},
+                   "the NaN probe: stat.sample.update gives %r" % first["stat.sample.update"])
+            chk.ok((first["stat.sample.fillHistogram"] or {}).get("H1", {}).get("nanflow") == 1.0,
+                   "the NaN probe: a NaN is not counted as nanflow: %r" % first["stat.sample.fillHistogram"])
+            chk.ok(first["la.dot"] is None and first["la.eigenBasis"] is None,
+                   "the NaN probe: la.dot and la.eigenBasis of NaN must be errors (24052, 24113)")
+        write("outer.pfa", hostile_lib.outer_product())
+        out = score("outer.pfa", hostile_lib.outer_inputs([3, 20000, 2]))
+        chk.ok(out == [3, {"$error": {"code": -1000, "message": "out of memory"}}, 2],
+               "an outer product of 20000 x 20000: got %r" % str(out)[:300])
+        for fn in ("la.inverse", "la.eigenBasis"):
+            write("algebra.pfa", hostile_lib.long_algebra(fn, 300))
+            t0 = time.time()
+            out = score("algebra.pfa", [3, 1500, 2])
+            took = time.time() - t0
+            chk.ok(out == [3, {"$error": {"code": None, "message": "exceeded timeout of 300 milliseconds"}}, 2],
+                   "%s of 1500 x 1500 with a timeout: got %r" % (fn, str(out)[:300]))
+            chk.ok(took < TIME_LIMIT, "%s of 1500 x 1500 with a timeout took %.1f s" % (fn, took))
+        write("histogram.pfa", hostile_lib.growing_histogram())
+        out = score("histogram.pfa", [2.5, "NaN", 1e300, 5.0])
+        chk.ok(out == [3, 4, {"$error": {"code": -1000, "message": "out of memory"}}, 7],
+               "a histogram grown to 1e300: got %r" % str(out)[:300])
+        write("deep_tree.pfa", hostile_lib.deep_tree_cell())
+        out = score("deep_tree.pfa", [3, 4000, 2000, 0])
+        chk.ok(out == ["bottom", "bottom", {"$error": {"code": -1004, "message": "value nested too deeply"}}, "bottom"],
+               "a tree grown deep in a cell: got %r" % str(out)[:300])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     chk.finish()

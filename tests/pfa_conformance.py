@@ -52,7 +52,10 @@ import sys
 import threading
 
 MODULES = ["core", "lang", "math", "string", "regex", "array", "map", "bytes", "fixed", "enum", "time",
-           "cast", "parse", "impute", "interp"]
+           "cast", "parse", "impute", "interp",
+           "la", "metric", "rand", "prob.dist", "stat.sample", "stat.change", "stat.test", "spec", "link",
+           "kernel", "model.tree", "model.reg", "model.neural", "model.svm", "model.cluster", "model.neighbor",
+           "model.naive"]
 
 
 # ---- Avro types (as JSON schemae) ----

@@ -62,6 +62,7 @@ typedef struct Pe {
     int ntries;
     const char **tramp_keys;
     int ntramps, cap_tramps;
+    int grants;              /* some update may change a value in place: reads are tracked */
 } Pe;
 
 /* timeouts: every engine ticks in its loops and user functions, and arms a
@@ -168,6 +169,24 @@ static const char *decl(Pe *m, const IrType *t, const char *name)
 }
 
 static const char *zero(const IrType *t) { return is_ptr(t) ? "NULL" : "0"; }
+
+/* whether the grant s stands: the cell or pool is neither shared nor rolled
+   back, its type a pointer, and the updater passes the value straight to a
+   library function (pass_inplace.c) */
+static int grant_ok(const Pe *m, const IrStmt *s)
+{
+    const IrCell *c = s->has_code ? &m->g->pools[s->var] : &m->g->cells[s->var];
+    return !c->shared && !c->rollback && is_ptr(c->type) && ir_passes_param_to_lib(m->p, (int)s->code, s->nargs);
+}
+
+static int block_grants(const Pe *m, const IrBlock *b)
+{
+    for (int i = 0; i < b->n; i++)
+        if ((b->s[i]->kind == S_GRANT && grant_ok(m, b->s[i])) || block_grants(m, &b->s[i]->then_b)
+            || block_grants(m, &b->s[i]->else_b))
+            return 1;
+    return 0;
+}
 
 static const char *to_val(Pe *m, const IrType *t, const char *x)
 {
@@ -602,12 +621,17 @@ static const char *emit_x(Pe *m, const IrExpr *e)
     case E_CELL:
         if (m->g->cells[e->col].shared)
             return new_tmp(m, t, from_val(m, t, arena_printf(&m->a, "nv_scell_get(E, %d, %s)", e->col, tref(m, t))));
+        if (m->grants && !e->peek)
+            return new_tmp(m, t, from_val(m, t, arena_printf(&m->a, "%s(E, %d)", rt_fn(m, "nv_cell_read"), e->col)));
         return new_tmp(m, t, from_val(m, t, arena_printf(&m->a, "E->cells[%d].v", e->col)));
     case E_POOL_GET: {
         const char *k = emit_x(m, e->a[0]);
         if (m->g->pools[e->col].shared)
             return new_tmp(m, t, from_val(m, t, arena_printf(&m->a, "nv_spool_get(E, %d, %s, %d, %s)", e->col, k,
                                                               e->code, tref(m, t))));
+        if (m->grants && !e->peek)
+            return new_tmp(m, t, from_val(m, t, arena_printf(&m->a, "%s(E, %d, %s, %d)", rt_fn(m, "nv_pool_read"),
+                                                              e->col, k, e->code)));
         return new_tmp(m, t, from_val(m, t, arena_printf(&m->a, "nv_pool_get(E, &E->pools[%d], %s, %d)", e->col,
                                                           k, e->code)));
     }
@@ -740,6 +764,14 @@ static void emit_block(Pe *m, const IrBlock *b)
             break;
         case S_UNLOCK:
             line(m, "nv_unlock(E);");
+            break;
+        case S_GRANT:
+            if (!grant_ok(m, s))
+                break;
+            if (s->has_code)
+                line(m, "E->mut = %s(E, %d, %s);", rt_fn(m, "nv_grant_pool"), s->var, emit_x(m, s->e));
+            else
+                line(m, "E->mut = %s(E, %d);", rt_fn(m, "nv_grant_cell"), s->var);
             break;
         case S_TRY:
             comment_loc(m, s, "try");
@@ -988,7 +1020,8 @@ static void type_table(Pe *m, StrBuf *o)
 }
 
 /* the PFA files of the library: what `nerva runtime` writes */
-static const char *const pfa_files[] = {"pfa_rt.c", "pfa_lib.c", "pfa_coll.c", NULL};
+static const char *const pfa_files[] = {"pfa_rt.c", "pfa_lib.c", "pfa_coll.c", "pfa_la.c", "pfa_prob.c", "pfa_stat.c",
+                                        "pfa_model.c", "pfa_rand.c", NULL};
 
 void emit_pfa_runtime(StrBuf *c, StrBuf *h, const char *version)
 {
@@ -1026,6 +1059,9 @@ int emit_engine(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, S
     for (int f = 0; f < g->nfuncs; f++)
         m->framed[f] = (unsigned char)block_has_try(&g->funcs[f].body);
     int tin = type_id(m, g->input), tout = type_id(m, g->output);
+
+    for (int f = 0; f < g->nfuncs && !m->grants; f++)
+        m->grants = block_grants(m, &g->funcs[f].body);
 
     /* functions first: they decide which runtime sections, types and literals exist */
     StrBuf fns;

@@ -23,8 +23,9 @@
 #include <string.h>
 
 /* in the order of runtime/lib/lib.c: a section's dependencies come first */
-static const char *const lib_files[] = {"nerva_model.h", "base.c", "kernels.c", "text.c", "trees.c", "families.c",
-                                        "pfa_rt.c", "pfa_lib.c", "pfa_coll.c"};
+static const char *const lib_files[] = {"nerva_model.h", "base.c", "kernels.c", "special.c", "linalg.c", "text.c",
+                                        "trees.c", "families.c", "pfa_rt.c", "pfa_lib.c", "pfa_coll.c", "pfa_la.c",
+                                        "pfa_prob.c", "pfa_stat.c", "pfa_model.c", "pfa_rand.c"};
 
 typedef struct Section {
     const char *name;

@@ -936,6 +936,14 @@ static void dump_block(const IrProgram *p, const IrBlock *blk, int ind, StrBuf *
         case S_UNLOCK:
             sb_puts(o, s->kind == S_LOCK ? "lock\n" : "unlock\n");
             break;
+        case S_GRANT:
+            sb_printf(o, "grant %s %d to f%lld param %d", s->has_code ? "pool" : "cell", s->var, s->code, s->nargs);
+            if (s->e) {
+                sb_putc(o, ' ');
+                dump_expr(p, s->e, o);
+            }
+            sb_putc(o, '\n');
+            break;
         case S_EXPR:
         case S_EMIT:
             sb_puts(o, s->kind == S_EXPR ? "eval " : "emit ");

@@ -254,6 +254,8 @@ struct IrExpr {
     IrTable *tab;          /* E_FIND_NUM, E_LOOKUP, E_BIN, E_PIECEWISE */
     IrMeasure *ms;         /* E_MEASURE */
     IrAssoc *as;           /* E_ASSOC */
+    int peek;              /* E_CELL, E_POOL_GET: the read of a cell-to or pool-to, which gives its
+                              value to the updater (not the routine: see S_GRANT) */
     IrType *t2;            /* E_UNION_IS */
 };
 
@@ -367,7 +369,8 @@ typedef struct IrTextIndex {
     X(POOL_SET, "pool-set")    /* pool `var` item e := e2           */ \
     X(POOL_DEL, "pool-del")    /* remove pool `var` item e          */ \
     X(LOCK, "lock")            /* hold shared state's lock (nests)  */ \
-    X(UNLOCK, "unlock")        /* release it                        */
+    X(UNLOCK, "unlock")        /* release it                        */ \
+    X(GRANT, "grant")          /* the updater call `code` that follows may change cell `var` (pool `var` item e when has_code) in place, if it passes it on at param nargs (pass_inplace.c) */
 
 typedef enum {
 #define X(k, s) S_##k,
@@ -562,6 +565,10 @@ void pass_dead_stores(IrBuilder *b);
 /* variables set once to an invariant value (a literal, an input's invalid
    mark) replaced by it where they are read (pass_propagate.c) */
 void pass_propagate(IrBuilder *b);
+/* PFA: whether function `func` of the engine passes its parameter number
+   `param` on only once, straight to a library function, so that a value it
+   is given may be changed in place by that function (S_GRANT) */
+int ir_passes_param_to_lib(const IrProgram *p, int func, int param);
 
 /* ---- compile-time evaluation (ir_eval.c) ---- */
 typedef struct IrVal {

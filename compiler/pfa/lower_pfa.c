@@ -214,7 +214,7 @@ static int lib_wrapper(Lw *L, const char *name, IrType *ft, Loc loc)
     Lw W = *L;
     W.fn = f;
     W.ncap = 0;
-    W.blk = &L->g->funcs[f].body;
+    W.blk = ARENA_NEW(L->b.a, IrBlock);
     IrExpr **args = ARENA_ARRAY(L->b.a, IrExpr *, ft->nsymbols ? ft->nsymbols : 1);
     int *params = ARENA_ARRAY(L->b.a, int, ft->nsymbols ? ft->nsymbols : 1);
     for (int i = 0; i < ft->nsymbols; i++) {
@@ -226,6 +226,7 @@ static int lib_wrapper(Lw *L, const char *name, IrType *ft, Loc loc)
     int r = local(&W, "result", ft->items);
     set(&W, r, lib(&W, name, ft->items, loc, args, ft->nsymbols), loc);
     L->g->funcs[f].result = r;
+    L->g->funcs[f].body = *W.blk;
     LibWrap w = {.name = name, .func = f};
     VEC_PUSH(L->b.a, L->libwrap, L->nlibwrap, L->cap_libwrap, w);
     return f;
@@ -352,6 +353,30 @@ static IrExpr *apply_to(Lw *L, PfaExpr *to, IrExpr *old, IrType *t)
         return call_callable(L, &c, &old, 1, t, to->loc);
     }
     return conv(L, lw(L, to), t);
+}
+
+/* The update of a whole cell (pool item) value `old` by `to`, with a grant
+   statement before the updater's call when `to` is a function: the backend
+   keeps it when the updater passes the value on to a library function
+   that may change it in place (pass_inplace.c, S_GRANT). */
+static IrExpr *update_in_place(Lw *L, PfaExpr *to, IrExpr *old, IrType *t, int cell, int pool, IrExpr *key,
+                               Loc loc)
+{
+    IrExpr *x = apply_to(L, to, old, t), *call = x;
+    while (call->kind == E_CONV)
+        call = call->a[0];
+    if (call->kind == E_UCALL)
+        for (int i = 0; i < call->n; i++)
+            if (call->a[i] == old) {
+                IrStmt *g = ir_stmt(&L->b, L->blk, S_GRANT, loc);
+                g->var = pool ? pool - 1 : cell - 1;
+                g->has_code = pool != 0;
+                g->e = key;
+                g->code = call->func;
+                g->nargs = i;
+                break;
+            }
+    return spill(L, x, "new");
 }
 
 /* rebuild the structure from the changed end back to the base */
@@ -631,8 +656,12 @@ static IrExpr *lw_kind(Lw *L, PfaExpr *e)
         int shared = L->p->cells[e->cell].shared;
         if (shared)
             ir_stmt(&L->b, L->blk, S_LOCK, e->loc);
-        IrExpr *old = path_get(L, e, spill(L, cell, "cell"), keys, 0, codes, vals);
-        IrExpr *nv = spill(L, apply_to(L, e->to, old, e->steps_t[e->nargs]), "new");
+        IrExpr *old = path_get(L, e, spill(L, cell, "cell"), keys, 0, codes, vals), *nv;
+        cell->peek = 1;
+        if (e->nargs == 0 && !shared)
+            nv = update_in_place(L, e->to, old, e->steps_t[e->nargs], e->cell + 1, 0, NULL, e->loc);
+        else
+            nv = spill(L, apply_to(L, e->to, old, e->steps_t[e->nargs]), "new");
         IrExpr *whole = path_set(L, e, vals, keys, 0, nv, codes);
         IrStmt *s = ir_stmt(&L->b, L->blk, S_CELL_SET, e->loc);
         s->var = e->cell;
@@ -663,6 +692,7 @@ static IrExpr *lw_kind(Lw *L, PfaExpr *e)
         IrExpr *get = node(L, E_POOL_GET, it, e->loc, pk, 1);
         get->col = e->cell;
         get->code = 2011;
+        get->peek = 1;
         IrBlock *old = enter(L, &s->then_b);
         set(L, cur, get, e->loc);
         L->blk = &s->else_b;
@@ -671,8 +701,11 @@ static IrExpr *lw_kind(Lw *L, PfaExpr *e)
         PathCodes codes = {2010, 2011};
         IrExpr **keys = path_keys(L, e, 1);
         IrExpr **vals = ARENA_ARRAY(L->b.a, IrExpr *, e->nargs + 1);
-        IrExpr *oldv = path_get(L, e, var(L, cur, e->loc), keys, 1, codes, vals);
-        IrExpr *nv = spill(L, apply_to(L, e->to, oldv, e->steps_t[e->nargs]), "new");
+        IrExpr *oldv = path_get(L, e, var(L, cur, e->loc), keys, 1, codes, vals), *nv;
+        if (e->nargs == 1 && !shared)
+            nv = update_in_place(L, e->to, oldv, e->steps_t[e->nargs], 0, e->cell + 1, key, e->loc);
+        else
+            nv = spill(L, apply_to(L, e->to, oldv, e->steps_t[e->nargs]), "new");
         IrExpr *whole = path_set(L, e, vals, keys, 1, nv, codes);
         IrStmt *ps = ir_stmt(&L->b, L->blk, S_POOL_SET, e->loc);
         ps->var = e->cell;
@@ -966,7 +999,9 @@ static int lower_fn_body(Lw *L, int f, PfaExpr *def, PfaSym **caps, int ncaps)
 {
     Lw W = *L;
     W.fn = f;
-    W.blk = &L->g->funcs[f].body;
+    /* the body is built apart and stored at the end: functions made while
+       lowering it (inline closures) may move the function table */
+    W.blk = ARENA_NEW(L->b.a, IrBlock);
     int n = ncaps + def->nnames;
     int *params = ARENA_ARRAY(L->b.a, int, n ? n : 1);
     W.capsyms = caps;
@@ -989,6 +1024,7 @@ static int lower_fn_body(Lw *L, int f, PfaExpr *def, PfaSym **caps, int ncaps)
         set(&W, r, conv(&W, x, ret), x->loc);
         L->g->funcs[f].result = r;
     }
+    L->g->funcs[f].body = *W.blk;
     /* the wrapper table may have grown */
     L->libwrap = W.libwrap;
     L->nlibwrap = W.nlibwrap;
@@ -1001,7 +1037,7 @@ static int routine(Lw *L, const char *name, IrFuncKind k, PfaBlock *b, PfaSym **
 {
     int f = ir_add_func(&L->b, name, k, ret ? ret : ir_type(T_NULL), b->n ? b->e[0]->loc : (Loc){0});
     L->fn = f;
-    L->blk = &L->g->funcs[f].body;
+    L->blk = ARENA_NEW(L->b.a, IrBlock);   /* stored at the end, as in lower_fn_body */
     L->ncap = 0;
     int *ps = ARENA_ARRAY(L->b.a, int, nparams ? nparams : 1);
     for (int i = 0; i < nparams; i++)
@@ -1018,6 +1054,7 @@ static int routine(Lw *L, const char *name, IrFuncKind k, PfaBlock *b, PfaSym **
         IrStmt *s = ir_stmt(&L->b, L->blk, S_EXPR, x->loc);
         s->e = x;
     }
+    L->g->funcs[f].body = *L->blk;
     return f;
 }
 

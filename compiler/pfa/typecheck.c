@@ -11,6 +11,7 @@
  * Errors name the JSON path of the offending value; checking goes on after
  * an error (the expression gets the bottom type) so one run reports many. */
 #include "typecheck.h"
+#include "lib_rules.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -1811,7 +1812,12 @@ static IrType *ck_call(Ck *c, Scope *sc, PfaExpr *e)
     for (int k = 0; k < ss->n; k++) {
         IrType *ret;
         if (match_sig(c, &ss->sigs[k], args, n, e->ptypes_t, &ret)) {
+            const char *why = pfa_lib_rule(c->a, e->name, e->ptypes_t, n);
             e->i = k;
+            if (why) {
+                err(c, e->loc, "%s", why);
+                return BOTTOM;
+            }
             return ret;
         }
     }

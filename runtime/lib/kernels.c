@@ -1,6 +1,8 @@
 /* kernels.c -- numeric kernels that PMML models and PFA functions share:
- * link functions and their inverses, the normal distribution, rounding,
- * modulo, medians.
+ * link functions and their inverses, activations and softmax, the normal
+ * distribution, rounding, modulo, medians, SVM kernels, distances and
+ * similarities (special functions and the other distributions are in
+ * special.c).
  *
  * Why here: PMML's lowerings reach these through the IR's calls (the C
  * backend names them), and PFA's library functions wrap them, so the two
@@ -54,6 +56,31 @@ NV_RT double nv_cauchit_inv(double x)
     return 0.5 + (1.0 / 3.14159265358979323846) * atan(x);
 }
 
+/* log(1 + e^x), without overflow for large x (softplus).  At most 2 ulps
+   (measured). */
+NV_RT double nv_softplus(double x)
+{
+    return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x));
+}
+
+/* The softmax of v[0..n) in place: e^(v_i - max) / sum_j e^(v_j - max), so
+   that no exponential overflows.  Each result within 2 + n/2 ulps (the
+   rounding of the sum).  NaN anywhere (or +inf twice) gives NaN. */
+NV_RT void nv_softmax(double *v, int64_t n)
+{
+    double m = -HUGE_VAL, s = 0;
+    int64_t i;
+    for (i = 0; i < n; i++)
+        if (v[i] > m || v[i] != v[i])
+            m = v[i];
+    for (i = 0; i < n; i++) {
+        v[i] = exp(v[i] - m);
+        s += v[i];
+    }
+    for (i = 0; i < n; i++)
+        v[i] /= s;
+}
+
 /*@ section kernel_normal needs prelude */
 /* The standard normal CDF, 0.5 erfc(-x / sqrt 2), the formula of JPMML's
    (commons-math) NormalDistribution.  At most 2 ulps for x >= -1; below,
@@ -98,6 +125,14 @@ NV_RT double nv_stdnorm_idf(double p)
     }
     u = e * sqrt(2 * 3.14159265358979323846) * exp(x * x / 2);
     return x - u / (1 + x * u / 2);
+}
+
+/* The log of the normal density at x.  At most 2 ulps where |result| >= 1
+   (measured); the sum of its three terms rounds as they do. */
+NV_RT double nv_normal_logpdf(double x, double mu, double sigma)
+{
+    double z = (x - mu) / sigma;
+    return -0.5 * z * z - log(sigma) - 0.91893853320467274178;
 }
 
 /*@ section kernel_round needs prelude */
@@ -256,6 +291,47 @@ NV_RT double nv_linear(const void *rec, const nerva_field *fields, const nv_lter
         acc = acc + t[k].coef * x;
     }
     return acc;
+}
+
+/*@ section kernel_svm needs prelude */
+/* Support vector machine kernels on x[0..n), y[0..n) (PMML's
+   LinearKernelType, PolynomialKernelType, RadialBasisKernelType,
+   SigmoidKernelType; PFA's m.kernel): the dot product summed in order, and
+   the kernels on it.  Each is the correctly rounded function of the
+   rounded sum, which is within n/2 ulps of the condition number of the
+   exact one. */
+NV_RT double nv_dot(const double *x, const double *y, int64_t n)
+{
+    double s = 0;
+    int64_t i;
+    for (i = 0; i < n; i++)
+        s += x[i] * y[i];
+    return s;
+}
+
+/* exp(-gamma ||x - y||^2) */
+NV_RT double nv_kernel_rbf(const double *x, const double *y, int64_t n, double gamma)
+{
+    double s = 0, d;
+    int64_t i;
+    for (i = 0; i < n; i++) {
+        d = x[i] - y[i];
+        s += d * d;
+    }
+    return exp(-gamma * s);
+}
+
+/* (gamma x.y + coef0)^degree */
+NV_RT double nv_kernel_poly(const double *x, const double *y, int64_t n, double gamma, double coef0,
+                            double degree)
+{
+    return pow(gamma * nv_dot(x, y, n) + coef0, degree);
+}
+
+/* tanh(gamma x.y + coef0) */
+NV_RT double nv_kernel_sigmoid(const double *x, const double *y, int64_t n, double gamma, double coef0)
+{
+    return tanh(gamma * nv_dot(x, y, n) + coef0);
 }
 
 /*@ section kernel_metric needs prelude */

@@ -90,9 +90,10 @@ typedef struct nv_cell {
     nv_val saved;                   /* rollback: the value at the action's start */
     nv_arena *saved_a;
     int dirty;
+    uint64_t seen;                  /* the call (E->epoch) that last read v (see nv_grant) */
 } nv_cell;
 
-typedef struct nv_pitem { nv_str *k; nv_val v; nv_arena *a; } nv_pitem;
+typedef struct nv_pitem { nv_str *k; nv_val v; nv_arena *a; uint64_t seen; } nv_pitem;
 
 typedef struct nv_pool {
     int64_t n, cap;
@@ -111,6 +112,7 @@ typedef struct nv_shared {
     void (*lock)(void *ctx);
     void (*unlock)(void *ctx);
     void *ctx;
+    int64_t engines;                /* engines started on it: the next one's index */
 } nv_shared;
 
 typedef struct nv_eng {
@@ -146,6 +148,9 @@ typedef struct nv_eng {
     void *re_cache;                 /* compiled patterns (pfa_lib.c: regex) */
     void (*re_free)(void *);        /* and how they are freed */
     const char *stack_base;         /* where the running routine's stack began */
+    void *mut;                      /* a cell's or pool item's value an updater may change in place */
+    uint64_t epoch;                 /* counts the routine calls (begin, actions, end, merge) */
+    int64_t index;                  /* its place in its battery (0 alone): which pseudorandom stream */
 } nv_eng;
 
 /* values nested deeper than this are refused when copied or written out,
@@ -223,6 +228,15 @@ NV_RT void nv_stack(nv_eng *E, const void *here, size_t frame)
     uintptr_t a = (uintptr_t)here, b = (uintptr_t)E->stack_base;
     if (E->stack_base && (a < b ? b - a : a - b) + frame > NV_STACK_BUDGET)
         nv_raise(E, -1002, "nested function calls need more than 4 MiB of stack");
+}
+
+/* the clock read at once: a library kernel's poll (linalg.c's nv_poll)
+   between two long steps, where counting ticks would read it too rarely */
+NV_RT void nv_tick_now(void *ctx)
+{
+    nv_eng *E = (nv_eng *)ctx;
+    E->ticks |= 1023u;
+    nv_tick(E);
 }
 
 /* Shared cells and pools: one lock over the battery's block, taken
@@ -574,6 +588,7 @@ NV_RT int nv_try(nv_eng *E, nv_body body, void *frame)
     E->cur = cur;
     E->depth = depth;
     E->vdepth = vdepth;
+    E->mut = NULL;
     nv_unlock_to(E, held);
     return 1;
 }
@@ -687,26 +702,53 @@ NV_RT int64_t nv_pow64(nv_eng *E, int64_t a, int64_t b, int code, int bits)
     return r;
 }
 
-/* the engine's pseudorandom numbers: seeded from "randseed" (or the clock
-   and the engine's address), xorshift64* after a splitmix64 scramble */
-NV_RT void nv_seed(nv_eng *E, int has_seed, int64_t seed)
+/* The engine's pseudorandom numbers: splitmix64 (a Weyl sequence through
+   a strong 64-bit mixer; period 2^64, passes BigCrush).  The state starts
+   from "randseed" (or, without one, the clock and the engine's address),
+   mixed with the engine's index in its battery, so each engine's stream is
+   reproducible and the streams of a battery's engines are independent
+   (their starting points are 64-bit hashes apart). */
+NV_RT uint64_t nv_mix64(uint64_t z)
 {
-    uint64_t z = has_seed ? (uint64_t)seed : (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)E;
-    z += 0x9e3779b97f4a7c15ULL;
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    E->rng = z ? z : 1;
+    return z ^ (z >> 31);
+}
+
+NV_RT void nv_seed(nv_eng *E, int has_seed, int64_t seed)
+{
+    uint64_t z = (uint64_t)seed;
+    if (!has_seed) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        z = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^ (uint64_t)(uintptr_t)E;
+    }
+    z = nv_mix64(z + 0x9e3779b97f4a7c15ULL);
+    if (E->index)
+        z = nv_mix64(z ^ nv_mix64((uint64_t)E->index));
+    E->rng = z;
 }
 
 NV_RT uint64_t nv_rand64(nv_eng *E)
 {
-    uint64_t x = E->rng;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    E->rng = x;
-    return x * 0x2545f4914f6cdd1dULL;
+    E->rng += 0x9e3779b97f4a7c15ULL;
+    return nv_mix64(E->rng);
+}
+
+/* uniform in [0, n) for n >= 1, without the bias of a plain modulo */
+NV_RT uint64_t nv_rand_below(nv_eng *E, uint64_t n)
+{
+    uint64_t r, floor = (0 - n) % n;   /* 2^64 mod n: the short last stretch */
+    do
+        r = nv_rand64(E);
+    while (r < floor);
+    return r % n;
+}
+
+/* uniform in [0, 1), a multiple of 2^-53 */
+NV_RT double nv_rand_unit(nv_eng *E)
+{
+    return (double)(nv_rand64(E) >> 11) * (1.0 / 9007199254740992.0);
 }
 
 /* a float or double argument as a double */
@@ -1072,11 +1114,25 @@ NV_RT nv_val nv_keep(nv_eng *E, const nv_type *t, nv_val v, nv_arena **owner)
     return r;
 }
 
+/* whether values of type t are pointers (strings, arrays, maps, ...) */
+NV_RT int nv_is_ptr_type(const nv_type *t)
+{
+    return t->kind >= NV_STRING && t->kind != NV_ENUM;
+}
+
 NV_RT void nv_cell_set(nv_eng *E, int k, int rollback, const nv_type *t, nv_val v)
 {
     nv_cell *c = &E->cells[k];
     nv_arena *a;
-    nv_val nv = nv_keep(E, t, v, &a);
+    nv_val nv;
+    E->mut = NULL;
+    if (nv_is_ptr_type(t) && v.p == c->v.p) {
+        /* the updater gave the value back, unchanged or changed in place
+           (nv_grant): nothing to copy; the action now holds it */
+        c->seen = E->epoch;
+        return;
+    }
+    nv = nv_keep(E, t, v, &a);
     if (rollback && !c->dirty) {
         c->saved = c->v;
         c->saved_a = c->a;
@@ -1139,7 +1195,13 @@ NV_RT void nv_pool_put(nv_eng *E, nv_pool *p, int rollback, const nv_type *t, nv
 {
     nv_arena *a;
     int64_t i = nv_pool_find(p, key);
-    nv_val nv = nv_keep(E, t, v, &a);
+    nv_val nv;
+    E->mut = NULL;
+    if (i >= 0 && nv_is_ptr_type(t) && v.p == p->items[i].v.p) {
+        p->items[i].seen = E->epoch;    /* as in nv_cell_set */
+        return;
+    }
+    nv = nv_keep(E, t, v, &a);
     nv_arena *cur = E->cur;
     nv_str *kk;
     E->cur = a;
@@ -1166,7 +1228,55 @@ NV_RT void nv_pool_put(nv_eng *E, nv_pool *p, int rollback, const nv_type *t, nv
     p->items[i].k = kk;
     p->items[i].v = nv;
     p->items[i].a = a;
+    p->items[i].seen = 0;
     p->n++;
+}
+
+/* ---- updates in place ----
+   An updater (cell-to or pool-to with a function) may change the cell's or
+   item's value itself instead of building a new one, when nothing else
+   refers to it: the routine has not read it in this call (every read marks
+   `seen` and takes back a grant in progress), the cell or pool is neither
+   shared nor rolled back, and the compiler found that the updater passes
+   its argument once, straight to a library function (pass_inplace.c).  The
+   generated code then grants the value (E->mut) just before calling the
+   updater; a library updater that finds its state argument granted
+   (nv_own) changes it in place and gives it back, and nv_cell_set /
+   nv_pool_put keep it without a copy.  Values from earlier calls are gone
+   (the call's arena is reset), so only this call's reads matter. */
+NV_RT void *nv_grant_cell(nv_eng *E, int k)
+{
+    nv_cell *c = &E->cells[k];
+    return c->seen == E->epoch ? NULL : c->v.p;
+}
+
+NV_RT void *nv_grant_pool(nv_eng *E, int k, const nv_str *key)
+{
+    nv_pool *p = &E->pools[k];
+    int64_t i = nv_pool_find(p, key);
+    return i < 0 || p->items[i].seen == E->epoch ? NULL : p->items[i].v.p;
+}
+
+/* a read of cell k by the routine: it now holds the value */
+NV_RT nv_val nv_cell_read(nv_eng *E, int k)
+{
+    nv_cell *c = &E->cells[k];
+    c->seen = E->epoch;
+    if (E->mut == c->v.p)
+        E->mut = NULL;
+    return c->v;
+}
+
+NV_RT nv_val nv_pool_read(nv_eng *E, int k, const nv_str *key, int code)
+{
+    nv_pool *p = &E->pools[k];
+    int64_t i = nv_pool_find(p, key);
+    if (i < 0)
+        nv_raise(E, code, "map key not found");
+    p->items[i].seen = E->epoch;
+    if (E->mut == p->items[i].v.p)
+        E->mut = NULL;
+    return p->items[i].v;
 }
 
 NV_RT void nv_pool_set(nv_eng *E, int k, int rollback, const nv_type *t, nv_str *key, nv_val v)
@@ -2122,6 +2232,8 @@ NV_RT int nv_run(nv_eng *E, nv_body body, void *frame, int64_t doc_ms)
 {
     char base;
     int failed;
+    E->epoch++;
+    E->mut = NULL;
     E->stack_base = &base;
     nv_deadline(E, doc_ms >= 0 ? doc_ms : E->host_ms);
     failed = nv_try(E, body, frame);
@@ -2134,7 +2246,7 @@ NV_RT int nv_run(nv_eng *E, nv_body body, void *frame, int64_t doc_ms)
    shared ones where scells/spools say (NULL: its own), then init (constants,
    cells, pools, "begin") */
 NV_RT int nv_start(nv_eng *E, nv_cell *cells, int ncells, nv_pool *pools, int npools, nv_val *consts,
-                   nv_cell *scells, nv_pool *spools, const nv_shared *sh, nv_body init, void *frame,
+                   nv_cell *scells, nv_pool *spools, nv_shared *sh, nv_body init, void *frame,
                    int64_t doc_ms)
 {
     E->host_ms = -1;
@@ -2147,6 +2259,13 @@ NV_RT int nv_start(nv_eng *E, nv_cell *cells, int ncells, nv_pool *pools, int np
     E->scells = scells ? scells : cells;
     E->spools = spools ? spools : pools;
     E->sh = sh;
+    if (sh) {   /* its place in the battery: its own pseudorandom stream */
+        if (sh->lock)
+            sh->lock(sh->ctx);
+        E->index = sh->engines++;
+        if (sh->unlock)
+            sh->unlock(sh->ctx);
+    }
     return nv_run(E, init, frame, doc_ms);
 }
 

@@ -105,9 +105,10 @@ typedef struct nv_cell {
     nv_val saved;                   /* rollback: the value at the action's start */
     nv_arena *saved_a;
     int dirty;
+    uint64_t seen;                  /* the call (E->epoch) that last read v (see nv_grant) */
 } nv_cell;
 
-typedef struct nv_pitem { nv_str *k; nv_val v; nv_arena *a; } nv_pitem;
+typedef struct nv_pitem { nv_str *k; nv_val v; nv_arena *a; uint64_t seen; } nv_pitem;
 
 typedef struct nv_pool {
     int64_t n, cap;
@@ -126,6 +127,7 @@ typedef struct nv_shared {
     void (*lock)(void *ctx);
     void (*unlock)(void *ctx);
     void *ctx;
+    int64_t engines;                /* engines started on it: the next one's index */
 } nv_shared;
 
 typedef struct nv_eng {
@@ -161,6 +163,9 @@ typedef struct nv_eng {
     void *re_cache;                 /* compiled patterns (pfa_lib.c: regex) */
     void (*re_free)(void *);        /* and how they are freed */
     const char *stack_base;         /* where the running routine's stack began */
+    void *mut;                      /* a cell's or pool item's value an updater may change in place */
+    uint64_t epoch;                 /* counts the routine calls (begin, actions, end, merge) */
+    int64_t index;                  /* its place in its battery (0 alone): which pseudorandom stream */
 } nv_eng;
 
 /* values nested deeper than this are refused when copied or written out,
@@ -239,6 +244,7 @@ NV_RT void nv_stack(nv_eng *E, const void *here, size_t frame)
     if (E->stack_base && (a < b ? b - a : a - b) + frame > NV_STACK_BUDGET)
         nv_raise(E, -1002, "nested function calls need more than 4 MiB of stack");
 }
+
 
 
 NV_RT void nv_unlock(nv_eng *E)
@@ -501,6 +507,7 @@ NV_RT int nv_try(nv_eng *E, nv_body body, void *frame)
     E->cur = cur;
     E->depth = depth;
     E->vdepth = vdepth;
+    E->mut = NULL;
     nv_unlock_to(E, held);
     return 1;
 }
@@ -522,17 +529,34 @@ NV_RT int32_t nv_i32(nv_eng *E, int64_t x, int code)
 
 
 
-/* the engine's pseudorandom numbers: seeded from "randseed" (or the clock
-   and the engine's address), xorshift64* after a splitmix64 scramble */
-NV_RT void nv_seed(nv_eng *E, int has_seed, int64_t seed)
+/* The engine's pseudorandom numbers: splitmix64 (a Weyl sequence through
+   a strong 64-bit mixer; period 2^64, passes BigCrush).  The state starts
+   from "randseed" (or, without one, the clock and the engine's address),
+   mixed with the engine's index in its battery, so each engine's stream is
+   reproducible and the streams of a battery's engines are independent
+   (their starting points are 64-bit hashes apart). */
+NV_RT uint64_t nv_mix64(uint64_t z)
 {
-    uint64_t z = has_seed ? (uint64_t)seed : (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)E;
-    z += 0x9e3779b97f4a7c15ULL;
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    E->rng = z ? z : 1;
+    return z ^ (z >> 31);
 }
+
+NV_RT void nv_seed(nv_eng *E, int has_seed, int64_t seed)
+{
+    uint64_t z = (uint64_t)seed;
+    if (!has_seed) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        z = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^ (uint64_t)(uintptr_t)E;
+    }
+    z = nv_mix64(z + 0x9e3779b97f4a7c15ULL);
+    if (E->index)
+        z = nv_mix64(z ^ nv_mix64((uint64_t)E->index));
+    E->rng = z;
+}
+
+
 
 
 
@@ -773,11 +797,25 @@ NV_RT nv_val nv_keep(nv_eng *E, const nv_type *t, nv_val v, nv_arena **owner)
     return r;
 }
 
+/* whether values of type t are pointers (strings, arrays, maps, ...) */
+NV_RT int nv_is_ptr_type(const nv_type *t)
+{
+    return t->kind >= NV_STRING && t->kind != NV_ENUM;
+}
+
 NV_RT void nv_cell_set(nv_eng *E, int k, int rollback, const nv_type *t, nv_val v)
 {
     nv_cell *c = &E->cells[k];
     nv_arena *a;
-    nv_val nv = nv_keep(E, t, v, &a);
+    nv_val nv;
+    E->mut = NULL;
+    if (nv_is_ptr_type(t) && v.p == c->v.p) {
+        /* the updater gave the value back, unchanged or changed in place
+           (nv_grant): nothing to copy; the action now holds it */
+        c->seen = E->epoch;
+        return;
+    }
+    nv = nv_keep(E, t, v, &a);
     if (rollback && !c->dirty) {
         c->saved = c->v;
         c->saved_a = c->a;
@@ -840,7 +878,13 @@ NV_RT void nv_pool_put(nv_eng *E, nv_pool *p, int rollback, const nv_type *t, nv
 {
     nv_arena *a;
     int64_t i = nv_pool_find(p, key);
-    nv_val nv = nv_keep(E, t, v, &a);
+    nv_val nv;
+    E->mut = NULL;
+    if (i >= 0 && nv_is_ptr_type(t) && v.p == p->items[i].v.p) {
+        p->items[i].seen = E->epoch;    /* as in nv_cell_set */
+        return;
+    }
+    nv = nv_keep(E, t, v, &a);
     nv_arena *cur = E->cur;
     nv_str *kk;
     E->cur = a;
@@ -867,8 +911,13 @@ NV_RT void nv_pool_put(nv_eng *E, nv_pool *p, int rollback, const nv_type *t, nv
     p->items[i].k = kk;
     p->items[i].v = nv;
     p->items[i].a = a;
+    p->items[i].seen = 0;
     p->n++;
 }
+
+
+
+
 
 NV_RT void nv_pool_set(nv_eng *E, int k, int rollback, const nv_type *t, nv_str *key, nv_val v)
 {
@@ -1737,6 +1786,8 @@ NV_RT int nv_run(nv_eng *E, nv_body body, void *frame, int64_t doc_ms)
 {
     char base;
     int failed;
+    E->epoch++;
+    E->mut = NULL;
     E->stack_base = &base;
     nv_deadline(E, doc_ms >= 0 ? doc_ms : E->host_ms);
     failed = nv_try(E, body, frame);
@@ -1749,7 +1800,7 @@ NV_RT int nv_run(nv_eng *E, nv_body body, void *frame, int64_t doc_ms)
    shared ones where scells/spools say (NULL: its own), then init (constants,
    cells, pools, "begin") */
 NV_RT int nv_start(nv_eng *E, nv_cell *cells, int ncells, nv_pool *pools, int npools, nv_val *consts,
-                   nv_cell *scells, nv_pool *spools, const nv_shared *sh, nv_body init, void *frame,
+                   nv_cell *scells, nv_pool *spools, nv_shared *sh, nv_body init, void *frame,
                    int64_t doc_ms)
 {
     E->host_ms = -1;
@@ -1762,6 +1813,13 @@ NV_RT int nv_start(nv_eng *E, nv_cell *cells, int ncells, nv_pool *pools, int np
     E->scells = scells ? scells : cells;
     E->spools = spools ? spools : pools;
     E->sh = sh;
+    if (sh) {   /* its place in the battery: its own pseudorandom stream */
+        if (sh->lock)
+            sh->lock(sh->ctx);
+        E->index = sh->engines++;
+        if (sh->unlock)
+            sh->unlock(sh->ctx);
+    }
     return nv_run(E, init, frame, doc_ms);
 }
 

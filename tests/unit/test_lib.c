@@ -8,6 +8,7 @@
  * (tools/gen_lib_vectors.py -> lib_vectors.h); the walkers of the tree
  * layouts against small trees worked out by hand. */
 #include <check.h>
+#include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,6 +78,323 @@ START_TEST(test_normal)
     ck_assert(nv_stdnorm_idf(0.5) == 0);
     /* the two halves mirror each other exactly */
     ck_assert(nv_stdnorm_idf(0.75) == -nv_stdnorm_idf(0.25));
+}
+END_TEST
+
+/* ---- special functions and distributions (special.c) ---- */
+static double b_one(double x) { (void)x; return 1; }
+static double b_two(double x) { (void)x; return 2; }
+static double b_ten(double x) { (void)x; return 10; }
+static double b_lgamma(double x) { (void)x; return 2; }
+static double lgamma_k(double x) { return nv_lgamma(x); }
+static double stirlerr_k(double x) { return nv_stirlerr(x); }
+static double logpdf_k(double x) { return nv_normal_logpdf(x, 1, 2.5); }
+
+/* rows of (arguments..., reference): the error of f in ulps, divided by
+   1 + |ln reference| when scaled (the rounding of an exponent that large
+   is in every result: the condition number of exp) */
+typedef double (*rowfn)(const double *r);
+
+static void check_rows(const char *name, const double *rows, int cols, size_t n, rowfn f, double bound, int scaled)
+{
+    for (size_t i = 0; i < n; i++) {
+        const double *r = rows + i * (size_t)cols;
+        double want = r[cols - 1], got = f(r), e;
+        if (fabs(want) < 1e-300)
+            continue;          /* subnormal results: no relative accuracy to speak of */
+        e = ulps(got, want);
+        if (scaled)
+            e /= 1 + fabs(log(fabs(want)));
+        ck_assert_msg(e <= bound, "%s row %zu (%.17g, %.17g, ...) = %.17g, want %.17g: %.3g%s ulps > %g", name, i,
+                      r[0], r[1], got, want, e, scaled ? " scaled" : "", bound);
+    }
+}
+
+#define ROWS(name, f, bound, scaled) \
+    check_rows(#name, vec_##name[0], (int)(sizeof vec_##name[0] / sizeof(double)), \
+               sizeof vec_##name / sizeof vec_##name[0], f, bound, scaled)
+
+static double r_lbeta(const double *r) { return nv_lbeta(r[0], r[1]); }
+static double r_gamma_p(const double *r) { return nv_gamma_pq(r[0], r[1], 0); }
+static double r_gamma_q(const double *r) { return nv_gamma_pq(r[0], r[1], 1); }
+static double r_ibeta(const double *r) { return nv_ibeta(r[0], r[1], r[2], 1 - r[2], 0); }
+static double r_ibeta_upper(const double *r) { return nv_ibeta(r[0], r[1], r[2], 1 - r[2], 1); }
+static double r_dpois(const double *r) { return nv_dpois_raw(r[0], r[1]); }
+static double r_dbinom(const double *r) { return nv_dbinom2(r[0], r[1], r[2], 1 - r[2]); }
+static double r_gamma_inv(const double *r) { return nv_gamma_pq_inv(r[0], r[1], 0); }
+static double r_beta_inv(const double *r)
+{
+    double y, x = nv_ibeta_inv(r[0], r[1], r[2], 0, &y);
+    ck_assert_msg(x + y == 1 || fabs(x + y - 1) <= 2 * DBL_EPSILON, "beta_inv: x + y = %.17g", x + y);
+    return x;
+}
+static double r_t_cdf(const double *r) { return nv_t_cdf(r[0], r[1], 0); }
+static double r_t_qf(const double *r) { return nv_t_qf(r[1], r[0]); }
+
+START_TEST(test_special_functions)
+{
+    VECTORS(softplus, nv_softplus, b_two, 0);
+    VECTORS(normal_logpdf, logpdf_k, b_two, 0);
+    /* the bound in ulps holds where |lgamma| >= 0.01; near the zeros at 1
+       and 2, an absolute bound */
+    for (size_t i = 0; i < sizeof vec_lgamma / sizeof vec_lgamma[0]; i++) {
+        double x = vec_lgamma[i][0], want = vec_lgamma[i][1], got = nv_lgamma(x);
+        if (fabs(want) >= 0.01)
+            ck_assert_msg(ulps(got, want) <= b_lgamma(x), "lgamma(%a): %.3g ulps", x, ulps(got, want));
+        else
+            ck_assert_msg(fabs(got - want) <= 1e-18, "lgamma(%a): off by %.3g", x, fabs(got - want));
+    }
+    (void)lgamma_k;
+    VECTORS(stirlerr, stirlerr_k, b_ten, 0);
+    for (size_t i = 0; i < sizeof vec_kolmogorov_q / sizeof vec_kolmogorov_q[0]; i++) {
+        double z = vec_kolmogorov_q[i][0], want = vec_kolmogorov_q[i][1], got = nv_kolmogorov_q(z);
+        ck_assert_msg(want >= 0.5 ? ulps(got, want) <= 2 : fabs(got - want) <= 1e-16, "kolmogorov_q(%a)", z);
+    }
+    ROWS(lbeta, r_lbeta, 16, 0);
+    ROWS(gamma_p, r_gamma_p, 13, 1);
+    ROWS(gamma_q, r_gamma_q, 13, 1);
+    ROWS(ibeta, r_ibeta, 85, 1);
+    ROWS(ibeta_upper, r_ibeta_upper, 85, 1);
+    ROWS(dpois, r_dpois, 3, 1);
+    ROWS(dbinom, r_dbinom, 3, 1);
+    ROWS(gamma_inv, r_gamma_inv, 4, 1);
+    ROWS(beta_inv, r_beta_inv, 6, 1);
+    ROWS(t_cdf, r_t_cdf, 85, 1);
+    ROWS(t_qf, r_t_qf, 175, 1);
+    (void)b_one;
+}
+END_TEST
+
+/* within 8 ulps (a few roundings of a closed form) */
+static int close(double got, double want)
+{
+    int ok = ulps(got, want) <= 8;
+    if (!ok)
+        fprintf(stderr, "got %.17g, want %.17g: %.3g ulps\n", got, want, ulps(got, want));
+    return ok;
+}
+
+/* the distributions at points worked out by hand or closed forms, and the
+   identities that tie them together: a quantile inverts its distribution
+   function, densities sum (or integrate) to the distribution function */
+START_TEST(test_distributions)
+{
+    double y, s;
+    int k;
+    /* binomial(4, 0.4): C(4,k) 0.4^k 0.6^(4-k) */
+    ck_assert(close(nv_binomial_pdf(2, 4, 0.4), 6 * 0.16 * 0.36));
+    ck_assert(close(nv_binomial_pdf(4, 4, 0.4), 0.0256));        /* the end of the support */
+    ck_assert(close(nv_binomial_cdf(2.5, 4, 0.4, 0), 0.8208));
+    ck_assert(nv_binomial_qf(0.3, 4, 0.4) == 1 && nv_binomial_qf(0.8208, 4, 0.4) == 2);
+    /* Poisson(4) */
+    ck_assert(close(nv_poisson_pdf(2, 4), 8 * exp(-4)));
+    for (s = 0, k = 0; k <= 10; k++)
+        s += nv_poisson_pdf(k, 4);
+    ck_assert(close(nv_poisson_cdf(10, 4, 0), s));
+    ck_assert(nv_poisson_qf(0.5, 4) == 4 && nv_poisson_qf(nv_poisson_cdf(6, 4, 0), 4) == 6);
+    /* negative binomial(3, 0.5): C(k+2, k) 0.5^(3+k) */
+    ck_assert(close(nv_negbin_pdf(2, 3, 0.5), 6.0 / 32));
+    for (s = 0, k = 0; k <= 5; k++)
+        s += nv_negbin_pdf(k, 3, 0.5);
+    ck_assert(close(nv_negbin_cdf(5, 3, 0.5, 0), s));
+    ck_assert(nv_negbin_qf(nv_negbin_cdf(4, 3, 0.5, 0), 3, 0.5) == 4);
+    /* geometric(0.4): 0.4 0.6^k */
+    ck_assert(close(nv_geometric_pdf(4, 0.4), 0.4 * 0.1296));
+    ck_assert(close(nv_geometric_cdf(2, 0.4, 0), 0.784));
+    ck_assert(nv_geometric_qf(0.5, 0.4) == 1 && nv_geometric_qf(0.8, 0.4) == 3);
+    /* hypergeometric: 5 white, 5 black, 4 drawn: C(5,k) C(5,4-k) / C(10,4) */
+    ck_assert(close(nv_hyper_pdf(2, 5, 5, 4), 100.0 / 210));
+    ck_assert(close(nv_hyper_pdf(4, 5, 5, 4), 5.0 / 210));
+    ck_assert(close(nv_hyper_cdf(1, 5, 5, 4, 0), 55.0 / 210));
+    ck_assert(close(nv_hyper_cdf(3, 5, 5, 4, 0), 205.0 / 210));
+    ck_assert(nv_hyper_pdf(4, 3, 5, 4) == 0 && nv_hyper_cdf(3, 3, 5, 4, 0) == 1);
+    ck_assert(nv_hyper_qf(0.5, 5, 5, 4) == 2 && nv_hyper_qf(1, 3, 5, 4) == 3);
+    /* beta(2, 3): 12 x (1-x)^2; I_x = 6x^2 - 8x^3 + 3x^4 */
+    ck_assert(close(nv_beta_pdf(0.3, 2, 3), 12 * 0.3 * 0.49));
+    ck_assert(close(nv_beta_cdf(0.3, 2, 3, 0), (6 * 0.09 - 8 * 0.027 + 3 * 0.0081)));
+    ck_assert(fabs(nv_beta_qf(nv_beta_cdf(0.3, 2, 3, 0), 2, 3) - 0.3) < 1e-15);
+    ck_assert(nv_beta_pdf(0, 0.5, 3) == HUGE_VAL && nv_beta_pdf(0, 1, 3) == 3 && nv_beta_pdf(1, 2, 3) == 0);
+    ck_assert(close(nv_ibeta_inv(2, 3, 0.2, 1, &y), nv_beta_qf(0.8, 2, 3)));
+    /* F(4, 10) and t(2) against closed forms / the t-F relation t^2 ~ F(1, n) */
+    ck_assert(close(nv_t_cdf(1, 2, 0), (0.5 + 0.5 / sqrt(3))));
+    ck_assert(close(nv_t_qf(0.975, 2), 4.3026527297494618)); /* (2p - 1)/sqrt(2p(1 - p)) */
+    ck_assert(close(nv_f_cdf(4, 1, 7, 0), (1 - 2 * nv_t_cdf(-2, 7, 0))));
+    ck_assert(fabs(nv_f_qf(nv_f_cdf(1.5, 4, 10, 0), 4, 10) - 1.5) < 1e-13);
+    ck_assert(close(nv_f_pdf(1.5, 4, 10), 0.2682209014892578125)); /* mpmath */
+    /* gamma and chi-square: chi2(2) is exponential(1/2) */
+    ck_assert(close(nv_gamma_cdf(3, 1, 2, 0), (1 - exp(-1.5))));
+    ck_assert(close(nv_gamma_pdf(3, 1, 2), 0.5 * exp(-1.5)));
+    ck_assert(close(nv_gamma_qf(0.4, 3, 3), 6.8552307120101424)); /* mpmath */
+    ck_assert(nv_gamma_pdf(0, 0.5, 1) == HUGE_VAL && nv_gamma_pdf(0, 1, 2) == 0.5 && nv_gamma_pdf(-1, 2, 2) == 0);
+    /* Weibull, Cauchy, log-normal: closed forms */
+    ck_assert(close(nv_weibull_cdf(4, 2, 4, 0), (1 - exp(-1))));
+    ck_assert(fabs(nv_weibull_qf(1 - exp(-1), 2, 4) - 4) < 1e-14);
+    ck_assert(close(nv_cauchy_cdf(7, 4, 3, 0), 0.75) && close(nv_cauchy_qf(0.75, 4, 3), 7));
+    ck_assert(close(nv_cauchy_cdf(-1e300, 0, 1, 0), 1 / (3.14159265358979323846 * 1e300)));
+    ck_assert(fabs(nv_lognormal_cdf(exp(2), 2, 1, 0) - 0.5) < 1e-15);
+    ck_assert(close(nv_lognormal_qf(0.5, 2, 1), exp(2)));
+    /* the discrete quantile inverts its distribution function at large
+       parameters too */
+    ck_assert(nv_poisson_qf(nv_poisson_cdf(1000000, 1e6, 0), 1e6) == 1000000);
+    ck_assert(nv_binomial_qf(nv_binomial_cdf(499000, 1e6, 0.5, 0), 1e6, 0.5) == 499000);
+}
+END_TEST
+
+/* ---- linear algebra (linalg.c): worked examples and the defining
+   properties (A A^-1 = I, A v = lambda v, the Moore-Penrose conditions,
+   L L^T = A) on matrices with a known answer ---- */
+static double mat_err(const double *a, const double *b, int64_t n)
+{
+    double e = 0;
+    for (int64_t i = 0; i < n; i++)
+        e = fmax(e, fabs(a[i] - b[i]));
+    return e;
+}
+
+static void mat_mul(const double *a, const double *b, double *c, int64_t m, int64_t k, int64_t n)
+{
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j < n; j++) {
+            double s = 0;
+            for (int64_t q = 0; q < k; q++)
+                s += a[i * k + q] * b[q * n + j];
+            c[i * n + j] = s;
+        }
+}
+
+START_TEST(test_linalg)
+{
+    int64_t perm[4];
+    double tmp[8], inv[16], prod[16];
+    /* det [[1,2,3],[4,-5,6],[7,8,9]] = 120 (by cofactors) */
+    double a3[9] = {1, 2, 3, 4, -5, 6, 7, 8, 9}, c3[9];
+    memcpy(c3, a3, sizeof a3);
+    ck_assert(fabs(nv_det(c3, 3, perm, NULL) - 120) < 1e-12);
+    double sing[4] = {1, 2, 2, 4};
+    ck_assert(nv_det(sing, 2, perm, NULL) == 0);
+    /* the inverse: A A^-1 = I */
+    double id3[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+    memcpy(c3, a3, sizeof a3);
+    ck_assert_int_eq(nv_inverse(c3, 3, inv, perm, tmp, NULL), 0);
+    mat_mul(a3, inv, prod, 3, 3, 3);
+    ck_assert(mat_err(prod, id3, 9) < 1e-14);
+    double sing2[4] = {1, 2, 2, 4};
+    ck_assert_int_eq(nv_inverse(sing2, 2, inv, perm, tmp, NULL), -1);
+    /* symmetric eigenproblem: [[2,1],[1,2]] has 3 and 1, eigenvectors
+       (1,1)/sqrt2 and (1,-1)/sqrt2; a 4x4 checked by A V = V diag(w) */
+    double s2[4] = {2, 1, 1, 2}, w[4], v[16];
+    nv_sym_eigen(s2, 2, w, v, NULL);
+    ck_assert(fabs(fmax(w[0], w[1]) - 3) < 1e-15 && fabs(fmin(w[0], w[1]) - 1) < 1e-15);
+    ck_assert(fabs(fabs(v[0]) - sqrt(0.5)) < 1e-15 && fabs(fabs(v[2]) - sqrt(0.5)) < 1e-15);
+    double s4[16] = {4, 1, -2, 2, 1, 2, 0, 1, -2, 0, 3, -2, 2, 1, -2, -1}, s4c[16], av[16], vw[16];
+    memcpy(s4c, s4, sizeof s4);
+    nv_sym_eigen(s4c, 4, w, v, NULL);
+    mat_mul(s4, v, av, 4, 4, 4);
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++)
+            vw[i * 4 + j] = v[i * 4 + j] * w[j];
+    ck_assert(mat_err(av, vw, 16) < 1e-13);
+    ck_assert(fabs(w[0] + w[1] + w[2] + w[3] - 8) < 1e-13);      /* the trace */
+    /* scaled by 2^+-900 (squares out of range): the same eigenvalues, scaled */
+    for (int sc = -1; sc <= 1; sc += 2) {
+        double big[16], wb[4], vb[16];
+        for (int i = 0; i < 16; i++)
+            big[i] = ldexp(s4[i], sc * 900);
+        nv_sym_eigen(big, 4, wb, vb, NULL);
+        for (int i = 0; i < 4; i++)
+            ck_assert(wb[i] == ldexp(w[i], sc * 900) && mat_err(vb, v, 16) == 0);
+    }
+    /* the pseudoinverse of a 3x2: P A P = P and A P A = A */
+    double t32[6] = {1, 2, 3, 4, 5, 6}, t32c[6], p23[6], ap[9], apa[6], pa[4], pap[6], sv[2], vv[4];
+    memcpy(t32c, t32, sizeof t32);
+    nv_pinv_tall(t32c, 3, 2, p23, vv, sv, NULL);
+    mat_mul(t32, p23, ap, 3, 2, 3);
+    mat_mul(ap, t32, apa, 3, 3, 2);
+    ck_assert(mat_err(apa, t32, 6) < 1e-13);
+    mat_mul(p23, t32, pa, 2, 3, 2);
+    mat_mul(pa, p23, pap, 2, 2, 3);
+    ck_assert(mat_err(pap, p23, 6) < 1e-13);
+    /* it is (A^T A)^-1 A^T here: [[-4/3, -1/3, 2/3], [13/12, 1/3, -5/12]] */
+    double want[6] = {-4.0 / 3, -1.0 / 3, 2.0 / 3, 13.0 / 12, 1.0 / 3, -5.0 / 12};
+    ck_assert(mat_err(p23, want, 6) < 1e-13);
+    /* scaled by 2^+-900: the pseudoinverse scaled by 2^-+900 */
+    for (int sc = -1; sc <= 1; sc += 2) {
+        double big[6], pb[6];
+        for (int i = 0; i < 6; i++)
+            big[i] = ldexp(t32[i], sc * 900);
+        nv_pinv_tall(big, 3, 2, pb, vv, sv, NULL);
+        for (int i = 0; i < 6; i++)
+            ck_assert(pb[i] == ldexp(p23[i], -sc * 900));
+    }
+    /* Cholesky: L L^T = A; not positive definite: -1 */
+    double pd[9] = {4, 2, 2, 2, 5, 3, 2, 3, 6}, l[9], lt[9], llt[9];
+    memcpy(l, pd, sizeof pd);
+    ck_assert_int_eq(nv_cholesky(l, 3, NULL), 0);
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            lt[i * 3 + j] = l[j * 3 + i];
+    mat_mul(l, lt, llt, 3, 3, 3);
+    ck_assert(mat_err(llt, pd, 9) < 1e-14);
+    double npd[4] = {1, 2, 2, 1};
+    ck_assert_int_eq(nv_cholesky(npd, 2, NULL), -1);
+}
+END_TEST
+
+/* the poll: once per outer step from order 32, never below; a poll that
+   does not return (an engine's timeout) leaves nothing to free */
+static int polls;
+static jmp_buf poll_jb;
+static void count_poll(void *ctx)
+{
+    (void)ctx;
+    polls++;
+}
+static void stop_poll(void *ctx)
+{
+    if (++polls == *(int *)ctx)
+        longjmp(poll_jb, 1);
+}
+
+START_TEST(test_linalg_poll)
+{
+    enum { N = 40 };
+    static double a[N * N], c[N * N], out[N * N], w[N], v[N * N], s[N], tmp[2 * N];
+    int64_t perm[N];
+    nv_poll poll = {count_poll, NULL};
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++)
+            a[i * N + j] = i == j ? N : 1.0 / (1 + i + j);
+    memcpy(c, a, sizeof a);
+    polls = 0;
+    ck_assert_int_eq(nv_inverse(c, N, out, perm, tmp, &poll), 0);
+    ck_assert_int_eq(polls, 2 * N);                 /* N for LU, N for the columns */
+    memcpy(c, a, sizeof a);
+    polls = 0;
+    ck_assert_int_eq(nv_cholesky(c, N, &poll), 0);
+    ck_assert_int_eq(polls, N);
+    memcpy(c, a, sizeof a);
+    polls = 0;
+    nv_sym_eigen(c, N, w, v, &poll);
+    ck_assert(polls >= N && polls % N == 0);        /* N per sweep */
+    memcpy(c, a, sizeof a);
+    polls = 0;
+    nv_pinv_tall(c, N, N, out, v, s, &poll);
+    ck_assert(polls >= 2 * N && polls % N == 0);    /* N per sweep, N for the product */
+    memcpy(c, a, 9 * sizeof(double));
+    polls = 0;
+    ck_assert(nv_det(c, 3, perm, &poll) != 0);
+    ck_assert_int_eq(polls, 0);                     /* small: no polls */
+    {
+        int stop = 7;
+        nv_poll halt = {stop_poll, &stop};
+        memcpy(c, a, sizeof a);
+        polls = 0;
+        if (setjmp(poll_jb) == 0) {
+            nv_sym_eigen(c, N, w, v, &halt);
+            ck_abort_msg("the poll did not stop the kernel");
+        }
+        ck_assert_int_eq(polls, 7);
+    }
 }
 END_TEST
 
@@ -240,6 +558,10 @@ static Suite *lib_suite(void)
     tcase_add_test(k, test_normal);
     tcase_add_test(k, test_rounding_and_modulo);
     tcase_add_test(k, test_median);
+    tcase_add_test(k, test_special_functions);
+    tcase_add_test(k, test_distributions);
+    tcase_add_test(k, test_linalg);
+    tcase_add_test(k, test_linalg_poll);
     suite_add_tcase(s, k);
     TCase *t = tcase_create("text");
     tcase_add_test(t, test_strings);
