@@ -88,13 +88,18 @@ NV_RT double nv_measure_row(const nv_measure *m, const double *x, double adjust,
 {
     int i;
     if (m->kind == NV_BINSIM) {
-        double a[4] = {0, 0, 0, 0};
+        /* the counts in JPMML's order of summation, 11, 10, 01, 00 */
+        double a[4] = {0, 0, 0, 0}, c[4], d[4];
         for (i = 0; i < m->nf; i++) {
             if ((x[i] != 0 && x[i] != 1) || (row[i] != 0 && row[i] != 1))
                 return NAN;
-            a[(int)x[i] * 2 + (int)row[i]] += 1;
+            a[3 - ((int)x[i] * 2 + (int)row[i])] += 1;
         }
-        return nv_binary_similarity(a, m->c, m->d);
+        for (i = 0; i < 4; i++) {
+            c[i] = m->c[3 - i];
+            d[i] = m->d[3 - i];
+        }
+        return nv_binary_similarity(a, c, d);
     }
     double tally = 0, c;
     for (i = 0; i < m->nf; i++) {
