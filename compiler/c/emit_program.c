@@ -1181,13 +1181,13 @@ static void emit_block(Em *m, const IrBlock *b)
                     s->ms->rows->n, k, id, id);
             for (int i = 0; i < k; i++) {
                 int iv = s->vars[i], vv = s->vars[k + i];
-                if (keeps_value(m, iv))
+                if (m->var_used[iv] && keeps_value(m, iv))
                     em_line(m, "%s = t%d[%d];", m->vname[iv], id, i);
-                if (ir_is_nullable(m->p->vars[iv].type))
+                if (m->var_used[iv] && ir_is_nullable(m->p->vars[iv].type))
                     em_line(m, "%s = t%d[%d] < 0;", m->nname[iv], id, i);
-                if (keeps_value(m, vv))
+                if (m->var_used[vv] && keeps_value(m, vv))
                     em_line(m, "%s = t%d_v[%d];", m->vname[vv], id, i);
-                if (ir_is_nullable(m->p->vars[vv].type))
+                if (m->var_used[vv] && ir_is_nullable(m->p->vars[vv].type))
                     em_line(m, "%s = t%d_v[%d] != t%d_v[%d];", m->nname[vv], id, i, id, i);
             }
             m->ind--;
@@ -1288,8 +1288,9 @@ static void use_block(Em *m, const IrBlock *b)
         const IrStmt *s = b->s[i];
         if (s->kind == S_SET)
             m->var_used[s->var] = m->var_set[s->var] = 1;
+        /* a nearest-rows statement sets them all; only those read are kept */
         for (int k = 0; s->kind == S_NEAREST && k < s->nvars; k++)
-            m->var_used[s->vars[k]] = m->var_set[s->vars[k]] = 1;
+            m->var_set[s->vars[k]] = 1;
         for (int k = 0; s->kind == S_NEAREST && k < s->nargs; k++)
             use_expr(m, s->args[k]);
         if (s->e)

@@ -475,7 +475,7 @@ int lower_clustering_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, Mod
         return 1;
 
     /* the nearest clusters, as many as the outputs rank */
-    int k = output_max_rank(m, "entityId,clusterId,affinity,entityAffinity,clusterAffinity");
+    int k = output_max_rank(L, m, "entityId,clusterId,affinity,entityAffinity,clusterAffinity");
     if (k > n)
         k = n;
     int *idx = ARENA_ARRAY(L->a, int, k + 1), *val = ARENA_ARRAY(L->a, int, k + 1);

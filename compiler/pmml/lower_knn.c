@@ -280,7 +280,7 @@ int lower_knn_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResul
     }
 
     /* the nearest rows */
-    int kk = output_max_rank(m, "entityId,affinity,entityAffinity");
+    int kk = output_max_rank(L, m, "entityId,affinity,entityAffinity");
     if (kk < k)
         kk = (int)k;
     if (kk > nrows)

@@ -287,7 +287,18 @@ int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelRe
             sb = &st->then_b;
         }
         ModelResult *srp = ARENA_NEW(L->a, ModelResult);
-        if (lower_model(L, g->model, mm == MM_MODEL_CHAIN ? chain : s, sb, srp))
+        /* entities this MiningModel's outputs rank in the segment (segmentId) */
+        int saved_hint = L->rank_hint;
+        const XElem *mout = xchild(m, "Output");
+        for (int k = 0; mout && k < mout->nkids; k++) {
+            const char *sgid = xattr(mout->kids[k], "segmentId"), *rk = xattr(mout->kids[k], "rank");
+            long long rv;
+            if (sgid && rk && !strcmp(sgid, sids[i]) && parse_long(rk, &rv) && rv > L->rank_hint && rv <= 1000000)
+                L->rank_hint = (int)rv;
+        }
+        int failed = lower_model(L, g->model, mm == MM_MODEL_CHAIN ? chain : s, sb, srp);
+        L->rank_hint = saved_hint;
+        if (failed)
             return 1;
         ModelResult sr = *srp;
         ir_set(b, sb, ran, ir_lit_bool(b, 1));

@@ -416,10 +416,10 @@ void lower_output(Lower *L, const XElem *model, Scope *s, IrBlock *blk, ModelRes
     }
 }
 
-int output_max_rank(const XElem *model, const char *features)
+int output_max_rank(Lower *L, const XElem *model, const char *features)
 {
     const XElem *out = xchild(model, "Output");
-    int best = 1;
+    int best = L->rank_hint > 1 ? L->rank_hint : 1;
     for (int k = 0; out && k < out->nkids; k++) {
         const XElem *of = out->kids[k];
         const char *f = xattr(of, "feature"), *rs = xattr(of, "rank");

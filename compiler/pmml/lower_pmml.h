@@ -70,6 +70,7 @@ typedef struct Lower {
     struct IrTextIndex **tix;  /* ... and their IR, shared by every use */
     int ntix, cap_tix, cap_tix2;
     Scope *top;            /* the program's inputs */
+    int rank_hint;         /* the rank a MiningModel's outputs ask of the segment being lowered */
 } Lower;
 
 typedef enum { FUNC_REGRESSION, FUNC_CLASSIFICATION, FUNC_CLUSTERING, FUNC_MIXED, FUNC_ASSOCIATION,
@@ -157,7 +158,7 @@ void result_argmax(Lower *L, IrBlock *blk, ModelResult *r);
 Field *input_field(Lower *L, const char *name, const XElem *at);
 /* the greatest rank OutputFields of `model` ask of the given features
    (comma-separated list), at least 1 */
-int output_max_rank(const XElem *model, const char *features);
+int output_max_rank(Lower *L, const XElem *model, const char *features);
 /* an ordered list of ids that names every entity: ids[i] the i-th entity's
    "id" attribute, or its 1-based position when it has none (PMML's implicit
    ids); an error at the second of two equal ids */
