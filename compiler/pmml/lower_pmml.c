@@ -476,7 +476,7 @@ void result_init(ModelResult *r, MiningFunc f)
 {
     memset(r, 0, sizeof *r);
     r->func = f;
-    r->value = r->entity = r->confidence = r->affinity = -1;
+    r->value = r->entity = r->confidence = r->affinity = r->display = -1;
 }
 
 MiningFunc parse_function(Lower *L, const XElem *model)
