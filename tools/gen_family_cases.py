@@ -154,7 +154,7 @@ def clustering_distances(out):
     mat = [[0.0, 0.5, 2.0], [0.5, 0.0, 1.0], [2.0, 1.0, 0.0]]
     segs = [
         ("euc", "euclidean", None, [("a", "absDiff", 1.0, None), ("b", "absDiff", 1.0, None)], None),
-        ("sq", "squaredEuclidean", None, [("a", "absDiff", 2.0, None), ("b", "absDiff", 0.5, None)], [1.0, 3.0]),
+        ("sq", "squaredEuclidean", None, [("a", "absDiff", 0.3, None), ("b", "absDiff", 0.7, None)], [1.0, 3.0]),
         ("cheb", "chebychev", None, [("a", "absDiff", 1.0, None), ("b", "absDiff", 2.0, None)], None),
         ("city", "cityBlock", None, [("a", "absDiff", 1.0, None), ("b", "absDiff", 1.0, None),
                                      ("c", "delta", 4.0, None)], None),
@@ -212,7 +212,11 @@ def clustering_distances(out):
     outs.append('      <OutputField name="euc_2nd" segmentId="euc" feature="entityId" rank="2" dataType="string"/>')
     outs.append('      <OutputField name="euc_to3" segmentId="euc" feature="clusterAffinity" value="3" '
                 'dataType="double"/>')
-    ehead += ["euc_2nd", "euc_to3"]
+    outs.append('      <OutputField name="sq_to1" segmentId="sq" feature="clusterAffinity" value="1" '
+                'dataType="double"/>')
+    outs.append('      <OutputField name="sq_to3" segmentId="sq" feature="clusterAffinity" value="3" '
+                'dataType="double"/>')
+    ehead += ["euc_2nd", "euc_to3", "sq_to1", "sq_to3"]
     expected = []
     for r in rows:
         line = []
@@ -226,7 +230,9 @@ def clustering_distances(out):
             order = nearest(ds)
             line += [ids[order[0]] if order else None, ds[order[0]] if order else None]
             if sid == "euc":
-                extra = [ids[order[1]] if len(order) > 1 else None, ds[2]]
+                extra = [ids[order[1]] if len(order) > 1 else None, ds[2]] + extra
+            if sid == "sq":
+                extra = extra + [ds[0], ds[2]]
         expected.append(line + extra)
     model = '''<?xml version="1.0" encoding="UTF-8"?>
 <!--
@@ -235,7 +241,8 @@ def clustering_distances(out):
   3 (10, -2, bl); c's codes are its Values' positions r=0, g=1, bl=2.
   Row 1 (a=1, b=1, c=r), by hand:
     euc: sqrt(1+1) = 1.414 to 1, sqrt(4+9) to 2, sqrt(81+9) to 3: cluster 1
-    sq: weights 2 and 0.5: 2*1 + 0.5*1 = 2.5 to 1: cluster 1
+    sq: weights 0.3 and 0.7: 1*1*0.3 + 1*1*0.7 = 1 to 1: cluster 1 (each term
+        c*c*w in that order: with these weights (w*c)*c would differ in the last bit)
     cheb: max(1, 2*1) = 2 to 1; to 2: max(2, 2*3) = 6: cluster 1
     city: 1 + 1 + 4*delta(r, r) = 2 to 1: cluster 1
     mink (p=3): a by gaussSim(scale 2): exp(-ln2/4)^3 + 1^3 to 1, ...: the greatest similarity
