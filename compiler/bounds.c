@@ -18,6 +18,7 @@ Limits nv_limits = {
     .inline_size = 250000,
     .map_rows = 10000,
     .enum_symbols = 100000,
+    .table_cells = 4000000,
 };
 
 static const struct {
@@ -34,6 +35,8 @@ static const struct {
      "elements that DefineFunction calls expand to, in all"},
     {"map-rows", offsetof(Limits, map_rows), 0, "rows of a MapValues table with several key columns"},
     {"enum-symbols", offsetof(Limits, enum_symbols), 0, "symbols of one PFA enum"},
+    {"table-cells", offsetof(Limits, table_cells), 0,
+     "numbers of a model's table of rows (k-NN training instances, cluster centers)"},
 };
 #define NLIMITS (sizeof table / sizeof table[0])
 

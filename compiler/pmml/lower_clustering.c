@@ -15,6 +15,7 @@
  * display value.  distributionBased models are scored by their centers as
  * centerBased ones are (as pmml4s does; JPMML refuses them). */
 #include "lower_pmml.h"
+#include "bounds.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -269,6 +270,11 @@ int measure_rows(Lower *L, MeasureBuild *mb, const char *const *cells, int nrows
 {
     IrMeasure *ms = mb->ms;
     int nf = ms->nf;
+    if ((long long)nrows * nf > nv_limits.table_cells) {
+        diag_error(L->d, ms->loc, "the model's table has %d rows of %d numbers, more than the %ld numbers of "
+                   "table-cells%s", nrows, nf, nv_limits.table_cells, limits_hint("table-cells"));
+        return 0;
+    }
     /* string fields compared for equality: the rows' values join the
        categories, which are then sorted (the codes are positions) */
     for (int i = 0; i < nf; i++) {

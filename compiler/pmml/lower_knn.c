@@ -12,6 +12,7 @@
  * (ir_eval.c), with the model's own transformations.  Entity ids are the
  * instanceIdVariable's values, else the rows' 1-based numbers. */
 #include "lower_pmml.h"
+#include "bounds.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -171,6 +172,12 @@ int lower_knn_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResul
     for (int j = 0; j < kin->nkids; j++)
         if (!strcmp(kin->kids[j]->name, "KNNInput"))
             fe[nf++] = kin->kids[j];
+    if ((long long)nrows * nf > nv_limits.table_cells) {
+        /* before any row is read, or computed from */
+        diag_error(L->d, lloc(L, tab), "the training instances are %d rows of %d inputs, more than the %ld numbers "
+                   "of table-cells%s", nrows, nf, nv_limits.table_cells, limits_hint("table-cells"));
+        return 1;
+    }
     MeasureBuild mb;
     if (!measure_begin(L, s, m, fe, nf, &mb))
         return 1;
