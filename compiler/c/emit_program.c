@@ -794,6 +794,40 @@ static CVal emit_inline(Em *m, const IrExpr *e)
     }
     case E_CALL: {
         CVal *v = ARENA_ARRAY(&m->a, CVal, e->n ? e->n : 1);
+        int any_null = 0;
+        for (int i = 0; i < e->n; i++)
+            any_null |= ir_is_nullable(e->a[i]->type);
+        if ((e->fn == FN_AND || e->fn == FN_OR) && !any_null) {
+            /* no operand can be null: two-valued.  Operands that are single
+               expressions join as one C expression; otherwise one test per
+               operand, the first that decides jumping to the end */
+            int isand = e->fn == FN_AND;
+            size_t at = m->out->len;
+            int tmp0 = m->tmp, label0 = m->label;
+            const char **parts = ARENA_ARRAY(&m->a, const char *, e->n + 1);
+            for (int i = 0; i < e->n; i++)
+                parts[i] = arena_printf(&m->a, "(%s)", emit_inline(m, e->a[i]).v);
+            if (m->out->len == at && e->n <= 16) {
+                r.v = arena_printf(&m->a, "(%s)", em_join(m, parts, e->n, isand ? " && " : " || "));
+                r.inl = 1;
+                return r;
+            }
+            m->out->len = at;  /* statements came with them: the long form */
+            if (m->out->data)
+                m->out->data[at] = 0;
+            m->tmp = tmp0;
+            m->label = label0;
+            int L = ++m->label;
+            const char *t = new_tmp(m, bt, 0);
+            em_line(m, "%s = %d;", t, isand);
+            for (int i = 0; i < e->n; i++) {
+                CVal x = emit_inline(m, e->a[i]);
+                em_line(m, "if (%s%s) { %s = %d; goto sc_%d; }", isand ? "!" : "", x.v, t, !isand, L);
+            }
+            em_line(m, "sc_%d:;", L);
+            r.v = t;
+            return r;
+        }
         if (e->fn == FN_AND || e->fn == FN_OR) {
             /* three-valued: a false (true) operand decides even beside null */
             int isand = e->fn == FN_AND;
@@ -880,6 +914,15 @@ static CVal emit_inline(Em *m, const IrExpr *e)
         return r;
     }
     case E_COALESCE: {
+        if (e->n == 2 && bt->kind == T_BOOL && e->a[1]->kind == E_LIT && !e->a[1]->lit_null &&
+            !ir_is_nullable(e->a[1]->type)) {
+            /* a condition whose unknown counts as false (or true): one expression */
+            CVal x = emit_inline(m, e->a[0]);
+            r.v = strcmp(x.n, "0") == 0 ? x.v
+                  : arena_printf(&m->a, e->a[1]->lit_bool ? "((%s) || (%s))" : "(!(%s) && (%s))", x.n, x.v);
+            r.inl = 1;
+            return r;
+        }
         /* the first value that is not null: flat, as for E_IF */
         const char *t = new_tmp(m, bt, 1);
         int L = ++m->label;

@@ -200,6 +200,8 @@ IrPred *lower_predicate(Lower *L, Scope *s, const XElem *e);
 int is_predicate_elem(const XElem *e);
 /* the IR boolean expression of a three-valued predicate (null = unknown) */
 IrExpr *pred_to_expr(Lower *L, const IrPred *p);
+/* whether the predicate is true (unknown counts as false): never null */
+IrExpr *pred_true_expr(Lower *L, const IrPred *p);
 /* the values of an Array's text (space-separated, optionally quoted) */
 int split_array(Lower *L, const char *t, const char ***out);
 /* the numbers of an <Array> (checked against its n); -1 after an error */

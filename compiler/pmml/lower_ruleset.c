@@ -84,11 +84,11 @@ static int collect(Lower *L, Scope *s, const XElem *container, int parent, IrBlo
         IrPred *pr = lower_predicate(L, s, pe);
         if (!pr)
             return 0;
-        IrExpr *c = pred_to_expr(L, pr);
+        IrExpr *c = pred_true_expr(L, pr);
         if (parent >= 0)
             c = ir_call2(b, FN_AND, ir_type(T_BOOL), ir_var(b, parent), c);
         int v = ir_add_var(b, simple ? "rule fired" : "compound rule holds", ir_type(T_BOOL));
-        IrStmt *st = ir_set(b, blk, v, ir_coalesce(b, c, ir_lit_bool(b, 0)));
+        IrStmt *st = ir_set(b, blk, v, c);
         st->loc = lloc(L, ru);
         if (!simple) {
             st->comment = "CompoundRule";

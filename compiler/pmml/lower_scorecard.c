@@ -178,7 +178,7 @@ int lower_scorecard(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResul
                 return 1;
             }
             IrExpr *cond = ir_call2(b, FN_AND, ir_type(T_BOOL),
-                                    ir_call1(b, FN_NOT, ir_type(T_BOOL), ir_var(b, found)), pred_to_expr(L, pr));
+                                    ir_call1(b, FN_NOT, ir_type(T_BOOL), ir_var(b, found)), pred_true_expr(L, pr));
             IrStmt *st = ir_if_stmt(b, blk, cond);
             st->loc = lloc(L, at);
             IrBlock *tb = &st->then_b;
