@@ -552,7 +552,10 @@ static const char *em_measure(Em *m, const IrMeasure *ms, const char **rows)
     sb_puts(o, "}, {");
     for (int k = 0; k < 4; k++)
         sb_printf(o, "%s%s", k ? ", " : "", c_double(&m->a, ms->d[k]));
-    sb_printf(o, "}, %d, measure%d_f};\n", ms->nf, id);
+    int absdiff = ms->kind != IR_MS_BINARY;
+    for (int i = 0; i < ms->nf; i++)
+        absdiff &= ms->cmp[i] == IR_CF_ABS_DIFF;
+    sb_printf(o, "}, %d, measure%d_f, %d};\n", ms->nf, id, absdiff);
     return arena_printf(&m->a, "measure%d", id);
 }
 

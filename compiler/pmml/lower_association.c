@@ -23,6 +23,9 @@ typedef struct Assoc {
     const char **ids, **ante, **cons, **rule;
     double *num[5];        /* confidence, support, lift, leverage, affinity per rule (NaN: absent) */
     IrTable *key[5], *vals[5], *texts[4];  /* the tables made so far, shared by the outputs */
+    int *sel;              /* the rule selections made so far (vars), by their parameters: */
+    long long *sel_key;    /* algorithm, basis, order and rank in one number */
+    int nsel, cap_sel, cap_key;
 } Assoc;
 
 static const char *const num_names[5] = {"confidence", "support", "lift", "leverage", "affinity"};
@@ -57,7 +60,6 @@ static IrExpr *assoc_feature(Lower *L, ModelResult *r, const XElem *of, const ch
 {
     IrBuilder *b = &L->b;
     Assoc *A = r->fam;
-    (void)blk;
     const char *rf = feature;
     if (!strcmp(feature, "ruleValue")) {
         rf = xattr(of, "ruleFeature");
@@ -116,12 +118,30 @@ static IrExpr *assoc_feature(Lower *L, ModelResult *r, const XElem *of, const ch
             }
         }
     }
-    IrExpr *e = ir_node(b, E_ASSOC, ir_type(T_INT), lloc(L, of), A->x, A->nx);
-    e->as = A->as;
-    e->col = algorithm;
-    e->tab = key;
-    e->lit_bool = desc;
-    e->code = (int)rank;
+    /* one selection per set of parameters, whatever the outputs read of it */
+    long long sk = (((long long)rank * 8 + algorithm) * 8 + bi) * 2 + desc;
+    int sv = -1;
+    for (int i = 0; i < A->nsel; i++)
+        if (A->sel_key[i] == sk)
+            sv = A->sel[i];
+    if (sv < 0) {
+        IrExpr *sel = ir_node(b, E_ASSOC, ir_type(T_INT), lloc(L, of), A->x, A->nx);
+        sel->as = A->as;
+        sel->col = algorithm;
+        sel->tab = key;
+        sel->lit_bool = desc;
+        sel->code = (int)rank;
+        sv = ir_add_var(b, "selected rule", ir_type(T_INT));
+        IrStmt *st = ir_set(b, blk, sv, sel);
+        st->comment = arena_printf(L->a, "association rules: %s by %s, rank %lld",
+                                   algorithm == IR_ASSOC_RECOMMENDATION ? "recommendation"
+                                   : algorithm == IR_ASSOC_EXCLUSIVE ? "exclusiveRecommendation" : "ruleAssociation",
+                                   num_names[bi], rank);
+        VEC_PUSH(L->a, A->sel, A->nsel, A->cap_sel, sv);
+        A->nsel--;
+        VEC_PUSH(L->a, A->sel_key, A->nsel, A->cap_key, sk);
+    }
+    IrExpr *e = ir_var(b, sv);
     if (ni >= 0) {
         IrTable *t = A->vals[ni];
         if (!t) {

@@ -69,6 +69,7 @@ typedef struct nv_measure {
     double c[4], d[4];     /* binary similarity: 00, 01, 10, 11 */
     int nf;
     const nv_mfield *f;
+    int absdiff;           /* every field compares by absDiff (the fast path) */
 } nv_measure;
 
 /* sum of q over sum of q of the fields the record has; NaN when none */
@@ -145,8 +146,27 @@ NV_RT void nv_nearest(const nv_measure *m, const double *x, const double *rows, 
         idx[i] = -1;
         val[i] = NAN;
     }
+    int fast = m->absdiff && (m->kind == NV_EUCLID || m->kind == NV_SQEUCLID || m->kind == NV_CITYBLOCK);
+    for (i = 0; i < m->nf; i++)
+        fast &= x[i] == x[i];
     for (i = 0; i < n; i++) {
-        v = nv_measure_row(m, x, adjust, rows + (size_t)i * (size_t)m->nf);
+        const double *row = rows + (size_t)i * (size_t)m->nf;
+        if (fast) {
+            /* the same sums as nv_metric_add's, without its switches: every
+               field present, compared by |x - y| (d d w is (|d| |d|) w) */
+            double t = 0, d;
+            int f;
+            if (m->kind == NV_CITYBLOCK)
+                for (f = 0; f < m->nf; f++)
+                    t = t + fabs(x[f] - row[f]) * m->f[f].weight;
+            else
+                for (f = 0; f < m->nf; f++) {
+                    d = x[f] - row[f];
+                    t = t + d * d * m->f[f].weight;
+                }
+            v = nv_metric_end(m->kind, t * adjust, m->p);
+        } else
+            v = nv_measure_row(m, x, adjust, row);
         if (v != v)
             continue;
         /* where it goes: after every kept row at least as good */

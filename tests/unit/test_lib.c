@@ -572,7 +572,7 @@ START_TEST(test_measures)
 {
     const nv_mfield f3[3] = {{NV_CF_ABS_DIFF, 2, 0, 1, 0, 0}, {NV_CF_DELTA, 1, 0, 3, 0, 0},
                              {NV_CF_EQUAL, 1, 0, 1, 0, 0}};
-    nv_measure m = {NV_SQEUCLID, 0, {0, 0, 0, 0}, {0, 0, 0, 0}, 3, f3};
+    nv_measure m = {NV_SQEUCLID, 0, {0, 0, 0, 0}, {0, 0, 0, 0}, 3, f3, 0};
     double x[3] = {1, 5, 7}, row[3] = {4, 5, 8};
     /* 2 * 3^2 + 1 * 0 + 1 * 0 (equal: 7 vs 8 gives 0) */
     ck_assert(nv_measure_row(&m, x, nv_measure_adjust(&m, x), row) == 18);
@@ -585,19 +585,20 @@ START_TEST(test_measures)
     /* a table: matrix[x][y] of a 2 x 2 matrix; a code outside it is undefined */
     static const double mat[4] = {0, 0.25, 0.25, 0};
     const nv_mfield ft[1] = {{NV_CF_TABLE, 1, 0, 1, 2, mat}};
-    nv_measure mt = {NV_CITYBLOCK, 0, {0, 0, 0, 0}, {0, 0, 0, 0}, 1, ft};
+    nv_measure mt = {NV_CITYBLOCK, 0, {0, 0, 0, 0}, {0, 0, 0, 0}, 1, ft, 0};
     double a[1] = {0}, b[1] = {1}, c[1] = {-1};
     ck_assert(nv_measure_row(&mt, a, 1, b) == 0.25 && isnan(nv_measure_row(&mt, c, 1, b)));
     /* similarities: 1101 against 1100: a11 2, a10 1, a01 0, a00 1 */
     const nv_mfield fb[4] = {{0, 1, 0, 1, 0, 0}, {0, 1, 0, 1, 0, 0}, {0, 1, 0, 1, 0, 0}, {0, 1, 0, 1, 0, 0}};
-    nv_measure sm = {NV_BINSIM, 0, {1, 0, 0, 1}, {1, 1, 1, 1}, 4, fb};
-    nv_measure tn = {NV_BINSIM, 0, {1, 0, 0, 1}, {1, 2, 2, 1}, 4, fb};
+    nv_measure sm = {NV_BINSIM, 0, {1, 0, 0, 1}, {1, 1, 1, 1}, 4, fb, 0};
+    nv_measure tn = {NV_BINSIM, 0, {1, 0, 0, 1}, {1, 2, 2, 1}, 4, fb, 0};
     double p[4] = {1, 1, 0, 1}, q[4] = {1, 1, 0, 0}, bad[4] = {2, 1, 0, 0};
     ck_assert(nv_measure_row(&sm, p, 1, q) == 0.75 && nv_measure_row(&tn, p, 1, q) == 0.6);
     ck_assert(isnan(nv_measure_row(&sm, bad, 1, q)));
     /* nearest: ties keep row order, undefined rows are left out, -1 past the end */
     const nv_mfield f1[1] = {{NV_CF_ABS_DIFF, 1, 0, 1, 0, 0}};
-    nv_measure d1 = {NV_CITYBLOCK, 0, {0, 0, 0, 0}, {0, 0, 0, 0}, 1, f1};
+    nv_measure d1 = {NV_CITYBLOCK, 0, {0, 0, 0, 0}, {0, 0, 0, 0}, 1, f1, 0};
+    nv_measure d1f = {NV_CITYBLOCK, 0, {0, 0, 0, 0}, {0, 0, 0, 0}, 1, f1, 1};
     double rows[5] = {4, 1, NAN, 3, 1}, r1[1] = {2}, val[4];
     int idx[4];
     nv_nearest(&d1, r1, rows, 5, 4, idx, val);
@@ -605,6 +606,9 @@ START_TEST(test_measures)
     ck_assert(val[0] == 1 && val[1] == 1 && val[2] == 1 && val[3] == 2);
     nv_nearest(&d1, r1, rows, 2, 4, idx, val);
     ck_assert(idx[0] == 1 && idx[1] == 0 && idx[2] == -1 && isnan(val[3]));
+    /* the fast path of absDiff fields gives the same */
+    nv_nearest(&d1f, r1, rows, 5, 4, idx, val);
+    ck_assert(idx[0] == 1 && idx[1] == 3 && idx[2] == 4 && idx[3] == 0 && val[3] == 2);
     /* similarities: the greatest first */
     double srows[8] = {1, 1, 0, 0, 1, 1, 0, 1};
     nv_nearest(&sm, p, srows, 2, 2, idx, val);
