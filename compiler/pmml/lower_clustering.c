@@ -21,17 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int num_attr(Lower *L, const XElem *e, const char *attr, double dflt, double *out)
-{
-    const char *v = xattr(e, attr);
-    *out = dflt;
-    if (v && !parse_double(v, out)) {
-        diag_error(L->d, aloc(L, e, attr), "%s \'%s\' is not a number", attr, v);
-        return 0;
-    }
-    return 1;
-}
-
 static int parse_cf(const char *s, IrCompareFn *out)
 {
     static const char *names[] = {"absDiff", "gaussSim", "delta", "equal", "table"};
@@ -372,24 +361,17 @@ IrExpr **measure_inputs(Lower *L, MeasureBuild *mb)
     return x;
 }
 
-/* ---- ClusteringModel ---- */
-typedef struct Clusters {
-    IrMeasure *ms;
-    IrExpr **x;
-    const char **ids;
-    int n;
-} Clusters;
-
-static IrExpr *cluster_affinity(Lower *L, ModelResult *r, const char *id, const XElem *at)
+IrExpr *measure_affinity(Lower *L, ModelResult *r, const char *id, const XElem *at)
 {
-    Clusters *c = r->fam;
+    MeasureEntities *c = r->fam;
     for (int i = 0; i < c->n; i++)
         if (!strcmp(c->ids[i], id))
             return ir_measure(&L->b, c->ms, c->x, i);
-    diag_error(L->d, aloc(L, at, "value"), "no cluster has id \'%s\'", id);
+    diag_error(L->d, aloc(L, at, "value"), "no %s has id \'%s\'", c->what, id);
     return NULL;
 }
 
+/* ---- ClusteringModel ---- */
 int lower_clustering_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r)
 {
     IrBuilder *b = &L->b;
@@ -509,9 +491,9 @@ int lower_clustering_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, Mod
     r->affinity = val[0];
     r->display = ir_add_var(b, "cluster name", ir_nullable(L->a, st));
     ir_set(b, blk, r->display, ir_lookup(b, ir_coalesce(b, ir_var(b, idx[0]), lit_int(b, -1)), nmt));
-    Clusters *cl = ARENA_NEW(L->a, Clusters);
-    *cl = (Clusters){.ms = ms, .x = x, .ids = ids, .n = n};
+    MeasureEntities *cl = ARENA_NEW(L->a, MeasureEntities);
+    *cl = (MeasureEntities){.ms = ms, .x = x, .ids = ids, .n = n, .what = "cluster"};
     r->fam = cl;
-    r->affinity_of = cluster_affinity;
+    r->affinity_of = measure_affinity;
     return 0;
 }

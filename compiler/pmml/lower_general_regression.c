@@ -60,21 +60,6 @@ static IrExpr *numlit(Lower *L, double v)
     return L->float_ctx ? ir_lit_float(&L->b, (float)v) : ir_lit_double(&L->b, v);
 }
 
-/* a numeric attribute; `dflt` when absent; 0 after reporting a bad number */
-static int num_attr(Lower *L, const XElem *e, const char *attr, double dflt, double *out)
-{
-    const char *s = xattr(e, attr);
-    if (!s) {
-        *out = dflt;
-        return 1;
-    }
-    if (!parse_double(s, out)) {
-        diag_error(L->d, aloc(L, e, attr), "%s \'%s\' is not a number", attr, s);
-        return 0;
-    }
-    return 1;
-}
-
 /* a required numeric attribute */
 static int need_attr(Lower *L, const XElem *e, const char *attr, double *out)
 {

@@ -18,23 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct Knn {
-    IrMeasure *ms;
-    IrExpr **x;
-    const char **ids;
-    int n;
-} Knn;
-
-static IrExpr *instance_affinity(Lower *L, ModelResult *r, const char *id, const XElem *at)
-{
-    Knn *k = r->fam;
-    for (int i = 0; i < k->n; i++)
-        if (!strcmp(k->ids[i], id))
-            return ir_measure(&L->b, k->ms, k->x, i);
-    diag_error(L->d, aloc(L, at, "value"), "no training instance has id \'%s\'", id);
-    return NULL;
-}
-
 static int cmp_num(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -312,10 +295,10 @@ int lower_knn_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResul
     }
     r->entity = r->ent_rank[0];
     r->affinity = val[0];
-    Knn *kd = ARENA_NEW(L->a, Knn);
-    *kd = (Knn){.ms = ms, .x = x, .ids = ids, .n = nrows};
+    MeasureEntities *kd = ARENA_NEW(L->a, MeasureEntities);
+    *kd = (MeasureEntities){.ms = ms, .x = x, .ids = ids, .n = nrows, .what = "training instance"};
     r->fam = kd;
-    r->affinity_of = instance_affinity;
+    r->affinity_of = measure_affinity;
     if (r->func == FUNC_CLUSTERING)
         return 0;
 

@@ -45,15 +45,6 @@ static IrExpr *variable_weight(Lower *L, const Seg *g, const ModelResult *sr, Sc
     return f ? ir_var(&L->b, f->var) : NULL;
 }
 
-static int add_cat(Lower *L, ModelResult *r, const char *c, int *cap)
-{
-    for (int i = 0; i < r->ncats; i++)
-        if (!strcmp(r->cats[i], c))
-            return i;
-    VEC_PUSH(L->a, r->cats, r->ncats, *cap, c);
-    return r->ncats - 1;
-}
-
 static IrExpr *bool_or(IrBuilder *b, IrExpr *x, IrExpr *y)
 {
     return ir_call2(b, FN_OR, ir_type(T_BOOL), x, y);
@@ -200,7 +191,7 @@ int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelRe
         int nc;
         const char **tc = target_categories(L, r, &nc);
         for (int i = 0; i < nc; i++)
-            add_cat(L, r, tc[i], &capc);
+            result_add_cat(L, r, tc[i], &capc);
     }
     /* accumulators */
     int acc = -1, wsum = -1, any_missing = -1, count = -1;
@@ -399,7 +390,7 @@ int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelRe
                 if (r->value < 0)
                     r->value = ir_add_var(b, "segmentation", ir_nullable(L->a, ir_type(T_STRING)));
                 for (int c = 0; c < sr.ncats; c++)
-                    add_cat(L, r, sr.cats[c], &capc);
+                    result_add_cat(L, r, sr.cats[c], &capc);
                 if (!sel_probs || nacc < r->ncats) {
                     int *np = ARENA_ARRAY(L->a, int, r->ncats + 1);
                     for (int c = 0; c < r->ncats; c++)
@@ -489,7 +480,7 @@ int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelRe
         }
         /* classification aggregates */
         for (int c = 0; c < sr.ncats; c++)
-            add_cat(L, r, sr.cats[c], &capc);
+            result_add_cat(L, r, sr.cats[c], &capc);
         while (nacc < r->ncats) {
             int v = ir_add_var(b, arena_printf(L->a, "aggregate(%s)", r->cats[nacc]), dt);
             /* initialised at the top of the model */

@@ -334,6 +334,34 @@ Field *input_field(Lower *L, const char *name, const XElem *at)
     return scope_find(L->top, name);
 }
 
+int num_attr(Lower *L, const XElem *e, const char *attr, double dflt, double *out)
+{
+    const char *v = xattr(e, attr);
+    *out = dflt;
+    if (v && !parse_double(v, out)) {
+        diag_error(L->d, aloc(L, e, attr), "%s \'%s\' is not a number", attr, v);
+        return 0;
+    }
+    return 1;
+}
+
+const XElem *first_predicate(const XElem *e)
+{
+    for (int k = 0; k < e->nkids; k++)
+        if (is_predicate_elem(e->kids[k]))
+            return e->kids[k];
+    return NULL;
+}
+
+int result_add_cat(Lower *L, ModelResult *r, const char *c, int *cap)
+{
+    for (int i = 0; i < r->ncats; i++)
+        if (!strcmp(r->cats[i], c))
+            return i;
+    VEC_PUSH(L->a, r->cats, r->ncats, *cap, c);
+    return r->ncats - 1;
+}
+
 IrExpr *lit_int(IrBuilder *b, long long v)
 {
     IrExpr *e = ir_lit_long(b, v);

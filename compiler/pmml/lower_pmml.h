@@ -164,6 +164,13 @@ int output_max_rank(Lower *L, const XElem *model, const char *features);
    ids); an error at the second of two equal ids */
 const char **entity_ids(Lower *L, const XElem *const *elems, int n);
 
+/* the number attribute `attr` of e into *out (dflt when absent); 0 after
+   an error at the attribute */
+int num_attr(Lower *L, const XElem *e, const char *attr, double dflt, double *out);
+/* the first predicate element of e (a Node, Attribute, rule), or NULL */
+const XElem *first_predicate(const XElem *e);
+/* the index of label c among r's classes, added at the end when new */
+int result_add_cat(Lower *L, ModelResult *r, const char *c, int *cap);
 /* an int literal (IR literals are long by default) */
 IrExpr *lit_int(IrBuilder *b, long long v);
 
@@ -183,6 +190,17 @@ int measure_begin(Lower *L, Scope *s, const XElem *model, const XElem *const *fe
 int measure_rows(Lower *L, MeasureBuild *mb, const char *const *cells, int nrows, const XElem *const *at);
 /* the record's values, as the measure's numbers (NULL after an error) */
 IrExpr **measure_inputs(Lower *L, MeasureBuild *mb);
+/* the rows of a measure as entities (clusters, training instances): the
+   family data (ModelResult.fam) of measure_affinity, the AffinityFn that
+   gives the record's measure to the row an id names */
+typedef struct MeasureEntities {
+    IrMeasure *ms;
+    IrExpr **x;            /* the record */
+    const char **ids;      /* the rows' ids */
+    int n;
+    const char *what;      /* "cluster", "training instance" */
+} MeasureEntities;
+IrExpr *measure_affinity(Lower *L, ModelResult *r, const char *id, const XElem *at);
 
 /* ---- lower_output.c ---- */
 void lower_output(Lower *L, const XElem *model, Scope *s, IrBlock *blk, ModelResult *r);

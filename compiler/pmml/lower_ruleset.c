@@ -33,34 +33,6 @@ typedef struct RuleBuild {
     int ne, cape;
 } RuleBuild;
 
-static const XElem *first_predicate(const XElem *e)
-{
-    for (int k = 0; k < e->nkids; k++)
-        if (is_predicate_elem(e->kids[k]))
-            return e->kids[k];
-    return NULL;
-}
-
-static int add_cat(Lower *L, ModelResult *r, const char *c, int *cap)
-{
-    for (int i = 0; i < r->ncats; i++)
-        if (!strcmp(r->cats[i], c))
-            return i;
-    VEC_PUSH(L->a, r->cats, r->ncats, *cap, c);
-    return r->ncats - 1;
-}
-
-static int num_attr(Lower *L, const XElem *e, const char *attr, double dflt, double *out)
-{
-    const char *v = xattr(e, attr);
-    *out = dflt;
-    if (v && !parse_double(v, out)) {
-        diag_error(L->d, aloc(L, e, attr), "%s \'%s\' is not a number", attr, v);
-        return 0;
-    }
-    return 1;
-}
-
 /* the rules of `container` (a RuleSet or CompoundRule) in document order;
    `parent` is the bool var "the enclosing compound rules hold" (-1: none) */
 static int collect(Lower *L, Scope *s, const XElem *container, int parent, IrBlock *blk, RuleBuild *rb,
@@ -103,7 +75,7 @@ static int collect(Lower *L, Scope *s, const XElem *container, int parent, IrBlo
             diag_error(L->d, lloc(L, ru), "<SimpleRule> has no score");
             return 0;
         }
-        Rule rl = {.e = ru, .fired = v, .key = add_cat(L, r, score, capc)};
+        Rule rl = {.e = ru, .fired = v, .key = result_add_cat(L, r, score, capc)};
         if (!num_attr(L, ru, "weight", 1, &rl.weight) || !num_attr(L, ru, "confidence", 1, &rl.conf))
             return 0;
         VEC_PUSH(L->a, rb->rules, rb->n, rb->cap, rl);
@@ -157,12 +129,12 @@ int lower_ruleset_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelR
     int ntc;
     const char **tc = target_categories(L, r, &ntc);
     for (int i = 0; i < ntc; i++)
-        add_cat(L, r, tc[i], &capc);
+        result_add_cat(L, r, tc[i], &capc);
     const char *dscore = xattr(rs, "defaultScore");
     double dconf;
     if (!num_attr(L, rs, "defaultConfidence", NAN, &dconf))
         return 1;
-    int dkey = dscore ? add_cat(L, r, dscore, &capc) : -1;
+    int dkey = dscore ? result_add_cat(L, r, dscore, &capc) : -1;
 
     RuleBuild rb = {0};
     if (!collect(L, s, rs, -1, blk, &rb, r, &capc, 0))
@@ -181,7 +153,7 @@ int lower_ruleset_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelR
                     diag_error(L->d, lloc(L, rb.rules[i].e->kids[k]), "<ScoreDistribution> has no value");
                     return 1;
                 }
-                add_cat(L, r, v, &capc);
+                result_add_cat(L, r, v, &capc);
                 has_sd = 1;
             }
     int nc = r->ncats;

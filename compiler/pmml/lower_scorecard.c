@@ -32,14 +32,6 @@ static int code_index(Lower *L, Code **codes, int *n, int *cap, const char *name
     return *n - 1;
 }
 
-static const XElem *first_predicate(const XElem *e)
-{
-    for (int k = 0; k < e->nkids; k++)
-        if (is_predicate_elem(e->kids[k]))
-            return e->kids[k];
-    return NULL;
-}
-
 int lower_scorecard(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r)
 {
     IrBuilder *b = &L->b;

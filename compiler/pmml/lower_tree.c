@@ -27,14 +27,6 @@ static int collect_nodes(Lower *L, const XElem *node, TreeBuild *tb, int depth)
     return me;
 }
 
-static const XElem *node_predicate(const XElem *node)
-{
-    for (int k = 0; k < node->nkids; k++)
-        if (is_predicate_elem(node->kids[k]))
-            return node->kids[k];
-    return NULL;
-}
-
 static int cat_of(const char **cats, int n, const char *v)
 {
     for (int i = 0; i < n; i++)
@@ -276,7 +268,7 @@ int lower_tree_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResu
         IrTreeNode *nd = &t->nodes[i];
         nd->loc = lloc(L, ne);
         nd->default_child = -1;
-        const XElem *pe = node_predicate(ne);
+        const XElem *pe = first_predicate(ne);
         if (!pe) {
             diag_error(L->d, lloc(L, ne), "<Node> has no predicate");
             return 1;

@@ -1794,25 +1794,18 @@ static int cmd_bench(const char *input, int json, double min_seconds)
         }
         if (rc <= 0)
             break;
-        if (g.set >= 0) {
-            if (n == cap) {
-                if (cap > ((size_t)-1) / 2 / (isz ? isz : 1))
-                    die_oom();
-                ins = xrealloc(ins, cap * 2 * isz);
-                memset(ins + cap * isz, 0, cap * isz);
-                cap *= 2;
-            }
-            fill_input(g.first, header_n, col, ins + n * isz, &strings);
-            fill_set(&g, ins + n * isz, &strings);
-            n++;
-            continue;
-        }
         if (n == cap) {
             if (cap > ((size_t)-1) / 2 / (isz ? isz : 1))
                 die_oom();
             ins = xrealloc(ins, cap * 2 * isz);
             memset(ins + cap * isz, 0, cap * isz);
             cap *= 2;
+        }
+        if (g.set >= 0) {
+            fill_input(g.first, header_n, col, ins + n * isz, &strings);
+            fill_set(&g, ins + n * isz, &strings);
+            n++;
+            continue;
         }
         if (r.n != header_n) {
             fprintf(stderr, "%s:%ld: error: %lu cells where the header has %lu\n", name, r.rec_line,
