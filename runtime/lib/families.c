@@ -147,24 +147,42 @@ NV_RT void nv_nearest(const nv_measure *m, const double *x, const double *rows, 
         val[i] = NAN;
     }
     int fast = m->absdiff && (m->kind == NV_EUCLID || m->kind == NV_SQEUCLID || m->kind == NV_CITYBLOCK);
-    for (i = 0; i < m->nf; i++)
+    int unit = 1;          /* every field weight 1: d d 1 is d d */
+    for (i = 0; i < m->nf; i++) {
         fast &= x[i] == x[i];
+        unit &= m->f[i].weight == 1;
+    }
+    /* euclidean: a row whose squared sum passes `cut` cannot be kept, so
+       its root is not taken.  cut = v^2 (1 + 1e-15) for v = val[k-1], the
+       worst kept: a sum above it has a root above v by more than half an
+       ulp (sqrt is correctly rounded), so this skips only rows that the
+       test below would skip. */
+    double cut = INFINITY;
+    int nf = m->nf;
     for (i = 0; i < n; i++) {
-        const double *row = rows + (size_t)i * (size_t)m->nf;
+        const double *row = rows + (size_t)i * (size_t)nf;
         if (fast) {
             /* the same sums as nv_metric_add's, without its switches: every
                field present, compared by |x - y| (d d w is (|d| |d|) w) */
             double t = 0, d;
             int f;
             if (m->kind == NV_CITYBLOCK)
-                for (f = 0; f < m->nf; f++)
+                for (f = 0; f < nf; f++)
                     t = t + fabs(x[f] - row[f]) * m->f[f].weight;
+            else if (unit)
+                for (f = 0; f < nf; f++) {
+                    d = x[f] - row[f];
+                    t = t + d * d;
+                }
             else
-                for (f = 0; f < m->nf; f++) {
+                for (f = 0; f < nf; f++) {
                     d = x[f] - row[f];
                     t = t + d * d * m->f[f].weight;
                 }
-            v = nv_metric_end(m->kind, t * adjust, m->p);
+            t = t * adjust;
+            if (t > cut)
+                continue;
+            v = m->kind == NV_EUCLID ? sqrt(t) : t;
         } else
             v = nv_measure_row(m, x, adjust, row);
         if (v != v)
@@ -180,6 +198,8 @@ NV_RT void nv_nearest(const nv_measure *m, const double *x, const double *rows, 
         memmove(val + j + 1, val + j, sizeof *val * (size_t)(have - 1 - j));
         idx[j] = i;
         val[j] = v;
+        if (fast && m->kind == NV_EUCLID && have == k)
+            cut = val[k - 1] * val[k - 1] * (1 + 1e-15);
     }
 }
 

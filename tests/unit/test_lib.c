@@ -616,6 +616,54 @@ START_TEST(test_measures)
 }
 END_TEST
 
+/* The fast path of nv_nearest (absDiff fields, every field present; for
+   euclid a row is left out by its squared sum before its root is taken)
+   keeps the rows the general path keeps, in its order, to the bit. */
+START_TEST(test_nearest_fast_path)
+{
+    /* equal roots of unequal sums: 1 + 2^-52 and 1 both have the root 1;
+       the earlier row wins, whichever sum is smaller */
+    const nv_mfield f2[2] = {{NV_CF_ABS_DIFF, 1, 0, 1, 0, 0}, {NV_CF_ABS_DIFF, 1, 0, 1, 0, 0}};
+    nv_measure eu = {NV_EUCLID, 0, {0, 0, 0, 0}, {0, 0, 0, 0}, 2, f2, 1};
+    double z[2] = {0, 0}, tie[4] = {1, 0x1p-26, 1, 0}, val[4];
+    int idx[4];
+    nv_nearest(&eu, z, tie, 2, 1, idx, val);
+    ck_assert(idx[0] == 0 && val[0] == 1);
+    double tie2[4] = {1, 0, 1, 0x1p-26};
+    nv_nearest(&eu, z, tie2, 2, 1, idx, val);
+    ck_assert(idx[0] == 0 && val[0] == 1);
+    /* random rows: every kind of fast path against the general one */
+    enum { NR = 500, NF = 5 };
+    static double rows[NR * NF];
+    unsigned long long st = 12345;
+    for (int i = 0; i < NR * NF; i++) {
+        st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+        rows[i] = (double)(st >> 40) / (double)(1ULL << 24) * 4 - 2;
+        if (i % 7 == 3)
+            rows[i] = rows[i - 1]; /* repeated values: ties */
+    }
+    nv_mfield fu[NF], fw[NF];
+    for (int f = 0; f < NF; f++) {
+        fu[f] = (nv_mfield){NV_CF_ABS_DIFF, 1, 0, 1, 0, 0};
+        fw[f] = (nv_mfield){NV_CF_ABS_DIFF, 0.5 + f, 0, 1, 0, 0};
+    }
+    int kinds[3] = {NV_EUCLID, NV_SQEUCLID, NV_CITYBLOCK};
+    for (int kd = 0; kd < 3; kd++)
+        for (int w = 0; w < 2; w++)
+            for (int q = 0; q < 20; q++) {
+                nv_measure fast = {kinds[kd], 0, {0, 0, 0, 0}, {0, 0, 0, 0}, NF, w ? fw : fu, 1};
+                nv_measure slow = fast;
+                slow.absdiff = 0;
+                const double *x = rows + (size_t)(q * 13 % NR) * NF; /* a record equal to a row */
+                int ia[7], ib[7];
+                double va[7], vb[7];
+                nv_nearest(&fast, x, rows, NR, 7, ia, va);
+                nv_nearest(&slow, x, rows, NR, 7, ib, vb);
+                ck_assert(memcmp(ia, ib, sizeof ia) == 0 && memcmp(va, vb, sizeof va) == 0);
+            }
+}
+END_TEST
+
 START_TEST(test_votes_ranks)
 {
     /* labels 0 1 1 2: 1 wins by count */
@@ -687,6 +735,7 @@ static Suite *lib_suite(void)
     TCase *f = tcase_create("families");
     tcase_add_test(f, test_metrics);
     tcase_add_test(f, test_measures);
+    tcase_add_test(f, test_nearest_fast_path);
     tcase_add_test(f, test_votes_ranks);
     tcase_add_test(f, test_association);
     suite_add_tcase(s, f);
