@@ -74,7 +74,12 @@ char *arena_printf(Arena *a, const char *fmt, ...)
     va_list ap, ap2;
     va_start(ap, fmt);
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    /* GCC's sanitizer builds see a path where fmt is NULL and warn of a
+       null format string (-Wformat-truncation): there is none */
+    if (!fmt)
+        fmt = "";
+    char one[1];
+    int n = vsnprintf(one, sizeof one, fmt, ap);
     va_end(ap);
     char *p = arena_alloc(a, (size_t)n + 1);
     vsnprintf(p, (size_t)n + 1, fmt, ap2);
@@ -425,7 +430,10 @@ void sb_vprintf(StrBuf *b, const char *fmt, va_list ap)
 {
     va_list ap2;
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    if (!fmt)
+        fmt = ""; /* see arena_printf */
+    char one[1];
+    int n = vsnprintf(one, sizeof one, fmt, ap);
     sb_reserve(b, (size_t)n);
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap2);
     va_end(ap2);

@@ -58,6 +58,10 @@ typedef struct Pe {
     StrBuf extra;            /* outlined try bodies and trampolines */
     StrBuf blobs;            /* long texts as char arrays */
     int nblobs;
+    int nchains;             /* else-if chains emitted flat: labels chainN */
+    unsigned char *split;    /* per function: its body in parts nv_partN */
+    const char *i32;         /* the int overflow check: nv_i32, out of line in parts (nv_i32_ool) */
+    int nparts;
     StrBuf protos;
     int ntries;
     const char **tramp_keys;
@@ -335,21 +339,21 @@ static const char *inline_lib(Pe *m, const IrExpr *e, const char **a)
     int i32 = t->kind == T_INT, i64 = t->kind == T_LONG;
     if (n == 2 && is_num(t) && ir_type_eq(t0, t) && ir_type_eq(e->a[1]->type, t)) {
         if (!strcmp(f, "+"))
-            return i32 ? arena_printf(&m->a, "nv_i32(E, (int64_t)%s + %s, 18000)", a[0], a[1])
+            return i32 ? arena_printf(&m->a, "%s(E, (int64_t)%s + %s, 18000)", m->i32, a[0], a[1])
                  : i64 ? arena_printf(&m->a, "nv_add64(E, %s, %s, 18001)", a[0], a[1])
                        : arena_printf(&m->a, "(%s + %s)", a[0], a[1]);
         if (!strcmp(f, "-"))
-            return i32 ? arena_printf(&m->a, "nv_i32(E, (int64_t)%s - %s, 18010)", a[0], a[1])
+            return i32 ? arena_printf(&m->a, "%s(E, (int64_t)%s - %s, 18010)", m->i32, a[0], a[1])
                  : i64 ? arena_printf(&m->a, "nv_sub64(E, %s, %s, 18011)", a[0], a[1])
                        : arena_printf(&m->a, "(%s - %s)", a[0], a[1]);
         if (!strcmp(f, "*"))
-            return i32 ? arena_printf(&m->a, "nv_i32(E, (int64_t)%s * %s, 18020)", a[0], a[1])
+            return i32 ? arena_printf(&m->a, "%s(E, (int64_t)%s * %s, 18020)", m->i32, a[0], a[1])
                  : i64 ? arena_printf(&m->a, "nv_mul64(E, %s, %s, 18021)", a[0], a[1])
                        : arena_printf(&m->a, "(%s * %s)", a[0], a[1]);
         if (!strcmp(f, "/") && t->kind == T_DOUBLE)
             return arena_printf(&m->a, "(%s / %s)", a[0], a[1]);
         if (!strcmp(f, "//") && is_int(t))
-            return i32 ? arena_printf(&m->a, "nv_i32(E, nv_floordiv64(E, %s, %s, 18040, 18040), 18040)", a[0], a[1])
+            return i32 ? arena_printf(&m->a, "%s(E, nv_floordiv64(E, %s, %s, 18040, 18040), 18040)", m->i32, a[0], a[1])
                        : arena_printf(&m->a, "nv_floordiv64(E, %s, %s, 18040, 18040)", a[0], a[1]);
         if (!strcmp(f, "%"))
             return is_int(t) ? arena_printf(&m->a, "((%s)nv_mod64(E, %s, %s, 18060))", ctype(t), a[0], a[1])
@@ -377,7 +381,7 @@ static const char *inline_lib(Pe *m, const IrExpr *e, const char **a)
     }
     if (n == 1 && is_num(t) && ir_type_eq(t0, t)) {
         if (!strcmp(f, "u-"))
-            return i32 ? arena_printf(&m->a, "nv_i32(E, -(int64_t)%s, 18050)", a[0])
+            return i32 ? arena_printf(&m->a, "%s(E, -(int64_t)%s, 18050)", m->i32, a[0])
                  : i64 ? arena_printf(&m->a, "nv_sub64(E, 0, %s, 18051)", a[0])
                        : arena_printf(&m->a, "(-%s)", a[0]);
         if (is_int(t) && !strcmp(f, "~"))
@@ -705,6 +709,40 @@ static void emit_try(Pe *m, const IrStmt *s)
     line(m, "}");
 }
 
+/* An else-if chain (a cond of 20,000 clauses) one level deep, not 20,000:
+   each clause's test in its own block, a taken branch leaving by goto. */
+static void emit_chain(Pe *m, const IrStmt *s)
+{
+    int id = m->nchains++;
+    for (;;) {
+        line(m, "{");
+        m->ind++;
+        const char *c = emit_x(m, s->e);
+        line(m, "if (%s) {", c);
+        m->ind++;
+        emit_block(m, &s->then_b);
+        line(m, "goto chain%d;", id);
+        m->ind--;
+        line(m, "}");
+        m->ind--;
+        line(m, "}");
+        const IrBlock *e = &s->else_b;
+        if (e->n == 1 && e->s[0]->kind == S_IF && e->s[0]->then_b.n) {
+            s = e->s[0];
+            continue;
+        }
+        if (e->n) {
+            line(m, "{");
+            m->ind++;
+            emit_block(m, e);
+            m->ind--;
+            line(m, "}");
+        }
+        break;
+    }
+    line(m, "chain%d:;", id);
+}
+
 static void emit_block(Pe *m, const IrBlock *b)
 {
     for (int i = 0; i < b->n; i++) {
@@ -729,6 +767,10 @@ static void emit_block(Pe *m, const IrBlock *b)
             break;
         }
         case S_IF: {
+            if (s->else_b.n == 1 && s->else_b.s[0]->kind == S_IF && s->then_b.n) {
+                emit_chain(m, s);
+                break;
+            }
             line(m, "{");
             m->ind++;
             const char *c = emit_x(m, s->e);
@@ -863,7 +905,54 @@ static int block_has_try(const IrBlock *b)
     return 0;
 }
 
-/* ---- functions ---- */
+/* ---- functions ----
+ * A function of many statements (20,000 lets) is split: its variables live
+ * in its frame (as for a try) and its top-level statements go, in order, into
+ * part functions of about SPLIT_BYTES of C each, which the function calls
+ * one after the other.  gcc's time grows faster than a function's size, so
+ * this keeps a big document's build in seconds. */
+#define SPLIT_STMTS 1000     /* top-level statements that make a function big */
+#define SPLIT_BYTES 16384
+
+/* the body of function f in parts: their calls go to m->out */
+static void emit_split_body(Pe *m, int f)
+{
+    const IrFunc *fn = &m->g->funcs[f];
+    StrBuf *calls = m->out;
+    int saved_try = m->in_try;
+    for (int v = 0; v < m->p->nvars; v++)
+        m->vname[v] = arena_printf(&m->a, "F->v%d", v);
+    m->in_try = 1; /* F is a pointer here, as in a try body */
+    m->i32 = "nv_i32_ool"; /* gcc's time for 20,000 inlined checks adds up */
+    StrBuf part;
+    sb_init(&part);
+    for (int i = 0; i < fn->body.n; i++) {
+        m->out = &part;
+        m->ind = 1;
+        IrBlock one = {.s = &fn->body.s[i], .n = 1};
+        emit_block(m, &one);
+        if (part.len < SPLIT_BYTES && i + 1 < fn->body.n)
+            continue;
+        int k = m->nparts++;
+        /* the frame's type is defined after the prototypes: void * here */
+        sb_printf(&m->protos, "static NV_NOINLINE void nv_part%d(nv_eng *E, void *frame);\n", k);
+        sb_printf(&m->extra, "/* part %d of %s */\nstatic NV_NOINLINE void nv_part%d(nv_eng *E, void *frame)\n"
+                             "{\n    struct nv_frame%d *F = (struct nv_frame%d *)frame;\n    (void)E;\n    (void)F;\n"
+                             "%s}\n\n",
+                  k, m->g->funcs[f].name, k, f, f, part.data ? part.data : "");
+        sb_free(&part);
+        sb_init(&part);
+        sb_printf(calls, "    nv_part%d(E, &F);\n", k);
+    }
+    sb_free(&part);
+    m->out = calls;
+    m->ind = 1;
+    m->in_try = saved_try;
+    m->i32 = "nv_i32";
+    for (int v = 0; v < m->p->nvars; v++)
+        m->vname[v] = arena_printf(&m->a, "F.v%d", v);
+}
+
 static const char *fn_signature(Pe *m, int f)
 {
     const IrFunc *fn = &m->g->funcs[f];
@@ -896,7 +985,10 @@ static void emit_function(Pe *m, int f, StrBuf *o)
     sb_init(&body);
     m->out = &body;
     m->ind = 1;
-    emit_block(m, &fn->body);
+    if (m->split[f])
+        emit_split_body(m, f);
+    else
+        emit_block(m, &fn->body);
     sb_printf(o, "/* %s", fn->kind == FK_USER ? "function " : "");
     comment_text(o, fn->name ? fn->name : "", 100);
     if (fn->loc.path) {
@@ -1056,8 +1148,12 @@ int emit_engine(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, S
     rt_need(m->rt, "engine");
     m->vname = ARENA_ARRAY(&m->a, const char *, p->nvars + 1);
     m->framed = arena_alloc(&m->a, (size_t)g->nfuncs + 1);
-    for (int f = 0; f < g->nfuncs; f++)
-        m->framed[f] = (unsigned char)block_has_try(&g->funcs[f].body);
+    m->i32 = "nv_i32";
+    m->split = arena_alloc(&m->a, (size_t)g->nfuncs + 1);
+    for (int f = 0; f < g->nfuncs; f++) {
+        m->split[f] = (unsigned char)(g->funcs[f].body.n > SPLIT_STMTS);
+        m->framed[f] = (unsigned char)(block_has_try(&g->funcs[f].body) || m->split[f]);
+    }
     int tin = type_id(m, g->input), tout = type_id(m, g->output);
 
     for (int f = 0; f < g->nfuncs && !m->grants; f++)

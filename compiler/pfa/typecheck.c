@@ -11,6 +11,7 @@
  * Errors name the JSON path of the offending value; checking goes on after
  * an error (the expression gets the bottom type) so one run reports many. */
 #include "typecheck.h"
+#include "bounds.h"
 #include "lib_rules.h"
 
 #include <math.h>
@@ -431,16 +432,23 @@ static IrType *build_named(Ck *c, Named *n)
             err(c, s->loc, "an enum type needs \"symbols\" (a non-empty array of names)");
             return t;
         }
+        if (sy->n > nv_limits.enum_symbols) {
+            err(c, s->loc, "an enum of %d symbols: more than %ld%s", sy->n, nv_limits.enum_symbols,
+                limits_hint("enum-symbols"));
+            return t;
+        }
         t->symbols = ARENA_ARRAY(c->a, const char *, sy->n);
+        NameIndex seen = {0};
         for (int i = 0; i < sy->n; i++) {
             if (sy->items[i]->kind != J_STR || !valid_name_chars(sy->items[i]->s) ||
                 strchr(sy->items[i]->s, '.')) {
                 err(c, sy->items[i]->loc, "an enum symbol must be a name");
                 continue;
             }
-            for (int j = 0; j < t->nsymbols; j++)
-                if (!strcmp(t->symbols[j], sy->items[i]->s))
-                    err(c, sy->items[i]->loc, "enum symbol '%s' appears twice", sy->items[i]->s);
+            if (names_get(&seen, sy->items[i]->s) >= 0)
+                err(c, sy->items[i]->loc, "enum symbol '%s' appears twice", sy->items[i]->s);
+            else
+                names_put(c->a, &seen, sy->items[i]->s, i);
             t->symbols[t->nsymbols++] = sy->items[i]->s;
         }
         return t;
@@ -454,6 +462,7 @@ static IrType *build_named(Ck *c, Named *n)
     t->symbols = ARENA_ARRAY(c->a, const char *, fs->n ? fs->n : 1);
     t->ftypes = ARENA_ARRAY(c->a, IrType *, fs->n ? fs->n : 1);
     t->fdefaults = ARENA_ARRAY(c->a, const char *, fs->n ? fs->n : 1);
+    NameIndex seen = {0};
     for (int i = 0; i < fs->n; i++) {
         JVal *f = fs->items[i];
         JVal *fn = jget(f, "name"), *ft = jget(f, "type");
@@ -463,9 +472,10 @@ static IrType *build_named(Ck *c, Named *n)
         }
         if (!valid_name_chars(fn->s) || strchr(fn->s, '.'))
             err(c, fn->loc, "'%s' is not a valid field name", fn->s);
-        for (int j = 0; j < t->nsymbols; j++)
-            if (!strcmp(t->symbols[j], fn->s))
-                err(c, fn->loc, "field '%s' appears twice", fn->s);
+        if (names_get(&seen, fn->s) >= 0)
+            err(c, fn->loc, "field '%s' appears twice", fn->s);
+        else
+            names_put(c->a, &seen, fn->s, i);
         t->symbols[t->nsymbols] = fn->s;
         t->ftypes[t->nsymbols] = resolve(c, ft, n->ns);
         t->nsymbols++;
@@ -1323,6 +1333,7 @@ struct Scope {
     Scope *up;
     PfaSym **syms;
     int n, cap;
+    NameIndex ix;         /* name -> its first symbol here (a block of 20,000 lets) */
     int sealed_above;     /* symbols declared outside may not be changed here */
     int sealed_within;    /* no new symbols here (a "do" lifts this) */
     PfaExpr *fcn;         /* an inline function: outer symbols are captured */
@@ -1359,20 +1370,28 @@ static void add_capture(Ck *c, PfaExpr *f, PfaSym *s)
 }
 
 /* find a visible symbol; `settable` says whether this scope may change it */
+/* sym into scope sc (the first of a name is the one found) */
+static void scope_push(Arena *a, Scope *sc, PfaSym *sym)
+{
+    VEC_PUSH(a, sc->syms, sc->n, sc->cap, sym);
+    if (names_get(&sc->ix, sym->name) < 0)
+        names_put(a, &sc->ix, sym->name, sc->n - 1);
+}
+
 static PfaSym *lookup(Ck *c, Scope *sc, const char *name, int *settable)
 {
     int sealed = 0;
     PfaExpr *crossed[64];
     int ncrossed = 0;
     for (Scope *s = sc; s; s = s->up) {
-        for (int i = 0; i < s->n; i++)
-            if (!strcmp(s->syms[i]->name, name)) {
-                if (settable)
-                    *settable = !sealed && s->syms[i]->kind == SYM_LOCAL;
-                for (int k = 0; k < ncrossed; k++)
-                    add_capture(c, crossed[k], s->syms[i]);
-                return s->syms[i];
-            }
+        int i = names_get(&s->ix, name);
+        if (i >= 0) {
+            if (settable)
+                *settable = !sealed && s->syms[i]->kind == SYM_LOCAL;
+            for (int k = 0; k < ncrossed; k++)
+                add_capture(c, crossed[k], s->syms[i]);
+            return s->syms[i];
+        }
         if (s->sealed_above || s->fcn)
             sealed = 1;
         if (s->fcn && ncrossed < 64)
@@ -1390,7 +1409,7 @@ static PfaSym *declare(Ck *c, Scope *sc, const char *name, IrType *t, Loc loc, i
     s->type = t;
     s->loc = loc;
     s->var = -1;
-    VEC_PUSH(c->a, sc->syms, sc->n, sc->cap, s);
+    scope_push(c->a, sc, s);
     return s;
 }
 
@@ -2370,10 +2389,10 @@ static Scope *routine_scope(Ck *c, int with_input, int with_tally, int with_coun
         predef(c, sc, "actionsFinished", ir_type(T_LONG), SYM_FINISHED);
     }
     if (with_input) {
-        VEC_PUSH(c->a, sc->syms, sc->n, sc->cap, p->input_sym);
+        scope_push(c->a, sc, p->input_sym);
     }
     if (with_tally && doc->method == PFA_FOLD)
-        VEC_PUSH(c->a, sc->syms, sc->n, sc->cap, p->tally_sym);
+        scope_push(c->a, sc, p->tally_sym);
     return sc;
 }
 
@@ -2513,8 +2532,8 @@ PfaProgram *typecheck_pfa(Arena *a, Diags *d, PfaDoc *doc)
     ck_routine(c, &doc->end, routine_scope(c, 0, 1, 1), NULL, "end");
     if (doc->has_merge) {
         Scope *ms = routine_scope(c, 0, 0, 0);
-        VEC_PUSH(a, ms->syms, ms->n, ms->cap, p->tally1_sym);
-        VEC_PUSH(a, ms->syms, ms->n, ms->cap, p->tally2_sym);
+        scope_push(a, ms, p->tally1_sym);
+        scope_push(a, ms, p->tally2_sym);
         ck_routine(c, &doc->merge, ms, p->output, "merge");
     }
 

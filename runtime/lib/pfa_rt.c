@@ -603,6 +603,13 @@ NV_RT int32_t nv_i32(nv_eng *E, int64_t x, int code)
     return (int32_t)x;
 }
 
+/* the same, never inlined: the parts of a split function call it (inlined
+   20,000 times, the check costs gcc more time than all the rest) */
+NV_RT NV_NOINLINE int32_t nv_i32_ool(nv_eng *E, int64_t x, int code)
+{
+    return nv_i32(E, x, code);
+}
+
 NV_RT int64_t nv_add64(nv_eng *E, int64_t a, int64_t b, int code)
 {
     if ((b > 0 && a > INT64_MAX - b) || (b < 0 && a < INT64_MIN - b))
