@@ -452,6 +452,33 @@ int em_dict(Em *m, const char **strs, int n)
     return di;
 }
 
+/* How far the unit's constant tables (dictN, tabN, measureN, assocN,
+   linearN, invalidN, nv_sN) are printed: C text emitted and then dropped
+   (a form tried and given up) drops its tables with em_tables_reset, or
+   they would be printed twice, once unused */
+EmTables em_tables_mark(const Em *m)
+{
+    return (EmTables){m->dict_text.len, m->blob_text.len, m->ndicts, m->ntabs, m->nmeasures, m->nassocs,
+                      m->ninvalid, m->nlinear, m->nblobs};
+}
+
+void em_tables_reset(Em *m, EmTables t)
+{
+    m->dict_text.len = t.dict_len;
+    if (m->dict_text.data)
+        m->dict_text.data[t.dict_len] = 0;
+    m->blob_text.len = t.blob_len;
+    if (m->blob_text.data)
+        m->blob_text.data[t.blob_len] = 0;
+    m->ndicts = t.ndicts;
+    m->ntabs = t.ntabs;
+    m->nmeasures = t.nmeasures;
+    m->nassocs = t.nassocs;
+    m->ninvalid = t.ninvalid;
+    m->nlinear = t.nlinear;
+    m->nblobs = t.nblobs;
+}
+
 /* strs[0..n) sorted for nv_intern (unsigned bytes, as strcmp), in the arena */
 static int cmp_str(const void *a, const void *b)
 {
@@ -807,6 +834,7 @@ static CVal emit_inline(Em *m, const IrExpr *e)
             int isand = e->fn == FN_AND;
             size_t at = m->out->len;
             int tmp0 = m->tmp, label0 = m->label;
+            EmTables tables0 = em_tables_mark(m);
             const char **parts = ARENA_ARRAY(&m->a, const char *, e->n + 1);
             for (int i = 0; i < e->n; i++)
                 parts[i] = arena_printf(&m->a, "(%s)", emit_inline(m, e->a[i]).v);
@@ -820,6 +848,7 @@ static CVal emit_inline(Em *m, const IrExpr *e)
                 m->out->data[at] = 0;
             m->tmp = tmp0;
             m->label = label0;
+            em_tables_reset(m, tables0); /* the tables they printed are printed again */
             int L = ++m->label;
             const char *t = new_tmp(m, bt, 0);
             em_line(m, "%s = %d;", t, isand);

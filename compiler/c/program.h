@@ -76,6 +76,14 @@ typedef struct Em {
 } Em;
 
 /* ---- emit_program.c ---- */
+/* how far the constant tables are printed (em_tables_mark), to drop what
+   C text that is given up printed (em_tables_reset) */
+typedef struct EmTables {
+    size_t dict_len, blob_len;
+    int ndicts, ntabs, nmeasures, nassocs, ninvalid, nlinear, nblobs;
+} EmTables;
+EmTables em_tables_mark(const Em *m);
+void em_tables_reset(Em *m, EmTables t);
 /* one statement line at the current indentation */
 void em_line(Em *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *em_ctype(const IrType *t);

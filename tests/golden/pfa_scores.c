@@ -529,6 +529,7 @@ NV_RT int32_t nv_i32(nv_eng *E, int64_t x, int code)
 
 
 
+
 /* The engine's pseudorandom numbers: splitmix64 (a Weyl sequence through
    a strong 64-bit mixer; period 2^64, passes BigCrush).  The state starts
    from "randseed" (or, without one, the clock and the engine's address),
