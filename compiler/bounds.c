@@ -19,6 +19,8 @@ Limits nv_limits = {
     .map_rows = 10000,
     .enum_symbols = 100000,
     .table_cells = 4000000,
+    .stack_values = 65536,
+    .svm_numbers = 16 << 20,
 };
 
 static const struct {
@@ -37,6 +39,9 @@ static const struct {
     {"enum-symbols", offsetof(Limits, enum_symbols), 0, "symbols of one PFA enum"},
     {"table-cells", offsetof(Limits, table_cells), 0,
      "numbers of a model's table of rows (k-NN training instances, cluster centers)"},
+    {"stack-values", offsetof(Limits, stack_values), 0,
+     "doubles a neural network or vector machine keeps on the scoring function's stack (its values)"},
+    {"svm-numbers", offsetof(Limits, svm_numbers), 0, "numbers of a vector machine's support vectors"},
 };
 #define NLIMITS (sizeof table / sizeof table[0])
 

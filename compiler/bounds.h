@@ -14,6 +14,8 @@ typedef struct Limits {
     long map_rows;         /* rows of a MapValues table with several key columns */
     long enum_symbols;     /* symbols of one PFA enum */
     long table_cells;      /* numbers of one table of rows (k-NN training instances, cluster centers) */
+    long stack_values;     /* doubles a network or vector machine keeps on the scoring function's stack */
+    long svm_numbers;      /* numbers of a vector machine's support vectors */
 } Limits;
 
 /* the limits in force: the defaults, changed by --limit */

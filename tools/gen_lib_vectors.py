@@ -82,6 +82,18 @@ def kolmogorov_q(z):
     return 2 * mpmath.nsum(lambda k: (-1) ** (k - 1) * mpmath.exp(-2 * k * k * z * z), [1, mpmath.inf])
 
 
+def gauss(x):
+    return mpmath.exp(-x * x)
+
+
+def elliott(x):
+    return x / (1 + abs(x))
+
+
+def arctan_act(x):
+    return 2 * mpmath.atan(x) / mpmath.pi
+
+
 TABLES = [
     ("logistic", logistic, grid(-740.0, 40.0, 781) + grid(-1.0, 1.0, 201)),
     ("cloglog_inv", cloglog_inv, grid(-40.0, 4.0, 441)),
@@ -95,6 +107,9 @@ TABLES = [
      + grid(0.99, 1.01, 41) + grid(1.99, 2.01, 41)),
     ("stirlerr", stirlerr, grid(0.01, 30.0, 600) + [10.0 ** (e / 4.0) for e in range(-40, 60)]),
     ("kolmogorov_q", kolmogorov_q, grid(0.05, 6.0, 120)),
+    ("gauss", gauss, grid(-27.0, 27.0, 541) + grid(-1.0, 1.0, 201)),
+    ("elliott", elliott, grid(-1e6, 1e6, 201) + grid(-5.0, 5.0, 401)),
+    ("arctan_act", arctan_act, grid(-1e6, 1e6, 201) + grid(-5.0, 5.0, 401)),
 ]
 
 

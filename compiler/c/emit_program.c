@@ -303,6 +303,10 @@ static const char *call_text(Em *m, const IrExpr *e, CVal *v)
         return arena_printf(&m->a, "%s(%s)", rt_call(m, "nv_stdnorm_cdf"), v[0].v);
     case FN_STDNORM_IDF:
         return arena_printf(&m->a, "%s(%s)", rt_call(m, "nv_stdnorm_idf"), v[0].v);
+    case FN_NORMAL_LOGPDF:
+        return arena_printf(&m->a, "%s(%s, %s, %s)", rt_call(m, "nv_normal_logpdf"), v[0].v, v[1].v, v[2].v);
+    case FN_POISSON_PDF:
+        return arena_printf(&m->a, "%s(%s, %s)", rt_call(m, "nv_poisson_pdf"), v[0].v, v[1].v);
     case FN_ISNAN: return arena_printf(&m->a, "(%s != %s)", v[0].v, v[0].v);
     case FN_MIN:
     case FN_MAX:
@@ -1269,6 +1273,28 @@ static void emit_block(Em *m, const IrBlock *b)
             em_line(m, "}");
             break;
         }
+        case S_KERNEL: {
+            /* a network or vector machine (emit_kernels.c) in braces of its
+               own: its inputs, the call, then each output it gives */
+            const IrKernel *k = m->p->kernels[s->var];
+            em_line(m, "{");
+            m->ind++;
+            CVal *x = ARENA_ARRAY(&m->a, CVal, k->nin + 1);
+            for (int j = 0; j < k->nin; j++)
+                x[j] = emit_expr(m, s->e->a[j]);
+            const char **outs = kernels_call(m, k, s->var, x);
+            for (int j = 0; j < k->nouts; j++) {
+                int v = k->outs[j];
+                if (!m->var_used[v])
+                    continue;
+                if (keeps_value(m, v))
+                    em_line(m, "%s = kok ? (%s)%s : 0;", m->vname[v], em_ctype(m->p->vars[v].type), outs[j]);
+                em_line(m, "%s = !kok;", m->nname[v]);
+            }
+            m->ind--;
+            em_line(m, "}");
+            break;
+        }
         default:
             NV_ASSERT(0);
         }
@@ -1368,6 +1394,9 @@ static void use_block(Em *m, const IrBlock *b)
             m->var_set[s->vars[k]] = 1;
         for (int k = 0; s->kind == S_NEAREST && k < s->nargs; k++)
             use_expr(m, s->args[k]);
+        if (s->kind == S_KERNEL) /* its outputs count as used where they are read */
+            for (int j = 0; j < m->p->kernels[s->var]->nouts; j++)
+                m->var_set[m->p->kernels[s->var]->outs[j]] = 1;
         if (s->e)
             use_expr(m, s->e);
         use_block(m, &s->then_b);

@@ -102,6 +102,11 @@ const char *em_join(Em *m, const char *const *parts, int n, const char *sep);
 /* C text: whether string s is among strs (a binary search when many) */
 const char *em_str_in(Em *m, const char *s, const char *const *strs, int n);
 
+/* ---- emit_kernels.c ---- */
+/* the data of kernel k (number id) and the lines that run it on inputs x,
+   leaving "kok" true when it gives a result; the C text of each output */
+const char **kernels_call(Em *m, const IrKernel *k, int id, const CVal *x);
+
 /* ---- emit_trees.c ---- */
 /* choose each used tree's layout and the slots that table and graph trees
    read; names the variables trees read (env_var) */

@@ -23,8 +23,8 @@
 #include <string.h>
 
 /* in the order of runtime/lib/lib.c: a section's dependencies come first */
-static const char *const lib_files[] = {"nerva_model.h", "base.c", "kernels.c", "special.c", "linalg.c", "text.c",
-                                        "trees.c", "families.c", "pfa_rt.c", "pfa_lib.c", "pfa_coll.c", "pfa_la.c",
+static const char *const lib_files[] = {"nerva_model.h", "base.c", "kernels.c", "special.c", "linalg.c", "models.c",
+                                        "text.c", "trees.c", "families.c", "pfa_rt.c", "pfa_lib.c", "pfa_coll.c", "pfa_la.c",
                                         "pfa_prob.c", "pfa_stat.c", "pfa_model.c", "pfa_rand.c"};
 
 typedef struct Section {
@@ -119,6 +119,11 @@ RtLib *rt_load(Arena *a)
     L->a = a;
     for (size_t f = 0; f < sizeof lib_files / sizeof lib_files[0]; f++)
         load_file(L, lib_files[f]);
+    /* sections are found by name: two of one name would hide the second */
+    for (int i = 0; i < L->nsecs; i++)
+        for (int j = 0; j < i; j++)
+            if (!strcmp(L->secs[i].name, L->secs[j].name))
+                die_internal(__FILE__, __LINE__, "two run-time library sections have one name");
     L->need = arena_alloc(a, (size_t)L->nsecs + 1);
     return L;
 }

@@ -675,6 +675,36 @@ static IrStmt *push_stmt(IrBuilder *b, IrBlock *blk, IrStmtKind k)
     return s;
 }
 
+static const char *activation_names[ACT__COUNT] = {
+#define X(k, s) [ACT_##k] = s,
+    IR_ACTIVATIONS(X)
+#undef X
+};
+
+const char *ir_activation_name(IrActivation a) { return activation_names[a]; }
+
+IrStmt *ir_kernel(IrBuilder *b, IrBlock *blk, IrKernel *k, IrExpr **xs, int n)
+{
+    IrProgram *p = b->p;
+    VEC_PUSH(b->a, p->kernels, p->nkernels, p->cap_kernels, k);
+    IrExpr *v = mk(b, E_VECTOR, ir_type(T_DOUBLE), n);
+    for (int i = 0; i < n; i++)
+        v->a[i] = xs[i];
+    if (any_nullable(xs, n))
+        v->type = ir_nullable(b->a, v->type);
+    k->nin = n;
+    /* the outputs are null when the inputs are, or the kernel gives none */
+    for (int i = 0; i < k->nouts; i++) {
+        IrVar *var = &p->vars[k->outs[i]];
+        var->type = ir_nullable(b->a, var->type);
+    }
+    IrStmt *s = push_stmt(b, blk, S_KERNEL);
+    s->var = p->nkernels - 1;
+    s->e = v;
+    s->loc = k->loc;
+    return s;
+}
+
 IrStmt *ir_set(IrBuilder *b, IrBlock *blk, int var, IrExpr *e)
 {
     IrVar *v = &b->p->vars[var];
@@ -912,6 +942,20 @@ static void dump_block(const IrProgram *p, const IrBlock *blk, int ind, StrBuf *
             }
             sb_puts(o, ")\n");
             break;
+        case S_KERNEL: {
+            const IrKernel *k = p->kernels[s->var];
+            for (int j = 0; j < k->nouts; j++)
+                sb_printf(o, "%s$%d", j ? ", " : "", k->outs[j]);
+            sb_printf(o, " := kernel #%d ", s->var);
+            if (k->kind == KERNEL_NET)
+                sb_printf(o, "net values=%d layers=%d ", k->net->nvalues, k->net->nlayers);
+            else
+                sb_printf(o, "svm kernel=%d vectors=%d machines=%d mode=%d ", (int)k->svm->kernel, k->svm->nvec,
+                          k->svm->nmach, (int)k->svm->mode);
+            dump_expr(p, s->e, o);
+            sb_putc(o, '\n');
+            break;
+        }
         case S_LOOP:
         case S_TRY:
             sb_puts(o, s->kind == S_LOOP ? "loop {\n" : "try {\n");
@@ -1098,6 +1142,40 @@ void ir_dump(const IrProgram *p, StrBuf *o)
                 sb_printf(o, " %d", nd->kids[k]);
             if (nd->default_child >= 0)
                 sb_printf(o, " default %d", nd->default_child);
+            sb_putc(o, '\n');
+        }
+    }
+    for (int k = 0; k < p->nkernels; k++) {
+        const IrKernel *kn = p->kernels[k];
+        char buf[40];
+        if (kn->kind == KERNEL_NET)
+            for (int l = 0; l < kn->net->nlayers; l++) {
+                const IrLayer *ly = &kn->net->layers[l];
+                sb_printf(o, "kernel #%d layer %d: values %d..%d %s norm=%d %s", k, l, ly->dst, ly->dst + ly->n - 1,
+                          ir_activation_name(ly->act), (int)ly->norm, ly->dense ? "dense" : "connections");
+                if (ly->dense)
+                    sb_printf(o, " from %d..%d", ly->src, ly->src + ly->nsrc - 1);
+                sb_printf(o, " weights=%d", ly->nconn);
+                for (int i = 0; i < ly->nconn && i < 4; i++) {
+                    fmt_double(buf, sizeof buf, ly->w[i]);
+                    sb_printf(o, " %s", buf);
+                }
+                sb_puts(o, ly->nconn > 4 ? " ...\n" : "\n");
+            }
+        else {
+            const IrSvm *v = kn->svm;
+            sb_printf(o, "kernel #%d svm dim=%d gamma=", k, v->dim);
+            fmt_double(buf, sizeof buf, v->gamma);
+            sb_puts(o, buf);
+            for (int m = 0; m < v->nmach; m++) {
+                fmt_double(buf, sizeof buf, v->b[m]);
+                sb_printf(o, " [terms=%d b=%s", v->start[m + 1] - v->start[m], buf);
+                if (v->mode != SVM_VALUES)
+                    sb_printf(o, " cat=%d", v->cat[m]);
+                if (v->mode == SVM_VOTES)
+                    sb_printf(o, " alt=%d", v->alt[m]);
+                sb_putc(o, ']');
+            }
             sb_putc(o, '\n');
         }
     }

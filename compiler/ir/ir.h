@@ -100,7 +100,9 @@ void ir_type_schema(const IrType *t, StrBuf *out);
                                       percentile: a + (b - a) / 2 of the middle two */ \
     X(VOTE, "vote")  /* double: of k labels (codes), weights, the labels' training \
                         counts and orders (4k args), the label with the greatest \
-                        summed weight; ties: the greater count, then the smaller order */
+                        summed weight; ties: the greater count, then the smaller order */ \
+    X(NORMAL_LOGPDF, "normalLogPdf") /* log density at a[0] of N(a[1], a[2]^2) */ \
+    X(POISSON_PDF, "poissonPdf")  /* P(X = a[0]), X Poisson of mean a[1] */
 
 typedef enum {
 #define X(k, s) FN_##k,
@@ -136,6 +138,7 @@ const char *ir_fn_name(IrFn f);
     X(LINEAR, "linear")           /* a[0] + a[1] + ... + a[n-1], in that order; null when one is */ \
     X(MEASURE, "measure")         /* comparison measure ms of a[0..n) and its row col; null when undefined */ \
     X(ASSOC, "assoc")             /* int: the rank-th rule of as selected for the items a[] (see IrAssoc) */ \
+    X(VECTOR, "vector")           /* a[0..n) as one vector: the inputs of S_KERNEL; null when one is */ \
     /* PFA: values of every Avro type; errors are PFA runtime errors */    \
     X(LIB, "lib")           /* library function `lib`(a[]) (by name)      */ \
     X(UCALL, "ucall")       /* user function `func`(a[])                  */ \
@@ -348,6 +351,116 @@ typedef struct IrTextIndex {
     int recursive;         /* reapply the rules until the text stops changing */
 } IrTextIndex;
 
+/* ---- vector kernels: models whose numbers are long lists ----
+ * A neural network's weights and a vector machine's support vectors are
+ * data that a run-time kernel walks (runtime/lib/models.c), not code: the
+ * statement S_KERNEL sets all of a kernel's output variables at once from
+ * the vector of its inputs (an E_VECTOR of nullable numbers; any null input
+ * makes every output null).  Outputs are nullable doubles, or ints where
+ * said; a kernel that cannot give a result (a zero sum to divide by) also
+ * makes them null. */
+
+/* activation functions of a network's layer (PMML NeuralLayer) */
+#define IR_ACTIVATIONS(X)                                                         \
+    X(THRESHOLD, "threshold") X(LOGISTIC, "logistic") X(TANH, "tanh")             \
+    X(IDENTITY, "identity") X(EXPONENTIAL, "exponential")                         \
+    X(RECIPROCAL, "reciprocal") X(SQUARE, "square") X(GAUSS, "Gauss")             \
+    X(SINE, "sine") X(COSINE, "cosine") X(ELLIOTT, "Elliott") X(ARCTAN, "arctan") \
+    X(RECTIFIER, "rectifier") X(RADIAL_BASIS, "radialBasis")
+
+typedef enum {
+#define X(k, s) ACT_##k,
+    IR_ACTIVATIONS(X)
+#undef X
+    ACT__COUNT
+} IrActivation;
+
+const char *ir_activation_name(IrActivation a);
+
+/* how a layer's outputs are normalised together */
+typedef enum { LNORM_NONE, LNORM_SIMPLEMAX, LNORM_SOFTMAX } IrLayerNorm;
+
+/* One layer of a network.  The network's values are numbered: its inputs
+   first, then each layer's neurons in order; layer l writes values
+   [dst, dst + n).  A dense layer's neurons each read values
+   [src, src + nsrc) in that order, with weights w[j * n + i] (source j,
+   neuron i: source-major, so that a loop over the neurons is contiguous);
+   any other layer lists its connections: neuron i reads value from[c]
+   with weight w[c] for c in [start[i], start[i + 1]).  Sums start at 0
+   and add weight times value in connection order, then the bias (-0.0
+   where a neuron has none, which adds nothing); radialBasis adds
+   (value - weight)^2 instead. */
+typedef struct IrLayer {
+    Loc loc;
+    int n, dst;
+    IrActivation act;
+    IrLayerNorm norm;
+    double threshold;      /* threshold activation */
+    double leakage;        /* rectifier: slope below 0, when leaky */
+    int leaky;
+    int dense, src, nsrc;
+    double *w;
+    int *from, *start;     /* connection lists (not dense) */
+    int nconn;             /* weights held: nsrc * n (dense) or start[n] */
+    double *bias;          /* per neuron */
+    double *width, *altitude; /* radialBasis: per neuron */
+} IrLayer;
+
+typedef struct IrNet {
+    int nvalues;           /* inputs + neurons */
+    IrLayer *layers;
+    int nlayers;
+    int *out_value;        /* per kernel output: the value it reads */
+} IrNet;
+
+/* vector machine kernels (PMML's *KernelType) */
+typedef enum { SVK_LINEAR, SVK_POLYNOMIAL, SVK_RADIAL_BASIS, SVK_SIGMOID } IrSvmKernel;
+/* what the outputs of a vector machine kernel are */
+typedef enum {
+    SVM_VALUES,            /* each machine's value, in order (regression) */
+    SVM_ONE_AGAINST_ALL,   /* out 0 (int): the winning category, the least value (the greatest when
+                              max_wins), first on ties; then each category's value, NaN when no
+                              machine names it */
+    SVM_VOTES              /* out 0 (int): the category with most votes, on ties the first to get
+                              one; then each category's votes / machines (one against one,
+                              binary) */
+} IrSvmMode;
+
+/* Support vectors vec[v * dim .. (v + 1) * dim) (dense; a sparse array's
+   absent entries are 0); machine m adds coef[t] * K(x, vec[idx[t]]) for t
+   in [start[m], start[m + 1]), in order, from 0, then b[m].  With
+   `linear_coefs` (svmRepresentation Coefficients) there are no support
+   vectors: machine m adds coef[t] * x[idx[t]] instead. */
+typedef struct IrSvm {
+    IrSvmKernel kernel;
+    double gamma, coef0, degree;
+    int dim, nvec;
+    double *vec;
+    int nmach;
+    int *start, *idx;
+    double *coef, *b;
+    int linear_coefs;
+    IrSvmMode mode;
+    int ncats;
+    int *cat, *alt;        /* per machine: its category; the alternate (SVM_VOTES) */
+    double *thr;           /* per machine: the threshold (SVM_VOTES) */
+    int max_wins;          /* the greater value wins (target when above threshold) */
+    int alt_binary;        /* SVM_VOTES by the rounded value: 1 target, 0 alternate, else no result */
+} IrSvm;
+
+typedef enum { KERNEL_NET, KERNEL_SVM } IrKernelKind;
+
+typedef struct IrKernel {
+    IrKernelKind kind;
+    const char *name;      /* for comments */
+    Loc loc;
+    int nin;               /* the E_VECTOR's length */
+    int *outs;             /* the variables it sets */
+    int nouts;
+    IrNet *net;
+    IrSvm *svm;
+} IrKernel;
+
 /* ---- statements ---- */
 #define IR_STMT_KINDS(X)                                               \
     X(SET, "set")              /* var := e                          */ \
@@ -370,7 +483,9 @@ typedef struct IrTextIndex {
     X(POOL_DEL, "pool-del")    /* remove pool `var` item e          */ \
     X(LOCK, "lock")            /* hold shared state's lock (nests)  */ \
     X(UNLOCK, "unlock")        /* release it                        */ \
-    X(GRANT, "grant")          /* the updater call `code` that follows may change cell `var` (pool `var` item e when has_code) in place, if it passes it on at param nargs (pass_inplace.c) */
+    X(GRANT, "grant")          /* the updater call `code` that follows may change cell `var` (pool `var` item e when has_code) in place, if it passes it on at param nargs (pass_inplace.c) */ \
+    /* vector kernels (IrKernel) */                                    \
+    X(KERNEL, "kernel")        /* kernel `var`'s outs := its function of the vector e; null when e is */
 
 typedef enum {
 #define X(k, s) S_##k,
@@ -486,6 +601,8 @@ typedef struct IrProgram {
     int ntrees, cap_trees;
     IrTextIndex **texts;
     int ntexts, cap_texts;
+    IrKernel **kernels;    /* S_KERNEL's, by index */
+    int nkernels, cap_kernels;
     IrBlock body;
     IrEngine *eng;         /* PFA engines (then inputs/outputs/body are unused) */
 } IrProgram;
@@ -501,6 +618,8 @@ int ir_add_var(IrBuilder *b, const char *name, IrType *t);
 int ir_add_input(IrBuilder *b, const char *name, IrType *t, Loc loc); /* returns var */
 void ir_add_output(IrBuilder *b, const char *name, IrType *t, int var, Loc loc);
 int ir_add_tree(IrBuilder *b, IrTree *t);
+/* a kernel and the statement that runs it on xs[0..n) into blk */
+IrStmt *ir_kernel(IrBuilder *b, IrBlock *blk, IrKernel *k, IrExpr **xs, int n);
 
 IrExpr *ir_lit_null(IrBuilder *b, IrType *t);
 IrExpr *ir_lit_bool(IrBuilder *b, int v);

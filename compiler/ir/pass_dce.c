@@ -6,7 +6,8 @@
  *
  * Liveness is computed to a fixed point: a variable is live when an output,
  * a live statement or a tree walked by a live statement reads it; a SET is
- * live when its variable is; an IF is kept when its branches keep anything.
+ * live when its variable is; a KERNEL when one of its variables is; an IF is
+ * kept when its branches keep anything.
  * Every expression the IR has today is pure (no side effects), so removing a
  * SET never changes what the program does; a frontend that adds impure
  * expressions must teach expr_pure() about them.
@@ -81,6 +82,14 @@ static int stmt_live(const Live *L, const IrStmt *s)
             if (L->var[s->vars[k]])
                 return 1;
         return 0;
+    case S_KERNEL: {
+        /* live when any of the variables it sets is */
+        const IrKernel *k = L->p->kernels[s->var];
+        for (int i = 0; i < k->nouts; i++)
+            if (L->var[k->outs[i]])
+                return 1;
+        return 0;
+    }
     default:
         return 1;
     }

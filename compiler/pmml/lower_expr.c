@@ -941,11 +941,40 @@ arity:
 }
 
 /* ---- derived fields ---- */
+IrExpr *lower_derived_value(Lower *L, Scope *s, const XElem *df, IrBlock *blk, IrType **type)
+{
+    IrBuilder *b = &L->b;
+    const XElem *kids[2];
+    int n = expr_kids(df, kids, 2);
+    const XElem *ex = NULL;
+    for (int i = 0; i < n && i < 2; i++)
+        if (strcmp(kids[i]->name, "Value") != 0)
+            ex = kids[i];
+    if (!ex) {
+        const char *name = xattr(df, "name");
+        diag_error(L->d, lloc(L, df), "DerivedField '%s' has no expression", name ? name : "");
+        return NULL;
+    }
+    IrBlock *saved = cur_block;
+    cur_block = blk;
+    IrExpr *x = lower_expr(L, s, ex);
+    cur_block = saved;
+    if (!x)
+        return NULL;
+    const char *dt = xattr(df, "dataType");
+    IrType *t = dt ? type_of_datatype(L, dt, df) : ir_base(x->type);
+    if (dt && !strcmp(dt, "integer") && ir_is_numeric(x->type))
+        x = ir_call1(b, FN_FLOOR, ir_type(T_DOUBLE), ir_cast(b, ir_type(T_DOUBLE), x)),
+        t = ir_type(T_DOUBLE);
+    else if (t != ir_base(x->type))
+        x = ir_cast(b, t, x);
+    *type = t;
+    return x;
+}
+
 void lower_derived_fields(Lower *L, Scope *s, const XElem *container, IrBlock *blk)
 {
     IrBuilder *b = &L->b;
-    IrBlock *saved = cur_block;
-    cur_block = blk;
     NameIndex seen = {0};
     const XElem **first = ARENA_ARRAY(L->a, const XElem *, container->nkids + 1);
     int nseen = 0;
@@ -967,26 +996,10 @@ void lower_derived_fields(Lower *L, Scope *s, const XElem *container, IrBlock *b
             diag_note(L->d, aloc(L, data->elem, "name"), "the DataField");
             continue;
         }
-        const XElem *kids[2];
-        int n = expr_kids(df, kids, 2);
-        const XElem *ex = NULL;
-        for (int i = 0; i < n && i < 2; i++)
-            if (strcmp(kids[i]->name, "Value") != 0)
-                ex = kids[i];
-        if (!ex) {
-            diag_error(L->d, lloc(L, df), "DerivedField '%s' has no expression", name);
-            continue;
-        }
-        IrExpr *x = lower_expr(L, s, ex);
+        IrType *t;
+        IrExpr *x = lower_derived_value(L, s, df, blk, &t);
         if (!x)
             continue;
-        const char *dt = xattr(df, "dataType");
-        IrType *t = dt ? type_of_datatype(L, dt, df) : ir_base(x->type);
-        if (dt && !strcmp(dt, "integer") && ir_is_numeric(x->type))
-            x = ir_call1(b, FN_FLOOR, ir_type(T_DOUBLE), ir_cast(b, ir_type(T_DOUBLE), x)),
-            t = ir_type(T_DOUBLE);
-        else if (t != ir_base(x->type))
-            x = ir_cast(b, t, x);
         int v = ir_add_var(b, name, ir_nullable(L->a, t));
         IrStmt *st = ir_set(b, blk, v, x);
         st->comment = arena_printf(L->a, "DerivedField %s", name);
@@ -999,7 +1012,6 @@ void lower_derived_fields(Lower *L, Scope *s, const XElem *container, IrBlock *b
         fi->optype = op && !strcmp(op, "continuous") ? OP_CONTINUOUS : OP_CATEGORICAL;
         scope_add(L, s, name, v, fi);
     }
-    cur_block = saved;
 }
 
 /* ---- predicates ---- */
@@ -1021,6 +1033,37 @@ static IrCmp parse_cmp(const char *op, int *ok)
     if (!strcmp(op, "greaterOrEqual")) return CMP_GE;
     *ok = 0;
     return CMP_EQ;
+}
+
+int read_num_array(Lower *L, const XElem *arr, double **out)
+{
+    const char *s = arr->text;
+    int n = 0, cap = 0;
+    double *v = NULL;
+    while (*s) {
+        while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+            s++;
+        if (!*s)
+            break;
+        const char *t = s;
+        while (*s && *s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+            s++;
+        char *tok = arena_strndup(L->a, t, (size_t)(s - t));
+        double x;
+        if (!parse_double(tok, &x)) {
+            diag_error(L->d, lloc(L, arr), "array element '%s' is not a number", tok);
+            return -1;
+        }
+        VEC_PUSH(L->a, v, n, cap, x);
+    }
+    const char *na = xattr(arr, "n");
+    double want;
+    if (na && (!parse_double(na, &want) || want != n)) {
+        diag_error(L->d, aloc(L, arr, "n"), "the array has %d elements, not n=\"%s\"", n, na);
+        return -1;
+    }
+    *out = v;
+    return n;
 }
 
 /* split an Array's text into values: space separated, "quoted with \"" */
@@ -1053,26 +1096,6 @@ int split_array(Lower *L, const char *t, const char ***out)
         sb_free(&sb);
         VEC_PUSH(L->a, v, n, cap, s);
     }
-    *out = v;
-    return n;
-}
-
-int read_num_array(Lower *L, const XElem *arr, double **out)
-{
-    const char **tok;
-    int n = split_array(L, arr->text, &tok);
-    const char *ns = xattr(arr, "n");
-    long long want;
-    if (ns && (!parse_long(ns, &want) || want != n)) {
-        diag_error(L->d, aloc(L, arr, "n"), "<Array> says n=\'%s\' but holds %d values", ns, n);
-        return -1;
-    }
-    double *v = ARENA_ARRAY(L->a, double, n + 1);
-    for (int i = 0; i < n; i++)
-        if (!parse_double(tok[i], &v[i])) {
-            diag_error(L->d, lloc(L, arr), "<Array> value \'%s\' is not a number", tok[i]);
-            return -1;
-        }
     *out = v;
     return n;
 }

@@ -199,32 +199,6 @@ static int pp_key(Glm *g, const char *cat, const char **key, const XElem *at)
 
 /* ---- contrast matrices ---- */
 
-/* whitespace-separated numbers of an <Array>; returns the count or -1 */
-static int parse_num_array(Lower *L, const XElem *arr, double **out)
-{
-    const char *s = arr->text;
-    int n = 0, cap = 0;
-    double *v = NULL;
-    while (*s) {
-        while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-            s++;
-        if (!*s)
-            break;
-        const char *t = s;
-        while (*s && *s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
-            s++;
-        char *tok = arena_strndup(L->a, t, (size_t)(s - t));
-        double x;
-        if (!parse_double(tok, &x)) {
-            diag_error(L->d, lloc(L, arr), "array element '%s' is not a number", tok);
-            return -1;
-        }
-        VEC_PUSH(L->a, v, n, cap, x);
-    }
-    *out = v;
-    return n;
-}
-
 /* element (row, col), 1-based, of a <Matrix>; 0 when the matrix does not
  * define it (a field value on that row then scores as missing) */
 static int matrix_at(Lower *L, const XElem *mx, int row, int col, double *out)
@@ -240,7 +214,7 @@ static int matrix_at(Lower *L, const XElem *mx, int row, int col, double *out)
     int n;
     if (diag) {
         /* one Array: the diagonal */
-        if (narr != 1 || (n = parse_num_array(L, arrs[0], &v)) < 0)
+        if (narr != 1 || (n = read_num_array(L, arrs[0], &v)) < 0)
             return 0;
         if (row < 1 || col < 1 || row > n || col > n)
             return 0;
@@ -257,7 +231,7 @@ static int matrix_at(Lower *L, const XElem *mx, int row, int col, double *out)
             row = col;
             col = t;
         }
-        if (row < 1 || row > narr || (n = parse_num_array(L, arrs[row - 1], &v)) < 0 ||
+        if (row < 1 || row > narr || (n = read_num_array(L, arrs[row - 1], &v)) < 0 ||
             col < 1 || col > n)
             return 0;
         *out = v[col - 1];

@@ -13,6 +13,17 @@ Loc lloc(const Lower *L, const XElem *e) { return xloc(L->file, e); }
 
 Loc aloc(const Lower *L, const XElem *e, const char *attr) { return xattr_loc(L->file, e, attr); }
 
+int attr_double(Lower *L, const XElem *e, const char *attr, double dflt, double *out)
+{
+    const char *s = xattr(e, attr);
+    *out = dflt;
+    if (s && !parse_double(s, out)) {
+        diag_error(L->d, aloc(L, e, attr), "%s '%s' is not a number", attr, s);
+        return 0;
+    }
+    return 1;
+}
+
 /* where the attribute whose value is `value` (a pointer xattr gave) starts */
 static Loc value_loc(const Lower *L, const XElem *e, const char *value)
 {
@@ -718,6 +729,14 @@ int lower_model(Lower *L, const XElem *m, Scope *outer, IrBlock *blk, ModelResul
         rc = lower_knn_model(L, m, s, blk, res);
     else if (!strcmp(m->name, "AssociationModel"))
         rc = lower_association_model(L, m, s, blk, res);
+    else if (!strcmp(m->name, "NeuralNetwork"))
+        rc = lower_neural_network(L, m, s, blk, res);
+    else if (!strcmp(m->name, "SupportVectorMachineModel"))
+        rc = lower_svm_model(L, m, s, blk, res);
+    else if (!strcmp(m->name, "NaiveBayesModel"))
+        rc = lower_naive_bayes_model(L, m, s, blk, res);
+    else if (!strcmp(m->name, "AnomalyDetectionModel"))
+        rc = lower_anomaly_model(L, m, s, blk, res);
     else {
         diag_error(L->d, lloc(L, m), "%s is not supported yet", m->name);
         rc = 1;

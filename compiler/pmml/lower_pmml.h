@@ -132,6 +132,8 @@ struct SegResult {
 Loc lloc(const Lower *L, const XElem *e);
 /* where attribute attr's value starts (or the element, when not known) */
 Loc aloc(const Lower *L, const XElem *e, const char *attr);
+/* attribute attr of e as a number (dflt when absent); 0 after an error */
+int attr_double(Lower *L, const XElem *e, const char *attr, double dflt, double *out);
 const FieldInfo *find_datafield(const Lower *L, const char *name);
 Field *scope_find(Scope *s, const char *name);
 void scope_add(Lower *L, Scope *s, const char *name, int var, const FieldInfo *info);
@@ -211,6 +213,12 @@ IrExpr *lower_expr(Lower *L, Scope *s, const XElem *e);
 IrExpr *lower_constant_for(Lower *L, const char *text, IrType *t, const XElem *e);
 /* number x is one of vals[0..n): compares, or a table search when n is large */
 IrExpr *lower_num_in(Lower *L, IrExpr *x, const double *vals, int n);
+/* the value of DerivedField df, typed by its dataType (*type), its
+   statements (inlined functions' parameters) into blk */
+IrExpr *lower_derived_value(Lower *L, Scope *s, const XElem *df, IrBlock *blk, IrType **type);
+/* the numbers of an <Array> (or an Indices/Entries list), checked against
+   its n attribute; the count, or -1 after an error */
+int read_num_array(Lower *L, const XElem *arr, double **out);
 /* TransformationDictionary / LocalTransformations: DerivedFields into scope */
 void lower_derived_fields(Lower *L, Scope *s, const XElem *container, IrBlock *blk);
 /* a predicate element (SimplePredicate, CompoundPredicate, ...) */
@@ -222,8 +230,6 @@ IrExpr *pred_to_expr(Lower *L, const IrPred *p);
 IrExpr *pred_true_expr(Lower *L, const IrPred *p);
 /* the values of an Array's text (space-separated, optionally quoted) */
 int split_array(Lower *L, const char *t, const char ***out);
-/* the numbers of an <Array> (checked against its n); -1 after an error */
-int read_num_array(Lower *L, const XElem *arr, double **out);
 
 /* ---- one lowering per model family ---- */
 int lower_tree_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);
@@ -236,6 +242,10 @@ int lower_ruleset_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelR
 int lower_clustering_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);
 int lower_knn_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);
 int lower_association_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);
+int lower_neural_network(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);
+int lower_svm_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);
+int lower_naive_bayes_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);
+int lower_anomaly_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);
 
 /* entry: PMML element tree to IR program */
 IrProgram *lower_pmml(Arena *a, Diags *d, const char *file, const XElem *root);

@@ -56,6 +56,10 @@ NV_RT double nv_cauchit_inv(double x)
     return 0.5 + (1.0 / 3.14159265358979323846) * atan(x);
 }
 
+/* The rectifier max(x, 0) as Java's Math.max computes it: NaN stays NaN,
+   -0 gives 0 (PFA's m.link.relu, PMML's rectifier activation).  Exact. */
+NV_RT double nv_relu(double x) { return x > 0 || x != x ? x : 0; }
+
 /* log(1 + e^x), without overflow for large x (softplus).  At most 2 ulps
    (measured). */
 NV_RT double nv_softplus(double x)
@@ -389,4 +393,86 @@ NV_RT double nv_binary_similarity(const double *a, const double *c, const double
 {
     return (c[0] * a[0] + c[1] * a[1] + c[2] * a[2] + c[3] * a[3])
            / (d[0] * a[0] + d[1] * a[1] + d[2] * a[2] + d[3] * a[3]);
+}
+
+/*@ section kernel_activation needs kernel_link */
+/* Activation functions of a network's neurons (PMML's NeuralLayer
+   activationFunction), applied in place to v[0..n): the formulas of the
+   reference evaluator (JPMML), so the same bits as it where the C library's
+   functions and Java's agree.  Accuracy, of the function of the rounded
+   input: threshold (1 when above the threshold, else 0), identity,
+   reciprocal and square are exact or correctly rounded; logistic as
+   nv_logistic; tanh, exponential, sine, cosine as the C library (glibc:
+   under 1 ulp); Gauss, e^-(x^2), within 1 + 2 x^2 ulps (the rounding of x^2,
+   amplified); Elliott, x / (1 + |x|), within 2 ulps; arctan, 2 atan(x) / pi,
+   within 2 ulps; rectifier max(x, 0) (NaN stays NaN), or with a leakage
+   x * leakage below 0 (exact or correctly rounded).  radialBasis is not an
+   activation of one value (models.c: nv_rbf_unit). */
+enum {
+    NV_ACT_THRESHOLD, NV_ACT_LOGISTIC, NV_ACT_TANH, NV_ACT_IDENTITY, NV_ACT_EXPONENTIAL, NV_ACT_RECIPROCAL,
+    NV_ACT_SQUARE, NV_ACT_GAUSS, NV_ACT_SINE, NV_ACT_COSINE, NV_ACT_ELLIOTT, NV_ACT_ARCTAN, NV_ACT_RECTIFIER,
+    NV_ACT_RADIAL_BASIS
+};
+
+NV_RT void nv_activate(int act, double *v, int64_t n, double threshold, double leakage, int leaky)
+{
+    int64_t i;
+    switch (act) {
+    case NV_ACT_THRESHOLD:
+        for (i = 0; i < n; i++)
+            v[i] = v[i] > threshold ? 1.0 : 0.0;
+        break;
+    case NV_ACT_LOGISTIC:
+        for (i = 0; i < n; i++)
+            v[i] = nv_logistic(v[i]);
+        break;
+    case NV_ACT_TANH:
+        for (i = 0; i < n; i++)
+            v[i] = tanh(v[i]);
+        break;
+    case NV_ACT_EXPONENTIAL:
+        for (i = 0; i < n; i++)
+            v[i] = exp(v[i]);
+        break;
+    case NV_ACT_RECIPROCAL:
+        for (i = 0; i < n; i++)
+            v[i] = 1.0 / v[i];
+        break;
+    case NV_ACT_SQUARE:
+        for (i = 0; i < n; i++)
+            v[i] = v[i] * v[i];
+        break;
+    case NV_ACT_GAUSS:
+        for (i = 0; i < n; i++)
+            v[i] = exp(-(v[i] * v[i]));
+        break;
+    case NV_ACT_SINE:
+        for (i = 0; i < n; i++)
+            v[i] = sin(v[i]);
+        break;
+    case NV_ACT_COSINE:
+        for (i = 0; i < n; i++)
+            v[i] = cos(v[i]);
+        break;
+    case NV_ACT_ELLIOTT:
+        for (i = 0; i < n; i++)
+            v[i] = v[i] / (1.0 + fabs(v[i]));
+        break;
+    case NV_ACT_ARCTAN:
+        for (i = 0; i < n; i++)
+            v[i] = (2.0 * atan(v[i])) / 3.14159265358979323846;
+        break;
+    case NV_ACT_RECTIFIER:
+        /* JPMML: Math.max(x, 0), or with a leakage x above 0 (Double.compare:
+           NaN too) and x * leakage else */
+        if (leaky)
+            for (i = 0; i < n; i++)
+                v[i] = v[i] > 0 || v[i] != v[i] ? v[i] : v[i] * leakage;
+        else
+            for (i = 0; i < n; i++)
+                v[i] = nv_relu(v[i]);
+        break;
+    default: /* identity */
+        break;
+    }
 }

@@ -11,6 +11,7 @@
 #include "kernels.c"
 #include "special.c"
 #include "linalg.c"
+#include "models.c"
 #include "text.c"
 #include "trees.c"
 #include "families.c"

@@ -94,7 +94,6 @@ NV_RT nv_val nv_link(nv_eng *E, const nv_type *t, nv_val x, nv_dfn f)
 }
 
 NV_RT double nv_loglog_link(double x) { return nv_loglog_inv(-x); }
-NV_RT double nv_relu(double x) { return x > 0 || x != x ? x : 0; }
 
 NV_RT nv_val nvf_m_link_logit(nv_eng *E, const nv_type *const *T, const nv_val *a) { return nv_link(E, T[1], a[0], nv_logistic); }
 NV_RT nv_val nvf_m_link_probit(nv_eng *E, const nv_type *const *T, const nv_val *a) { return nv_link(E, T[1], a[0], nv_stdnorm_cdf); }

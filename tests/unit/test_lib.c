@@ -165,6 +165,140 @@ START_TEST(test_special_functions)
 }
 END_TEST
 
+/* ---- activations, network layers, vector machines (kernels.c, models.c) ---- */
+static int g_act;
+static double act1(double x)
+{
+    nv_activate(g_act, &x, 1, 0.0, 0.0, 0);
+    return x;
+}
+static double gauss_k(double x) { g_act = NV_ACT_GAUSS; return act1(x); }
+static double elliott_k(double x) { g_act = NV_ACT_ELLIOTT; return act1(x); }
+static double arctan_k(double x) { g_act = NV_ACT_ARCTAN; return act1(x); }
+static double b_gauss(double x) { return 1 + 2 * x * x; }
+
+START_TEST(test_activations)
+{
+    VECTORS(gauss, gauss_k, b_gauss, 0);
+    VECTORS(elliott, elliott_k, b_two, 0);
+    VECTORS(arctan_act, arctan_k, b_two, 0);
+    /* the exact ones, at their edges: threshold is strictly above; the
+       rectifier keeps NaN and makes -0 +0 (Java's Math.max), with a leakage
+       it scales what is not above 0 */
+    double v[6] = {0.5, 0.5000000000000001, -1, NAN, -0.0, 3};
+    nv_activate(NV_ACT_THRESHOLD, v, 6, 0.5, 0, 0);
+    ck_assert(v[0] == 0 && v[1] == 1 && v[2] == 0 && v[3] == 0 && v[4] == 0 && v[5] == 1);
+    double r[5] = {-2, NAN, -0.0, 0.0, 3};
+    nv_activate(NV_ACT_RECTIFIER, r, 5, 0, 0, 0);
+    ck_assert(r[0] == 0 && r[1] != r[1] && r[2] == 0 && !signbit(r[2]) && r[4] == 3);
+    double l[4] = {-2, NAN, -0.0, 3};
+    nv_activate(NV_ACT_RECTIFIER, l, 4, 0, 0.25, 1);
+    ck_assert(l[0] == -0.5 && l[1] != l[1] && l[2] == 0 && signbit(l[2]) && l[3] == 3);
+    double q[4] = {2, -0.0, 0.25, -4};
+    nv_activate(NV_ACT_RECIPROCAL, q, 1, 0, 0, 0);
+    nv_activate(NV_ACT_SQUARE, q + 2, 2, 0, 0, 0);
+    ck_assert(q[0] == 0.5 && q[2] == 0.0625 && q[3] == 16);
+    nv_activate(NV_ACT_RECIPROCAL, q + 1, 1, 0, 0, 0);
+    ck_assert(isinf(q[1]) && q[1] < 0);
+    ck_assert(nv_relu(-0.0) == 0 && !signbit(nv_relu(-0.0)));
+}
+END_TEST
+
+/* A network worked out by hand, twice: as dense layers and as connection
+   lists, which must give the same bits.  Values: x0 = 1, x1 = -2; layer 1
+   (identity, dense over x0, x1): h2 = 0.5 x0 + x1 + 0.25 = -1.25,
+   h3 = -x0 + 0.5 x1 - 0 = -2 (no bias: -0.0); layer 2 (softmax, dense over
+   h2, h3): o4 = h2 - h3 = 0.75, o5 = h3 = -2, softmax: e^0.75 / (e^0.75 +
+   e^-2), e^-2 / (...). */
+START_TEST(test_network)
+{
+    static const double w1[] = {0.5, -1, 1, 0.5};   /* source-major: x0 -> (h2, h3), x1 -> (h2, h3) */
+    static const double b1[] = {0.25, -0.0};
+    static const double w2[] = {1, 0, -1, 1};
+    static const double b2[] = {-0.0, -0.0};
+    nv_layer dense[2] = {
+        {NV_ACT_IDENTITY, NV_LNORM_NONE, 2, 2, 1, 0, 2, w1, 0, 0, b1, 0, 0, 0, 0, 0},
+        {NV_ACT_IDENTITY, NV_LNORM_SOFTMAX, 2, 4, 1, 2, 2, w2, 0, 0, b2, 0, 0, 0, 0, 0},
+    };
+    double v[6] = {1, -2};
+    ck_assert_int_eq(nv_net(dense, 2, v), 0);
+    ck_assert(v[2] == -1.25 && v[3] == -2);
+    double e1 = exp(0.75 - 0.75), e2 = exp(-2 - 0.75);
+    ck_assert(v[4] == e1 / (e1 + e2) && v[5] == e2 / (e1 + e2));
+    /* the same as connection lists, in the neurons' order */
+    static const int f1[] = {0, 1, 0, 1}, s1[] = {0, 2, 4};
+    static const double c1[] = {0.5, 1, -1, 0.5};
+    static const int f2[] = {2, 3, 2, 3}, s2[] = {0, 2, 4};
+    static const double c2[] = {1, -1, 0, 1};
+    nv_layer lists[2] = {
+        {NV_ACT_IDENTITY, NV_LNORM_NONE, 2, 2, 0, 0, 0, c1, f1, s1, b1, 0, 0, 0, 0, 0},
+        {NV_ACT_IDENTITY, NV_LNORM_SOFTMAX, 2, 4, 0, 0, 0, c2, f2, s2, b2, 0, 0, 0, 0, 0},
+    };
+    double u[6] = {1, -2};
+    ck_assert_int_eq(nv_net(lists, 2, u), 0);
+    ck_assert(memcmp(u, v, sizeof u) == 0);
+    /* simplemax: each over the sum from the first; a zero sum has no result */
+    static const double wz[] = {1, -1};
+    static const double bz[] = {-0.0, -0.0};
+    nv_layer sm = {NV_ACT_IDENTITY, NV_LNORM_SIMPLEMAX, 2, 1, 1, 0, 1, wz, 0, 0, bz, 0, 0, 0, 0, 0};
+    double z[3] = {2};
+    ck_assert_int_eq(nv_net(&sm, 1, z), -1);
+    /* radialBasis: exp(sum (x - w)^2 / (-2 width^2) + k ln(altitude)):
+       x = (1, -2), weights (0, 0), width 2, altitude 3: exp(-5/8 + 2 ln 3) */
+    static const double wr[] = {0, 0};
+    static const double wd[] = {2}, al[] = {3};
+    nv_layer rb = {NV_ACT_RADIAL_BASIS, NV_LNORM_NONE, 1, 2, 1, 0, 2, wr, 0, 0, 0, wd, al, 0, 0, 0};
+    double y[3] = {1, -2};
+    ck_assert_int_eq(nv_net(&rb, 1, y), 0);
+    ck_assert(y[2] == exp(5.0 / -8.0 + log(3.0) * 2));
+}
+END_TEST
+
+/* A vector machine worked by hand: RBF kernel exp(-0.5 |x - v|^2), vectors
+   a = (0, 0), b = (1, 1); machine 0: a - b + 0.5; machine 1: 2 b - 1 */
+START_TEST(test_vector_machine)
+{
+    static const double vec[] = {0, 0, 1, 1};
+    static const int start[] = {0, 2, 3}, idx[] = {0, 1, 1};
+    static const double coef[] = {1, -1, 2}, b[] = {0.5, -1};
+    nv_svm M = {NV_SVK_RBF, 0.5, 0, 0, 2, 2, vec, 2, start, idx, coef, b, 0};
+    double x[2] = {1, 0}, out[2], out2[2], kk[2];
+    nv_svm_eval(&M, x, kk, out);
+    double ka = exp(-0.5 * 1), kb = exp(-0.5 * 1);
+    ck_assert(out[0] == 0.0 + 1 * ka + -1 * kb + 0.5 && out[1] == 0.0 + 2 * kb + -1);
+    nv_svm_eval(&M, x, 0, out2); /* without the cache: the same */
+    ck_assert(memcmp(out, out2, sizeof out) == 0);
+    /* one against all: least wins, first on ties, Double.compare's order */
+    static const int cat[] = {0, 1, 2, 1};
+    double val[4] = {0.5, 0.25, 0.25, -1}, per[3];
+    ck_assert_int_eq(nv_svm_best(val, cat, 3, 3, 0, per), 1);
+    ck_assert_int_eq(nv_svm_best(val, cat, 3, 3, 1, per), 0);
+    ck_assert_int_eq(nv_svm_best(val, cat, 4, 3, 0, per), 1); /* the last machine of class 1 counts */
+    ck_assert(per[1] == -1);
+    double neg[2] = {-0.0, 0.0}, nan2[2] = {NAN, 1};
+    static const int c01[] = {0, 1};
+    ck_assert_int_eq(nv_svm_best(neg, c01, 2, 2, 0, per), 0);
+    ck_assert_int_eq(nv_svm_best(nan2, c01, 2, 2, 0, per), 1);  /* NaN ranks above all */
+    ck_assert_int_eq(nv_svm_best(nan2, c01, 2, 2, 1, per), 0);
+    /* votes: A/B, A/C, B/C, each below its threshold for the first class;
+       one vote each: the first voted for wins (B, voted by machine 0) */
+    static const int vc[] = {0, 0, 1}, va[] = {1, 2, 2};
+    static const double thr[] = {0, 0, 0};
+    double v3[3] = {1, -1, 1}, prob[3];
+    int first[3];
+    /* machine 0: 1 >= 0: B; machine 1: A; machine 2: C */
+    ck_assert_int_eq(nv_svm_vote(v3, vc, va, thr, 3, 3, 0, 0, prob, first), 1);
+    ck_assert(prob[0] == 1.0 / 3 && prob[1] == 1.0 / 3 && prob[2] == 1.0 / 3);
+    ck_assert_int_eq(nv_svm_vote(v3, vc, va, thr, 3, 3, 1, 0, prob, first), 0); /* maxWins: above */
+    /* rounded values: 1 the class, 0 the alternate, else no result */
+    double r1[1] = {0.5}, r0[1] = {NAN}, r2[1] = {1.5};
+    ck_assert_int_eq(nv_svm_vote(r1, vc, va, thr, 1, 3, 0, 1, prob, first), 0);
+    ck_assert_int_eq(nv_svm_vote(r0, vc, va, thr, 1, 3, 0, 1, prob, first), 1);
+    ck_assert_int_eq(nv_svm_vote(r2, vc, va, thr, 1, 3, 0, 1, prob, first), -1);
+    ck_assert(nv_dcompare(-0.0, 0.0) < 0 && nv_dcompare(NAN, INFINITY) > 0 && nv_dcompare(NAN, NAN) == 0);
+}
+END_TEST
+
 /* within 8 ulps (a few roundings of a closed form) */
 static int close(double got, double want)
 {
@@ -727,6 +861,9 @@ static Suite *lib_suite(void)
     tcase_add_test(k, test_distributions);
     tcase_add_test(k, test_linalg);
     tcase_add_test(k, test_linalg_poll);
+    tcase_add_test(k, test_activations);
+    tcase_add_test(k, test_network);
+    tcase_add_test(k, test_vector_machine);
     suite_add_tcase(s, k);
     TCase *t = tcase_create("text");
     tcase_add_test(t, test_strings);
