@@ -420,7 +420,8 @@ int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelRe
             diag_error(L->d, lloc(L, g->model), "segment model has no predicted value");
             return 1;
         }
-        if (classify && votes && sr.ncats == 0 && ir_base(b->p->vars[sr.value].type)->kind == T_STRING) {
+        if (classify && votes && sr.ncats == 0 && sr.nlabels == 0 &&
+            ir_base(b->p->vars[sr.value].type)->kind == T_STRING) {
             diag_error(L->d, lloc(L, g->model), "the labels this segment predicts are not known: its votes "
                        "cannot be counted");
             return 1;
@@ -481,6 +482,8 @@ int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelRe
         /* classification aggregates */
         for (int c = 0; c < sr.ncats; c++)
             result_add_cat(L, r, sr.cats[c], &capc);
+        for (int c = 0; c < sr.nlabels; c++)
+            result_add_cat(L, r, sr.labels[c], &capc);
         while (nacc < r->ncats) {
             int v = ir_add_var(b, arena_printf(L->a, "aggregate(%s)", r->cats[nacc]), dt);
             /* initialised at the top of the model */

@@ -96,6 +96,8 @@ struct ModelResult {
     int ncats;
     const char **cats;     /* class labels (classification) */
     int *probs;            /* var per label: probability, nullable double */
+    int nlabels;           /* a classifier without probabilities (ncats 0): */
+    const char **labels;   /* the labels it can predict, when known, or NULL */
     int *confs;            /* var per label: confidence (rule sets), or NULL */
     int entity;            /* string: id of the chosen tree node, cluster, rule, segment, neighbour */
     int confidence;        /* double: confidence of the prediction, or -1 */
