@@ -38,7 +38,7 @@ static double *read_matrix(Lower *L, const XElem *mat, int n)
 {
     double *m = ARENA_ARRAY(L->a, double, (size_t)n * (size_t)n + 1);
     double dd, od;
-    if (!num_attr(L, mat, "diagDefault", NAN, &dd) || !num_attr(L, mat, "offDiagDefault", NAN, &od))
+    if (!attr_double(L, mat, "diagDefault", NAN, &dd) || !attr_double(L, mat, "offDiagDefault", NAN, &od))
         return NULL;
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++)
@@ -130,7 +130,7 @@ int measure_begin(Lower *L, Scope *s, const XElem *model, const XElem *const *fe
     if (kind >= 0) {
         ms->kind = (IrMeasureKind)kind;
         if (kind == IR_MS_MINKOWSKI) {
-            if (!num_attr(L, me, "p-parameter", NAN, &ms->p))
+            if (!attr_double(L, me, "p-parameter", NAN, &ms->p))
                 return 0;
             if (!(ms->p > 0)) {
                 diag_error(L->d, lloc(L, me), "minkowski needs a p-parameter greater than 0");
@@ -160,7 +160,7 @@ int measure_begin(Lower *L, Scope *s, const XElem *model, const XElem *const *fe
                     diag_error(L->d, lloc(L, me), "binarySimilarity needs %s and %s", cn[i], dn[i]);
                     return 0;
                 }
-                if (!num_attr(L, me, cn[i], 0, &ms->c[i]) || !num_attr(L, me, dn[i], 0, &ms->d[i]))
+                if (!attr_double(L, me, cn[i], 0, &ms->c[i]) || !attr_double(L, me, dn[i], 0, &ms->d[i]))
                     return 0;
             }
         } else {
@@ -205,8 +205,8 @@ int measure_begin(Lower *L, Scope *s, const XElem *model, const XElem *const *fe
             diag_error(L->d, aloc(L, f, "compareFunction"), "compareFunction \'%s\' is not known", cf);
             return 0;
         }
-        if (!num_attr(L, f, "fieldWeight", 1, &ms->weight[i]) ||
-            !num_attr(L, f, "similarityScale", NAN, &ms->scale[i]))
+        if (!attr_double(L, f, "fieldWeight", 1, &ms->weight[i]) ||
+            !attr_double(L, f, "similarityScale", NAN, &ms->scale[i]))
             return 0;
         if (ms->kind == IR_MS_BINARY)
             continue;

@@ -345,17 +345,6 @@ Field *input_field(Lower *L, const char *name, const XElem *at)
     return scope_find(L->top, name);
 }
 
-int num_attr(Lower *L, const XElem *e, const char *attr, double dflt, double *out)
-{
-    const char *v = xattr(e, attr);
-    *out = dflt;
-    if (v && !parse_double(v, out)) {
-        diag_error(L->d, aloc(L, e, attr), "%s \'%s\' is not a number", attr, v);
-        return 0;
-    }
-    return 1;
-}
-
 const XElem *first_predicate(const XElem *e)
 {
     for (int k = 0; k < e->nkids; k++)

@@ -168,9 +168,6 @@ int output_max_rank(Lower *L, const XElem *model, const char *features);
    ids); an error at the second of two equal ids */
 const char **entity_ids(Lower *L, const XElem *const *elems, int n);
 
-/* the number attribute `attr` of e into *out (dflt when absent); 0 after
-   an error at the attribute */
-int num_attr(Lower *L, const XElem *e, const char *attr, double dflt, double *out);
 /* the first predicate element of e (a Node, Attribute, rule), or NULL */
 const XElem *first_predicate(const XElem *e);
 /* the index of label c among r's classes, added at the end when new */

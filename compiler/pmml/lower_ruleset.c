@@ -76,7 +76,7 @@ static int collect(Lower *L, Scope *s, const XElem *container, int parent, IrBlo
             return 0;
         }
         Rule rl = {.e = ru, .fired = v, .key = result_add_cat(L, r, score, capc)};
-        if (!num_attr(L, ru, "weight", 1, &rl.weight) || !num_attr(L, ru, "confidence", 1, &rl.conf))
+        if (!attr_double(L, ru, "weight", 1, &rl.weight) || !attr_double(L, ru, "confidence", 1, &rl.conf))
             return 0;
         VEC_PUSH(L->a, rb->rules, rb->n, rb->cap, rl);
         VEC_PUSH(L->a, rb->elems, rb->ne, rb->cape, ru);
@@ -132,7 +132,7 @@ int lower_ruleset_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelR
         result_add_cat(L, r, tc[i], &capc);
     const char *dscore = xattr(rs, "defaultScore");
     double dconf;
-    if (!num_attr(L, rs, "defaultConfidence", NAN, &dconf))
+    if (!attr_double(L, rs, "defaultConfidence", NAN, &dconf))
         return 1;
     int dkey = dscore ? result_add_cat(L, r, dscore, &capc) : -1;
 
@@ -285,7 +285,7 @@ int lower_ruleset_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelR
                     continue;
                 any = 1;
                 double rc, pv;
-                if (!num_attr(L, sd, "recordCount", 0, &rc) || !num_attr(L, sd, "probability", NAN, &pv))
+                if (!attr_double(L, sd, "recordCount", 0, &rc) || !attr_double(L, sd, "probability", NAN, &pv))
                     return 1;
                 total += rc;
                 all_prob &= pv == pv;
