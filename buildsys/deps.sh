@@ -29,6 +29,7 @@ NERVA_PKGS=(
     kcat             # tests/kafka: produces to and reads from nerva broker
     locales          # tests/determinism.py: localedef builds de_DE.UTF-8 (a decimal comma)
     python3-mpmath   # the tests' reference values, computed in arbitrary precision
+    libpcre2-dev     # dependency('libpcre2-8'): the reference engine of the regex differential test (tests only)
 )
 
 # Where dpkg is absent (not Debian): whether what PKG provides is here anyway.
@@ -45,6 +46,7 @@ nerva_deps_probe() {
         groff-base) command -v groff ;;
         locales) [ -e /usr/share/i18n/locales/de_DE ] ;;
         python3-mpmath) python3 -c 'import mpmath' ;;
+        libpcre2-dev) pkg-config --exists libpcre2-8 ;;
         *) command -v "$1" ;;
     esac >/dev/null 2>&1
 }

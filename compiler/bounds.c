@@ -21,6 +21,10 @@ Limits nv_limits = {
     .table_cells = 4000000,
     .stack_values = 65536,
     .svm_numbers = 16 << 20,
+    .regex_bytes = 4096,
+    .regex_repeat = 1000,
+    .regex_program = 1000,
+    .lag_depth = 1000,
 };
 
 static const struct {
@@ -42,6 +46,11 @@ static const struct {
     {"stack-values", offsetof(Limits, stack_values), 0,
      "doubles a neural network or vector machine keeps on the scoring function's stack (its values)"},
     {"svm-numbers", offsetof(Limits, svm_numbers), 0, "numbers of a vector machine's support vectors"},
+    {"regex-bytes", offsetof(Limits, regex_bytes), 0, "bytes of one regular expression of a PMML model"},
+    {"regex-repeat", offsetof(Limits, regex_repeat), 0, "n and m of a repetition {n,m} in a regular expression"},
+    {"regex-program", offsetof(Limits, regex_program), 0,
+     "instructions a regular expression compiles to (its work space is part of every record's output)"},
+    {"lag-depth", offsetof(Limits, lag_depth), 0, "n of a PMML Lag: values kept per entity and field"},
 };
 #define NLIMITS (sizeof table / sizeof table[0])
 

@@ -16,6 +16,10 @@ typedef struct Limits {
     long table_cells;      /* numbers of one table of rows (k-NN training instances, cluster centers) */
     long stack_values;     /* doubles a network or vector machine keeps on the scoring function's stack */
     long svm_numbers;      /* numbers of a vector machine's support vectors */
+    long regex_bytes;      /* bytes of one regular expression of a model */
+    long regex_repeat;     /* n and m of one {n,m} in a regular expression */
+    long regex_program;    /* instructions a regular expression compiles to (its work space is per record) */
+    long lag_depth;        /* n of a Lag: values kept per entity and field */
 } Limits;
 
 /* the limits in force: the defaults, changed by --limit */

@@ -289,6 +289,38 @@ static const char *call_text(Em *m, const IrExpr *e, CVal *v)
     case FN_COS: return arena_printf(&m->a, "cos%s(%s)", sfx, v[0].v);
     case FN_SIN: return arena_printf(&m->a, "sin%s(%s)", sfx, v[0].v);
     case FN_ERF: return arena_printf(&m->a, "erf%s(%s)", sfx, v[0].v);
+    case FN_HYPOT: return arena_printf(&m->a, "hypot%s(%s, %s)", sfx, v[0].v, v[1].v);
+    case FN_ATAN2: return arena_printf(&m->a, "atan2%s(%s, %s)", sfx, v[0].v, v[1].v);
+    case FN_ASIN: return arena_printf(&m->a, "asin%s(%s)", sfx, v[0].v);
+    case FN_ACOS: return arena_printf(&m->a, "acos%s(%s)", sfx, v[0].v);
+    case FN_SINH: return arena_printf(&m->a, "sinh%s(%s)", sfx, v[0].v);
+    case FN_COSH: return arena_printf(&m->a, "cosh%s(%s)", sfx, v[0].v);
+    case FN_TAN: return arena_printf(&m->a, "tan%s(%s)", sfx, v[0].v);
+    case FN_NORMAL_CDF:
+    case FN_NORMAL_PDF:
+    case FN_NORMAL_IDF:
+        return arena_printf(&m->a, "%s(%s, %s, %s)",
+                            rt_call(m, e->fn == FN_NORMAL_CDF ? "nv_normal_cdf" : e->fn == FN_NORMAL_PDF ? "nv_normal_pdf"
+                                                                                                     : "nv_normal_idf"),
+                            v[0].v, v[1].v, v[2].v);
+    case FN_STDNORM_PDF:
+        return arena_printf(&m->a, "%s(%s, 0.0, 1.0)", rt_call(m, "nv_normal_pdf"), v[0].v);
+    case FN_MATCHES:
+        m->scratch = 1;
+        return arena_printf(&m->a, "(%s(&%s, &rx%d, %s) > 0)", rt_call(m, "nv_rx_matches"), m->scr, e->tree, v[0].v);
+    case FN_REPLACE:
+        m->scratch = 1;
+        return arena_printf(&m->a, "%s(&%s, &rx%d, %s, %s)", rt_call(m, "nv_rx_replace"), m->scr, e->tree, v[0].v,
+                            em_string(m, e->a[1]->lit_str));
+    case FN_DAYS_SINCE_YEAR:
+    case FN_SECONDS_SINCE_YEAR:
+    case FN_SECONDS_SINCE_MIDNIGHT: {
+        IrTemporal k = ir_temporal(e->a[0]->type);
+        const char *fn = e->fn == FN_DAYS_SINCE_YEAR ? "nv_days_since_year"
+                       : e->fn == FN_SECONDS_SINCE_YEAR ? "nv_seconds_since_year" : "nv_seconds_since_midnight";
+        return arena_printf(&m->a, "%s(%s, %d, %s%s%s)", rt_call(m, fn), v[0].v, ir_temporal_unit(k),
+                            c_double(&m->a, ir_temporal_offset(k)), e->n > 1 ? ", " : "", e->n > 1 ? v[1].v : "");
+    }
     case FN_THRESHOLD:
         return arena_printf(&m->a, "(%s > %s ? 1 : 0)", v[0].v, v[1].v);
     case FN_LOGISTIC:
@@ -826,6 +858,16 @@ static CVal emit_inline(Em *m, const IrExpr *e)
             r.n = arena_printf(&m->a, "(%s != %s)", t, t);
         return r;
     }
+    case E_INVALID_IF_NAN: {
+        /* PMML's Apply invalidValueTreatment returnInvalid: the record
+           stops here (every output is already missing) */
+        CVal x = emit_expr(m, e->a[0]);
+        if (strcmp(x.n, "0") != 0)
+            em_line(m, "if (!(%s) && %s != %s) return NERVA_RESULT_INVALID;", x.n, x.v, x.v);
+        else
+            em_line(m, "if (%s != %s) return NERVA_RESULT_INVALID;", x.v, x.v);
+        return x;
+    }
     case E_CALL: {
         CVal *v = ARENA_ARRAY(&m->a, CVal, e->n ? e->n : 1);
         int any_null = 0;
@@ -876,6 +918,43 @@ static CVal emit_inline(Em *m, const IrExpr *e)
                      x.n, t, isand ? "!" : "", x.v, t, !isand, t, L);
             }
             em_line(m, "sc_%d:;", L);
+            r.v = t;
+            r.n = arena_printf(&m->a, "%s_n", t);
+            return r;
+        }
+        if (e->fn >= FN_AGG_MIN && e->fn <= FN_AGG_MEDIAN) {
+            /* the values and their null flags as two arrays: nulls are
+               skipped, and the result is null only when all are */
+            const char **vs = ARENA_ARRAY(&m->a, const char *, e->n + 1);
+            const char **ns = ARENA_ARRAY(&m->a, const char *, e->n + 1);
+            for (int i = 0; i < e->n; i++) {
+                CVal x = emit_expr(m, e->a[i]);
+                vs[i] = arena_printf(&m->a, "(double)%s", x.v);
+                ns[i] = x.n;
+            }
+            const char *t = new_tmp(m, ir_type(T_DOUBLE), 1);
+            em_line(m, "%s_n = !%s(%d, (double[]){%s}, (const unsigned char[]){%s}, %d, &%s);", t,
+                    rt_call(m, "nv_agg"), (int)(e->fn - FN_AGG_MIN), em_join(m, vs, e->n, ", "),
+                    em_join(m, ns, e->n, ", "), e->n, t);
+            r.v = bt->kind == T_FLOAT ? arena_printf(&m->a, "((float)%s)", t) : t;
+            r.n = nullable ? arena_printf(&m->a, "%s_n", t) : "0";
+            return r;
+        }
+        if (e->fn == FN_FORMAT_DATETIME || e->fn == FN_FORMAT_NUMBER) {
+            /* functions that may give no value (a value they cannot format) */
+            CVal x = emit_expr(m, e->a[0]);
+            const char *call;
+            m->scratch = 1;
+            if (e->fn == FN_FORMAT_DATETIME) {
+                IrTemporal k = ir_temporal(e->a[0]->type);
+                call = arena_printf(&m->a, "%s(&%s, %s, %d, %s, %s)", rt_call(m, "nv_format_datetime"), m->scr, x.v,
+                                    ir_temporal_unit(k), c_double(&m->a, ir_temporal_offset(k)),
+                                    em_string(m, e->a[1]->lit_str));
+            } else
+                call = arena_printf(&m->a, "%s(&%s, (double)%s, %lld, %s)", rt_call(m, "nv_format_number"), m->scr,
+                                    x.v, e->a[2]->lit_long, em_string(m, e->a[1]->lit_str));
+            const char *t = new_tmp(m, bt, 1);
+            em_line(m, "if (!(%s) && (%s = %s) != NULL) %s_n = 0; else %s = \"\";", x.n, t, call, t, t);
             r.v = t;
             r.n = arena_printf(&m->a, "%s_n", t);
             return r;
@@ -986,7 +1065,21 @@ static CVal emit_inline(Em *m, const IrExpr *e)
         CVal x = emit_expr(m, e->a[0]);
         IrType *xt = ir_base(e->a[0]->type);
         const char *t = new_tmp(m, bt, 1);
-        if (xt->kind == T_STRING && bt->kind != T_STRING) {
+        IrTemporal tx = ir_temporal(xt), tb = ir_temporal(bt);
+        if (tx && tb) {
+            /* one date or time as another: a date is a dateTime at midnight, ... */
+            em_line(m, "if (!(%s)) { %s = %s(%s, %d, %s, %d, %s); %s_n = %s != %s; }", x.n, t,
+                    rt_call(m, "nv_tm_convert"), x.v, ir_temporal_unit(tx), c_double(&m->a, ir_temporal_offset(tx)),
+                    ir_temporal_unit(tb), c_double(&m->a, ir_temporal_offset(tb)), t, t, t);
+        } else if (tb && xt->kind == T_STRING) {
+            em_line(m, "if (!(%s)) %s_n = !%s(%s, %d, %d, %s, &%s);", x.n, t, rt_call(m, "nv_tm_parse"), x.v,
+                    ir_temporal_unit(tb), ir_temporal_since(tb), c_double(&m->a, ir_temporal_offset(tb)), t);
+        } else if (tx && bt->kind == T_STRING) {
+            m->scratch = 1;
+            em_line(m, "if (!(%s) && (%s = %s(&%s, %s, %d, %d, %s)) != NULL) %s_n = 0; else %s = \"\";", x.n, t,
+                    rt_call(m, "nv_tm_text"), m->scr, x.v, ir_temporal_unit(tx), ir_temporal_since(tx),
+                    c_double(&m->a, ir_temporal_offset(tx)), t, t);
+        } else if (xt->kind == T_STRING && bt->kind != T_STRING) {
             em_line(m, "if (!(%s)) { double d; if (%s(%s, &d)) { %s = (%s)d; %s_n = 0; } }",
                  x.n, rt_call(m, "nv_strtod"), x.v, t, em_ctype(bt), t);
         } else if (bt->kind == T_STRING && xt->kind != T_STRING) {
@@ -1035,14 +1128,9 @@ static CVal emit_inline(Em *m, const IrExpr *e)
         CVal x = emit_expr(m, e->a[0]);
         CVal y = emit_expr(m, e->a[1]);
         m->scratch = 1;
-        const IrTextIndex *ti = m->p->texts[e->tree];
         const char *t = new_tmp(m, bt, 1);
         const char *call = arena_printf(&m->a, "%s(&%s, &tix%d, &tcache[%d], %s, %s)", rt_call(m, "nv_tf"),
                                         m->scr, e->tree, e->tree, x.v, y.v);
-        if (ti->weight == TW_BINARY)
-            call = arena_printf(&m->a, "(%s > 0 ? 1 : 0)", call);
-        else if (ti->weight == TW_LOGARITHMIC)
-            call = arena_printf(&m->a, "log10(1.0 + (double)%s)", call);
         em_line(m, "if (!(%s) && !(%s)) { %s = %s; %s_n = 0; }", x.n, y.n, t, call, t);
         r.v = t;
         r.n = arena_printf(&m->a, "%s_n", t);
@@ -1295,6 +1383,9 @@ static void emit_block(Em *m, const IrBlock *b)
             em_line(m, "}");
             break;
         }
+        case S_STATE:
+            state_step(m, m->in_names);
+            break;
         default:
             NV_ASSERT(0);
         }
@@ -1321,30 +1412,87 @@ static int cs_cmp(const void *a, const void *b)
     return *x - *y;
 }
 
-/* a text index's rules as constant tables; word lists sorted for bsearch */
+/* a text index's normalizations as constant tables; word lists sorted for
+   bsearch; patterns are the program's (rxN) */
 static void emit_text_index(Em *m, const IrTextIndex *t, int ti, StrBuf *o)
 {
+    static const int toks[] = {[TOK_SPACE] = 0, [TOK_WORDS] = 1, [TOK_SPLIT] = 2, [TOK_MATCH] = 3, [TOK_NONE] = 4};
     sb_printf(o, "/* TextIndex (line %d) */\n", t->loc.line);
-    for (int r = 0; r < t->nrules; r++) {
-        const IrTextRule *ru = &t->rules[r];
-        const char **w = ARENA_ARRAY(&m->a, const char *, ru->nstrs + 1);
-        memcpy(w, ru->strs, sizeof *w * (size_t)ru->nstrs);
-        if (ru->words)
-            qsort(w, (size_t)ru->nstrs, sizeof *w, t->case_sensitive ? cs_cmp : lc_cmp);
-        sb_printf(o, "static const char *const tix%d_r%d[] = {", ti, r);
-        for (int i = 0; i < ru->nstrs; i++)
-            sb_printf(o, "%s%s,", i % 8 == 0 ? "\n    " : " ", em_string(m, w[i]));
-        sb_puts(o, "\n};\n");
+    for (int k = 0; k < t->nnorms; k++) {
+        const IrTextNorm *nm = &t->norms[k];
+        for (int r = 0; r < nm->nrules; r++) {
+            const IrTextRule *ru = &nm->rules[r];
+            if (!ru->words)
+                continue;
+            const char **w = ARENA_ARRAY(&m->a, const char *, ru->nstrs + 1);
+            memcpy(w, ru->strs, sizeof *w * (size_t)ru->nstrs);
+            qsort(w, (size_t)ru->nstrs, sizeof *w, ru->cs ? cs_cmp : lc_cmp);
+            sb_printf(o, "static const char *const tix%d_n%d_r%d[] = {", ti, k, r);
+            for (int i = 0; i < ru->nstrs; i++)
+                sb_printf(o, "%s%s,", i % 8 == 0 ? "\n    " : " ", em_string(m, w[i]));
+            sb_puts(o, "\n};\n");
+        }
+        sb_printf(o, "static const nv_trule tix%d_n%d[] = {\n", ti, k);
+        for (int r = 0; r < nm->nrules; r++) {
+            const IrTextRule *ru = &nm->rules[r];
+            if (ru->words)
+                sb_printf(o, "    {1, tix%d_n%d_r%d, %d, NULL, %s, %d},\n", ti, k, r, ru->nstrs, em_string(m, ru->out),
+                          ru->cs);
+            else
+                sb_printf(o, "    {0, NULL, 0, &rx%d, %s, %d},\n", ru->regex, em_string(m, ru->out), ru->cs);
+        }
+        if (!nm->nrules)
+            sb_puts(o, "    {0, NULL, 0, NULL, \"\", 0},\n");
+        sb_puts(o, "};\n");
     }
-    sb_printf(o, "static const nv_trule tix%d_rules[] = {\n", ti);
-    for (int r = 0; r < t->nrules; r++)
-        sb_printf(o, "    {%d, tix%d_r%d, %d, %s},\n", t->rules[r].words, ti, r, t->rules[r].nstrs,
-                  em_string(m, t->rules[r].out));
-    if (t->nrules == 0)
-        sb_puts(o, "    {0, 0, 0, \"\"},\n");
-    sb_puts(o, "};\n");
-    sb_printf(o, "static const nv_tix tix%d = {%d, %d, %d, tix%d_rules, %d};\n\n", ti,
-              t->tokenizer == TOK_WORD_RUNS, t->case_sensitive, t->recursive, ti, t->nrules);
+    if (t->nnorms) {
+        sb_printf(o, "static const nv_tnorm tix%d_norms[] = {\n", ti);
+        for (int k = 0; k < t->nnorms; k++)
+            sb_printf(o, "    {tix%d_n%d, %d, %d},\n", ti, k, t->norms[k].nrules, t->norms[k].recursive);
+        sb_puts(o, "};\n");
+    }
+    const char *tok = t->tokenizer == TOK_SPLIT || t->tokenizer == TOK_MATCH ? arena_printf(&m->a, "&rx%d", t->tok_regex)
+                                                                            : "NULL";
+    sb_printf(o, "static const nv_tix tix%d = {%d, %s, %d, %d, %d, %d, %s, %d};\n\n", ti, toks[t->tokenizer], tok,
+              t->case_sensitive, t->max_lev, t->best_hits, (int)t->weight,
+              t->nnorms ? arena_printf(&m->a, "tix%d_norms", ti) : "NULL", t->nnorms);
+}
+
+/* a pattern's program as constant data (runtime/lib/regex.c runs it) */
+static void emit_regex(Em *m, const IrRegex *re, int ri, StrBuf *o)
+{
+    static const char *const ops[RE__COUNT] = {
+#define X(k) "NV_RX_" #k,
+        IR_RE_OPS(X)
+#undef X
+    };
+    sb_puts(o, "/* pattern ");
+    comment_text(o, re->src, 120);
+    sb_printf(o, " */\nstatic const int rx%d_prog[] = {", ri);
+    for (int i = 0; i < re->ninst; i++)
+        sb_printf(o, "%s%s, %d, %d,", i % 4 == 0 ? "\n    " : " ", ops[re->prog[3 * i]], re->prog[3 * i + 1],
+                  re->prog[3 * i + 2]);
+    sb_printf(o, "\n};\nstatic const int rx%d_cls[] = {", ri);
+    for (int i = 0; i < re->ncls; i++)
+        sb_printf(o, "%s%d,", i % 12 == 0 ? "\n    " : " ", re->cls[i]);
+    if (!re->ncls)
+        sb_puts(o, "\n    0");
+    sb_printf(o, "\n};\nstatic const nv_rx rx%d NV_UNUSED = {rx%d_prog, rx%d_cls, %d, %d};\n\n", ri, ri, ri,
+              re->ninst, re->ncap < 2 ? 2 : re->ncap);
+    (void)m;
+}
+
+/* the scratch bytes a unit's patterns need for one search (nv_rx_work) */
+static size_t regex_work(const IrProgram *p)
+{
+    size_t most = 0;
+    for (int i = 0; i < p->nregexes; i++) {
+        size_t ni = (size_t)p->regexes[i]->ninst, nc = (size_t)(p->regexes[i]->ncap < 2 ? 2 : p->regexes[i]->ncap);
+        size_t w = (10 * ni + 4 + 2 * ni * nc + nc) * sizeof(int) + 2 * sizeof(int);
+        if (w > most)
+            most = w;
+    }
+    return most;
 }
 
 /* ---- what the program uses ---- */
@@ -1406,6 +1554,9 @@ static void use_block(Em *m, const IrBlock *b)
 
 static int abi_type(const IrType *t)
 {
+    IrTemporal k = ir_temporal(t);
+    if (k) /* dates and times; a count from an epoch is a number out */
+        return 5 + ir_temporal_unit(k);
     switch (ir_base((IrType *)t)->kind) {
     case T_DOUBLE: return 1;
     case T_FLOAT: return 2;
@@ -1413,7 +1564,7 @@ static int abi_type(const IrType *t)
     case T_LONG: return 3;
     case T_BOOL: return 4;
     case T_STRING: return 5;
-    case T_ARRAY: return 6;
+    case T_ARRAY: return 9;
     default: return 0;
     }
 }
@@ -1425,9 +1576,33 @@ static const char *abi_ctype(const IrType *t)
     case 2: return "float";
     case 3: return "long long";
     case 4: return "int";
-    case 6: return "const char *const *";
+    case 6: return "long long";
+    case 7:
+    case 8: return "double";
+    case 9: return "const char *const *";
     default: return "const char *";
     }
+}
+
+/* an output's ABI type: a count of days or seconds from an epoch
+   (dateDaysSince[1960], ...) is the number it is */
+static IrType *out_abi(IrType *t)
+{
+    IrTemporal k = ir_temporal(t);
+    return k && ir_temporal_since(k) ? ir_type(T_DOUBLE) : t;
+}
+
+/* the value of input field i (C member `name`) as the model holds it: a
+   date or time is what the host binds plus its data type's offset */
+static const char *in_value(Em *m, const IrType *t, const char *name)
+{
+    IrTemporal k = ir_temporal(t);
+    if (!k)
+        return arena_printf(&m->a, "in->%s", name);
+    double off = ir_temporal_offset(k);
+    if (off == 0)
+        return arena_printf(&m->a, "((double)in->%s)", name);
+    return arena_printf(&m->a, "((double)in->%s + %s)", name, c_double(&m->a, off));
 }
 
 /* ---- runs of invalid-value checks ----
@@ -1552,6 +1727,47 @@ static void emit_descriptors(Em *m, StrBuf *o, const char *pfx, const char *what
     sb_puts(o, "};\n\n");
 }
 
+
+/* The descriptor's read_text and write_text: ISO 8601 text of the date and
+   time fields (runtime/lib/datetime.c); 0 when the model has none */
+static int emit_text_fns(Em *m, StrBuf *c, const char *pfx, const char **in_names, const char **out_names,
+                         const IrField *outs)
+{
+    const IrProgram *p = m->p;
+    int any = 0;
+    for (int i = 0; i < p->ninputs; i++)
+        any |= ir_temporal(p->inputs[i].type) != TM_NONE;
+    for (int i = 0; i < p->noutputs; i++)
+        any |= ir_temporal(outs[i].type) != TM_NONE;
+    if (!any)
+        return 0;
+    const char *rd = rt_call(m, "nv_iso_read"), *wr = rt_call(m, "nv_iso_write");
+    sb_printf(c, "/* dates and times as ISO 8601 text, for hosts (nerva_model read_text, write_text) */\n"
+                 "static int %s_read_text(void *in_, int field, const char *text)\n{\n"
+                 "    %s_input *in = (%s_input *)in_;\n    double v;\n    int ok;\n    switch (field) {\n",
+              pfx, pfx, pfx);
+    for (int i = 0; i < p->ninputs; i++) {
+        IrTemporal k = ir_temporal(p->inputs[i].type);
+        if (!k)
+            continue;
+        sb_printf(c, "    case %d:\n        if ((ok = %s(text, %d, %d, &v)) != 0) in->%s = (%s)v;\n        break;\n", i,
+                  rd, ir_temporal_unit(k), ir_temporal_since(k), in_names[i], abi_ctype(p->inputs[i].type));
+    }
+    sb_printf(c, "    default:\n        return -1;\n    }\n"
+                 "    in->state[field] = (unsigned char)(ok ? NERVA_PRESENT : NERVA_INVALID);\n"
+                 "    return ok ? NERVA_PRESENT : NERVA_INVALID;\n}\n\n");
+    sb_printf(c, "static int %s_write_text(const void *out_, int field, char *buf, size_t size)\n{\n"
+                 "    const %s_output *out = (const %s_output *)out_;\n    (void)out;\n    (void)buf;\n    (void)size;\n"
+                 "    switch (field) {\n", pfx, pfx, pfx);
+    for (int i = 0; i < p->noutputs; i++) {
+        IrTemporal k = ir_temporal(outs[i].type);
+        if (k)
+            sb_printf(c, "    case %d:\n        return %s(buf, size, (double)out->%s, %d);\n", i, wr, out_names[i],
+                      ir_temporal_unit(k));
+    }
+    sb_puts(c, "    default:\n        return -1;\n    }\n}\n\n");
+    return 1;
+}
 
 /* ---- splitting a big program ---- */
 #define SPLIT_STMTS 2000      /* statements (counted through blocks) that make a program big */
@@ -1686,7 +1902,8 @@ static void score_prologue(Em *m, Pieces *pc, const char *pfx)
     for (int v = 0; v < p->nvars; v++)
         if (!m->env_var[v] && m->var_used[v] && !m->direct[v])
             declare_var(m, v, 3, 0, &decl, NULL);
-    sb_printf(c, "int %s_score(const %s_input *in, %s_output *out)\n{\n", pfx, pfx, pfx);
+    sb_printf(c, "int %s_score(%sconst %s_input *in, %s_output *out)\n{\n", pfx,
+              m->stateful ? arena_printf(&m->a, "%s_state *st, ", pfx) : "", pfx, pfx);
     if (m->any_env || m->ntrees_used)
         sb_puts(c, "    nv_env E;\n");
     if (m->scratch)
@@ -1770,6 +1987,8 @@ static void split_epilogue(Pieces *pc)
         if (parts_of[v] > 1)
             declare_var(m, v, 3, 1, &decl, &init);
     sb_puts(c, "/* the variables the parts of the score function share */\ntypedef struct nv_vars {\n");
+    if (m->stateful)
+        sb_printf(c, "    %s_state *st;\n", pfx);
     if (env)
         sb_puts(c, "    nv_env E;\n");
     if (m->scratch)
@@ -1857,8 +2076,11 @@ static void split_epilogue(Pieces *pc)
         sb_free(&pc->parts[k]);
     }
     /* the score function: a copy of the template, then the parts in order */
-    sb_printf(c, "int %s_score(const %s_input *in, %s_output *out)\n{\n", pfx, pfx, pfx);
+    sb_printf(c, "int %s_score(%sconst %s_input *in, %s_output *out)\n{\n", pfx,
+              m->stateful ? arena_printf(&m->a, "%s_state *st, ", pfx) : "", pfx, pfx);
     sb_puts(c, "    nv_vars V_, *V = &V_;\n    int rc;\n    memcpy(V, &nv_vars0, sizeof V_);\n");
+    if (m->stateful)
+        sb_puts(c, "    V->st = st;\n");
     score_start(m, c);
     for (int k = 0; k < pc->nparts; k++)
         sb_printf(c, "    if ((rc = nv_part%d(V, in, out)) != NERVA_OK) return rc;\n", k);
@@ -1909,6 +2131,8 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
        PART_BYTES of C each */
     m.split = count_stmts(&p->body) > SPLIT_STMTS || p->ninputs > SPLIT_STMTS / 4;
     m.scr = m.split ? "V->S" : "S";
+    m.stateful = p->nsreads > 0;
+    m.stref = m.split ? "V->st" : "st";
     m.envref = m.split ? "V->E" : "E";
     m.vname = ARENA_ARRAY(&m.a, const char *, p->nvars + 1);
     m.nname = ARENA_ARRAY(&m.a, const char *, p->nvars + 1);
@@ -1916,6 +2140,13 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     m.tnname = ARENA_ARRAY(&m.a, const char *, p->nvars + 1);
     const char **in_names = member_names(&m, p->inputs, p->ninputs);
     const char **out_names = member_names(&m, p->outputs, p->noutputs);
+    m.in_names = in_names;
+    /* the outputs as hosts see them (a count from an epoch is a number) */
+    IrField *outs = ARENA_ARRAY(&m.a, IrField, p->noutputs + 1);
+    for (int i = 0; i < p->noutputs; i++) {
+        outs[i] = p->outputs[i];
+        outs[i].type = out_abi(outs[i].type);
+    }
     for (int v = 0; v < p->nvars; v++) {
         int nul = ir_is_nullable(p->vars[v].type);
         const char *at = m.env_var[v] ? arena_printf(&m.a, "%s.", m.envref) : "";
@@ -1927,7 +2158,8 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
         if (i >= 0 && !m.var_set[v] && !m.env_var[v] && m.slot_of_var[v] < 0 &&
             (k == T_DOUBLE || k == T_FLOAT || k == T_BOOL || k == T_INT || k == T_ARRAY)) {
             m.direct[v] = 1;
-            m.vname[v] = arena_printf(&m.a, k == T_INT ? "((int)in->%s)" : "in->%s", in_names[i]);
+            m.vname[v] = k == T_INT ? arena_printf(&m.a, "((int)in->%s)", in_names[i])
+                                    : in_value(&m, p->inputs[i].type, in_names[i]);
             m.nname[v] = arena_printf(&m.a, "(in->state[%d] != NERVA_PRESENT)", i);
             m.tvname[v] = m.tnname[v] = "0"; /* never read by a tree function */
             continue;
@@ -1991,14 +2223,19 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     sb_puts(h, rt_section(m.rt, "model_abi"));
     sb_puts(h, "\n");
     emit_field_struct(h, pfx, "input", "in", p->inputs, in_names, p->ninputs, 0);
-    emit_field_struct(h, pfx, "output", "out", p->outputs, out_names, p->noutputs,
-                      p->ntexts ? NV_TEXT_SCRATCH_BYTES : m.scratch ? NV_SCRATCH_BYTES : 0);
-    sb_printf(h, "/* Score one record.  Returns enum nerva_status.  Output strings point into\n"
+    emit_field_struct(h, pfx, "output", "out", outs, out_names, p->noutputs,
+                      (int)((p->ntexts ? NV_TEXT_SCRATCH_BYTES : m.scratch ? NV_SCRATCH_BYTES : 0) +
+                            (m.scratch ? regex_work(p) : 0)));
+    const char *starg = m.stateful ? arena_printf(&m.a, "%s_state *state, ", pfx) : "";
+    if (m.stateful)
+        state_header(&m, h, pfx);
+    sb_printf(h, "/* Score one record%s.  Returns enum nerva_status.  Output strings point into\n"
                  "   *out or *in, or are constants. */\n"
-                 "int %s_score(const %s_input *in, %s_output *out);\n", pfx, pfx, pfx);
-    sb_printf(h, "/* Score n records; status may be NULL.  Returns how many were not NERVA_OK. */\n"
-                 "size_t %s_score_batch(const %s_input *in, %s_output *out, int *status, size_t n);\n",
-              pfx, pfx, pfx);
+                 "int %s_score(%sconst %s_input *in, %s_output *out);\n",
+              m.stateful ? " (the next of its entity's)" : "", pfx, starg, pfx, pfx);
+    sb_printf(h, "/* Score n records%s; status may be NULL.  Returns how many were not NERVA_OK. */\n"
+                 "size_t %s_score_batch(%sconst %s_input *in, %s_output *out, int *status, size_t n);\n",
+              m.stateful ? ", in order" : "", pfx, starg, pfx, pfx);
     char *upfx = arena_strdup(&m.a, pfx);
     for (char *q = upfx; *q; q++)
         *q = (char)toupper((unsigned char)*q);
@@ -2020,6 +2257,10 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     if (m.any_graph)
         sb_printf(c, "#define NV_GTEST_NARROW %d /* the width of graph tests (runtime/lib/trees.c) */\n", m.gnarrow);
     size_t rt_at = c->len; /* the library goes here, once the rest says what it uses */
+    if (p->nregexes)
+        rt_need(m.rt, "pmml_regex");
+    for (int i = 0; i < p->nregexes; i++)
+        emit_regex(&m, p->regexes[i], i, c);
     for (int t = 0; t < p->ntexts; t++)
         emit_text_index(&m, p->texts[t], t, c);
     if (m.dict_text.data) {
@@ -2031,7 +2272,9 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     sb_free(&treefns);
     /* descriptors (the score function may read fields through them) */
     emit_descriptors(&m, c, pfx, "input", p->inputs, in_names, p->ninputs);
-    emit_descriptors(&m, c, pfx, "output", p->outputs, out_names, p->noutputs);
+    emit_descriptors(&m, c, pfx, "output", outs, out_names, p->noutputs);
+    if (m.stateful)
+        state_types(&m, c, pfx);
     /* score function */
     Pieces pc = {.c = c, .m = &m};
     score_prologue(&m, &pc, pfx);
@@ -2041,10 +2284,11 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
         if (!m.var_used[v] || m.direct[v])
             continue;
         IrTypeKind k = ir_base(p->vars[v].type)->kind;
-        const char *conv = k == T_INT ? "(int)" : "";
+        const char *val = k == T_INT ? arena_printf(&m.a, "(int)in->%s", in_names[i])
+                                     : in_value(&m, p->inputs[i].type, in_names[i]);
         if (keeps_value(&m, v))
-            piece_printf(&pc, "    if (in->state[%d] == NERVA_PRESENT) { %s = %sin->%s; %s = 0;%s }\n", i,
-                         m.vname[v], conv, in_names[i], m.nname[v], trees_slot_mirror(&m, v));
+            piece_printf(&pc, "    if (in->state[%d] == NERVA_PRESENT) { %s = %s; %s = 0;%s }\n", i,
+                         m.vname[v], val, m.nname[v], trees_slot_mirror(&m, v));
         else
             piece_printf(&pc, "    if (in->state[%d] == NERVA_PRESENT) %s = 0;\n", i, m.nname[v]);
     }
@@ -2056,11 +2300,16 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     }
     for (int i = 0; i < p->noutputs; i++) {
         int v = p->outputs[i].var;
+        IrTemporal tk = ir_temporal(out_abi(p->outputs[i].type));
+        const char *val = m.vname[v];
+        if (tk) /* a date or time: what the host binds */
+            val = arena_printf(&m.a, tk == TM_DATE ? "(long long)floor(%s - %s)" : "(%s - %s)", val,
+                               c_double(&m.a, ir_temporal_offset(tk)));
         if (strcmp(m.nname[v], "0") != 0)
             piece_printf(&pc, "    out->%s = %s; out->state[%d] = (unsigned char)(%s ? NERVA_MISSING : NERVA_PRESENT);\n",
-                         out_names[i], m.vname[v], i, m.nname[v]);
+                         out_names[i], val, i, m.nname[v]);
         else
-            piece_printf(&pc, "    out->%s = %s; out->state[%d] = NERVA_PRESENT;\n", out_names[i], m.vname[v], i);
+            piece_printf(&pc, "    out->%s = %s; out->state[%d] = NERVA_PRESENT;\n", out_names[i], val, i);
     }
     if (m.scratch)
         piece_printf(&pc, "    if (%s.overflow) return NERVA_ERROR;\n", m.scr);
@@ -2068,36 +2317,57 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     sb_free(&body);
 
     /* batch */
+    const char *stp = m.stateful ? arena_printf(&m.a, "%s_state *st, ", pfx) : "", *sta = m.stateful ? "st, " : "";
     sb_printf(c,
-              "size_t %s_score_batch(const %s_input *in, %s_output *out, int *status, size_t n)\n"
+              "size_t %s_score_batch(%sconst %s_input *in, %s_output *out, int *status, size_t n)\n"
               "{\n"
               "    size_t i, bad = 0;\n"
               "    for (i = 0; i < n; i++) {\n"
-              "        int s = %s_score(&in[i], &out[i]);\n"
+              "        int s = %s_score(%s&in[i], &out[i]);\n"
               "        if (status) status[i] = s;\n"
               "        if (s != NERVA_OK) bad++;\n"
               "    }\n"
               "    return bad;\n"
               "}\n\n",
-              pfx, pfx, pfx, pfx);
+              pfx, stp, pfx, pfx, pfx, sta);
+    if (m.stateful)
+        sb_printf(c,
+                  "static void *%s_state_new_v(size_t max)\n{\n    return %s_state_new(max);\n}\n\n"
+                  "static void %s_state_reset_v(void *st)\n{\n    %s_state_reset((%s_state *)st);\n}\n\n"
+                  "static void %s_state_free_v(void *st)\n{\n    %s_state_free((%s_state *)st);\n}\n\n"
+                  "static void %s_state_stats_v(const void *st, size_t *entities, unsigned long long *evicted)\n{\n"
+                  "    %s_state_stats((const %s_state *)st, entities, evicted);\n}\n\n",
+                  pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx);
     sb_printf(c,
-              "static int %s_score_v(const void *in, void *out)\n"
+              "static int %s_score_v(%sconst void *in, void *out)\n"
               "{\n"
-              "    return %s_score((const %s_input *)in, (%s_output *)out);\n"
+              "    return %s_score(%s(const %s_input *)in, (%s_output *)out);\n"
               "}\n\n"
-              "static size_t %s_score_batch_v(const void *in, void *out, int *status, size_t n)\n"
+              "static size_t %s_score_batch_v(%sconst void *in, void *out, int *status, size_t n)\n"
               "{\n"
-              "    return %s_score_batch((const %s_input *)in, (%s_output *)out, status, n);\n"
+              "    return %s_score_batch(%s(const %s_input *)in, (%s_output *)out, status, n);\n"
               "}\n\n",
-              pfx, pfx, pfx, pfx, pfx, pfx, pfx, pfx);
+              pfx, m.stateful ? "void *st, " : "", pfx, m.stateful ? arena_printf(&m.a, "(%s_state *)st, ", pfx) : "",
+              pfx, pfx, pfx, m.stateful ? "void *st, " : "", pfx,
+              m.stateful ? arena_printf(&m.a, "(%s_state *)st, ", pfx) : "", pfx, pfx);
+    int texts = emit_text_fns(&m, c, pfx, in_names, out_names, outs);
     sb_printf(c,
               "const nerva_model %s_model = {\n"
               "    %s, NERVA_MODEL_ABI, sizeof(%s_input), sizeof(%s_output),\n"
               "    %d, %s_input_fields, %d, %s_output_fields,\n"
-              "    %s_score_v, %s_score_batch_v, %s_INTERFACE_HASH\n"
-              "};\n",
+              "    %s, %s, %s_INTERFACE_HASH,\n",
               pfx, em_string(&m, p->name ? p->name : (p->source ? p->source : "")), pfx, pfx,
-              p->ninputs, pfx, p->noutputs, pfx, pfx, pfx, upfx);
+              p->ninputs, pfx, p->noutputs, pfx, m.stateful ? "NULL" : arena_printf(&m.a, "%s_score_v", pfx),
+              m.stateful ? "NULL" : arena_printf(&m.a, "%s_score_batch_v", pfx), upfx);
+    if (texts)
+        sb_printf(c, "    %s_read_text, %s_write_text,\n", pfx, pfx);
+    else
+        sb_puts(c, "    NULL, NULL,\n");
+    if (m.stateful)
+        sb_printf(c, "    %s_state_new_v, %s_state_reset_v, %s_state_free_v, %s_score_v, %s_score_batch_v,\n"
+                     "    %s_state_stats_v\n};\n", pfx, pfx, pfx, pfx, pfx, pfx);
+    else
+        sb_puts(c, "    NULL, NULL, NULL, NULL, NULL, NULL\n};\n");
     /* the run-time library: what the unit uses of it, before the rest */
     {
         StrBuf lib;

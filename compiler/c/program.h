@@ -73,6 +73,10 @@ typedef struct Em {
     unsigned char *tree_used;    /* walked */
     unsigned char **col_used;    /* per tree, per payload column */
     int ntrees_used;
+    /* per-entity state (emit_state.c) */
+    int stateful;                /* the program reads state: the score functions take it */
+    const char *stref;           /* the state object: "st", or "V->st" when split */
+    const char **in_names;       /* the inputs' C member names */
 } Em;
 
 /* ---- emit_program.c ---- */
@@ -106,6 +110,13 @@ const char *em_str_in(Em *m, const char *s, const char *const *strs, int n);
 /* the data of kernel k (number id) and the lines that run it on inputs x,
    leaving "kok" true when it gives a result; the C text of each output */
 const char **kernels_call(Em *m, const IrKernel *k, int id, const CVal *x);
+/* ---- emit_state.c: Lag and Aggregate ---- */
+/* the entities' slot types and the P_state functions, before the score function */
+void state_types(Em *m, StrBuf *c, const char *pfx);
+/* the header's declarations of the state API */
+void state_header(Em *m, StrBuf *h, const char *pfx);
+/* the S_STATE statement: reads, then the record joins the state */
+void state_step(Em *m, const char **in_names);
 
 /* ---- emit_trees.c ---- */
 /* choose each used tree's layout and the slots that table and graph trees

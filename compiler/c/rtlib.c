@@ -24,7 +24,8 @@
 
 /* in the order of runtime/lib/lib.c: a section's dependencies come first */
 static const char *const lib_files[] = {"nerva_model.h", "base.c", "kernels.c", "special.c", "linalg.c", "models.c",
-                                        "text.c", "trees.c", "families.c", "pfa_rt.c", "pfa_lib.c", "pfa_coll.c", "pfa_la.c",
+                                        "text.c", "datetime.c", "format.c", "regex.c", "textindex.c", "state.c",
+                                        "trees.c", "families.c", "pfa_rt.c", "pfa_lib.c", "pfa_coll.c", "pfa_la.c",
                                         "pfa_prob.c", "pfa_stat.c", "pfa_model.c", "pfa_rand.c"};
 
 typedef struct Section {
@@ -108,6 +109,10 @@ static void load_file(RtLib *L, const char *file)
             }
             l = le + 1;
         }
+        /* a section is found by its name: two of one name would be a
+           library bug that prunes the wrong one */
+        for (int i = 0; i < L->nsecs; i++)
+            NV_ASSERT(strcmp(L->secs[i].name, s.name) != 0);
         VEC_PUSH(L->a, L->secs, L->nsecs, L->cap, s);
         p = next;
     }

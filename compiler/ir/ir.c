@@ -13,6 +13,59 @@ static IrType scalar_types[T__COUNT] = {
 
 IrType *ir_type(IrTypeKind k) { return &scalar_types[k]; }
 
+/* ---- dates and times: doubles that say which PMML data type they are ---- */
+static const struct {
+    const char *name, *nullable_name;
+    int unit, since, epoch;
+} temporals[TM__COUNT] = {
+    [TM_NONE] = {"double", "double?", 0, 0, 1970},
+#define X(k, nm, u, s, ep) [TM_##k] = {nm, nm "?", u, s, ep},
+    IR_TEMPORALS(X)
+#undef X
+};
+static IrType temporal_types[TM__COUNT] = {
+    [TM_NONE] = {.kind = T_DOUBLE},
+#define X(k, nm, u, s, ep) [TM_##k] = {.kind = T_DOUBLE, .name = nm},
+    IR_TEMPORALS(X)
+#undef X
+};
+
+IrType *ir_type_temporal(IrTemporal k)
+{
+    return k == TM_NONE ? ir_type(T_DOUBLE) : &temporal_types[k];
+}
+
+IrTemporal ir_temporal(const IrType *t)
+{
+    t = ir_base((IrType *)t);
+    if (t > &temporal_types[TM_NONE] && t < &temporal_types[TM__COUNT])
+        return (IrTemporal)(t - temporal_types);
+    return TM_NONE;
+}
+
+IrTemporal ir_temporal_by_name(const char *dt)
+{
+    for (int k = 1; dt && k < TM__COUNT; k++)
+        if (!strcmp(temporals[k].name, dt))
+            return (IrTemporal)k;
+    return TM_NONE;
+}
+
+int ir_temporal_unit(IrTemporal k) { return temporals[k].unit; }
+int ir_temporal_since(IrTemporal k) { return temporals[k].since; }
+
+/* days from the epoch year's January 1st to 1970-01-01 (proleptic
+   Gregorian), in the data type's unit */
+double ir_temporal_offset(IrTemporal k)
+{
+    if (temporals[k].unit == 2 || k == TM_NONE)
+        return 0;
+    long long y = temporals[k].epoch - 1, days = -(y * 365 + y / 4 - y / 100 + y / 400) + 719162;
+    if (temporals[k].epoch == 0)
+        days = 719528; /* 0000-01-01, a leap year, to 1970-01-01 */
+    return temporals[k].unit == 1 ? (double)days : (double)days * 86400;
+}
+
 int ir_is_nullable(const IrType *t)
 {
     if (t->kind == T_NULL)
@@ -67,6 +120,8 @@ static const char *kind_names[T__COUNT] = {
 
 const char *ir_type_name(const IrType *t)
 {
+    if (ir_temporal(t))
+        return ir_is_nullable(t) ? temporals[ir_temporal(t)].nullable_name : temporals[ir_temporal(t)].name;
     if (t->kind == T_UNION && t->nbranches == 2 && ir_is_nullable(t)) {
         const IrType *b = ir_base((IrType *)t);
         if (b->kind <= T_STRING) {
@@ -406,6 +461,15 @@ IrExpr *ir_call(IrBuilder *b, IrFn fn, IrType *t, IrExpr **args, int n)
     e->fn = fn;
     for (int i = 0; i < n; i++)
         e->a[i] = args[i];
+    if (fn >= FN_AGG_MIN && fn <= FN_AGG_MEDIAN) {
+        /* null only when every argument is */
+        int all = n > 0;
+        for (int i = 0; i < n; i++)
+            all &= ir_is_nullable(args[i]->type);
+        if (all)
+            e->type = ir_nullable(b->a, t);
+        return e;
+    }
     if (any_nullable(args, n) && fn != FN_AND && fn != FN_OR)
         e->type = ir_nullable(b->a, t);
     return e;
@@ -493,11 +557,46 @@ IrExpr *ir_null_if_nan(IrBuilder *b, IrExpr *x)
     return e;
 }
 
+IrExpr *ir_invalid_if_nan(IrBuilder *b, IrExpr *x)
+{
+    IrExpr *e = mk(b, E_INVALID_IF_NAN, x->type, 1);
+    e->a[0] = x;
+    return e;
+}
+
 IrExpr *ir_input_invalid(IrBuilder *b, int var)
 {
     IrExpr *e = mk(b, E_INPUT_INVALID, ir_type(T_BOOL), 0);
     e->var = var;
     return e;
+}
+
+int ir_add_regex(IrBuilder *b, IrRegex *re)
+{
+    IrProgram *p = b->p;
+    VEC_PUSH(b->a, p->regexes, p->nregexes, p->cap_regexes, re);
+    return p->nregexes - 1;
+}
+
+int ir_state_map(IrBuilder *b, const int *keys, int n)
+{
+    IrProgram *p = b->p;
+    for (int i = 0; i < p->nsmaps; i++)
+        if (p->smaps[i].nkeys == n && (n == 0 || !memcmp(p->smaps[i].keys, keys, sizeof *keys * (size_t)n)))
+            return i;
+    IrStateMap m = {.keys = ARENA_ARRAY(b->a, int, n + 1), .nkeys = n};
+    if (n)
+        memcpy(m.keys, keys, sizeof *keys * (size_t)n);
+    VEC_PUSH(b->a, p->smaps, p->nsmaps, p->cap_smaps, m);
+    return p->nsmaps - 1;
+}
+
+int ir_state_read(IrBuilder *b, IrStateRead r, const char *name, IrType *t)
+{
+    IrProgram *p = b->p;
+    r.var = ir_add_var(b, name, ir_nullable(b->a, t));
+    VEC_PUSH(b->a, p->sreads, p->nsreads, p->cap_sreads, r);
+    return r.var;
 }
 
 IrExpr *ir_text_index(IrBuilder *b, IrTextIndex *t, IrExpr *text, IrExpr *term)
@@ -509,7 +608,7 @@ IrExpr *ir_text_index(IrBuilder *b, IrTextIndex *t, IrExpr *text, IrExpr *term)
             break;
     if (idx == p->ntexts)
         VEC_PUSH(b->a, p->texts, p->ntexts, p->cap_texts, t);
-    IrType *rt = ir_type(t->weight == TW_LOGARITHMIC ? T_DOUBLE : T_LONG);
+    IrType *rt = ir_type(T_DOUBLE);
     if (ir_is_nullable(text->type) || ir_is_nullable(term->type))
         rt = ir_nullable(b->a, rt);
     IrExpr *e = mk(b, E_TEXT_INDEX, rt, 2);

@@ -68,6 +68,43 @@ int ir_union_branch(const IrType *u, const IrType *t);
 /* Avro schema text of a type (named types defined at first use) */
 void ir_type_schema(const IrType *t, StrBuf *out);
 
+/* ---- PMML's dates and times ----
+ * A date, time or dateTime value is a double in the IR: days (unit 1),
+ * seconds since midnight (unit 2) or seconds (unit 3), counted from its data
+ * type's epoch.  Its type is a double that says which data type it is, so
+ * that the backend binds it to hosts as a date (days since 1970-01-01),
+ * time (seconds since midnight) or dateTime (seconds since
+ * 1970-01-01T00:00:00) and prints it back as ISO 8601 text: value = what
+ * the host binds + offset.  ir_base(t)->kind is T_DOUBLE. */
+#define IR_TEMPORALS(X)                                          \
+    X(DATE, "date", 1, 0, 1970)                                  \
+    X(DATE_0, "dateDaysSince[0]", 1, 1, 0)                       \
+    X(DATE_1960, "dateDaysSince[1960]", 1, 1, 1960)              \
+    X(DATE_1970, "dateDaysSince[1970]", 1, 1, 1970)              \
+    X(DATE_1980, "dateDaysSince[1980]", 1, 1, 1980)              \
+    X(TIME, "time", 2, 0, 0)                                     \
+    X(TIME_SECONDS, "timeSeconds", 2, 1, 0)                      \
+    X(DATETIME, "dateTime", 3, 0, 1970)                          \
+    X(DATETIME_0, "dateTimeSecondsSince[0]", 3, 1, 0)            \
+    X(DATETIME_1960, "dateTimeSecondsSince[1960]", 3, 1, 1960)   \
+    X(DATETIME_1970, "dateTimeSecondsSince[1970]", 3, 1, 1970)   \
+    X(DATETIME_1980, "dateTimeSecondsSince[1980]", 3, 1, 1980)
+
+typedef enum {
+    TM_NONE,
+#define X(k, name, unit, since, epoch) TM_##k,
+    IR_TEMPORALS(X)
+#undef X
+    TM__COUNT
+} IrTemporal;
+
+IrType *ir_type_temporal(IrTemporal k);          /* shared singletons */
+IrTemporal ir_temporal(const IrType *t);         /* of t's base type; TM_NONE */
+IrTemporal ir_temporal_by_name(const char *dt);  /* a PMML dataType, or TM_NONE */
+int ir_temporal_unit(IrTemporal k);              /* 1 days, 2 seconds of the day, 3 seconds */
+int ir_temporal_since(IrTemporal k);             /* counts from an epoch (dateDaysSince...) */
+double ir_temporal_offset(IrTemporal k);         /* value - what the host binds */
+
 /* ---- library functions (calls) ----
  * Null handling: unless the function says otherwise, a null argument gives a
  * null result (PMML's and PFA's common rule). */
@@ -102,7 +139,25 @@ void ir_type_schema(const IrType *t, StrBuf *out);
                         counts and orders (4k args), the label with the greatest \
                         summed weight; ties: the greater count, then the smaller order */ \
     X(NORMAL_LOGPDF, "normalLogPdf") /* log density at a[0] of N(a[1], a[2]^2) */ \
-    X(POISSON_PDF, "poissonPdf")  /* P(X = a[0]), X Poisson of mean a[1] */
+    X(POISSON_PDF, "poissonPdf")  /* P(X = a[0]), X Poisson of mean a[1] */ \
+    /* PMML's aggregates of Apply: null arguments are skipped, the     \
+       result is null only when every argument is */                    \
+    X(AGG_MIN, "aggMin") X(AGG_MAX, "aggMax") X(AGG_SUM, "aggSum")       \
+    X(AGG_AVG, "aggAvg") X(AGG_PRODUCT, "aggProduct")                   \
+    X(AGG_MEDIAN, "aggMedian")                                           \
+    X(HYPOT, "hypot") X(ASIN, "asin") X(ACOS, "acos") X(SINH, "sinh")    \
+    X(COSH, "cosh") X(TAN, "tan") X(ATAN2, "atan2")                      \
+    X(NORMAL_CDF, "normalCDF") X(NORMAL_PDF, "normalPDF")                \
+    X(NORMAL_IDF, "normalIDF") X(STDNORM_PDF, "stdNormalPDF")            \
+    /* a[0] a date or time (its type says which: ir_temporal) */         \
+    X(DAYS_SINCE_YEAR, "dateDaysSinceYear")       /* a[1] the year */    \
+    X(SECONDS_SINCE_YEAR, "dateSecondsSinceYear") /* a[1] the year */    \
+    X(SECONDS_SINCE_MIDNIGHT, "dateSecondsSinceMidnight")                \
+    X(FORMAT_DATETIME, "formatDatetime") /* a[1] the run-time pattern (literal) */ \
+    X(FORMAT_NUMBER, "formatNumber") /* a[1] the run-time pattern, a[2] 0 double 1 float 2 integer (literals) */ \
+    /* regexes: the program's regex `tree` (an index) */                \
+    X(MATCHES, "matches")    /* a[0] the text */                          \
+    X(REPLACE, "replace")    /* a[0] the text, a[1] the run-time template (literal) */
 
 typedef enum {
 #define X(k, s) FN_##k,
@@ -126,6 +181,7 @@ const char *ir_fn_name(IrFn f);
     X(TREE, "tree")         /* node index chosen by tree `tree`, or null */ \
     X(TREE_GET, "tree-get") /* column `col` of tree `tree` at node a[0]  */ \
     X(NULL_IF_NAN, "null-if-nan") /* a[0], or null when it is NaN       */ \
+    X(INVALID_IF_NAN, "invalid-if-nan") /* a[0]; NaN makes the record invalid (NERVA_RESULT_INVALID) */ \
     X(INPUT_INVALID, "input-invalid") /* the host marked input `var` bad */ \
     X(TEXT_INDEX, "text-index")   /* weight of term a[1] in text a[0], by text index `tree` */ \
     X(INTERN, "intern")           /* index of a[0] in the sorted strs[], or -1 */ \
@@ -330,25 +386,71 @@ typedef struct IrTree {
     int ncols;
 } IrTree;
 
-/* ---- text indexes (PMML TextIndex): how a term is counted in a text ---- */
-typedef enum { TOK_SPLIT_SPACE, TOK_WORD_RUNS } IrTokenizer;
-typedef enum { TW_TERM_FREQUENCY, TW_BINARY, TW_LOGARITHMIC } IrTermWeight;
+/* ---- regular expressions (PMML's matches, replace, TextIndex patterns) ----
+ * A pattern is compiled with the model (regex.c) into a program of the Pike
+ * VM in runtime/lib/regex.c, which the backend prints as data: three ints
+ * per instruction (op, x, y), and a class table (per class a count n, then
+ * n ranges lo, hi of code points).  The ops are the run-time's NV_RX_ ops,
+ * by name. */
+#define IR_RE_OPS(X) X(CHAR) X(ANY) X(ANYNL) X(CLASS) X(SPLIT) X(JMP) X(SAVE) X(MATCH) \
+    X(BOL) X(MBOL) X(EOL) X(MEOL) X(BEGIN) X(END) X(WORDB) X(NWORDB)
+typedef enum {
+#define X(k) RE_##k,
+    IR_RE_OPS(X)
+#undef X
+    RE__COUNT
+} IrReOp;
+#define IR_RE_MAX_GROUPS 31   /* capture groups of one pattern */
 
+typedef struct IrRegex {
+    const char *src;       /* the pattern, for comments */
+    int *prog;             /* 3 ints per instruction */
+    int ninst;
+    int *cls;              /* the class table */
+    int ncls;
+    int ngroups;           /* capturing groups (the match itself not counted) */
+    int ncap;              /* capture slots a use needs (2: the match only); set by the lowering */
+    int caseless, literal;
+} IrRegex;
+
+/* A pattern in PCRE's syntax (literal: the text itself, Java's
+   Pattern.quote; caseless: (?i)), or NULL with the reason in err. */
+IrRegex *ir_regex(Arena *a, const char *pattern, int caseless, int literal, char *err, size_t errlen);
+
+/* ---- text indexes (PMML TextIndex): how a term is counted in a text ---- */
+/* how text becomes tokens: split at \s+ or runs of \w (fast paths), split
+   at the matches of a pattern (punctuation trimmed), the matches of a
+   pattern, or not at all (tokenize="false": the whole text) */
+typedef enum { TOK_SPACE, TOK_WORDS, TOK_SPLIT, TOK_MATCH, TOK_NONE } IrTokenizer;
+typedef enum { TW_TERM_FREQUENCY, TW_BINARY, TW_LOGARITHMIC, TW_AUGMENTED } IrTermWeight;
+
+/* one row of a normalization table: its matches replaced */
 typedef struct IrTextRule {
-    int words;             /* 1: replace whole words in strs; 0: the literal strs[0] */
+    int words;             /* 1: whole ASCII words in strs (a \b(w1|...)\b row); 0: pattern `regex` */
     const char **strs;
     int nstrs;
-    const char *out;       /* replacement */
+    int regex;             /* the program's pattern (words 0) */
+    const char *out;       /* words 1: the literal replacement; 0: a run-time template */
+    int cs;                /* case-sensitive (the index's, or the normalization's own) */
 } IrTextRule;
+
+/* a TextIndexNormalization: its rows, in order */
+typedef struct IrTextNorm {
+    IrTextRule *rules;
+    int nrules;
+    int recursive;         /* reapplied while it changes the text */
+} IrTextNorm;
 
 typedef struct IrTextIndex {
     Loc loc;
-    IrTokenizer tokenizer; /* split on white space and trim punctuation, or \w+ runs */
+    IrTokenizer tokenizer;
+    int tok_regex;         /* TOK_SPLIT, TOK_MATCH: the program's pattern */
     int case_sensitive;
+    int max_lev;           /* maxLevenshteinDistance */
+    int best_hits;         /* countHits bestHits */
     IrTermWeight weight;
-    IrTextRule *rules;     /* normalization of the text, in order */
-    int nrules;
-    int recursive;         /* reapply the rules until the text stops changing */
+    IrTextNorm *norms;
+    int nnorms;
 } IrTextIndex;
 
 /* ---- vector kernels: models whose numbers are long lists ----
@@ -481,6 +583,7 @@ typedef struct IrKernel {
     X(CELL_SET, "cell-set")    /* cell `var` := e                   */ \
     X(POOL_SET, "pool-set")    /* pool `var` item e := e2           */ \
     X(POOL_DEL, "pool-del")    /* remove pool `var` item e          */ \
+    X(STATE, "state")          /* PMML: the per-entity state step (IrStateRead) */ \
     X(LOCK, "lock")            /* hold shared state's lock (nests)  */ \
     X(UNLOCK, "unlock")        /* release it                        */ \
     X(GRANT, "grant")          /* the updater call `code` that follows may change cell `var` (pool `var` item e when has_code) in place, if it passes it on at param nargs (pass_inplace.c) */ \
@@ -524,6 +627,38 @@ struct IrStmt {
     int *vars;
     int nvars;
 };
+
+/* ---- per-entity state (PMML's Lag and Aggregate) ----
+ * Values of earlier records, kept per entity: the records whose key fields
+ * (a Lag's BlockIndicators, an Aggregate's groupField) hold the same
+ * values.  A program with reads has a state object in its interface (the
+ * host creates, resets and frees it); its S_STATE statement, first in the
+ * body, gives each read's variable its value from the entity's state, then
+ * adds the record's values to it.  Fields and keys are inputs, as the
+ * host gave them (missing or invalid: missing). */
+typedef enum {
+    SR_LAG,                /* the field n records back in the entity, or null */
+    SR_LAG_AGG,            /* fn of the field over the entity's previous n records */
+    SR_RUNNING             /* fn of the field over the entity's records so far, this one too */
+} IrStateReadKind;
+
+/* SR_LAG_AGG: Lag aggregate="..."; SR_RUNNING: Aggregate function="..." */
+enum { SA_AVG, SA_MAX, SA_MEDIAN, SA_MIN, SA_PRODUCT, SA_SUM, SA_STDDEV, SA_COUNT };
+
+typedef struct IrStateRead {
+    IrStateReadKind kind;
+    int map;               /* index of the key list (IrStateMap) */
+    int input;             /* the field: index of an input */
+    int n;                 /* SR_LAG, SR_LAG_AGG: how many records back */
+    int fn;                /* SA_... */
+    int var;               /* the variable that gets the value */
+    Loc loc;
+} IrStateRead;
+
+typedef struct IrStateMap {
+    int *keys;             /* input indices; none: one entity */
+    int nkeys;
+} IrStateMap;
 
 /* ---- program ---- */
 typedef enum { VAR_LOCAL, VAR_INPUT } IrVarRole;
@@ -603,6 +738,12 @@ typedef struct IrProgram {
     int ntexts, cap_texts;
     IrKernel **kernels;    /* S_KERNEL's, by index */
     int nkernels, cap_kernels;
+    IrRegex **regexes;
+    int nregexes, cap_regexes;
+    IrStateMap *smaps;     /* per-entity state: its key lists ... */
+    int nsmaps, cap_smaps;
+    IrStateRead *sreads;   /* ... and what the records read of it */
+    int nsreads, cap_sreads;
     IrBlock body;
     IrEngine *eng;         /* PFA engines (then inputs/outputs/body are unused) */
 } IrProgram;
@@ -620,6 +761,12 @@ void ir_add_output(IrBuilder *b, const char *name, IrType *t, int var, Loc loc);
 int ir_add_tree(IrBuilder *b, IrTree *t);
 /* a kernel and the statement that runs it on xs[0..n) into blk */
 IrStmt *ir_kernel(IrBuilder *b, IrBlock *blk, IrKernel *k, IrExpr **xs, int n);
+/* the program's index of a compiled pattern (a use refers to it by index) */
+int ir_add_regex(IrBuilder *b, IrRegex *re);
+/* the index of the state map of keys[0..n) (the same keys, the same map) */
+int ir_state_map(IrBuilder *b, const int *keys, int n);
+/* a read of the per-entity state; returns the variable it sets */
+int ir_state_read(IrBuilder *b, IrStateRead r, const char *name, IrType *t);
 
 IrExpr *ir_lit_null(IrBuilder *b, IrType *t);
 IrExpr *ir_lit_bool(IrBuilder *b, int v);
@@ -639,6 +786,9 @@ IrExpr *ir_str_in(IrBuilder *b, IrExpr *x, const char **strs, int n);
 IrExpr *ir_tree(IrBuilder *b, int tree);
 IrExpr *ir_tree_get(IrBuilder *b, int tree, int col, IrExpr *node);
 IrExpr *ir_null_if_nan(IrBuilder *b, IrExpr *x);
+/* x, where a NaN value makes the whole record invalid (PMML's Apply
+   invalidValueTreatment returnInvalid): scoring stops there */
+IrExpr *ir_invalid_if_nan(IrBuilder *b, IrExpr *x);
 IrExpr *ir_input_invalid(IrBuilder *b, int var);
 IrExpr *ir_text_index(IrBuilder *b, IrTextIndex *t, IrExpr *text, IrExpr *term);
 IrExpr *ir_intern(IrBuilder *b, IrExpr *x, const char **sorted, int n);

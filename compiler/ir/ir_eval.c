@@ -199,6 +199,14 @@ static IrVal eval(Eval *E, const IrExpr *e)
         IrVal x = eval(E, e->a[0]);
         return !x.null && x.d != x.d ? vnull() : x;
     }
+    case E_INVALID_IF_NAN: {
+        /* Apply invalidValueTreatment returnInvalid: a NaN would make the
+           record invalid, which a value fixed once cannot be */
+        IrVal x = eval(E, e->a[0]);
+        if (!E->why && !x.null && !x.isstr && x.d != x.d)
+            E->why = "an invalid function result (returnInvalid)";
+        return x;
+    }
     case E_CAST: {
         IrVal x = eval(E, e->a[0]);
         if (E->why || x.null)

@@ -108,6 +108,14 @@ static void mark_block(Live *L, const IrBlock *b)
             mark_expr(L, s->e);
         for (int k = 0; s->kind == S_NEAREST && k < s->nargs; k++)
             mark_expr(L, s->args[k]);
+        if (s->kind == S_STATE)
+            /* the state step reads its fields and keys from the inputs */
+            for (int k = 0; k < L->p->nsreads; k++) {
+                const IrStateMap *m = &L->p->smaps[L->p->sreads[k].map];
+                mark_var(L, L->p->inputs[L->p->sreads[k].input].var);
+                for (int j = 0; j < m->nkeys; j++)
+                    mark_var(L, L->p->inputs[m->keys[j]].var);
+            }
         mark_block(L, &s->then_b);
         mark_block(L, &s->else_b);
     }

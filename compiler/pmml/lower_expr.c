@@ -4,6 +4,7 @@
  * isMissing, and/or with unknowns) are spelled out here. */
 #include "lower_pmml.h"
 #include "bounds.h"
+#include "rt_shared.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -35,6 +36,20 @@ IrExpr *lower_constant_for(Lower *L, const char *text, IrType *t, const XElem *e
     case T_INT:
     case T_LONG:
     case T_DOUBLE:
+        if (ir_temporal(t)) {
+            /* a date or time: its ISO 8601 text, as a record's is read */
+            IrTemporal k = ir_temporal(t);
+            if (!rt_iso_read(text, ir_temporal_unit(k), ir_temporal_since(k), &v)) {
+                diag_error(L->d, lloc(L, e), "'%s' is not a %s value (ISO 8601: %s)", text, ir_type_name(t),
+                           ir_temporal_unit(k) == 1 ? "YYYY-MM-DD"
+                           : ir_temporal_unit(k) == 3 ? "YYYY-MM-DDThh:mm:ss"
+                           : ir_temporal_since(k) ? "h:mm:ss" : "hh:mm:ss");
+                return NULL;
+            }
+            IrExpr *c = ir_lit_double(b, v + ir_temporal_offset(k));
+            c->type = t;
+            return c;
+        }
         if (!parse_double(text, &v))
             break;
         if (t->kind == T_DOUBLE)
@@ -51,7 +66,7 @@ IrExpr *lower_constant_for(Lower *L, const char *text, IrType *t, const XElem *e
 }
 
 /* the expression children of e (skipping Extension) */
-static int expr_kids(const XElem *e, const XElem **out, int max)
+int lower_expr_kids(const XElem *e, const XElem **out, int max)
 {
     int n = 0;
     for (int k = 0; k < e->nkids; k++) {
@@ -65,7 +80,7 @@ static int expr_kids(const XElem *e, const XElem **out, int max)
 }
 
 /* numbers meet in the wider of their types; float stays float */
-static IrType *arith_type(Lower *L, IrExpr **a, int n)
+IrType *lower_arith_type(Lower *L, IrExpr **a, int n)
 {
     int any_double = 0;
     for (int i = 0; i < n; i++) {
@@ -84,7 +99,7 @@ static IrExpr *as_num(Lower *L, IrExpr *x, IrType *t)
     return ir_cast(&L->b, t, x);
 }
 
-static IrExpr *apply_missing(Lower *L, const XElem *e, IrExpr *x, IrExpr **args, int n)
+IrExpr *lower_map_missing(Lower *L, const XElem *e, IrExpr *x, IrExpr **args, int n)
 {
     IrBuilder *b = &L->b;
     const char *mm = xattr(e, "mapMissingTo");
@@ -114,8 +129,6 @@ static IrExpr *eq_text(Lower *L, IrExpr *x, const char *text, const XElem *at)
         return ir_lit_bool(b, 0);
     return ir_call2(b, FN_EQ, ir_type(T_BOOL), x, c);
 }
-
-static IrExpr *lower_apply(Lower *L, Scope *s, const XElem *e);
 
 static IrExpr *lower_norm_continuous(Lower *L, Scope *s, const XElem *e)
 {
@@ -164,7 +177,7 @@ static IrExpr *lower_norm_continuous(Lower *L, Scope *s, const XElem *e)
     }
     IrExpr *r = ir_piecewise(b, x, pts, rule);
     IrExpr *args[1] = {ir_var(b, f->var)};
-    return apply_missing(L, e, r, args, 1);
+    return lower_map_missing(L, e, r, args, 1);
 }
 
 static IrExpr *lower_discretize(Lower *L, Scope *s, const XElem *e)
@@ -228,7 +241,7 @@ static IrExpr *lower_discretize(Lower *L, Scope *s, const XElem *e)
     /* a missing input is missing (or mapMissingTo), not the default */
     r = ir_if(b, ir_is_null(b, x), ir_lit_null(b, rt), r);
     IrExpr *args[1] = {x};
-    return apply_missing(L, e, r, args, 1);
+    return lower_map_missing(L, e, r, args, 1);
 }
 
 /* the text of a cell of an InlineTable row (<col>text</col>) */
@@ -455,7 +468,7 @@ static IrExpr *lower_field_ref(Lower *L, Scope *s, const XElem *e)
         return NULL;
     IrExpr *x = ir_var(&L->b, f->var);
     IrExpr *args[1] = {x};
-    return apply_missing(L, e, x, args, 1);
+    return lower_map_missing(L, e, x, args, 1);
 }
 
 static IrExpr *lower_norm_discrete(Lower *L, Scope *s, const XElem *e)
@@ -471,178 +484,7 @@ static IrExpr *lower_norm_discrete(Lower *L, Scope *s, const XElem *e)
     IrExpr *x = ir_var(b, f->var);
     IrExpr *r = ir_if(b, eq_text(L, x, val, e), ir_lit_double(b, 1), ir_lit_double(b, 0));
     IrExpr *args[1] = {x};
-    return apply_missing(L, e, r, args, 1);
-}
-
-/* a regex of the form \b(w1|w2|...)\b over word characters: whole words */
-static int word_alternation(Lower *L, const char *re, const char ***words)
-{
-    size_t n = strlen(re);
-    if (n < 7 || strncmp(re, "\\b(", 3) != 0 || strcmp(re + n - 3, ")\\b") != 0)
-        return -1;
-    int cnt = 0, cap = 0;
-    const char **w = NULL;
-    const char *p = re + 3, *end = re + n - 3;
-    while (p <= end) {
-        const char *q = p;
-        while (q < end && *q != '|')
-            q++;
-        if (q == p)
-            return -1;
-        for (const char *c = p; c < q; c++)
-            if (!(*c == '_' || (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') ||
-                  (*c >= 'A' && *c <= 'Z') || (unsigned char)*c >= 0x80))
-                return -1;
-        const char *word = arena_strndup(L->a, p, (size_t)(q - p));
-        VEC_PUSH(L->a, w, cnt, cap, word);
-        p = q + 1;
-    }
-    *words = w;
-    return cnt;
-}
-
-static IrExpr *lower_text_index(Lower *L, Scope *s, const XElem *e)
-{
-    IrBuilder *b = &L->b;
-    Field *f = need_field(L, s, xattr(e, "textField"), e);
-    if (!f)
-        return NULL;
-    for (int i = 0; i < L->ntix; i++)
-        if (L->tix_elems[i] == e) {
-            /* the same index (a DefineFunction called many times): share it */
-            const XElem *term_e = NULL;
-            for (int k = 0; k < e->nkids; k++)
-                if (strcmp(e->kids[k]->name, "Extension") && strcmp(e->kids[k]->name, "TextIndexNormalization"))
-                    term_e = e->kids[k];
-            IrExpr *term = term_e ? lower_expr(L, s, term_e) : NULL;
-            if (!term)
-                return NULL;
-            IrExpr *text = ir_var(b, f->var);
-            if (ir_base(text->type)->kind != T_STRING)
-                text = ir_cast(b, ir_type(T_STRING), text);
-            if (ir_base(term->type)->kind != T_STRING)
-                term = ir_cast(b, ir_type(T_STRING), term);
-            return ir_cast(b, ir_type(T_DOUBLE), ir_text_index(b, L->tix[i], text, term));
-        }
-    IrTextIndex *t = ARENA_NEW(L->a, IrTextIndex);
-    t->loc = lloc(L, e);
-    const char *cs = xattr(e, "isCaseSensitive");
-    t->case_sensitive = cs && !strcmp(cs, "true");
-    const char *lw = xattr(e, "localTermWeights");
-    if (!lw || !strcmp(lw, "termFrequency"))
-        t->weight = TW_TERM_FREQUENCY;
-    else if (!strcmp(lw, "binary"))
-        t->weight = TW_BINARY;
-    else if (!strcmp(lw, "logarithmic"))
-        t->weight = TW_LOGARITHMIC;
-    else {
-        diag_error(L->d, aloc(L, e, "localTermWeights"), "localTermWeights \'%s\' is not supported yet", lw);
-        return NULL;
-    }
-    const char *ml = xattr(e, "maxLevenshteinDistance");
-    if (ml && strcmp(ml, "0") != 0) {
-        diag_error(L->d, lloc(L, e), "maxLevenshteinDistance other than 0 is not supported yet");
-        return NULL;
-    }
-    const char *ch = xattr(e, "countHits");
-    if (ch && strcmp(ch, "allHits") != 0) {
-        diag_error(L->d, aloc(L, e, "countHits"), "countHits \'%s\' is not supported yet", ch);
-        return NULL;
-    }
-    const char *tok = xattr(e, "tokenize");
-    if (tok && strcmp(tok, "true") != 0) {
-        diag_error(L->d, lloc(L, e), "TextIndex without tokenization is not supported yet");
-        return NULL;
-    }
-    const char *wre = xattr(e, "wordRE");
-    if (!wre)
-        wre = xattr(e, "x-wordRE");
-    const char *sep = xattr(e, "wordSeparatorCharacterRE");
-    if (wre) {
-        if (strcmp(wre, "\\w+") != 0) {
-            diag_error(L->d, aloc(L, e, "wordRE"), "wordRE \'%s\' is not supported yet (only \\w+)", wre);
-            return NULL;
-        }
-        t->tokenizer = TOK_WORD_RUNS;
-    } else {
-        if (sep && strcmp(sep, "\\s+") != 0 && strcmp(sep, "\\s") != 0 && strcmp(sep, "[\\s]+") != 0) {
-            diag_error(L->d, aloc(L, e, "wordSeparatorCharacterRE"), "wordSeparatorCharacterRE \'%s\' is not supported yet (only \\s+)", sep);
-            return NULL;
-        }
-        t->tokenizer = TOK_SPLIT_SPACE;
-    }
-    const XElem *term_e = NULL;
-    int cap = 0;
-    for (int k = 0; k < e->nkids; k++) {
-        const XElem *c = e->kids[k];
-        if (!strcmp(c->name, "Extension"))
-            continue;
-        if (strcmp(c->name, "TextIndexNormalization") != 0) {
-            term_e = c;
-            continue;
-        }
-        if (xattr(c, "wordRE") || xattr(c, "x-wordRE") || xattr(c, "wordSeparatorCharacterRE") ||
-            xattr(c, "isCaseSensitive") || xattr(c, "maxLevenshteinDistance") || xattr(c, "tokenize")) {
-            diag_error(L->d, lloc(L, c), "TextIndexNormalization overriding the index's settings is not supported yet");
-            return NULL;
-        }
-        const char *rec = xattr(c, "recursive");
-        t->recursive |= rec && !strcmp(rec, "true");
-        const char *inf = xattr(c, "inField") ? xattr(c, "inField") : "string";
-        const char *outf = xattr(c, "outField") ? xattr(c, "outField") : "stem";
-        const char *ref = xattr(c, "regexField") ? xattr(c, "regexField") : "regex";
-        const XElem *tab = xchild(c, "InlineTable");
-        if (!tab) {
-            diag_error(L->d, lloc(L, c), "TextIndexNormalization needs an InlineTable");
-            return NULL;
-        }
-        for (int r = 0; r < tab->nkids; r++) {
-            const XElem *row = tab->kids[r];
-            if (strcmp(row->name, "row") != 0)
-                continue;
-            const XElem *ic = xchild(row, inf), *oc = xchild(row, outf), *rc = xchild(row, ref);
-            if (!ic || !oc) {
-                diag_error(L->d, lloc(L, row), "normalization row needs '%s' and '%s' cells", inf, outf);
-                return NULL;
-            }
-            IrTextRule rule = {.out = oc->text};
-            if (rc && !strcmp(rc->text, "true")) {
-                rule.words = 1;
-                rule.nstrs = word_alternation(L, ic->text, &rule.strs);
-                if (rule.nstrs < 0) {
-                    diag_error(L->d, lloc(L, ic), "normalization regex is not supported yet "
-                               "(only \\b(word|word|...)\\b)");
-                    return NULL;
-                }
-            } else {
-                if (!*ic->text) {
-                    diag_error(L->d, lloc(L, ic), "empty normalization string");
-                    return NULL;
-                }
-                rule.strs = ARENA_ARRAY(L->a, const char *, 1);
-                rule.strs[0] = ic->text;
-                rule.nstrs = 1;
-            }
-            VEC_PUSH(L->a, t->rules, t->nrules, cap, rule);
-        }
-    }
-    if (!term_e) {
-        diag_error(L->d, lloc(L, e), "TextIndex needs a term expression");
-        return NULL;
-    }
-    IrExpr *term = lower_expr(L, s, term_e);
-    if (!term)
-        return NULL;
-    IrExpr *text = ir_var(b, f->var);
-    if (ir_base(text->type)->kind != T_STRING)
-        text = ir_cast(b, ir_type(T_STRING), text);
-    if (ir_base(term->type)->kind != T_STRING)
-        term = ir_cast(b, ir_type(T_STRING), term);
-    int ntix = L->ntix;
-    VEC_PUSH(L->a, L->tix_elems, L->ntix, L->cap_tix, e);
-    VEC_PUSH(L->a, L->tix, ntix, L->cap_tix2, t);
-    IrExpr *r = ir_text_index(b, t, text, term);
-    return ir_cast(b, ir_type(T_DOUBLE), r);
+    return lower_map_missing(L, e, r, args, 1);
 }
 
 IrExpr *lower_expr(Lower *L, Scope *s, const XElem *e)
@@ -665,13 +507,12 @@ IrExpr *lower_expr(Lower *L, Scope *s, const XElem *e)
         r = lower_discretize(L, s, e);
     else if (!strcmp(e->name, "MapValues"))
         r = lower_map_values(L, s, e);
-    else if (!strcmp(e->name, "Apply")) {
-        const char *ivt = xattr(e, "invalidValueTreatment");
-        if (ivt && strcmp(ivt, "returnInvalid") != 0)
-            diag_warning(L->d, aloc(L, e, "invalidValueTreatment"), "Apply invalidValueTreatment '%s' is read past: "
-                         "an invalid result (a division by zero, a log of a negative number) is not detected", ivt);
+    else if (!strcmp(e->name, "Apply"))
         r = lower_apply(L, s, e);
-    }
+    else if (!strcmp(e->name, "Lag"))
+        r = lower_lag(L, e);
+    else if (!strcmp(e->name, "Aggregate"))
+        r = lower_aggregate(L, e);
     else if (!strcmp(e->name, "TextIndex"))
         r = lower_text_index(L, s, e);
     else
@@ -680,272 +521,12 @@ IrExpr *lower_expr(Lower *L, Scope *s, const XElem *e)
     return r;
 }
 
-/* ---- Apply ---- */
-static const struct {
-    const char *name;
-    IrFn fn;
-    int arity;       /* -1: any number >= 1 */
-    int result;      /* 0 number, 1 bool, 2 string, 3 same as args */
-} builtins[] = {
-    {"+", FN_ADD, 2, 0}, {"-", FN_SUB, 2, 0}, {"*", FN_MUL, 2, 0}, {"/", FN_DIV, 2, 0},
-    {"modulo", FN_MOD, 2, 0}, {"pow", FN_POW, 2, 0}, {"exp", FN_EXP, 1, 0}, {"ln", FN_LN, 1, 0},
-    {"log10", FN_LOG10, 1, 0}, {"sqrt", FN_SQRT, 1, 0}, {"abs", FN_ABS, 1, 0},
-    {"floor", FN_FLOOR, 1, 0}, {"ceil", FN_CEIL, 1, 0}, {"round", FN_ROUND, 1, 0},
-    {"rint", FN_RINT, 1, 0}, {"threshold", FN_THRESHOLD, 2, 0}, {"expm1", FN_EXPM1, 1, 0},
-    {"ln1p", FN_LN1P, 1, 0}, {"min", FN_MIN, -1, 0}, {"max", FN_MAX, -1, 0},
-    {"sum", FN_SUM, -1, 0}, {"avg", FN_AVG, -1, 0}, {"product", FN_PRODUCT, -1, 0},
-    {"equal", FN_EQ, 2, 1}, {"notEqual", FN_NE, 2, 1}, {"lessThan", FN_LT, 2, 1},
-    {"lessOrEqual", FN_LE, 2, 1}, {"greaterThan", FN_GT, 2, 1}, {"greaterOrEqual", FN_GE, 2, 1},
-    {"and", FN_AND, -1, 1}, {"or", FN_OR, -1, 1}, {"not", FN_NOT, 1, 1},
-    {"lowercase", FN_LOWER, 1, 2}, {"uppercase", FN_UPPER, 1, 2}, {"concat", FN_CONCAT, -1, 2},
-    {"substring", FN_SUBSTR, 3, 2}, {"trimBlanks", FN_TRIM, 1, 2},
-    {"stringLength", FN_STRLEN, 1, 0}, {"tanh", FN_TANH, 1, 0}, {"atan", FN_ATAN, 1, 0},
-    {"cos", FN_COS, 1, 0}, {"sin", FN_SIN, 1, 0}, {"erf", FN_ERF, 1, 0},
-    {"stdNormalCDF", FN_STDNORM_CDF, 1, 0}, {"stdNormalIDF", FN_STDNORM_IDF, 1, 0},
-};
-
-/* every built-in function of PMML 4.4, for telling one nerva lacks from a slip */
-static const char *const pmml_functions[] = {
-    "+", "-", "*", "/", "min", "max", "sum", "avg", "median", "product", "log10", "ln", "sqrt", "abs", "exp",
-    "pow", "threshold", "floor", "ceil", "round", "modulo", "isMissing", "isNotMissing", "isValid", "isNotValid",
-    "equal", "notEqual", "lessThan", "lessOrEqual", "greaterThan", "greaterOrEqual", "isIn", "isNotIn", "and",
-    "or", "not", "if", "uppercase", "lowercase", "stringLength", "substring", "trimBlanks", "concat", "replace",
-    "matches", "formatNumber", "formatDatetime", "dateDaysSinceYear", "dateSecondsSinceYear",
-    "dateSecondsSinceMidnight", "normalCDF", "normalPDF", "stdNormalCDF", "stdNormalPDF", "normalIDF",
-    "stdNormalIDF", "erf", "expm1", "hypot", "ln1p", "rint", "sin", "asin", "sinh", "cos", "acos", "cosh", "tan",
-    "atan", "tanh", "atan2", "weightedSum", "weightedMedian", "weightedAvg",
-};
-
-/* an Apply's function that is neither built in nor defined: say which */
-static void unknown_function(Lower *L, const XElem *e, const char *fname)
-{
-    size_t nstd = sizeof pmml_functions / sizeof *pmml_functions;
-    for (size_t i = 0; i < nstd; i++)
-        if (!strcmp(pmml_functions[i], fname)) {
-            diag_error(L->d, aloc(L, e, "function"), "function '%s' is not supported yet", fname);
-            return;
-        }
-    const char **names = ARENA_ARRAY(L->a, const char *, (int)nstd + L->nfns);
-    memcpy(names, pmml_functions, sizeof pmml_functions);
-    for (int j = 0; j < L->nfns; j++)
-        names[nstd + (size_t)j] = L->fns[j].name;
-    const char *hint = closest_name(fname, names, (int)nstd + L->nfns);
-    if (hint)
-        diag_error(L->d, aloc(L, e, "function"), "unknown function '%s'; did you mean '%s'?", fname, hint);
-    else
-        diag_error(L->d, aloc(L, e, "function"), "unknown function '%s' (neither a PMML built-in nor a "
-                   "DefineFunction)", fname);
-}
-
-/* the elements of e's subtree (recursion as deep as the document, which
-   the reader bounds) */
-static long xsize(const XElem *e)
-{
-    long n = 1;
-    for (int k = 0; k < e->nkids; k++)
-        n += xsize(e->kids[k]);
-    return n;
-}
-
-/* DefineFunction calls are inlined: the parameters are let-bound in the
- * block where the calling DerivedField is computed. */
-static IrBlock *cur_block;   /* where derived fields and let-bound parameters go */
-
-static IrExpr *inline_user_fn(Lower *L, const XElem *e, const DefineFn *fn, IrExpr **args, int n)
-{
-    IrBuilder *b = &L->b;
-    const XElem *d = fn->elem;
-    int np = xcount(d, "ParameterField");
-    if (np != n) {
-        diag_error(L->d, lloc(L, e), "function '%s' takes %d arguments, given %d", fn->name, np, n);
-        return NULL;
-    }
-    if (!cur_block) {
-        diag_error(L->d, lloc(L, e), "function '%s' called where no statements can go", fn->name);
-        return NULL;
-    }
-    Scope *fs = scope_new(L, NULL);
-    int i = 0;
-    const XElem *body = NULL;
-    for (int k = 0; k < d->nkids; k++) {
-        const XElem *pf = d->kids[k];
-        if (!strcmp(pf->name, "ParameterField")) {
-            const char *pn = xattr(pf, "name");
-            const char *dt = xattr(pf, "dataType");
-            IrExpr *a = args[i++];
-            if (dt) {
-                IrType *t = type_of_datatype(L, dt, pf);
-                a = ir_cast(b, t, a);
-            }
-            int v = ir_add_var(b, pn ? pn : "param", ir_nullable(L->a, ir_base(a->type)));
-            IrStmt *st = ir_set(b, cur_block, v, a);
-            st->comment = arena_printf(L->a, "parameter %s of %s", pn ? pn : "", fn->name);
-            scope_add(L, fs, pn ? pn : "", v, NULL);
-        } else if (strcmp(pf->name, "Extension") != 0)
-            body = pf;
-    }
-    if (!body) {
-        diag_error(L->d, lloc(L, d), "function '%s' has no body", fn->name);
-        return NULL;
-    }
-    /* each call copies the body: calls of calls multiply, so the copies
-       are counted against a budget (a 5 KB model could otherwise expand
-       to gigabytes) */
-    long size = xsize(body);
-    if (size > nv_limits.inline_size - L->inlined) {
-        diag_error(L->d, lloc(L, e), "calls of DefineFunctions expand to more than %ld elements here (function "
-                   "'%s', %ld elements a call)%s", nv_limits.inline_size, fn->name, size,
-                   limits_hint("inline-size"));
-        return NULL;
-    }
-    L->inlined += size;
-    IrExpr *r = lower_expr(L, fs, body);
-    const char *dt = xattr(d, "dataType");
-    if (r && dt)
-        r = ir_cast(b, type_of_datatype(L, dt, d), r);
-    return r;
-}
-
-static IrExpr *lower_apply(Lower *L, Scope *s, const XElem *e)
-{
-    IrBuilder *b = &L->b;
-    const char *fname = xattr(e, "function");
-    if (!fname) {
-        diag_error(L->d, lloc(L, e), "<Apply> without a function");
-        return NULL;
-    }
-    const XElem *kids[64];
-    int n = expr_kids(e, kids, 64);
-    if (n > 64) {
-        diag_error(L->d, lloc(L, e), "Apply with more than 64 arguments");
-        return NULL;
-    }
-    IrExpr *args[64];
-    for (int i = 0; i < n; i++) {
-        args[i] = lower_expr(L, s, kids[i]);
-        if (!args[i])
-            return NULL;
-    }
-    IrExpr *r = NULL;
-    if (!strcmp(fname, "isMissing") || !strcmp(fname, "isNotMissing")) {
-        if (n != 1)
-            goto arity;
-        r = ir_is_null(b, args[0]);
-        if (fname[2] == 'N')
-            r = ir_call1(b, FN_NOT, ir_type(T_BOOL), r);
-    } else if (!strcmp(fname, "if")) {
-        if (n != 2 && n != 3)
-            goto arity;
-        IrExpr *f = n == 3 ? args[2] : ir_lit_null(b, ir_base(args[1]->type));
-        IrType *t1 = ir_base(args[1]->type), *t2 = ir_base(f->type);
-        if (t1 != t2 && ir_is_numeric(t1) && ir_is_numeric(t2)) {
-            args[1] = ir_cast(b, ir_type(T_DOUBLE), args[1]);
-            f = ir_cast(b, ir_type(T_DOUBLE), f);
-        }
-        r = ir_if(b, args[0], args[1], f);
-    } else if (!strcmp(fname, "isIn") || !strcmp(fname, "isNotIn")) {
-        if (n < 1)
-            goto arity;
-        IrExpr **eqs = ARENA_ARRAY(L->a, IrExpr *, n + 1);
-        for (int i = 1; i < n; i++) {
-            IrExpr *y = args[i];
-            IrExpr *x = args[0];
-            if (ir_is_numeric(x->type) != ir_is_numeric(y->type)) {
-                x = ir_cast(b, ir_type(T_DOUBLE), x);
-                y = ir_cast(b, ir_type(T_DOUBLE), y);
-            }
-            eqs[i - 1] = ir_call2(b, FN_EQ, ir_type(T_BOOL), x, y);
-        }
-        IrExpr *acc = ir_fold(b, FN_OR, eqs, n - 1);
-        r = acc ? acc : ir_lit_bool(b, 0);
-        if (fname[2] == 'N')
-            r = ir_call1(b, FN_NOT, ir_type(T_BOOL), r);
-    } else {
-        size_t k;
-        for (k = 0; k < sizeof builtins / sizeof *builtins; k++)
-            if (!strcmp(builtins[k].name, fname))
-                break;
-        if (k == sizeof builtins / sizeof *builtins) {
-            for (int j = 0; j < L->nfns; j++)
-                if (!strcmp(L->fns[j].name, fname)) {
-                    r = inline_user_fn(L, e, &L->fns[j], args, n);
-                    goto done;
-                }
-            unknown_function(L, e, fname);
-            return NULL;
-        }
-        if ((builtins[k].arity >= 0 && n != builtins[k].arity) || n == 0)
-            goto arity;
-        IrFn fn = builtins[k].fn;
-        switch (builtins[k].result) {
-        case 0: {
-            if (fn == FN_STRLEN) {
-                r = ir_cast(b, ir_type(T_DOUBLE), ir_call1(b, fn, ir_type(T_LONG), args[0]));
-                break;
-            }
-            IrType *t = arith_type(L, args, n);
-            for (int i = 0; i < n; i++)
-                args[i] = as_num(L, args[i], t);
-            r = ir_call(b, fn, t, args, n);
-            break;
-        }
-        case 1: {
-            if (fn >= FN_EQ && fn <= FN_GE) {
-                int sx = ir_base(args[0]->type)->kind == T_STRING;
-                int sy = ir_base(args[1]->type)->kind == T_STRING;
-                if (sx != sy) {
-                    /* compare as the non-string operand's type */
-                    if (sx)
-                        args[0] = ir_cast(b, ir_base(args[1]->type), args[0]);
-                    else
-                        args[1] = ir_cast(b, ir_base(args[0]->type), args[1]);
-                } else if (!sx && ir_base(args[0]->type) != ir_base(args[1]->type)) {
-                    IrType *t = arith_type(L, args, 2);
-                    args[0] = as_num(L, args[0], t);
-                    args[1] = as_num(L, args[1], t);
-                }
-            } else {
-                for (int i = 0; i < n; i++)
-                    if (ir_base(args[i]->type)->kind != T_BOOL)
-                        args[i] = ir_cast(b, ir_type(T_BOOL), args[i]);
-            }
-            r = ir_call(b, fn, ir_type(T_BOOL), args, n);
-            break;
-        }
-        default: {
-            for (int i = 0; i < n; i++) {
-                if (fn == FN_SUBSTR && i > 0)
-                    args[i] = ir_cast(b, ir_type(T_LONG), args[i]);
-                else if (ir_base(args[i]->type)->kind != T_STRING)
-                    args[i] = ir_cast(b, ir_type(T_STRING), args[i]);
-            }
-            r = ir_call(b, fn, ir_type(T_STRING), args, n);
-            break;
-        }
-        }
-    }
-done:
-    if (!r)
-        return NULL;
-    r = apply_missing(L, e, r, args, n);
-    const char *dv = xattr(e, "defaultValue");
-    if (dv) {
-        IrExpr *c = lower_constant_for(L, dv, r->type, e);
-        if (c)
-            r = ir_coalesce(b, r, c);
-    }
-    return r;
-arity:
-    diag_error(L->d, lloc(L, e), "function '%s' given %d arguments", fname, n);
-    return NULL;
-}
-
 /* ---- derived fields ---- */
 IrExpr *lower_derived_value(Lower *L, Scope *s, const XElem *df, IrBlock *blk, IrType **type)
 {
     IrBuilder *b = &L->b;
     const XElem *kids[2];
-    int n = expr_kids(df, kids, 2);
+    int n = lower_expr_kids(df, kids, 2);
     const XElem *ex = NULL;
     for (int i = 0; i < n && i < 2; i++)
         if (strcmp(kids[i]->name, "Value") != 0)
@@ -955,10 +536,10 @@ IrExpr *lower_derived_value(Lower *L, Scope *s, const XElem *df, IrBlock *blk, I
         diag_error(L->d, lloc(L, df), "DerivedField '%s' has no expression", name ? name : "");
         return NULL;
     }
-    IrBlock *saved = cur_block;
-    cur_block = blk;
+    IrBlock *saved = L->cur_block;
+    L->cur_block = blk;
     IrExpr *x = lower_expr(L, s, ex);
-    cur_block = saved;
+    L->cur_block = saved;
     if (!x)
         return NULL;
     const char *dt = xattr(df, "dataType");
@@ -975,6 +556,8 @@ IrExpr *lower_derived_value(Lower *L, Scope *s, const XElem *df, IrBlock *blk, I
 void lower_derived_fields(Lower *L, Scope *s, const XElem *container, IrBlock *blk)
 {
     IrBuilder *b = &L->b;
+    IrBlock *saved = L->cur_block;
+    L->cur_block = blk;
     NameIndex seen = {0};
     const XElem **first = ARENA_ARRAY(L->a, const XElem *, container->nkids + 1);
     int nseen = 0;
@@ -1012,6 +595,7 @@ void lower_derived_fields(Lower *L, Scope *s, const XElem *container, IrBlock *b
         fi->optype = op && !strcmp(op, "continuous") ? OP_CONTINUOUS : OP_CATEGORICAL;
         scope_add(L, s, name, v, fi);
     }
+    L->cur_block = saved;
 }
 
 /* ---- predicates ---- */
@@ -1149,6 +733,11 @@ IrPred *lower_predicate(Lower *L, Scope *s, const XElem *e)
             p->str = val;
         else if (t->kind == T_BOOL) {
             p->num = !strcmp(val, "true") || !strcmp(val, "1");
+        } else if (ir_temporal(t)) {
+            IrExpr *c = lower_constant_for(L, val, t, e);
+            if (!c)
+                return NULL;
+            p->num = c->lit_double;
         } else {
             if (!parse_double(val, &p->num)) {
                 diag_error(L->d, aloc(L, e, "value"), "\'%s\' is not a number (field '%s' is %s)", val, f->name,
@@ -1180,6 +769,13 @@ IrPred *lower_predicate(Lower *L, Scope *s, const XElem *e)
         else {
             p->nums = ARENA_ARRAY(L->a, double, p->nvals + 1);
             for (int i = 0; i < p->nvals; i++) {
+                if (ir_temporal(t)) {
+                    IrExpr *c = lower_constant_for(L, vals[i], t, arr);
+                    if (!c)
+                        return NULL;
+                    p->nums[i] = c->lit_double;
+                    continue;
+                }
                 if (!parse_double(vals[i], &p->nums[i])) {
                     diag_error(L->d, lloc(L, arr), "'%s' is not a number", vals[i]);
                     return NULL;

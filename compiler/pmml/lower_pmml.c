@@ -123,6 +123,8 @@ IrType *type_of_datatype(Lower *L, const char *dt, const XElem *e)
         return ir_type(T_STRING);
     if (!strcmp(dt, "boolean"))
         return ir_type(T_BOOL);
+    if (ir_temporal_by_name(dt))
+        return ir_type_temporal(ir_temporal_by_name(dt));
     diag_error(L->d, aloc(L, e, "dataType"), "dataType \'%s\' is not supported yet", dt);
     return ir_type(T_STRING);
 }
@@ -868,6 +870,7 @@ IrProgram *lower_pmml(Arena *a, Diags *d, const char *file, const XElem *root)
     ModelResult r;
     if (lower_model(L, model, top, &p->body, &r))
         return NULL;
+    lower_state_step(L);
     /* outputs: the target(s), then the final OutputFields */
     if (r.nsubs) {
         for (int i = 0; i < r.nsubs; i++)

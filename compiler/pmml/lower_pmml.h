@@ -71,6 +71,7 @@ typedef struct Lower {
     int ntix, cap_tix, cap_tix2;
     Scope *top;            /* the program's inputs */
     int rank_hint;         /* the rank a MiningModel's outputs ask of the segment being lowered */
+    IrBlock *cur_block;    /* where derived fields and let-bound parameters go */
 } Lower;
 
 typedef enum { FUNC_REGRESSION, FUNC_CLASSIFICATION, FUNC_CLUSTERING, FUNC_MIXED, FUNC_ASSOCIATION,
@@ -229,6 +230,36 @@ IrExpr *pred_to_expr(Lower *L, const IrPred *p);
 IrExpr *pred_true_expr(Lower *L, const IrPred *p);
 /* the values of an Array's text (space-separated, optionally quoted) */
 int split_array(Lower *L, const char *t, const char ***out);
+
+/* what the expression files (lower_expr.c, lower_functions.c, lower_text.c)
+   share */
+/* the expression children of e, skipping Extension; returns their count */
+int lower_expr_kids(const XElem *e, const XElem **out, int max);
+/* numbers meet in the wider of their types; float stays float */
+IrType *lower_arith_type(Lower *L, IrExpr **a, int n);
+/* e's mapMissingTo: x, or the constant when one of args[0..n) is missing */
+IrExpr *lower_map_missing(Lower *L, const XElem *e, IrExpr *x, IrExpr **args, int n);
+/* ---- lower_functions.c: Apply, the built-in functions ---- */
+IrExpr *lower_apply(Lower *L, Scope *s, const XElem *e);
+/* ---- lower_formats.c: the patterns of formatNumber and formatDatetime ---- */
+/* pat checked by Java's Formatter rules (JPMML's) and rewritten for the
+   run-time functions; NULL after an error */
+const char *lower_number_pattern(Lower *L, const XElem *at, const char *pat, int is_int);
+const char *lower_datetime_pattern(Lower *L, const XElem *at, const char *pat, int unit);
+/* whether JPMML types the expression's value as an integer */
+int lower_is_integer(Lower *L, Scope *s, const XElem *e);
+/* ---- lower_text.c: TextIndex, patterns and replacements ---- */
+/* a pattern compiled (ir_regex), or NULL after an error naming `what` */
+IrRegex *lower_regex(Lower *L, const XElem *at, const char *what, const char *pat, int caseless, int literal);
+/* Java's replaceAll replacement as a run-time template; NULL after an error */
+const char *lower_replacement(Lower *L, const XElem *at, const char *repl, int ngroups, int *maxref);
+IrExpr *lower_text_index(Lower *L, Scope *s, const XElem *e);
+
+/* ---- lower_state.c: Lag and Aggregate (per-entity state) ---- */
+IrExpr *lower_lag(Lower *L, const XElem *e);
+IrExpr *lower_aggregate(Lower *L, const XElem *e);
+/* the state step first in the body, when the program reads state */
+void lower_state_step(Lower *L);
 
 /* ---- one lowering per model family ---- */
 int lower_tree_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);

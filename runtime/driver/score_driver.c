@@ -1066,6 +1066,12 @@ static void fill_input(const char *const *cells, size_t ncells, const int *col, 
             memcpy(v, &s, sizeof s);
             break;
         }
+        case NERVA_DATE:
+        case NERVA_TIME:
+        case NERVA_DATETIME:
+            /* ISO 8601 text, read by the model itself */
+            ok = m->read_text && m->read_text(in, i, cell) == NERVA_PRESENT;
+            break;
         default:
             ok = 0;
             break;
@@ -1384,6 +1390,13 @@ static const char *value_text(const nerva_field *f, const char *o, char *buf, si
         *quoted = 1;
         return str;
     }
+    case NERVA_DATE:
+    case NERVA_TIME:
+    case NERVA_DATETIME: {
+        int i = (int)(f - MODEL->outputs);
+        *quoted = 1;
+        return MODEL->write_text && MODEL->write_text(o, i, buf, size) >= 0 ? buf : NULL;
+    }
     default:
         return NULL;
     }
@@ -1439,6 +1452,33 @@ static void write_record(FILE *out, const char *o, int status, const char *const
 }
 
 /* ------------------------------------------------------------------ score */
+
+/* The per-entity state of a model with Lag or Aggregate (NULL for the
+   others): one for the whole run, so records are scored in row order, each
+   after its entity's earlier ones. */
+static void *STATE;
+
+static int state_open(void)
+{
+    if (!MODEL->state_new)
+        return 1;
+    STATE = MODEL->state_new(0);
+    if (!STATE) {
+        fputs("driver: error: out of memory for the model's state\n", stderr);
+        return 0;
+    }
+    return 1;
+}
+
+static int score_one(const void *in, void *out)
+{
+    return STATE ? MODEL->score_state(STATE, in, out) : MODEL->score(in, out);
+}
+
+static size_t score_many(const void *in, void *out, int *status, size_t n)
+{
+    return STATE ? MODEL->score_batch_state(STATE, in, out, status, n) : MODEL->score_batch(in, out, status, n);
+}
 
 static int check_abi(void)
 {
@@ -1606,7 +1646,7 @@ static int cmd_score(const char *input, const char *output)
             if (g.set >= 0)
                 fill_set(&g, in, NULL);
         }
-        st = m->score(in, out_rec);
+        st = score_one(in, out_rec);
         records++;
         if (st == NERVA_RESULT_INVALID)
             n_invalid++;
@@ -1672,6 +1712,9 @@ static uint64_t fold(uint64_t h, const char *o, int status)
         case NERVA_LONG: sz = sizeof(long long); break;
         case NERVA_BOOL: sz = sizeof(int); break;
         case NERVA_STRING: sz = sizeof(const char *); break;
+        case NERVA_DATE: sz = sizeof(long long); break;
+        case NERVA_TIME:
+        case NERVA_DATETIME: sz = sizeof(double); break;
         default: sz = 0; break;
         }
         if (sz > sizeof v)
@@ -1730,7 +1773,7 @@ static long csv_pass(const char *name, const char *data, size_t len,
             fill_set(&g, in, NULL);
         } else
             fill_input(r.cells, r.n, col, in, NULL);
-        st = m->score(in, out_rec);
+        st = score_one(in, out_rec);
         *h = fold(*h, out_rec, st);
         n++;
     }
@@ -1838,14 +1881,15 @@ static int cmd_bench(const char *input, int json, double min_seconds)
     one_in = xcalloc(1, isz);
     one_out = xcalloc(1, osz);
 
-    /* (a) record by record, cycling over the records */
+    /* (a) record by record, cycling over the records (a stateful model's
+       entities grow their histories as a stream's would) */
     calls = 0;
     i = 0;
     t0 = now_ns();
     do {
         size_t k, chunk = n > 1024 ? n : 1024;
         for (k = 0; k < chunk; k++) {
-            int st = m->score(ins + i * isz, one_out);
+            int st = score_one(ins + i * isz, one_out);
             h = fold(h, one_out, st);
             if (++i == n)
                 i = 0;
@@ -1857,10 +1901,12 @@ static int cmd_bench(const char *input, int json, double min_seconds)
     single_calls = calls;
 
     /* (b) all records per score_batch call */
+    if (STATE)
+        MODEL->state_reset(STATE);
     reps = 0;
     t0 = now_ns();
     do {
-        size_t bad = m->score_batch(ins, outs, status, n);
+        size_t bad = score_many(ins, outs, status, n);
         h = fold(h, outs, status[0]) ^ bad;
         reps++;
         t = now_ns() - t0;
@@ -1868,6 +1914,8 @@ static int cmd_bench(const char *input, int json, double min_seconds)
     batch_ns = t / ((double)reps * (double)n);
 
     /* (c) parse the CSV text from memory and score, per record */
+    if (STATE)
+        MODEL->state_reset(STATE);
     reps = 0;
     calls = 0;
     t0 = now_ns();
@@ -1992,7 +2040,7 @@ int main(int argc, char **argv)
             return usage();
         }
     }
-    if (!check_abi())
+    if (!check_abi() || !state_open())
         return 1;
     if (bench) {
         if (!input) {

@@ -400,6 +400,7 @@ nvc_batch *nvc_batch_new(nvc_codec *c, size_t cap)
     b->span_first = xcalloc(cap, sizeof *b->span_first);
     b->span_count = xcalloc(cap, sizeof *b->span_count);
     b->view = xcalloc(cap, sizeof *b->view);
+    b->states = xcalloc(cap, sizeof *b->states);
     return b;
 }
 
@@ -428,12 +429,14 @@ void nvc_batch_free(nvc_batch *b)
     free(b->spans);
     free_chunks(b->strings);
     free(b->view);
+    free(b->states);
     nvc_buf_free(&b->scratch);
     free(b);
 }
 
 void nvc_batch_reset(nvc_batch *b)
 {
+    memset(b->states, 0, b->n * sizeof *b->states);
     b->n = 0;
     b->nspans = 0;
     if (b->strings) {
@@ -542,6 +545,12 @@ long nvc_decode(nvc_batch *b, const void *msg, size_t len)
     return (long)i;
 }
 
+void nvc_set_record_state(nvc_batch *b, size_t i, void *state)
+{
+    if (i < b->n)
+        b->states[i] = state;
+}
+
 void nvc_score(nvc_batch *b)
 {
     const nerva_model *m = b->c->m;
@@ -552,7 +561,14 @@ void nvc_score(nvc_batch *b)
         fputs("nerva-kafka: out of memory\n", stderr);
         abort();
     }
-    m->score_batch(b->in, b->out, st, b->n);
+    if (m->score_state) {
+        /* record by record, in order, each in its entity's state */
+        for (size_t i = 0; i < b->n; i++)
+            st[i] = b->status[i] != NVC_OK ? NERVA_OK
+                  : b->states[i] ? m->score_state(b->states[i], b->in + i * m->input_size, b->out + i * m->output_size)
+                                 : NERVA_ERROR;
+    } else
+        m->score_batch(b->in, b->out, st, b->n);
     for (size_t i = 0; i < b->n; i++) {
         if (b->status[i] != NVC_OK)
             continue;
@@ -711,6 +727,16 @@ static int word_eq(const char *s, size_t len, const char *w)
 int nvc_set_text(nvc_batch *b, size_t i, int f, const char *s, size_t len)
 {
     int type = b->c->m->inputs[f].type;
+    if (type == NERVA_DATE || type == NERVA_TIME || type == NERVA_DATETIME) {
+        /* ISO 8601 text, read by the model as it reads its dates */
+        const nerva_model *m = b->c->m;
+        char small[128];
+        if (!m->read_text || len >= sizeof small || memchr(s, 0, len))
+            return -1;
+        memcpy(small, s, len);
+        small[len] = 0;
+        return m->read_text(b->in + i * m->input_size, f, small) == NERVA_PRESENT ? 0 : -1;
+    }
     if (type == NERVA_STRING) {
         const char *d = nvc_strdup_batch(b, s, len);
         memcpy(in_ptr(b, i, f), &d, sizeof d);
@@ -759,13 +785,24 @@ int nvc_set_text(nvc_batch *b, size_t i, int f, const char *s, size_t len)
 
 /* ---- reading values back ---- */
 
-static nvc_value field_value(const nerva_field *fd, const char *base)
+static nvc_value field_value(nvc_batch *b, const nerva_field *fd, const char *base)
 {
     nvc_value v = {fd->type, NERVA_MISSING, 0, 0, NULL};
     const char *p = base + fd->offset;
+    char text[96];
+    int n;
     if (base[fd->state_offset] != NERVA_PRESENT)
         return v;
     switch (fd->type) {
+    case NERVA_DATE:
+    case NERVA_TIME:
+    case NERVA_DATETIME:
+        /* dates and times travel as ISO 8601 text */
+        v.type = NERVA_STRING;
+        if ((n = nvc_time_text(fd->type, p, text, sizeof text)) < 0 || (size_t)n >= sizeof text)
+            return v;
+        v.s = nvc_strdup_batch(b, text, (size_t)n);
+        break;
     case NERVA_DOUBLE: memcpy(&v.d, p, sizeof v.d); break;
     case NERVA_FLOAT: {
         float x;
@@ -799,11 +836,11 @@ nvc_value nvc_out_value(const nvc_batch *b, size_t i, int j)
         nvc_value none = {m->outputs[j].type, NERVA_MISSING, 0, 0, NULL};
         return none;
     }
-    return field_value(&m->outputs[j], b->out + i * m->output_size);
+    return field_value((nvc_batch *)b, &m->outputs[j], b->out + i * m->output_size);
 }
 
 nvc_value nvc_in_value(const nvc_batch *b, size_t i, int j)
 {
     const nerva_model *m = b->c->m;
-    return field_value(&m->inputs[j], b->in + i * m->input_size);
+    return field_value((nvc_batch *)b, &m->inputs[j], b->in + i * m->input_size);
 }

@@ -122,6 +122,7 @@ struct nvc_batch {
     nvc_chunk *strings;
     const avro_view **view;       /* Avro: how record i was read */
     nvc_buf scratch;              /* Avro: a record resolved into the reader's schema */
+    void **states;                /* a stateful model: the state each record is scored with */
 };
 
 /* codec.c */
@@ -149,6 +150,9 @@ typedef struct nvc_value {
     const char *s;    /* strings */
 } nvc_value;
 nvc_value nvc_out_value(const nvc_batch *b, size_t i, int j);
+/* codec_time.c: the ISO 8601 text of a NERVA_DATE, NERVA_TIME or
+   NERVA_DATETIME value at p; its length, or -1 */
+int nvc_time_text(int type, const char *p, char *buf, size_t size);
 nvc_value nvc_in_value(const nvc_batch *b, size_t i, int j);
 
 /* codec_json.c */

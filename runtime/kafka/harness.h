@@ -162,6 +162,7 @@ typedef struct hx_config {
     hx_registry_cfg registry;
     int exit_eof, exactly_once, forward_only, no_score, watch;
     int batch;                  /* records per score_batch call */
+    long long state_max;        /* --state-max-entities: entities kept per partition (0: no bound) */
     hx_worker_limits pfa;       /* PFA engines: time, memory and stack */
     hx_compile_limits compile;  /* compiling the model (at start and on reload) */
     double stats_seconds;

@@ -38,6 +38,7 @@ typedef struct track {
     int64_t store;              /* next offset to store, -1 none */
     int64_t position;           /* last consumed + 1, -1 none */
     uint64_t consumed;
+    void *state;                /* a stateful model's entities of this partition (Lag, Aggregate) */
 } track;
 
 /* an input topic (a real one, even when subscribed by pattern) and where
@@ -96,6 +97,7 @@ typedef struct hx {
     redo *redo;
     int nredo, capredo;
     hx_totals t;
+    unsigned long long evicted_gone; /* entities evicted by states since freed */
     hx_hist e2e, score_lat;     /* microseconds; nanoseconds */
     uint64_t inflight, logged_bad;
     int fatal;

@@ -80,6 +80,28 @@ static int ours(const char *tmpl, const char *topic)
     return n > pre + post && !strncmp(topic, tmpl, pre) && !strcmp(topic + n - post, at + 7);
 }
 
+/* A partition's per-entity state (a model with Lag or Aggregate) is kept
+   while the partition is assigned and the model runs: a revoked partition's,
+   or every state at a reload, is freed, and its entities start afresh
+   wherever the partition is consumed next (docs/kafka.md). */
+static void state_drop(hx *h, track *t)
+{
+    if (!t->state || !h->model.m)
+        return;
+    size_t n;
+    unsigned long long ev;
+    h->model.m->state_stats(t->state, &n, &ev);
+    h->evicted_gone += ev;
+    h->model.m->state_free(t->state);
+    t->state = NULL;
+}
+
+static void states_drop(hx *h)
+{
+    for (int k = 0; k < h->ntrk; k++)
+        state_drop(h, h->trk[k]);
+}
+
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts,
                          void *opaque)
 {
@@ -121,6 +143,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
         if (t && t->active) {
             t->active = 0;
             hx_track_reset(t);
+            state_drop(h, t);
             h->assigned--;
         }
     }
@@ -420,8 +443,17 @@ static void process(hx *h, rd_kafka_message_t **msgs, size_t n)
             h->t_first = hx_now();
         h->t.consumed++;
         tickets[k] = hx_ticket_new(h, t, m->offset);
-        if (!h->cfg->forward_only && h->batch)
+        if (!h->cfg->forward_only && h->batch) {
             idx[k] = nvc_decode(h->batch, m->payload, m->len);
+            /* a stateful model: the partition's entities (made when its first
+               record comes; without memory the record fails to score) */
+            const nerva_model *md = h->model.m;
+            if (idx[k] >= 0 && md && md->state_new) {
+                if (!t->state)
+                    t->state = md->state_new((size_t)h->cfg->state_max);
+                nvc_set_record_state(h->batch, (size_t)idx[k], t->state);
+            }
+        }
     }
     if (h->cfg->no_score) {
         nvc_no_score(h->batch);
@@ -597,6 +629,7 @@ static void swap_in(hx *h, hx_model *next)
         refuse(h, next, "its outputs do not fit the output format");
         return;
     }
+    states_drop(h); /* the old model's: the new one starts afresh */
     nvc_batch_free(h->batch);
     nvc_free(h->codec);
     hx_model_unload(&h->model);
@@ -684,6 +717,26 @@ static void render(hx *h, nvc_buf *b)
         nvc_buf_put(b, line, (size_t)snprintf(line, sizeof line, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n",
                                               c[k].name, c[k].help, c[k].name, c[k].name,
                                               (unsigned long long)c[k].v));
+    if (h->model.m && h->model.m->state_new) {
+        /* a stateful model: the entities held, and those forgotten to keep
+           --state-max-entities */
+        size_t held = 0, n;
+        unsigned long long ev = h->evicted_gone, e;
+        for (int k = 0; k < h->ntrk; k++)
+            if (h->trk[k]->state) {
+                h->model.m->state_stats(h->trk[k]->state, &n, &e);
+                held += n;
+                ev += e;
+            }
+        nvc_buf_put(b, line, (size_t)snprintf(line, sizeof line,
+                                              "# HELP nerva_state_entities entities whose Lag and Aggregate state is "
+                                              "held (all partitions)\n# TYPE nerva_state_entities gauge\n"
+                                              "nerva_state_entities %llu\n"
+                                              "# HELP nerva_state_evictions_total entities forgotten, least recently "
+                                              "seen first, to keep --state-max-entities\n"
+                                              "# TYPE nerva_state_evictions_total counter\nnerva_state_evictions_total %llu\n",
+                                              (unsigned long long)held, ev));
+    }
     nvc_buf_puts(b, "# HELP nerva_partition_lag records behind the end of the partition\n"
                     "# TYPE nerva_partition_lag gauge\n");
     for (int k = 0; k < h->ntrk; k++)
@@ -940,6 +993,7 @@ int hx_run(const hx_config *cfg, hx_totals *tot)
     }
     if (tot)
         *tot = h->t;
+    states_drop(h);
     for (int k = 0; k < h->ntrk; k++) {
         free(h->trk[k]->ring);
         free(h->trk[k]);

@@ -82,7 +82,12 @@ NVC_API size_t nvc_capacity(const nvc_batch *b);
 /* Decodes one message into the next slot; returns its index (its status is
    NVC_BAD_INPUT when it did not decode), or -1 when the batch is full. */
 NVC_API long nvc_decode(nvc_batch *b, const void *msg, size_t len);
-/* Scores every decoded record in one score_batch call. */
+/* A model with per-entity state (Lag, Aggregate: nerva_model.state_new):
+   the state record i is scored with (its partition's), set after decoding.
+   A record of a stateful model without one fails (NVC_SCORE_ERROR). */
+NVC_API void nvc_set_record_state(nvc_batch *b, size_t i, void *state);
+/* Scores every decoded record: in one score_batch call, or, for a stateful
+   model, record by record in order, each with its state. */
 NVC_API void nvc_score(nvc_batch *b);
 /* Instead of nvc_score: every output missing (benchmarks: the pipeline
    without the model). */

@@ -146,6 +146,8 @@ static const char kafka_usage[] =
     "  --exactly-once         transactions: results and offsets commit together\n"
     "  --transactional-id ID  (default nerva-GROUP-IN_TOPIC)\n"
     "  --batch N              records per scoring batch (default 1000)\n"
+    "  --state-max-entities N a model with Lag or Aggregate: entities kept per\n"
+    "                         partition, least recently seen forgotten (100000; 0: no bound)\n"
     "  --pfa-timeout MS       a PFA engine's limit per record where the document\n"
     "                         sets none (past it: a dead letter; default none)\n"
     "  --pfa-limit MS         past this on one record, a PFA engine's process is\n"
@@ -334,7 +336,7 @@ static int read_props(const char *path, props_ctx *x)
 
 int hx_kafka_main(int argc, char **argv)
 {
-    hx_config c = {.group = "nerva", .batch = 1000, .watch = 1};
+    hx_config c = {.group = "nerva", .batch = 1000, .watch = 1, .state_max = 100000};
     c.pfa = (hx_worker_limits){.timeout_ms = -1, .hard_ms = -1, .memory_mb = 4096, .stack_mb = 64};
     c.compile = (hx_compile_limits){.seconds = 600, .memory_mb = 8192};
     const char *topics[64];
@@ -466,6 +468,13 @@ int hx_kafka_main(int argc, char **argv)
             if (*end || n < 1 || n > 100000)
                 return kafka_usage_error("--batch is 1 to 100000, not", v);
             c.batch = (int)n;
+        } else if (!strcmp(a, "--state-max-entities")) {
+            ARG();
+            char *end;
+            long long n = strtoll(v, &end, 10);
+            if (*end || !*v || n < 0 || n > 1000000000000LL)
+                return kafka_usage_error("--state-max-entities is a count (0: no bound), not", v);
+            c.state_max = n;
         } else if (!strcmp(a, "--pfa-timeout")) {
             ARG();
             char *end;

@@ -476,3 +476,84 @@ NV_RT void nv_activate(int act, double *v, int64_t n, double threshold, double l
         break;
     }
 }
+
+/*@ section kernel_agg needs kernel_median */
+/* PMML's aggregate functions of an Apply (min, max, sum, avg, product,
+   median: op 0 to 5) over the values v[i] whose miss[i] is 0: "missing
+   values in the input to an aggregate function are simply ignored".
+   Returns 0 when every value is missing (the result is missing), else 1
+   with *out set.  Computed as JPMML's (commons-math) storeless statistics
+   do, in argument order: min and max compare, the sum adds left to right,
+   the product multiplies, the mean is updated m += (x - m) / k (so avg(1,
+   2, 3) is 2 exactly, and a mean of large numbers does not overflow where
+   the sum would); the median is nv_median's.  Exact as those formulas round.
+   Sorts v in place for the median. */
+NV_RT int nv_agg(int op, double *v, const unsigned char *miss, int n, double *out)
+{
+    int i, k = 0;
+    double acc = 0;
+    for (i = 0; i < n; i++) {
+        double x = v[i];
+        if (miss[i])
+            continue;
+        k++;
+        switch (op) {
+        case 0: if (k == 1 || x < acc || acc != acc) acc = x; break;
+        case 1: if (k == 1 || x > acc || acc != acc) acc = x; break;
+        case 2: acc = k == 1 ? x : acc + x; break;
+        case 3: acc = k == 1 ? x : acc + (x - acc) / k; break;
+        case 4: acc = k == 1 ? x : acc * x; break;
+        default: v[k - 1] = x; break;
+        }
+    }
+    if (k == 0)
+        return 0;
+    *out = op == 5 ? nv_median(v, NULL, k) : acc;
+    return 1;
+}
+
+/*@ section kernel_normal2 needs kernel_normal */
+/* The normal distribution of mean mu and standard deviation sigma, as
+   JPMML computes it (commons-math NormalDistribution): PMML's normalCDF,
+   normalPDF, normalIDF and stdNormalPDF.  sigma <= 0 (or NaN) gives NaN,
+   an invalid result (JPMML refuses it). */
+
+/* 0.5 erfc(-(x - mu) / (sigma sqrt 2)), and exactly 0 or 1 beyond 40
+   sigmas from the mean.  As nv_stdnorm_cdf in z = (x - mu) / sigma: at most
+   2 ulps for z >= -1, 1.5 (1 + z^2) ulps below, plus the rounding of the
+   difference x - mu. */
+NV_RT double nv_normal_cdf(double x, double mu, double sigma)
+{
+    double dev = x - mu;
+    if (!(sigma > 0))
+        return NAN;
+    if (fabs(dev) > 40 * sigma)
+        return dev < 0 ? 0.0 : 1.0;
+    return 0.5 * erfc(-dev / (sigma * 1.4142135623730951));
+}
+
+/* exp(-z^2 / 2 - (ln sigma + ln(2 pi) / 2)), z = (x - mu) / sigma, summed
+   in commons-math's order (log sigma + ln(2 pi) / 2 first, which
+   nv_normal_logpdf does not: it subtracts the two apart).  Each term of
+   the exponent carries its rounding, so the result is within
+   2 (1 + z^2 + |ln sigma|) ulps (checked against mpmath over |z| <= 7,
+   sigma from 0.01 to 300: tests/unit/test_pmml_rt.c; 1.7 times
+   (1 + z^2 + |ln sigma|) the most measured). */
+NV_RT double nv_normal_pdf(double x, double mu, double sigma)
+{
+    double z;
+    if (!(sigma > 0))
+        return NAN;
+    z = (x - mu) / sigma;
+    return exp(-0.5 * z * z - (log(sigma) + 0.91893853320467274178));
+}
+
+/* mu + sigma * nv_stdnorm_idf(p): within 3 ulps of the standard quantile,
+   then one rounding each for the product and the sum.  0 and 1 give the
+   infinities, p outside [0, 1] NaN. */
+NV_RT double nv_normal_idf(double p, double mu, double sigma)
+{
+    if (!(sigma > 0))
+        return NAN;
+    return mu + sigma * nv_stdnorm_idf(p);
+}

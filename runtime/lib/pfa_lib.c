@@ -1703,37 +1703,11 @@ NV_RT nv_val nvf_re_replacefirst(nv_eng *E, const nv_type *const *T, const nv_va
 NV_RT nv_val nvf_re_replacelast(nv_eng *E, const nv_type *const *T, const nv_val *a) { return nv_re_replace(E, T, a, 2, 35120); }
 NV_RT nv_val nvf_re_replaceall(nv_eng *E, const nv_type *const *T, const nv_val *a) { return nv_re_replace(E, T, a, 0, 35140); }
 
-/*@ section time needs core string */
+/*@ section time needs core string civil */
 /* ---- time.*: the proleptic Gregorian calendar; zones from the system's
  * zoneinfo files (TZif, as the Olson database compiles them) ---- */
 #define NV_TS_MIN (-62135596800.0)
 #define NV_TS_MAX 253402300799.0
-
-/* days since 1970-01-01 of a civil date, and back (Howard Hinnant's algorithms) */
-NV_RT int64_t nv_days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    int64_t era, yoe, doy, doe;
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-NV_RT void nv_civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d)
-{
-    int64_t era, doe, yoe, doy, mp;
-    z += 719468;
-    era = (z >= 0 ? z : z - 146096) / 146097;
-    doe = z - era * 146097;
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp + (mp < 10 ? 3 : -9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
 
 /* the zone's offset from UTC (seconds) at UTC time t; 0 when unknown (sets *bad) */
 NV_RT int64_t nv_tz_offset(const nv_str *zone, int64_t t, int local, int *bad)

@@ -1451,7 +1451,7 @@ NV_RT void nv_state_free(nv_eng *E)
     nv_arena_free(&E->konst);
 }
 
-/*@ section json needs core */
+/*@ section json needs core utf8 */
 /* ---- JSON text (the Avro JSON encoding) ---- */
 enum { NJ_NULL, NJ_FALSE, NJ_TRUE, NJ_NUM, NJ_STR, NJ_ARR, NJ_OBJ };
 
@@ -1499,30 +1499,6 @@ NV_RT int nv_hex4(const char *p, unsigned *out)
     }
     *out = v;
     return 1;
-}
-
-NV_RT int nv_utf8_put(char *o, unsigned cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xc0 | cp >> 6);
-        o[1] = (char)(0x80 | (cp & 0x3f));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xe0 | cp >> 12);
-        o[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-        o[2] = (char)(0x80 | (cp & 0x3f));
-        return 3;
-    }
-    o[0] = (char)(0xf0 | cp >> 18);
-    o[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-    o[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-    o[3] = (char)(0x80 | (cp & 0x3f));
-    return 4;
 }
 
 /* valid UTF-8 (no overlongs, no surrogates, at most U+10FFFF) */

@@ -1,11 +1,11 @@
 /* text.c -- strings in PMML's generated code: computed strings live in a
  * per-record scratch area inside the output struct (no allocation, no
- * globals), plus the string functions of PMML's built-in library, string
- * interning, and TextIndex term frequencies.
+ * globals), plus the string functions of PMML's built-in library and string
+ * interning (TextIndex is textindex.c).
  *
  * Strings here are NUL-terminated UTF-8 (PMML's fields are C strings); PFA's
  * strings carry their length (nv_str, pfa_rt.c).  What both need at the
- * byte level (case mapping) is written once here and called by both.
+ * byte level (case mapping, UTF-8 encoding) is written once here and called by both.
  * Copied into units by sections (see base.c); tested in test_lib.c. */
 
 /*@ section casemap needs prelude */
@@ -31,6 +31,33 @@ NV_RT void nv_casemap(char *o, const char *s, size_t n, int upper)
         }
         o[i] = (char)c;
     }
+}
+
+/*@ section utf8 needs prelude */
+/* the code point cp (a Unicode scalar value) as UTF-8 at o: its length.
+   PFA's JSON and strings, PMML's formatNumber %c. */
+NV_RT int nv_utf8_put(char *o, unsigned cp)
+{
+    if (cp < 0x80) {
+        o[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (char)(0xc0 | cp >> 6);
+        o[1] = (char)(0x80 | (cp & 0x3f));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xe0 | cp >> 12);
+        o[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+        o[2] = (char)(0x80 | (cp & 0x3f));
+        return 3;
+    }
+    o[0] = (char)(0xf0 | cp >> 18);
+    o[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+    o[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+    o[3] = (char)(0x80 | (cp & 0x3f));
+    return 4;
 }
 
 /*@ section scratch needs prelude */
@@ -138,161 +165,4 @@ NV_RT int nv_intern(const char *s, const char *const *d, int n)
         if (c < 0) hi = mid - 1; else lo = mid + 1;
     }
     return -1;
-}
-
-/*@ section text_index needs scratch */
-/* PMML TextIndex: normalise the text (rules), split it into tokens, count
-   the term's token sequence in it.  A text is tokenised once per record. */
-typedef struct nv_trule { int words; const char *const *strs; int nstrs; const char *out; } nv_trule;
-typedef struct nv_tix { int tokenizer, cs, recursive; const nv_trule *rules; int nrules; } nv_tix;
-typedef struct nv_tcache { const char *src, *norm; int ntok; const int *off, *len; } nv_tcache;
-
-NV_RT int nv_wordch(unsigned char c)
-{
-    return c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
-}
-
-NV_RT int nv_lc(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
-
-NV_RT int nv_ncmp(const char *a, size_t na, const char *b, int cs)
-{
-    size_t i;
-    for (i = 0; i < na && b[i]; i++) {
-        int x = cs ? (unsigned char)a[i] : nv_lc((unsigned char)a[i]);
-        int y = cs ? (unsigned char)b[i] : nv_lc((unsigned char)b[i]);
-        if (x != y) return x - y;
-    }
-    if (i < na) return 1;
-    return b[i] ? -1 : 0;
-}
-
-/* is the word a[0..n) among the sorted strs? */
-NV_RT int nv_inset(const nv_trule *r, const char *a, size_t n, int cs)
-{
-    int lo = 0, hi = r->nstrs - 1;
-    while (lo <= hi) {
-        int mid = (lo + hi) / 2, c = nv_ncmp(a, n, r->strs[mid], cs);
-        if (c == 0) return 1;
-        if (c < 0) hi = mid - 1; else lo = mid + 1;
-    }
-    return 0;
-}
-
-/* one rule over s; *changed tells whether anything was replaced */
-NV_RT const char *nv_trule_apply(nv_scratch *S, const nv_trule *r, int cs, const char *s, int *changed)
-{
-    size_t n = strlen(s), nout = strlen(r->out), need = 0, i, j, k, lit = r->words ? 0 : strlen(r->strs[0]);
-    char *p;
-    int pass;
-    for (pass = 0; pass < 2; pass++) {
-        k = 0;
-        for (i = 0; i < n;) {
-            if (r->words && nv_wordch((unsigned char)s[i])) {
-                for (j = i; j < n && nv_wordch((unsigned char)s[j]); j++) ;
-                if (nv_inset(r, s + i, j - i, cs)) {
-                    if (pass) memcpy(p + k, r->out, nout);
-                    k += nout;
-                    *changed = 1;
-                } else {
-                    if (pass) memcpy(p + k, s + i, j - i);
-                    k += j - i;
-                }
-                i = j;
-            } else if (!r->words && i + lit <= n && nv_ncmp(s + i, lit, r->strs[0], cs) == 0) {
-                if (pass) memcpy(p + k, r->out, nout);
-                k += nout;
-                i += lit;
-                *changed = 1;
-            } else {
-                if (pass) p[k] = s[i];
-                k++;
-                i++;
-            }
-        }
-        if (!pass) {
-            need = k;
-            p = nv_salloc(S, need + 1);
-            if (!p) return "";
-        }
-    }
-    p[need] = 0;
-    return p;
-}
-
-NV_RT int nv_space(unsigned char c) { return c == ' ' || (c >= 9 && c <= 13); }
-/* Java's \p{Punct}: ASCII punctuation, '_' included */
-NV_RT int nv_punct(unsigned char c) { return c == '_' || (c > 32 && c < 127 && !nv_wordch(c)); }
-
-NV_RT int nv_tokeq(const char *a, const char *b, int n, int cs)
-{
-    int i, x, y;
-    for (i = 0; i < n; i++) {
-        x = (unsigned char)a[i];
-        y = (unsigned char)b[i];
-        if (!cs) { x = nv_lc(x); y = nv_lc(y); }
-        if (x != y) return 0;
-    }
-    return 1;
-}
-
-/* tokens of s as offsets and lengths; returns the count, fills off/len when given */
-NV_RT int nv_tokens(int tokenizer, const char *s, int *off, int *len)
-{
-    int n = 0;
-    size_t i = 0, j, a, b;
-    while (s[i]) {
-        if (tokenizer == 1) {
-            unsigned char c = (unsigned char)s[i];
-            if (!(c < 0x80 && nv_wordch(c))) { i++; continue; }
-            for (j = i; s[j] && (unsigned char)s[j] < 0x80 && nv_wordch((unsigned char)s[j]); j++) ;
-            a = i; b = j;
-        } else {
-            if (nv_space((unsigned char)s[i])) { i++; continue; }
-            for (j = i; s[j] && !nv_space((unsigned char)s[j]); j++) ;
-            a = i; b = j;
-            while (a < b && nv_punct((unsigned char)s[a])) a++;
-            while (b > a && nv_punct((unsigned char)s[b - 1])) b--;
-        }
-        if (b > a) {
-            if (off) { off[n] = (int)a; len[n] = (int)(b - a); }
-            n++;
-        }
-        i = j;
-    }
-    return n;
-}
-
-NV_RT long long nv_tf(nv_scratch *S, const nv_tix *t, nv_tcache *c, const char *text, const char *term)
-{
-    int toff[64], tlen[64], nt, i, j, count = 0;
-    if (c->src != text) {
-        const char *s = text;
-        int round, k, changed;
-        int *off, *len;
-        for (round = 0; round < (t->recursive ? 64 : 1); round++) {
-            changed = 0;
-            for (k = 0; k < t->nrules; k++) s = nv_trule_apply(S, &t->rules[k], t->cs, s, &changed);
-            if (!changed) break;
-        }
-        c->ntok = nv_tokens(t->tokenizer, s, NULL, NULL);
-        /* the int arrays below need int alignment of the address itself */
-        k = (int)(-(uintptr_t)(S->base + S->used) & (sizeof(int) - 1));
-        if (S->cap - S->used < (size_t)k) { S->overflow = 1; return 0; }
-        S->used += (size_t)k;
-        off = (int *)(void *)nv_salloc(S, sizeof(int) * (size_t)(c->ntok + 1));
-        len = (int *)(void *)nv_salloc(S, sizeof(int) * (size_t)(c->ntok + 1));
-        if (!off || !len) return 0;
-        nv_tokens(t->tokenizer, s, off, len);
-        c->src = text; c->norm = s; c->off = off; c->len = len;
-    }
-    nt = nv_tokens(t->tokenizer, term, NULL, NULL);
-    if (nt == 0 || nt > 64) return 0;
-    nv_tokens(t->tokenizer, term, toff, tlen);
-    for (i = 0; i + nt <= c->ntok; i++) {
-        for (j = 0; j < nt; j++)
-            if (c->len[i + j] != tlen[j] ||
-                !nv_tokeq(c->norm + c->off[i + j], term + toff[j], tlen[j], t->cs)) break;
-        if (j == nt) count++;
-    }
-    return count;
 }

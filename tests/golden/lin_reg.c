@@ -50,7 +50,6 @@ NV_RT int nv_intern(const char *s, const char *const *d, int n)
     return -1;
 }
 
-
 /* constant tables: dictionaries of strings, lookup tables, lists of fields */
 static const char *const dict0[] = {
     "a", "b",
@@ -146,5 +145,7 @@ static size_t lin_reg_score_batch_v(const void *in, void *out, int *status, size
 const nerva_model lin_reg_model = {
     "lin_reg", NERVA_MODEL_ABI, sizeof(lin_reg_input), sizeof(lin_reg_output),
     2, lin_reg_input_fields, 1, lin_reg_output_fields,
-    lin_reg_score_v, lin_reg_score_batch_v, LIN_REG_INTERFACE_HASH
+    lin_reg_score_v, lin_reg_score_batch_v, LIN_REG_INTERFACE_HASH,
+    NULL, NULL,
+    NULL, NULL, NULL, NULL, NULL, NULL
 };

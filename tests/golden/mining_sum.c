@@ -208,5 +208,7 @@ static size_t mining_sum_score_batch_v(const void *in, void *out, int *status, s
 const nerva_model mining_sum_model = {
     "mining_sum", NERVA_MODEL_ABI, sizeof(mining_sum_input), sizeof(mining_sum_output),
     2, mining_sum_input_fields, 1, mining_sum_output_fields,
-    mining_sum_score_v, mining_sum_score_batch_v, MINING_SUM_INTERFACE_HASH
+    mining_sum_score_v, mining_sum_score_batch_v, MINING_SUM_INTERFACE_HASH,
+    NULL, NULL,
+    NULL, NULL, NULL, NULL, NULL, NULL
 };

@@ -152,6 +152,7 @@ NV_RT void nv_activate(int act, double *v, int64_t n, double threshold, double l
         break;
     }
 }
+
 /* section pmml_net (runtime/lib/models.c) */
 /* One layer of a network.  The network's values (its inputs, then each
    layer's neurons) are one array; the layer writes [dst, dst + n).  A dense
@@ -353,5 +354,7 @@ static size_t nn_small_score_batch_v(const void *in, void *out, int *status, siz
 const nerva_model nn_small_model = {
     "nn_small", NERVA_MODEL_ABI, sizeof(nn_small_input), sizeof(nn_small_output),
     2, nn_small_input_fields, 1, nn_small_output_fields,
-    nn_small_score_v, nn_small_score_batch_v, NN_SMALL_INTERFACE_HASH
+    nn_small_score_v, nn_small_score_batch_v, NN_SMALL_INTERFACE_HASH,
+    NULL, NULL,
+    NULL, NULL, NULL, NULL, NULL, NULL
 };

@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 #ifndef NERVA_MODEL_ABI
-#define NERVA_MODEL_ABI 2
+#define NERVA_MODEL_ABI 3
 
 #include <stddef.h>
 
@@ -16,8 +16,13 @@ enum nerva_type {
     NERVA_LONG = 3,   /* long long */
     NERVA_BOOL = 4,   /* int, 0 or 1 */
     NERVA_STRING = 5, /* const char *, NUL-terminated UTF-8 */
-    NERVA_STRINGS = 6 /* const char *const *: a set of items, NUL-terminated UTF-8 strings
-                         ending with a NULL pointer (an association model's input) */
+    /* dates and times (ABI 3), read and written as ISO 8601 text by the
+       model's read_text and write_text */
+    NERVA_DATE = 6,     /* long long: days since 1970-01-01 */
+    NERVA_TIME = 7,     /* double: seconds since midnight */
+    NERVA_DATETIME = 8, /* double: seconds since 1970-01-01T00:00:00 (no time zone) */
+    NERVA_STRINGS = 9   /* const char *const *: a set of items, NUL-terminated UTF-8 strings
+                           ending with a NULL pointer (an association model's input) */
 };
 
 /* per-field state byte, at state_offset */
@@ -57,6 +62,28 @@ typedef struct nerva_model {
     size_t (*score_batch)(const void *in, void *out, int *status, size_t n);
     /* PREFIX_INTERFACE_HASH: the fields' names and types, in order (ABI 2) */
     unsigned long long interface_hash;
+    /* ABI 3: dates and times as text.  read_text reads ISO 8601 text
+       (YYYY-MM-DD, hh:mm[:ss[.s]], YYYY-MM-DDThh:mm[:ss[.s]]; a timeSeconds
+       field [-]h:mm:ss) into input field i, a NERVA_DATE, NERVA_TIME or
+       NERVA_DATETIME, and sets its state byte: returns NERVA_PRESENT, or
+       NERVA_INVALID when the text is not such a value (-1: not such a
+       field).  write_text writes output field i of those types as such text
+       into buf (at most size bytes with the NUL); returns its length, or -1.
+       NULL when the model has no such field. */
+    int (*read_text)(void *in, int field, const char *text);
+    int (*write_text)(const void *out, int field, char *buf, size_t size);
+    /* ABI 3: per-entity state (PMML's Lag and Aggregate).  A stateful model
+       has score and score_batch NULL and these set; a stateless one the
+       reverse.  state_new(max_entities) makes an empty state (0: no bound;
+       the least recently used entity is forgotten beyond it; NULL when out
+       of memory); records of one state are scored in order. */
+    void *(*state_new)(size_t max_entities);
+    void (*state_reset)(void *state);
+    void (*state_free)(void *state);
+    int (*score_state)(void *state, const void *in, void *out);
+    size_t (*score_batch_state)(void *state, const void *in, void *out, int *status, size_t n);
+    /* entities held now, and how many were forgotten to keep the bound */
+    void (*state_stats)(const void *state, size_t *entities, unsigned long long *evicted);
 } nerva_model;
 
 #endif

@@ -50,7 +50,6 @@ NV_RT int nv_intern(const char *s, const char *const *d, int n)
     return -1;
 }
 
-
 /* constant tables: dictionaries of strings, lookup tables, lists of fields */
 static const char *const dict0[] = {
     "x", "y z",
@@ -207,5 +206,7 @@ static size_t tree_cls_score_batch_v(const void *in, void *out, int *status, siz
 const nerva_model tree_cls_model = {
     "tree_cls", NERVA_MODEL_ABI, sizeof(tree_cls_input), sizeof(tree_cls_output),
     2, tree_cls_input_fields, 4, tree_cls_output_fields,
-    tree_cls_score_v, tree_cls_score_batch_v, TREE_CLS_INTERFACE_HASH
+    tree_cls_score_v, tree_cls_score_batch_v, TREE_CLS_INTERFACE_HASH,
+    NULL, NULL,
+    NULL, NULL, NULL, NULL, NULL, NULL
 };

@@ -50,7 +50,6 @@ NV_RT int nv_intern(const char *s, const char *const *d, int n)
     }
     return -1;
 }
-
 /* section slot (runtime/lib/trees.c) */
 /* the values table-driven trees read: value, string, missing, position */
 typedef struct nv_slot { double d; const char *s; int n, p; } nv_slot;
@@ -408,5 +407,7 @@ static size_t tree_graph_score_batch_v(const void *in, void *out, int *status, s
 const nerva_model tree_graph_model = {
     "tree_strategies", NERVA_MODEL_ABI, sizeof(tree_graph_input), sizeof(tree_graph_output),
     3, tree_graph_input_fields, 1, tree_graph_output_fields,
-    tree_graph_score_v, tree_graph_score_batch_v, TREE_GRAPH_INTERFACE_HASH
+    tree_graph_score_v, tree_graph_score_batch_v, TREE_GRAPH_INTERFACE_HASH,
+    NULL, NULL,
+    NULL, NULL, NULL, NULL, NULL, NULL
 };

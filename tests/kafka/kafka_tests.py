@@ -784,6 +784,84 @@ def test_exactly_once(nerva):
         e.close()
 
 
+STATE_MODEL = """<PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.4"><Header/>
+ <DataDictionary>
+  <DataField name="card" optype="categorical" dataType="string"/>
+  <DataField name="amount" optype="continuous" dataType="double"/>
+  <DataField name="y" optype="continuous" dataType="double"/>
+ </DataDictionary>
+ <RegressionModel functionName="regression">
+  <MiningSchema><MiningField name="card"/><MiningField name="amount"/><MiningField name="y" usageType="target"/></MiningSchema>
+  <Output>
+   <OutputField name="prev" dataType="double" feature="transformedValue"><Lag field="amount"><BlockIndicator field="card"/></Lag></OutputField>
+   <OutputField name="count" dataType="double" feature="transformedValue"><Aggregate field="amount" function="count" groupField="card"/></OutputField>
+  </Output>
+  <RegressionTable intercept="0"/>
+ </RegressionModel>
+</PMML>
+"""
+
+
+def test_state(nerva):
+    """a model with Lag and Aggregate: each partition keeps its own entities
+    (card A in partition 0 never sees card A of partition 1), records of
+    several entities interleave, and --state-max-entities forgets the least
+    recently seen entity (counted in the metrics)"""
+    e = Env(nerva, "state", partitions=4)
+    try:
+        model = os.path.join(e.dir, "lag.pmml")
+        open(model, "w").write(STATE_MODEL)
+        cards = {0: "AB", 1: "AB", 2: "AC", 3: "ABC"}  # partition 3: three cards, a bound of two
+        sent, i = [], 0
+        for p in range(4):
+            recs = []
+            for j in range(30):
+                card = cards[p][j % len(cards[p])]
+                amount = 10 * p + j
+                recs.append(("k%d" % i, json.dumps({"card": card, "amount": amount})))
+                sent.append((i, p, card, amount))
+                i += 1
+            e.produce("in", recs, partition=p)
+        port = free_port()
+        h = e.harness(model=model, extra=["--state-max-entities", "2", "--metrics-port", "127.0.0.1:%d" % port])
+        e.wait_progress(h, len(sent))
+        time.sleep(1.2)  # the endpoint republishes each second
+        metrics = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10).read().decode()
+        h.send_signal(signal.SIGTERM)
+        e.finish(h)
+        reconcile(e, len(sent))
+        got = {}
+        for line in e.consume("out"):
+            k, v = line.split("\t", 1)
+            got[int(k[1:])] = json.loads(v)
+        # what each record should see: its partition's entities only
+        last, count, lru, evicted = {}, {}, {}, 0
+        for i, p, card, amount in sent:
+            lru.setdefault(p, [])
+            if (p, card) not in last and len(lru[p]) == 2:
+                gone = lru[p].pop(0)  # the least recently seen
+                evicted += 1
+                last.pop((p, gone), None)
+                count.pop((p, gone), None)
+            if card in lru[p]:
+                lru[p].remove(card)
+            lru[p].append(card)
+            want_prev = last.get((p, card))
+            count[(p, card)] = count.get((p, card), 0) + 1
+            r = got[i]
+            check(r["prev"] == want_prev and r["count"] == count[(p, card)],
+                  "record %d (partition %d, card %s): got %r, expected prev %r count %r" %
+                  (i, p, card, r, want_prev, count[(p, card)]))
+            last[(p, card)] = amount
+        evictions = re.search(r"^nerva_state_evictions_total (\d+)$", metrics, re.M)
+        entities = re.search(r"^nerva_state_entities (\d+)$", metrics, re.M)
+        check(evicted > 0 and evictions and int(evictions.group(1)) == evicted and entities and
+              int(entities.group(1)) == 8,
+              "state metrics: %r %r" % (evictions and evictions.group(0), entities and entities.group(0)))
+    finally:
+        e.close()
+
+
 def test_usage(nerva):
     """bad command lines and models fail with a message, not a hang"""
     cases = [([nerva, "kafka"], 2, "no model file"),

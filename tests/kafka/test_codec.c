@@ -88,7 +88,7 @@ static size_t tbatch(const void *in, void *out, int *status, size_t n)
 }
 
 static const nerva_model tmodel = {"t", NERVA_MODEL_ABI, sizeof(tin), sizeof(tout), 5, tin_fields,
-                                   5, tout_fields, tscore, tbatch, 0};
+                                   5, tout_fields, tscore, tbatch, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 
 static nvc_codec *codec(nvc_format in, nvc_format out, int passthrough)
 {
