@@ -30,6 +30,8 @@ NERVA_PKGS=(
     locales          # tests/determinism.py: localedef builds de_DE.UTF-8 (a decimal comma)
     python3-mpmath   # the tests' reference values, computed in arbitrary precision
     libpcre2-dev     # dependency('libpcre2-8'): the reference engine of the regex differential test (tests only)
+    clang            # tests/hostile_compile.py builds generated C with clang too; ./test's fuzzing step (libFuzzer)
+    libclang-rt-14-dev # clang's sanitizer and libFuzzer run-time libraries (-fsanitize=fuzzer,address,undefined)
 )
 
 # Where dpkg is absent (not Debian): whether what PKG provides is here anyway.
@@ -47,6 +49,7 @@ nerva_deps_probe() {
         locales) [ -e /usr/share/i18n/locales/de_DE ] ;;
         python3-mpmath) python3 -c 'import mpmath' ;;
         libpcre2-dev) pkg-config --exists libpcre2-8 ;;
+        libclang-rt-14-dev) [ -e "$(clang -print-file-name=libclang_rt.fuzzer-x86_64.a)" ] ;;
         *) command -v "$1" ;;
     esac >/dev/null 2>&1
 }

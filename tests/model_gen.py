@@ -201,18 +201,21 @@ def pfa_cell_fnref():
 
 
 # ---- random shapes, for the structure-aware fuzzer ----
-def _rand_expr(r, depth, fields):
-    if depth <= 0 or r.random() < 0.25:
+def _rand_expr(r, depth, fields, budget=None):
+    budget = budget if budget is not None else [2000]
+    budget[0] -= 1
+    if depth <= 0 or budget[0] <= 0 or r.random() < 0.25:
         return ('<FieldRef field="%s"/>' % r.choice(fields) if r.random() < 0.6
                 else "<Constant>%s</Constant>" % r.choice(["1", "-2.5", "0", "1e300", "3"]))
     fn = r.choice(["+", "-", "*", "/", "min", "max", "if", "isMissing", "abs", "exp", "ln", "sqrt", "round"])
     if fn in ("abs", "exp", "ln", "sqrt", "round", "isMissing"):
-        return '<Apply function="%s">%s</Apply>' % (fn, _rand_expr(r, depth - 1, fields))
+        return '<Apply function="%s">%s</Apply>' % (fn, _rand_expr(r, depth - 1, fields, budget))
     if fn == "if":
         return ('<Apply function="if"><Apply function="greaterThan">%s%s</Apply>%s%s</Apply>'
-                % tuple(_rand_expr(r, depth - 1, fields) for _ in range(4)))
-    k = 2 if fn in ("-", "/") else r.randint(2, 5)
-    return '<Apply function="%s">%s</Apply>' % (fn, "".join(_rand_expr(r, depth - 1, fields) for _ in range(k)))
+                % tuple(_rand_expr(r, depth - 1, fields, budget) for _ in range(4)))
+    k = r.randint(2, 5) if fn in ("min", "max") else 2
+    return '<Apply function="%s">%s</Apply>' % (fn, "".join(_rand_expr(r, depth - 1, fields, budget)
+                                                             for _ in range(k)))
 
 
 def _rand_pred(r, depth, fields):
@@ -247,26 +250,35 @@ def random_pmml(seed):
     dd.append(("y", "continuous", "double", ""))
     names = fields + ["d%d" % i for i in range(3)]
     derived = "".join('<DerivedField name="d%d" optype="continuous" dataType="double">%s</DerivedField>'
-                      % (i, _rand_expr(r, r.choice([1, 3, 8, 40]), fields)) for i in range(3))
+                      % (i, _rand_expr(r, r.choice([1, 3, 8, 40, 150]), fields)) for i in range(3))
     td = "<TransformationDictionary>%s</TransformationDictionary>" % derived
     schema = "".join('<MiningField name="%s"%s/>' % (f, r.choice(['', ' missingValueReplacement="0"',
                                                                     ' invalidValueTreatment="asMissing"']))
                      for f in fields) + '<MiningField name="c"/><MiningField name="y" usageType="target"/>'
 
+    size = [300000]   # elements left: a model of many segments of many predictors stays bounded
+
+    def upto(choices):
+        n = r.choice(choices)
+        n = max(1, min(n, size[0]))
+        size[0] -= n
+        return n
+
     def model(depth):
-        kind = r.choice(["reg", "tree", "seg"] if depth < 3 else ["reg", "tree"])
+        size[0] -= nf       # its MiningSchema
+        kind = r.choice(["reg", "tree", "seg"] if depth < 3 and size[0] > 1000 else ["reg", "tree"])
         if kind == "reg":
             preds = "".join('<NumericPredictor name="%s" coefficient="%s"/>' % (r.choice(names), r.choice(["1", "-2.5"]))
-                            for _ in range(r.choice([1, 10, 300, 3000])))
+                            for _ in range(upto([1, 10, 300, 3000])))
             preds += '<CategoricalPredictor name="c" value="c1" coefficient="2"/>'
             return ('<RegressionModel functionName="regression"><MiningSchema>%s</MiningSchema>'
                     '<RegressionTable intercept="1">%s</RegressionTable></RegressionModel>' % (schema, preds))
         if kind == "tree":
-            tree = _rand_tree(r, r.choice([2, 5, 12]), names, [r.choice([10, 200, 3000])])
+            tree = _rand_tree(r, r.choice([2, 5, 12]), names, [upto([10, 200, 3000])])
             return ('<TreeModel functionName="regression" missingValueStrategy="%s"><MiningSchema>%s</MiningSchema>'
                     '<Node score="0"><True/>%s</Node></TreeModel>'
                     % (r.choice(["none", "lastPrediction", "nullPrediction", "defaultChild"]), schema, tree))
-        nseg = r.choice([1, 3, 50, 1000])
+        nseg = min(upto([1, 3, 50, 1000] if depth == 0 else [1, 3, 20]), max(1, size[0] // (nf + 1)))
         segs = "".join('<Segment id="%d">%s%s</Segment>' % (i, "<True/>" if r.random() < 0.7 else _rand_pred(r, 1, names),
                                                             model(depth + 1)) for i in range(nseg))
         return ('<MiningModel functionName="regression"><MiningSchema>%s</MiningSchema><Segmentation '
@@ -275,25 +287,28 @@ def random_pmml(seed):
     return HEAD + _dd(dd) + td + model(0) + "</PMML>\n"
 
 
-def _rand_pfa_expr(r, depth, syms):
-    if depth <= 0 or r.random() < 0.25:
+def _rand_pfa_expr(r, depth, syms, budget=None):
+    """A double-valued expression of at most `depth` levels and about
+    budget[0] nodes (depth alone grows exponentially)."""
+    budget = budget if budget is not None else [3000]
+    budget[0] -= 1
+    if depth <= 0 or budget[0] <= 0 or r.random() < 0.25:
         return r.choice(syms) if r.random() < 0.6 else r.choice([1.0, -2.5, 0.0, 1e300])
+
+    def sub(d=depth - 1, names=syms):
+        return _rand_pfa_expr(r, d, names, budget)
     k = r.choice(["+", "-", "*", "/", "m.exp", "m.ln", "if", "let", "cond", "max"])
     if k in ("m.exp", "m.ln"):
-        return {k: [_rand_pfa_expr(r, depth - 1, syms)]}
+        return {k: [sub()]}
     if k == "if":
-        return {"if": {">": [_rand_pfa_expr(r, depth - 1, syms), 0.0]}, "then": _rand_pfa_expr(r, depth - 1, syms),
-                "else": _rand_pfa_expr(r, depth - 1, syms)}
+        return {"if": {">": [sub(), 0.0]}, "then": sub(), "else": sub()}
     if k == "cond":
-        return {"cond": [{"if": {"<": [_rand_pfa_expr(r, 1, syms), float(i)]}, "then": _rand_pfa_expr(r, depth - 1, syms)}
+        return {"cond": [{"if": {"<": [sub(1), float(i)]}, "then": sub()}
                          for i in range(r.choice([1, 5, 200]))], "else": 0.0}
     if k == "let":
         name = "v%d" % r.randrange(10 ** 6)
-        return {"do": [{"let": {name: _rand_pfa_expr(r, depth - 1, syms)}},
-                       _rand_pfa_expr(r, depth - 1, syms + [name])]}
-    if k == "max":
-        return {"max": [_rand_pfa_expr(r, depth - 1, syms), _rand_pfa_expr(r, depth - 1, syms)]}
-    return {k: [_rand_pfa_expr(r, depth - 1, syms), _rand_pfa_expr(r, depth - 1, syms)]}
+        return {"do": [{"let": {name: sub()}}, sub(names=syms + [name])]}
+    return {k: [sub(), sub()]}
 
 
 def random_pfa(seed):
@@ -303,7 +318,7 @@ def random_pfa(seed):
     nlets = r.choice([0, 3, 100, 3000])
     action = [{"let": {"a%d" % i: {"+": ["input", float(i)]}}} for i in range(nlets)]
     syms = ["input"] + ["a%d" % i for i in range(nlets)][:50]
-    action.append({"u.f0": [_rand_pfa_expr(r, r.choice([2, 6, 15]), syms)]})
+    action.append({"u.f0": [_rand_pfa_expr(r, r.choice([2, 6, 15, 150]), syms)]})
     nf = r.choice([1, 3, 20])
     fcns = {}
     for i in range(nf):

@@ -277,8 +277,11 @@ static void mark(Items *it, const char *b, const char *e)
 {
     for (const char *q = b; q < e;) {
         if (q[0] == '/' && q + 1 < e && q[1] == '*') {
-            const char *x = strstr(q + 2, "*/");
-            q = x && x < e ? x + 2 : e;
+            /* to the comment's end (not strstr: a sanitizer's strstr reads
+               the whole rest of the text each time) */
+            for (q += 2; q + 1 < e && !(q[0] == '*' && q[1] == '/'); q++)
+                ;
+            q = q + 1 < e ? q + 2 : e;
         } else if (*q == '"' || *q == '\'') {
             char d = *q++;
             while (q < e && *q != d)

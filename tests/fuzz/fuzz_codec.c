@@ -58,8 +58,11 @@ static size_t fbatch(const void *in, void *out, int *status, size_t n)
     return bad;
 }
 
-static const nerva_model fmodel = {"f", NERVA_MODEL_ABI, sizeof(fin), sizeof(fout), 4, fin_fields,
-                                   2, fout_fields, fscore, fbatch, 0};
+/* designated, so that fields a later ABI adds start out NULL */
+static const nerva_model fmodel = {.name = "f", .abi = NERVA_MODEL_ABI, .input_size = sizeof(fin),
+                                   .output_size = sizeof(fout), .n_inputs = 4, .inputs = fin_fields,
+                                   .n_outputs = 2, .outputs = fout_fields, .score = fscore,
+                                   .score_batch = fbatch};
 
 static const char avsc[] =
     "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"x\",\"type\":[\"null\",\"double\"]},"
