@@ -13,6 +13,7 @@ typedef struct Limits {
     long inline_size;      /* elements DefineFunction calls expand to, in all */
     long map_rows;         /* rows of a MapValues table with several key columns */
     long enum_symbols;     /* symbols of one PFA enum */
+    long table_cells;      /* numbers of one table of rows (k-NN training instances, cluster centers) */
     long stack_values;     /* doubles a network or vector machine keeps on the scoring function's stack */
     long svm_numbers;      /* numbers of a vector machine's support vectors */
     long regex_bytes;      /* bytes of one regular expression of a model */

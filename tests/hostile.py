@@ -62,6 +62,27 @@ def deep_model(depth):
 
 # ---------------------------------------------------------------- C lexing
 
+def knn_model(path, rows, seed=7):
+    """A k-NN regression over `rows` training instances of two inputs; the
+    instance i has a = i / rows, b = (i * 7919 % rows) / rows, y = i."""
+    with open(path, "w") as f:
+        f.write("<?xml version=\"1.0\"?>\n<PMML xmlns=\"http://www.dmg.org/PMML-4_4\" version=\"4.4\"><Header/>\n"
+                "<DataDictionary><DataField name=\"a\" optype=\"continuous\" dataType=\"double\"/>"
+                "<DataField name=\"b\" optype=\"continuous\" dataType=\"double\"/>"
+                "<DataField name=\"y\" optype=\"continuous\" dataType=\"double\"/></DataDictionary>\n"
+                "<NearestNeighborModel functionName=\"regression\" numberOfNeighbors=\"1\">\n"
+                "<MiningSchema><MiningField name=\"a\"/><MiningField name=\"b\"/>"
+                "<MiningField name=\"y\" usageType=\"target\"/></MiningSchema>\n"
+                "<TrainingInstances><InstanceFields><InstanceField field=\"a\"/><InstanceField field=\"b\"/>"
+                "<InstanceField field=\"y\"/></InstanceFields><InlineTable>\n")
+        for i in range(rows):
+            f.write("<row><a>%r</a><b>%r</b><y>%d</y></row>\n" % (i / rows, (i * 7919 % rows) / rows, i))
+        f.write("</InlineTable></TrainingInstances>\n"
+                "<ComparisonMeasure kind=\"distance\"><squaredEuclidean/></ComparisonMeasure>\n"
+                "<KNNInputs><KNNInput field=\"a\"/><KNNInput field=\"b\"/></KNNInputs>\n"
+                "</NearestNeighborModel></PMML>\n")
+
+
 def lex_c(text):
     """Splits C source into (code, comments, literals); raises ValueError on a
     lexical problem that model text could have caused."""
@@ -267,6 +288,40 @@ def main():
             with open(out_csv, encoding="utf-8", newline="") as f:
                 raw = f.read().replace("\r\n", "\n")
             chk.ok(raw == buf.getvalue(), "strange_names: output CSV quoting is not minimal RFC 4180")
+
+        # ---- 3. a k-NN model of 1,000,000 training instances: its rows are a
+        # table of data the kernel walks (not code), within a bound on the
+        # table's size that --limit table-cells moves
+        big = os.path.join(tmp, "knn1m.pmml")
+        knn_model(big, 1000000)
+        t0 = time.monotonic()
+        r = testlib.run([nerva, "check", "knn1m.pmml", "--limit", "table-cells=100000"], cwd=tmp, env=env,
+                        timeout=300)
+        secs = time.monotonic() - t0
+        chk.ok(r.rc == 1 and "table-cells" in r.err and "knn1m.pmml:" in r.err,
+               "knn1m: a table past table-cells must be an error naming the limit\n%s" % r.describe())
+        chk.ok(secs < 120, "knn1m: the refusal took %.1f s" % secs)
+        t0 = time.monotonic()
+        out_c = os.path.join(tmp, "knn1m.c")
+        r = testlib.run([nerva, "compile", "knn1m.pmml", "-o", out_c], cwd=tmp, env=env, timeout=600)
+        secs = time.monotonic() - t0
+        if chk.ok(r.rc == 0, "knn1m: compile failed\n%s" % r.describe()):
+            chk.ok(secs < 240, "knn1m: nerva compile took %.1f s" % secs)
+            with open(out_c, encoding="utf-8") as f:
+                text = f.read()
+            body = text[text.index("_score(const"):]
+            body = body[:body.index("\n}\n")]
+            chk.ok(body.count("\n") < 200 and "nv_nearest(" in body,
+                   "knn1m: the score function is %d lines (the rows belong in a table)" % body.count("\n"))
+            chk.ok(text.count("\n") < 800000, "knn1m: %d lines of C for 2,000,000 numbers" % text.count("\n"))
+        # a smaller one scored: a query equal to an instance finds it
+        knn_model(os.path.join(tmp, "knn20k.pmml"), 20000)
+        with open(os.path.join(tmp, "knn20k.csv"), "w") as f:
+            f.write("a,b\n%r,%r\n%r,%r\n" % (123 / 20000, (123 * 7919 % 20000) / 20000,
+                                              19999 / 20000, (19999 * 7919 % 20000) / 20000))
+        r = testlib.run([nerva, "score", "knn20k.pmml", "--input", "knn20k.csv"], cwd=tmp, env=env, timeout=600)
+        chk.ok(r.rc == 0 and r.out.split() == ["y", "123", "19999"],
+               "knn20k: the nearest instance of a query equal to one\n%s" % r.describe())
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     chk.finish()

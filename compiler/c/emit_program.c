@@ -54,6 +54,8 @@ const char *em_ctype(const IrType *t)
         return "double";
     case T_STRING:
         return "const char *";
+    case T_ARRAY:
+        return "const char *const *"; /* a set of items: NULL-terminated */
     default:
         return NULL;
     }
@@ -62,7 +64,7 @@ const char *em_ctype(const IrType *t)
 const char *em_czero(const IrType *t)
 {
     IrTypeKind k = ir_base((IrType *)t)->kind;
-    return k == T_STRING ? "\"\"" : "0";
+    return k == T_STRING ? "\"\"" : "0"; /* a set (array): NULL */
 }
 
 static const char *new_tmp(Em *m, const IrType *t, int nullable)
@@ -423,6 +425,30 @@ static const char *call_text(Em *m, const IrExpr *e, CVal *v)
             return arena_printf(&m->a, "%s((double[]){%s}, 0, %d)", fn, vs, nv);
         return arena_printf(&m->a, "%s((double[]){%s}, (double[]){%s}, %d)", fn, vs, ws, nv);
     }
+    case FN_RANK: {
+        int nv = (e->n - 1) / 2;
+        const char **parts = ARENA_ARRAY(&m->a, const char *, e->n + 1);
+        for (int i = 1; i < e->n; i++)
+            parts[i - 1] = arena_printf(&m->a, "(double)%s", v[i].v);
+        return arena_printf(&m->a, "%s((double[]){%s}, (double[]){%s}, %d, (int)%s)", rt_call(m, "nv_rank_desc"),
+                            em_join(m, parts, nv, ", "), em_join(m, parts + nv, nv, ", "), nv, v[0].v);
+    }
+    case FN_PMEDIAN: {
+        const char **parts = ARENA_ARRAY(&m->a, const char *, e->n + 1);
+        for (int i = 0; i < e->n; i++)
+            parts[i] = arena_printf(&m->a, "(double)%s", v[i].v);
+        return arena_printf(&m->a, "%s((double[]){%s}, %d)", rt_call(m, "nv_percentile_median"),
+                            em_join(m, parts, e->n, ", "), e->n);
+    }
+    case FN_VOTE: {
+        int k = e->n / 4;
+        const char **parts = ARENA_ARRAY(&m->a, const char *, e->n + 1);
+        for (int i = 0; i < e->n; i++)
+            parts[i] = arena_printf(&m->a, "(double)%s", v[i].v);
+        return arena_printf(&m->a, "%s((double[]){%s}, (double[]){%s}, (double[]){%s}, (double[]){%s}, %d)",
+                            rt_call(m, "nv_vote"), em_join(m, parts, k, ", "), em_join(m, parts + k, k, ", "),
+                            em_join(m, parts + 2 * k, k, ", "), em_join(m, parts + 3 * k, k, ", "), k);
+    }
     case FN_NUM_TO_STR:
     case FN_TO_STRING:
         m->scratch = 1;
@@ -469,6 +495,33 @@ int em_dict(Em *m, const char **strs, int n)
         sb_puts(&m->dict_text, "\n    \"\"");
     sb_puts(&m->dict_text, "\n};\n");
     return di;
+}
+
+/* How far the unit's constant tables (dictN, tabN, measureN, assocN,
+   linearN, invalidN, nv_sN) are printed: C text emitted and then dropped
+   (a form tried and given up) drops its tables with em_tables_reset, or
+   they would be printed twice, once unused */
+EmTables em_tables_mark(const Em *m)
+{
+    return (EmTables){m->dict_text.len, m->blob_text.len, m->ndicts, m->ntabs, m->nmeasures, m->nassocs,
+                      m->ninvalid, m->nlinear, m->nblobs};
+}
+
+void em_tables_reset(Em *m, EmTables t)
+{
+    m->dict_text.len = t.dict_len;
+    if (m->dict_text.data)
+        m->dict_text.data[t.dict_len] = 0;
+    m->blob_text.len = t.blob_len;
+    if (m->blob_text.data)
+        m->blob_text.data[t.blob_len] = 0;
+    m->ndicts = t.ndicts;
+    m->ntabs = t.ntabs;
+    m->nmeasures = t.nmeasures;
+    m->nassocs = t.nassocs;
+    m->ninvalid = t.ninvalid;
+    m->nlinear = t.nlinear;
+    m->nblobs = t.nblobs;
 }
 
 /* strs[0..n) sorted for nv_intern (unsigned bytes, as strcmp), in the arena */
@@ -531,6 +584,106 @@ static const char *em_table(Em *m, const IrTable *t)
         sb_puts(&m->dict_text, k == T_STRING ? "\n    \"\"" : "\n    0");
     sb_puts(&m->dict_text, "\n};\n");
     return arena_printf(&m->a, "tab%d", id);
+}
+
+/* the static const nv_measure "measureN" of a comparison measure and its
+   rows' table, printed with the dictionaries; one per IrMeasure */
+static const char *em_measure(Em *m, const IrMeasure *ms, const char **rows)
+{
+    int id;
+    for (id = 0; id < m->nmeasures; id++)
+        if (m->measures[id] == ms)
+            break;
+    *rows = em_table(m, ms->rows);
+    if (id < m->nmeasures)
+        return arena_printf(&m->a, "measure%d", id);
+    VEC_PUSH(&m->a, m->measures, m->nmeasures, m->cap_measures, ms);
+    rt_call(m, "nv_measure_row");
+    StrBuf *o = &m->dict_text;
+    for (int i = 0; i < ms->nf; i++) {
+        if (ms->cmp[i] != IR_CF_TABLE)
+            continue;
+        sb_printf(o, "static const double measure%d_m%d[] = {", id, i);
+        for (int k = 0; k < ms->msize[i] * ms->msize[i]; k++)
+            sb_printf(o, "%s%s,", k % 6 == 0 ? "\n    " : " ", c_double(&m->a, ms->matrix[i][k]));
+        sb_puts(o, "\n};\n");
+    }
+    sb_printf(o, "static const nv_mfield measure%d_f[] = {\n", id);
+    for (int i = 0; i < ms->nf; i++) {
+        sb_printf(o, "    {%d, %s, %s, %s, %d, ", (int)ms->cmp[i], c_double(&m->a, ms->weight[i]),
+                  c_double(&m->a, ms->scale[i]), c_double(&m->a, ms->q[i]), ms->msize ? ms->msize[i] : 0);
+        if (ms->cmp[i] == IR_CF_TABLE)
+            sb_printf(o, "measure%d_m%d},\n", id, i);
+        else
+            sb_puts(o, "0},\n");
+    }
+    sb_puts(o, "};\n");
+    sb_printf(o, "static const nv_measure measure%d = {%d, %s, {", id, (int)ms->kind, c_double(&m->a, ms->p));
+    for (int k = 0; k < 4; k++)
+        sb_printf(o, "%s%s", k ? ", " : "", c_double(&m->a, ms->c[k]));
+    sb_puts(o, "}, {");
+    for (int k = 0; k < 4; k++)
+        sb_printf(o, "%s%s", k ? ", " : "", c_double(&m->a, ms->d[k]));
+    int absdiff = ms->kind != IR_MS_BINARY;
+    for (int i = 0; i < ms->nf; i++)
+        absdiff &= ms->cmp[i] == IR_CF_ABS_DIFF;
+    sb_printf(o, "}, %d, measure%d_f, %d};\n", ms->nf, id, absdiff);
+    return arena_printf(&m->a, "measure%d", id);
+}
+
+/* the static const nv_assoc "assocN" of an association model's items,
+   itemsets and rules; one per IrAssoc */
+static const char *em_assoc(Em *m, const IrAssoc *as)
+{
+    int id;
+    for (id = 0; id < m->nassocs; id++)
+        if (m->assocs[id] == as)
+            return arena_printf(&m->a, "assoc%d", id);
+    VEC_PUSH(&m->a, m->assocs, m->nassocs, m->cap_assocs, as);
+    rt_call(m, "nv_assoc_rule");
+    StrBuf *o = &m->dict_text;
+    /* the item values sorted for the search, and each one's item */
+    const char **sorted = em_sorted(m, as->items, as->nitems);
+    sb_printf(o, "static const char *const assoc%d_values[] = {", id);
+    for (int i = 0; i < as->nitems; i++)
+        sb_printf(o, "%s%s,", i % 6 == 0 ? "\n    " : " ", c_string(&m->a, sorted[i]));
+    sb_printf(o, "%s\n};\nstatic const int assoc%d_item[] = {", as->nitems ? "" : "\n    \"\"", id);
+    for (int i = 0; i < as->nitems; i++) {
+        int it = 0;
+        while (strcmp(as->items[it], sorted[i]) != 0)
+            it++;
+        sb_printf(o, "%s%d,", i % 16 == 0 ? "\n    " : " ", it);
+    }
+    sb_printf(o, "%s\n};\nstatic const int assoc%d_sets[] = {", as->nitems ? "" : "\n    0", id);
+    for (int i = 0; i <= as->nsets; i++)
+        sb_printf(o, "%s%d,", i % 16 == 0 ? "\n    " : " ", as->set_start[i]);
+    sb_printf(o, "\n};\nstatic const int assoc%d_set_items[] = {", id);
+    for (int i = 0; i < as->set_start[as->nsets]; i++)
+        sb_printf(o, "%s%d,", i % 16 == 0 ? "\n    " : " ", as->set_items[i]);
+    sb_printf(o, "%s\n};\nstatic const int assoc%d_rules[] = {", as->set_start[as->nsets] ? "" : "\n    0", id);
+    for (int i = 0; i < as->nrules; i++)
+        sb_printf(o, "%s%d, %d,", i % 8 == 0 ? "\n    " : " ", as->ante[i], as->cons[i]);
+    sb_printf(o, "%s\n};\n", as->nrules ? "" : "\n    0");
+    sb_printf(o, "static const nv_assoc assoc%d = {%d, assoc%d_values, assoc%d_item, %d, assoc%d_sets, "
+                 "assoc%d_set_items, %d, assoc%d_rules};\n",
+              id, as->nitems, id, id, as->nsets, id, id, as->nrules, id);
+    return arena_printf(&m->a, "assoc%d", id);
+}
+
+/* the record's side of a measure: a local array of nf doubles, NaN for a
+   missing value */
+static const char *em_measure_record(Em *m, IrExpr *const *x, int nf)
+{
+    const char *arr = arena_printf(&m->a, "t%d", ++m->tmp);
+    em_line(m, "double %s[%d];", arr, nf);
+    for (int i = 0; i < nf; i++) {
+        CVal v = emit_expr(m, x[i]);
+        if (strcmp(v.n, "0") == 0)
+            em_line(m, "%s[%d] = (double)%s;", arr, i, v.v);
+        else
+            em_line(m, "%s[%d] = %s ? NAN : (double)%s;", arr, i, v.n, v.v);
+    }
+    return arr;
 }
 
 /* whether the string s is one of strs[0..n): a few compares, or a binary
@@ -613,6 +766,8 @@ static int inline_call(const IrExpr *e)
     switch (e->fn) {
     case FN_MEDIAN:
     case FN_WMEDIAN:
+    case FN_PMEDIAN:
+    case FN_VOTE:
     case FN_AND:
     case FN_OR:
         return 0;
@@ -724,6 +879,42 @@ static CVal emit_inline(Em *m, const IrExpr *e)
     }
     case E_CALL: {
         CVal *v = ARENA_ARRAY(&m->a, CVal, e->n ? e->n : 1);
+        int any_null = 0;
+        for (int i = 0; i < e->n; i++)
+            any_null |= ir_is_nullable(e->a[i]->type);
+        if ((e->fn == FN_AND || e->fn == FN_OR) && !any_null) {
+            /* no operand can be null: two-valued.  Operands that are single
+               expressions join as one C expression; otherwise one test per
+               operand, the first that decides jumping to the end */
+            int isand = e->fn == FN_AND;
+            size_t at = m->out->len;
+            int tmp0 = m->tmp, label0 = m->label;
+            EmTables tables0 = em_tables_mark(m);
+            const char **parts = ARENA_ARRAY(&m->a, const char *, e->n + 1);
+            for (int i = 0; i < e->n; i++)
+                parts[i] = arena_printf(&m->a, "(%s)", emit_inline(m, e->a[i]).v);
+            if (m->out->len == at && e->n <= 16) {
+                r.v = arena_printf(&m->a, "(%s)", em_join(m, parts, e->n, isand ? " && " : " || "));
+                r.inl = 1;
+                return r;
+            }
+            m->out->len = at;  /* statements came with them: the long form */
+            if (m->out->data)
+                m->out->data[at] = 0;
+            m->tmp = tmp0;
+            m->label = label0;
+            em_tables_reset(m, tables0); /* the tables they printed are printed again */
+            int L = ++m->label;
+            const char *t = new_tmp(m, bt, 0);
+            em_line(m, "%s = %d;", t, isand);
+            for (int i = 0; i < e->n; i++) {
+                CVal x = emit_inline(m, e->a[i]);
+                em_line(m, "if (%s%s) { %s = %d; goto sc_%d; }", isand ? "!" : "", x.v, t, !isand, L);
+            }
+            em_line(m, "sc_%d:;", L);
+            r.v = t;
+            return r;
+        }
         if (e->fn == FN_AND || e->fn == FN_OR) {
             /* three-valued: a false (true) operand decides even beside null */
             int isand = e->fn == FN_AND;
@@ -847,6 +1038,15 @@ static CVal emit_inline(Em *m, const IrExpr *e)
         return r;
     }
     case E_COALESCE: {
+        if (e->n == 2 && bt->kind == T_BOOL && e->a[1]->kind == E_LIT && !e->a[1]->lit_null &&
+            !ir_is_nullable(e->a[1]->type)) {
+            /* a condition whose unknown counts as false (or true): one expression */
+            CVal x = emit_inline(m, e->a[0]);
+            r.v = strcmp(x.n, "0") == 0 ? x.v
+                  : arena_printf(&m->a, e->a[1]->lit_bool ? "((%s) || (%s))" : "(!(%s) && (%s))", x.n, x.v);
+            r.inl = 1;
+            return r;
+        }
         /* the first value that is not null: flat, as for E_IF */
         const char *t = new_tmp(m, bt, 1);
         int L = ++m->label;
@@ -974,6 +1174,46 @@ static CVal emit_inline(Em *m, const IrExpr *e)
     }
     case E_LINEAR:
         return emit_linear(m, e);
+    case E_ASSOC: {
+        const IrAssoc *as = e->as;
+        const char *an = em_assoc(m, as);
+        const char *pr = arena_printf(&m->a, "t%d", ++m->tmp);
+        const char *t = new_tmp(m, ir_type(T_INT), 0);
+        int set = e->n == 1 && ir_base(e->a[0]->type)->kind == T_ARRAY;
+        em_line(m, "unsigned char %s[%d];", pr, as->nitems ? as->nitems : 1);
+        r.n = "0";
+        if (set) {
+            /* the items the set holds; a missing set gives no rule */
+            CVal x = emit_expr(m, e->a[0]);
+            em_line(m, "%s = -1;", t);
+            em_line(m, "if (!(%s)) {", x.n);
+            m->ind++;
+            em_line(m, "%s(&%s, %s, %s);", rt_call(m, "nv_assoc_present"), an, x.v, pr);
+        } else {
+            for (int i = 0; i < e->n; i++) {
+                CVal x = emit_expr(m, e->a[i]);
+                em_line(m, "%s[%d] = (unsigned char)(!(%s) && %s);", pr, i, x.n, x.v);
+            }
+        }
+        em_line(m, "%s = %s(&%s, %s, %d, %s, %d, %d);", t, rt_call(m, "nv_assoc_rule"), an, pr, e->col,
+                em_table(m, e->tab), e->lit_bool, e->code);
+        if (set) {
+            m->ind--;
+            em_line(m, "}");
+        }
+        r.v = t;
+        return r;
+    }
+    case E_MEASURE: {
+        const char *rows, *ms = em_measure(m, e->ms, &rows);
+        const char *x = em_measure_record(m, e->a, e->ms->nf);
+        const char *t = new_tmp(m, ir_type(T_DOUBLE), 0);
+        em_line(m, "%s = %s(&%s, %s, %s(&%s, %s), %s + %d);", t, rt_call(m, "nv_measure_row"), ms, x,
+                rt_call(m, "nv_measure_adjust"), ms, x, rows, e->col * e->ms->nf);
+        r.v = t;
+        r.n = arena_printf(&m->a, "(%s != %s)", t, t);
+        return r;
+    }
     case E_PIECEWISE: {
         CVal x = emit_expr(m, e->a[0]);
         const char *t = new_tmp(m, ir_type(T_DOUBLE), 1);
@@ -1105,6 +1345,31 @@ static void emit_block(Em *m, const IrBlock *b)
         case S_RETURN_INVALID:
             em_line(m, "return NERVA_RESULT_INVALID;");
             break;
+        case S_NEAREST: {
+            int k = s->nvars / 2;
+            em_line(m, "{");
+            m->ind++;
+            const char *rows, *ms = em_measure(m, s->ms, &rows);
+            const char *x = em_measure_record(m, s->args, s->ms->nf);
+            int id = ++m->tmp;
+            em_line(m, "int t%d[%d]; double t%d_v[%d];", id, k, id, k);
+            em_line(m, "%s(&%s, %s, %s, %d, %d, t%d, t%d_v);", rt_call(m, "nv_nearest"), ms, x, rows,
+                    s->ms->rows->n, k, id, id);
+            for (int i = 0; i < k; i++) {
+                int iv = s->vars[i], vv = s->vars[k + i];
+                if (m->var_used[iv] && keeps_value(m, iv))
+                    em_line(m, "%s = t%d[%d];", m->vname[iv], id, i);
+                if (m->var_used[iv] && ir_is_nullable(m->p->vars[iv].type))
+                    em_line(m, "%s = t%d[%d] < 0;", m->nname[iv], id, i);
+                if (m->var_used[vv] && keeps_value(m, vv))
+                    em_line(m, "%s = t%d_v[%d];", m->vname[vv], id, i);
+                if (m->var_used[vv] && ir_is_nullable(m->p->vars[vv].type))
+                    em_line(m, "%s = t%d_v[%d] != t%d_v[%d];", m->nname[vv], id, i, id, i);
+            }
+            m->ind--;
+            em_line(m, "}");
+            break;
+        }
         case S_KERNEL: {
             /* a network or vector machine (emit_kernels.c) in braces of its
                own: its inputs, the call, then each output it gives */
@@ -1281,6 +1546,11 @@ static void use_block(Em *m, const IrBlock *b)
         const IrStmt *s = b->s[i];
         if (s->kind == S_SET)
             m->var_used[s->var] = m->var_set[s->var] = 1;
+        /* a nearest-rows statement sets them all; only those read are kept */
+        for (int k = 0; s->kind == S_NEAREST && k < s->nvars; k++)
+            m->var_set[s->vars[k]] = 1;
+        for (int k = 0; s->kind == S_NEAREST && k < s->nargs; k++)
+            use_expr(m, s->args[k]);
         if (s->kind == S_KERNEL) /* its outputs count as used where they are read */
             for (int j = 0; j < m->p->kernels[s->var]->nouts; j++)
                 m->var_set[m->p->kernels[s->var]->outs[j]] = 1;
@@ -1303,6 +1573,7 @@ static int abi_type(const IrType *t)
     case T_LONG: return 3;
     case T_BOOL: return 4;
     case T_STRING: return 5;
+    case T_ARRAY: return 9;
     default: return 0;
     }
 }
@@ -1317,6 +1588,7 @@ static const char *abi_ctype(const IrType *t)
     case 6: return "long long";
     case 7:
     case 8: return "double";
+    case 9: return "const char *const *";
     default: return "const char *";
     }
 }
@@ -1905,7 +2177,7 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
            environment or slots, and that needs no pointer check: read where
            it lies, with no copy (a wide model then binds no variables) */
         if (i >= 0 && !m.var_set[v] && !m.env_var[v] && m.slot_of_var[v] < 0 &&
-            (k == T_DOUBLE || k == T_FLOAT || k == T_BOOL || k == T_INT)) {
+            (k == T_DOUBLE || k == T_FLOAT || k == T_BOOL || k == T_INT || k == T_ARRAY)) {
             m.direct[v] = 1;
             m.vname[v] = k == T_INT ? arena_printf(&m.a, "((int)in->%s)", in_names[i])
                                     : in_value(&m, p->inputs[i].type, in_names[i]);

@@ -906,6 +906,9 @@ static int block_tree_effects(const Em *m, const IrBlock *b)
             r |= 1;
         if (s->kind == S_SET && m->slot_of_var[s->var] >= 0)
             r |= 2;
+        for (int k = 0; s->kind == S_NEAREST && k < s->nvars; k++)
+            if (m->slot_of_var[s->vars[k]] >= 0)
+                r |= 2;
         r |= block_tree_effects(m, &s->then_b) | block_tree_effects(m, &s->else_b);
     }
     return r;

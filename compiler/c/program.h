@@ -58,6 +58,10 @@ typedef struct Em {
     int ndicts, cap_dicts;
     const IrTable **tabs;        /* constant tables, printed as tabN */
     int ntabs, cap_tabs;
+    const IrMeasure **measures;  /* comparison measures printed so far (measureN) */
+    int nmeasures, cap_measures;
+    const IrAssoc **assocs;      /* association models' rules printed so far (assocN) */
+    int nassocs, cap_assocs;
     int ninvalid;                /* runs of invalid checks: static invalidN[] */
     int nlinear;                 /* tables of linear terms: static linearN[] */
     StrBuf dict_text;
@@ -78,6 +82,14 @@ typedef struct Em {
 } Em;
 
 /* ---- emit_program.c ---- */
+/* how far the constant tables are printed (em_tables_mark), to drop what
+   C text that is given up printed (em_tables_reset) */
+typedef struct EmTables {
+    size_t dict_len, blob_len;
+    int ndicts, ntabs, nmeasures, nassocs, ninvalid, nlinear, nblobs;
+} EmTables;
+EmTables em_tables_mark(const Em *m);
+void em_tables_reset(Em *m, EmTables t);
 /* one statement line at the current indentation */
 void em_line(Em *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *em_ctype(const IrType *t);

@@ -25,8 +25,8 @@
 /* in the order of runtime/lib/lib.c: a section's dependencies come first */
 static const char *const lib_files[] = {"nerva_model.h", "base.c", "kernels.c", "special.c", "linalg.c", "models.c",
                                         "text.c", "datetime.c", "format.c", "regex.c", "textindex.c", "state.c",
-                                        "trees.c", "pfa_rt.c", "pfa_lib.c", "pfa_coll.c", "pfa_la.c", "pfa_prob.c",
-                                        "pfa_stat.c", "pfa_model.c", "pfa_rand.c"};
+                                        "trees.c", "families.c", "pfa_rt.c", "pfa_lib.c", "pfa_coll.c", "pfa_la.c",
+                                        "pfa_prob.c", "pfa_stat.c", "pfa_model.c", "pfa_rand.c"};
 
 typedef struct Section {
     const char *name;

@@ -688,6 +688,29 @@ IrExpr *ir_piecewise(IrBuilder *b, IrExpr *x, IrTable *points, int outliers)
     return e;
 }
 
+IrExpr *ir_measure(IrBuilder *b, IrMeasure *ms, IrExpr **x, int row)
+{
+    IrExpr *e = mk(b, E_MEASURE, ir_nullable(b->a, ir_type(T_DOUBLE)), ms->nf);
+    memcpy(e->a, x, sizeof *x * (size_t)ms->nf);
+    e->ms = ms;
+    e->col = row;
+    return e;
+}
+
+IrStmt *ir_nearest(IrBuilder *b, IrBlock *blk, IrMeasure *ms, IrExpr **x, int k, const int *idx, const int *val)
+{
+    IrStmt *s = ir_stmt(b, blk, S_NEAREST, ms->loc);
+    s->ms = ms;
+    s->nargs = ms->nf;
+    s->args = ARENA_ARRAY(b->a, IrExpr *, ms->nf + 1);
+    memcpy(s->args, x, sizeof *x * (size_t)ms->nf);
+    s->nvars = 2 * k;
+    s->vars = ARENA_ARRAY(b->a, int, 2 * k + 1);
+    memcpy(s->vars, idx, sizeof *idx * (size_t)k);
+    memcpy(s->vars + k, val, sizeof *val * (size_t)k);
+    return s;
+}
+
 IrExpr *ir_fold(IrBuilder *b, IrFn fn, IrExpr **xs, int n)
 {
     NV_ASSERT(fn == FN_OR || fn == FN_AND || fn == FN_NE);
@@ -952,6 +975,8 @@ static void dump_expr(const IrProgram *p, const IrExpr *e, StrBuf *o)
         sb_printf(o, " $%d", e->var);
     if (e->kind == E_CODE_IN)
         sb_printf(o, " 0x%llx", (unsigned long long)e->lit_long);
+    if (e->kind == E_MEASURE)
+        sb_printf(o, " kind%d row%d", (int)e->ms->kind, e->col);
     if (e->tab) {
         sb_printf(o, " [%d", e->tab->n);
         if (e->kind == E_PIECEWISE)
@@ -1004,6 +1029,17 @@ static void dump_block(const IrProgram *p, const IrBlock *blk, int ind, StrBuf *
             break;
         case S_RETURN_INVALID:
             sb_puts(o, "return-invalid\n");
+            break;
+        case S_NEAREST:
+            sb_puts(o, "nearest");
+            for (int k = 0; k < s->nvars; k++)
+                sb_printf(o, " $%d", s->vars[k]);
+            sb_printf(o, " := (measure%d rows=%d", (int)s->ms->kind, s->ms->rows->n);
+            for (int k = 0; k < s->nargs; k++) {
+                sb_putc(o, ' ');
+                dump_expr(p, s->args[k], o);
+            }
+            sb_puts(o, ")\n");
             break;
         case S_KERNEL: {
             const IrKernel *k = p->kernels[s->var];

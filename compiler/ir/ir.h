@@ -129,7 +129,15 @@ double ir_temporal_offset(IrTemporal k);         /* value - what the host binds 
     X(ISNAN, "isnan") X(TO_STRING, "toString")                           \
     X(NUM_TO_STR, "numToString") X(STR_TO_NUM, "strToNum")              \
     X(MEDIAN, "median")           /* NaN arguments are skipped */      \
-    X(WMEDIAN, "weightedMedian")  /* n values then n weights */        \
+    X(WMEDIAN, "weightedMedian")  /* n values then n weights */    \
+    X(RANK, "rankIndex")  /* int: a[0] the rank r, then n values, then n keys: \
+                             the index of the r-th greatest value (NaN left out, \
+                             ties by the smaller key), or -1 */ \
+    X(PMEDIAN, "percentileMedian") /* the median of n values as JPMML's (commons-math) \
+                                      percentile: a + (b - a) / 2 of the middle two */ \
+    X(VOTE, "vote")  /* double: of k labels (codes), weights, the labels' training \
+                        counts and orders (4k args), the label with the greatest \
+                        summed weight; ties: the greater count, then the smaller order */ \
     X(NORMAL_LOGPDF, "normalLogPdf") /* log density at a[0] of N(a[1], a[2]^2) */ \
     X(POISSON_PDF, "poissonPdf")  /* P(X = a[0]), X Poisson of mean a[1] */ \
     /* PMML's aggregates of Apply: null arguments are skipped, the     \
@@ -184,6 +192,8 @@ const char *ir_fn_name(IrFn f);
     X(BIN, "bin")                 /* index of tab's first interval holding a[0], or -1 */ \
     X(PIECEWISE, "piecewise")     /* a[0] through tab's points; `col` the outliers rule */ \
     X(LINEAR, "linear")           /* a[0] + a[1] + ... + a[n-1], in that order; null when one is */ \
+    X(MEASURE, "measure")         /* comparison measure ms of a[0..n) and its row col; null when undefined */ \
+    X(ASSOC, "assoc")             /* int: the rank-th rule of as selected for the items a[] (see IrAssoc) */ \
     X(VECTOR, "vector")           /* a[0..n) as one vector: the inputs of S_KERNEL; null when one is */ \
     /* PFA: values of every Avro type; errors are PFA runtime errors */    \
     X(LIB, "lib")           /* library function `lib`(a[]) (by name)      */ \
@@ -227,6 +237,49 @@ typedef struct IrTable {
     const char **str;
 } IrTable;
 
+/* A comparison measure over a constant table of rows (PMML's
+ * ComparisonMeasure of clustering and k-nearest-neighbour models): how the
+ * record (nf numbers, NaN for missing) is compared with each row.  Kinds
+ * are the run-time library's (kernel_metric): the distances, then binary
+ * similarities with coefficients c and d (in the order 00, 01, 10, 11). */
+typedef enum { IR_MS_EUCLID, IR_MS_SQEUCLID, IR_MS_CHEBYSHEV, IR_MS_CITYBLOCK, IR_MS_MINKOWSKI,
+               IR_MS_BINARY } IrMeasureKind;
+/* compare functions of one field */
+typedef enum { IR_CF_ABS_DIFF, IR_CF_GAUSS_SIM, IR_CF_DELTA, IR_CF_EQUAL, IR_CF_TABLE } IrCompareFn;
+
+typedef struct IrMeasure {
+    IrMeasureKind kind;
+    double p;              /* minkowski's p */
+    double c[4], d[4];     /* binary similarity */
+    int nf;                /* fields */
+    IrCompareFn *cmp;      /* per field */
+    double *weight;        /* fieldWeight */
+    double *scale;         /* similarityScale (gaussSim) */
+    double *q;             /* missing-value weight */
+    int *msize;            /* table: the field's msize x msize matrix (row: the record's value) */
+    double **matrix;
+    IrTable *rows;         /* the rows, nf numbers each */
+    Loc loc;
+} IrMeasure;
+
+/* An association model's items, itemsets and rules (E_ASSOC).  The items
+ * present are either the set of values a[0] (a string array: transactional
+ * data) or a[0..nitems) (booleans, one per item).  E_ASSOC selects rules by
+ * its col (IR_ASSOC_*) and orders them by tab (one number per rule),
+ * descending when lit_bool, ties in document order; it is the index of the
+ * rank-th (code), or -1. */
+enum { IR_ASSOC_RECOMMENDATION, IR_ASSOC_EXCLUSIVE, IR_ASSOC_RULE };
+typedef struct IrAssoc {
+    int nitems;
+    const char **items;    /* item values (matched against a set) */
+    int nsets;
+    int *set_start;        /* itemset s holds set_items[set_start[s] .. set_start[s + 1]) */
+    int *set_items;
+    int nrules;
+    int *ante, *cons;      /* itemsets */
+    Loc loc;
+} IrAssoc;
+
 /* E_BIN flags */
 enum { IR_BIN_LEFT_CLOSED = 1, IR_BIN_RIGHT_CLOSED = 2 };
 /* E_PIECEWISE outliers rule (PMML NormContinuous) */
@@ -258,6 +311,8 @@ struct IrExpr {
     int *fill;             /* E_FNREF: parameter index of each a[i] */
     int code;              /* run-time error code of E_INDEX, E_MAPGET, E_POOL_GET */
     IrTable *tab;          /* E_FIND_NUM, E_LOOKUP, E_BIN, E_PIECEWISE */
+    IrMeasure *ms;         /* E_MEASURE */
+    IrAssoc *as;           /* E_ASSOC */
     int peek;              /* E_CELL, E_POOL_GET: the read of a cell-to or pool-to, which gives its
                               value to the updater (not the routine: see S_GRANT) */
     IrType *t2;            /* E_UNION_IS */
@@ -513,6 +568,10 @@ typedef struct IrKernel {
     X(SET, "set")              /* var := e                          */ \
     X(IF, "if")                /* if e (non-null true) then else    */ \
     X(RETURN_INVALID, "return-invalid") /* record is invalid         */ \
+    X(NEAREST, "nearest")      /* vars[0..k) := the k rows of ms nearest \
+                                  the record args[] (best first, ties by \
+                                  row; -1 past the last), vars[k..2k) := \
+                                  their measures (null when undefined) */ \
     /* PFA */                                                          \
     X(LOOP, "loop")            /* repeat then_b until a break       */ \
     X(BREAK, "break")          /* leave the innermost loop          */ \
@@ -563,6 +622,10 @@ struct IrStmt {
     const char **filter_s; /* TRY: catch only these messages / codes (none: all) */
     long long *filter_i;
     int nfilter_s, nfilter_i;
+    /* S_NEAREST */
+    IrMeasure *ms;
+    int *vars;
+    int nvars;
 };
 
 /* ---- per-entity state (PMML's Lag and Aggregate) ----
@@ -610,9 +673,11 @@ typedef struct IrVar {
 
 typedef struct IrField {
     const char *name;
-    IrType *type;          /* nullable scalar */
+    IrType *type;          /* nullable scalar, or an array of strings (a set of items) */
     int var;               /* outputs: the variable holding the value */
     Loc loc;
+    int grouping;          /* an input the model does not read whose equal values make rows one
+                              record (an association model's group field) */
 } IrField;
 
 /* ---- PFA engines ----
@@ -734,6 +799,11 @@ IrExpr *ir_find_num(IrBuilder *b, IrExpr *x, IrTable *keys);
 IrExpr *ir_lookup(IrBuilder *b, IrExpr *index, IrTable *values);
 IrExpr *ir_bin(IrBuilder *b, IrExpr *x, IrTable *bins);
 IrExpr *ir_piecewise(IrBuilder *b, IrExpr *x, IrTable *points, int outliers);
+/* the measure ms between x[0..ms->nf) and row `row` of its table */
+IrExpr *ir_measure(IrBuilder *b, IrMeasure *ms, IrExpr **x, int row);
+/* the k rows nearest x[0..ms->nf): idx[i] (int vars) their numbers, best
+   first, val[i] (double vars) their measures */
+IrStmt *ir_nearest(IrBuilder *b, IrBlock *blk, IrMeasure *ms, IrExpr **x, int k, const int *idx, const int *val);
 /* xs[0..n) joined by the associative boolean fn (FN_OR, FN_AND, or FN_NE
    as exclusive or) as a balanced tree, so that a list of 50,000 values is
    an expression 16 deep, not 50,000; NULL when n is 0 */
@@ -768,6 +838,17 @@ void pass_propagate(IrBuilder *b);
    `param` on only once, straight to a library function, so that a value it
    is given may be changed in place by that function (S_GRANT) */
 int ir_passes_param_to_lib(const IrProgram *p, int func, int param);
+
+/* ---- compile-time evaluation (ir_eval.c) ---- */
+typedef struct IrVal {
+    int null;
+    int isstr;
+    double d;              /* numbers and booleans (0, 1) */
+    const char *s;
+} IrVal;
+/* runs the assignments of b with the variables' values in env[] (updated);
+   NULL, or what could not be evaluated at compile time */
+const char *ir_eval_block(const IrProgram *p, const IrBlock *b, IrVal *env);
 
 /* a readable dump, used by golden tests and `nerva compile --dump-ir` */
 void ir_dump(const IrProgram *p, StrBuf *out);

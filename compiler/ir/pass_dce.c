@@ -77,6 +77,11 @@ static int stmt_live(const Live *L, const IrStmt *s)
         return L->var[s->var] || !expr_pure(s->e);
     case S_IF:
         return !expr_pure(s->e) || block_live(L, &s->then_b) || block_live(L, &s->else_b);
+    case S_NEAREST:
+        for (int k = 0; k < s->nvars; k++)
+            if (L->var[s->vars[k]])
+                return 1;
+        return 0;
     case S_KERNEL: {
         /* live when any of the variables it sets is */
         const IrKernel *k = L->p->kernels[s->var];
@@ -101,6 +106,8 @@ static void mark_block(Live *L, const IrBlock *b)
             continue;
         if (s->e)
             mark_expr(L, s->e);
+        for (int k = 0; s->kind == S_NEAREST && k < s->nargs; k++)
+            mark_expr(L, s->args[k]);
         if (s->kind == S_STATE)
             /* the state step reads its fields and keys from the inputs */
             for (int k = 0; k < L->p->nsreads; k++) {
@@ -144,7 +151,7 @@ void pass_dead_stores(IrBuilder *b)
     /* an input no result depends on: legal, but often a sign of a model
        exported with the wrong features, or of a field the model reads past */
     for (int i = 0; i < p->ninputs; i++)
-        if (!L.var[p->inputs[i].var])
+        if (!L.var[p->inputs[i].var] && !p->inputs[i].grouping)
             diag_warning(b->d, p->inputs[i].loc, "input field '%s' does not change any result",
                          p->inputs[i].name);
 }

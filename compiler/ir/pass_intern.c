@@ -71,6 +71,8 @@ static void collect_block(Pass *P, const IrBlock *blk)
         const IrStmt *s = blk->s[i];
         if (s->e)
             collect_expr(P, s->e);
+        for (int k = 0; s->kind == S_NEAREST && k < s->nargs; k++)
+            collect_expr(P, s->args[k]);
         collect_block(P, &s->then_b);
         collect_block(P, &s->else_b);
     }
@@ -212,6 +214,8 @@ static void rewrite_block(Pass *P, IrBlock *blk)
         IrStmt *s = blk->s[i];
         if (s->e)
             rewrite_expr(P, s->e);
+        for (int k = 0; s->kind == S_NEAREST && k < s->nargs; k++)
+            rewrite_expr(P, s->args[k]);
         rewrite_block(P, &s->then_b);
         rewrite_block(P, &s->else_b);
         VEC_PUSH(b->a, out.s, out.n, out.cap, s);

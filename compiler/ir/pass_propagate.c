@@ -63,6 +63,8 @@ static void uses_block(Prop *P, const IrBlock *b, int top)
         int t = top >= 0 ? top : i;
         if (s->e)
             uses_expr(P, s->e, t);
+        for (int k = 0; s->kind == S_NEAREST && k < s->nargs; k++)
+            uses_expr(P, s->args[k], t);
         uses_block(P, &s->then_b, t);
         uses_block(P, &s->else_b, t);
     }
@@ -83,6 +85,8 @@ static void replace_block(Prop *P, IrBlock *b)
         IrStmt *s = b->s[i];
         if (s->e && !(s->kind == S_SET && P->value[s->var]))
             s->e = replace(P, s->e);
+        for (int k = 0; s->kind == S_NEAREST && k < s->nargs; k++)
+            s->args[k] = replace(P, s->args[k]);
         replace_block(P, &s->then_b);
         replace_block(P, &s->else_b);
     }

@@ -651,7 +651,7 @@ int read_num_array(Lower *L, const XElem *arr, double **out)
 }
 
 /* split an Array's text into values: space separated, "quoted with \"" */
-static int split_array(Lower *L, const char *t, const char ***out)
+int split_array(Lower *L, const char *t, const char ***out)
 {
     int n = 0, cap = 0;
     const char **v = NULL;
@@ -930,5 +930,28 @@ IrExpr *pred_to_expr(Lower *L, const IrPred *p)
     }
     default:
         NV_ASSERT(0);
+    }
+}
+
+IrExpr *pred_true_expr(Lower *L, const IrPred *p)
+{
+    IrBuilder *b = &L->b;
+    switch (p->kind) {
+    case P_TRUE:
+    case P_FALSE:
+    case P_IS_MISSING:
+    case P_IS_NOT_MISSING:
+        return pred_to_expr(L, p);
+    case P_AND:
+    case P_OR: {
+        /* all (any) of the kids true: two-valued kids, two-valued result */
+        IrExpr **ks = ARENA_ARRAY(L->a, IrExpr *, p->nkids + 1);
+        for (int i = 0; i < p->nkids; i++)
+            ks[i] = pred_true_expr(L, p->kids[i]);
+        IrExpr *r = ir_fold(b, p->kind == P_AND ? FN_AND : FN_OR, ks, p->nkids);
+        return r ? r : ir_lit_bool(b, p->kind == P_AND);
+    }
+    default:
+        return ir_coalesce(b, pred_to_expr(L, p), ir_lit_bool(b, 0));
     }
 }

@@ -60,21 +60,6 @@ static IrExpr *numlit(Lower *L, double v)
     return L->float_ctx ? ir_lit_float(&L->b, (float)v) : ir_lit_double(&L->b, v);
 }
 
-/* a numeric attribute; `dflt` when absent; 0 after reporting a bad number */
-static int num_attr(Lower *L, const XElem *e, const char *attr, double dflt, double *out)
-{
-    const char *s = xattr(e, attr);
-    if (!s) {
-        *out = dflt;
-        return 1;
-    }
-    if (!parse_double(s, out)) {
-        diag_error(L->d, aloc(L, e, attr), "%s \'%s\' is not a number", attr, s);
-        return 0;
-    }
-    return 1;
-}
-
 /* a required numeric attribute */
 static int need_attr(Lower *L, const XElem *e, const char *attr, double *out)
 {
@@ -82,7 +67,7 @@ static int need_attr(Lower *L, const XElem *e, const char *attr, double *out)
         diag_error(L->d, lloc(L, e), "<%s> needs %s", e->name, attr);
         return 0;
     }
-    return num_attr(L, e, attr, 0, out);
+    return attr_double(L, e, attr, 0, out);
 }
 
 /* category labels match as text, or as numbers ("1" names "1.0") */
@@ -237,7 +222,7 @@ static int matrix_at(Lower *L, const XElem *mx, int row, int col, double *out)
             *out = v[row - 1];
             return 1;
         }
-        return xattr(mx, "offDiagDefault") && num_attr(L, mx, "offDiagDefault", 0, out);
+        return xattr(mx, "offDiagDefault") && attr_double(L, mx, "offDiagDefault", 0, out);
     }
     if (narr > 0) {
         /* one Array per row; symmetric gives the lower-left triangle */
@@ -270,7 +255,7 @@ static int matrix_at(Lower *L, const XElem *mx, int row, int col, double *out)
         }
     }
     const char *dflt = row == col ? "diagDefault" : "offDiagDefault";
-    return xattr(mx, dflt) && num_attr(L, mx, dflt, 0, out);
+    return xattr(mx, dflt) && attr_double(L, mx, dflt, 0, out);
 }
 
 /* the contrast-coded value of factor cell `c` whose Predictor has a Matrix:
@@ -461,7 +446,7 @@ static IrExpr *add_offset(Glm *g, IrExpr *y)
     }
     if (xattr(g->m, "offsetValue")) {
         double o;
-        if (!num_attr(L, g->m, "offsetValue", 0, &o))
+        if (!attr_double(L, g->m, "offsetValue", 0, &o))
             return NULL;
         return ir_call2(b, FN_ADD, nt, y, numlit(L, o));
     }
@@ -545,14 +530,14 @@ static int read_link(Glm *g, LinkSpec *ls)
             diag_error(L->d, lloc(L, g->m), "linkFunction negbin needs distParameter");
             return 0;
         }
-        return num_attr(L, g->m, "distParameter", 0, &ls->par);
+        return attr_double(L, g->m, "distParameter", 0, &ls->par);
     }
     if (ls->link == LK_POWER || ls->link == LK_ODDSPOWER) {
         if (!xattr(g->m, "linkParameter")) {
             diag_error(L->d, lloc(L, g->m), "linkFunction %s needs linkParameter", lf);
             return 0;
         }
-        return num_attr(L, g->m, "linkParameter", 0, &ls->par);
+        return attr_double(L, g->m, "linkParameter", 0, &ls->par);
     }
     return 1;
 }
@@ -576,7 +561,7 @@ static IrExpr *glm_mean(Glm *g, const LinkSpec *ls, IrExpr *y)
     }
     if (xattr(g->m, "trialsValue")) {
         double n;
-        if (!num_attr(L, g->m, "trialsValue", 0, &n))
+        if (!attr_double(L, g->m, "trialsValue", 0, &n))
             return NULL;
         return ir_call2(b, FN_MUL, t, y, ir_cast(b, t, ir_lit_double(b, n)));
     }
@@ -695,7 +680,7 @@ static int lower_cox(Glm *g, ModelResult *r)
             return 1;
         }
         double rp;
-        if (!num_attr(L, par, "referencePoint", 0, &rp))
+        if (!attr_double(L, par, "referencePoint", 0, &rp))
             return 1;
         refsum += g->pc[i].beta * rp;
     }

@@ -11,14 +11,14 @@
 typedef enum {
     MM_SUM, MM_AVERAGE, MM_WEIGHTED_AVERAGE, MM_MEDIAN, MM_WEIGHTED_MEDIAN, MM_MAX,
     MM_MAJORITY, MM_WEIGHTED_MAJORITY, MM_SELECT_FIRST, MM_MODEL_CHAIN, MM_WEIGHTED_SUM,
-    MM_BAD
+    MM_SELECT_ALL, MM_BAD
 } Method;
 
 static Method parse_method(const char *s)
 {
     static const char *names[] = {"sum", "average", "weightedAverage", "median", "weightedMedian",
                                   "max", "majorityVote", "weightedMajorityVote", "selectFirst",
-                                  "modelChain", "weightedSum"};
+                                  "modelChain", "weightedSum", "selectAll"};
     for (int i = 0; s && i < (int)(sizeof names / sizeof *names); i++)
         if (!strcmp(s, names[i]))
             return (Method)i;
@@ -27,17 +27,22 @@ static Method parse_method(const char *s)
 
 typedef struct Seg {
     const XElem *elem, *pred, *model;
+    const XElem *vw;       /* VariableWeight */
     double weight;
+    int wvar;              /* double var: the segment's weight (VariableWeight), or -1 */
     const char *id;
 } Seg;
 
-static int add_cat(Lower *L, ModelResult *r, const char *c, int *cap)
+/* a segment's VariableWeight: the value of its field, one of the segment
+   model's OutputFields or a field the MiningModel sees */
+static IrExpr *variable_weight(Lower *L, const Seg *g, const ModelResult *sr, Scope *s)
 {
-    for (int i = 0; i < r->ncats; i++)
-        if (!strcmp(r->cats[i], c))
-            return i;
-    VEC_PUSH(L->a, r->cats, r->ncats, *cap, c);
-    return r->ncats - 1;
+    const char *name = xattr(g->vw, "field");
+    for (int j = sr->nouts - 1; name && j >= 0; j--)
+        if (!strcmp(sr->outs[j].name, name))
+            return ir_var(&L->b, sr->outs[j].var);
+    Field *f = need_field(L, s, name, g->vw);
+    return f ? ir_var(&L->b, f->var) : NULL;
 }
 
 static IrExpr *bool_or(IrBuilder *b, IrExpr *x, IrExpr *y)
@@ -72,18 +77,46 @@ int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelRe
         return 1;
     }
     const char *mms = xattr(sg, "multipleModelMethod");
-    if (xattr(sg, "missingThreshold"))
-        diag_warning(L->d, aloc(L, sg, "missingThreshold"), "Segmentation missingThreshold is read past");
     Method mm = parse_method(mms);
     if (mm == MM_BAD) {
         diag_error(L->d, aloc(L, sg, "multipleModelMethod"), "multipleModelMethod \'%s\' is not supported", mms ? mms : "");
         return 1;
     }
+    /* A segment without a prediction (JPMML's reading of the standard):
+       returnMissing, the model has none either; skipSegment, the segment
+       is left out, but when the left-out segments' share of the weight of
+       those that ran passes missingThreshold the model has none; continue
+       (the default), a vote for "missing" that wins when it has the most
+       votes, and no result for every other method. */
     const char *mpt = xattr(sg, "missingPredictionTreatment");
     if (!mpt)
         mpt = xattr(sg, "x-missingPredictionTreatment");
-    int return_missing = mpt && !strcmp(mpt, "returnMissing");
+    enum { MPT_CONTINUE, MPT_SKIP, MPT_RETURN } treat = MPT_CONTINUE;
+    if (mpt && !strcmp(mpt, "returnMissing"))
+        treat = MPT_RETURN;
+    else if (mpt && !strcmp(mpt, "skipSegment"))
+        treat = MPT_SKIP;
+    else if (mpt && strcmp(mpt, "continue") != 0) {
+        diag_error(L->d, aloc(L, sg, xattr(sg, "missingPredictionTreatment") ? "missingPredictionTreatment"
+                                                                               : "x-missingPredictionTreatment"),
+                   "missingPredictionTreatment \'%s\' is not known", mpt);
+        return 1;
+    }
+    double threshold = 1;
+    const char *mth = xattr(sg, "missingThreshold");
+    if (mth && (!parse_double(mth, &threshold) || threshold < 0 || threshold > 1)) {
+        diag_error(L->d, aloc(L, sg, "missingThreshold"), "missingThreshold \'%s\' is not a number from 0 to 1", mth);
+        return 1;
+    }
+    if (treat == MPT_SKIP && mm == MM_MODEL_CHAIN) {
+        diag_error(L->d, aloc(L, sg, "missingPredictionTreatment"), "skipSegment does not apply to modelChain");
+        return 1;
+    }
+    int votes = mm == MM_MAJORITY || mm == MM_WEIGHTED_MAJORITY;
     int classify = r->func == FUNC_CLASSIFICATION;
+    /* clusters vote as classes do (their ids are the labels) */
+    if (r->func == FUNC_CLUSTERING && votes)
+        classify = 1;
     if (classify && (mm == MM_SUM || mm == MM_WEIGHTED_SUM || mm == MM_MEDIAN ||
                      mm == MM_WEIGHTED_MEDIAN)) {
         diag_error(L->d, aloc(L, sg, "multipleModelMethod"), "multipleModelMethod \'%s\' does not apply to classification", mms);
@@ -94,8 +127,10 @@ int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelRe
         diag_error(L->d, aloc(L, sg, "multipleModelMethod"), "multipleModelMethod \'%s\' does not apply to regression", mms);
         return 1;
     }
-    if (r->func != FUNC_REGRESSION && !classify && mm != MM_SELECT_FIRST && mm != MM_MODEL_CHAIN) {
-        diag_error(L->d, lloc(L, m), "MiningModel for this function is not supported yet");
+    if (r->func != FUNC_REGRESSION && !classify && mm != MM_SELECT_FIRST && mm != MM_MODEL_CHAIN &&
+        mm != MM_SELECT_ALL) {
+        diag_error(L->d, aloc(L, sg, "multipleModelMethod"), "multipleModelMethod \'%s\' does not apply to the "
+                   "function \'%s\'", mms, xattr(m, "functionName"));
         return 1;
     }
 
@@ -110,11 +145,14 @@ int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelRe
         Seg *g = &segs[n];
         g->elem = se;
         g->id = xattr(se, "id");
+        g->wvar = -1;
         for (int j = 0; j < se->nkids; j++) {
             if (!g->pred && is_predicate_elem(se->kids[j]))
                 g->pred = se->kids[j];
             else if (!g->model && is_model_elem(se->kids[j]))
                 g->model = se->kids[j];
+            else if (!strcmp(se->kids[j]->name, "VariableWeight"))
+                g->vw = se->kids[j];
         }
         if (!g->pred || !g->model) {
             diag_error(L->d, lloc(L, se), "Segment needs a predicate and a model");
@@ -136,6 +174,15 @@ int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelRe
     int all_true = 1;
     for (int i = 0; i < n; i++)
         all_true &= !strcmp(segs[i].pred->name, "True");
+    /* segment ids (implicit: 1-based positions), for entityId and segmentId */
+    const XElem **selems = ARENA_ARRAY(L->a, const XElem *, n + 1);
+    for (int i = 0; i < n; i++)
+        selems[i] = segs[i].elem;
+    const char **sids = entity_ids(L, selems, n);
+    if (L->d->errors)
+        return 1;
+    r->nsegs = n;
+    r->segs = ARENA_ARRAY(L->a, SegResult, n + 1);
     IrType *nt = num_type(L);
     IrType *dt = ir_type(T_DOUBLE);
     IrType *acc_t = classify ? dt : nt;
@@ -144,12 +191,12 @@ int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelRe
         int nc;
         const char **tc = target_categories(L, r, &nc);
         for (int i = 0; i < nc; i++)
-            add_cat(L, r, tc[i], &capc);
+            result_add_cat(L, r, tc[i], &capc);
     }
     /* accumulators */
     int acc = -1, wsum = -1, any_missing = -1, count = -1;
     int *vals = NULL;     /* median: one var per segment */
-    if (!classify) {
+    if (!classify && mm != MM_SELECT_ALL) {
         if (mm == MM_SELECT_FIRST || mm == MM_MODEL_CHAIN)
             r->value = ir_add_var(b, "segmentation", ir_nullable(L->a, nt));
         else {
@@ -173,6 +220,12 @@ int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelRe
     ir_set(b, blk, count, ir_lit_double(b, 0));
     wsum = ir_add_var(b, "weights", dt);
     ir_set(b, blk, wsum, ir_lit_double(b, 0));
+    /* the weights of the segments that ran and of those without a prediction */
+    int ran_w = ir_add_var(b, "weight run", dt), miss_w = ir_add_var(b, "weight missing", dt);
+    int miss_n = ir_add_var(b, "segments missing", dt);
+    ir_set(b, blk, ran_w, ir_lit_double(b, 0));
+    ir_set(b, blk, miss_w, ir_lit_double(b, 0));
+    ir_set(b, blk, miss_n, ir_lit_double(b, 0));
     if (mm == MM_MEDIAN || mm == MM_WEIGHTED_MEDIAN) {
         vals = ARENA_ARRAY(L->a, int, n);
         for (int i = 0; i < n; i++)
@@ -198,8 +251,18 @@ int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelRe
     int cap_outs = 0, cap_final = 0;
     int *sel_probs = NULL;   /* selectFirst/modelChain: result probabilities */
 
+    if ((mm == MM_SELECT_FIRST || mm == MM_MODEL_CHAIN) && r->entity < 0) {
+        r->entity = ir_add_var(b, "segment id", ir_nullable(L->a, ir_type(T_STRING)));
+        ir_set(b, blk, r->entity, ir_lit_null(b, ir_type(T_STRING)));
+    }
+    /* modelChain: each target's value under its name */
+    const char **ctargets = NULL;
+    int *cvars = NULL, nct = 0, capct = 0, capcv = 0;
+
     for (int i = 0; i < n; i++) {
         Seg *g = &segs[i];
+        int ran = ir_add_var(b, arena_printf(L->a, "segment %s ran", sids[i]), ir_type(T_BOOL));
+        ir_set(b, blk, ran, ir_lit_bool(b, 0));
         IrPred *pr = lower_predicate(L, chain, g->pred);
         if (!pr)
             return 1;
@@ -214,11 +277,61 @@ int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelRe
             st->loc = lloc(L, g->elem);
             sb = &st->then_b;
         }
-        ModelResult sr;
-        if (lower_model(L, g->model, mm == MM_MODEL_CHAIN ? chain : s, sb, &sr))
+        ModelResult *srp = ARENA_NEW(L->a, ModelResult);
+        /* entities this MiningModel's outputs rank in the segment (segmentId) */
+        int saved_hint = L->rank_hint;
+        const XElem *mout = xchild(m, "Output");
+        for (int k = 0; mout && k < mout->nkids; k++) {
+            const char *sgid = xattr(mout->kids[k], "segmentId"), *rk = xattr(mout->kids[k], "rank");
+            long long rv;
+            if (sgid && rk && !strcmp(sgid, sids[i]) && parse_long(rk, &rv) && rv > L->rank_hint && rv <= 1000000)
+                L->rank_hint = (int)rv;
+        }
+        int failed = lower_model(L, g->model, mm == MM_MODEL_CHAIN ? chain : s, sb, srp);
+        L->rank_hint = saved_hint;
+        if (failed)
             return 1;
-        if (found >= 0)
-            ir_set(b, sb, found, ir_lit_bool(b, 1));
+        ModelResult sr = *srp;
+        ir_set(b, sb, ran, ir_lit_bool(b, 1));
+        r->segs[i] = (SegResult){.id = sids[i], .ran = ran, .r = srp};
+        if (g->vw) {
+            IrExpr *wx = variable_weight(L, g, &sr, mm == MM_MODEL_CHAIN ? chain : s);
+            if (!wx)
+                return 1;
+            if (!ir_is_numeric(wx->type)) {
+                diag_error(L->d, lloc(L, g->vw), "VariableWeight field \'%s\' is not a number", xattr(g->vw, "field"));
+                return 1;
+            }
+            g->wvar = ir_add_var(b, arena_printf(L->a, "segment %s weight", sids[i]), ir_nullable(L->a, dt));
+            ir_set(b, sb, g->wvar, ir_cast(b, dt, wx));
+        }
+        if (found >= 0) {
+            IrBlock *fb = sb;
+            if (treat == MPT_SKIP && sr.value >= 0) {
+                /* skipSegment: a segment without a prediction is not selected */
+                IrStmt *fs = ir_if_stmt(b, sb, ir_call1(b, FN_NOT, ir_type(T_BOOL), ir_is_null(b, ir_var(b, sr.value))));
+                fb = &fs->then_b;
+            }
+            ir_set(b, fb, found, ir_lit_bool(b, 1));
+            ir_set(b, fb, r->entity, ir_lit_str(b, sids[i]));
+        } else if (mm == MM_MODEL_CHAIN)
+            ir_set(b, sb, r->entity, ir_lit_str(b, sids[i]));
+        if (mm == MM_MODEL_CHAIN && sr.target && sr.value >= 0) {
+            int t;
+            for (t = 0; t < nct; t++)
+                if (!strcmp(ctargets[t], sr.target))
+                    break;
+            IrType *vt = ir_base(b->p->vars[sr.value].type);
+            if (t == nct) {
+                VEC_PUSH(L->a, ctargets, nct, capct, sr.target);
+                nct--;
+                VEC_PUSH(L->a, cvars, nct, capcv, ir_add_var(b, sr.target, ir_nullable(L->a, vt)));
+            }
+            if (ir_base(b->p->vars[cvars[t]].type) == vt)
+                ir_set(b, sb, cvars[t], ir_var(b, sr.value));
+        }
+        if (mm == MM_SELECT_ALL)
+            continue;
         /* modelChain: this segment's outputs are fields for the next ones */
         if (mm == MM_MODEL_CHAIN)
             for (int j = 0; j < sr.nouts; j++)
@@ -277,7 +390,7 @@ int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelRe
                 if (r->value < 0)
                     r->value = ir_add_var(b, "segmentation", ir_nullable(L->a, ir_type(T_STRING)));
                 for (int c = 0; c < sr.ncats; c++)
-                    add_cat(L, r, sr.cats[c], &capc);
+                    result_add_cat(L, r, sr.cats[c], &capc);
                 if (!sel_probs || nacc < r->ncats) {
                     int *np = ARENA_ARRAY(L->a, int, r->ncats + 1);
                     for (int c = 0; c < r->ncats; c++)
@@ -300,11 +413,6 @@ int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelRe
                            found_c >= 0 ? ir_var(b, sr.probs[found_c]) : ir_lit_double(b, 0));
                 }
             }
-            if (sr.entity >= 0) {
-                if (r->entity < 0)
-                    r->entity = ir_add_var(b, "entity", ir_nullable(L->a, ir_type(T_STRING)));
-                ir_set(b, sb, r->entity, ir_var(b, sr.entity));
-            }
             continue;
         }
         /* aggregate */
@@ -312,19 +420,37 @@ int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelRe
             diag_error(L->d, lloc(L, g->model), "segment model has no predicted value");
             return 1;
         }
+        if (classify && votes && sr.ncats == 0 && sr.nlabels == 0 &&
+            ir_base(b->p->vars[sr.value].type)->kind == T_STRING) {
+            diag_error(L->d, lloc(L, g->model), "the labels this segment predicts are not known: its votes "
+                       "cannot be counted");
+            return 1;
+        }
+        double w = g->weight;
+        /* the segment's weight: its weight attribute, or its VariableWeight */
+        IrExpr *wx = g->wvar >= 0 ? ir_var(b, g->wvar) : ir_lit_double(b, w);
         IrExpr *isnull = ir_is_null(b, ir_var(b, sr.value));
+        if (g->wvar >= 0)
+            isnull = ir_call2(b, FN_OR, ir_type(T_BOOL), isnull, ir_is_null(b, ir_var(b, g->wvar)));
+        if (treat != MPT_RETURN)
+            ir_set(b, sb, ran_w, ir_call2(b, FN_ADD, dt, ir_var(b, ran_w), ir_coalesce(b, wx, ir_lit_double(b, 0))));
         IrStmt *chk = ir_if_stmt(b, sb, isnull);
         ir_set(b, &chk->then_b, any_missing, ir_lit_bool(b, 1));
+        if (treat != MPT_RETURN) {
+            ir_set(b, &chk->then_b, miss_w,
+                   ir_call2(b, FN_ADD, dt, ir_var(b, miss_w), ir_coalesce(b, wx, ir_lit_double(b, 0))));
+            ir_set(b, &chk->then_b, miss_n, ir_call2(b, FN_ADD, dt, ir_var(b, miss_n), ir_lit_double(b, 1)));
+        }
         IrBlock *ok = &chk->else_b;
-        double w = g->weight;
         /* with every segment always on, the count of a sum is known */
-        if (!all_true || mm != MM_SUM || !return_missing) {
+        if (!all_true || mm != MM_SUM || treat == MPT_SKIP) {
             ir_set(b, ok, count, ir_call2(b, FN_ADD, dt, ir_var(b, count), ir_lit_double(b, 1)));
-            ir_set(b, ok, wsum, ir_call2(b, FN_ADD, dt, ir_var(b, wsum), ir_lit_double(b, w)));
+            ir_set(b, ok, wsum, ir_call2(b, FN_ADD, dt, ir_var(b, wsum), wx));
         }
         if (!classify) {
             IrExpr *v = ir_cast(b, acc_t, ir_var(b, sr.value));
-            IrExpr *wl = acc_t->kind == T_FLOAT ? ir_lit_float(b, (float)w) : ir_lit_double(b, w);
+            IrExpr *wl = g->wvar >= 0 ? ir_cast(b, acc_t, wx)
+                         : acc_t->kind == T_FLOAT ? ir_lit_float(b, (float)w) : ir_lit_double(b, w);
             switch (mm) {
             case MM_SUM:
             case MM_AVERAGE:
@@ -343,6 +469,10 @@ int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelRe
             case MM_MEDIAN:
             case MM_WEIGHTED_MEDIAN:
                 ir_set(b, ok, vals[i], ir_cast(b, dt, ir_var(b, sr.value)));
+                if (g->wvar < 0) {
+                    g->wvar = ir_add_var(b, "segment weight", ir_nullable(L->a, dt));
+                    ir_set(b, ok, g->wvar, ir_lit_double(b, w));
+                }
                 break;
             default:
                 NV_ASSERT(0);
@@ -351,7 +481,9 @@ int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelRe
         }
         /* classification aggregates */
         for (int c = 0; c < sr.ncats; c++)
-            add_cat(L, r, sr.cats[c], &capc);
+            result_add_cat(L, r, sr.cats[c], &capc);
+        for (int c = 0; c < sr.nlabels; c++)
+            result_add_cat(L, r, sr.labels[c], &capc);
         while (nacc < r->ncats) {
             int v = ir_add_var(b, arena_printf(L->a, "aggregate(%s)", r->cats[nacc]), dt);
             /* initialised at the top of the model */
@@ -382,12 +514,11 @@ int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelRe
             IrExpr *lab = ir_var(b, sr.value);
             if (ir_base(lab->type)->kind != T_STRING)
                 lab = ir_cast(b, ir_type(T_STRING), lab);
-            double wv = mm == MM_MAJORITY ? 1 : w;
+            IrExpr *wv = mm == MM_MAJORITY ? ir_lit_double(b, 1) : wx;
             for (int c = 0; c < r->ncats; c++) {
                 IrStmt *vs = ir_if_stmt(b, ok, ir_call2(b, FN_EQ, ir_type(T_BOOL), lab,
                                                         ir_lit_str(b, r->cats[c])));
-                ir_set(b, &vs->then_b, cacc[c], ir_call2(b, FN_ADD, dt, ir_var(b, cacc[c]),
-                                                          ir_lit_double(b, wv)));
+                ir_set(b, &vs->then_b, cacc[c], ir_call2(b, FN_ADD, dt, ir_var(b, cacc[c]), wv));
                 IrStmt *fs = ir_if_stmt(b, &vs->then_b, ir_call2(b, FN_GT, ir_type(T_BOOL),
                                                                  ir_var(b, cfirst[c]), ir_var(b, order)));
                 ir_set(b, &fs->then_b, cfirst[c], ir_var(b, order));
@@ -403,7 +534,7 @@ int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelRe
                     continue;
                 IrExpr *p = ir_coalesce(b, ir_var(b, sr.probs[k]), ir_lit_double(b, 0));
                 if (mm == MM_WEIGHTED_AVERAGE)
-                    p = ir_call2(b, FN_MUL, dt, ir_lit_double(b, w), p);
+                    p = ir_call2(b, FN_MUL, dt, wx, p);
                 if (mm == MM_MAX)
                     ir_set(b, ok, cacc[c], ir_call2(b, FN_MAX, dt, ir_var(b, cacc[c]), p));
                 else
@@ -416,9 +547,36 @@ int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelRe
     }
 
     /* final result */
-    IrExpr *miss = return_missing ? ir_var(b, any_missing) : ir_lit_bool(b, 0);
-    if (!all_true || mm != MM_SUM || !return_missing)
+    IrExpr *miss;
+    if (treat == MPT_SKIP || (votes && treat == MPT_CONTINUE))
+        miss = ir_call2(b, FN_GT, ir_type(T_BOOL), ir_call2(b, FN_DIV, dt, ir_var(b, miss_w), ir_var(b, ran_w)),
+                        ir_lit_double(b, threshold));
+    else
+        miss = ir_var(b, any_missing);
+    if (!all_true || mm != MM_SUM || treat == MPT_SKIP)
         miss = bool_or(b, miss, ir_call2(b, FN_EQ, ir_type(T_BOOL), ir_var(b, count), ir_lit_double(b, 0)));
+    if (votes && treat == MPT_CONTINUE && nacc) {
+        /* "missing" wins with more votes than every label */
+        IrExpr **vs = ARENA_ARRAY(L->a, IrExpr *, nacc + 1);
+        for (int c = 0; c < nacc; c++)
+            vs[c] = ir_var(b, cacc[c]);
+        IrExpr *most = nacc == 1 ? vs[0] : ir_call(b, FN_MAX, dt, vs, nacc);
+        IrExpr *mv = mm == MM_MAJORITY ? ir_var(b, miss_n) : ir_var(b, miss_w);
+        miss = bool_or(b, miss, ir_call2(b, FN_GT, ir_type(T_BOOL), mv, most));
+    }
+    if (nct > 1) {
+        /* a chain of models predicting several targets: each under its name */
+        r->nsubs = nct;
+        r->subs = ARENA_ARRAY(L->a, ModelResult, nct);
+        for (int t = 0; t < nct; t++) {
+            result_init(&r->subs[t], r->func);
+            r->subs[t].target = ctargets[t];
+            r->subs[t].target_info = find_datafield(L, ctargets[t]);
+            r->subs[t].value = cvars[t];
+        }
+    }
+    if (mm == MM_SELECT_ALL)
+        return 0;  /* each segment's results are reached by segmentId */
     if (!classify) {
         if (mm == MM_SELECT_FIRST || mm == MM_MODEL_CHAIN)
             return 0;
@@ -443,7 +601,7 @@ int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelRe
                 args[i] = ir_coalesce(b, ir_var(b, vals[i]), ir_lit_double(b, NAN));
             if (mm == MM_WEIGHTED_MEDIAN)
                 for (int i = 0; i < n; i++)
-                    args[n + i] = ir_lit_double(b, segs[i].weight);
+                    args[n + i] = ir_coalesce(b, ir_var(b, segs[i].wvar), ir_lit_double(b, 0));
             v = ir_cast(b, acc_t, ir_call(b, mm == MM_MEDIAN ? FN_MEDIAN : FN_WMEDIAN, dt, args, na));
             break;
         }

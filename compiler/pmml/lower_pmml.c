@@ -158,6 +158,7 @@ static void read_field_info(Lower *L, const XElem *e, FieldInfo *fi)
             cI++;
     }
     fi->values = ARENA_ARRAY(L->a, const char *, cv + 1);
+    fi->display = ARENA_ARRAY(L->a, const char *, cv + 1);
     fi->invalid = ARENA_ARRAY(L->a, const char *, ci + 1);
     fi->missing = ARENA_ARRAY(L->a, const char *, cm + 1);
     fi->lo = ARENA_ARRAY(L->a, double, cI + 1);
@@ -173,8 +174,10 @@ static void read_field_info(Lower *L, const XElem *e, FieldInfo *fi)
                 continue;
             }
             const char *prop = xattr(v, "property");
-            if (!prop || !strcmp(prop, "valid"))
+            if (!prop || !strcmp(prop, "valid")) {
+                fi->display[fi->nvalues] = xattr(v, "displayValue");
                 fi->values[fi->nvalues++] = val;
+            }
             else if (!strcmp(prop, "invalid"))
                 fi->invalid[fi->ninvalid++] = val;
             else
@@ -312,15 +315,92 @@ static int bind_input(Lower *L, const FieldInfo *fi, int var, IrBlock *blk, int 
     return iv;
 }
 
+/* A DataField the top model does not read, made a program input where an
+ * output needs it (the observed target of a residual).  Its preparation
+ * (declared missing values, validity) goes first in the body, so any model,
+ * however nested, can read it. */
+Field *input_field(Lower *L, const char *name, const XElem *at)
+{
+    Field *f = scope_find(L->top, name);
+    if (f)
+        return f;
+    const FieldInfo *fi = find_datafield(L, name);
+    if (!fi) {
+        diag_error(L->d, lloc(L, at), "field '%s' is not in the DataDictionary", name);
+        return NULL;
+    }
+    IrProgram *p = L->b.p;
+    int raw = ir_add_input(&L->b, name, fi->type, lloc(L, fi->elem));
+    IrBlock pre = {0};
+    int v;
+    int inv = bind_input(L, fi, raw, &pre, &v);
+    /* a value the host could not read, or outside the domain, is missing */
+    int mv = ir_add_var(&L->b, name, ir_nullable(L->a, fi->type));
+    ir_set(&L->b, &pre, mv, ir_if(&L->b, ir_var(&L->b, inv), ir_lit_null(&L->b, fi->type), ir_var(&L->b, v)));
+    IrStmt **s = ARENA_ARRAY(L->a, IrStmt *, p->body.n + pre.n + 1);
+    memcpy(s, pre.s, sizeof *s * (size_t)pre.n);
+    memcpy(s + pre.n, p->body.s, sizeof *s * (size_t)p->body.n);
+    p->body.s = s;
+    p->body.n += pre.n;
+    p->body.cap = p->body.n;
+    scope_add(L, L->top, name, mv, fi);
+    return scope_find(L->top, name);
+}
+
+const XElem *first_predicate(const XElem *e)
+{
+    for (int k = 0; k < e->nkids; k++)
+        if (is_predicate_elem(e->kids[k]))
+            return e->kids[k];
+    return NULL;
+}
+
+int result_add_cat(Lower *L, ModelResult *r, const char *c, int *cap)
+{
+    for (int i = 0; i < r->ncats; i++)
+        if (!strcmp(r->cats[i], c))
+            return i;
+    VEC_PUSH(L->a, r->cats, r->ncats, *cap, c);
+    return r->ncats - 1;
+}
+
+IrExpr *lit_int(IrBuilder *b, long long v)
+{
+    IrExpr *e = ir_lit_long(b, v);
+    e->type = ir_type(T_INT);
+    return e;
+}
+
+const char **entity_ids(Lower *L, const XElem *const *elems, int n)
+{
+    const char **ids = ARENA_ARRAY(L->a, const char *, n + 1);
+    NameIndex seen = {0};
+    for (int i = 0; i < n; i++) {
+        const char *id = xattr(elems[i], "id");
+        ids[i] = id ? id : arena_printf(L->a, "%d", i + 1);
+        int j = names_get(&seen, ids[i]);
+        if (j >= 0) {
+            diag_error(L->d, id ? aloc(L, elems[i], "id") : lloc(L, elems[i]), "<%s> id '%s' is not unique",
+                       elems[i]->name, ids[i]);
+            diag_note(L->d, lloc(L, elems[j]), "the first <%s> with this id", elems[j]->name);
+        } else
+            names_put(L->a, &seen, ids[i], i);
+    }
+    return ids;
+}
+
 /* ---- mining schema: missing, invalid and outlier treatment ---- */
-static void lower_mining_schema(Lower *L, const XElem *model, Scope *outer, Scope *s,
-                                IrBlock *blk, ModelResult *r)
+/* returns how many fields it gave a value of their own (a replacement, an
+   outlier or invalid treatment) */
+static int lower_mining_schema(Lower *L, const XElem *model, Scope *outer, Scope *s,
+                               IrBlock *blk, ModelResult *r)
 {
     IrBuilder *b = &L->b;
+    int nchanged = 0;
     const XElem *ms = xchild(model, "MiningSchema");
     if (!ms) {
         diag_error(L->d, lloc(L, model), "<%s> has no <MiningSchema>", model->name);
-        return;
+        return 0;
     }
     NameIndex seen = {0};
     const XElem **first = ARENA_ARRAY(L->a, const XElem *, ms->nkids + 1);
@@ -409,6 +489,7 @@ static void lower_mining_schema(Lower *L, const XElem *model, Scope *outer, Scop
             }
         }
         if (changed) {
+            nchanged++;
             var = ir_add_var(b, name, t);
             IrStmt *st = ir_set(b, blk, var, x);
             st->comment = arena_printf(L->a, "MiningField %s", name);
@@ -417,6 +498,7 @@ static void lower_mining_schema(Lower *L, const XElem *model, Scope *outer, Scop
         scope_add(L, s, name, var, fi);
         s->f[s->n - 1].invalid_var = invalid_var;
     }
+    return nchanged;
 }
 
 /* ---- results ---- */
@@ -424,7 +506,7 @@ void result_init(ModelResult *r, MiningFunc f)
 {
     memset(r, 0, sizeof *r);
     r->func = f;
-    r->value = r->entity = r->confidence = r->affinity = -1;
+    r->value = r->entity = r->confidence = r->affinity = r->display = -1;
 }
 
 MiningFunc parse_function(Lower *L, const XElem *model)
@@ -440,6 +522,10 @@ MiningFunc parse_function(Lower *L, const XElem *model)
         return FUNC_CLASSIFICATION;
     if (!strcmp(f, "clustering"))
         return FUNC_CLUSTERING;
+    if (!strcmp(f, "mixed"))
+        return FUNC_MIXED;
+    if (!strcmp(f, "associationRules"))
+        return FUNC_ASSOCIATION;
     return FUNC_OTHER;
 }
 
@@ -533,7 +619,7 @@ static void lower_targets(Lower *L, const XElem *model, IrBlock *blk, ModelResul
                 st->loc = lloc(L, t);
                 r->value = nv;
             }
-        } else if (r->func == FUNC_CLASSIFICATION && r->ncats > 0 && r->value >= 0) {
+        } else if (r->func == FUNC_CLASSIFICATION && r->ncats > 0 && r->probs && r->value >= 0) {
             /* priors stand in for a missing prediction */
             int np = xcount(t, "TargetValue");
             if (!np)
@@ -555,162 +641,6 @@ static void lower_targets(Lower *L, const XElem *model, IrBlock *blk, ModelResul
             ModelResult tmp = *r;
             result_argmax(L, &st->then_b, &tmp);
         }
-    }
-}
-
-/* ---- outputs ---- */
-static int cat_index(const ModelResult *r, const char *v)
-{
-    for (int i = 0; i < r->ncats; i++)
-        if (!strcmp(r->cats[i], v))
-            return i;
-    /* numeric labels: "1" names the class "1.0" */
-    double a, c;
-    if (parse_double(v, &a))
-        for (int i = 0; i < r->ncats; i++)
-            if (parse_double(r->cats[i], &c) && a == c)
-                return i;
-    return -1;
-}
-
-/* probability of the predicted class */
-static IrExpr *prob_of_predicted(Lower *L, ModelResult *r)
-{
-    IrBuilder *b = &L->b;
-    IrExpr *x = ir_lit_null(b, ir_type(T_DOUBLE));
-    for (int i = r->ncats - 1; i >= 0; i--)
-        x = ir_if(b, ir_call2(b, FN_EQ, ir_type(T_BOOL), ir_var(b, r->value), ir_lit_str(b, r->cats[i])),
-                  ir_var(b, r->probs[i]), x);
-    return x;
-}
-
-static void lower_output(Lower *L, const XElem *model, Scope *s, IrBlock *blk, ModelResult *r)
-{
-    IrBuilder *b = &L->b;
-    const XElem *out = xchild(model, "Output");
-    if (!out)
-        return;
-    int n = xcount(out, "OutputField");
-    Scope *os = scope_new(L, s);  /* later outputs see earlier ones */
-    /* a segmentation may already have passed on its segments' outputs */
-    Field *prev = r->outs;
-    unsigned char *prevf = r->final;
-    int nprev = r->nouts;
-    r->outs = ARENA_ARRAY(L->a, Field, n + nprev + 1);
-    r->final = arena_alloc(L->a, (size_t)(n + nprev) + 1);
-    for (int i = 0; i < nprev; i++) {
-        r->outs[i] = prev[i];
-        r->final[i] = prevf[i];
-    }
-    NameIndex seen = {0};
-    const XElem **first = ARENA_ARRAY(L->a, const XElem *, out->nkids + 1);
-    int nseen = 0;
-    for (int k = 0; k < out->nkids; k++) {
-        const XElem *of = out->kids[k];
-        if (strcmp(of->name, "OutputField") != 0)
-            continue;
-        const char *name = xattr(of, "name");
-        const char *feature = xattr(of, "feature");
-        const char *dt = xattr(of, "dataType");
-        if (!name) {
-            diag_error(L->d, lloc(L, of), "<OutputField> without a name");
-            continue;
-        }
-        if (duplicate_name(L, &seen, first, nseen++, name, of))
-            continue;
-        if (!feature)
-            feature = "predictedValue";
-        if (xattr(of, "segmentId")) {
-            diag_error(L->d, lloc(L, of), "OutputField segmentId is not supported yet");
-            continue;
-        }
-        static const char *const read_past[] = {"targetField", "ruleFeature", "algorithm", "rank"};
-        for (size_t k = 0; k < sizeof read_past / sizeof *read_past; k++) {
-            const char *v = xattr(of, read_past[k]);
-            if (v && !(k == 3 && !strcmp(v, "1")))
-                diag_warning(L->d, aloc(L, of, read_past[k]), "output '%s': %s is read past", name, read_past[k]);
-        }
-        IrExpr *x = NULL;
-        if (!strcmp(feature, "predictedValue")) {
-            if (r->value < 0)
-                diag_error(L->d, lloc(L, of), "output '%s': the model has no predicted value", name);
-            else
-                x = ir_var(b, r->value);
-        } else if (!strcmp(feature, "predictedDisplayValue")) {
-            if (r->value >= 0)
-                x = ir_cast(b, ir_type(T_STRING), ir_var(b, r->value));
-            dt = "string";
-        } else if (!strcmp(feature, "probability") || !strcmp(feature, "confidence")) {
-            const char *val = xattr(of, "value");
-            if (r->ncats == 0) {
-                diag_error(L->d, lloc(L, of), "output '%s': the model gives no probabilities", name);
-                continue;
-            }
-            int conf = !strcmp(feature, "confidence");
-            if (conf && r->confidence < 0)
-                diag_warning(L->d, aloc(L, of, "feature"), "output '%s': this model's confidence is not computed "
-                             "yet; it gives the probability", name);
-            if (conf && r->confidence >= 0)
-                x = ir_var(b, r->confidence);
-            else if (val) {
-                int i = cat_index(r, val);
-                if (i < 0) {
-                    /* a class the model never predicts has probability 0 */
-                    x = ir_if(b, ir_is_null(b, ir_var(b, r->value)), ir_lit_null(b, ir_type(T_DOUBLE)),
-                              ir_lit_double(b, 0));
-                } else
-                    x = ir_var(b, r->probs[i]);
-            } else
-                x = prob_of_predicted(L, r);
-            if (!dt)
-                dt = "double";
-        } else if (!strcmp(feature, "entityId")) {
-            if (r->entity < 0) {
-                diag_error(L->d, lloc(L, of), "output '%s': the model has no entity ids", name);
-                continue;
-            }
-            x = ir_var(b, r->entity);
-            if (!dt)
-                dt = "string";
-        } else if (!strcmp(feature, "transformedValue") || !strcmp(feature, "decision")) {
-            const XElem *ex = NULL;
-            for (int j = 0; j < of->nkids; j++)
-                if (strcmp(of->kids[j]->name, "Extension") != 0 &&
-                    strcmp(of->kids[j]->name, "Decisions") != 0) {
-                    ex = of->kids[j];
-                    break;
-                }
-            if (!ex) {
-                diag_error(L->d, lloc(L, of), "output '%s': %s needs an expression", name, feature);
-                continue;
-            }
-            x = lower_expr(L, os, ex);
-        } else {
-            diag_error(L->d, aloc(L, of, "feature"), "OutputField feature '%s' is not supported yet", feature);
-            continue;
-        }
-        if (!x)
-            continue;
-        IrType *t = ir_base(x->type);
-        if (dt) {
-            IrType *want = type_of_datatype(L, dt, of);
-            if (!strcmp(dt, "integer") && ir_is_numeric(t))
-                want = ir_type(T_DOUBLE);
-            if (!strcmp(dt, "float") && !L->float_ctx && ir_is_numeric(t) && t->kind == T_DOUBLE)
-                want = ir_type(T_DOUBLE);    /* computed in double; kept exact */
-            if (want != t)
-                x = ir_cast(b, want, x);
-            t = want;
-        }
-        int var = ir_add_var(b, name, ir_nullable(L->a, t));
-        IrStmt *st = ir_set(b, blk, var, x);
-        st->comment = arena_printf(L->a, "OutputField %s", name);
-        st->loc = lloc(L, of);
-        scope_add(L, os, name, var, NULL);
-        Field f = {.name = name, .var = var, .invalid_var = -1};
-        const char *fin = xattr(of, "isFinalResult");
-        r->final[r->nouts] = !(fin && !strcmp(fin, "false"));
-        r->outs[r->nouts++] = f;
     }
 }
 
@@ -756,8 +686,12 @@ int lower_model(Lower *L, const XElem *m, Scope *outer, IrBlock *blk, ModelResul
     MiningFunc func = parse_function(L, m);
     result_init(res, func);
     Scope *s = scope_new(L, outer);
-    lower_mining_schema(L, m, outer, s, blk, res);
-    if (L->depth == 1) {
+    int nchanged = lower_mining_schema(L, m, outer, s, blk, res);
+    /* The transformation dictionary's fields are computed from the top
+       model's fields; a nested model whose MiningSchema gives a field a
+       value of its own (a replacement of a missing value, an invalid or
+       outlier treatment) computes them again from its values. */
+    if (L->depth == 1 || nchanged) {
         const XElem *td = xchild(L->root, "TransformationDictionary");
         if (td)
             lower_derived_fields(L, s, td, blk);
@@ -776,6 +710,16 @@ int lower_model(Lower *L, const XElem *m, Scope *outer, IrBlock *blk, ModelResul
         rc = lower_general_regression_model(L, m, s, blk, res);
     else if (!strcmp(m->name, "MiningModel"))
         rc = lower_mining_model(L, m, s, blk, res);
+    else if (!strcmp(m->name, "Scorecard"))
+        rc = lower_scorecard(L, m, s, blk, res);
+    else if (!strcmp(m->name, "RuleSetModel"))
+        rc = lower_ruleset_model(L, m, s, blk, res);
+    else if (!strcmp(m->name, "ClusteringModel"))
+        rc = lower_clustering_model(L, m, s, blk, res);
+    else if (!strcmp(m->name, "NearestNeighborModel"))
+        rc = lower_knn_model(L, m, s, blk, res);
+    else if (!strcmp(m->name, "AssociationModel"))
+        rc = lower_association_model(L, m, s, blk, res);
     else if (!strcmp(m->name, "NeuralNetwork"))
         rc = lower_neural_network(L, m, s, blk, res);
     else if (!strcmp(m->name, "SupportVectorMachineModel"))
@@ -795,6 +739,35 @@ int lower_model(Lower *L, const XElem *m, Scope *outer, IrBlock *blk, ModelResul
     L->float_ctx = saved_float;
     L->depth--;
     return rc || L->d->errors;
+}
+
+/* The fields of the association models that read transactions (a
+ * MiningField of usageType group), by name: 1 their items (the active
+ * field), a set of values per record; 2 their group field.  Only model
+ * elements and segmentations are walked. */
+static void item_roles(Lower *L, const XElem *e, int depth, NameIndex *roles)
+{
+    if (depth > 64)
+        return;
+    if (!strcmp(e->name, "AssociationModel")) {
+        const XElem *ms = xchild(e, "MiningSchema");
+        int grouped = 0;
+        for (int k = 0; ms && k < ms->nkids; k++) {
+            const char *u = xattr(ms->kids[k], "usageType");
+            grouped |= u && !strcmp(u, "group");
+        }
+        for (int k = 0; grouped && k < ms->nkids; k++) {
+            const char *u = xattr(ms->kids[k], "usageType"), *n = xattr(ms->kids[k], "name");
+            if (n && (!u || !strcmp(u, "active") || !strcmp(u, "group")))
+                names_put(L->a, roles, n, u && !strcmp(u, "group") ? 2 : 1);
+        }
+        return;
+    }
+    for (int k = 0; k < e->nkids; k++) {
+        const XElem *c = e->kids[k];
+        if (is_model_elem(c) || !strcmp(c->name, "Segmentation") || !strcmp(c->name, "Segment"))
+            item_roles(L, c, depth + 1, roles);
+    }
 }
 
 static void collect_functions(Lower *L)
@@ -850,6 +823,9 @@ IrProgram *lower_pmml(Arena *a, Diags *d, const char *file, const XElem *root)
     p->name = xattr(model, "modelName");
     /* inputs: the active fields of the top model, typed by the dictionary */
     Scope *top = scope_new(L, NULL);
+    L->top = top;
+    NameIndex roles = {0};
+    item_roles(L, root, 0, &roles);
     const XElem *ms = xchild(model, "MiningSchema");
     for (int k = 0; ms && k < ms->nkids; k++) {
         const XElem *mf = ms->kids[k];
@@ -871,7 +847,19 @@ IrProgram *lower_pmml(Arena *a, Diags *d, const char *file, const XElem *root)
         }
         if (scope_find(top, name))
             continue;
+        int role = names_get(&roles, name);
+        if (role == 1) {
+            /* the items of an association model's transactions: a set */
+            IrType *set = ARENA_NEW(a, IrType);
+            set->kind = T_ARRAY;
+            set->items = ir_type(T_STRING);
+            int raw = ir_add_input(&L->b, name, set, lloc(L, fi->elem));
+            scope_add(L, top, name, raw, fi);
+            continue;
+        }
         int raw = ir_add_input(&L->b, name, fi->type, lloc(L, fi->elem));
+        if (role == 2)
+            p->inputs[p->ninputs - 1].grouping = 1;
         int v;
         int inv = bind_input(L, fi, raw, &p->body, &v);
         scope_add(L, top, name, v, fi);
@@ -883,8 +871,13 @@ IrProgram *lower_pmml(Arena *a, Diags *d, const char *file, const XElem *root)
     if (lower_model(L, model, top, &p->body, &r))
         return NULL;
     lower_state_step(L);
-    /* outputs: the target, then the final OutputFields */
-    if (r.target && r.value >= 0) {
+    /* outputs: the target(s), then the final OutputFields */
+    if (r.nsubs) {
+        for (int i = 0; i < r.nsubs; i++)
+            if (r.subs[i].target && r.subs[i].value >= 0)
+                ir_add_output(&L->b, r.subs[i].target, ir_base(p->vars[r.subs[i].value].type), r.subs[i].value,
+                              lloc(L, model));
+    } else if (r.target && r.value >= 0) {
         IrType *t = ir_base(p->vars[r.value].type);
         ir_add_output(&L->b, r.target, t, r.value, lloc(L, model));
     }

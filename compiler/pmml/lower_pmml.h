@@ -16,6 +16,7 @@ typedef struct FieldInfo {
     IrType *type;          /* base type: double, float, string, boolean */
     Optype optype;
     const char **values;   /* valid values, in document order (categorical) */
+    const char **display;  /* their displayValues (NULL where none) */
     int nvalues;
     const char **invalid;  /* values declared invalid */
     int ninvalid;
@@ -68,28 +69,67 @@ typedef struct Lower {
     const XElem **tix_elems; /* TextIndex elements already lowered ... */
     struct IrTextIndex **tix;  /* ... and their IR, shared by every use */
     int ntix, cap_tix, cap_tix2;
+    Scope *top;            /* the program's inputs */
+    int rank_hint;         /* the rank a MiningModel's outputs ask of the segment being lowered */
     IrBlock *cur_block;    /* where derived fields and let-bound parameters go */
 } Lower;
 
-typedef enum { FUNC_REGRESSION, FUNC_CLASSIFICATION, FUNC_CLUSTERING, FUNC_OTHER } MiningFunc;
+typedef enum { FUNC_REGRESSION, FUNC_CLASSIFICATION, FUNC_CLUSTERING, FUNC_MIXED, FUNC_ASSOCIATION,
+               FUNC_OTHER } MiningFunc;
+
+typedef struct ModelResult ModelResult;
+typedef struct SegResult SegResult;
+
+/* A family's own OutputField features (the rule features of rule sets and
+ * association models, ...): the value of `feature` for OutputField `of`, or
+ * NULL after an error; *handled is 0 when the feature is not the family's. */
+typedef IrExpr *(*FeatureFn)(Lower *L, ModelResult *r, const XElem *of, const char *feature, IrBlock *blk,
+                             int *handled);
+/* the affinity (distance or similarity) of the record to the entity `id`
+ * (OutputField clusterAffinity/entityAffinity/affinity with a value), or
+ * NULL after an error at `at` */
+typedef IrExpr *(*AffinityFn)(Lower *L, ModelResult *r, const char *id, const XElem *at);
 
 /* what a model computes, as IR variables (-1 when absent) */
-typedef struct ModelResult {
+struct ModelResult {
     MiningFunc func;
     int value;             /* predicted value: numeric (regression) or string label */
     int ncats;
     const char **cats;     /* class labels (classification) */
     int *probs;            /* var per label: probability, nullable double */
-    int entity;            /* string: id of the chosen tree node / segment */
-    int confidence;        /* double */
+    int nlabels;           /* a classifier without probabilities (ncats 0): */
+    const char **labels;   /* the labels it can predict, when known, or NULL */
+    int *confs;            /* var per label: confidence (rule sets), or NULL */
+    int entity;            /* string: id of the chosen tree node, cluster, rule, segment, neighbour */
+    int confidence;        /* double: confidence of the prediction, or -1 */
     const char *target;    /* target field name, NULL when none */
     const FieldInfo *target_info;
-    int affinity;          /* unused by these models; -1 */
+    int affinity;          /* double: the winning entity's affinity (distance or similarity), or -1 */
+    int display;           /* string: the prediction's display value (a cluster's name), or -1 */
+    int *ent_rank;         /* entity ids by rank 1..nrank (ent_rank[0] is the winner's) */
+    int *aff_rank;         /* their affinities (or NULL) */
+    int nrank;
+    AffinityFn affinity_of;
+    int *reasons;          /* reason codes by rank 1..nreasons (scorecards), string vars */
+    int nreasons;
+    FeatureFn feature;
+    void *fam;             /* the family's data for its hooks */
+    ModelResult *subs;     /* several targets: one result per target (subs[i].target) */
+    int nsubs;
+    SegResult *segs;       /* MiningModel: each segment's result, for OutputField segmentId */
+    int nsegs;
     Field *outs;           /* the model's OutputFields, in order */
     int nouts;
     unsigned char *final;  /* per output: isFinalResult */
     int rescale_folded;    /* the Target's rescaleConstant is already added */
-} ModelResult;
+};
+
+/* a segment of a MiningModel: its id, whether it ran, and its result */
+struct SegResult {
+    const char *id;
+    int ran;               /* bool var, or -1: it always runs */
+    ModelResult *r;
+};
 
 /* ---- lower_pmml.c ---- */
 Loc lloc(const Lower *L, const XElem *e);
@@ -118,6 +158,54 @@ void result_init(ModelResult *r, MiningFunc f);
 const char **target_categories(Lower *L, const ModelResult *r, int *n);
 /* pick the label with the greatest probability (first on ties) */
 void result_argmax(Lower *L, IrBlock *blk, ModelResult *r);
+/* the raw value of DataField `name` as a program input (made one when the
+   model does not read it: a target field for residual outputs), or NULL */
+Field *input_field(Lower *L, const char *name, const XElem *at);
+/* the greatest rank OutputFields of `model` ask of the given features
+   (comma-separated list), at least 1 */
+int output_max_rank(Lower *L, const XElem *model, const char *features);
+/* an ordered list of ids that names every entity: ids[i] the i-th entity's
+   "id" attribute, or its 1-based position when it has none (PMML's implicit
+   ids); an error at the second of two equal ids */
+const char **entity_ids(Lower *L, const XElem *const *elems, int n);
+
+/* the first predicate element of e (a Node, Attribute, rule), or NULL */
+const XElem *first_predicate(const XElem *e);
+/* the index of label c among r's classes, added at the end when new */
+int result_add_cat(Lower *L, ModelResult *r, const char *c, int *cap);
+/* an int literal (IR literals are long by default) */
+IrExpr *lit_int(IrBuilder *b, long long v);
+
+/* ---- lower_clustering.c: the comparison measures of clustering and k-NN ---- */
+typedef struct MeasureBuild {
+    IrMeasure *ms;
+    const XElem *const *fe;  /* the fields' elements (ClusteringField, KNNInput) */
+    Field **fields;
+    const char ***dict;      /* per categorical field: its categories, whose positions are the codes */
+    int *ndict;
+} MeasureBuild;
+/* the model's ComparisonMeasure over the fields fe[0..nf) (attributes
+   field, compareFunction, fieldWeight, similarityScale; Comparisons) */
+int measure_begin(Lower *L, Scope *s, const XElem *model, const XElem *const *fe, int nf, MeasureBuild *mb);
+/* the table's rows from their values as text, cells[r * nf + i] (NULL:
+   none, an error at at[r]) */
+int measure_rows(Lower *L, MeasureBuild *mb, const char *const *cells, int nrows, const XElem *const *at);
+/* the record's values, as the measure's numbers (NULL after an error) */
+IrExpr **measure_inputs(Lower *L, MeasureBuild *mb);
+/* the rows of a measure as entities (clusters, training instances): the
+   family data (ModelResult.fam) of measure_affinity, the AffinityFn that
+   gives the record's measure to the row an id names */
+typedef struct MeasureEntities {
+    IrMeasure *ms;
+    IrExpr **x;            /* the record */
+    const char **ids;      /* the rows' ids */
+    int n;
+    const char *what;      /* "cluster", "training instance" */
+} MeasureEntities;
+IrExpr *measure_affinity(Lower *L, ModelResult *r, const char *id, const XElem *at);
+
+/* ---- lower_output.c ---- */
+void lower_output(Lower *L, const XElem *model, Scope *s, IrBlock *blk, ModelResult *r);
 
 /* ---- lower_expr.c ---- */
 IrExpr *lower_expr(Lower *L, Scope *s, const XElem *e);
@@ -138,6 +226,10 @@ IrPred *lower_predicate(Lower *L, Scope *s, const XElem *e);
 int is_predicate_elem(const XElem *e);
 /* the IR boolean expression of a three-valued predicate (null = unknown) */
 IrExpr *pred_to_expr(Lower *L, const IrPred *p);
+/* whether the predicate is true (unknown counts as false): never null */
+IrExpr *pred_true_expr(Lower *L, const IrPred *p);
+/* the values of an Array's text (space-separated, optionally quoted) */
+int split_array(Lower *L, const char *t, const char ***out);
 
 /* what the expression files (lower_expr.c, lower_functions.c, lower_text.c)
    share */
@@ -175,6 +267,11 @@ int lower_regression_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, Mod
 int lower_general_regression_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk,
                                    ModelResult *r);
 int lower_mining_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);
+int lower_scorecard(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);
+int lower_ruleset_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);
+int lower_clustering_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);
+int lower_knn_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);
+int lower_association_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);
 int lower_neural_network(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);
 int lower_svm_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);
 int lower_naive_bayes_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r);

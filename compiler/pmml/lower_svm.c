@@ -406,6 +406,10 @@ int lower_svm_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResul
         r->ncats = ncats;
         r->cats = cats;
         r->probs = kn->outs + 1;
+    } else {
+        /* no probabilities, but the labels are known (a MiningModel's votes) */
+        r->nlabels = ncats;
+        r->labels = cats;
     }
     return 0;
 }

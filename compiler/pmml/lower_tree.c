@@ -27,20 +27,195 @@ static int collect_nodes(Lower *L, const XElem *node, TreeBuild *tb, int depth)
     return me;
 }
 
-static const XElem *node_predicate(const XElem *node)
-{
-    for (int k = 0; k < node->nkids; k++)
-        if (is_predicate_elem(node->kids[k]))
-            return node->kids[k];
-    return NULL;
-}
-
 static int cat_of(const char **cats, int n, const char *v)
 {
     for (int i = 0; i < n; i++)
         if (!strcmp(cats[i], v))
             return i;
     return -1;
+}
+
+/* A node's number of training records: its recordCount, else its
+   ScoreDistributions' */
+static double node_records(const XElem *ne)
+{
+    double v = 0, c;
+    const char *rc = xattr(ne, "recordCount");
+    if (rc && parse_double(rc, &v))
+        return v;
+    v = 0;
+    for (int k = 0; k < ne->nkids; k++)
+        if (!strcmp(ne->kids[k]->name, "ScoreDistribution") && xattr(ne->kids[k], "recordCount") &&
+            parse_double(xattr(ne->kids[k], "recordCount"), &c))
+            v += c;
+    return v;
+}
+
+/* missingValueStrategy weightedConfidence and aggregateNodes: the record
+ * can go down several paths, so the tree is no walk but a computation over
+ * every node, in preorder, of the share of the record that reaches it.
+ *   aggregateNodes: an unknown predicate counts as true and the siblings
+ *     after it are tried as well (until a true one); the leaves reached add
+ *     up their record counts per class;
+ *   weightedConfidence: where an unknown predicate comes before the first
+ *     true one, the record goes down every sibling that is not false, each
+ *     with the share of its recordCount among them; the leaves reached add
+ *     up their class distributions, weighted so.
+ * The classes' totals, over their sum, are the probabilities (and the
+ * confidences, weighted the same way, where ScoreDistributions give them);
+ * a node with children none of which is reached gives its own distribution
+ * under returnLastPrediction, nothing under returnNullPrediction. */
+static int lower_multipath(Lower *L, const XElem *m, IrBlock *blk, ModelResult *r, IrTree *t, TreeBuild *tb,
+                           const char **cats, int ncats, int col_prob0, int col_conf0, int aggregate)
+{
+    IrBuilder *b = &L->b;
+    IrType *dt = ir_type(T_DOUBLE), *bt = ir_type(T_BOOL);
+    int n = t->nnodes;
+    if (!ncats) {
+        diag_error(L->d, lloc(L, m), "the tree's classes are not known");
+        return 1;
+    }
+    for (int i = 1; !aggregate && i < n; i++)
+        if (!(node_records(tb->elems[i]) > 0)) {
+            diag_error(L->d, lloc(L, tb->elems[i]), "weightedConfidence needs each node's recordCount (or its "
+                       "ScoreDistributions' record counts)");
+            return 1;
+        }
+    int *w = ARENA_ARRAY(L->a, int, n + 1), *pv = ARENA_ARRAY(L->a, int, n + 1);
+    for (int i = 0; i < n; i++) {
+        pv[i] = ir_add_var(b, "node predicate", ir_nullable(L->a, bt));
+        w[i] = ir_add_var(b, "node share", dt);
+    }
+    int *acc = ARENA_ARRAY(L->a, int, ncats + 1), *cacc = ARENA_ARRAY(L->a, int, ncats + 1);
+    for (int c = 0; c < ncats; c++) {
+        acc[c] = ir_add_var(b, arena_printf(L->a, "total(%s)", cats[c]), dt);
+        ir_set(b, blk, acc[c], ir_lit_double(b, 0));
+        if (col_conf0 >= 0) {
+            cacc[c] = ir_add_var(b, arena_printf(L->a, "confidence total(%s)", cats[c]), dt);
+            ir_set(b, blk, cacc[c], ir_lit_double(b, 0));
+        }
+    }
+    IrStmt *c0 = ir_set(b, blk, pv[0], pred_to_expr(L, t->nodes[0].pred));
+    c0->comment = arena_printf(L->a, "TreeModel %s: %s", t->name ? t->name : "",
+                               aggregate ? "aggregateNodes" : "weightedConfidence");
+    /* the root: false, no result; unknown or true, the whole record */
+    ir_set(b, blk, w[0], ir_if(b, ir_coalesce(b, ir_call1(b, FN_NOT, bt, ir_var(b, pv[0])), ir_lit_bool(b, 0)),
+                               ir_lit_double(b, 0), ir_lit_double(b, 1)));
+    for (int i = 0; i < n; i++) {
+        IrTreeNode *nd = &t->nodes[i];
+        IrExpr *wi = ir_var(b, w[i]);
+        /* this node's own distribution: a leaf's, or a node's none of whose
+           children is reached (returnLastPrediction) */
+        IrExpr *own = nd->nkids ? NULL : wi;
+        if (nd->nkids) {
+            int open = ir_add_var(b, "siblings open", dt), sel = -1, anyu = -1, denom = -1;
+            ir_set(b, blk, open, ir_lit_double(b, 1));
+            if (!aggregate) {
+                sel = ir_add_var(b, "child taken", bt);
+                anyu = ir_add_var(b, "unknown first", bt);
+                denom = ir_add_var(b, "records not false", dt);
+                ir_set(b, blk, sel, ir_lit_bool(b, 0));
+                ir_set(b, blk, anyu, ir_lit_bool(b, 0));
+                ir_set(b, blk, denom, ir_lit_double(b, 0));
+            }
+            for (int k = 0; k < nd->nkids; k++) {
+                int c = nd->kids[k];
+                ir_set(b, blk, pv[c], pred_to_expr(L, t->nodes[c].pred));
+                IrExpr *tru = ir_coalesce(b, ir_var(b, pv[c]), ir_lit_bool(b, 0));
+                IrExpr *unk = ir_is_null(b, ir_var(b, pv[c]));
+                if (aggregate) {
+                    /* followed when true or unknown and no earlier sibling was true */
+                    ir_set(b, blk, w[c], ir_if(b, ir_call2(b, FN_OR, bt, tru, unk),
+                                               ir_call2(b, FN_MUL, dt, wi, ir_var(b, open)), ir_lit_double(b, 0)));
+                    ir_set(b, blk, open, ir_if(b, tru, ir_lit_double(b, 0), ir_var(b, open)));
+                } else {
+                    /* the first true child before any unknown one is taken alone */
+                    IrExpr *first = ir_call2(b, FN_AND, bt, tru,
+                                             ir_call2(b, FN_AND, bt, ir_call1(b, FN_NOT, bt, ir_var(b, sel)),
+                                                      ir_call1(b, FN_NOT, bt, ir_var(b, anyu))));
+                    IrStmt *fs = ir_if_stmt(b, blk, first);
+                    ir_set(b, &fs->then_b, sel, ir_lit_bool(b, 1));
+                    ir_set(b, &fs->then_b, w[c], wi);
+                    ir_set(b, &fs->else_b, w[c], ir_lit_double(b, 0));
+                    IrStmt *us = ir_if_stmt(b, blk, ir_call2(b, FN_AND, bt, unk, ir_call1(b, FN_NOT, bt, ir_var(b, sel))));
+                    ir_set(b, &us->then_b, anyu, ir_lit_bool(b, 1));
+                    double rc = node_records(tb->elems[c]);
+                    IrStmt *ds = ir_if_stmt(b, blk, ir_call2(b, FN_OR, bt, tru, unk));
+                    ir_set(b, &ds->then_b, denom, ir_call2(b, FN_ADD, dt, ir_var(b, denom), ir_lit_double(b, rc)));
+                }
+            }
+            if (!aggregate) {
+                /* an unknown first: every child not false, by its share of the records */
+                IrStmt *mix = ir_if_stmt(b, blk, ir_call2(b, FN_AND, bt, ir_call1(b, FN_NOT, bt, ir_var(b, sel)),
+                                                          ir_var(b, anyu)));
+                for (int k = 0; k < nd->nkids; k++) {
+                    int c = nd->kids[k];
+                    double rc = node_records(tb->elems[c]);
+                    IrExpr *nf = ir_call2(b, FN_OR, bt, ir_coalesce(b, ir_var(b, pv[c]), ir_lit_bool(b, 0)),
+                                          ir_is_null(b, ir_var(b, pv[c])));
+                    ir_set(b, &mix->then_b, w[c],
+                           ir_if(b, nf, ir_call2(b, FN_MUL, dt, wi,
+                                                 ir_call2(b, FN_DIV, dt, ir_lit_double(b, rc), ir_var(b, denom))),
+                                 ir_lit_double(b, 0)));
+                }
+                ir_set(b, blk, open, ir_if(b, ir_call2(b, FN_OR, bt, ir_var(b, sel), ir_var(b, anyu)),
+                                           ir_lit_double(b, 0), ir_lit_double(b, 1)));
+            }
+            if (!t->no_true_child_null)
+                own = ir_call2(b, FN_MUL, dt, wi, ir_var(b, open));
+        }
+        if (!own)
+            continue;
+        int ow = ir_add_var(b, "own share", dt);
+        ir_set(b, blk, ow, own);
+        for (int c = 0; c < ncats; c++) {
+            double v;
+            if (aggregate) {
+                /* record counts */
+                v = 0;
+                for (int k = 0; k < tb->elems[i]->nkids; k++) {
+                    const XElem *sd = tb->elems[i]->kids[k];
+                    double x;
+                    if (!strcmp(sd->name, "ScoreDistribution") && xattr(sd, "value") &&
+                        !strcmp(xattr(sd, "value"), cats[c]) && xattr(sd, "recordCount") &&
+                        parse_double(xattr(sd, "recordCount"), &x))
+                        v += x;
+                }
+            } else
+                v = t->cols[col_prob0 + c].is_null[i] ? 0 : t->cols[col_prob0 + c].num[i];
+            if (v != 0)
+                ir_set(b, blk, acc[c], ir_call2(b, FN_ADD, dt, ir_var(b, acc[c]),
+                                                ir_call2(b, FN_MUL, dt, ir_var(b, ow), ir_lit_double(b, v))));
+            if (col_conf0 >= 0 && !t->cols[col_conf0 + c].is_null[i])
+                ir_set(b, blk, cacc[c], ir_call2(b, FN_ADD, dt, ir_var(b, cacc[c]),
+                                                 ir_call2(b, FN_MUL, dt, ir_var(b, ow),
+                                                          ir_lit_double(b, t->cols[col_conf0 + c].num[i]))));
+        }
+    }
+    /* probabilities: the totals over their sum */
+    IrExpr **terms = ARENA_ARRAY(L->a, IrExpr *, ncats + 1);
+    for (int c = 0; c < ncats; c++)
+        terms[c] = ir_var(b, acc[c]);
+    int sum = ir_add_var(b, "total", dt);
+    ir_set(b, blk, sum, ncats == 1 ? terms[0] : ir_linear(b, dt, terms, ncats));
+    IrExpr *none = ir_call2(b, FN_LE, bt, ir_var(b, sum), ir_lit_double(b, 0));
+    r->ncats = ncats;
+    r->cats = cats;
+    r->probs = ARENA_ARRAY(L->a, int, ncats + 1);
+    for (int c = 0; c < ncats; c++) {
+        r->probs[c] = ir_add_var(b, arena_printf(L->a, "probability(%s)", cats[c]), ir_nullable(L->a, dt));
+        ir_set(b, blk, r->probs[c], ir_if(b, none, ir_lit_null(b, dt),
+                                          ir_call2(b, FN_DIV, dt, ir_var(b, acc[c]), ir_var(b, sum))));
+    }
+    if (col_conf0 >= 0) {
+        r->confs = ARENA_ARRAY(L->a, int, ncats + 1);
+        for (int c = 0; c < ncats; c++) {
+            r->confs[c] = ir_add_var(b, arena_printf(L->a, "confidence(%s)", cats[c]), ir_nullable(L->a, dt));
+            ir_set(b, blk, r->confs[c], ir_if(b, none, ir_lit_null(b, dt), ir_var(b, cacc[c])));
+        }
+    }
+    result_argmax(L, blk, r);
+    return 0;
 }
 
 int lower_tree_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResult *r)
@@ -62,6 +237,7 @@ int lower_tree_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResu
     L->ntree_nodes += tb.n;
 
     const char *mvs = xattr(m, "missingValueStrategy");
+    int multi = 0;  /* 1 weightedConfidence, 2 aggregateNodes: several paths */
     if (!mvs || !strcmp(mvs, "none"))
         t->missing = MV_NONE;
     else if (!strcmp(mvs, "lastPrediction"))
@@ -70,12 +246,21 @@ int lower_tree_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResu
         t->missing = MV_NULL_PREDICTION;
     else if (!strcmp(mvs, "defaultChild"))
         t->missing = MV_DEFAULT_CHILD;
+    else if (!strcmp(mvs, "weightedConfidence"))
+        multi = 1;
+    else if (!strcmp(mvs, "aggregateNodes"))
+        multi = 2;
     else {
         diag_error(L->d, aloc(L, m, "missingValueStrategy"), "missingValueStrategy \'%s\' is not supported yet", mvs);
         return 1;
     }
     const char *ntc = xattr(m, "noTrueChildStrategy");
     t->no_true_child_null = !ntc || strcmp(ntc, "returnLastPrediction") != 0;
+    if (multi && r->func != FUNC_CLASSIFICATION) {
+        diag_error(L->d, aloc(L, m, "missingValueStrategy"), "missingValueStrategy \'%s\' applies to classification "
+                   "trees", mvs);
+        return 1;
+    }
 
     /* structure and predicates */
     for (int i = 0; i < tb.n; i++) {
@@ -83,7 +268,7 @@ int lower_tree_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResu
         IrTreeNode *nd = &t->nodes[i];
         nd->loc = lloc(L, ne);
         nd->default_child = -1;
-        const XElem *pe = node_predicate(ne);
+        const XElem *pe = first_predicate(ne);
         if (!pe) {
             diag_error(L->d, lloc(L, ne), "<Node> has no predicate");
             return 1;
@@ -124,7 +309,7 @@ int lower_tree_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResu
         }
     }
 
-    /* payload columns */
+    /* payload columns (missingValuePenalty: below, with the confidences) */
     int classify = r->func == FUNC_CLASSIFICATION;
     int ncats = 0, capc = 0;
     const char **cats = NULL;
@@ -142,12 +327,37 @@ int lower_tree_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResu
                 if (v && cat_of(cats, ncats, v) < 0)
                     VEC_PUSH(L->a, cats, ncats, capc, v);
             }
+        /* a node's score is a class the tree predicts too */
+        for (int i = 0; i < tb.n; i++) {
+            const char *v = xattr(tb.elems[i], "score");
+            if (v && cat_of(cats, ncats, v) < 0)
+                VEC_PUSH(L->a, cats, ncats, capc, v);
+        }
     }
+    /* ScoreDistribution confidence: the confidence outputs */
+    int has_conf = 0;
+    for (int i = 0; classify && i < tb.n; i++)
+        for (int k = 0; k < tb.elems[i]->nkids; k++)
+            if (!strcmp(tb.elems[i]->kids[k]->name, "ScoreDistribution") && xattr(tb.elems[i]->kids[k], "confidence"))
+                has_conf = 1;
     int has_id = 0;
     for (int i = 0; i < tb.n; i++)
         has_id |= xattr(tb.elems[i], "id") != NULL;
-    int col_score = 0, col_id = -1, col_prob0 = -1;
-    t->ncols = 1 + (has_id ? 1 : 0) + ncats;
+    const char *mvp = xattr(m, "missingValuePenalty");
+    double penalty = 1;
+    if (mvp && (!parse_double(mvp, &penalty) || penalty < 0 || penalty > 1)) {
+        diag_error(L->d, aloc(L, m, "missingValuePenalty"), "missingValuePenalty \'%s\' is not a number from 0 to 1",
+                   mvp);
+        return 1;
+    }
+    if (has_conf && penalty != 1) {
+        /* it scales a confidence by the missing values met on the path */
+        diag_error(L->d, aloc(L, m, "missingValuePenalty"), "missingValuePenalty (of confidences) is not supported "
+                   "yet");
+        return 1;
+    }
+    int col_score = 0, col_id = -1, col_prob0 = -1, col_conf0 = -1;
+    t->ncols = 1 + (has_id ? 1 : 0) + ncats + (has_conf ? ncats : 0);
     t->cols = ARENA_ARRAY(L->a, IrTreeCol, t->ncols);
     for (int c = 0; c < t->ncols; c++) {
         t->cols[c].num = ARENA_ARRAY(L->a, double, tb.n);
@@ -164,6 +374,14 @@ int lower_tree_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResu
         col_prob0 = has_id ? 2 : 1;
         for (int c = 0; c < ncats; c++)
             t->cols[col_prob0 + c].type = ir_type(T_DOUBLE);
+    }
+    if (has_conf) {
+        col_conf0 = col_prob0 + ncats;
+        for (int c = 0; c < ncats; c++) {
+            t->cols[col_conf0 + c].type = ir_type(T_DOUBLE);
+            for (int i = 0; i < tb.n; i++)
+                t->cols[col_conf0 + c].is_null[i] = 1;
+        }
     }
     double *cnt = ARENA_ARRAY(L->a, double, ncats + 1);
     double *prob = ARENA_ARRAY(L->a, double, ncats + 1);
@@ -201,6 +419,16 @@ int lower_tree_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResu
                 prob[c] = pr;
             else
                 all_prob = 0;
+            const char *cs = xattr(sd, "confidence");
+            double cv;
+            if (cs && !parse_double(cs, &cv)) {
+                diag_error(L->d, aloc(L, sd, "confidence"), "confidence \'%s\' is not a number", cs);
+                return 1;
+            }
+            if (cs) {
+                t->cols[col_conf0 + c].num[i] = cv;
+                t->cols[col_conf0 + c].is_null[i] = 0;
+            }
         }
         for (int c = 0; c < ncats; c++) {
             IrTreeCol *col = &t->cols[col_prob0 + c];
@@ -236,6 +464,8 @@ int lower_tree_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResu
         }
     }
 
+    if (multi)
+        return lower_multipath(L, m, blk, r, t, &tb, cats, ncats, col_prob0, col_conf0, multi == 2);
     int ti = ir_add_tree(b, t);
     int node = ir_add_var(b, "tree node", ir_nullable(L->a, ir_type(T_INT)));
     IrStmt *st = ir_set(b, blk, node, ir_tree(b, ti));
@@ -255,6 +485,14 @@ int lower_tree_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResu
             r->probs[c] = ir_add_var(b, arena_printf(L->a, "probability(%s)", cats[c]),
                                      ir_nullable(L->a, ir_type(T_DOUBLE)));
             ir_set(b, blk, r->probs[c], ir_tree_get(b, ti, col_prob0 + c, ir_var(b, node)));
+        }
+        if (has_conf) {
+            r->confs = ARENA_ARRAY(L->a, int, ncats + 1);
+            for (int c = 0; c < ncats; c++) {
+                r->confs[c] = ir_add_var(b, arena_printf(L->a, "confidence(%s)", cats[c]),
+                                         ir_nullable(L->a, ir_type(T_DOUBLE)));
+                ir_set(b, blk, r->confs[c], ir_tree_get(b, ti, col_conf0 + c, ir_var(b, node)));
+            }
         }
     }
     return 0;

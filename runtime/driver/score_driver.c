@@ -979,22 +979,31 @@ typedef struct arena {
     arena_chunk *head;
 } arena;
 
-static const char *arena_strdup(arena *a, const char *s)
+/* n bytes, aligned for any pointer or number */
+static void *arena_mem(arena *a, size_t n)
 {
-    size_t len = strlen(s) + 1;
     arena_chunk *c = a->head;
     char *d;
-    if (!c || c->cap - c->used < len) {
-        size_t cap = len > 65536 ? len : 65536;
+    size_t at = c ? (c->used + 15) / 16 * 16 : 0;
+    if (!c || at > c->cap || c->cap - at < n) {
+        size_t cap = n + 16 > 65536 ? n + 16 : 65536;
         c = xmalloc(offsetof(arena_chunk, data) + cap);
         c->next = a->head;
         c->used = 0;
         c->cap = cap;
         a->head = c;
+        at = (size_t)((16 - (uintptr_t)c->data % 16) % 16);
     }
-    d = c->data + c->used;
+    d = c->data + at;
+    c->used = at + n;
+    return d;
+}
+
+static const char *arena_strdup(arena *a, const char *s)
+{
+    size_t len = strlen(s) + 1;
+    char *d = arena_mem(a, len);
     memcpy(d, s, len);
-    c->used += len;
     return d;
 }
 
@@ -1020,6 +1029,8 @@ static void fill_input(const char *const *cells, size_t ncells, const int *col, 
         const char *cell;
         int ok = 1;
 
+        if (f->type == NERVA_STRINGS)
+            continue; /* a set of items: the grouper fills it */
         if (col[i] < 0 || (size_t)col[i] >= ncells || is_missing_cell(cells[col[i]])) {
             *state = NERVA_MISSING;
             continue;
@@ -1067,6 +1078,152 @@ static void fill_input(const char *const *cells, size_t ncells, const int *col, 
         }
         *state = (unsigned char)(ok ? NERVA_PRESENT : NERVA_INVALID);
     }
+}
+
+/* ---------------------------------------------------------- sets of items */
+
+/* A model with a set-of-items input (NERVA_STRINGS: an association model's
+   items, one item a row in the data) reads consecutive rows whose other
+   input cells are equal as one record; the set holds the set column's cells
+   of those rows (missing cells left out, an empty set when none is left).
+   The row after a record is read ahead and held for the next one. */
+typedef struct grouper {
+    int set;                 /* the set input, -1 when the model has none */
+    arena cur, next;         /* the record's strings; the row held */
+    const char **first;      /* the record's first row (copies) */
+    const char **held;       /* the row read ahead, NULL: none */
+    long line, held_line;
+    size_t ncells;           /* the held row's cells */
+    const char **items;      /* the set, NULL-terminated */
+    size_t nitems, cap;
+} grouper;
+
+static void grouper_init(grouper *g)
+{
+    const nerva_model *m = MODEL;
+    int i;
+    memset(g, 0, sizeof *g);
+    g->set = -1;
+    for (i = 0; i < m->n_inputs; i++)
+        if (m->inputs[i].type == NERVA_STRINGS)
+            g->set = i;
+}
+
+static void grouper_free(grouper *g)
+{
+    arena_free(&g->cur);
+    arena_free(&g->next);
+    free(g->items);
+}
+
+static const char **copy_row(arena *a, const char *const *cells, size_t n)
+{
+    const char **row = arena_mem(a, (n ? n : 1) * sizeof *row);
+    size_t k;
+    for (k = 0; k < n; k++)
+        row[k] = arena_strdup(a, cells[k]);
+    return row;
+}
+
+static void add_item(grouper *g, const char *cell)
+{
+    if (g->nitems + 2 > g->cap) {
+        g->cap = g->cap ? 2 * g->cap : 16;
+        g->items = xrealloc(g->items, g->cap * sizeof *g->items);
+    }
+    if (!is_missing_cell(cell))
+        g->items[g->nitems++] = arena_strdup(&g->cur, cell);
+    g->items[g->nitems] = NULL;
+}
+
+/* whether row has the record's cells in every input column but the set's */
+static int same_record(const grouper *g, const int *col, const char *const *row)
+{
+    const nerva_model *m = MODEL;
+    int i;
+    for (i = 0; i < m->n_inputs; i++) {
+        const char *a, *b;
+        if (i == g->set || col[i] < 0)
+            continue;
+        a = g->first[col[i]];
+        b = row[col[i]];
+        if (is_missing_cell(a) != is_missing_cell(b) || (!is_missing_cell(a) && strcmp(a, b) != 0))
+            return 0;
+    }
+    return 1;
+}
+
+/* The next record's rows: 1 (g->first, g->items, g->line), 0 at the end,
+   -1 malformed CSV (the reader said where), -2 a row whose cell count is
+   not the header's (what says it, *line where; the next call goes on after
+   it). */
+static int group_next(csv_reader *r, grouper *g, const int *col, size_t header_n, long *line, char *what,
+                      size_t wn)
+{
+    arena t;
+    int rc;
+    size_t n;
+    arena_free(&g->cur);
+    t = g->cur;
+    g->cur = g->next;
+    g->next = t;
+    g->nitems = 0;
+    add_item(g, "");
+    if (g->held) {
+        g->first = g->held;
+        g->line = g->held_line;
+        n = g->ncells;
+        g->held = NULL;
+    } else {
+        rc = csv_next(r);
+        if (rc <= 0)
+            return rc;
+        g->first = copy_row(&g->cur, (const char *const *)r->cells, r->n);
+        g->line = r->rec_line;
+        n = r->n;
+    }
+    *line = g->line;
+    if (n != header_n) {
+        snprintf(what, wn, "%lu cells where the header has %lu", (unsigned long)n, (unsigned long)header_n);
+        return -2;
+    }
+    if (col[g->set] >= 0)
+        add_item(g, g->first[col[g->set]]);
+    for (;;) {
+        rc = csv_next(r);
+        if (rc < 0)
+            return -1;
+        if (rc == 0)
+            break;
+        if (r->n != header_n || !same_record(g, col, (const char *const *)r->cells)) {
+            /* the next record's first row */
+            g->held = copy_row(&g->next, (const char *const *)r->cells, r->n);
+            g->held_line = r->rec_line;
+            g->ncells = r->n;
+            break;
+        }
+        if (col[g->set] >= 0)
+            add_item(g, r->cells[col[g->set]]);
+    }
+    return 1;
+}
+
+/* the record's set into its input field (present, maybe empty); in `keep`
+   when the record must outlive the grouper (bench) */
+static void fill_set(const grouper *g, char *in, arena *keep)
+{
+    const nerva_field *f = &MODEL->inputs[g->set];
+    const char *const *items = g->items;
+    if (keep) {
+        const char **copy = arena_mem(keep, (g->nitems + 1) * sizeof *copy);
+        size_t k;
+        for (k = 0; k < g->nitems; k++)
+            copy[k] = arena_strdup(keep, g->items[k]);
+        copy[g->nitems] = NULL;
+        items = copy;
+    }
+    memcpy(in + f->offset, &items, sizeof items);
+    in[f->state_offset] = NERVA_PRESENT;
 }
 
 /* ------------------------------------------------------------- CSV writer */
@@ -1368,8 +1525,15 @@ static int cmd_score(const char *input, const char *output)
     FILE *out;
     csv_reader r;
     json_reader j;
+    grouper g;
     int *col = NULL, *copy_col = NULL, rc, status = 0, to_stdout = strcmp(output, "-") == 0, i;
 
+    grouper_init(&g);
+    if (g.set >= 0 && O.json) {
+        fprintf(stderr, "driver: error: the model reads a set of items ('%s'), which only CSV input gives "
+                        "(one item a row)\n", m->inputs[g.set].name);
+        return 1;
+    }
     data = read_all(input, &len);
     if (!data)
         return 1;
@@ -1431,6 +1595,18 @@ static int cmd_score(const char *input, const char *output)
                 }
             for (i = 0; rc > 0 && i < O.ncopy; i++)
                 copy_cells[i] = j.raw[m->n_inputs + i];
+        } else if (g.set >= 0) {
+            rc = group_next(&r, &g, col, header_n, &line, what, sizeof what);
+            if (rc == -1)
+                break; /* malformed CSV: the reader said where */
+            cells = g.first;
+            ncells = header_n;
+            if (rc == -2) {
+                bad = what;
+                rc = -1;
+            }
+            for (i = 0; rc > 0 && i < O.ncopy; i++)
+                copy_cells[i] = is_missing_cell(g.first[copy_col[i]]) ? NULL : g.first[copy_col[i]];
         } else {
             rc = csv_next(&r);
             line = r.rec_line;
@@ -1465,8 +1641,11 @@ static int cmd_score(const char *input, const char *output)
                 in[m->inputs[i].state_offset] = NERVA_MISSING;
             for (i = 0; i < O.ncopy; i++)
                 copy_cells[i] = NULL;
-        } else
+        } else {
             fill_input(cells, ncells, col, in, NULL);
+            if (g.set >= 0)
+                fill_set(&g, in, NULL);
+        }
         st = score_one(in, out_rec);
         records++;
         if (st == NERVA_RESULT_INVALID)
@@ -1503,6 +1682,7 @@ done:
         json_free(&j);
     else
         csv_free(&r);
+    grouper_free(&g);
     free(data);
     return status;
 }
@@ -1560,14 +1740,19 @@ static long csv_pass(const char *name, const char *data, size_t len,
 {
     const nerva_model *m = MODEL;
     csv_reader r;
+    grouper g;
     int *col, rc;
-    long n = 0;
+    long n = 0, line;
+    char what[128];
+    size_t header_n;
 
+    grouper_init(&g);
     csv_init(&r, name, data, len);
     if (csv_next(&r) <= 0) {
         csv_free(&r);
         return -1;
     }
+    header_n = r.n;
     {
         int *copy_col;
         col = bind_header(&r, &copy_col);
@@ -1577,16 +1762,24 @@ static long csv_pass(const char *name, const char *data, size_t len,
         csv_free(&r);
         return -1;
     }
-    while ((rc = csv_next(&r)) > 0) {
+    for (;;) {
         int st;
+        rc = g.set >= 0 ? group_next(&r, &g, col, header_n, &line, what, sizeof what) : csv_next(&r);
+        if (rc <= 0)
+            break;
         memset(in, 0, m->input_size);
-        fill_input(r.cells, r.n, col, in, NULL);
+        if (g.set >= 0) {
+            fill_input(g.first, header_n, col, in, NULL);
+            fill_set(&g, in, NULL);
+        } else
+            fill_input(r.cells, r.n, col, in, NULL);
         st = score_one(in, out_rec);
         *h = fold(*h, out_rec, st);
         n++;
     }
     free(col);
     csv_free(&r);
+    grouper_free(&g);
     return rc < 0 ? -1 : n;
 }
 
@@ -1598,6 +1791,7 @@ static int cmd_bench(const char *input, int json, double min_seconds)
     char *data, *ins, *outs, *one_in, *one_out;
     int *col, rc, *status;
     csv_reader r;
+    grouper g;
     arena strings = {NULL};
     uint64_t h = 14695981039346656037u;
     double t0, t, min_ns = min_seconds * 1e9;
@@ -1631,13 +1825,30 @@ static int cmd_bench(const char *input, int json, double min_seconds)
         return 1;
     }
     ins = xcalloc(cap, isz);
-    while ((rc = csv_next(&r)) > 0) {
+    grouper_init(&g);
+    for (;;) {
+        long line = 0;
+        char what[128];
+        rc = g.set >= 0 ? group_next(&r, &g, col, header_n, &line, what, sizeof what) : csv_next(&r);
+        if (rc == -2) {
+            fprintf(stderr, "%s:%ld: error: %s\n", name, line, what);
+            rc = -1;
+            break;
+        }
+        if (rc <= 0)
+            break;
         if (n == cap) {
             if (cap > ((size_t)-1) / 2 / (isz ? isz : 1))
                 die_oom();
             ins = xrealloc(ins, cap * 2 * isz);
             memset(ins + cap * isz, 0, cap * isz);
             cap *= 2;
+        }
+        if (g.set >= 0) {
+            fill_input(g.first, header_n, col, ins + n * isz, &strings);
+            fill_set(&g, ins + n * isz, &strings);
+            n++;
+            continue;
         }
         if (r.n != header_n) {
             fprintf(stderr, "%s:%ld: error: %lu cells where the header has %lu\n", name, r.rec_line,
@@ -1650,6 +1861,7 @@ static int cmd_bench(const char *input, int json, double min_seconds)
     }
     free(col);
     csv_free(&r);
+    grouper_free(&g);
     if (rc < 0) {
         free(ins);
         arena_free(&strings);

@@ -305,6 +305,13 @@ nvc_codec *nvc_new(const nerva_model *m, const nvc_options *o, char *err, size_t
         snprintf(err, errlen, "model ABI %d, this harness reads ABI %d", m->abi, NERVA_MODEL_ABI);
         return NULL;
     }
+    for (int j = 0; j < m->n_inputs; j++)
+        if (m->inputs[j].type == NERVA_STRINGS) {
+            /* an association model's transaction: rows that make one record */
+            snprintf(err, errlen, "input field '%s' is a set of items, which the harness's records do not "
+                     "carry yet", m->inputs[j].name);
+            return NULL;
+        }
     nvc_codec *c = xcalloc(1, sizeof *c);
     c->m = m;
     c->o = *o;

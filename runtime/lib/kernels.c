@@ -345,7 +345,10 @@ NV_RT double nv_kernel_sigmoid(const double *x, const double *y, int64_t n, doub
    NV_EUCLID sqrt(sum c^2), NV_SQEUCLID sum c^2, NV_CHEBYSHEV max c,
    NV_CITYBLOCK sum c, NV_MINKOWSKI (sum c^p)^(1/p).  A caller adds each
    weighted component with nv_metric_add and finishes with nv_metric_end;
-   the result is the correctly rounded function of the running sum. */
+   the result is the correctly rounded function of the running sum.  A
+   weighted term is (c^2) w, c^p w, c w: the order of JPMML's MeasureUtil
+   (the power first, then the field weight); with w = 1, as PFA calls it,
+   the order makes no difference. */
 enum { NV_EUCLID, NV_SQEUCLID, NV_CHEBYSHEV, NV_CITYBLOCK, NV_MINKOWSKI };
 
 NV_RT double nv_metric_add(int kind, double tally, double c, double w, double p)
@@ -353,13 +356,13 @@ NV_RT double nv_metric_add(int kind, double tally, double c, double w, double p)
     switch (kind) {
     case NV_EUCLID:
     case NV_SQEUCLID:
-        return tally + w * c * c;
+        return tally + c * c * w;
     case NV_CHEBYSHEV:
         return w * c > tally || c != c ? w * c : tally;   /* a NaN stays */
     case NV_CITYBLOCK:
         return tally + w * c;
     default:
-        return tally + w * pow(c, p);
+        return tally + pow(c, p) * w;
     }
 }
 

@@ -19,6 +19,7 @@
 #include "textindex.c"
 #include "state.c"
 #include "trees.c"
+#include "families.c"
 #include "pfa_rt.c"
 #include "pfa_lib.c"
 #include "pfa_coll.c"

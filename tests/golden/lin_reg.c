@@ -80,20 +80,12 @@ int lin_reg_score(const lin_reg_input *in, lin_reg_output *out)
         v6_n = v2_n;
     }
     {
-        int t2 = 0; int t2_n = 1; (void)t2_n;
-        t2 = 0; t2_n = 0;
-        if (0) t2_n = 1; else if ((in->state[1] == NERVA_INVALID)) { t2 = 1; t2_n = 0; goto sc_1; }
-        int t3 = 0; int t3_n = 1;
-        int t4;
-        t4 = !(v6_n) && (unsigned)v6 < 64u && ((0x3ULL >> v6) & 1u);
-        int t5;
-        t5 = (!t4);
-        int t5_n = v6_n;
-        t3 = t5; t3_n = t5_n;
-        if (t3_n) {
-            t3 = 0; t3_n = 0;
-        }
-        if (t3_n) t2_n = 1; else if (t3) { t2 = 1; t2_n = 0; goto sc_1; }
+        int t2;
+        t2 = 0;
+        if ((in->state[1] == NERVA_INVALID)) { t2 = 1; goto sc_1; }
+        int t3;
+        t3 = !(v6_n) && (unsigned)v6 < 64u && ((0x3ULL >> v6) & 1u);
+        if ((!(v6_n) && ((!t3)))) { t2 = 1; goto sc_1; }
         sc_1:;
         v3 = t2;
     }
@@ -103,12 +95,12 @@ int lin_reg_score(const lin_reg_input *in, lin_reg_output *out)
     }
     /* MiningField x (line 16) */
     {
-        double t6 = 0; int t6_n = 1;
-        t6 = in->x; t6_n = (in->state[0] != NERVA_PRESENT);
-        if (t6_n) {
-            t6 = 0.0; t6_n = 0;
+        double t4 = 0; int t4_n = 1;
+        t4 = in->x; t4_n = (in->state[0] != NERVA_PRESENT);
+        if (t4_n) {
+            t4 = 0.0; t4_n = 0;
         }
-        v4 = t6;
+        v4 = t4;
     }
     /* MiningField c: invalid value */
     if (v3) {
@@ -116,14 +108,14 @@ int lin_reg_score(const lin_reg_input *in, lin_reg_output *out)
     }
     /* RegressionModel (regression) (line 20) */
     {
-        double t7 = 0; int t7_n = 1;
+        double t5 = 0; int t5_n = 1;
         if (!(v6_n) && (v6 == 1)) {
-            t7 = (-3.0); t7_n = 0;
+            t5 = (-3.0); t5_n = 0;
         } else if (!(v6_n)) {
-            t7 = 0.0; t7_n = 0;
+            t5 = 0.0; t5_n = 0;
         }
-        v5 = (((1.5 + (2.0 * v4)) + (0.25 * (v4 * v4))) + t7);
-        v5_n = t7_n;
+        v5 = (((1.5 + (2.0 * v4)) + (0.25 * (v4 * v4))) + t5);
+        v5_n = t5_n;
     }
     out->y = v5; out->state[0] = (unsigned char)(v5_n ? NERVA_MISSING : NERVA_PRESENT);
     return NERVA_OK;

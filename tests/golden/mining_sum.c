@@ -104,12 +104,12 @@ int mining_sum_score(const mining_sum_input *in, mining_sum_output *out)
 {
     nv_env E;
     double v4 = 0; int v4_n = 1; /* accumulator */
-    double v6 = 0; /* segments */
-    int v8 = 0; int v8_n = 1; /* tree node */
-    double v9 = 0; int v9_n = 1; /* tree score */
-    int v10 = 0; int v10_n = 1; /* tree node */
-    double v11 = 0; int v11_n = 1; /* tree score */
-    double v12 = 0; int v12_n = 1; /* segmentation */
+    int v5 = 0; /* a segment is missing */
+    int v12 = 0; int v12_n = 1; /* tree node */
+    double v13 = 0; int v13_n = 1; /* tree score */
+    int v15 = 0; int v15_n = 1; /* tree node */
+    double v16 = 0; int v16_n = 1; /* tree score */
+    double v17 = 0; int v17_n = 1; /* segmentation */
     memset(&E, 0, sizeof E);
     E.v0_n = 1; E.v0 = NAN;
     E.v2_n = 1; E.v2 = NAN;
@@ -126,26 +126,27 @@ int mining_sum_score(const mining_sum_input *in, mining_sum_output *out)
     }
     v4 = 0.0;
     v4_n = 0;
-    v6 = 0.0;
+    v5 = 0;
     /* TreeModel  (line 20) */
     {
         int t1 = 0; int t1_n = 1;
         /* tree 0: 3 nodes, line 20 */
         t1 = nv_tree0(&E);
         t1_n = t1 < 0;
-        v8 = t1;
-        v8_n = t1_n;
+        v12 = t1;
+        v12_n = t1_n;
     }
     {
         double t2 = 0; int t2_n = 1;
-        if (!(v8_n)) { t2 = tree0_c0[v8]; t2_n = 0; }
-        v9 = t2;
-        v9_n = t2_n;
+        if (!(v12_n)) { t2 = tree0_c0[v12]; t2_n = 0; }
+        v13 = t2;
+        v13_n = t2_n;
     }
-    if (!(v9_n)) {
-        v6 = (v6 + 1.0);
-        v4 = (v4 + v9);
-        v4_n = (v4_n || v9_n);
+    if (v13_n) {
+        v5 = 1;
+    } else {
+        v4 = (v4 + v13);
+        v4_n = (v4_n || v13_n);
     }
     /* TreeModel  (line 33) */
     {
@@ -153,39 +154,33 @@ int mining_sum_score(const mining_sum_input *in, mining_sum_output *out)
         /* tree 1: 3 nodes, line 33 */
         t3 = nv_tree1(&E);
         t3_n = t3 < 0;
-        v10 = t3;
-        v10_n = t3_n;
+        v15 = t3;
+        v15_n = t3_n;
     }
     {
         double t4 = 0; int t4_n = 1;
-        if (!(v10_n)) { t4 = tree1_c0[v10]; t4_n = 0; }
-        v11 = t4;
-        v11_n = t4_n;
+        if (!(v15_n)) { t4 = tree1_c0[v15]; t4_n = 0; }
+        v16 = t4;
+        v16_n = t4_n;
     }
-    if (!(v11_n)) {
-        v6 = (v6 + 1.0);
-        v4 = (v4 + v11);
-        v4_n = (v4_n || v11_n);
+    if (v16_n) {
+        v5 = 1;
+    } else {
+        v4 = (v4 + v16);
+        v4_n = (v4_n || v16_n);
     }
     /* Segmentation sum (line 17) */
     {
         double t5 = 0; int t5_n = 1;
-        int t6 = 0; int t6_n = 1;
-        t6 = 0; t6_n = 0;
-        if (0) t6_n = 1; else if (0) { t6 = 1; t6_n = 0; goto sc_3; }
-        int t7;
-        t7 = (v6 == 0.0);
-        if (0) t6_n = 1; else if (t7) { t6 = 1; t6_n = 0; goto sc_3; }
-        sc_3:;
-        if (!(t6_n) && t6) {
+        if (!(0) && v5) {
             t5 = 0; t5_n = 1;
-        } else if (!(t6_n)) {
+        } else if (!(0)) {
             t5 = v4; t5_n = v4_n;
         }
-        v12 = t5;
-        v12_n = t5_n;
+        v17 = t5;
+        v17_n = t5_n;
     }
-    out->y = v12; out->state[0] = (unsigned char)(v12_n ? NERVA_MISSING : NERVA_PRESENT);
+    out->y = v17; out->state[0] = (unsigned char)(v17_n ? NERVA_MISSING : NERVA_PRESENT);
     return NERVA_OK;
 }
 

@@ -269,15 +269,15 @@ int tree_graph_score(const tree_graph_input *in, tree_graph_output *out)
     const char *v2 = ""; int v2_n = 1; /* c */
     double v4 = 0; int v4_n = 1; /* y */
     double v6 = 0; int v6_n = 1; /* accumulator */
-    double v8 = 0; /* segments */
-    int v10 = 0; int v10_n = 1; /* tree node */
-    double v11 = 0; int v11_n = 1; /* tree score */
-    int v12 = 0; int v12_n = 1; /* tree node */
-    double v13 = 0; int v13_n = 1; /* tree score */
-    int v15 = 0; int v15_n = 1; /* tree node */
-    double v16 = 0; int v16_n = 1; /* tree score */
-    double v17 = 0; int v17_n = 1; /* segmentation */
-    int v18 = 0; int v18_n = 1; /* c (code) */
+    int v7 = 0; /* a segment is missing */
+    int v14 = 0; int v14_n = 1; /* tree node */
+    double v15 = 0; int v15_n = 1; /* tree score */
+    int v17 = 0; int v17_n = 1; /* tree node */
+    double v18 = 0; int v18_n = 1; /* tree score */
+    int v21 = 0; int v21_n = 1; /* tree node */
+    double v22 = 0; int v22_n = 1; /* tree score */
+    double v23 = 0; int v23_n = 1; /* segmentation */
+    int v24 = 0; int v24_n = 1; /* c (code) */
     memset(fx, 0, sizeof fx);
     memset(&E, 0, sizeof E);
     fx[0].n = 1; fx[0].p = NV_GMISS;
@@ -290,9 +290,9 @@ int tree_graph_score(const tree_graph_input *in, tree_graph_output *out)
     {
         int t1;
         t1 = v2_n ? -1 : nv_intern(v2, dict0, 4);
-        v18 = t1;
-        v18_n = v2_n;
-        fx[0].d = (double)v18; fx[0].n = v18_n; fx[0].p = v18_n ? NV_GMISS : (int)v18;
+        v24 = t1;
+        v24_n = v2_n;
+        fx[0].d = (double)v24; fx[0].n = v24_n; fx[0].p = v24_n ? NV_GMISS : (int)v24;
     }
     /* MiningField x: invalid value */
     if ((in->state[0] == NERVA_INVALID)) {
@@ -304,7 +304,7 @@ int tree_graph_score(const tree_graph_input *in, tree_graph_output *out)
     }
     v6 = 0.0;
     v6_n = 0;
-    v8 = 0.0;
+    v7 = 0;
     nv_gwalk_all(nv_forest, 3, fx, gres);
     /* TreeModel  (line 40) */
     {
@@ -312,19 +312,20 @@ int tree_graph_score(const tree_graph_input *in, tree_graph_output *out)
         /* tree 0: 5 nodes, line 40 */
         t2 = gres[0];
         t2_n = t2 < 0;
-        v10 = t2;
-        v10_n = t2_n;
+        v14 = t2;
+        v14_n = t2_n;
     }
     {
         double t3 = 0; int t3_n = 1;
-        if (!(v10_n)) { t3 = tree0_c0[v10]; t3_n = 0; }
-        v11 = t3;
-        v11_n = t3_n;
+        if (!(v14_n)) { t3 = tree0_c0[v14]; t3_n = 0; }
+        v15 = t3;
+        v15_n = t3_n;
     }
-    if (!(v11_n)) {
-        v8 = (v8 + 1.0);
-        v6 = (v6 + v11);
-        v6_n = (v6_n || v11_n);
+    if (v15_n) {
+        v7 = 1;
+    } else {
+        v6 = (v6 + v15);
+        v6_n = (v6_n || v15_n);
     }
     /* TreeModel  (line 62) */
     {
@@ -332,19 +333,20 @@ int tree_graph_score(const tree_graph_input *in, tree_graph_output *out)
         /* tree 1: 3 nodes, line 62 */
         t4 = gres[1];
         t4_n = t4 < 0;
-        v12 = t4;
-        v12_n = t4_n;
+        v17 = t4;
+        v17_n = t4_n;
     }
     {
         double t5 = 0; int t5_n = 1;
-        if (!(v12_n)) { t5 = tree1_c0[v12]; t5_n = 0; }
-        v13 = t5;
-        v13_n = t5_n;
+        if (!(v17_n)) { t5 = tree1_c0[v17]; t5_n = 0; }
+        v18 = t5;
+        v18_n = t5_n;
     }
-    if (!(v13_n)) {
-        v8 = (v8 + 1.0);
-        v6 = (v6 + v13);
-        v6_n = (v6_n || v13_n);
+    if (v18_n) {
+        v7 = 1;
+    } else {
+        v6 = (v6 + v18);
+        v6_n = (v6_n || v18_n);
     }
     /* TreeModel  (line 75) */
     {
@@ -352,39 +354,33 @@ int tree_graph_score(const tree_graph_input *in, tree_graph_output *out)
         /* tree 2: 3 nodes, line 75 */
         t6 = gres[2];
         t6_n = t6 < 0;
-        v15 = t6;
-        v15_n = t6_n;
+        v21 = t6;
+        v21_n = t6_n;
     }
     {
         double t7 = 0; int t7_n = 1;
-        if (!(v15_n)) { t7 = tree2_c0[v15]; t7_n = 0; }
-        v16 = t7;
-        v16_n = t7_n;
+        if (!(v21_n)) { t7 = tree2_c0[v21]; t7_n = 0; }
+        v22 = t7;
+        v22_n = t7_n;
     }
-    if (!(v16_n)) {
-        v8 = (v8 + 1.0);
-        v6 = (v6 + v16);
-        v6_n = (v6_n || v16_n);
+    if (v22_n) {
+        v7 = 1;
+    } else {
+        v6 = (v6 + v22);
+        v6_n = (v6_n || v22_n);
     }
     /* Segmentation sum (line 37) */
     {
         double t8 = 0; int t8_n = 1;
-        int t9 = 0; int t9_n = 1;
-        t9 = 0; t9_n = 0;
-        if (0) t9_n = 1; else if (0) { t9 = 1; t9_n = 0; goto sc_1; }
-        int t10;
-        t10 = (v8 == 0.0);
-        if (0) t9_n = 1; else if (t10) { t9 = 1; t9_n = 0; goto sc_1; }
-        sc_1:;
-        if (!(t9_n) && t9) {
+        if (!(0) && v7) {
             t8 = 0; t8_n = 1;
-        } else if (!(t9_n)) {
+        } else if (!(0)) {
             t8 = v6; t8_n = v6_n;
         }
-        v17 = t8;
-        v17_n = t8_n;
+        v23 = t8;
+        v23_n = t8_n;
     }
-    out->out = v17; out->state[0] = (unsigned char)(v17_n ? NERVA_MISSING : NERVA_PRESENT);
+    out->out = v23; out->state[0] = (unsigned char)(v23_n ? NERVA_MISSING : NERVA_PRESENT);
     return NERVA_OK;
 }
 

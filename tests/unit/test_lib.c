@@ -747,6 +747,170 @@ START_TEST(test_flat_walk)
 }
 END_TEST
 
+/* the comparison measures of clustering and k-NN (families.c) on the
+   shared metric arithmetic (kernels.c): hand-computed values */
+START_TEST(test_metrics)
+{
+    /* the running forms: euclid sqrt(3^2 + 4^2) = 5; weighted (c^2 w) */
+    double t = nv_metric_add(NV_EUCLID, 0, 3, 1, 0);
+    t = nv_metric_add(NV_EUCLID, t, 4, 1, 0);
+    ck_assert(nv_metric_end(NV_EUCLID, t, 0) == 5);
+    ck_assert(nv_metric_add(NV_SQEUCLID, 1, 3, 2, 0) == 19);
+    ck_assert(nv_metric_add(NV_CHEBYSHEV, 2, 3, 0.5, 0) == 2 && nv_metric_add(NV_CHEBYSHEV, 2, 3, 1, 0) == 3);
+    ck_assert(nv_metric_add(NV_CITYBLOCK, 1, 3, 2, 0) == 7);
+    ck_assert(nv_metric_end(NV_MINKOWSKI, nv_metric_add(NV_MINKOWSKI, 0, 2, 1, 3), 3) == 2);
+    /* exp(-ln 2 (1 - 0)^2 / 1) = 1/2, exactly representable */
+    ck_assert(nv_gauss_sim(1, 0, 1) == 0.5 && nv_gauss_sim(2, 2, 5) == 1);
+}
+END_TEST
+
+START_TEST(test_measures)
+{
+    const nv_mfield f3[3] = {{NV_CF_ABS_DIFF, 2, 0, 1, 0, 0}, {NV_CF_DELTA, 1, 0, 3, 0, 0},
+                             {NV_CF_EQUAL, 1, 0, 1, 0, 0}};
+    nv_measure m = {NV_SQEUCLID, 0, {0, 0, 0, 0}, {0, 0, 0, 0}, 3, f3, 0};
+    double x[3] = {1, 5, 7}, row[3] = {4, 5, 8};
+    /* 2 * 3^2 + 1 * 0 + 1 * 0 (equal: 7 vs 8 gives 0) */
+    ck_assert(nv_measure_row(&m, x, nv_measure_adjust(&m, x), row) == 18);
+    /* the second field missing: the adjustment (1 + 3 + 1) / (1 + 1) */
+    x[1] = NAN;
+    ck_assert(nv_measure_adjust(&m, x) == 2.5);
+    ck_assert(nv_measure_row(&m, x, 2.5, row) == 45);
+    x[0] = x[2] = NAN;
+    ck_assert(isnan(nv_measure_adjust(&m, x)));
+    /* a table: matrix[x][y] of a 2 x 2 matrix; a code outside it is undefined */
+    static const double mat[4] = {0, 0.25, 0.25, 0};
+    const nv_mfield ft[1] = {{NV_CF_TABLE, 1, 0, 1, 2, mat}};
+    nv_measure mt = {NV_CITYBLOCK, 0, {0, 0, 0, 0}, {0, 0, 0, 0}, 1, ft, 0};
+    double a[1] = {0}, b[1] = {1}, c[1] = {-1};
+    ck_assert(nv_measure_row(&mt, a, 1, b) == 0.25 && isnan(nv_measure_row(&mt, c, 1, b)));
+    /* similarities: 1101 against 1100: a11 2, a10 1, a01 0, a00 1 */
+    const nv_mfield fb[4] = {{0, 1, 0, 1, 0, 0}, {0, 1, 0, 1, 0, 0}, {0, 1, 0, 1, 0, 0}, {0, 1, 0, 1, 0, 0}};
+    nv_measure sm = {NV_BINSIM, 0, {1, 0, 0, 1}, {1, 1, 1, 1}, 4, fb, 0};
+    nv_measure tn = {NV_BINSIM, 0, {1, 0, 0, 1}, {1, 2, 2, 1}, 4, fb, 0};
+    double p[4] = {1, 1, 0, 1}, q[4] = {1, 1, 0, 0}, bad[4] = {2, 1, 0, 0};
+    ck_assert(nv_measure_row(&sm, p, 1, q) == 0.75 && nv_measure_row(&tn, p, 1, q) == 0.6);
+    ck_assert(isnan(nv_measure_row(&sm, bad, 1, q)));
+    /* nearest: ties keep row order, undefined rows are left out, -1 past the end */
+    const nv_mfield f1[1] = {{NV_CF_ABS_DIFF, 1, 0, 1, 0, 0}};
+    nv_measure d1 = {NV_CITYBLOCK, 0, {0, 0, 0, 0}, {0, 0, 0, 0}, 1, f1, 0};
+    nv_measure d1f = {NV_CITYBLOCK, 0, {0, 0, 0, 0}, {0, 0, 0, 0}, 1, f1, 1};
+    double rows[5] = {4, 1, NAN, 3, 1}, r1[1] = {2}, val[4];
+    int idx[4];
+    nv_nearest(&d1, r1, rows, 5, 4, idx, val);
+    ck_assert(idx[0] == 1 && idx[1] == 3 && idx[2] == 4 && idx[3] == 0);
+    ck_assert(val[0] == 1 && val[1] == 1 && val[2] == 1 && val[3] == 2);
+    nv_nearest(&d1, r1, rows, 2, 4, idx, val);
+    ck_assert(idx[0] == 1 && idx[1] == 0 && idx[2] == -1 && isnan(val[3]));
+    /* the fast path of absDiff fields gives the same */
+    nv_nearest(&d1f, r1, rows, 5, 4, idx, val);
+    ck_assert(idx[0] == 1 && idx[1] == 3 && idx[2] == 4 && idx[3] == 0 && val[3] == 2);
+    /* similarities: the greatest first */
+    double srows[8] = {1, 1, 0, 0, 1, 1, 0, 1};
+    nv_nearest(&sm, p, srows, 2, 2, idx, val);
+    ck_assert(idx[0] == 1 && val[0] == 1 && idx[1] == 0);
+}
+END_TEST
+
+/* The fast path of nv_nearest (absDiff fields, every field present; for
+   euclid a row is left out by its squared sum before its root is taken)
+   keeps the rows the general path keeps, in its order, to the bit. */
+START_TEST(test_nearest_fast_path)
+{
+    /* equal roots of unequal sums: 1 + 2^-52 and 1 both have the root 1;
+       the earlier row wins, whichever sum is smaller */
+    const nv_mfield f2[2] = {{NV_CF_ABS_DIFF, 1, 0, 1, 0, 0}, {NV_CF_ABS_DIFF, 1, 0, 1, 0, 0}};
+    nv_measure eu = {NV_EUCLID, 0, {0, 0, 0, 0}, {0, 0, 0, 0}, 2, f2, 1};
+    double z[2] = {0, 0}, tie[4] = {1, 0x1p-26, 1, 0}, val[4];
+    int idx[4];
+    nv_nearest(&eu, z, tie, 2, 1, idx, val);
+    ck_assert(idx[0] == 0 && val[0] == 1);
+    double tie2[4] = {1, 0, 1, 0x1p-26};
+    nv_nearest(&eu, z, tie2, 2, 1, idx, val);
+    ck_assert(idx[0] == 0 && val[0] == 1);
+    /* random rows: every kind of fast path against the general one */
+    enum { NR = 500, NF = 5 };
+    static double rows[NR * NF];
+    unsigned long long st = 12345;
+    for (int i = 0; i < NR * NF; i++) {
+        st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+        rows[i] = (double)(st >> 40) / (double)(1ULL << 24) * 4 - 2;
+        if (i % 7 == 3)
+            rows[i] = rows[i - 1]; /* repeated values: ties */
+    }
+    nv_mfield fu[NF], fw[NF];
+    for (int f = 0; f < NF; f++) {
+        fu[f] = (nv_mfield){NV_CF_ABS_DIFF, 1, 0, 1, 0, 0};
+        fw[f] = (nv_mfield){NV_CF_ABS_DIFF, 0.5 + f, 0, 1, 0, 0};
+    }
+    int kinds[3] = {NV_EUCLID, NV_SQEUCLID, NV_CITYBLOCK};
+    for (int kd = 0; kd < 3; kd++)
+        for (int w = 0; w < 2; w++)
+            for (int q = 0; q < 20; q++) {
+                nv_measure fast = {kinds[kd], 0, {0, 0, 0, 0}, {0, 0, 0, 0}, NF, w ? fw : fu, 1};
+                nv_measure slow = fast;
+                slow.absdiff = 0;
+                const double *x = rows + (size_t)(q * 13 % NR) * NF; /* a record equal to a row */
+                int ia[7], ib[7];
+                double va[7], vb[7];
+                nv_nearest(&fast, x, rows, NR, 7, ia, va);
+                nv_nearest(&slow, x, rows, NR, 7, ib, vb);
+                ck_assert(memcmp(ia, ib, sizeof ia) == 0 && memcmp(va, vb, sizeof va) == 0);
+            }
+}
+END_TEST
+
+START_TEST(test_votes_ranks)
+{
+    /* labels 0 1 1 2: 1 wins by count */
+    double lab[4] = {0, 1, 1, 2}, one[4] = {1, 1, 1, 1}, cnt[4] = {5, 1, 1, 3}, ord[4] = {2, 0, 0, 1};
+    ck_assert(nv_vote(lab, one, cnt, ord, 4) == 1);
+    /* a tie of 0 and 2 (one vote each): more training instances, 0 (5) */
+    double l2[2] = {0, 2}, c2[2] = {5, 3}, o2[2] = {2, 1};
+    ck_assert(nv_vote(l2, one, c2, o2, 2) == 0);
+    /* equal counts too: the smaller order, 2 (order 1) */
+    double c3[2] = {3, 3};
+    ck_assert(nv_vote(l2, one, c3, o2, 2) == 2);
+    /* weighted: label 2's 0.75 beats label 0's 0.5 */
+    double w[2] = {0.5, 0.75};
+    ck_assert(nv_vote(l2, w, c2, o2, 2) == 2 && nv_vote(l2, w, c2, o2, 0) == -1);
+    /* JPMML's median: a + (b - a) / 2 of the middle two */
+    double m4[4] = {34, 10, 30, 14}, m3[3] = {3, 1, 2};
+    ck_assert(nv_percentile_median(m4, 4) == 22 && nv_percentile_median(m3, 3) == 2);
+    ck_assert(isnan(nv_percentile_median(m3, 0)));
+    /* ranks: greatest first, NaN left out, ties by key then position */
+    double v[5] = {2, NAN, 5, 2, 2}, key[5] = {1, 0, 9, 0, 0};
+    ck_assert(nv_rank_desc(v, key, 5, 1) == 2 && nv_rank_desc(v, key, 5, 2) == 3);
+    ck_assert(nv_rank_desc(v, key, 5, 3) == 4 && nv_rank_desc(v, key, 5, 4) == 0);
+    ck_assert(nv_rank_desc(v, key, 5, 5) == -1);
+}
+END_TEST
+
+START_TEST(test_association)
+{
+    /* items a b c (values sorted: a b c), itemsets {a} {b} {a,b} {c};
+       rules {a}->{b}, {a,b}->{c}, {c}->{a} */
+    static const char *const values[3] = {"a", "b", "c"};
+    static const int item[3] = {0, 1, 2}, starts[5] = {0, 1, 2, 4, 5}, sets[5] = {0, 1, 0, 1, 2};
+    static const int rules[6] = {0, 1, 2, 3, 3, 0};
+    nv_assoc as = {3, values, item, 4, starts, sets, 3, rules};
+    static const char *const t1[3] = {"b", "a", NULL}, *const none[1] = {NULL};
+    unsigned char present[3];
+    double conf[3] = {0.5, 0.75, 0.6};
+    nv_assoc_present(&as, t1, present);
+    ck_assert(present[0] && present[1] && !present[2]);
+    /* recommendation: rules 0 and 1 (antecedents present), by confidence 1 then 0 */
+    ck_assert(nv_assoc_rule(&as, present, 0, conf, 1, 1) == 1 && nv_assoc_rule(&as, present, 0, conf, 1, 2) == 0);
+    ck_assert(nv_assoc_rule(&as, present, 0, conf, 1, 3) == -1 && nv_assoc_rule(&as, present, 0, conf, 0, 1) == 0);
+    /* exclusive: rule 0's consequent b is present: only rule 1 */
+    ck_assert(nv_assoc_rule(&as, present, 1, conf, 1, 1) == 1 && nv_assoc_rule(&as, present, 1, conf, 1, 2) == -1);
+    /* rule association: both present: rule 0 */
+    ck_assert(nv_assoc_rule(&as, present, 2, conf, 1, 1) == 0);
+    nv_assoc_present(&as, none, present);
+    ck_assert(nv_assoc_rule(&as, present, 0, conf, 1, 1) == -1);
+}
+END_TEST
+
 static Suite *lib_suite(void)
 {
     Suite *s = suite_create("lib");
@@ -767,6 +931,13 @@ static Suite *lib_suite(void)
     tcase_add_test(t, test_strings);
     tcase_add_test(t, test_intern_and_text_index);
     suite_add_tcase(s, t);
+    TCase *f = tcase_create("families");
+    tcase_add_test(f, test_metrics);
+    tcase_add_test(f, test_measures);
+    tcase_add_test(f, test_nearest_fast_path);
+    tcase_add_test(f, test_votes_ranks);
+    tcase_add_test(f, test_association);
+    suite_add_tcase(s, f);
     TCase *r = tcase_create("trees");
     tcase_add_test(r, test_logic3);
     tcase_add_test(r, test_table_walk);
