@@ -191,6 +191,8 @@ def main():
         kind("deep_expression", model_gen.deep_expression, 120, 120, ".pmml", lambda n: ["x"], lambda n: [0.5])
         kind("pfa_cond", model_gen.pfa_cond, 20000 // k, 2000 // k, ".pfa", None,
              lambda n: [0, n - 1, n + 5], fmt="json")
+        kind("pfa_cond_tests", model_gen.pfa_cond_tests, 5000 // k, 500 // k, ".pfa", None,
+             lambda n: [0, n - 1, n + 5], fmt="json")
         kind("pfa_lets", model_gen.pfa_lets, 20000 // k, 2000 // k, ".pfa", None, lambda n: [7, -3], fmt="json")
         kind("pfa_enum", model_gen.pfa_enum, 100000 // k, 10000 // k, ".pfa", None,
              lambda n: ["s5", "s%d" % (n - 1)], fmt="json")

@@ -172,6 +172,15 @@ def pfa_cond(n):
     return json.dumps({"input": "int", "output": "int", "action": [cond]}), (lambda x: 2 * x if 0 <= x < n else -1)
 
 
+def pfa_cond_tests(n):
+    """A cond of n clauses whose tests are conds themselves (found by
+    tests/fuzz_models.py: each clause nested one level deeper)."""
+    def test(i):
+        return {"==": [{"cond": [{"if": {"==": ["input", i]}, "then": 1}], "else": 0}, 1]}
+    cond = {"cond": [{"if": test(i), "then": i * 2} for i in range(n)], "else": -1}
+    return json.dumps({"input": "int", "output": "int", "action": [cond]}), (lambda x: 2 * x if 0 <= x < n else -1)
+
+
 def pfa_lets(n):
     lets = [{"let": {"x%d" % i: {"+": ["input", i]}}} for i in range(n)]
     lets.append({"+": ["x0", "x%d" % (n - 1)]})

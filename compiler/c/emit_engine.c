@@ -709,8 +709,19 @@ static void emit_try(Pe *m, const IrStmt *s)
     line(m, "}");
 }
 
+/* Whether an else block continues an else-if chain: it ends with an if
+   that has a then block; the statements before it (what computing the next
+   clause's test needs) run only when every earlier test failed. */
+static int chain_next(const IrBlock *e)
+{
+    return e->n >= 1 && e->s[e->n - 1]->kind == S_IF && e->s[e->n - 1]->then_b.n;
+}
+
 /* An else-if chain (a cond of 20,000 clauses) one level deep, not 20,000:
-   each clause's test in its own block, a taken branch leaving by goto. */
+   each clause's test in its own block, a taken branch leaving by goto; what
+   a clause's test needs computed first is emitted at the chain's level (a
+   taken branch has left), so a chain whose tests are themselves conds is
+   not nested either. */
 static void emit_chain(Pe *m, const IrStmt *s)
 {
     int id = m->nchains++;
@@ -727,8 +738,17 @@ static void emit_chain(Pe *m, const IrStmt *s)
         m->ind--;
         line(m, "}");
         const IrBlock *e = &s->else_b;
-        if (e->n == 1 && e->s[0]->kind == S_IF && e->s[0]->then_b.n) {
-            s = e->s[0];
+        if (chain_next(e)) {
+            if (e->n > 1) {
+                IrBlock pre = *e;
+                pre.n = e->n - 1;
+                line(m, "{");
+                m->ind++;
+                emit_block(m, &pre);
+                m->ind--;
+                line(m, "}");
+            }
+            s = e->s[e->n - 1];
             continue;
         }
         if (e->n) {
@@ -767,7 +787,7 @@ static void emit_block(Pe *m, const IrBlock *b)
             break;
         }
         case S_IF: {
-            if (s->else_b.n == 1 && s->else_b.s[0]->kind == S_IF && s->then_b.n) {
+            if (s->then_b.n && chain_next(&s->else_b)) {
                 emit_chain(m, s);
                 break;
             }

@@ -452,11 +452,11 @@ static int tree_flat_score_in(const tree_flat_input *in, tree_flat_output *out, 
     nv_frec rec;
     float v4 = 0; int v4_n = 1; /* accumulator */
     int v5 = 0; /* a segment is missing */
-    int v8 = 0; int v8_n = 1; /* tree node */
-    float v9 = 0; int v9_n = 1; /* tree score */
-    int v11 = 0; int v11_n = 1; /* tree node */
-    float v12 = 0; int v12_n = 1; /* tree score */
-    float v14 = 0; int v14_n = 1; /* segmentation */
+    int v12 = 0; int v12_n = 1; /* tree node */
+    float v13 = 0; int v13_n = 1; /* tree score */
+    int v16 = 0; int v16_n = 1; /* tree node */
+    float v17 = 0; int v17_n = 1; /* tree score */
+    float v19 = 0; int v19_n = 1; /* segmentation */
     memset(&E, 0, sizeof E);
     memset(out->state, NERVA_MISSING, sizeof out->state);
     if (B && B->phase == 2) {
@@ -536,20 +536,20 @@ static int tree_flat_score_in(const tree_flat_input *in, tree_flat_output *out, 
         /* tree 0: 5 nodes, line 33 */
         t1 = gres[0];
         t1_n = t1 < 0;
-        v8 = t1;
-        v8_n = t1_n;
+        v12 = t1;
+        v12_n = t1_n;
     }
     {
         float t2 = 0; int t2_n = 1;
-        if (!(v8_n)) { t2 = tree0_c0[v8]; t2_n = tree0_c0_null[v8]; }
-        v9 = t2;
-        v9_n = t2_n;
+        if (!(v12_n)) { t2 = tree0_c0[v12]; t2_n = tree0_c0_null[v12]; }
+        v13 = t2;
+        v13_n = t2_n;
     }
-    if (v9_n) {
+    if (v13_n) {
         v5 = 1;
     } else {
-        v4 = (v4 + v9);
-        v4_n = (v4_n || v9_n);
+        v4 = (v4 + v13);
+        v4_n = (v4_n || v13_n);
     }
     /* TreeModel  (line 48) */
     {
@@ -557,20 +557,20 @@ static int tree_flat_score_in(const tree_flat_input *in, tree_flat_output *out, 
         /* tree 1: 3 nodes, line 48 */
         t3 = gres[1];
         t3_n = t3 < 0;
-        v11 = t3;
-        v11_n = t3_n;
+        v16 = t3;
+        v16_n = t3_n;
     }
     {
         float t4 = 0; int t4_n = 1;
-        if (!(v11_n)) { t4 = tree1_c0[v11]; t4_n = 0; }
-        v12 = t4;
-        v12_n = t4_n;
+        if (!(v16_n)) { t4 = tree1_c0[v16]; t4_n = 0; }
+        v17 = t4;
+        v17_n = t4_n;
     }
-    if (v12_n) {
+    if (v17_n) {
         v5 = 1;
     } else {
-        v4 = (v4 + v12);
-        v4_n = (v4_n || v12_n);
+        v4 = (v4 + v17);
+        v4_n = (v4_n || v17_n);
     }
     forest_1:;
     /* Segmentation sum (line 30) */
@@ -581,10 +581,10 @@ static int tree_flat_score_in(const tree_flat_input *in, tree_flat_output *out, 
         } else if (!(0)) {
             t5 = v4; t5_n = v4_n;
         }
-        v14 = t5;
-        v14_n = t5_n;
+        v19 = t5;
+        v19_n = t5_n;
     }
-    out->s = v14; out->state[0] = (unsigned char)(v14_n ? NERVA_MISSING : NERVA_PRESENT);
+    out->s = v19; out->state[0] = (unsigned char)(v19_n ? NERVA_MISSING : NERVA_PRESENT);
     return NERVA_OK;
 }
 

@@ -18,9 +18,11 @@ enum nerva_type {
     NERVA_STRING = 5, /* const char *, NUL-terminated UTF-8 */
     /* dates and times (ABI 3), read and written as ISO 8601 text by the
        model's read_text and write_text */
-    NERVA_DATE = 6,    /* long long: days since 1970-01-01 */
-    NERVA_TIME = 7,    /* double: seconds since midnight */
-    NERVA_DATETIME = 8 /* double: seconds since 1970-01-01T00:00:00 (no time zone) */
+    NERVA_DATE = 6,     /* long long: days since 1970-01-01 */
+    NERVA_TIME = 7,     /* double: seconds since midnight */
+    NERVA_DATETIME = 8, /* double: seconds since 1970-01-01T00:00:00 (no time zone) */
+    NERVA_STRINGS = 9   /* const char *const *: a set of items, NUL-terminated UTF-8 strings
+                           ending with a NULL pointer (an association model's input) */
 };
 
 /* per-field state byte, at state_offset */
