@@ -102,3 +102,11 @@ const char *c_string_n(Arena *a, const char *s, size_t n)
     sb_free(&b);
     return r;
 }
+
+const char *c_comment_end(const char *p, const char *end)
+{
+    for (; p + 1 < end; p++)
+        if (p[0] == '*' && p[1] == '/')
+            return p + 2;
+    return end;
+}

@@ -131,11 +131,7 @@ static void void_unread_temps(Em *m, StrBuf *text)
             continue;
         }
         if (c == '/' && i + 1 < len && s[i + 1] == '*') {
-            /* to the comment's end (not strstr: a sanitizer's strstr reads
-               the whole rest of the text each time, quadratic here) */
-            for (i += 2; i + 1 < len && !(s[i] == '*' && s[i + 1] == '/'); i++)
-                ;
-            i += 2;
+            i = (size_t)(c_comment_end(s + i + 2, s + len) - s);
             continue;
         }
         if (!(isalpha((unsigned char)c) || c == '_')) {
@@ -1949,11 +1945,7 @@ static unsigned char *part_vars(const Em *m, const char *s, size_t len, unsigned
             continue;
         }
         if (c == '/' && i + 1 < len && s[i + 1] == '*') {
-            /* to the comment's end (not strstr: a sanitizer's strstr reads
-               the whole rest of the text each time, quadratic here) */
-            for (i += 2; i + 1 < len && !(s[i] == '*' && s[i + 1] == '/'); i++)
-                ;
-            i += 2;
+            i = (size_t)(c_comment_end(s + i + 2, s + len) - s);
             continue;
         }
         if (!(isalpha((unsigned char)c) || c == '_')) {
@@ -2316,11 +2308,9 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
             piece_printf(&pc, "    if (in->state[%d] == NERVA_PRESENT) %s = 0;\n", i, m.nname[v]);
     }
     for (const char *q = body.data; q && *q;) {
-        const char *e = q; /* the piece's end (not strstr: see void_unread_temps) */
-        while (*e && !(e[0] == PIECE_END[0] && e[1] == '\n'))
-            e++;
-        if (!*e)
-            e = NULL;
+        const char *e = strchr(q, PIECE_END[0]); /* strchr, not strstr: see c_comment_end */
+        while (e && e[1] != '\n')
+            e = strchr(e + 1, PIECE_END[0]);
         NV_ASSERT(e);
         piece_put(&pc, q, (size_t)(e - q));
         q = e + 2;

@@ -16,6 +16,7 @@
  * Both backends (emit_program.c for PMML, emit_engine.c for PFA) use it,
  * so a kernel that both languages need is written once. */
 #include "rtlib.h"
+#include "c_text.h"
 #include "toolchain.h"
 
 #include <ctype.h>
@@ -277,11 +278,7 @@ static void mark(Items *it, const char *b, const char *e)
 {
     for (const char *q = b; q < e;) {
         if (q[0] == '/' && q + 1 < e && q[1] == '*') {
-            /* to the comment's end (not strstr: a sanitizer's strstr reads
-               the whole rest of the text each time) */
-            for (q += 2; q + 1 < e && !(q[0] == '*' && q[1] == '/'); q++)
-                ;
-            q = q + 1 < e ? q + 2 : e;
+            q = c_comment_end(q + 2, e);
         } else if (*q == '"' || *q == '\'') {
             char d = *q++;
             while (q < e && *q != d)
