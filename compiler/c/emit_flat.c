@@ -13,6 +13,7 @@
 
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,6 +98,19 @@ typedef struct FForest {
     int *live, nlive, cap_live;
     int keep;        /* whether it does (NV_FLIVE), decided when printing */
 } FForest;
+
+/* the bytes of a flat forest's tables, little-endian (runtime/lib/trees.c:
+   a compiler reads a string far faster than as many numbers) */
+typedef struct FBytes {
+    unsigned char *b;
+    int n, cap;
+} FBytes;
+
+static void fbytes_le(Em *m, FBytes *o, uint64_t v, int width)
+{
+    for (int i = 0; i < width; i++)
+        VEC_PUSH(&m->a, o->b, o->n, o->cap, (unsigned char)(v >> (8 * i)));
+}
 
 static int fdest(Em *m, FTree *g, FDest d)
 {
@@ -1291,16 +1305,21 @@ void flat_print(Em *m, StrBuf *c)
         sb_printf(c, "/* tree %d: ", t);
         comment_text(c, tr->name ? tr->name : "", 80);
         sb_printf(c, " (line %d), %d nodes as %d entries, %d steps */\n", tr->loc.line, tr->nnodes, g->ne, g->steps);
-        sb_printf(c, "static const nv_fnode tree%d_f[] = {", t);
+        /* entries as bytes (runtime/lib/trees.c, nv_fnode: t, f, left) */
+        FBytes eb = {0};
         for (int e = 0; e < g->ne; e++) {
-            sb_printf(c, "%s{", e % 5 == 0 ? "\n    " : " ");
+            uint32_t tb;
             if (F->rank)
-                sb_printf(c, g->et[e] >= INT_MAX ? "INT_MAX" : "%d", (int)g->et[e]);
-            else
-                sb_puts(c, trees_num(m, (float)g->et[e], 0));
-            sb_printf(c, ", %d, %d},", g->ef[e], g->eleft[e]);
+                tb = (uint32_t)(g->et[e] >= INT_MAX ? INT_MAX : (int)g->et[e]);
+            else {
+                float tf = (float)g->et[e];
+                memcpy(&tb, &tf, sizeof tb);
+            }
+            fbytes_le(m, &eb, tb, 4);
+            fbytes_le(m, &eb, (uint64_t)g->ef[e], 2);
+            fbytes_le(m, &eb, (uint64_t)g->eleft[e], 2);
         }
-        sb_puts(c, "\n};\n");
+        sb_printf(c, "static const nv_fnode tree%d_f[] =\n    %s;\n", t, c_string_n(&m->a, (const char *)eb.b, eb.n));
         if (F->sets) {
             sb_printf(c, "static const unsigned long long tree%d_fm[] = {", t);
             for (int i = 0; i < g->nmk; i++)
@@ -1316,9 +1335,9 @@ void flat_print(Em *m, StrBuf *c)
         if (F->fused) {
             /* per entry, what a walk ending there adds to each sum; NaN
                where the statements must decide (a null guard or value) */
-            sb_printf(c, "static const %s tree%d_fv[] = {", F->sum_dbl ? "double" : "float", t);
-            for (int e = 0, k = 0; e < g->ne; e++)
-                for (int i = 0; i < F->nacc; i++, k++) {
+            FBytes vb = {0};
+            for (int e = 0; e < g->ne; e++)
+                for (int i = 0; i < F->nacc; i++) {
                     int r = g->eleft[e] == e ? g->eres[e] : -2;
                     const FAdd *a = &F->adds[i];
                     const IrTreeCol *gc = &tr->cols[F->guard[j]], *col = &tr->cols[F->cols[j * F->nacc + i]];
@@ -1333,10 +1352,19 @@ void flat_print(Em *m, StrBuf *c)
                         v = a->kind == 1 ? 0.0 : NAN;
                     else
                         v = col->num[r];
-                    sb_printf(c, "%s%s,", k % 8 == 0 ? "\n    " : " ",
-                              trees_num(m, F->sum_dbl ? v : (double)(float)v, F->sum_dbl));
+                    if (F->sum_dbl) {
+                        uint64_t u;
+                        memcpy(&u, &v, sizeof u);
+                        fbytes_le(m, &vb, u, 8);
+                    } else {
+                        float f = (float)v;
+                        uint32_t u;
+                        memcpy(&u, &f, sizeof u);
+                        fbytes_le(m, &vb, u, 4);
+                    }
                 }
-            sb_puts(c, "\n};\n");
+            sb_printf(c, "static const unsigned char tree%d_fv[] =\n    %s;\n", t,
+                      c_string_n(&m->a, (const char *)vb.b, vb.n));
         }
     }
     sb_printf(c, "/* the flat forest, in the order its sum adds */\nstatic const nv_ftree nv_flat[] = {\n");

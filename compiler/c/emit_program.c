@@ -1231,7 +1231,14 @@ static CVal emit_inline(Em *m, const IrExpr *e)
         CVal x = emit_expr(m, e->a[0]);
         const char *t = new_tmp(m, bt, 1);
         int has_null = trees_col_has_null(m->p->trees[e->tree], e->col);
-        em_line(m, "if (!(%s)) { %s = tree%d_c%d[%s]; %s_n = %s; }", x.n, t, e->tree, e->col, x.v,
+        int k = ir_base(m->p->trees[e->tree]->cols[e->col].type)->kind;
+        /* columns of numbers are bytes (emit_trees.c, emit_tree_cols) */
+        const char *get = k == T_FLOAT    ? arena_printf(&m->a, "%s(tree%d_c%d + 4 * (size_t)(%s))", rt_call(m, "nv_lef"),
+                                                         e->tree, e->col, x.v)
+                          : k == T_DOUBLE ? arena_printf(&m->a, "%s(tree%d_c%d + 8 * (size_t)(%s))", rt_call(m, "nv_led"),
+                                                         e->tree, e->col, x.v)
+                                          : arena_printf(&m->a, "tree%d_c%d[%s]", e->tree, e->col, x.v);
+        em_line(m, "if (!(%s)) { %s = %s; %s_n = %s; }", x.n, t, get,
              t, has_null ? arena_printf(&m->a, "tree%d_c%d_null[%s]", e->tree, e->col, x.v) : "0");
         r.v = t;
         r.n = arena_printf(&m->a, "%s_n", t);

@@ -19,6 +19,7 @@
 
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -846,25 +847,41 @@ static void emit_tree_cols(Em *m, const IrTree *t, int ti, StrBuf *o)
             continue;
         IrType *bt = ir_base(col->type);
         int has_null = trees_col_has_null(t, c);
-        if (bt->kind == T_STRING)
+        if (bt->kind == T_FLOAT || bt->kind == T_DOUBLE) {
+            /* bits, little-endian (trees_col_get reads them) */
+            int w = bt->kind == T_FLOAT ? 4 : 8;
+            unsigned char *b = arena_alloc(&m->a, (size_t)t->nnodes * (size_t)w + 1);
+            for (int i = 0; i < t->nnodes; i++) {
+                double v = col->is_null[i] || !trees_selectable(t, i) ? 0.0 : col->num[i];
+                uint64_t u;
+                if (w == 4) {
+                    float f = (float)v;
+                    uint32_t u32;
+                    memcpy(&u32, &f, sizeof u32);
+                    u = u32;
+                } else
+                    memcpy(&u, &v, sizeof u);
+                for (int k = 0; k < w; k++)
+                    b[(size_t)i * (size_t)w + (size_t)k] = (unsigned char)(u >> (8 * k));
+            }
+            sb_printf(o, "static const unsigned char tree%d_c%d[] =\n    %s;\n", ti, c,
+                      c_string_n(&m->a, (const char *)b, (size_t)t->nnodes * (size_t)w));
+        } else if (bt->kind == T_STRING)
             sb_printf(o, "static const char *const tree%d_c%d[] = {", ti, c);
         else
             sb_printf(o, "static const %s tree%d_c%d[] = {", em_ctype(bt), ti, c);
-        for (int i = 0; i < t->nnodes; i++) {
+        for (int i = 0; i < t->nnodes && bt->kind != T_FLOAT && bt->kind != T_DOUBLE; i++) {
             sb_puts(o, i % 8 == 0 ? "\n    " : " ");
             if (col->is_null[i] || !trees_selectable(t, i))
                 sb_puts(o, em_czero(bt));
             else if (bt->kind == T_STRING)
                 sb_puts(o, em_string(m, col->str[i]));
-            else if (bt->kind == T_FLOAT)
-                sb_puts(o, trees_num(m, (float)col->num[i], 0));
-            else if (bt->kind == T_DOUBLE)
-                sb_puts(o, trees_num(m, col->num[i], 1));
             else
                 sb_printf(o, "%lld", (long long)col->num[i]);
             sb_putc(o, ',');
         }
-        sb_puts(o, "\n};\n");
+        if (bt->kind != T_FLOAT && bt->kind != T_DOUBLE)
+            sb_puts(o, "\n};\n");
         if (has_null) {
             sb_printf(o, "static const unsigned char tree%d_c%d_null[] = {", ti, c);
             for (int i = 0; i < t->nnodes; i++)
@@ -1190,12 +1207,20 @@ void trees_print(Em *m, StrBuf *c, const char *treefns)
         sb_free(&strs);
         sb_free(&nums);
     }
+    /* the tables of flat trees and columns of numbers are strings of bytes
+       (runtime/lib/trees.c, section le), longer than the 4,095 characters
+       ISO C asks every compiler to take (gcc and clang take any length) */
+    if (m->ff || m->ntrees_used)
+        sb_puts(c, "#if defined(__GNUC__)\n#pragma GCC diagnostic push\n"
+                   "#pragma GCC diagnostic ignored \"-Woverlength-strings\"\n#endif\n");
     if (m->ff)
         flat_print(m, c);
     /* tree payload columns */
     for (int t = 0; t < p->ntrees; t++)
         if (m->tree_used[t])
             emit_tree_cols(m, p->trees[t], t, c);
+    if (m->ff || m->ntrees_used)
+        sb_puts(c, "#if defined(__GNUC__)\n#pragma GCC diagnostic pop\n#endif\n");
     if (m->ntrees_used)
         sb_putc(c, '\n');
 

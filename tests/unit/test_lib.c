@@ -693,11 +693,26 @@ END_TEST
 START_TEST(test_flat_walk)
 {
     /* a leaf's t is the node it selects + 2 */
-    static const nv_fnode T[] = {{1.5f, 0, 1}, {3.0f, 4, 1}, {0.0f, 3, 3}, {5.0f, 4, 3},
-                                 {6.0f, 4, 4}, {1.0f, 4, 5}, {4.0f, 4, 6}};
+    static const struct { float t; unsigned f, left; } E[] = {{1.5f, 0, 1}, {3.0f, 4, 1}, {0.0f, 3, 3},
+                                                              {5.0f, 4, 3}, {6.0f, 4, 4}, {1.0f, 4, 5},
+                                                              {4.0f, 4, 6}};
     static const nv_fs V[] = {0, 10, 0, 30, 40, NAN, 20};
     static const int N[] = {5, 1, 6, 3, 4, 5, 6};
-    static const nv_ftree F[] = {{T, 0, V, N, 2, 2}, {T, 0, V, N, 2, 2}, {T, 0, V, N, 2, 2}};
+    /* as the backend writes them: bytes, little-endian (t's bits, f, left; V's bits) */
+    unsigned char T[8 * 7], VB[8 * 7];
+    for (int e = 0; e < 7; e++) {
+        uint32_t tb;
+        uint64_t vb;
+        memcpy(&tb, &E[e].t, 4);
+        memcpy(&vb, &V[e], 8);
+        for (int k = 0; k < 4; k++)
+            T[8 * e + k] = (unsigned char)(tb >> (8 * k));
+        T[8 * e + 4] = (unsigned char)E[e].f, T[8 * e + 5] = (unsigned char)(E[e].f >> 8);
+        T[8 * e + 6] = (unsigned char)E[e].left, T[8 * e + 7] = (unsigned char)(E[e].left >> 8);
+        for (int k = 0; k < 8; k++)
+            VB[8 * e + k] = (unsigned char)(vb >> (8 * k));
+    }
+    const nv_ftree F[] = {{T, 0, VB, N, 2, 2}, {T, 0, VB, N, 2, 2}, {T, 0, VB, N, 2, 2}};
     /* slots: x (lo copy 0, hi 2), y (lo 1, hi 3); 4 the constant 0 */
     static const struct { float x, y; int xmiss, ymiss, node; } cases[] = {
         {1, 5, 0, 0, 1}, {1.5f, -1, 0, 0, 3}, {2, 0, 0, 0, 4}, {0, 0, 1, 0, 1},
