@@ -26,6 +26,7 @@ import sys
 assert sys.version_info[0] == 2, "run under Python 2.7, as Titus does"
 
 NWORDS = 2000
+SURROGATE_SEED = 824
 NUNITS = 200
 INT_MIN, INT_MAX = -2 ** 31, 2 ** 31 - 1
 LONG_MIN, LONG_MAX = -2 ** 63, 2 ** 63 - 1
@@ -102,7 +103,8 @@ def gen_ops(seed):
     for lo, hi in ranges * 8:
         add("INT", lo, hi, 0, [r.randint(lo, hi - 1)])
     lranges = [(5, 10), (LONG_MIN, LONG_MAX), (0, 2 ** 53 - 1), (0, 2 ** 53), (0, 2 ** 53 + 1),
-               (-2 ** 60, 2 ** 60), (LONG_MIN, 0), (-7, 2 ** 62 + 3), (1, 2 ** 63 - 1)]
+               (-2 ** 60, 2 ** 60), (LONG_MIN, 0), (-7, 2 ** 62 + 3), (1, 2 ** 63 - 1),
+               (0, 2 ** 60 - 2 ** 40 + 1)]     # log2(high - low - 1) just under 60: the 1.00001 matters
     for lo, hi in lranges * 8:
         add("LONG", lo, hi, 0, [r.randint(lo, hi - 1)])
     for lo, hi in [(5.0, 10.0), (-1e300, 1e300), (0.0, 1e-300), (-2.5, 3.25)] * 5:
@@ -166,6 +168,19 @@ def main():
             for _ in range(index):
                 r = random.Random(r.randint(0, 2 ** 31 - 1))
             w("    {%d, %d, {%s}},\n" % (seed, index, ", ".join("%du" % r.getrandbits(32) for _ in range(4))))
+    w("};\n\n")
+
+    # rand.string's whole range: Python's draws of randint(1, 0xD800) with
+    # U+D800 left out (seed 824 draws it 28th; nerva draws again)
+    r = random.Random(SURROGATE_SEED)
+    draws = [r.randint(1, 0xD800) for _ in range(41)]
+    assert 0xD800 in draws[:40]
+    w("/* rand.string(40) with randseed %d: Python draws U+D800 among the first 40\n"
+      "   (randint(1, 0xD800)); nerva leaves it out and takes the next draw */\n" % SURROGATE_SEED)
+    w("static const int64_t RV_SURROGATE_SEED = %d;\nstatic const unsigned RV_SURROGATE[40] = {\n" % SURROGATE_SEED)
+    kept = [c for c in draws if c != 0xD800][:40]
+    for i in range(0, 40, 8):
+        w("    %s,\n" % ", ".join("0x%x" % c for c in kept[i:i + 8]))
     w("};\n\n")
 
     # rand.* cases

@@ -2,12 +2,12 @@
  * pfa_prob.c, pfa_stat.c, pfa_model.c, pfa_rand.c), compiled here as
  * ordinary C through lib.c.
  *
- * Why: the shared corpus checks these functions only where Titus's
- * results can be reproduced; the random numbers cannot (they are Python's
- * Mersenne Twister), so their distributions are checked here instead --
- * uniformity by chi-square, moments, ranges, formats, seeding -- along
- * with what the corpus leaves out: updates in place (nv_own) and the
- * spec's error codes of functions it does not test. */
+ * Why: the shared corpus checks these functions on few inputs; here the
+ * random numbers' distributions are checked -- uniformity by chi-square,
+ * moments, ranges, formats, seeding (that they are Python's own draws,
+ * bit for bit, is tests/unit/test_pfa_rand.c's part) -- along with what
+ * the corpus leaves out: updates in place (nv_own) and the spec's error
+ * codes of functions it does not test. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>

@@ -233,6 +233,21 @@ START_TEST(test_functions)
 }
 END_TEST
 
+/* rand.string's whole range as Python draws it, but for U+D800 */
+START_TEST(test_string_surrogate)
+{
+    static const nv_type *const sig[] = {&T_STR, &T_INT_, NULL};
+    nv_val a[1] = {{.i = 40}};
+    unsigned cp[40];
+    nv_seed(E, 1, RV_SURROGATE_SEED);
+    const nv_str *s = (const nv_str *)nvf_rand_string(E, sig, a).p;
+    ck_assert(nv_utf8_valid(s->s, s->n));
+    ck_assert_int_eq(code_points(s, cp, 40), 40);
+    for (int i = 0; i < 40; i++)
+        ck_assert_msg(cp[i] == RV_SURROGATE[i], "code point %d: %x, not %x", i, cp[i], RV_SURROGATE[i]);
+}
+END_TEST
+
 /* gauss keeps the second deviate of a pair; a new seed forgets it */
 START_TEST(test_gauss_pairs)
 {
@@ -262,6 +277,7 @@ int main(void)
     tcase_add_test(tc, test_battery);
     tcase_add_test(tc, test_functions);
     tcase_add_test(tc, test_gauss_pairs);
+    tcase_add_test(tc, test_string_surrogate);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
