@@ -410,14 +410,8 @@ NV_RT nv_val nvf_a_sortLT(nv_eng *E, const nv_type *const *T, const nv_val *a)
 NV_RT nv_val nvf_a_shuffle(nv_eng *E, const nv_type *const *T, const nv_val *a)
 {
     nv_arr *r = nv_arr_slice(E, NV_A(a[0]), 0, NV_A(a[0])->n);
-    int64_t i;
     (void)T;
-    for (i = r->n - 1; i > 0; i--) {
-        int64_t j = (int64_t)nv_rand_below(E, (uint64_t)(i + 1));
-        nv_val t = r->v[i];
-        r->v[i] = r->v[j];
-        r->v[j] = t;
-    }
+    nv_rand_shuffle(E, r->v, r->n);     /* Python's random.shuffle, as Titus */
     return nv_vp(r);
 }
 

@@ -665,13 +665,8 @@ NV_RT nv_val nvf_model_cluster_randomSeeds(nv_eng *E, const nv_type *const *T, c
     for (i = 1; i < nu; i++)
         if (NV_ARR(u[i])->n != NV_ARR(u[0])->n)
             nv_raise(E, 29022, "dimensions of vectors do not match");
-    /* a random k of them: the first k of a Fisher-Yates shuffle */
-    for (i = 0; i < k; i++) {
-        int64_t pick = i + (int64_t)nv_rand_below(E, (uint64_t)(nu - i));
-        nv_val t = u[i];
-        u[i] = u[pick];
-        u[pick] = t;
-    }
+    /* a random k of them: the first k after random.shuffle, as Titus */
+    nv_rand_shuffle(E, u, nu);
     r = nv_arr_new(E, k);
     for (i = 0; i < k; i++)
         r->v[i] = nv_call2(E, a[2], nv_vi((int32_t)i), u[i]);

@@ -1,20 +1,23 @@
 /* pfa_rand.c -- PFA's random numbers (rand.*) for generated engines, in the
  * calling convention of pfa_lib.c.  Every draw comes from the engine's own
- * generator (pfa_rt.c: nv_rand64, splitmix64 seeded by "randseed" or the
- * clock, and the engine's index in its battery), so an engine with a seed
- * repeats its sequence, and engines of a battery draw independent ones.
- * Integers in a range are exact and unbiased (rejection, not a scaled
- * double); doubles are multiples of 2^-53 scaled to the range; Gaussian
- * deviates are the normal quantile of a uniform (nv_stdnorm_idf, 3 ulps).
- * The reference engine's results for a given seed are those of Python's
- * Mersenne Twister and cannot be expected here: the tests check the
- * distributions instead (tests/unit/test_pfa_rt.c). */
+ * Mersenne Twister (pfa_rt.c: nv_seed, seeded by "randseed" or the clock,
+ * and the engine's index in its battery), and each function makes the
+ * calls of Python 2.7's random module that the reference engine Titus
+ * makes (titus/lib/rand.py), so a document with a "randseed" draws what
+ * Titus draws: randint as randrange computes it (int(random() * width),
+ * or getrandbits past 2^53: nv_rand_upto), uniform as a + (b - a) *
+ * random(), gauss with its second deviate kept for the next call, sample
+ * as Python 2.7's two methods.  Where Titus departs from the spec the
+ * spec wins, with the same draws (docs/pfa-support.md): rand.uuid4's last
+ * group is 12 hexadecimal digits, and rand.string never yields the lone
+ * surrogate U+D800.  Tested against Python's own draws
+ * (tests/unit/test_pfa_rand.c, tools/gen_rand_vectors.py). */
 
-/*@ section rand needs core json string vec kernel_normal */
+/*@ section rand needs core json string vec */
 NV_RT nv_val nvf_rand_int(nv_eng *E, const nv_type *const *T, const nv_val *a)
 {
-    if (!T[1])
-        return nv_vi((int32_t)(uint32_t)(nv_rand64(E) >> 32));
+    if (!T[1])      /* randint(-2^31, 2^31 - 1) */
+        return nv_vi((int32_t)(INT32_MIN + (int64_t)nv_rand_upto(E, UINT32_MAX)));
     if (a[1].i <= a[0].i)
         nv_raise(E, 34000, "high must be greater than low");
     return nv_vi((int32_t)(a[0].i + (int64_t)nv_rand_below(E, (uint64_t)((int64_t)a[1].i - a[0].i))));
@@ -22,20 +25,20 @@ NV_RT nv_val nvf_rand_int(nv_eng *E, const nv_type *const *T, const nv_val *a)
 
 NV_RT nv_val nvf_rand_long(nv_eng *E, const nv_type *const *T, const nv_val *a)
 {
-    if (!T[1])
-        return nv_vl((int64_t)nv_rand64(E));
+    if (!T[1])      /* randint(-2^63, 2^63 - 1) */
+        return nv_vl((int64_t)((uint64_t)INT64_MIN + nv_rand_upto(E, UINT64_MAX)));
     if (a[1].l <= a[0].l)
         nv_raise(E, 34010, "high must be greater than low");
     /* the width fits in 64 bits unsigned; low + an offset wraps back in range */
     return nv_vl((int64_t)((uint64_t)a[0].l + nv_rand_below(E, (uint64_t)a[1].l - (uint64_t)a[0].l)));
 }
 
-/* low + u (high - low), written so that a range wider than the largest
-   double does not overflow */
+/* uniform(low, high) = low + (high - low) random(), written so that a
+   range wider than the largest double does not overflow */
 NV_RT double nv_rand_in(nv_eng *E, double low, double high)
 {
     double u = nv_rand_unit(E), w = high - low;
-    return w != HUGE_VAL ? low + u * w : low * (1 - u) + high * u;
+    return w != HUGE_VAL ? low + w * u : low * (1 - u) + high * u;
 }
 
 NV_RT nv_val nvf_rand_float(nv_eng *E, const nv_type *const *T, const nv_val *a)
@@ -79,32 +82,48 @@ NV_RT nv_val nvf_rand_choices(nv_eng *E, const nv_type *const *T, const nv_val *
     return nv_vp(r);
 }
 
+/* Python 2.7's random.sample(population, k): a partial shuffle of a pool
+   when the population is small beside the set a large k needs, otherwise
+   indexes drawn over the whole population until k distinct ones are found */
 NV_RT nv_val nvf_rand_sample(nv_eng *E, const nv_type *const *T, const nv_val *a)
 {
     const nv_arr *p = NV_ARR(a[1]);
-    int64_t n = a[0].i < 0 ? 0 : a[0].i, i;
-    nv_val *pool;
+    int64_t n = p->n, k = a[0].i < 0 ? 0 : a[0].i, i;
+    double setsize = 21;
     nv_arr *r;
     (void)T;
-    if (p->n == 0)
+    if (n == 0)
         nv_raise(E, 34060, "population must not be empty");
-    if (p->n < n)
+    if (n < k)
         nv_raise(E, 34061, "population smaller than requested subsample");
-    /* the first n of a Fisher-Yates shuffle of a copy */
-    pool = (nv_val *)nv_alloc(E, sizeof(nv_val) * (size_t)p->n);
-    memcpy(pool, p->v, sizeof(nv_val) * (size_t)p->n);
-    r = nv_arr_new(E, n);
-    for (i = 0; i < n; i++) {
-        int64_t j = i + (int64_t)nv_rand_below(E, (uint64_t)(p->n - i));
-        nv_val t = pool[i];
-        pool[i] = pool[j];
-        pool[j] = t;
-        r->v[i] = pool[i];
+    r = nv_arr_new(E, k);
+    if (k > 5)
+        setsize += pow(4.0, ceil(log((double)(k * 3)) / log(4.0)));
+    if ((double)n <= setsize) {
+        nv_val *pool = (nv_val *)nv_alloc(E, sizeof(nv_val) * (size_t)n);
+        memcpy(pool, p->v, sizeof(nv_val) * (size_t)n);
+        for (i = 0; i < k; i++) {
+            int64_t j = (int64_t)(nv_rand_unit(E) * (double)(n - i));
+            r->v[i] = pool[j];
+            pool[j] = pool[n - i - 1];
+        }
+    } else {
+        unsigned char *seen = (unsigned char *)nv_alloc(E, (size_t)(n / 8 + 1));
+        memset(seen, 0, (size_t)(n / 8 + 1));
+        for (i = 0; i < k; i++) {
+            int64_t j;
+            do
+                j = (int64_t)(nv_rand_unit(E) * (double)n);
+            while (seen[j / 8] & (1u << (j % 8)));
+            seen[j / 8] |= (unsigned char)(1u << (j % 8));
+            r->v[i] = p->v[j];
+        }
     }
     return nv_vp(r);
 }
 
-/* an index of the weights w[0..n), with probability proportional to them */
+/* an index of the weights w[0..n), with probability proportional to them:
+   the first whose running sum passes uniform(0, total) */
 NV_RT int64_t nv_rand_index(nv_eng *E, const double *w, int64_t n)
 {
     double total = 0, pos, run = 0;
@@ -118,7 +137,7 @@ NV_RT int64_t nv_rand_index(nv_eng *E, const double *w, int64_t n)
     }
     if (!(total > 0))
         nv_raise(E, 34070, "distribution must be non-empty");
-    pos = nv_rand_unit(E) * total;
+    pos = total * nv_rand_unit(E);
     for (i = 0; i < n; i++) {
         if (w[i] > 0)
             last = i;
@@ -167,7 +186,7 @@ NV_RT void nv_rand_shape(nv_eng *E, const nv_type *const *T, const nv_val *a, in
 NV_RT nv_val nvf_rand_string(nv_eng *E, const nv_type *const *T, const nv_val *a)
 {
     int64_t n = a[0].i, i, np = 0, len = 0;
-    unsigned lo = 1, hi = 0xD800, *cp = NULL, *pop = NULL;
+    unsigned lo = 1, hi = 0xD800, *cp = NULL, *pop = NULL;   /* lo, hi: the range given */
     char *d;
     nv_str *s;
     nv_rand_shape(E, T, a, 34080, (int64_t)1 << 28, 1, 0xD800, "invalid char", &lo, &hi);
@@ -187,7 +206,14 @@ NV_RT nv_val nvf_rand_string(nv_eng *E, const nv_type *const *T, const nv_val *a
     }
     cp = (unsigned *)nv_alloc(E, sizeof(unsigned) * (size_t)n);
     for (i = 0; i < n; i++) {
-        cp[i] = pop ? pop[nv_rand_below(E, (uint64_t)np)] : lo + (unsigned)nv_rand_below(E, hi - lo);
+        if (pop)
+            cp[i] = pop[nv_rand_below(E, (uint64_t)np)];
+        else if (T[2])
+            cp[i] = lo + (unsigned)nv_rand_below(E, hi - lo);
+        else        /* randint(1, 0xD800), as the spec has it, but U+D800 is no character: draw again */
+            do
+                cp[i] = 1 + (unsigned)nv_rand_below(E, 0xD800);
+            while (cp[i] == 0xD800);
         len += cp[i] < 0x80 ? 1 : cp[i] < 0x800 ? 2 : cp[i] < 0x10000 ? 3 : 4;
     }
     s = nv_str_alloc(E, len, &d);
@@ -216,24 +242,40 @@ NV_RT nv_val nvf_rand_bytes(nv_eng *E, const nv_type *const *T, const nv_val *a)
 }
 
 /* xxxxxxxx-xxxx-4xxx-8xxx-xxxxxxxxxxxx: random hexadecimal digits, version
-   4 and the IETF variant nibble 8, as the spec has it */
+   4 and the IETF variant nibble 8, as the spec and RFC 4122 have it.  The
+   draws are Titus's, getrandbits of 32, 16, 12, 12 and 64 bits; Titus
+   prints all 16 digits of the last (a group too long), nerva the first 12,
+   so the string is Titus's cut to the spec's length and the stream stays
+   in step. */
 NV_RT nv_val nvf_rand_uuid4(nv_eng *E, const nv_type *const *T, const nv_val *a)
 {
-    uint64_t x = nv_rand64(E), y = nv_rand64(E);
+    uint64_t g1 = nv_rand_bits(E, 32), g2 = nv_rand_bits(E, 16), g3 = nv_rand_bits(E, 12);
+    uint64_t g4 = nv_rand_bits(E, 12), g5 = nv_rand_bits(E, 64);
     char buf[40];
     (void)T;
     (void)a;
-    snprintf(buf, sizeof buf, "%08x-%04x-4%03x-8%03x-%012llx", (unsigned)(x >> 32), (unsigned)((x >> 16) & 0xffff),
-             (unsigned)(x & 0xfff), (unsigned)(y >> 52), (unsigned long long)(y & 0xffffffffffffULL));
+    snprintf(buf, sizeof buf, "%08x-%04x-4%03x-8%03x-%012llx", (unsigned)g1, (unsigned)g2, (unsigned)g3, (unsigned)g4,
+             (unsigned long long)(g5 >> 16));
     return nv_vp(nv_cstr(E, buf));
 }
 
 NV_RT nv_val nvf_rand_uuid(nv_eng *E, const nv_type *const *T, const nv_val *a) { return nvf_rand_uuid4(E, T, a); }
 
+/* random.gauss(mu, sigma): the Box-Muller pair from two random() draws,
+   one deviate returned and the other kept in the engine for the next call */
 NV_RT nv_val nvf_rand_gaussian(nv_eng *E, const nv_type *const *T, const nv_val *a)
 {
-    /* a uniform strictly inside (0, 1): the midpoint of a 2^-53 cell */
-    double u = ((double)(nv_rand64(E) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+    nv_mt *g = &E->rng;
+    double z;
     (void)T;
-    return nv_vd(a[0].d + a[1].d * nv_stdnorm_idf(u));
+    if (g->has_gauss) {
+        z = g->gauss_next;
+        g->has_gauss = 0;
+    } else {
+        double x2pi = nv_mt_unit(g) * 6.283185307179586, g2rad = sqrt(-2.0 * log(1.0 - nv_mt_unit(g)));
+        z = cos(x2pi) * g2rad;
+        g->gauss_next = sin(x2pi) * g2rad;
+        g->has_gauss = 1;
+    }
+    return nv_vd(a[0].d + z * a[1].d);
 }

@@ -149,6 +149,14 @@ typedef struct nv_pool {
 
 typedef void (*nv_outfn)(void *ctx, const char *json, size_t len);
 
+/* the Mersenne Twister's state, and random.gauss's second deviate */
+typedef struct nv_mt {
+    uint32_t mt[624];
+    int i;                          /* the next word of mt; 624: twist first */
+    int has_gauss;
+    double gauss_next;
+} nv_mt;
+
 /* the host's lock over the shared cells and pools of a battery of engines */
 typedef struct nv_shared {
     void (*lock)(void *ctx);
@@ -176,7 +184,7 @@ typedef struct nv_eng {
     const nv_type *out_type;
     int ncells, npools;
     int depth;                      /* nesting of user function calls */
-    uint64_t rng;                   /* pseudorandom state (randseed) */
+    nv_mt rng;                      /* pseudorandom state (randseed): nv_seed */
     int vdepth;                     /* nesting of values being copied or written */
     double deadline;                /* options.timeout: monotonic ms, 0 none */
     int64_t timeout_ms;
@@ -557,32 +565,121 @@ NV_RT int32_t nv_i32(nv_eng *E, int64_t x, int code)
 
 
 
-/* The engine's pseudorandom numbers: splitmix64 (a Weyl sequence through
-   a strong 64-bit mixer; period 2^64, passes BigCrush).  The state starts
-   from "randseed" (or, without one, the clock and the engine's address),
-   mixed with the engine's index in its battery, so each engine's stream is
-   reproducible and the streams of a battery's engines are independent
-   (their starting points are 64-bit hashes apart). */
-NV_RT uint64_t nv_mix64(uint64_t z)
+/* The engine's pseudorandom numbers: the Mersenne Twister MT19937 as
+   Python's random module runs it (Modules/_randommodule.c), so that a
+   document with "randseed" draws exactly what the reference engine
+   Titus draws: Titus seeds random.Random(randseed) and computes each
+   rand.* function with Python 2.7's random module (pfa_rand.c follows
+   its calls one for one).  random.Random(n) for an integer n is
+   init_by_array over the 32-bit words of |n|, least significant first
+   ([0] for 0); random() is the 53-bit double (a >> 5, b >> 6) of two
+   words; getrandbits(k) fills 32-bit words, least significant first,
+   shifting the last one right.  The state (2.5 KB) lives in the engine. */
+NV_RT uint32_t nv_mt_next(nv_mt *g)
 {
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    static const uint32_t mag01[2] = {0x0u, 0x9908b0dfu};
+    uint32_t y;
+    if (g->i >= 624) {      /* the next 624 words at once */
+        int k;
+        for (k = 0; k < 624 - 397; k++) {
+            y = (g->mt[k] & 0x80000000u) | (g->mt[k + 1] & 0x7fffffffu);
+            g->mt[k] = g->mt[k + 397] ^ (y >> 1) ^ mag01[y & 1u];
+        }
+        for (; k < 623; k++) {
+            y = (g->mt[k] & 0x80000000u) | (g->mt[k + 1] & 0x7fffffffu);
+            g->mt[k] = g->mt[k + (397 - 624)] ^ (y >> 1) ^ mag01[y & 1u];
+        }
+        y = (g->mt[623] & 0x80000000u) | (g->mt[0] & 0x7fffffffu);
+        g->mt[623] = g->mt[396] ^ (y >> 1) ^ mag01[y & 1u];
+        g->i = 0;
+    }
+    y = g->mt[g->i++];
+    y ^= y >> 11;
+    y ^= (y << 7) & 0x9d2c5680u;
+    y ^= (y << 15) & 0xefc60000u;
+    return y ^ (y >> 18);
 }
 
+/* init_by_array: the state from a key of n >= 1 words (Python's seed) */
+NV_RT void nv_mt_seed(nv_mt *g, const uint32_t *key, int n)
+{
+    int i = 1, j = 0, k;
+    g->mt[0] = 19650218u;   /* init_genrand(19650218) */
+    for (k = 1; k < 624; k++)
+        g->mt[k] = 1812433253u * (g->mt[k - 1] ^ (g->mt[k - 1] >> 30)) + (uint32_t)k;
+    for (k = 624 > n ? 624 : n; k; k--) {
+        g->mt[i] = (g->mt[i] ^ ((g->mt[i - 1] ^ (g->mt[i - 1] >> 30)) * 1664525u)) + key[j] + (uint32_t)j;
+        i++;
+        j++;
+        if (i >= 624) {
+            g->mt[0] = g->mt[623];
+            i = 1;
+        }
+        if (j >= n)
+            j = 0;
+    }
+    for (k = 623; k; k--) {
+        g->mt[i] = (g->mt[i] ^ ((g->mt[i - 1] ^ (g->mt[i - 1] >> 30)) * 1566083941u)) - (uint32_t)i;
+        i++;
+        if (i >= 624) {
+            g->mt[0] = g->mt[623];
+            i = 1;
+        }
+    }
+    g->mt[0] = 0x80000000u;
+    g->i = 624;
+    g->has_gauss = 0;       /* Python's seed() forgets gauss_next */
+    g->gauss_next = 0;
+}
+
+/* random.Random(n) for a non-negative integer n below 2^64 */
+NV_RT void nv_mt_seed_u64(nv_mt *g, uint64_t n)
+{
+    uint32_t key[2];
+    key[0] = (uint32_t)n;
+    key[1] = (uint32_t)(n >> 32);
+    nv_mt_seed(g, key, key[1] ? 2 : 1);
+}
+
+/* random(): a multiple of 2^-53 in [0, 1) */
+NV_RT double nv_mt_unit(nv_mt *g)
+{
+    uint32_t a = nv_mt_next(g) >> 5, b = nv_mt_next(g) >> 6;
+    return ((double)a * 67108864.0 + (double)b) * (1.0 / 9007199254740992.0);
+}
+
+/* The engine's generator starts as random.Random(randseed) (Python takes
+   |randseed|).  Engine i of a battery starts as Titus's engine i does
+   (genpy.py): i times over, the generator is replaced by
+   random.Random(randint(0, 2^31 - 1)) drawn from the one before, so engine
+   0 draws random.Random(randseed) itself and each other engine a stream of
+   its own.  Without "randseed", a key of the clock's nanoseconds, the
+   engine's address and its index (Python would read os.urandom). */
 NV_RT void nv_seed(nv_eng *E, int has_seed, int64_t seed)
 {
-    uint64_t z = (uint64_t)seed;
+    int64_t i;
     if (!has_seed) {
         struct timespec ts;
+        uint64_t t, a = (uint64_t)(uintptr_t)E;
+        uint32_t key[5];
         clock_gettime(CLOCK_REALTIME, &ts);
-        z = ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) ^ (uint64_t)(uintptr_t)E;
+        t = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+        key[0] = (uint32_t)t;
+        key[1] = (uint32_t)(t >> 32);
+        key[2] = (uint32_t)a;
+        key[3] = (uint32_t)(a >> 32);
+        key[4] = (uint32_t)E->index;
+        nv_mt_seed(&E->rng, key, 5);
+        return;
     }
-    z = nv_mix64(z + 0x9e3779b97f4a7c15ULL);
-    if (E->index)
-        z = nv_mix64(z ^ nv_mix64((uint64_t)E->index));
-    E->rng = z;
+    /* |seed|, 2^63 for the most negative */
+    nv_mt_seed_u64(&E->rng, seed < 0 ? 0 - (uint64_t)seed : (uint64_t)seed);
+    for (i = 0; i < E->index; i++)
+        nv_mt_seed_u64(&E->rng, (uint64_t)(nv_mt_unit(&E->rng) * 2147483648.0));
 }
+
+
+
 
 
 

@@ -5,8 +5,8 @@ values from the definitions below (plain Python and mpmath, not nerva).
 
     python3 tests/pfa_e2e/lib/gen_analytic.py > tests/pfa_e2e/lib/analytic.jsonl
 
-The rand functions are checked by their properties in tests/unit/test_pfa_lib.c
-(their values are nerva's generator's: no reference has the same ones).
+The rand functions are checked against Python's draws elsewhere (gen_pyrand.py,
+tests/unit/test_pfa_rand.c) and by their properties in tests/unit/test_pfa_lib.c.
 """
 
 import json
