@@ -60,6 +60,11 @@
 typedef char nv_float_is_ieee[FLT_RADIX == 2 && FLT_MANT_DIG == 24 && FLT_MAX_EXP == 128 &&
                               DBL_MANT_DIG == 53 && DBL_MAX_EXP == 1024 ? 1 : -1];
 
+NV_RT NV_FINLINE unsigned nv_le16(const unsigned char *p)
+{
+    return (unsigned)p[0] | (unsigned)p[1] << 8;
+}
+
 NV_RT NV_FINLINE unsigned nv_le32(const unsigned char *p)
 {
     return (unsigned)p[0] | (unsigned)p[1] << 8 | (unsigned)p[2] << 16 | (unsigned)p[3] << 24;
@@ -172,15 +177,10 @@ typedef float nv_fs;
    a rank), f (2), left (2). */
 typedef unsigned char nv_fnode;
 
-NV_RT NV_FINLINE unsigned long long nv_fentry(const nv_fnode *T, unsigned i)
+/* entry i's t */
+NV_RT NV_FINLINE nv_ft nv_ft_at(const nv_fnode *T, unsigned i)
 {
-    return nv_le64(T + 8 * (size_t)i);
-}
-
-/* an entry's t, f and left */
-NV_RT NV_FINLINE nv_ft nv_ft_of(unsigned long long e)
-{
-    unsigned u = (unsigned)(e & 0xffffffffu);
+    unsigned u = nv_le32(T + 8 * (size_t)i);
 #if NV_FLAT_RANK
     return u <= INT_MAX ? (int)u : -(int)(~u) - 1;
 #else
@@ -189,12 +189,22 @@ NV_RT NV_FINLINE nv_ft nv_ft_of(unsigned long long e)
     return t;
 #endif
 }
-#define NV_FF(e) ((unsigned)((e) >> 32) & 0xffffu)
-#define NV_FLEFT(e) ((unsigned)((e) >> 48))
+
+/* f and left, each one load of its own (one load of both would keep a
+   register per walk live to the step's end: spills in eight-walk lockstep) */
+NV_RT NV_FINLINE unsigned nv_ff_at(const nv_fnode *T, unsigned i)
+{
+    return nv_le16(T + 8 * (size_t)i + 4);
+}
+
+NV_RT NV_FINLINE unsigned nv_fleft_at(const nv_fnode *T, unsigned i)
+{
+    return nv_le16(T + 8 * (size_t)i + 6);
+}
 
 /* the node a walk that ends at leaf entry i selects, or -1 (null): a leaf's
    t is that node + 2 (at least 1, so the constant 0 it reads is below it) */
-#define NV_FRESULT(T, i) ((int)nv_ft_of(nv_fentry(T, i)) - 2)
+#define NV_FRESULT(T, i) ((int)nv_ft_at(T, i) - 2)
 
 /* V, per entry and sum, in the same way: a float's or a double's bits */
 NV_RT NV_FINLINE nv_fs nv_fvalue(const unsigned char *V, size_t k)
@@ -228,8 +238,8 @@ typedef struct nv_frec {
 NV_RT NV_FINLINE unsigned nv_fstep(const nv_fnode *T, const unsigned long long *M, unsigned i, const nv_ft *X,
                                    const unsigned char *XN, int o)
 {
-    unsigned long long e = nv_fentry(T, i);
-    nv_ft t = nv_ft_of(e), x = X[o + NV_FF(e)];
+    unsigned f = nv_ff_at(T, i);
+    nv_ft t = nv_ft_at(T, i), x = X[o + f];
     unsigned c = x >= t;
 #if NV_FLAT_CODES
     c |= (unsigned)(M[(unsigned)t >> 20] >> (x & 63)) & 3u;
@@ -240,11 +250,11 @@ NV_RT NV_FINLINE unsigned nv_fstep(const nv_fnode *T, const unsigned long long *
     c += (unsigned)x >> 30;
     (void)XN;
 #elif NV_FLAT_THREE
-    c += XN[o + NV_FF(e)];
+    c += XN[o + f];
 #else
     (void)XN;
 #endif
-    return NV_FLEFT(e) + c;
+    return nv_fleft_at(T, i) + c;
 }
 
 /* row r of a block */
@@ -298,7 +308,7 @@ NV_RT void nv_fblock1(const nv_ftree *F, const nv_frec *b, int stride, int n, in
     for (; r < n; r++) {
         nv_frec x = nv_frow(b, r, stride);
         unsigned i = 0;
-        for (s = 0; s < F->steps && NV_FLEFT(nv_fentry(T, i)) != i; s++)
+        for (s = 0; s < F->steps && nv_fleft_at(T, i) != i; s++)
             i = nv_fstep(T, M, i, x.X, x.XN, 0);
         at[r] = (int)i;
     }
@@ -398,7 +408,7 @@ NV_RT void nv_fone(const nv_ftree *F, int nt, const nv_frec *x, int *at)
     }
     for (; t < nt; t++) {
         unsigned i = 0;
-        for (s = 0; s < F[t].steps && NV_FLEFT(nv_fentry(F[t].T, i)) != i; s++)
+        for (s = 0; s < F[t].steps && nv_fleft_at(F[t].T, i) != i; s++)
             i = nv_fstep(F[t].T, F[t].M, i, X, XN, 0);
         at[t] = (int)i;
     }
@@ -433,8 +443,8 @@ NV_RT void nv_fexact(const nv_ftree *F, int nt, const nv_frec *x, int *res)
     unsigned i;
     for (t = 0; t < nt; t++) {
         const nv_fnode *T = F[t].T;
-        for (i = 0; NV_FLEFT(nv_fentry(T, i)) != i;)
-            i = NV_FISNAN(x->X[NV_FF(nv_fentry(T, i))]) ? (unsigned)F[t].N[i]
+        for (i = 0; nv_fleft_at(T, i) != i;)
+            i = NV_FISNAN(x->X[nv_ff_at(T, i)]) ? (unsigned)F[t].N[i]
                                                         : nv_fstep(T, F[t].M, i, x->X, x->XN, 0);
         res[t] = NV_FRESULT(F[t].T, i);
     }

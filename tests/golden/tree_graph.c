@@ -207,6 +207,7 @@ NV_RT void nv_gwalk_all(const nv_gtree *F, int n, const nv_slot *fx, int *res)
 typedef char nv_float_is_ieee[FLT_RADIX == 2 && FLT_MANT_DIG == 24 && FLT_MAX_EXP == 128 &&
                               DBL_MANT_DIG == 53 && DBL_MAX_EXP == 1024 ? 1 : -1];
 
+
 NV_RT NV_FINLINE unsigned nv_le32(const unsigned char *p)
 {
     return (unsigned)p[0] | (unsigned)p[1] << 8 | (unsigned)p[2] << 16 | (unsigned)p[3] << 24;
