@@ -179,7 +179,10 @@ def check_generated(chk, label, text, must_have):
         chk.ok(bad not in code, "%s: %r outside literals and comments" % (label, bad))
     for ln in code.split("\n"):
         if "#" in ln:
-            chk.ok(re.match(r"\s*#\s*(include|ifndef|define|endif|if|else)\b", ln) is not None,
+            # the directives nerva writes; the only pragmas turn gcc's and
+            # clang's overlength-strings warning off and on around byte tables
+            chk.ok(re.match(r"\s*#\s*(include|ifndef|define|endif|if|else)\b", ln) is not None or
+                   re.fullmatch(r'#pragma GCC diagnostic (push|pop|ignored "")', ln) is not None,
                    "%s: '#' outside a directive: %r" % (label, ln[:120]))
     lits = set(literals)
     for s in must_have:
@@ -260,7 +263,10 @@ def main():
             with open(os.path.join(tmp, "strange_names.h"), encoding="utf-8") as f:
                 htext = f.read()
             names = [sn.N, sn.S, sn.T, sn.P, sn.PR1, sn.PR2, sn.PR3, sn.ID, sn.K]
-            values = [sn.V1, sn.V2, sn.V3, sn.C1, sn.C2, sn.C3, sn.K1, sn.K2, sn.M] + sn.IDS
+            # not the root's id: no walk ends at an inner node of a tree that
+            # returns null when no child holds, and the unit keeps only what a
+            # walk can select (its other strings test the same escapes)
+            values = [sn.V1, sn.V2, sn.V3, sn.C1, sn.C2, sn.C3, sn.K1, sn.K2, sn.M] + sn.IDS[1:]
             check_generated(chk, "strange_names.c", ctext, names + values)
             check_generated(chk, "strange_names.h", htext, [])
             for s in names + values:   # the header has them only in sanitised comments
