@@ -1,6 +1,7 @@
 /* The PMML frontend's boundary: libxml2 parses the document safely and its
- * tree is converted at once into this small element tree owned by the
- * compilation arena, then freed.  Nothing of libxml2 leaves read_pmml.c. */
+ * SAX2 callbacks build this small element tree in the compilation arena as
+ * the parse goes (libxml2 builds no document tree of its own).  Nothing of
+ * libxml2 leaves read_pmml.c. */
 #ifndef NERVA_READ_PMML_H
 #define NERVA_READ_PMML_H
 
@@ -37,6 +38,11 @@ typedef struct PmmlLimits {
  * element (<PMML>) or NULL after reporting errors as file:line:col. */
 XElem *read_pmml(Arena *a, Diags *d, const char *file, const char *data,
                  size_t len, const PmmlLimits *lim);
+/* The same, with the tree's structure (XElem, XAttr and kids arrays) in
+ * `tree` and its strings (names, attribute values, text) in `a`: once the
+ * document is lowered `tree` can be freed, the IR keeping the strings. */
+XElem *read_pmml_split(Arena *a, Arena *tree, Diags *d, const char *file, const char *data,
+                       size_t len, const PmmlLimits *lim);
 
 /* helpers over the element tree */
 const char *xattr(const XElem *e, const char *name);           /* NULL if absent */
