@@ -40,6 +40,7 @@ typedef struct Em {
     unsigned char *tree_table;   /* per tree: LAY_NESTED, LAY_TABLE or LAY_GRAPH */
     struct TGraph **graph;       /* per tree laid out as LAY_GRAPH */
     struct FForest *ff;          /* the trees laid out as LAY_FLAT, or NULL */
+    Arena flat_tmp;              /* flat_plan's graphs and working arrays, freed once the forest is laid out */
     int any_table, any_generic, any_graph, any_number, any_env, nomask;
     int gnarrow;                 /* every graph's tests fit 8 bytes */
     int *in_forest;              /* per tree: index in the batch walk, or -1 */

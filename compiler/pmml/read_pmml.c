@@ -241,14 +241,17 @@ static const char *str_copy(ReadState *st, const char *s, size_t n)
 static const char *local_name(ReadState *st, const xmlChar *name)
 {
     size_t nslots = sizeof st->names / sizeof st->names[0];
-    size_t slot = ((uintptr_t)name >> 4) % nslots;
+    /* the pointer's bits mixed: interned names lie a few bytes apart */
+    size_t slot = (size_t)(((uint64_t)(uintptr_t)name * 0x9E3779B97F4A7C15u) >> 40) % nslots;
     if (st->names[slot].key == name)
         return st->names[slot].copy;
     const char *s = (const char *)name;
     const char *colon = strrchr(s, ':');
     if (colon)
         s = colon + 1;
-    const char *copy = str_copy(st, s, strlen(s));
+    /* a colliding name whose copy is the same text keeps it */
+    const char *copy = st->names[slot].copy && !strcmp(st->names[slot].copy, s) ? st->names[slot].copy
+                                                                                 : str_copy(st, s, strlen(s));
     st->names[slot].key = name;
     st->names[slot].copy = copy;
     return copy;
