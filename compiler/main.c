@@ -106,8 +106,7 @@ static IrProgram *frontend(Compiled *cm, const char *path)
        memory, and the backend's comes after. */
     Arena tree;
     arena_init(&tree);
-    XElem *root = read_pmml_split(&cm->arena, &tree, &cm->diags, path, data, len, NULL);
-    free(data);
+    XElem *root = read_pmml_split(&cm->arena, &tree, &cm->diags, path, data, len, NULL); /* frees data */
     IrProgram *p = root && !cm->diags.errors ? lower_pmml(&cm->arena, &cm->diags, path, root) : NULL;
     arena_free(&tree);
     if (!p || cm->diags.errors)

@@ -56,6 +56,7 @@ typedef struct ReadState {
     long elements;
     int failed;         /* one error per document: the first is the cause,
                            whatever libxml2 says afterwards is fallout */
+
     XElem *root;
     /* the open elements, and two stacks shared by them (malloc'd, freed at
        the end): each element's children and text pile up above its
@@ -189,6 +190,36 @@ static void on_reference(void *ud, const xmlChar *name)
     ReadState *st = ctxt->_private;
     fail_at(st, current_line(st), 0, "entity reference '&%s;' is not allowed", (const char *)name);
     stop(st);
+}
+
+/* What xmlCtxtReadMemory does, except that the caller's bytes are freed
+   (when `owned`) as soon as libxml2 has its copy: a big model is not held
+   twice while it is parsed. */
+static xmlDocPtr read_copy(xmlParserCtxtPtr ctxt, const char *data, int len, char *owned, const char *file,
+                           int opts)
+{
+    xmlCtxtReset(ctxt);
+    xmlParserInputBufferPtr buf = xmlParserInputBufferCreateMem(data, len, XML_CHAR_ENCODING_NONE);
+    free(owned);
+    if (!buf)
+        return NULL;
+    xmlParserInputPtr in = xmlNewIOInputStream(ctxt, buf, XML_CHAR_ENCODING_NONE);
+    if (!in) {
+        xmlFreeParserInputBuffer(buf);
+        return NULL;
+    }
+    inputPush(ctxt, in);
+    xmlCtxtUseOptions(ctxt, opts);
+    if (!ctxt->input->filename)
+        ctxt->input->filename = (char *)xmlStrdup((const xmlChar *)file);
+    xmlParseDocument(ctxt);
+    xmlDocPtr doc = ctxt->myDoc;
+    ctxt->myDoc = NULL;
+    if (!ctxt->wellFormed && doc) {
+        xmlFreeDoc(doc);
+        doc = NULL;
+    }
+    return doc;
 }
 
 /* ---- memory ---- */
@@ -659,8 +690,8 @@ static int count_attributes(Diags *d, const char *file, const char *data, size_t
     return 1;
 }
 
-XElem *read_pmml_split(Arena *a, Arena *tree, Diags *d, const char *file, const char *data,
-                       size_t len, const PmmlLimits *lim)
+static XElem *read_doc(Arena *a, Arena *tree, Diags *d, const char *file, const char *data,
+                       size_t len, const PmmlLimits *lim, char *owned)
 {
     static int initialized;
     if (!initialized) {
@@ -740,7 +771,8 @@ XElem *read_pmml_split(Arena *a, Arena *tree, Diags *d, const char *file, const 
      * the whitespace it deems ignorable (through the shadow nodes of Open). */
     int opts = XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_BIG_LINES;
     loading = st;
-    doc = xmlCtxtReadMemory(ctxt, data, (int)len, file, NULL, opts);
+    doc = read_copy(ctxt, data, (int)len, owned, file, opts);
+    owned = NULL;
     loading = NULL;
     ctxt->node = NULL;   /* a shadow, in memory freed below */
     if (!st->failed && !doc)
@@ -759,6 +791,7 @@ out:
     xmlSetGenericErrorFunc(old_gerror_ctx, old_gerror);
     xmlSetStructuredErrorFunc(old_serror_ctx, old_serror);
 done:
+    free(owned);
     if (st->failed)
         root = NULL;
     free(st->open);
@@ -771,7 +804,13 @@ done:
 XElem *read_pmml(Arena *a, Diags *d, const char *file, const char *data,
                  size_t len, const PmmlLimits *lim)
 {
-    return read_pmml_split(a, a, d, file, data, len, lim);
+    return read_doc(a, a, d, file, data, len, lim, NULL);
+}
+
+XElem *read_pmml_split(Arena *a, Arena *tree, Diags *d, const char *file, char *data,
+                       size_t len, const PmmlLimits *lim)
+{
+    return read_doc(a, tree, d, file, data, len, lim, data);
 }
 
 /* ---- helpers over the element tree ---- */

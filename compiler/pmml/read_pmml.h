@@ -14,16 +14,16 @@ typedef struct XAttr {
 } XAttr;
 
 typedef struct XElem XElem;
-struct XElem {
+struct XElem {           /* (pointers first: 56 bytes, no padding) */
     const char *name;    /* local name, namespace prefix dropped */
-    int line, col;       /* where its start tag begins; col in bytes, 1-based (0: unknown) */
-    XAttr *attrs;
-    int nattrs;
+    XAttr *attrs;        /* nattrs of them, in document order */
     XElem **kids;        /* element children only, in document order */
-    int nkids;
     const char *text;    /* concatenated text content of direct text children
                             (entities already resolved); "" when none */
     XElem *parent;
+    int line, col;       /* where its start tag begins; col in bytes, 1-based (0: unknown) */
+    int nattrs;
+    int nkids;
 };
 
 /* the limits of one read; a zero field takes nv_limits. value (bounds.h) */
@@ -40,8 +40,9 @@ XElem *read_pmml(Arena *a, Diags *d, const char *file, const char *data,
                  size_t len, const PmmlLimits *lim);
 /* The same, with the tree's structure (XElem, XAttr and kids arrays) in
  * `tree` and its strings (names, attribute values, text) in `a`: once the
- * document is lowered `tree` can be freed, the IR keeping the strings. */
-XElem *read_pmml_split(Arena *a, Arena *tree, Diags *d, const char *file, const char *data,
+ * document is lowered `tree` can be freed, the IR keeping the strings.
+ * `data` is malloc'd and freed by the call, as soon as libxml2 has its copy. */
+XElem *read_pmml_split(Arena *a, Arena *tree, Diags *d, const char *file, char *data,
                        size_t len, const PmmlLimits *lim);
 
 /* helpers over the element tree */
