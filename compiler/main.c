@@ -26,6 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <limits.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 static double now(void)
 {
@@ -109,6 +112,11 @@ static IrProgram *frontend(Compiled *cm, const char *path)
     XElem *root = read_pmml_split(&cm->arena, &tree, &cm->diags, path, data, len, NULL); /* frees data */
     IrProgram *p = root && !cm->diags.errors ? lower_pmml(&cm->arena, &cm->diags, path, root) : NULL;
     arena_free(&tree);
+#ifdef __GLIBC__
+    /* glibc keeps the freed pages; the backend's large buffers (the unit's
+       text) are mapped afresh and would not reuse them */
+    malloc_trim(0);
+#endif
     if (!p || cm->diags.errors)
         return NULL;
     IrBuilder b = {.a = &cm->arena, .d = &cm->diags, .p = p};

@@ -40,6 +40,7 @@ typedef struct Em {
     unsigned char *tree_table;   /* per tree: LAY_NESTED, LAY_TABLE or LAY_GRAPH */
     struct TGraph **graph;       /* per tree laid out as LAY_GRAPH */
     struct FForest *ff;          /* the trees laid out as LAY_FLAT, or NULL */
+    char num[64];                /* trees_num's text */
     Arena flat_tmp;              /* flat_plan's graphs and working arrays, freed once the forest is laid out */
     int any_table, any_generic, any_graph, any_number, any_env, nomask;
     int gnarrow;                 /* every graph's tests fit 8 bytes */
@@ -137,7 +138,7 @@ void trees_forest_end(Em *m);
 /* macros the run-time library's tree sections read, printed before them */
 void trees_defines(Em *m, StrBuf *c);
 /* a number of a constant table, short: an integer as one, no parentheses */
-const char *trees_num(Em *m, double v, int dbl);
+const char *trees_num(Em *m, double v, int dbl); /* valid until the next call */
 /* sorts v[0..n) and drops repeats; the new length */
 int trees_sort_unique(double *v, int n);
 /* the value a predicate compares with, in the variable's type */
