@@ -453,22 +453,36 @@ void fmt_double(char *buf, size_t n, double v)
 {
     if (isnan(v)) { snprintf(buf, n, "NAN"); return; }
     if (isinf(v)) { snprintf(buf, n, v > 0 ? "INFINITY" : "-INFINITY"); return; }
-    for (int p = 1; p <= 17; p++) {
-        snprintf(buf, n, "%.*g", p, v);
+    /* the fewest digits that read back as v: if p digits do, p + 1 do (the
+       nearest p + 1 digits are no farther from v than p digits and a 0), so
+       a binary search finds them in four printings, not up to seventeen
+       (numbers are most of a large model's C) */
+    int lo = 1, hi = 17;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        snprintf(buf, n, "%.*g", mid, v);
         if (strtod(buf, NULL) == v)
-            break;
+            hi = mid;
+        else
+            lo = mid + 1;
     }
+    snprintf(buf, n, "%.*g", lo, v);
 }
 
 void fmt_float(char *buf, size_t n, float v)
 {
     if (isnan(v)) { snprintf(buf, n, "NAN"); return; }
     if (isinf(v)) { snprintf(buf, n, v > 0 ? "INFINITY" : "-INFINITY"); return; }
-    for (int p = 1; p <= 9; p++) {
-        snprintf(buf, n, "%.*g", p, (double)v);
+    int lo = 1, hi = 9; /* as fmt_double */
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        snprintf(buf, n, "%.*g", mid, (double)v);
         if (strtof(buf, NULL) == v)
-            break;
+            hi = mid;
+        else
+            lo = mid + 1;
     }
+    snprintf(buf, n, "%.*g", lo, (double)v);
 }
 
 int parse_double(const char *s, double *out)

@@ -1230,10 +1230,7 @@ static CVal emit_inline(Em *m, const IrExpr *e)
     case E_TREE_GET: {
         CVal x = emit_expr(m, e->a[0]);
         const char *t = new_tmp(m, bt, 1);
-        const IrTreeCol *col = &m->p->trees[e->tree]->cols[e->col];
-        int has_null = 0;
-        for (int i = 0; i < m->p->trees[e->tree]->nnodes; i++)
-            has_null |= col->is_null[i];
+        int has_null = trees_col_has_null(m->p->trees[e->tree], e->col);
         em_line(m, "if (!(%s)) { %s = tree%d_c%d[%s]; %s_n = %s; }", x.n, t, e->tree, e->col, x.v,
              t, has_null ? arena_printf(&m->a, "tree%d_c%d_null[%s]", e->tree, e->col, x.v) : "0");
         r.v = t;

@@ -816,6 +816,28 @@ static void emit_tree_tables(Em *m, const IrTree *t, int ti, StrBuf *o, int *nst
 }
 
 
+/* Leaves, and inner nodes of trees that return their last prediction (when
+   no child's predicate holds, when one is unknown under lastPrediction, or
+   under defaultChild at a node without one): the same rules every layout
+   walks by (emit_flat.c, fdest_enter and fchain). */
+int trees_selectable(const IrTree *t, int k)
+{
+    const IrTreeNode *nd = &t->nodes[k];
+    return nd->nkids == 0 || !t->no_true_child_null || t->missing == MV_LAST_PREDICTION ||
+           (t->missing == MV_DEFAULT_CHILD && nd->default_child < 0);
+}
+
+/* Whether a column needs its null flags: the inner nodes of a boosted tree
+   have no score, but no walk ends there, and a forest's tables of flags
+   would be most of its C. */
+int trees_col_has_null(const IrTree *t, int c)
+{
+    for (int i = 0; i < t->nnodes; i++)
+        if (t->cols[c].is_null[i] && trees_selectable(t, i))
+            return 1;
+    return 0;
+}
+
 static void emit_tree_cols(Em *m, const IrTree *t, int ti, StrBuf *o)
 {
     for (int c = 0; c < t->ncols; c++) {
@@ -823,16 +845,14 @@ static void emit_tree_cols(Em *m, const IrTree *t, int ti, StrBuf *o)
         if (!m->col_used[ti][c])
             continue;
         IrType *bt = ir_base(col->type);
-        int has_null = 0;
-        for (int i = 0; i < t->nnodes; i++)
-            has_null |= col->is_null[i];
+        int has_null = trees_col_has_null(t, c);
         if (bt->kind == T_STRING)
             sb_printf(o, "static const char *const tree%d_c%d[] = {", ti, c);
         else
             sb_printf(o, "static const %s tree%d_c%d[] = {", em_ctype(bt), ti, c);
         for (int i = 0; i < t->nnodes; i++) {
             sb_puts(o, i % 8 == 0 ? "\n    " : " ");
-            if (col->is_null[i])
+            if (col->is_null[i] || !trees_selectable(t, i))
                 sb_puts(o, em_czero(bt));
             else if (bt->kind == T_STRING)
                 sb_puts(o, em_string(m, col->str[i]));
@@ -848,7 +868,7 @@ static void emit_tree_cols(Em *m, const IrTree *t, int ti, StrBuf *o)
         if (has_null) {
             sb_printf(o, "static const unsigned char tree%d_c%d_null[] = {", ti, c);
             for (int i = 0; i < t->nnodes; i++)
-                sb_printf(o, "%s%d,", i % 32 == 0 ? "\n    " : "", col->is_null[i]);
+                sb_printf(o, "%s%d,", i % 32 == 0 ? "\n    " : "", col->is_null[i] && trees_selectable(t, i));
             sb_puts(o, "\n};\n");
         }
     }

@@ -139,6 +139,10 @@ void trees_forest_end(Em *m);
 void trees_defines(Em *m, StrBuf *c);
 /* a number of a constant table, short: an integer as one, no parentheses */
 const char *trees_num(Em *m, double v, int dbl); /* valid until the next call */
+/* whether a walk of t can end at node k, and whether column c is null at
+   some node a walk can end at (the others' values are never read) */
+int trees_selectable(const IrTree *t, int k);
+int trees_col_has_null(const IrTree *t, int c);
 /* sorts v[0..n) and drops repeats; the new length */
 int trees_sort_unique(double *v, int n);
 /* the value a predicate compares with, in the variable's type */

@@ -423,9 +423,6 @@ static const nv_ftree nv_flat[] = {
 static const float tree0_c0[] = {
     0, 0.5f, 0, 1.25f, 2,
 };
-static const unsigned char tree0_c0_null[] = {
-    1,0,1,0,0,
-};
 static const float tree1_c0[] = {
     100, 10, 20,
 };
@@ -541,7 +538,7 @@ static int tree_flat_score_in(const tree_flat_input *in, tree_flat_output *out, 
     }
     {
         float t2 = 0; int t2_n = 1;
-        if (!(v12_n)) { t2 = tree0_c0[v12]; t2_n = tree0_c0_null[v12]; }
+        if (!(v12_n)) { t2 = tree0_c0[v12]; t2_n = 0; }
         v13 = t2;
         v13_n = t2_n;
     }

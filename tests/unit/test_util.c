@@ -190,6 +190,58 @@ START_TEST(test_fmt_double_random_bits)
 }
 END_TEST
 
+/* fmt_double and fmt_float search the number of digits by halving; the text
+   must be the shortest, as trying 1, 2, 3... digits in turn finds it: random
+   bits, and numbers of few decimal digits as models write them */
+static int shortest_double(double v)
+{
+    char b[64];
+    for (int p = 1; p <= 17; p++) {
+        snprintf(b, sizeof b, "%.*g", p, v);
+        if (strtod(b, NULL) == v)
+            return p;
+    }
+    return 17;
+}
+
+static int shortest_float(float v)
+{
+    char b[64];
+    for (int p = 1; p <= 9; p++) {
+        snprintf(b, sizeof b, "%.*g", p, (double)v);
+        if (strtof(b, NULL) == v)
+            return p;
+    }
+    return 9;
+}
+
+START_TEST(test_fmt_shortest)
+{
+    char b[64];
+    for (int i = 0; i < 40000; i++) {
+        uint64_t bits = rng();
+        double v;
+        float f;
+        uint32_t fb = (uint32_t)(bits >> 32);
+        memcpy(&v, &bits, sizeof v);
+        memcpy(&f, &fb, sizeof f);
+        if (i % 2) { /* a number of 1 to 8 digits, as models write them */
+            snprintf(b, sizeof b, "%.*g", 1 + (int)(bits % 8), (double)(int64_t)(bits >> 20) * 1e-9);
+            v = strtod(b, NULL);
+            f = strtof(b, NULL);
+        }
+        if (!isnan(v) && !isinf(v)) {
+            snprintf(b, sizeof b, "%.*g", shortest_double(v), v);
+            ck_assert_str_eq(fd(v), b);
+        }
+        if (!isnan(f) && !isinf(f)) {
+            snprintf(b, sizeof b, "%.*g", shortest_float(f), (double)f);
+            ck_assert_str_eq(ff(f), b);
+        }
+    }
+}
+END_TEST
+
 START_TEST(test_fmt_float)
 {
     float specials[] = {0.0f, -0.0f, 1.0f, 0.1f, 1.0f / 3.0f, FLT_MAX, -FLT_MAX, FLT_MIN,
@@ -389,6 +441,7 @@ static Suite *util_suite(void)
     tcase_add_test(t, test_fmt_double_specials);
     tcase_add_test(t, test_fmt_double_random_bits);
     tcase_add_test(t, test_fmt_float);
+    tcase_add_test(t, test_fmt_shortest);
     tcase_add_test(t, test_parse_double_accepts);
     tcase_add_test(t, test_parse_double_rejects);
     tcase_add_test(t, test_parse_long);
