@@ -79,6 +79,7 @@ typedef struct ReadState {
     /* Short attribute values repeat too (field names, operators): the same
      * by content. */
     struct { const char *copy; size_t len; } values[4096];
+    NameIndex ids;      /* the values of ID attributes so far */
 } ReadState;
 
 static void fail_at(ReadState *st, int line, int col, const char *fmt, ...)
@@ -441,13 +442,56 @@ static const char *attr_value(ReadState *st, const XElem *e, const xmlChar *v, c
     return value_copy(st, out, k);
 }
 
+/* What libxml2's DOM builder checked of ID attributes (xml:id, read as
+ * "id", and those a DOCTYPE's ATTLIST declares ID): xml:id is a name, and
+ * no two have the same value.  0 after reporting. */
+static int id_ok(ReadState *st, const XElem *e, int i, const xmlChar *elem, const xmlChar *elem_prefix,
+                 const xmlChar **attrs)
+{
+    const xmlChar *name = attrs[i * 5], *prefix = attrs[i * 5 + 1];
+    const XAttr *at = &e->attrs[i];
+    int line = at->line > 0 ? at->line : e->line, col = at->line > 0 ? at->col : e->col;
+    int xml_id = prefix && !strcmp((const char *)prefix, "xml") && !strcmp((const char *)name, "id");
+    if (xml_id && xmlValidateNCName((const xmlChar *)at->value, 1) != 0) {
+        char shown[200];   /* one line, as every diagnostic */
+        snprintf(shown, sizeof shown, "%s", at->value);
+        for (char *c = shown; *c; c++)
+            if (*c == '\n' || *c == '\r')
+                *c = ' ';
+        fail_at(st, line, col, "malformed XML: xml:id : attribute value %s is not an NCName", shown);
+        return 0;
+    }
+    xmlDocPtr doc = st->ctxt->myDoc;
+    if (!xml_id && doc && doc->intSubset) {
+        xmlChar eb[50], ab[50];
+        xmlChar *ename = elem_prefix ? xmlBuildQName(elem, elem_prefix, eb, 50) : (xmlChar *)elem;
+        xmlChar *aname = prefix ? xmlBuildQName(name, prefix, ab, 50) : (xmlChar *)name;
+        xmlAttributePtr decl = ename && aname ? xmlGetDtdAttrDesc(doc->intSubset, ename, aname) : NULL;
+        if (ename && ename != eb && ename != elem)
+            xmlFree(ename);
+        if (aname && aname != ab && aname != name)
+            xmlFree(aname);
+        if (!decl || decl->atype != XML_ATTRIBUTE_ID)
+            return 1;
+    } else if (!xml_id) {
+        return 1;
+    }
+    if (!at->value[0])
+        return 1;
+    if (names_get(&st->ids, at->value) >= 0) {
+        fail_at(st, line, col, "malformed XML: ID %s already defined", at->value);
+        return 0;
+    }
+    names_put(st->a, &st->ids, at->value, 1);
+    return 1;
+}
+
 /* Limits are enforced as elements arrive, so an oversized or too-deep
  * document stops early instead of being built first. */
 static void on_start(void *ud, const xmlChar *localname, const xmlChar *prefix,
                      const xmlChar *uri, int nb_ns, const xmlChar **ns,
                      int nb_attrs, int nb_defaulted, const xmlChar **attrs)
 {
-    (void)prefix;
     (void)uri;
     (void)nb_ns;
     (void)ns;
@@ -488,6 +532,10 @@ static void on_start(void *ud, const xmlChar *localname, const xmlChar *prefix,
         e->attrs[i].name = local_name(st, attrs[i * 5]);
         e->attrs[i].value = attr_value(st, e, attrs[i * 5 + 3], attrs[i * 5 + 4]);
         if (!e->attrs[i].value) {
+            stop(st);
+            return;
+        }
+        if (!id_ok(st, e, i, localname, prefix, attrs)) {
             stop(st);
             return;
         }

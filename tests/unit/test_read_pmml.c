@@ -301,6 +301,32 @@ START_TEST(test_huge_text_node)
 }
 END_TEST
 
+START_TEST(test_xml_id_checked)
+{
+    /* xml:id is read as "id", and must be a name, as libxml2's DOM builder
+       required */
+    XElem *root = parse("id.pmml", "<PMML><Node xml:id=\"n1\"/></PMML>");
+    ck_assert_ptr_nonnull(root);
+    ck_assert_str_eq(xattr(xchild(root, "Node"), "id"), "n1");
+    expect_error(parse("id.pmml", "<PMML><Node xml:id=\"1 x\"/></PMML>"),
+                 "id.pmml:1:21: error: malformed XML: xml:id : attribute value 1 x is not an NCName");
+    /* no two IDs alike: xml:id, or what a DOCTYPE declares ID */
+    diags_init(&diags);
+    diags.quiet = 1;
+    expect_error(parse("id.pmml", "<PMML><a xml:id=\"n\"/>\n<b xml:id=\"n\"/></PMML>"),
+                 "id.pmml:2:12: error: malformed XML: ID n already defined");
+    diags_init(&diags);
+    diags.quiet = 1;
+    expect_error(parse("id.pmml", "<!DOCTYPE PMML [<!ATTLIST Node id ID #IMPLIED>]>\n"
+                                  "<PMML><Node id=\"a\"/><Node id=\"b\"/><Node id=\"a\"/></PMML>"),
+                 "ID a already defined");
+    diags_init(&diags);
+    diags.quiet = 1;
+    root = parse("id.pmml", "<PMML><Node id=\"a\"/><Node id=\"a\"/></PMML>");
+    ck_assert_ptr_nonnull(root);   /* undeclared, id is any attribute */
+}
+END_TEST
+
 /* ---- bad documents ---- */
 
 START_TEST(test_malformed_reports_line)
@@ -500,6 +526,7 @@ static Suite *read_pmml_suite(void)
     tcase_add_test(bad, test_wrong_root);
     tcase_add_test(bad, test_oversize_input);
     tcase_add_test(bad, test_huge_text_node);
+    tcase_add_test(bad, test_xml_id_checked);
     suite_add_tcase(s, bad);
     return s;
 }
