@@ -26,6 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <limits.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 static double now(void)
 {
@@ -100,11 +103,20 @@ static IrProgram *frontend(Compiled *cm, const char *path)
     }
     if (is_pfa(path, data, len))
         return frontend_pfa(cm, path, data, len);
-    XElem *root = read_pmml(&cm->arena, &cm->diags, path, data, len, NULL);
-    free(data);
-    if (!root || cm->diags.errors)
-        return NULL;
-    IrProgram *p = lower_pmml(&cm->arena, &cm->diags, path, root);
+    /* The element tree's nodes have an arena of their own, freed once the
+       document is lowered (the IR keeps only its strings, which are in the
+       compilation's arena): for a big forest they are most of the reader's
+       memory, and the backend's comes after. */
+    Arena tree;
+    arena_init(&tree);
+    XElem *root = read_pmml_split(&cm->arena, &tree, &cm->diags, path, data, len, NULL); /* frees data */
+    IrProgram *p = root && !cm->diags.errors ? lower_pmml(&cm->arena, &cm->diags, path, root) : NULL;
+    arena_free(&tree);
+#ifdef __GLIBC__
+    /* glibc keeps the freed pages; the backend's large buffers (the unit's
+       text) are mapped afresh and would not reuse them */
+    malloc_trim(0);
+#endif
     if (!p || cm->diags.errors)
         return NULL;
     IrBuilder b = {.a = &cm->arena, .d = &cm->diags, .p = p};

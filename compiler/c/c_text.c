@@ -51,31 +51,39 @@ const char *c_string(Arena *a, const char *s)
     return r;
 }
 
+void c_num_text(char *buf, size_t n, double v, int is_float)
+{
+    if (is_float)
+        fmt_float(buf, n, (float)v);
+    else
+        fmt_double(buf, n, v);
+    if (strcmp(buf, "NAN") == 0 || strstr(buf, "INFINITY")) {
+        snprintf(buf, n, "%s%s%s", v != v || v > 0 ? "" : "-", v != v ? "NAN" : "HUGE_VAL",
+                 v == v && is_float ? "F" : "");
+        return;
+    }
+    /* make it a floating constant */
+    size_t k = strlen(buf);
+    if (!strpbrk(buf, ".eE") && k + 2 < n) {
+        strcpy(buf + k, ".0");
+        k += 2;
+    }
+    if (is_float && k + 1 < n)
+        strcpy(buf + k, "f");
+}
+
 const char *c_double(Arena *a, double v)
 {
     char buf[64];
-    fmt_double(buf, sizeof buf, v);
-    if (strcmp(buf, "NAN") == 0 || strstr(buf, "INFINITY"))
-        return arena_strdup(a, v != v ? "NAN" : (v > 0 ? "HUGE_VAL" : "(-HUGE_VAL)"));
-    /* make it a floating constant */
-    if (!strpbrk(buf, ".eE"))
-        strcat(buf, ".0");
-    if (buf[0] == '-')
-        return arena_printf(a, "(%s)", buf);
-    return arena_strdup(a, buf);
+    c_num_text(buf, sizeof buf, v, 0);
+    return buf[0] == '-' ? arena_printf(a, "(%s)", buf) : arena_strdup(a, buf);
 }
 
 const char *c_float(Arena *a, float v)
 {
     char buf[64];
-    fmt_float(buf, sizeof buf, v);
-    if (strcmp(buf, "NAN") == 0 || strstr(buf, "INFINITY"))
-        return arena_strdup(a, v != v ? "NAN" : (v > 0 ? "HUGE_VALF" : "(-HUGE_VALF)"));
-    if (!strpbrk(buf, ".eE"))
-        strcat(buf, ".0");
-    if (buf[0] == '-')
-        return arena_printf(a, "(%sf)", buf);
-    return arena_printf(a, "%sf", buf);
+    c_num_text(buf, sizeof buf, v, 1);
+    return buf[0] == '-' ? arena_printf(a, "(%s)", buf) : arena_strdup(a, buf);
 }
 
 /* a C string literal of n bytes (NULs included) */

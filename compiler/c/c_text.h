@@ -13,6 +13,9 @@ const char *c_string_n(Arena *a, const char *s, size_t n);
 /* floating constants that read back exactly (NaN and infinities too) */
 const char *c_double(Arena *a, double v);
 const char *c_float(Arena *a, float v);
+/* the same text into buf (64 bytes do), a negative one without the
+   parentheses c_double and c_float put around it */
+void c_num_text(char *buf, size_t n, double v, int is_float);
 /* in C text [p, end) that starts inside a block comment: just past its
    "*" "/", or end (a scan, not strstr, whose sanitizer check reads the whole
    rest of the text each time: quadratic over a unit's comments) */

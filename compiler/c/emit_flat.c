@@ -63,6 +63,7 @@ typedef struct FTree {
     unsigned long long *mk;  /* the masks of its tests of codes, mk[0] = 0 */
     int nmk, cap_mk;
     int fixed, steps, mind, mean, deep;
+    Arena *ga;       /* where the graph is built (fflat_compact keeps what a walk reaches) */
 } FTree;
 
 typedef struct FForest {
@@ -112,23 +113,23 @@ static void fbytes_le(Em *m, FBytes *o, uint64_t v, int width)
         VEC_PUSH(&m->a, o->b, o->n, o->cap, (unsigned char)(v >> (8 * i)));
 }
 
-static int fdest(Em *m, FTree *g, FDest d)
+static int fdest(FTree *g, FDest d)
 {
     if (g->nd >= g->max)
         g->ok = 0; /* compound predicates multiplied it past reason */
     if (!g->ok)
         return 0;
-    VEC_PUSH(&m->a, g->d, g->nd, g->cap, d);
+    VEC_PUSH(g->ga, g->d, g->nd, g->cap, d);
     return g->nd - 1;
 }
 
 /* the result res (an IR node, or -1: null), one FDest each */
-static int fresult(Em *m, FTree *g, int res)
+static int fresult(FTree *g, int res)
 {
     if (g->result[res + 1] >= 0)
         return g->result[res + 1];
     FDest d = {.split = 0, .res = res};
-    int r = fdest(m, g, d);
+    int r = fdest(g, d);
     if (g->ok)
         g->result[res + 1] = r;
     return r;
@@ -185,7 +186,7 @@ static int fsplit(Em *m, FTree *g, int var, int isnull, double t, int lo, int hi
         d.miss = lo; /* never missing */
     if (lo == hi && (d.miss == lo) && nan == lo)
         return lo;
-    return fdest(m, g, d);
+    return fdest(g, d);
 }
 
 /* Codes in masks: 0-29 themselves, 30 any other value, 31 missing
@@ -228,7 +229,7 @@ static int fmask(const Em *m, const IrPred *pr, unsigned long long *mask)
    destinations. */
 static int fset(Em *m, FTree *g, int var, unsigned long long mask, int t, int f, int u)
 {
-    int *cd = ARENA_ARRAY(&m->a, int, FCODES);
+    int *cd = ARENA_ARRAY(g->ga, int, FCODES);
     const FDest *e = &g->d[f];
     int thread = e->split && e->cd && e->var == var;
     for (int c = 0; c < FCODES; c++)
@@ -236,7 +237,7 @@ static int fset(Em *m, FTree *g, int var, unsigned long long mask, int t, int f,
     if (!ir_is_nullable(m->p->vars[var].type))
         cd[FCODE_MISSING] = f;
     if (thread) {
-        int *td = ARENA_ARRAY(&m->a, int, FCODES), dests[5], nd = 0;
+        int *td = ARENA_ARRAY(g->ga, int, FCODES), dests[5], nd = 0;
         for (int c = 0; c < FCODES; c++) {
             td[c] = cd[c] == f ? e->cd[c] : cd[c];
             int seen = 0;
@@ -254,7 +255,7 @@ static int fset(Em *m, FTree *g, int var, unsigned long long mask, int t, int f,
     if (all)
         return first;
     FDest d = {.split = 1, .var = var, .t = NAN, .lo = f, .hi = t, .miss = cd[FCODE_MISSING], .nan = f, .cd = cd};
-    return fdest(m, g, d);
+    return fdest(g, d);
 }
 
 static int fpred_(Em *m, FTree *g, const IrPred *pr, int t, int f, int u);
@@ -368,7 +369,7 @@ static int fdest_enter(Em *m, FTree *g, const IrTree *tr, int k, int depth);
 static int fchain(Em *m, FTree *g, const IrTree *tr, int k, int u, int depth)
 {
     const IrTreeNode *nd = &tr->nodes[k];
-    int next = fresult(m, g, tr->no_true_child_null ? -1 : k);
+    int next = fresult(g, tr->no_true_child_null ? -1 : k);
     for (int i = nd->nkids - 1; i >= 0 && g->ok; i--) {
         int c = nd->kids[i];
         if (c <= k) { /* children follow their parent: anything else may loop */
@@ -393,18 +394,18 @@ static int fdest_enter(Em *m, FTree *g, const IrTree *tr, int k, int depth)
     const IrTreeNode *nd = &tr->nodes[k];
     int d, u = -1;
     if (nd->nkids == 0) {
-        d = fresult(m, g, k);
+        d = fresult(g, k);
     } else {
         /* where an unknown predicate among the children goes (-1: on to
            the next child, as if false) */
         switch (tr->missing) {
-        case MV_LAST_PREDICTION: u = fresult(m, g, k); break;
-        case MV_NULL_PREDICTION: u = fresult(m, g, -1); break;
+        case MV_LAST_PREDICTION: u = fresult(g, k); break;
+        case MV_NULL_PREDICTION: u = fresult(g, -1); break;
         case MV_DEFAULT_CHILD:
             if (nd->default_child > k)
                 u = fdest_enter(m, g, tr, nd->default_child, depth + 1);
             else if (nd->default_child < 0)
-                u = fresult(m, g, k);
+                u = fresult(g, k);
             else
                 g->ok = 0;
             break;
@@ -416,38 +417,42 @@ static int fdest_enter(Em *m, FTree *g, const IrTree *tr, int k, int depth)
     return d;
 }
 
-/* a tree as flat splits, or NULL when it has a predicate they cannot say */
-static FTree *fflat_build(Em *m, const IrTree *tr)
+/* a tree as flat splits, or NULL when it has a predicate they cannot say;
+   the graph is built in ga */
+static FTree *fflat_build(Em *m, const IrTree *tr, Arena *ga)
 {
     FTree *g = ARENA_NEW(&m->a, FTree);
+    g->ga = ga;
     g->ok = 1;
     g->defaults = tr->missing == MV_DEFAULT_CHILD;
     g->max = 16 * tr->nnodes + 256;
-    g->enter = ARENA_ARRAY(&m->a, int, tr->nnodes);
-    g->result = ARENA_ARRAY(&m->a, int, tr->nnodes + 1);
+    g->enter = ARENA_ARRAY(ga, int, tr->nnodes);
+    g->result = ARENA_ARRAY(ga, int, tr->nnodes + 1);
     for (int k = 0; k < tr->nnodes; k++)
         g->enter[k] = g->result[k + 1] = -1;
     g->result[0] = -1;
     int root = fdest_enter(m, g, tr, 0, 0);
     /* the root's own predicate must hold, or the prediction is null */
-    int null = fresult(m, g, -1);
+    int null = fresult(g, -1);
     g->root = fpred(m, g, tr->nodes[0].pred, root, null, null);
     return g->ok ? g : NULL;
 }
 
+/* a new entry: the arrays grow in the working arena (fflat_layout copies
+   them out when the tree is laid out) */
 static int fentry(Em *m, FTree *g)
 {
     if (g->ne == g->cap_e) {
         int cap = g->cap_e ? 2 * g->cap_e : 64;
         int **iv[] = {&g->ef, &g->eleft, &g->eres, &g->enan};
         for (size_t i = 0; i < sizeof iv / sizeof iv[0]; i++) {
-            int *n = ARENA_ARRAY(&m->a, int, cap);
+            int *n = ARENA_ARRAY(&m->flat_tmp, int, cap);
             if (g->ne)
                 memcpy(n, *iv[i], sizeof *n * (size_t)g->ne);
             *iv[i] = n;
         }
-        double *nt = ARENA_ARRAY(&m->a, double, cap);
-        unsigned long long *nm = ARENA_ARRAY(&m->a, unsigned long long, cap);
+        double *nt = ARENA_ARRAY(&m->flat_tmp, double, cap);
+        unsigned long long *nm = ARENA_ARRAY(&m->flat_tmp, unsigned long long, cap);
         if (g->ne) {
             memcpy(nt, g->et, sizeof *nt * (size_t)g->ne);
             memcpy(nm, g->em, sizeof *nm * (size_t)g->ne);
@@ -527,10 +532,10 @@ static int fkids(const FDest *d, int *kids)
 
 /* which FDests a walk (or an exact walk's NaN) can reach: building leaves
    some behind (a split whose place another took) */
-static void fflat_reach(Em *m, FTree *g)
+static void fflat_reach(FTree *g)
 {
-    int *stack = ARENA_ARRAY(&m->a, int, g->nd + 1), n = 0;
-    g->reach = arena_alloc(&m->a, (size_t)g->nd + 1);
+    int *stack = ARENA_ARRAY(g->ga, int, g->nd + 1), n = 0;
+    g->reach = arena_alloc(g->ga, (size_t)g->nd + 1);
     stack[n++] = g->root;
     g->reach[g->root] = 1;
     while (n) {
@@ -548,13 +553,52 @@ static void fflat_reach(Em *m, FTree *g)
     }
 }
 
+/* Keep only the FDests a walk reaches (building leaves most behind: a
+   complete tree's 2,047 nodes make about 10,000), in their order, in the
+   forest's working arena; the tree's building arena is then freed. */
+static void fflat_compact(Em *m, FTree *g)
+{
+    int *to = ARENA_ARRAY(g->ga, int, g->nd), n = 0;
+    for (int i = 0; i < g->nd; i++)
+        to[i] = g->reach[i] ? n++ : -1;
+    FDest *d = ARENA_ARRAY(&m->flat_tmp, FDest, n);
+    for (int i = 0; i < g->nd; i++) {
+        if (!g->reach[i])
+            continue;
+        FDest x = g->d[i];
+        if (x.split) {
+            /* what a walk follows is reached; a set of codes has no lo, hi
+               or NaN of its own (fkids, fflat_reach) */
+            x.lo = x.lo >= 0 && to[x.lo] >= 0 ? to[x.lo] : 0;
+            x.hi = x.hi >= 0 && to[x.hi] >= 0 ? to[x.hi] : 0;
+            x.miss = x.miss >= 0 && to[x.miss] >= 0 ? to[x.miss] : 0;
+            x.nan = x.nan >= 0 && to[x.nan] >= 0 ? to[x.nan] : 0;
+            if (x.cd) {
+                int *cd = ARENA_ARRAY(&m->flat_tmp, int, FCODES);
+                for (int c = 0; c < FCODES; c++)
+                    cd[c] = to[x.cd[c]];
+                x.cd = cd;
+            }
+        }
+        d[to[i]] = x;
+    }
+    unsigned char *reach = arena_alloc(&m->flat_tmp, (size_t)n + 1);
+    memset(reach, 1, (size_t)n + 1);
+    g->root = to[g->root];
+    g->d = d;
+    g->nd = g->cap = n;
+    g->reach = reach;
+    g->enter = g->result = NULL;
+    g->ga = &m->flat_tmp;
+}
+
 /* the most steps a walk from d takes (splits form a graph without cycles:
    every split leads to later nodes or to what follows them); a stack of
    its own, as the graph may be deep */
 static int fdepth(Em *m, const FTree *g, int root, int *memo)
 {
     int *stack = NULL, n = 0, cap = 0;
-    VEC_PUSH(&m->a, stack, n, cap, root);
+    VEC_PUSH(&m->flat_tmp, stack, n, cap, root);
     while (n) {
         int d = stack[n - 1];
         const FDest *x = &g->d[d];
@@ -568,7 +612,7 @@ static int fdepth(Em *m, const FTree *g, int root, int *memo)
         for (int i = 0; i < nk; i++) {
             if (memo[kids[i]] < 0) {
                 ready = 0;
-                VEC_PUSH(&m->a, stack, n, cap, kids[i]);
+                VEC_PUSH(&m->flat_tmp, stack, n, cap, kids[i]);
             } else if (memo[kids[i]] > most)
                 most = memo[kids[i]];
         }
@@ -593,25 +637,25 @@ static int fflat_layout(Em *m, const FForest *F, FTree *g)
     int leaf_f = F->stride - 1;
     int *src = NULL, nsrc = 0, cap = 0;      /* per entry: its FDest */
     int *depth = NULL, ndepth = 0, capd = 0; /* per entry: steps to it by the first way found (-1: only NaN) */
-    int *block = ARENA_ARRAY(&m->a, int, g->nd); /* per split FDest: its children's first entry, or -1 */
-    int *some = ARENA_ARRAY(&m->a, int, g->nd);  /* per FDest: an entry of it, or -1 */
+    int *block = ARENA_ARRAY(&m->flat_tmp, int, g->nd); /* per split FDest: its children's first entry, or -1 */
+    int *some = ARENA_ARRAY(&m->flat_tmp, int, g->nd);  /* per FDest: an entry of it, or -1 */
     int *later = NULL, nlater = 0, cap_l = 0;     /* entries whose NaN goes where no walk does */
     for (int i = 0; i < g->nd; i++)
         block[i] = some[i] = -1;
     VEC_PUSH(&m->a, g->mk, g->nmk, g->cap_mk, 0ULL);
     int *todo = NULL, ntodo = 0, cap_t = 0; /* entries yet to fill, the next on top */
-    VEC_PUSH(&m->a, src, nsrc, cap, g->root);
-    VEC_PUSH(&m->a, depth, ndepth, capd, 0);
-    VEC_PUSH(&m->a, todo, ntodo, cap_t, fentry(m, g));
+    VEC_PUSH(&m->flat_tmp, src, nsrc, cap, g->root);
+    VEC_PUSH(&m->flat_tmp, depth, ndepth, capd, 0);
+    VEC_PUSH(&m->flat_tmp, todo, ntodo, cap_t, fentry(m, g));
     for (;;) {
         /* the entries only a NaN goes to come last, away from the walks' */
         for (; !ntodo && nlater; nlater--) {
             int from = later[nlater - 1], n = g->d[src[from]].nan;
             if (some[n] < 0) {
-                VEC_PUSH(&m->a, src, nsrc, cap, n);
-                VEC_PUSH(&m->a, depth, ndepth, capd, -1);
+                VEC_PUSH(&m->flat_tmp, src, nsrc, cap, n);
+                VEC_PUSH(&m->flat_tmp, depth, ndepth, capd, -1);
                 some[n] = fentry(m, g);
-                VEC_PUSH(&m->a, todo, ntodo, cap_t, some[n]);
+                VEC_PUSH(&m->flat_tmp, todo, ntodo, cap_t, some[n]);
             }
             g->enan[from] = some[n];
         }
@@ -667,13 +711,13 @@ static int fflat_layout(Em *m, const FForest *F, FTree *g)
         if (block[src[e]] < 0) {
             block[src[e]] = g->ne;
             for (int i = 0; i < nk; i++) {
-                VEC_PUSH(&m->a, src, nsrc, cap, kids[i]);
-                VEC_PUSH(&m->a, depth, ndepth, capd, depth[e] < 0 ? -1 : depth[e] + 1);
+                VEC_PUSH(&m->flat_tmp, src, nsrc, cap, kids[i]);
+                VEC_PUSH(&m->flat_tmp, depth, ndepth, capd, depth[e] < 0 ? -1 : depth[e] + 1);
                 fentry(m, g);
             }
             /* depth first: the first child's children come right after */
             for (int i = nk - 1; i >= 0; i--)
-                VEC_PUSH(&m->a, todo, ntodo, cap_t, g->ne - nk + i);
+                VEC_PUSH(&m->flat_tmp, todo, ntodo, cap_t, g->ne - nk + i);
         }
         g->eleft[e] = block[src[e]];
         if (!d->cd) {
@@ -681,10 +725,10 @@ static int fflat_layout(Em *m, const FForest *F, FTree *g)
             if (n == d->lo || n == d->hi) /* lo before hi: where a NaN's comparison false sends it */
                 g->enan[e] = block[src[e]] + (n == d->hi && n != d->lo);
             else
-                VEC_PUSH(&m->a, later, nlater, cap_l, e); /* after the walks' entries */
+                VEC_PUSH(&m->flat_tmp, later, nlater, cap_l, e); /* after the walks' entries */
         }
     }
-    int *memo = ARENA_ARRAY(&m->a, int, g->nd);
+    int *memo = ARENA_ARRAY(&m->flat_tmp, int, g->nd);
     for (int i = 0; i < g->nd; i++)
         memo[i] = -1;
     g->steps = fdepth(m, g, g->root, memo);
@@ -706,6 +750,14 @@ static int fflat_layout(Em *m, const FForest *F, FTree *g)
     /* eight walks in lockstep all need about as many steps as the leaves'
        mean depth: those are taken unchecked */
     g->mean = nleaf ? (int)(sum / nleaf) : 0;
+    /* the entries outlive the working arena they grew in: copied out to
+       the emitter's, sized exactly */
+    int **iv[] = {&g->ef, &g->eleft, &g->eres, &g->enan};
+    for (size_t i = 0; i < sizeof iv / sizeof iv[0]; i++)
+        *iv[i] = memcpy(ARENA_ARRAY(&m->a, int, g->ne), *iv[i], sizeof(int) * (size_t)g->ne);
+    g->et = memcpy(ARENA_ARRAY(&m->a, double, g->ne), g->et, sizeof(double) * (size_t)g->ne);
+    g->em = memcpy(ARENA_ARRAY(&m->a, unsigned long long, g->ne), g->em, sizeof(unsigned long long) * (size_t)g->ne);
+    g->cap_e = g->ne;
     return g->ne <= 65535;
 }
 
@@ -1017,7 +1069,7 @@ static void fflat_live(Em *m, FForest *F)
 /* The flat forest: the used trees that flat splits can express, when they
    can all be walked at one point; in auto mode, only when there are at
    least min_trees of them. */
-void flat_plan(Em *m, int min_trees)
+static void flat_plan_in(Em *m, int min_trees)
 {
     const IrProgram *p = m->p;
     /* per-entity state (Lag, Aggregate) is read and updated by each record's
@@ -1036,10 +1088,16 @@ void flat_plan(Em *m, int min_trees)
     for (int t = 0; t < p->ntrees; t++) {
         if (!m->tree_used[t])
             continue;
-        FTree *g = fflat_build(m, p->trees[t]);
+        Arena ga;
+        arena_init(&ga);
+        FTree *g = fflat_build(m, p->trees[t], &ga);
+        if (g) {
+            fflat_reach(g);
+            fflat_compact(m, g);
+        }
+        arena_free(&ga);
         if (!g)
             continue;
-        fflat_reach(m, g);
         in[t] = 1;
         VEC_PUSH(&m->a, F->tree, F->nt, F->cap_t, t);
         VEC_PUSH(&m->a, F->ft, nft, capft, g);
@@ -1102,6 +1160,17 @@ void flat_plan(Em *m, int min_trees)
     fflat_live(m, F);
     m->ff = F;
     rt_need(m->rt, "flat");
+}
+
+/* The trees' split graphs (FDest) and the layout's working arrays are
+   needed only until the entries are laid out: for a big forest they are
+   the largest part of the emitter's memory, so they live in an arena of
+   their own. */
+void flat_plan(Em *m, int min_trees)
+{
+    arena_init(&m->flat_tmp);
+    flat_plan_in(m, min_trees);
+    arena_free(&m->flat_tmp);
 }
 
 /* the walk of the forest, at its point in the score function */

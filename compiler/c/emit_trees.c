@@ -20,6 +20,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,14 +34,13 @@
    parentheses around a negative constant */
 const char *trees_num(Em *m, double v, int dbl)
 {
+    /* in a buffer of the emitter's, not its arena: a big forest prints
+       millions of them, each used at once */
     if (v == (double)(int)v && fabs(v) < 1e9 && !(v == 0 && signbit(v)))
-        return arena_printf(&m->a, "%d", (int)v);
-    const char *t = dbl ? c_double(&m->a, v) : c_float(&m->a, (float)v);
-    if (t[0] == '(') {
-        size_t n = strlen(t);
-        t = arena_strndup(&m->a, t + 1, n - 2);
-    }
-    return t;
+        snprintf(m->num, sizeof m->num, "%d", (int)v);
+    else
+        c_num_text(m->num, sizeof m->num, v, !dbl);
+    return m->num;
 }
 
 /* ---- tree predicates, three-valued: 1 true, 0 false, -1 unknown ---- */

@@ -40,6 +40,8 @@ typedef struct Em {
     unsigned char *tree_table;   /* per tree: LAY_NESTED, LAY_TABLE or LAY_GRAPH */
     struct TGraph **graph;       /* per tree laid out as LAY_GRAPH */
     struct FForest *ff;          /* the trees laid out as LAY_FLAT, or NULL */
+    char num[64];                /* trees_num's text */
+    Arena flat_tmp;              /* flat_plan's graphs and working arrays, freed once the forest is laid out */
     int any_table, any_generic, any_graph, any_number, any_env, nomask;
     int gnarrow;                 /* every graph's tests fit 8 bytes */
     int *in_forest;              /* per tree: index in the batch walk, or -1 */
@@ -136,7 +138,7 @@ void trees_forest_end(Em *m);
 /* macros the run-time library's tree sections read, printed before them */
 void trees_defines(Em *m, StrBuf *c);
 /* a number of a constant table, short: an integer as one, no parentheses */
-const char *trees_num(Em *m, double v, int dbl);
+const char *trees_num(Em *m, double v, int dbl); /* valid until the next call */
 /* whether a walk of t can end at node k, and whether column c is null at
    some node a walk can end at (the others' values are never read) */
 int trees_selectable(const IrTree *t, int k);

@@ -27,6 +27,17 @@ static int collect_nodes(Lower *L, const XElem *node, TreeBuild *tb, int depth)
     return me;
 }
 
+/* how many nodes collect_nodes will find (its depth limit stops both), so
+   that the list is allocated once: a big forest has millions */
+static int count_nodes(const XElem *node, int depth)
+{
+    int n = 1;
+    for (int k = 0; k < node->nkids && depth <= 1000; k++)
+        if (!strcmp(node->kids[k]->name, "Node"))
+            n += count_nodes(node->kids[k], depth + 1);
+    return n;
+}
+
 static int cat_of(const char **cats, int n, const char *v)
 {
     for (int i = 0; i < n; i++)
@@ -227,6 +238,8 @@ int lower_tree_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResu
         return 1;
     }
     TreeBuild tb = {0};
+    tb.cap = count_nodes(root, 0);
+    tb.elems = ARENA_ARRAY(L->a, const XElem *, tb.cap);
     if (collect_nodes(L, root, &tb, 0) < 0)
         return 1;
     IrTree *t = ARENA_NEW(L->a, IrTree);
@@ -286,6 +299,10 @@ int lower_tree_model(Lower *L, const XElem *m, Scope *s, IrBlock *blk, ModelResu
         const XElem *ne = tb.elems[i];
         IrTreeNode *nd = &t->nodes[i];
         int cap = 0;
+        for (int k = 0; k < ne->nkids; k++)
+            cap += !strcmp(ne->kids[k]->name, "Node");
+        if (cap) /* sized exactly */
+            nd->kids = ARENA_ARRAY(L->a, int, cap);
         int j = i + 1;
         for (int k = 0; k < ne->nkids; k++) {
             if (strcmp(ne->kids[k]->name, "Node") != 0)

@@ -14,14 +14,38 @@
 
 #include <libxml/SAX2.h>
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 
 
+/* An element whose end tag is still to come. */
+typedef struct Open {
+    XElem *e;
+    size_t kids_from;   /* where its children start on the kid stack */
+    size_t text_from;   /* where its text starts on the text stack */
+    int run_type;       /* the kind of text node a DOM would be appending to
+                           (XML_TEXT_NODE, XML_CDATA_SECTION_NODE, or 0) */
+    size_t run_len;     /* and that node's length so far */
+    /* What libxml2's whitespace heuristic (areBlanks, used for
+     * XML_PARSE_NOBLANKS) looks at: the current element's name and whether
+     * its first and last children are text.  There is no DOM, so this
+     * stand-in is what ctxt->node points at while the element is open, its
+     * children pointers aimed at one of the placeholder nodes below. */
+    xmlNode shadow;
+} Open;
+
+/* What a shadow's children and last point at: libxml2 only asks whether a
+   child exists and whether it is a text node. */
+static xmlNode text_child = {.type = XML_TEXT_NODE};
+static xmlNode cdata_child = {.type = XML_CDATA_SECTION_NODE};
+static xmlNode other_child = {.type = XML_ELEMENT_NODE};
+
 /* What one read_pmml call needs inside libxml2's callbacks. */
 typedef struct ReadState {
     Diags *d;
-    Arena *a;
+    Arena *a;           /* strings: names, attribute values, text */
+    Arena *tree;        /* the rest of the element tree */
     /* columns are counted forward through the document as tags arrive:
        the byte scanned up to, and the start of its line */
     const unsigned char *scanned, *line_start;
@@ -29,15 +53,33 @@ typedef struct ReadState {
     xmlParserCtxtPtr ctxt;
     int max_depth;
     long max_elements;
-    int depth;
     long elements;
     int failed;         /* one error per document: the first is the cause,
                            whatever libxml2 says afterwards is fallout */
+
+    XElem *root;
+    /* the open elements, and two stacks shared by them (malloc'd, freed at
+       the end): each element's children and text pile up above its
+       parent's and are copied out, sized exactly, at its end tag */
+    Open *open;
+    int nopen;
+    size_t cap_open;
+    XElem **kids;
+    size_t nkids, cap_kids;
+    char *text;
+    size_t ntext, cap_text;
+    /* small pieces are carved from 64 KiB blocks of the arenas, without
+       the arena's 16-byte rounding: a big model is millions of them */
+    unsigned char *str_at, *str_end, *obj_at, *obj_end;
     /* A model repeats a few dozen names hundreds of thousands of times and
      * libxml2 interns them, so one arena copy per distinct pointer saves
      * much of the tree's memory.  Direct-mapped: a collision only costs a
      * fresh copy. */
     struct { const xmlChar *key; const char *copy; } names[512];
+    /* Short attribute values repeat too (field names, operators): the same
+     * by content. */
+    struct { const char *copy; size_t len; } values[4096];
+    NameIndex ids;      /* the values of ID attributes so far */
 } ReadState;
 
 static void fail_at(ReadState *st, int line, int col, const char *fmt, ...)
@@ -140,16 +182,132 @@ static void on_entity_decl(void *ud, const xmlChar *name, int type,
     stop(st);
 }
 
-/* Where a start tag and its attribute values begin.  libxml2 calls us with
- * the input at the tag's closing '>', so step back over the tag (attribute
- * values cannot hold a raw '<') and discount its newlines; an attribute's
- * value points into the same buffer when libxml2 did not have to rewrite it.
- * If the buffer no longer holds the whole tag, the line of the '>' will do. */
-typedef struct TagPos {
-    int line, col;
-    int nattrs;
-    int *aline, *acol;   /* per attribute, in document order */
-} TagPos;
+/* A reference libxml2 did not resolve itself (to an undeclared entity, when
+ * a DOCTYPE names an external subset it does not load): its text is
+ * unknown, and a value with a hole in it is not the model's. */
+static void on_reference(void *ud, const xmlChar *name)
+{
+    xmlParserCtxtPtr ctxt = ud;
+    ReadState *st = ctxt->_private;
+    fail_at(st, current_line(st), 0, "entity reference '&%s;' is not allowed", (const char *)name);
+    stop(st);
+}
+
+/* What xmlCtxtReadMemory does, except that the caller's bytes are freed
+   (when `owned`) as soon as libxml2 has its copy: a big model is not held
+   twice while it is parsed. */
+static xmlDocPtr read_copy(xmlParserCtxtPtr ctxt, const char *data, int len, char *owned, const char *file,
+                           int opts)
+{
+    xmlCtxtReset(ctxt);
+    xmlParserInputBufferPtr buf = xmlParserInputBufferCreateMem(data, len, XML_CHAR_ENCODING_NONE);
+    free(owned);
+    if (!buf)
+        return NULL;
+    xmlParserInputPtr in = xmlNewIOInputStream(ctxt, buf, XML_CHAR_ENCODING_NONE);
+    if (!in) {
+        xmlFreeParserInputBuffer(buf);
+        return NULL;
+    }
+    inputPush(ctxt, in);
+    xmlCtxtUseOptions(ctxt, opts);
+    if (!ctxt->input->filename)
+        ctxt->input->filename = (char *)xmlStrdup((const xmlChar *)file);
+    xmlParseDocument(ctxt);
+    xmlDocPtr doc = ctxt->myDoc;
+    ctxt->myDoc = NULL;
+    if (!ctxt->wellFormed && doc) {
+        xmlFreeDoc(doc);
+        doc = NULL;
+    }
+    return doc;
+}
+
+/* ---- memory ---- */
+
+static void *grow(void *p, size_t elem, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return p;
+    size_t n = *cap ? *cap : 64;
+    while (n < need)
+        n *= 2;
+    void *q = realloc(p, n * elem);
+    if (!q) {
+        fprintf(stderr, "nerva: out of memory\n");
+        exit(3);
+    }
+    *cap = n;
+    return q;
+}
+
+/* n bytes aligned to `align` (a power of two) from the block [*at, *end) of
+   arena a, which gets a fresh block when this one is full */
+static void *carve(Arena *a, unsigned char **at, unsigned char **end, size_t n, size_t align)
+{
+    enum { BLOCK = 65536 };
+    if (n > BLOCK / 4)
+        return arena_alloc(a, n);
+    uintptr_t p = ((uintptr_t)*at + (align - 1)) & ~(uintptr_t)(align - 1);
+    if (!*at || p + n > (uintptr_t)*end) {
+        *at = arena_alloc(a, BLOCK);
+        *end = *at + BLOCK;
+        p = (uintptr_t)*at;
+    }
+    *at = (unsigned char *)(p + n);
+    return (void *)p;
+}
+
+#define TREE_NEW(st, T, n) \
+    ((T *)carve((st)->tree, &(st)->obj_at, &(st)->obj_end, sizeof(T) * (size_t)(n), _Alignof(T)))
+
+static const char *str_copy(ReadState *st, const char *s, size_t n)
+{
+    char *p = carve(st->a, &st->str_at, &st->str_end, n + 1, 1);
+    memcpy(p, s, n);
+    p[n] = 0;
+    return p;
+}
+
+/* The arena copy of a name with any namespace prefix dropped. */
+static const char *local_name(ReadState *st, const xmlChar *name)
+{
+    size_t nslots = sizeof st->names / sizeof st->names[0];
+    /* the pointer's bits mixed: interned names lie a few bytes apart */
+    size_t slot = (size_t)(((uint64_t)(uintptr_t)name * 0x9E3779B97F4A7C15u) >> 40) % nslots;
+    if (st->names[slot].key == name)
+        return st->names[slot].copy;
+    const char *s = (const char *)name;
+    const char *colon = strrchr(s, ':');
+    if (colon)
+        s = colon + 1;
+    /* a colliding name whose copy is the same text keeps it */
+    const char *copy = st->names[slot].copy && !strcmp(st->names[slot].copy, s) ? st->names[slot].copy
+                                                                                 : str_copy(st, s, strlen(s));
+    st->names[slot].key = name;
+    st->names[slot].copy = copy;
+    return copy;
+}
+
+/* The arena copy of an attribute value, shared with an equal one seen
+ * before when it is short. */
+static const char *value_copy(ReadState *st, const char *s, size_t n)
+{
+    if (n > 32)
+        return str_copy(st, s, n);
+    uint32_t h = 2166136261u;   /* FNV-1a */
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    size_t slot = h % (sizeof st->values / sizeof st->values[0]);
+    if (st->values[slot].copy && st->values[slot].len == n && !memcmp(st->values[slot].copy, s, n))
+        return st->values[slot].copy;
+    const char *copy = str_copy(st, s, n);
+    st->values[slot].copy = copy;
+    st->values[slot].len = n;
+    return copy;
+}
+
+/* ---- positions ---- */
 
 /* The 1-based byte column of p.  A document read from memory is one buffer
    that does not move, and tags arrive in document order, so the scan goes
@@ -173,13 +331,18 @@ static int column_of(ReadState *st, const xmlChar *p, const xmlChar *base)
     return (int)(p - st->line_start) + 1;
 }
 
-static TagPos *tag_pos(ReadState *st, const xmlParserCtxtPtr ctxt, int nb_attrs, const xmlChar **attrs)
+/* Where a start tag and its attribute values begin.  libxml2 calls us with
+ * the input at the tag's closing '>', so step back over the tag (attribute
+ * values cannot hold a raw '<') and discount its newlines; an attribute's
+ * value points into the same buffer when libxml2 did not have to rewrite it.
+ * If the buffer no longer holds the whole tag, the line of the '>' will do;
+ * a rewritten value gets 0 (xattr_loc then gives the tag's place). */
+static void tag_pos(ReadState *st, XElem *e, int nb_attrs, const xmlChar **attrs)
 {
-    TagPos *tp = ARENA_NEW(st->a, TagPos);
-    xmlParserInputPtr in = ctxt->input;
+    xmlParserInputPtr in = st->ctxt->input;
     if (!in || !in->cur || !in->base)
-        return tp;
-    tp->line = in->line;
+        return;
+    e->line = in->line;
     const xmlChar *lt = NULL;
     int newlines = 0;
     for (const xmlChar *p = in->cur; p > in->base;) {
@@ -192,12 +355,9 @@ static TagPos *tag_pos(ReadState *st, const xmlParserCtxtPtr ctxt, int nb_attrs,
             newlines++;
     }
     if (!lt)
-        return tp;
-    tp->line = in->line - newlines;
-    tp->col = column_of(st, lt, in->base);
-    tp->nattrs = nb_attrs;
-    tp->aline = ARENA_ARRAY(st->a, int, nb_attrs + 1);
-    tp->acol = ARENA_ARRAY(st->a, int, nb_attrs + 1);
+        return;
+    e->line = in->line - newlines;
+    e->col = column_of(st, lt, in->base);
     /* values come in document order: count newlines forward, once */
     const xmlChar *q = lt;
     int nl = 0;
@@ -211,10 +371,119 @@ static TagPos *tag_pos(ReadState *st, const xmlParserCtxtPtr ctxt, int nb_attrs,
         }
         for (; q < v; q++)
             nl += *q == '\n';
-        tp->aline[i] = tp->line + nl;
-        tp->acol[i] = column_of(st, v, in->base);
+        e->attrs[i].line = e->line + nl;
+        e->attrs[i].col = column_of(st, v, in->base);
     }
-    return tp;
+}
+
+/* ---- building the tree as the parse goes ---- */
+
+/* An attribute value libxml2 had to rewrite holds any '&' of the document
+ * as the reference "&#38;" (it does not expand entities for us), and a
+ * declared entity's reference as "&name;": the first becomes '&' again
+ * (with any other character or predefined reference, should one appear),
+ * the second is refused, as in text. */
+static const char *attr_value(ReadState *st, const XElem *e, const xmlChar *v, const xmlChar *end)
+{
+    size_t n = (size_t)(end - v);
+    if (!memchr(v, '&', n))
+        return value_copy(st, (const char *)v, n);
+    size_t base = st->ntext;
+    st->text = grow(st->text, 1, &st->cap_text, base + n + 1);
+    char *out = st->text + base;
+    size_t k = 0;
+    for (const xmlChar *p = v; p < end;) {
+        if (*p != '&') {
+            out[k++] = (char)*p++;
+            continue;
+        }
+        const xmlChar *semi = memchr(p, ';', (size_t)(end - p));
+        if (!semi) {
+            fail_at(st, e->line, e->col, "malformed XML: an unterminated reference in an attribute value");
+            return NULL;
+        }
+        const char *ref = (const char *)p + 1;
+        size_t rlen = (size_t)(semi - p) - 1;
+        static const struct { const char *name, *text; } predefined[] = {
+            {"lt", "<"}, {"gt", ">"}, {"amp", "&"}, {"apos", "'"}, {"quot", "\""}};
+        int done = 0;
+        for (size_t i = 0; i < sizeof predefined / sizeof predefined[0] && !done; i++)
+            if (strlen(predefined[i].name) == rlen && !memcmp(ref, predefined[i].name, rlen)) {
+                out[k++] = predefined[i].text[0];
+                done = 1;
+            }
+        if (!done && rlen >= 2 && ref[0] == '#') {
+            int hex = ref[1] == 'x';
+            long cp = 0;
+            size_t i = hex ? 2 : 1;
+            int ok = i < rlen;
+            for (; ok && i < rlen; i++) {
+                int c = ref[i], dv = c >= '0' && c <= '9'                  ? c - '0'
+                                     : hex && c >= 'a' && c <= 'f'         ? c - 'a' + 10
+                                     : hex && c >= 'A' && c <= 'F'         ? c - 'A' + 10
+                                                                           : -1;
+                if (dv < 0 || cp > 0x10FFFF)
+                    ok = 0;
+                else
+                    cp = cp * (hex ? 16 : 10) + dv;
+            }
+            /* a character reference is never longer than its UTF-8 */
+            if (ok && cp > 0 && cp <= 0x10FFFF) {
+                k += (size_t)xmlCopyCharMultiByte((xmlChar *)out + k, (int)cp);
+                done = 1;
+            }
+        }
+        if (!done) {
+            fail_at(st, e->line, e->col, "entity reference '&%.*s;' is not allowed", (int)rlen, ref);
+            return NULL;
+        }
+        p = semi + 1;
+    }
+    return value_copy(st, out, k);
+}
+
+/* What libxml2's DOM builder checked of ID attributes (xml:id, read as
+ * "id", and those a DOCTYPE's ATTLIST declares ID): xml:id is a name, and
+ * no two have the same value.  0 after reporting. */
+static int id_ok(ReadState *st, const XElem *e, int i, const xmlChar *elem, const xmlChar *elem_prefix,
+                 const xmlChar **attrs)
+{
+    const xmlChar *name = attrs[i * 5], *prefix = attrs[i * 5 + 1];
+    const XAttr *at = &e->attrs[i];
+    int line = at->line > 0 ? at->line : e->line, col = at->line > 0 ? at->col : e->col;
+    int xml_id = prefix && !strcmp((const char *)prefix, "xml") && !strcmp((const char *)name, "id");
+    if (xml_id && xmlValidateNCName((const xmlChar *)at->value, 1) != 0) {
+        char shown[200];   /* one line, as every diagnostic */
+        snprintf(shown, sizeof shown, "%s", at->value);
+        for (char *c = shown; *c; c++)
+            if (*c == '\n' || *c == '\r')
+                *c = ' ';
+        fail_at(st, line, col, "malformed XML: xml:id : attribute value %s is not an NCName", shown);
+        return 0;
+    }
+    xmlDocPtr doc = st->ctxt->myDoc;
+    if (!xml_id && doc && doc->intSubset) {
+        xmlChar eb[50], ab[50];
+        xmlChar *ename = elem_prefix ? xmlBuildQName(elem, elem_prefix, eb, 50) : (xmlChar *)elem;
+        xmlChar *aname = prefix ? xmlBuildQName(name, prefix, ab, 50) : (xmlChar *)name;
+        xmlAttributePtr decl = ename && aname ? xmlGetDtdAttrDesc(doc->intSubset, ename, aname) : NULL;
+        if (ename && ename != eb && ename != elem)
+            xmlFree(ename);
+        if (aname && aname != ab && aname != name)
+            xmlFree(aname);
+        if (!decl || decl->atype != XML_ATTRIBUTE_ID)
+            return 1;
+    } else if (!xml_id) {
+        return 1;
+    }
+    if (!at->value[0])
+        return 1;
+    if (names_get(&st->ids, at->value) >= 0) {
+        fail_at(st, line, col, "malformed XML: ID %s already defined", at->value);
+        return 0;
+    }
+    names_put(st->a, &st->ids, at->value, 1);
+    return 1;
 }
 
 /* Limits are enforced as elements arrive, so an oversized or too-deep
@@ -223,173 +492,176 @@ static void on_start(void *ud, const xmlChar *localname, const xmlChar *prefix,
                      const xmlChar *uri, int nb_ns, const xmlChar **ns,
                      int nb_attrs, int nb_defaulted, const xmlChar **attrs)
 {
+    (void)uri;
+    (void)nb_ns;
+    (void)ns;
     xmlParserCtxtPtr ctxt = ud;
     ReadState *st = ctxt->_private;
     if (st->failed)
         return;
-    TagPos *tp = tag_pos(st, ctxt, nb_attrs, attrs);
-    int line = tp->line, col = tp->col;
-    st->depth++;
+    /* attributes a DTD defaults are not the document's (no DTDATTR) */
+    nb_attrs -= nb_defaulted;
+    XElem *e = TREE_NEW(st, XElem, 1);
+    memset(e, 0, sizeof *e);
+    e->text = "";
+    if (nb_attrs > 0) {
+        e->attrs = TREE_NEW(st, XAttr, nb_attrs);
+        memset(e->attrs, 0, sizeof(XAttr) * (size_t)nb_attrs);
+    }
+    tag_pos(st, e, nb_attrs, attrs);
+    int depth = st->nopen + 1;
     st->elements++;
-    if (st->depth > st->max_depth) {
-        fail_at(st, line, col, "nesting deeper than %d%s", st->max_depth, limits_hint("depth"));
+    if (depth > st->max_depth) {
+        fail_at(st, e->line, e->col, "nesting deeper than %d%s", st->max_depth, limits_hint("depth"));
         stop(st);
         return;
     }
     if (st->elements > st->max_elements) {
-        fail_at(st, line, col, "more than %ld elements%s", st->max_elements, limits_hint("xml-elements"));
+        fail_at(st, e->line, e->col, "more than %ld elements%s", st->max_elements, limits_hint("xml-elements"));
         stop(st);
         return;
     }
-    if (st->depth == 1 && strcmp((const char *)localname, "PMML") != 0) {
-        fail_at(st, line, col, "root element is <%s>, expected <PMML>",
+    if (depth == 1 && strcmp((const char *)localname, "PMML") != 0) {
+        fail_at(st, e->line, e->col, "root element is <%s>, expected <PMML>",
              (const char *)localname);
         stop(st);
         return;
     }
-    xmlNodePtr parent = ctxt->node;
-    xmlSAX2StartElementNs(ud, localname, prefix, uri, nb_ns, ns, nb_attrs,
-                          nb_defaulted, attrs);
-    /* _private carries the positions until the tree is converted (xmlNode's
-     * own line field saturates at 65535, and it has no columns) */
-    if (ctxt->node && ctxt->node != parent)
-        ctxt->node->_private = tp;
+    e->name = local_name(st, localname);
+    for (int i = 0; i < nb_attrs; i++) {
+        e->attrs[i].name = local_name(st, attrs[i * 5]);
+        e->attrs[i].value = attr_value(st, e, attrs[i * 5 + 3], attrs[i * 5 + 4]);
+        if (!e->attrs[i].value) {
+            stop(st);
+            return;
+        }
+        if (!id_ok(st, e, i, localname, prefix, attrs)) {
+            stop(st);
+            return;
+        }
+    }
+    e->nattrs = nb_attrs;
+
+    if (st->nopen > 0) {
+        Open *up = &st->open[st->nopen - 1];
+        e->parent = up->e;
+        if (!up->shadow.children)
+            up->shadow.children = &other_child;
+        up->shadow.last = &other_child;
+        up->run_type = 0;
+    }
+    st->kids = grow(st->kids, sizeof *st->kids, &st->cap_kids, st->nkids + 1);
+    st->kids[st->nkids++] = e;
+
+    st->open = grow(st->open, sizeof *st->open, &st->cap_open, (size_t)st->nopen + 1);
+    Open *o = &st->open[st->nopen++];
+    memset(o, 0, sizeof *o);
+    o->e = e;
+    o->kids_from = st->nkids;
+    o->text_from = st->ntext;
+    o->shadow.type = XML_ELEMENT_NODE;
+    o->shadow.name = localname;
+    ctxt->node = &o->shadow;
 }
 
 static void on_end(void *ud, const xmlChar *localname, const xmlChar *prefix,
                    const xmlChar *uri)
 {
+    (void)localname;
+    (void)prefix;
+    (void)uri;
     xmlParserCtxtPtr ctxt = ud;
     ReadState *st = ctxt->_private;
-    xmlSAX2EndElementNs(ud, localname, prefix, uri);
-    st->depth--;
-}
-
-/* ---- conversion to the arena tree ---- */
-
-/* The arena copy of a name with any namespace prefix dropped. */
-static const char *local_name(ReadState *st, Arena *a, const xmlChar *name)
-{
-    size_t nslots = sizeof st->names / sizeof st->names[0];
-    size_t slot = ((uintptr_t)name >> 4) % nslots;
-    if (st->names[slot].key == name)
-        return st->names[slot].copy;
-    const char *s = (const char *)name;
-    const char *colon = strrchr(s, ':');
-    const char *copy = arena_strdup(a, colon ? colon + 1 : s);
-    st->names[slot].key = name;
-    st->names[slot].copy = copy;
-    return copy;
-}
-
-static int is_text(const xmlNode *n)
-{
-    return n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE;
-}
-
-/* Concatenate the text nodes in a sibling list into one arena string;
- * NULL (after reporting) if an entity reference survived. */
-static const char *join_text(ReadState *st, Arena *a, const xmlNode *first,
-                             int line)
-{
-    size_t total = 0;
-    int pieces = 0;
-    const xmlNode *only = NULL;
-    for (const xmlNode *c = first; c; c = c->next) {
-        if (c->type == XML_ENTITY_REF_NODE) {
-            fail_at(st, line, 0, "entity reference '&%s;' is not allowed",
-                 (const char *)c->name);
-            return NULL;
-        }
-        if (is_text(c) && c->content) {
-            total += strlen((const char *)c->content);
-            pieces++;
-            only = c;
-        }
+    if (st->failed || st->nopen == 0)
+        return;
+    Open *o = &st->open[--st->nopen];
+    XElem *e = o->e;
+    size_t nk = st->nkids - o->kids_from;
+    if (nk) {
+        e->kids = TREE_NEW(st, XElem *, nk);
+        memcpy(e->kids, st->kids + o->kids_from, nk * sizeof *e->kids);
+        e->nkids = (int)nk;
     }
-    if (pieces == 0)
-        return "";
-    if (pieces == 1)
-        return arena_strndup(a, (const char *)only->content, total);
-    char *out = arena_alloc(a, total + 1);
-    size_t at = 0;
-    for (const xmlNode *c = first; c; c = c->next) {
-        if (is_text(c) && c->content) {
-            size_t n = strlen((const char *)c->content);
-            memcpy(out + at, c->content, n);
-            at += n;
-        }
-    }
-    out[at] = 0;
-    return out;
+    st->nkids = o->kids_from;
+    if (st->ntext > o->text_from)
+        e->text = str_copy(st, st->text + o->text_from, st->ntext - o->text_from);
+    st->ntext = o->text_from;
+    if (st->nopen == 0)
+        st->root = e;
+    ctxt->node = st->nopen ? &st->open[st->nopen - 1].shadow : NULL;
 }
 
-/* Build one XElem with its arrays sized up front; kids are filled in as
- * the walk reaches them. */
-static XElem *convert_one(ReadState *st, Arena *a, xmlNodePtr n, XElem *parent)
-{
-    XElem *e = ARENA_NEW(a, XElem);
-    const TagPos *tp = n->_private;
-    e->name = local_name(st, a, n->name);
-    e->line = tp ? tp->line : 0;
-    e->col = tp ? tp->col : 0;
-    e->parent = parent;
+/* libxml2's own limit on one text node (without XML_PARSE_HUGE), which its
+   DOM builder enforced as consecutive pieces of text were joined */
+enum { MAX_TEXT_NODE = 10000000 };
 
-    int nattrs = 0, nkids = 0;
-    for (xmlAttrPtr at = n->properties; at; at = at->next)
-        nattrs++;
-    for (xmlNodePtr c = n->children; c; c = c->next)
-        if (c->type == XML_ELEMENT_NODE)
-            nkids++;
-    if (nattrs) {
-        e->attrs = ARENA_ARRAY(a, XAttr, nattrs);
-        for (xmlAttrPtr at = n->properties; at; at = at->next) {
-            const char *v = join_text(st, a, at->children, e->line);
-            if (!v)
-                return NULL;
-            e->attrs[e->nattrs].name = local_name(st, a, at->name);
-            e->attrs[e->nattrs].value = v;
-            if (tp && e->nattrs < tp->nattrs && tp->aline) {
-                e->attrs[e->nattrs].line = tp->aline[e->nattrs];
-                e->attrs[e->nattrs].col = tp->acol[e->nattrs];
-            }
-            e->nattrs++;
+static void add_text(ReadState *st, const xmlChar *ch, int len, int type)
+{
+    /* even an empty piece is a child (libxml2 passes an empty CDATA
+       section on, and its DOM builder made a node of it) */
+    if (st->failed || st->nopen == 0 || len < 0)
+        return;
+    Open *o = &st->open[st->nopen - 1];
+    if (o->run_type == type) {
+        if (o->run_len + (size_t)len > MAX_TEXT_NODE) {
+            fail_at(st, current_line(st), 0, "malformed XML: a text node longer than %d bytes", MAX_TEXT_NODE);
+            stop(st);
+            return;
         }
+        o->run_len += (size_t)len;
+    } else {
+        o->run_type = type;
+        o->run_len = (size_t)len;
     }
-    if (nkids)
-        e->kids = ARENA_ARRAY(a, XElem *, nkids);
-    e->text = join_text(st, a, n->children, e->line);
-    if (!e->text)
-        return NULL;
-    n->_private = e;
-    if (parent)
-        parent->kids[parent->nkids++] = e;
-    return e;
+    xmlNode *kind = type == XML_TEXT_NODE ? &text_child : &cdata_child;
+    if (!o->shadow.children)
+        o->shadow.children = kind;
+    o->shadow.last = kind;
+    st->text = grow(st->text, 1, &st->cap_text, st->ntext + (size_t)len);
+    memcpy(st->text + st->ntext, ch, (size_t)len);
+    st->ntext += (size_t)len;
 }
 
-/* Pre-order walk over libxml2's own links, so no recursion and no stack
- * however deep the document is. */
-static XElem *convert_tree(ReadState *st, Arena *a, xmlNodePtr root)
+/* Text and CDATA, entities already resolved, concatenated in document
+ * order.  Whitespace that libxml2 calls ignorable never comes here. */
+static void on_characters(void *ud, const xmlChar *ch, int len)
 {
-    XElem *top = convert_one(st, a, root, NULL);
-    if (!top)
-        return NULL;
-    xmlNodePtr cur = root->children;
-    while (cur && cur != root) {
-        if (cur->type == XML_ELEMENT_NODE) {
-            if (!convert_one(st, a, cur, cur->parent->_private))
-                return NULL;
-            if (cur->children) {
-                cur = cur->children;
-                continue;
-            }
-        }
-        while (cur != root && !cur->next)
-            cur = cur->parent;
-        if (cur != root)
-            cur = cur->next;
-    }
-    return top;
+    xmlParserCtxtPtr ctxt = ud;
+    add_text(ctxt->_private, ch, len, XML_TEXT_NODE);
+}
+
+static void on_cdata(void *ud, const xmlChar *ch, int len)
+{
+    xmlParserCtxtPtr ctxt = ud;
+    add_text(ctxt->_private, ch, len, XML_CDATA_SECTION_NODE);
+}
+
+/* Comments and processing instructions are dropped, but a DOM would have
+ * kept them as children, which the whitespace heuristic sees. */
+static void other_child_seen(ReadState *st)
+{
+    if (st->nopen == 0)
+        return;
+    Open *o = &st->open[st->nopen - 1];
+    if (!o->shadow.children)
+        o->shadow.children = &other_child;
+    o->shadow.last = &other_child;
+    o->run_type = 0;
+}
+
+static void on_comment(void *ud, const xmlChar *value)
+{
+    (void)value;
+    xmlParserCtxtPtr ctxt = ud;
+    other_child_seen(ctxt->_private);
+}
+
+static void on_pi(void *ud, const xmlChar *target, const xmlChar *data)
+{
+    (void)target;
+    (void)data;
+    xmlParserCtxtPtr ctxt = ud;
+    other_child_seen(ctxt->_private);
 }
 
 /* libxml2 checks a start tag's attributes for duplicates pair by pair: an
@@ -466,8 +738,8 @@ static int count_attributes(Diags *d, const char *file, const char *data, size_t
     return 1;
 }
 
-XElem *read_pmml(Arena *a, Diags *d, const char *file, const char *data,
-                 size_t len, const PmmlLimits *lim)
+static XElem *read_doc(Arena *a, Arena *tree, Diags *d, const char *file, const char *data,
+                       size_t len, const PmmlLimits *lim, char *owned)
 {
     static int initialized;
     if (!initialized) {
@@ -475,32 +747,38 @@ XElem *read_pmml(Arena *a, Diags *d, const char *file, const char *data,
         initialized = 1;
     }
 
-    ReadState st = {0};
-    st.d = d;
-    st.a = a;
-    st.file = file;
+    ReadState *st = calloc(1, sizeof *st);
+    if (!st) {
+        fprintf(stderr, "nerva: out of memory\n");
+        exit(3);
+    }
+    st->d = d;
+    st->a = a;
+    st->tree = tree;
+    st->file = file;
     /* a zero field means "the default", so callers can set just one */
-    st.max_depth = lim && lim->max_depth > 0 ? lim->max_depth : (int)nv_limits.depth;
-    st.max_elements = lim && lim->max_elements > 0 ? lim->max_elements : nv_limits.xml_elements;
+    st->max_depth = lim && lim->max_depth > 0 ? lim->max_depth : (int)nv_limits.depth;
+    st->max_elements = lim && lim->max_elements > 0 ? lim->max_elements : nv_limits.xml_elements;
     size_t max_bytes = lim && lim->max_bytes ? lim->max_bytes : (size_t)nv_limits.file_bytes;
     long max_attrs = lim && lim->max_attrs > 0 ? lim->max_attrs : nv_limits.xml_attributes;
     Loc nowhere = {file, 0, 0, NULL};
+    XElem *root = NULL;
 
     if (len > max_bytes) {
         diag_error(d, nowhere, "file is %zu bytes, more than the limit of %zu%s",
                    len, max_bytes, limits_hint("file-bytes"));
-        return NULL;
+        goto done;
     }
     if (!count_attributes(d, file, data, len, max_attrs))
-        return NULL;
+        goto done;
     if (len == 0 || !data) {
         diag_error(d, nowhere, "empty file, expected a PMML document");
-        return NULL;
+        goto done;
     }
     if (len > INT_MAX) {
         diag_error(d, nowhere,
                    "file is %zu bytes, too large for the XML parser", len);
-        return NULL;
+        goto done;
     }
 
     xmlStructuredErrorFunc old_serror = xmlStructuredError;
@@ -508,45 +786,49 @@ XElem *read_pmml(Arena *a, Diags *d, const char *file, const char *data,
     xmlGenericErrorFunc old_gerror = xmlGenericError;
     void *old_gerror_ctx = xmlGenericErrorContext;
     xmlExternalEntityLoader old_loader = xmlGetExternalEntityLoader();
-    xmlSetStructuredErrorFunc(&st, on_xml_error);
+    xmlSetStructuredErrorFunc(st, on_xml_error);
     xmlSetGenericErrorFunc(NULL, on_generic_error);
     xmlSetExternalEntityLoader(refuse_entity);
 
-    XElem *root = NULL;
     xmlDocPtr doc = NULL;
     xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
     if (!ctxt) {
         diag_error(d, nowhere, "out of memory creating the XML parser");
         goto out;
     }
-    st.ctxt = ctxt;
-    ctxt->_private = &st;
-    ctxt->sax->serror = NULL;   /* errors go to the structured handler */
-    ctxt->sax->entityDecl = on_entity_decl;
-    ctxt->sax->startElementNs = on_start;
-    ctxt->sax->endElementNs = on_end;
+    st->ctxt = ctxt;
+    ctxt->_private = st;
+    /* The element tree is built by these callbacks, straight from the
+     * parse: libxml2 builds no DOM (its startDocument still makes an empty
+     * document, which holds a DOCTYPE's declarations for the whitespace
+     * heuristic). */
+    xmlSAXHandlerPtr sax = ctxt->sax;
+    sax->serror = NULL;   /* errors go to the structured handler */
+    sax->entityDecl = on_entity_decl;
+    sax->reference = on_reference;
+    sax->startElementNs = on_start;
+    sax->endElementNs = on_end;
+    sax->characters = on_characters;
+    sax->cdataBlock = on_cdata;
+    sax->comment = on_comment;
+    sax->processingInstruction = on_pi;
 
     /* No NOENT, DTDLOAD, DTDATTR or DTDVALID: nothing outside the bytes we
      * were given is ever consulted.  HUGE stays off so libxml2 keeps its own
-     * size limits as a second line of defence.  COMPACT only saves mallocs;
-     * the tree is read, never edited, before it is freed. */
-    int opts = XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_BIG_LINES |
-               XML_PARSE_COMPACT;
-    loading = &st;
-    doc = xmlCtxtReadMemory(ctxt, data, (int)len, file, NULL, opts);
+     * size limits as a second line of defence.  NOBLANKS has libxml2 drop
+     * the whitespace it deems ignorable (through the shadow nodes of Open). */
+    int opts = XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_BIG_LINES;
+    loading = st;
+    doc = read_copy(ctxt, data, (int)len, owned, file, opts);
+    owned = NULL;
     loading = NULL;
-    if (!st.failed && !doc)
-        fail_at(&st, current_line(&st), 0, "malformed XML");
-    st.ctxt = NULL;   /* the parse is over; nothing left to stop */
-    if (st.failed)
-        goto out;
-
-    xmlNodePtr top = xmlDocGetRootElement(doc);
-    if (!top) {
-        fail_at(&st, 1, 0, "no root element, expected <PMML>");
-        goto out;
-    }
-    root = convert_tree(&st, a, top);
+    ctxt->node = NULL;   /* a shadow, in memory freed below */
+    if (!st->failed && !doc)
+        fail_at(st, current_line(st), 0, "malformed XML");
+    st->ctxt = NULL;   /* the parse is over; nothing left to stop */
+    if (!st->failed && !st->root)
+        fail_at(st, 1, 0, "no root element, expected <PMML>");
+    root = st->root;
 
 out:
     if (doc)
@@ -556,7 +838,27 @@ out:
     xmlSetExternalEntityLoader(old_loader);
     xmlSetGenericErrorFunc(old_gerror_ctx, old_gerror);
     xmlSetStructuredErrorFunc(old_serror_ctx, old_serror);
-    return st.failed ? NULL : root;
+done:
+    free(owned);
+    if (st->failed)
+        root = NULL;
+    free(st->open);
+    free(st->kids);
+    free(st->text);
+    free(st);
+    return root;
+}
+
+XElem *read_pmml(Arena *a, Diags *d, const char *file, const char *data,
+                 size_t len, const PmmlLimits *lim)
+{
+    return read_doc(a, a, d, file, data, len, lim, NULL);
+}
+
+XElem *read_pmml_split(Arena *a, Arena *tree, Diags *d, const char *file, char *data,
+                       size_t len, const PmmlLimits *lim)
+{
+    return read_doc(a, tree, d, file, data, len, lim, data);
 }
 
 /* ---- helpers over the element tree ---- */

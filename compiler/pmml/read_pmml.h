@@ -1,6 +1,7 @@
 /* The PMML frontend's boundary: libxml2 parses the document safely and its
- * tree is converted at once into this small element tree owned by the
- * compilation arena, then freed.  Nothing of libxml2 leaves read_pmml.c. */
+ * SAX2 callbacks build this small element tree in the compilation arena as
+ * the parse goes (libxml2 builds no document tree of its own).  Nothing of
+ * libxml2 leaves read_pmml.c. */
 #ifndef NERVA_READ_PMML_H
 #define NERVA_READ_PMML_H
 
@@ -13,16 +14,16 @@ typedef struct XAttr {
 } XAttr;
 
 typedef struct XElem XElem;
-struct XElem {
+struct XElem {           /* (pointers first: 56 bytes, no padding) */
     const char *name;    /* local name, namespace prefix dropped */
-    int line, col;       /* where its start tag begins; col in bytes, 1-based (0: unknown) */
-    XAttr *attrs;
-    int nattrs;
+    XAttr *attrs;        /* nattrs of them, in document order */
     XElem **kids;        /* element children only, in document order */
-    int nkids;
     const char *text;    /* concatenated text content of direct text children
                             (entities already resolved); "" when none */
     XElem *parent;
+    int line, col;       /* where its start tag begins; col in bytes, 1-based (0: unknown) */
+    int nattrs;
+    int nkids;
 };
 
 /* the limits of one read; a zero field takes nv_limits. value (bounds.h) */
@@ -37,6 +38,12 @@ typedef struct PmmlLimits {
  * element (<PMML>) or NULL after reporting errors as file:line:col. */
 XElem *read_pmml(Arena *a, Diags *d, const char *file, const char *data,
                  size_t len, const PmmlLimits *lim);
+/* The same, with the tree's structure (XElem, XAttr and kids arrays) in
+ * `tree` and its strings (names, attribute values, text) in `a`: once the
+ * document is lowered `tree` can be freed, the IR keeping the strings.
+ * `data` is malloc'd and freed by the call, as soon as libxml2 has its copy. */
+XElem *read_pmml_split(Arena *a, Arena *tree, Diags *d, const char *file, char *data,
+                       size_t len, const PmmlLimits *lim);
 
 /* helpers over the element tree */
 const char *xattr(const XElem *e, const char *name);           /* NULL if absent */

@@ -217,6 +217,116 @@ START_TEST(test_handlers_restored_and_silent)
 }
 END_TEST
 
+START_TEST(test_whitespace_like_libxml2)
+{
+    /* XML_PARSE_NOBLANKS's heuristic (libxml2 decides, seeing the reader's
+       stand-in nodes): whitespace between elements goes, whitespace alone
+       in an element stays, and so does what follows text, or what
+       xml:space="preserve" keeps; an empty CDATA section is a child too */
+    XElem *root = parse("ws.pmml",
+        "<PMML><a><![CDATA[]]>\n  </a><b>  </b><c>\n  <x/>\n  </c><d>t<x/>\n </d>"
+        "<e xml:space=\"preserve\">\n  <x/>\n</e><f> <!--c--> </f></PMML>");
+    ck_assert_ptr_nonnull(root);
+    ck_assert_str_eq(xchild(root, "a")->text, "");
+    ck_assert_str_eq(xchild(root, "b")->text, "  ");
+    ck_assert_str_eq(xchild(root, "c")->text, "");
+    ck_assert_str_eq(xchild(root, "d")->text, "t\n ");
+    ck_assert_str_eq(xchild(root, "e")->text, "\n  \n");
+    ck_assert_str_eq(xchild(root, "f")->text, "");
+    ck_assert_int_eq(xchild(root, "e")->nkids, 1);
+}
+END_TEST
+
+START_TEST(test_attribute_positions)
+{
+    XElem *root = parse("pos.pmml",
+        "<PMML>\n<DataField name=\"x\"\n   optype=\"continuous\" dataType=\"a\tb\" a=\"&amp;\"/></PMML>");
+    ck_assert_ptr_nonnull(root);
+    XElem *df = xchild(root, "DataField");
+    Loc l = xattr_loc("pos.pmml", df, "name");
+    ck_assert_int_eq(l.line, 2);
+    ck_assert_int_eq(l.col, 18);
+    l = xattr_loc("pos.pmml", df, "optype");
+    ck_assert_int_eq(l.line, 3);
+    ck_assert_int_eq(l.col, 12);
+    /* values libxml2 rewrote (a tab normalised, a reference) are placed at
+       their tag */
+    ck_assert_str_eq(xattr(df, "dataType"), "a b");
+    ck_assert_str_eq(xattr(df, "a"), "&");
+    l = xattr_loc("pos.pmml", df, "a");
+    ck_assert_int_eq(l.line, 2);
+    ck_assert_int_eq(l.col, 1);
+}
+END_TEST
+
+START_TEST(test_split_strings_outlive_tree)
+{
+    /* read_pmml_split: the nodes in their own arena, the strings in the
+       compilation's, the bytes freed by the call (ASan checks both) */
+    const char *text = "<PMML version=\"4.4\"><Header copyright=\"c &amp; d\">hi</Header></PMML>";
+    char *data = xmalloc(strlen(text) + 1);
+    strcpy(data, text);
+    Arena tree;
+    arena_init(&tree);
+    XElem *root = read_pmml_split(&arena, &tree, &diags, "s.pmml", data, strlen(text), NULL);
+    ck_assert_ptr_nonnull(root);
+    XElem *hdr = xchild(root, "Header");
+    const char *name = hdr->name, *copyright = xattr(hdr, "copyright"), *hi = hdr->text;
+    size_t tree_bytes = tree.used_total;
+    arena_free(&tree);
+    ck_assert_msg(tree_bytes > 0, "the tree arena holds the nodes");
+    ck_assert_str_eq(name, "Header");
+    ck_assert_str_eq(copyright, "c & d");
+    ck_assert_str_eq(hi, "hi");
+}
+END_TEST
+
+START_TEST(test_huge_text_node)
+{
+    /* libxml2's limit on one text node (10,000,000 bytes without HUGE),
+       which its DOM builder applied when it joined pieces of text */
+    size_t half = 6000000;
+    char *doc = xmalloc(2 * half + 64);
+    char *p = doc;
+    p += sprintf(p, "<PMML><Array>");
+    memset(p, 'a', half);
+    p += half;
+    p += sprintf(p, "&amp;");
+    memset(p, 'a', half);
+    p += half;
+    sprintf(p, "</Array></PMML>");
+    XElem *root = parse("huge.pmml", doc);
+    free(doc);
+    expect_error(root, "a text node longer than 10000000 bytes");
+}
+END_TEST
+
+START_TEST(test_xml_id_checked)
+{
+    /* xml:id is read as "id", and must be a name, as libxml2's DOM builder
+       required */
+    XElem *root = parse("id.pmml", "<PMML><Node xml:id=\"n1\"/></PMML>");
+    ck_assert_ptr_nonnull(root);
+    ck_assert_str_eq(xattr(xchild(root, "Node"), "id"), "n1");
+    expect_error(parse("id.pmml", "<PMML><Node xml:id=\"1 x\"/></PMML>"),
+                 "id.pmml:1:21: error: malformed XML: xml:id : attribute value 1 x is not an NCName");
+    /* no two IDs alike: xml:id, or what a DOCTYPE declares ID */
+    diags_init(&diags);
+    diags.quiet = 1;
+    expect_error(parse("id.pmml", "<PMML><a xml:id=\"n\"/>\n<b xml:id=\"n\"/></PMML>"),
+                 "id.pmml:2:12: error: malformed XML: ID n already defined");
+    diags_init(&diags);
+    diags.quiet = 1;
+    expect_error(parse("id.pmml", "<!DOCTYPE PMML [<!ATTLIST Node id ID #IMPLIED>]>\n"
+                                  "<PMML><Node id=\"a\"/><Node id=\"b\"/><Node id=\"a\"/></PMML>"),
+                 "ID a already defined");
+    diags_init(&diags);
+    diags.quiet = 1;
+    root = parse("id.pmml", "<PMML><Node id=\"a\"/><Node id=\"a\"/></PMML>");
+    ck_assert_ptr_nonnull(root);   /* undeclared, id is any attribute */
+}
+END_TEST
+
 /* ---- bad documents ---- */
 
 START_TEST(test_malformed_reports_line)
@@ -396,6 +506,9 @@ static Suite *read_pmml_suite(void)
     tcase_add_test(good, test_mixed_text);
     tcase_add_test(good, test_big_line_numbers);
     tcase_add_test(good, test_handlers_restored_and_silent);
+    tcase_add_test(good, test_whitespace_like_libxml2);
+    tcase_add_test(good, test_attribute_positions);
+    tcase_add_test(good, test_split_strings_outlive_tree);
     suite_add_tcase(s, good);
 
     TCase *bad = tcase_create("bad");
@@ -412,6 +525,8 @@ static Suite *read_pmml_suite(void)
     tcase_add_test(bad, test_element_limit);
     tcase_add_test(bad, test_wrong_root);
     tcase_add_test(bad, test_oversize_input);
+    tcase_add_test(bad, test_huge_text_node);
+    tcase_add_test(bad, test_xml_id_checked);
     suite_add_tcase(s, bad);
     return s;
 }
