@@ -87,25 +87,46 @@ const char *c_float(Arena *a, float v)
 }
 
 /* a C string literal of n bytes (NULs included) */
+/* appends the literal to b: the tables of large forests are megabytes of
+   bytes, so no printf per byte, and short escapes (\\0 for a zero byte) */
+void c_string_put(StrBuf *b, const char *s, size_t n)
+{
+    char line[64 * 4 + 16]; /* one line of the literal: 64 bytes, each at most 4 characters */
+    size_t k = 0;
+    line[k++] = '"';
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = (unsigned char)s[i];
+        if (c == '"' || c == '\\' || c == '?') {
+            line[k++] = '\\';
+            line[k++] = (char)c;
+        } else if (c < 0x20 || c >= 0x7f) {
+            /* the fewest octal digits, three when an octal digit follows
+               (it would extend the escape; a line's end is a quote) */
+            unsigned next = i + 1 < n && i % 64 != 63 ? (unsigned char)s[i + 1] : 0;
+            int full = next >= '0' && next <= '7';
+            line[k++] = '\\';
+            if (full || c >= 64)
+                line[k++] = (char)('0' + (c >> 6));
+            if (full || c >= 8)
+                line[k++] = (char)('0' + ((c >> 3) & 7));
+            line[k++] = (char)('0' + (c & 7));
+        } else
+            line[k++] = (char)c;
+        if (i % 64 == 63 && i + 1 < n) {
+            memcpy(line + k, "\"\n    \"", 7);
+            sb_putn(b, line, k + 7);
+            k = 0;
+        }
+    }
+    line[k++] = '"';
+    sb_putn(b, line, k);
+}
+
 const char *c_string_n(Arena *a, const char *s, size_t n)
 {
     StrBuf b;
     sb_init(&b);
-    sb_putc(&b, '"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned c = (unsigned char)s[i];
-        if (c == '"' || c == '\\')
-            sb_printf(&b, "\\%c", c);
-        else if (c == '?')
-            sb_puts(&b, "\\?");
-        else if (c < 0x20 || c >= 0x7f)
-            sb_printf(&b, "\\%03o", c);
-        else
-            sb_putc(&b, (char)c);
-        if (i % 64 == 63 && i + 1 < n)
-            sb_puts(&b, "\"\n    \"");
-    }
-    sb_putc(&b, '"');
+    c_string_put(&b, s, n);
     const char *r = arena_strdup(a, b.data);
     sb_free(&b);
     return r;

@@ -10,6 +10,7 @@ void comment_text(StrBuf *o, const char *s, size_t max);
 const char *c_string(Arena *a, const char *s);
 /* the same for n bytes that may hold NULs (long ones split across lines) */
 const char *c_string_n(Arena *a, const char *s, size_t n);
+void c_string_put(StrBuf *b, const char *s, size_t n);
 /* floating constants that read back exactly (NaN and infinities too) */
 const char *c_double(Arena *a, double v);
 const char *c_float(Arena *a, float v);

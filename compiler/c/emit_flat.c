@@ -100,17 +100,14 @@ typedef struct FForest {
     int keep;        /* whether it does (NV_FLIVE), decided when printing */
 } FForest;
 
-/* the bytes of a flat forest's tables, little-endian (runtime/lib/trees.c:
-   a compiler reads a string far faster than as many numbers) */
-typedef struct FBytes {
-    unsigned char *b;
-    int n, cap;
-} FBytes;
-
-static void fbytes_le(Em *m, FBytes *o, uint64_t v, int width)
+/* v's width low bytes, little-endian, onto o (the tables of flat trees are
+   strings of bytes: runtime/lib/trees.c, section le) */
+static void put_le(StrBuf *o, uint64_t v, int width)
 {
+    char b[8];
     for (int i = 0; i < width; i++)
-        VEC_PUSH(&m->a, o->b, o->n, o->cap, (unsigned char)(v >> (8 * i)));
+        b[i] = (char)(unsigned char)(v >> (8 * i));
+    sb_putn(o, b, (size_t)width);
 }
 
 static int fdest(FTree *g, FDest d)
@@ -1375,7 +1372,8 @@ void flat_print(Em *m, StrBuf *c)
         comment_text(c, tr->name ? tr->name : "", 80);
         sb_printf(c, " (line %d), %d nodes as %d entries, %d steps */\n", tr->loc.line, tr->nnodes, g->ne, g->steps);
         /* entries as bytes (runtime/lib/trees.c, nv_fnode: t, f, left) */
-        FBytes eb = {0};
+        StrBuf eb;
+        sb_init(&eb);
         for (int e = 0; e < g->ne; e++) {
             uint32_t tb;
             if (F->rank)
@@ -1384,11 +1382,14 @@ void flat_print(Em *m, StrBuf *c)
                 float tf = (float)g->et[e];
                 memcpy(&tb, &tf, sizeof tb);
             }
-            fbytes_le(m, &eb, tb, 4);
-            fbytes_le(m, &eb, (uint64_t)g->ef[e], 2);
-            fbytes_le(m, &eb, (uint64_t)g->eleft[e], 2);
+            put_le(&eb, tb, 4);
+            put_le(&eb, (uint64_t)g->ef[e], 2);
+            put_le(&eb, (uint64_t)g->eleft[e], 2);
         }
-        sb_printf(c, "static const nv_fnode tree%d_f[] =\n    %s;\n", t, c_string_n(&m->a, (const char *)eb.b, eb.n));
+        sb_printf(c, "static const nv_fnode tree%d_f[] =\n    ", t);
+        c_string_put(c, eb.data, eb.len);
+        sb_puts(c, ";\n");
+        sb_free(&eb);
         if (F->sets) {
             sb_printf(c, "static const unsigned long long tree%d_fm[] = {", t);
             for (int i = 0; i < g->nmk; i++)
@@ -1404,7 +1405,8 @@ void flat_print(Em *m, StrBuf *c)
         if (F->fused) {
             /* per entry, what a walk ending there adds to each sum; NaN
                where the statements must decide (a null guard or value) */
-            FBytes vb = {0};
+            StrBuf vb;
+            sb_init(&vb);
             for (int e = 0; e < g->ne; e++)
                 for (int i = 0; i < F->nacc; i++) {
                     int r = g->eleft[e] == e ? g->eres[e] : -2;
@@ -1424,16 +1426,18 @@ void flat_print(Em *m, StrBuf *c)
                     if (F->sum_dbl) {
                         uint64_t u;
                         memcpy(&u, &v, sizeof u);
-                        fbytes_le(m, &vb, u, 8);
+                        put_le(&vb, u, 8);
                     } else {
                         float f = (float)v;
                         uint32_t u;
                         memcpy(&u, &f, sizeof u);
-                        fbytes_le(m, &vb, u, 4);
+                        put_le(&vb, u, 4);
                     }
                 }
-            sb_printf(c, "static const unsigned char tree%d_fv[] =\n    %s;\n", t,
-                      c_string_n(&m->a, (const char *)vb.b, vb.n));
+            sb_printf(c, "static const unsigned char tree%d_fv[] =\n    ", t);
+            c_string_put(c, vb.data, vb.len);
+            sb_puts(c, ";\n");
+            sb_free(&vb);
         }
     }
     sb_printf(c, "/* the flat forest, in the order its sum adds */\nstatic const nv_ftree nv_flat[] = {\n");

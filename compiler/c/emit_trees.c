@@ -850,7 +850,8 @@ static void emit_tree_cols(Em *m, const IrTree *t, int ti, StrBuf *o)
         if (bt->kind == T_FLOAT || bt->kind == T_DOUBLE) {
             /* bits, little-endian (trees_col_get reads them) */
             int w = bt->kind == T_FLOAT ? 4 : 8;
-            unsigned char *b = arena_alloc(&m->a, (size_t)t->nnodes * (size_t)w + 1);
+            StrBuf b;
+            sb_init(&b);
             for (int i = 0; i < t->nnodes; i++) {
                 double v = col->is_null[i] || !trees_selectable(t, i) ? 0.0 : col->num[i];
                 uint64_t u;
@@ -861,11 +862,15 @@ static void emit_tree_cols(Em *m, const IrTree *t, int ti, StrBuf *o)
                     u = u32;
                 } else
                     memcpy(&u, &v, sizeof u);
+                char le[8];
                 for (int k = 0; k < w; k++)
-                    b[(size_t)i * (size_t)w + (size_t)k] = (unsigned char)(u >> (8 * k));
+                    le[k] = (char)(unsigned char)(u >> (8 * k));
+                sb_putn(&b, le, (size_t)w);
             }
-            sb_printf(o, "static const unsigned char tree%d_c%d[] =\n    %s;\n", ti, c,
-                      c_string_n(&m->a, (const char *)b, (size_t)t->nnodes * (size_t)w));
+            sb_printf(o, "static const unsigned char tree%d_c%d[] =\n    ", ti, c);
+            c_string_put(o, b.data, b.len);
+            sb_puts(o, ";\n");
+            sb_free(&b);
         } else if (bt->kind == T_STRING)
             sb_printf(o, "static const char *const tree%d_c%d[] = {", ti, c);
         else

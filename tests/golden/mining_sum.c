@@ -80,9 +80,9 @@ NV_RT NV_FINLINE double nv_led(const unsigned char *p)
 #pragma GCC diagnostic ignored "-Woverlength-strings"
 #endif
 static const unsigned char tree0_c0[] =
-    "\000\000\000\000\000\000\000\000\000\000\000\000\000\000\364\277\000\000\000\000\000\000\350\?";
+    "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\364\277\0\0\0\0\0\0\350\?";
 static const unsigned char tree1_c0[] =
-    "\000\000\000\000\000\000\340\?\000\000\000\000\000\000\300\?\000\000\000\000\000\000\000@";
+    "\0\0\0\0\0\0\340\?\0\0\0\0\0\0\300\?\0\0\0\0\0\0\0@";
 #if defined(__GNUC__)
 #pragma GCC diagnostic pop
 #endif

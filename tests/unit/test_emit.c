@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "c_text.h"
 
 static Arena arena;
 static Diags diags;
@@ -260,6 +261,35 @@ START_TEST(test_strings_escaped_exactly)
 }
 END_TEST
 
+/* c_string_put writes the fewest octal digits unless an octal digit
+   follows: random bytes, heavy in small values and digits, decode back
+   exactly (one line of at most 64 bytes: one literal) */
+START_TEST(test_short_escapes_decode)
+{
+    static const unsigned char pick[] = {0, 1, 7, 8, 9, 63, 64, 200, 255, '0', '3', '7', '8', '9', 'a', '?', '"', '\\'};
+    unsigned long long r = 88172645463325252ULL;
+    for (int k = 0; k < 3000; k++) {
+        char s[64];
+        size_t n = 1 + k % 64;
+        for (size_t i = 0; i < n; i++) {
+            r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+            s[i] = (char)pick[r % sizeof pick];
+        }
+        StrBuf b;
+        sb_init(&b);
+        c_string_put(&b, s, n);
+        Lexed L;
+        lex(b.data, &L);
+        ck_assert_msg(L.problem == NULL, "%s", L.problem ? L.problem : "");
+        ck_assert_int_eq(L.nstrings, 1);
+        ck_assert_uint_eq(L.lens[0], n);
+        ck_assert(memcmp(L.strings[0], s, n) == 0);
+        lexed_free(&L);
+        sb_free(&b);
+    }
+}
+END_TEST
+
 START_TEST(test_comments_sanitised)
 {
     Out o = emit("tiny", "tiny.h");
@@ -352,6 +382,7 @@ static Suite *emit_suite(void)
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, test_emits_safe_unit);
     tcase_add_test(t, test_strings_escaped_exactly);
+    tcase_add_test(t, test_short_escapes_decode);
     tcase_add_test(t, test_comments_sanitised);
     tcase_add_test(t, test_prefix_validation);
     tcase_add_test(t, test_header_name_validation);
