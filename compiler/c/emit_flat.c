@@ -1178,7 +1178,7 @@ static void fflat_values(Em *m, const FForest *F)
     em_line(m, "nv_ft *X = B ? B->X + (size_t)B->row * %d : Xs;", F->stride);
     if (F->xn)
         em_line(m, "unsigned char *XN = B ? B->XN + (size_t)B->row * %d : XNs;", F->stride);
-    em_line(m, "int bad = 0;");
+    em_line(m, "int bad = 0, three = 0; (void)three;");
     for (int s = 0; s < nf; s++) {
         int v = F->var[s];
         const char *vn = m->vname[v], *nn = m->nname[v];
@@ -1214,16 +1214,17 @@ static void fflat_values(Em *m, const FForest *F)
                     F->rank ? "NV_FLOWEST" : "-HUGE_VALF", nf + s, nn, F->rank ? "NV_FHIGHEST" : "HUGE_VALF",
                     nan ? arena_printf(&m->a, " bad |= !%s && %s;", nn, nan) : "");
             if (F->three && F->rank)
-                em_line(m, "  X[%d] = %s ? NV_FNEITHER : x;", 2 * nf + s, nn);
+                em_line(m, "  X[%d] = %s ? NV_FNEITHER : x; three |= %s;", 2 * nf + s, nn, nn);
             else if (F->three)
-                em_line(m, "  X[%d] = X[%d]; XN[%d] = (unsigned char)(%s ? 2 : 0);", 2 * nf + s, s, 2 * nf + s, nn);
+                em_line(m, "  X[%d] = X[%d]; XN[%d] = (unsigned char)(%s ? 2 : 0); three |= %s;", 2 * nf + s, s,
+                        2 * nf + s, nn, nn);
             em_line(m, "}");
             break;
         }
         }
     }
     em_line(m, "X[%d] = 0;", F->stride - 1);
-    em_line(m, "rec.X = X; rec.XN = %s;", F->xn ? "XN" : "0");
+    em_line(m, "rec.X = X; rec.XN = %s; rec.three = three;", F->xn ? "XN" : "0");
 }
 
 /* whether a variable's value is declared (emit_program.c's keeps_value) */
@@ -1237,6 +1238,7 @@ static void fflat_phase1(Em *m, const FForest *F)
 {
     em_line(m, "if (B && B->phase == 1) {");
     em_line(m, "    B->bad[B->row] = (unsigned char)bad;");
+    em_line(m, "    B->three |= three;");
     for (int i = 0; F->fused && i < F->nacc; i++)
         em_line(m, "    B->acc[(size_t)B->row * %d + %d] = %s;", F->nacc, i, m->vname[F->accs[i]]);
     sb_puts(m->out, "#if NV_FLIVE\n");
@@ -1286,6 +1288,7 @@ int flat_begin(Em *m)
         em_line(m, "    }");
         em_line(m, "    rec.X = B->X + (size_t)B->row * %d;", F->stride);
         em_line(m, "    rec.XN = %s;", F->xn ? arena_printf(&m->a, "B->XN + (size_t)B->row * %d", F->stride) : "0");
+        em_line(m, "    rec.three = 1;");
         em_line(m, "    %s(nv_flat, %d, &rec, gres);", rt_call(m, "nv_fres"), F->nt);
     } else {
         em_line(m, "    memcpy(gres, B->res + (size_t)B->row * %d, sizeof gres);", F->nt);
@@ -1541,16 +1544,17 @@ void trees_batch(Em *m, StrBuf *c, const char *pfx)
             sb_puts(c, "    memset(XN, 0, sizeof XN);\n");
         sb_printf(c, "    B.X = X; B.XN = %s; B.bad = rbad; B.acc = %s; B.res = %s; B.live = %s;\n",
                   F->xn ? "XN" : "0", F->fused ? "acc" : "0", F->fused ? "0" : "res", F->keep ? "live" : "0");
-        sb_printf(c, "    rec.X = X; rec.XN = %s;\n", F->xn ? "XN" : "0");
+        sb_printf(c, "    rec.X = X; rec.XN = %s; rec.three = 1;\n", F->xn ? "XN" : "0");
         sb_printf(c, "    for (i = 0; i < n; i += %d) {\n", nb);
         sb_printf(c, "        int r, k = n - i < %d ? (int)(n - i) : %d;\n", nb, nb);
-        sb_puts(c, "        B.phase = 1;\n");
+        sb_puts(c, "        B.phase = 1; B.three = 0;\n");
         sb_printf(c, "        for (r = 0; r < k; r++) {\n"
                      "            B.row = r; rbad[r] = 1;%s\n"
                      "            (void)%s_score_in(&in[i + r], &out[i + r], &B);\n"
                      "        }\n",
                   F->fused ? arena_printf(&m->a, " memset(acc + (size_t)r * %d, 0, %d * sizeof *acc);", F->nacc,
                                           F->nacc) : "", pfx);
+        sb_puts(c, "        rec.three = B.three;\n");
         sb_printf(c, "        %s(nv_flat, %d, &rec, %d, k, %s, %d, %s);\n", rt_call(m, "nv_fblock"), F->nt, F->stride,
                   F->fused ? "acc" : "0", F->fused ? F->nacc : 0, F->fused ? "0" : "res");
         sb_puts(c, "        B.phase = 2;\n");

@@ -728,7 +728,7 @@ START_TEST(test_flat_walk)
         x[1] = cases[i].ymiss ? -HUGE_VALF : cases[i].y;
         x[3] = cases[i].ymiss ? HUGE_VALF : cases[i].y;
         x[4] = 0;
-        nv_frec rec = {x, 0};
+        nv_frec rec = {x, 0, 0};
         int r3[3];
         nv_fexact(F, 3, &rec, r3);
         ck_assert_int_eq(r3[0], cases[i].node);
@@ -747,7 +747,7 @@ START_TEST(test_flat_walk)
     /* a block of 13 rows (cases 0-4 over and over): a lane group of 8, then
        the rest one by one */
     nv_ft XB[13 * 5];
-    nv_frec b = {XB, 0};
+    nv_frec b = {XB, 0, 0};
     for (int r = 0; r < 13; r++) {
         memcpy(XB + 5 * r, X + 5 * (r % 5), 5 * sizeof(nv_ft));
         acc[r] = 0;
