@@ -617,6 +617,8 @@ static void add_text(ReadState *st, const xmlChar *ch, int len, int type)
     if (!o->shadow.children)
         o->shadow.children = kind;
     o->shadow.last = kind;
+    if (len == 0) /* an empty CDATA section: a child, but no bytes (and no buffer yet, maybe) */
+        return;
     st->text = grow(st->text, 1, &st->cap_text, st->ntext + (size_t)len);
     memcpy(st->text + st->ntext, ch, (size_t)len);
     st->ntext += (size_t)len;
