@@ -4,6 +4,7 @@
 #include "c_text.h"
 
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 /* text safe inside a C block comment: printable ASCII, no comment end */
@@ -120,6 +121,31 @@ void c_string_put(StrBuf *b, const char *s, size_t n)
     }
     line[k++] = '"';
     sb_putn(b, line, k);
+}
+
+/* v's low width bytes, little-endian, onto o; and a number's IEEE bits
+   (a float's 4 or a double's 8) the same way: the byte tables of trees,
+   which runtime/lib/trees.c (section le) reads back */
+void c_put_le(StrBuf *o, uint64_t v, int width)
+{
+    char b[8];
+    for (int i = 0; i < width; i++)
+        b[i] = (char)(unsigned char)(v >> (8 * i));
+    sb_putn(o, b, (size_t)width);
+}
+
+void c_put_bits(StrBuf *o, double v, int is_float)
+{
+    if (is_float) {
+        float f = (float)v;
+        uint32_t u;
+        memcpy(&u, &f, sizeof u);
+        c_put_le(o, u, 4);
+    } else {
+        uint64_t u;
+        memcpy(&u, &v, sizeof u);
+        c_put_le(o, u, 8);
+    }
 }
 
 const char *c_string_n(Arena *a, const char *s, size_t n)

@@ -2,6 +2,8 @@
 #ifndef NERVA_C_TEXT_H
 #define NERVA_C_TEXT_H
 
+#include <stdint.h>
+
 #include "util.h"
 
 /* text safe inside a C block comment: printable ASCII, no comment end */
@@ -11,6 +13,8 @@ const char *c_string(Arena *a, const char *s);
 /* the same for n bytes that may hold NULs (long ones split across lines) */
 const char *c_string_n(Arena *a, const char *s, size_t n);
 void c_string_put(StrBuf *b, const char *s, size_t n);
+void c_put_le(StrBuf *o, uint64_t v, int width);
+void c_put_bits(StrBuf *o, double v, int is_float);
 /* floating constants that read back exactly (NaN and infinities too) */
 const char *c_double(Arena *a, double v);
 const char *c_float(Arena *a, float v);

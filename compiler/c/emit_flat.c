@@ -100,16 +100,6 @@ typedef struct FForest {
     int keep;        /* whether it does (NV_FLIVE), decided when printing */
 } FForest;
 
-/* v's width low bytes, little-endian, onto o (the tables of flat trees are
-   strings of bytes: runtime/lib/trees.c, section le) */
-static void put_le(StrBuf *o, uint64_t v, int width)
-{
-    char b[8];
-    for (int i = 0; i < width; i++)
-        b[i] = (char)(unsigned char)(v >> (8 * i));
-    sb_putn(o, b, (size_t)width);
-}
-
 static int fdest(FTree *g, FDest d)
 {
     if (g->nd >= g->max)
@@ -1378,16 +1368,12 @@ void flat_print(Em *m, StrBuf *c)
         StrBuf eb;
         sb_init(&eb);
         for (int e = 0; e < g->ne; e++) {
-            uint32_t tb;
             if (F->rank)
-                tb = (uint32_t)(g->et[e] >= INT_MAX ? INT_MAX : (int)g->et[e]);
-            else {
-                float tf = (float)g->et[e];
-                memcpy(&tb, &tf, sizeof tb);
-            }
-            put_le(&eb, tb, 4);
-            put_le(&eb, (uint64_t)g->ef[e], 2);
-            put_le(&eb, (uint64_t)g->eleft[e], 2);
+                c_put_le(&eb, (uint32_t)(g->et[e] >= INT_MAX ? INT_MAX : (int)g->et[e]), 4);
+            else
+                c_put_bits(&eb, g->et[e], 1);
+            c_put_le(&eb, (uint64_t)g->ef[e], 2);
+            c_put_le(&eb, (uint64_t)g->eleft[e], 2);
         }
         sb_printf(c, "static const nv_fnode tree%d_f[] =\n    ", t);
         c_string_put(c, eb.data, eb.len);
@@ -1426,16 +1412,7 @@ void flat_print(Em *m, StrBuf *c)
                         v = a->kind == 1 ? 0.0 : NAN;
                     else
                         v = col->num[r];
-                    if (F->sum_dbl) {
-                        uint64_t u;
-                        memcpy(&u, &v, sizeof u);
-                        put_le(&vb, u, 8);
-                    } else {
-                        float f = (float)v;
-                        uint32_t u;
-                        memcpy(&u, &f, sizeof u);
-                        put_le(&vb, u, 4);
-                    }
+                    c_put_bits(&vb, v, !F->sum_dbl);
                 }
             sb_printf(c, "static const unsigned char tree%d_fv[] =\n    ", t);
             c_string_put(c, vb.data, vb.len);

@@ -849,24 +849,10 @@ static void emit_tree_cols(Em *m, const IrTree *t, int ti, StrBuf *o)
         int has_null = trees_col_has_null(t, c);
         if (bt->kind == T_FLOAT || bt->kind == T_DOUBLE) {
             /* bits, little-endian (trees_col_get reads them) */
-            int w = bt->kind == T_FLOAT ? 4 : 8;
             StrBuf b;
             sb_init(&b);
-            for (int i = 0; i < t->nnodes; i++) {
-                double v = col->is_null[i] || !trees_selectable(t, i) ? 0.0 : col->num[i];
-                uint64_t u;
-                if (w == 4) {
-                    float f = (float)v;
-                    uint32_t u32;
-                    memcpy(&u32, &f, sizeof u32);
-                    u = u32;
-                } else
-                    memcpy(&u, &v, sizeof u);
-                char le[8];
-                for (int k = 0; k < w; k++)
-                    le[k] = (char)(unsigned char)(u >> (8 * k));
-                sb_putn(&b, le, (size_t)w);
-            }
+            for (int i = 0; i < t->nnodes; i++)
+                c_put_bits(&b, col->is_null[i] || !trees_selectable(t, i) ? 0.0 : col->num[i], bt->kind == T_FLOAT);
             sb_printf(o, "static const unsigned char tree%d_c%d[] =\n    ", ti, c);
             c_string_put(o, b.data, b.len);
             sb_puts(o, ";\n");

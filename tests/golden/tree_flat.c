@@ -180,13 +180,11 @@ typedef unsigned char nv_fnode;
 /* entry i's t */
 NV_RT NV_FINLINE nv_ft nv_ft_at(const nv_fnode *T, unsigned i)
 {
-    unsigned u = nv_le32(T + 8 * (size_t)i);
 #if NV_FLAT_RANK
+    unsigned u = nv_le32(T + 8 * (size_t)i);
     return u <= INT_MAX ? (int)u : -(int)(~u) - 1;
 #else
-    float t;
-    memcpy(&t, &u, sizeof t); /* IEEE binary32: nv_float_is_ieee */
-    return t;
+    return nv_lef(T + 8 * (size_t)i);
 #endif
 }
 
