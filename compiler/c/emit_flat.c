@@ -1462,6 +1462,11 @@ int flat_point(Em *m)
     return m->ff->point;
 }
 
+int flat_fused_last(const Em *m)
+{
+    return m->ff && m->ff->fused ? m->ff->last : -1;
+}
+
 /* after the fused statements: where a record whose sums the walk made goes on */
 void flat_end(Em *m)
 {

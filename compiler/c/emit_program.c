@@ -1230,16 +1230,15 @@ static CVal emit_inline(Em *m, const IrExpr *e)
     case E_TREE_GET: {
         CVal x = emit_expr(m, e->a[0]);
         const char *t = new_tmp(m, bt, 1);
-        int has_null = trees_col_has_null(m->p->trees[e->tree], e->col);
+        int has_null = roll_col_has_null(m, e->tree, e->col);
         int k = ir_base(m->p->trees[e->tree]->cols[e->col].type)->kind;
+        const char *col = roll_col(m, e->tree, e->col, 0);
         /* columns of numbers are bytes (emit_trees.c, emit_tree_cols) */
-        const char *get = k == T_FLOAT    ? arena_printf(&m->a, "%s(tree%d_c%d + 4 * (size_t)(%s))", rt_call(m, "nv_lef"),
-                                                         e->tree, e->col, x.v)
-                          : k == T_DOUBLE ? arena_printf(&m->a, "%s(tree%d_c%d + 8 * (size_t)(%s))", rt_call(m, "nv_led"),
-                                                         e->tree, e->col, x.v)
-                                          : arena_printf(&m->a, "tree%d_c%d[%s]", e->tree, e->col, x.v);
+        const char *get = k == T_FLOAT    ? arena_printf(&m->a, "%s(%s + 4 * (size_t)(%s))", rt_call(m, "nv_lef"), col, x.v)
+                          : k == T_DOUBLE ? arena_printf(&m->a, "%s(%s + 8 * (size_t)(%s))", rt_call(m, "nv_led"), col, x.v)
+                                          : arena_printf(&m->a, "%s[%s]", col, x.v);
         em_line(m, "if (!(%s)) { %s = %s; %s_n = %s; }", x.n, t, get,
-             t, has_null ? arena_printf(&m->a, "tree%d_c%d_null[%s]", e->tree, e->col, x.v) : "0");
+             t, has_null ? arena_printf(&m->a, "%s[%s]", roll_col(m, e->tree, e->col, 1), x.v) : "0");
         r.v = t;
         r.n = arena_printf(&m->a, "%s_n", t);
         return r;
@@ -1279,7 +1278,7 @@ static void emit_block(Em *m, const IrBlock *b)
 {
     for (int i = 0; i < b->n; i++) {
         const IrStmt *s = b->s[i];
-        if (s->comment) {
+        if (s->comment && !m->roll) { /* a run's loop names its trees once (roll_comment) */
             sb_printf(m->out, "%*s/* ", m->ind * 4, "");
             comment_text(m->out, s->comment, 160);
             if (s->loc.line)
@@ -2201,9 +2200,31 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
     m.out = &body;
     m.ind = 1;
     int fpoint = trees_forest_point(&m), fend = -1;
+    roll_plan(&m, flat_fused_last(&m));
     for (int i = 0; i < p->body.n; i++) {
         if (i == fpoint)
             fend = trees_forest_begin(&m);
+        const Roll *R = roll_at(&m, i);
+        if (R) {
+            /* a run of per-tree statements: the first tree's, in a loop */
+            IrBlock g0 = {.s = &p->body.s[i], .n = (roll_end(R) - i) / roll_count(R)};
+            roll_comment(&m, R);
+            em_line(&m, "{");
+            em_line(&m, "    int nv_t;");
+            em_line(&m, "    for (nv_t = 0; nv_t < %d; nv_t++) {", roll_count(R));
+            m.ind += 2;
+            m.roll = R;
+            emit_block(&m, &g0);
+            m.roll = NULL;
+            m.ind -= 2;
+            em_line(&m, "    }");
+            em_line(&m, "}");
+            i = roll_end(R) - 1;
+            if (i == fend)
+                trees_forest_end(&m);
+            sb_puts(&body, PIECE_END "\n");
+            continue;
+        }
         /* no run of invalid checks across the forest's fused statements */
         int run = i >= fpoint && i <= fend ? 0 : invalid_run(&p->body, i, fpoint);
         if (run >= INVALID_RUN) {
@@ -2288,6 +2309,7 @@ int emit_program(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, 
         sb_putc(c, '\n');
     }
     trees_print(&m, c, treefns.data);
+    roll_print(&m, c);
     sb_free(&treefns);
     /* descriptors (the score function may read fields through them) */
     emit_descriptors(&m, c, pfx, "input", p->inputs, in_names, p->ninputs);

@@ -1141,6 +1141,10 @@ void trees_functions(Em *m, StrBuf *o)
 void trees_walk(Em *m, const IrExpr *e, const char *t)
 {
     const IrTree *tr = m->p->trees[e->tree];
+    if (m->roll) { /* a run's loop (emit_roll.c): the tree of its turn */
+        em_line(m, "%s = gres[%d + nv_t];", t, roll_pos(m->roll));
+        return;
+    }
     em_line(m, "/* tree %d: %d nodes, line %d */", e->tree, tr->nnodes, tr->loc.line);
     if ((m->tree_table[e->tree] == LAY_GRAPH || m->tree_table[e->tree] == LAY_FLAT) && m->in_forest[e->tree] >= 0)
         em_line(m, "%s = gres[%d];", t, m->in_forest[e->tree]);

@@ -20,6 +20,8 @@ enum { LAY_NESTED, LAY_TABLE, LAY_GRAPH, LAY_FLAT };
 /* what a slot of fx holds for table and graph trees */
 enum { SLOT_PLAIN, SLOT_NUMBER, SLOT_CODE };
 
+typedef struct Roll Roll; /* emit_roll.c */
+
 typedef struct Em {
     const IrProgram *p;
     const EmitOptions *o;
@@ -81,6 +83,11 @@ typedef struct Em {
     int stateful;                /* the program reads state: the score functions take it */
     const char *stref;           /* the state object: "st", or "V->st" when split */
     const char **in_names;       /* the inputs' C member names */
+    /* runs of per-tree statements printed as loops (emit_roll.c) */
+    Roll **rolls;
+    int nrolls;
+    int *roll_at;                /* per top-level statement: the run starting there, or -1 */
+    const Roll *roll;            /* the run being printed, or NULL */
 } Em;
 
 /* ---- emit_program.c ---- */
@@ -177,5 +184,27 @@ const char *trees_null_sentinel(const IrType *t);
 /* the tables, walkers' data, payload columns, nv_env and tree functions,
    printed before the score function */
 void trees_print(Em *m, StrBuf *c, const char *treefns);
+
+
+/* ---- emit_roll.c: per-tree statements as loops ---- */
+/* finds the runs (after trees_forest_point; fused_last: flat_fused_last);
+   the variables only their other copies use are left undeclared */
+void roll_plan(Em *m, int fused_last);
+/* the run that starts at top-level statement i, or NULL; its end (the
+   statement after it), trees and first gres index */
+const Roll *roll_at(const Em *m, int i);
+int roll_end(const Roll *R);
+int roll_count(const Roll *R);
+int roll_pos(const Roll *R);
+/* the C table of tree's column c (its null flags when null) where the
+   statement printed now reads it: in a run, the tree of the loop's turn */
+const char *roll_col(Em *m, int tree, int c, int null);
+int roll_col_has_null(Em *m, int tree, int c);
+/* the runs' tables of pointers, after the trees' columns */
+void roll_print(Em *m, StrBuf *c);
+/* the comment before a run's loop */
+void roll_comment(Em *m, const Roll *R);
+/* the last statement of the forest's fused statements, or -1 */
+int flat_fused_last(const Em *m);
 
 #endif

@@ -606,6 +606,18 @@ START_TEST(test_intern_and_text_index)
     ck_assert_int_eq(nv_intern("banana", d, 4), 2);
     ck_assert_int_eq(nv_intern("", d, 4), 0);
     ck_assert_int_eq(nv_intern("date", d, 4), -1);
+    {
+        /* strcmp's order: prefixes, and bytes above 127 after ASCII */
+        static const char *const e[] = {"Ma", "Mal", "Male", "Males", "Mb", "Z", "a", "\xc3\x89t\xc3\xa9", "\xff"};
+        static const char *const absent[] = {"M", "Mald", "Malez", "Mc", "\xc3", "\xc3\x89t", "\xfe", "\xff\x01", "b"};
+        int n = (int)(sizeof e / sizeof e[0]), i;
+        for (i = 0; i + 1 < n; i++)
+            ck_assert_int_lt(strcmp(e[i], e[i + 1]), 0);
+        for (i = 0; i < n; i++)
+            ck_assert_int_eq(nv_intern(e[i], e, n), i);
+        for (i = 0; i < (int)(sizeof absent / sizeof absent[0]); i++)
+            ck_assert_int_eq(nv_intern(absent[i], e, n), -1);
+    }
     char buf[4096];
     nv_scratch S = {buf, 0, sizeof buf, 0};
     static const char *const ws[] = {"quick"};
