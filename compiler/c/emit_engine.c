@@ -1460,8 +1460,15 @@ int emit_engine(const IrProgram *p, const EmitOptions *o, Diags *d, StrBuf *c, S
         if (o->shared_runtime)
             sb_puts(&out, "/* ---- run-time support: shared (nerva runtime) ---- */\n#include \"nerva_pfa_rt.h\"\n");
         else {
-            sb_puts(&out, "/* ---- run-time support (nerva runtime/lib/, the functions this engine uses) ---- */\n");
-            rt_emit(m->rt, used.data ? used.data : "", &out);
+            StrBuf lib;
+            sb_init(&lib);
+            rt_emit(m->rt, used.data ? used.data : "", &lib);
+            /* a generator only where some function kept draws (every draw reads it through nv_rng) */
+            sb_printf(&out, "/* ---- run-time support (nerva runtime/lib/, the functions this engine uses) ---- */\n"
+                            "#define NV_PFA_RAND %d /* 1: the engine draws pseudorandom numbers (runtime/lib/pfa_rt.c) */\n",
+                      lib.data && strstr(lib.data, "nv_mt *nv_rng(") != NULL);
+            sb_putn(&out, lib.data, lib.len);
+            sb_free(&lib);
         }
         sb_putc(&out, '\n');
         sb_putn(&out, c->data + rt_at, c->len - rt_at);

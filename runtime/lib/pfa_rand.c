@@ -265,7 +265,7 @@ NV_RT nv_val nvf_rand_uuid(nv_eng *E, const nv_type *const *T, const nv_val *a) 
    one deviate returned and the other kept in the engine for the next call */
 NV_RT nv_val nvf_rand_gaussian(nv_eng *E, const nv_type *const *T, const nv_val *a)
 {
-    nv_mt *g = &E->rng;
+    nv_mt *g = nv_rng(E);
     double z;
     (void)T;
     if (g->has_gauss) {

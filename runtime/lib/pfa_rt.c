@@ -115,6 +115,14 @@ typedef struct nv_mt {
     double gauss_next;
 } nv_mt;
 
+/* NV_PFA_RAND: the engine draws pseudorandom numbers.  At 0 it has no
+   generator (2.5 KB less per engine) and no seeding: the backend defines
+   it from the library functions a unit keeps (every draw goes through
+   nv_rng); the shared runtime keeps them all. */
+#ifndef NV_PFA_RAND
+#define NV_PFA_RAND 1
+#endif
+
 /* the host's lock over the shared cells and pools of a battery of engines */
 typedef struct nv_shared {
     void (*lock)(void *ctx);
@@ -142,7 +150,9 @@ typedef struct nv_eng {
     const nv_type *out_type;
     int ncells, npools;
     int depth;                      /* nesting of user function calls */
+#if NV_PFA_RAND
     nv_mt rng;                      /* pseudorandom state (randseed): nv_seed */
+#endif
     int vdepth;                     /* nesting of values being copied or written */
     double deadline;                /* options.timeout: monotonic ms, 0 none */
     int64_t timeout_ms;
@@ -809,6 +819,7 @@ NV_RT double nv_mt_unit(nv_mt *g)
    engine's address and its index (Python would read os.urandom). */
 NV_RT void nv_seed(nv_eng *E, int has_seed, int64_t seed)
 {
+#if NV_PFA_RAND
     int64_t i;
     if (!has_seed) {
         struct timespec ts;
@@ -828,22 +839,30 @@ NV_RT void nv_seed(nv_eng *E, int has_seed, int64_t seed)
     nv_mt_seed_u64(&E->rng, seed < 0 ? 0 - (uint64_t)seed : (uint64_t)seed);
     for (i = 0; i < E->index; i++)
         nv_mt_seed_u64(&E->rng, (uint64_t)(nv_mt_unit(&E->rng) * 2147483648.0));
+#else
+    (void)E;
+    (void)has_seed;
+    (void)seed;
+#endif
 }
 
+/* the engine's generator: what every draw reads (NV_PFA_RAND) */
+NV_RT nv_mt *nv_rng(nv_eng *E) { return &E->rng; }
+
 /* one 32-bit word of the engine's stream */
-NV_RT uint32_t nv_rand32(nv_eng *E) { return nv_mt_next(&E->rng); }
+NV_RT uint32_t nv_rand32(nv_eng *E) { return nv_mt_next(nv_rng(E)); }
 
 /* random() of the engine's generator: uniform in [0, 1), a multiple of 2^-53 */
-NV_RT double nv_rand_unit(nv_eng *E) { return nv_mt_unit(&E->rng); }
+NV_RT double nv_rand_unit(nv_eng *E) { return nv_mt_unit(nv_rng(E)); }
 
 /* getrandbits(k) for 1 <= k <= 64 */
 NV_RT uint64_t nv_rand_bits(nv_eng *E, int k)
 {
     uint64_t r;
     if (k <= 32)
-        return nv_mt_next(&E->rng) >> (32 - k);
-    r = nv_mt_next(&E->rng);
-    return r | (uint64_t)(nv_mt_next(&E->rng) >> (64 - k)) << 32;
+        return nv_mt_next(nv_rng(E)) >> (32 - k);
+    r = nv_mt_next(nv_rng(E));
+    return r | (uint64_t)(nv_mt_next(nv_rng(E)) >> (64 - k)) << 32;
 }
 
 /* Python 2.7's randint(0, m), uniform in [0, m]: int(random() * (m + 1))
@@ -854,7 +873,7 @@ NV_RT uint64_t nv_rand_upto(nv_eng *E, uint64_t m)
 {
     int k;
     if (m < ((uint64_t)1 << 53) - 1)
-        return (uint64_t)(nv_mt_unit(&E->rng) * (double)(m + 1));
+        return (uint64_t)(nv_mt_unit(nv_rng(E)) * (double)(m + 1));
     k = (int)(1.00001 + log((double)m) / log(2.0));
     for (;;) {
         uint64_t r;
@@ -862,7 +881,7 @@ NV_RT uint64_t nv_rand_upto(nv_eng *E, uint64_t m)
             r = nv_rand_bits(E, k);
         } else {    /* getrandbits(65): two words and one bit above them */
             r = nv_rand_bits(E, 64);
-            if (nv_mt_next(&E->rng) >> 31)
+            if (nv_mt_next(nv_rng(E)) >> 31)
                 continue;
         }
         if (r <= m)

@@ -6,6 +6,7 @@
 #include "pfa_scores.h"
 
 /* ---- run-time support (nerva runtime/lib/, the functions this engine uses) ---- */
+#define NV_PFA_RAND 0 /* 1: the engine draws pseudorandom numbers (runtime/lib/pfa_rt.c) */
 /* section prelude (runtime/lib/base.c) */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
@@ -157,6 +158,14 @@ typedef struct nv_mt {
     double gauss_next;
 } nv_mt;
 
+/* NV_PFA_RAND: the engine draws pseudorandom numbers.  At 0 it has no
+   generator (2.5 KB less per engine) and no seeding: the backend defines
+   it from the library functions a unit keeps (every draw goes through
+   nv_rng); the shared runtime keeps them all. */
+#ifndef NV_PFA_RAND
+#define NV_PFA_RAND 1
+#endif
+
 /* the host's lock over the shared cells and pools of a battery of engines */
 typedef struct nv_shared {
     void (*lock)(void *ctx);
@@ -184,7 +193,9 @@ typedef struct nv_eng {
     const nv_type *out_type;
     int ncells, npools;
     int depth;                      /* nesting of user function calls */
+#if NV_PFA_RAND
     nv_mt rng;                      /* pseudorandom state (randseed): nv_seed */
+#endif
     int vdepth;                     /* nesting of values being copied or written */
     double deadline;                /* options.timeout: monotonic ms, 0 none */
     int64_t timeout_ms;
@@ -657,6 +668,7 @@ NV_RT double nv_mt_unit(nv_mt *g)
    engine's address and its index (Python would read os.urandom). */
 NV_RT void nv_seed(nv_eng *E, int has_seed, int64_t seed)
 {
+#if NV_PFA_RAND
     int64_t i;
     if (!has_seed) {
         struct timespec ts;
@@ -676,7 +688,13 @@ NV_RT void nv_seed(nv_eng *E, int has_seed, int64_t seed)
     nv_mt_seed_u64(&E->rng, seed < 0 ? 0 - (uint64_t)seed : (uint64_t)seed);
     for (i = 0; i < E->index; i++)
         nv_mt_seed_u64(&E->rng, (uint64_t)(nv_mt_unit(&E->rng) * 2147483648.0));
+#else
+    (void)E;
+    (void)has_seed;
+    (void)seed;
+#endif
 }
+
 
 
 
