@@ -193,7 +193,8 @@ static int expr_same(RollScan *S, const IrExpr *a, const IrExpr *b)
             return 0;
         const IrTree *ta = S->m->p->trees[a->tree], *tb = S->m->p->trees[b->tree];
         if (a->col >= ta->ncols || a->col >= tb->ncols ||
-            strcmp(em_ctype(ir_base(ta->cols[a->col].type)), em_ctype(ir_base(tb->cols[b->col].type))) != 0)
+            ir_base(ta->cols[a->col].type)->kind != ir_base(tb->cols[b->col].type)->kind ||
+            strcmp(trees_col_ctype(ta, a->col), trees_col_ctype(tb, b->col)) != 0)
             return 0;
         break;
     }
@@ -410,7 +411,7 @@ void roll_print(Em *m, StrBuf *c)
             const IrType *bt = ir_base(t0->cols[k].type);
             const char *ct = bt->kind == T_FLOAT || bt->kind == T_DOUBLE ? "unsigned char *"
                              : bt->kind == T_STRING                      ? "char *const *"
-                                                                          : arena_printf(&m->a, "%s *", em_ctype(bt));
+                                                                          : arena_printf(&m->a, "%s *", trees_col_ctype(t0, k));
             sb_printf(c, "static const %sconst nv_roll%d_c%d[%d] = {", ct, R->id, k, R->n);
             for (int g = 0; g < R->n; g++)
                 sb_printf(c, "%stree%d_c%d,", g % 8 == 0 ? "\n    " : " ", R->tree[g], k);

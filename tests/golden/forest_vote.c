@@ -557,25 +557,25 @@ static const nv_ftree nv_flat[] = {
 static const char *const tree0_c0[] = {
     "", "yes", "no",
 };
-static const int tree0_c4[] = {
+static const signed char tree0_c4[] = {
     0, 1, 0,
 };
 static const char *const tree1_c0[] = {
     "", "no", "yes",
 };
-static const int tree1_c4[] = {
+static const signed char tree1_c4[] = {
     0, 0, 1,
 };
 static const char *const tree2_c0[] = {
     "", "no", "yes",
 };
-static const int tree2_c4[] = {
+static const signed char tree2_c4[] = {
     0, 0, 1,
 };
 static const char *const tree3_c0[] = {
     "", "yes", "no",
 };
-static const int tree3_c4[] = {
+static const signed char tree3_c4[] = {
     0, 1, 0,
 };
 #if defined(__GNUC__)
@@ -591,7 +591,7 @@ typedef struct nv_env {
 static const char *const *const nv_roll0_c0[4] = {
     tree0_c0, tree1_c0, tree2_c0, tree3_c0,
 };
-static const int *const nv_roll0_c4[4] = {
+static const signed char *const nv_roll0_c4[4] = {
     tree0_c4, tree1_c4, tree2_c4, tree3_c4,
 };
 
