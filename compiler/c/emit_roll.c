@@ -403,16 +403,12 @@ void roll_print(Em *m, StrBuf *c)
     for (int r = 0; r < m->nrolls; r++) {
         const Roll *R = m->rolls[r];
         const IrTree *t0 = m->p->trees[R->tree[0]];
-        sb_printf(c, "/* the trees of the loop at line %d of the score function's statements: each one's tables */\n",
+        sb_printf(c, "/* the loop over %d trees from line %d: each tree's tables, in the loop's order */\n", R->n,
                   t0->loc.line);
         for (int k = 0; k < t0->ncols; k++) {
             if (!R->cols[k])
                 continue;
-            const IrType *bt = ir_base(t0->cols[k].type);
-            const char *ct = bt->kind == T_FLOAT || bt->kind == T_DOUBLE ? "unsigned char *"
-                             : bt->kind == T_STRING                      ? "char *const *"
-                                                                          : arena_printf(&m->a, "%s *", trees_col_ctype(t0, k));
-            sb_printf(c, "static const %sconst nv_roll%d_c%d[%d] = {", ct, R->id, k, R->n);
+            sb_printf(c, "static const %s *const nv_roll%d_c%d[%d] = {", trees_col_ctype(t0, k), R->id, k, R->n);
             for (int g = 0; g < R->n; g++)
                 sb_printf(c, "%stree%d_c%d,", g % 8 == 0 ? "\n    " : " ", R->tree[g], k);
             sb_puts(c, "\n};\n");

@@ -839,14 +839,19 @@ int trees_col_has_null(const IrTree *t, int c)
     return 0;
 }
 
-/* the C type of a column's table: an int column whose values (where a
-   walk can end) fit a byte or a short is one (a class's code, mostly:
-   the corpus forest's 200 tables of them went from 273 KB to 68 KB, less
-   for a record's walk to wait for) */
+/* the type of the elements of a column's table: bytes for numbers (their
+   bits), string pointers, and for an int column whose values (where a walk
+   can end) fit a byte or a short, that (a class's code, mostly: the corpus
+   forest's 200 tables of them went from 273 KB to 68 KB, less for a
+   record's walk to wait for) */
 const char *trees_col_ctype(const IrTree *t, int c)
 {
     const IrTreeCol *col = &t->cols[c];
     IrType *bt = ir_base(col->type);
+    if (bt->kind == T_FLOAT || bt->kind == T_DOUBLE)
+        return "unsigned char";
+    if (bt->kind == T_STRING)
+        return "char *const";
     if (bt->kind != T_INT)
         return em_ctype(bt);
     double lo = 0, hi = 0;
@@ -872,13 +877,11 @@ static void emit_tree_cols(Em *m, const IrTree *t, int ti, StrBuf *o)
             sb_init(&b);
             for (int i = 0; i < t->nnodes; i++)
                 c_put_bits(&b, col->is_null[i] || !trees_selectable(t, i) ? 0.0 : col->num[i], bt->kind == T_FLOAT);
-            sb_printf(o, "static const unsigned char tree%d_c%d[] =\n    ", ti, c);
+            sb_printf(o, "static const %s tree%d_c%d[] =\n    ", trees_col_ctype(t, c), ti, c);
             c_string_put(o, b.data, b.len);
             sb_puts(o, ";\n");
             sb_free(&b);
-        } else if (bt->kind == T_STRING)
-            sb_printf(o, "static const char *const tree%d_c%d[] = {", ti, c);
-        else
+        } else
             sb_printf(o, "static const %s tree%d_c%d[] = {", trees_col_ctype(t, c), ti, c);
         for (int i = 0; i < t->nnodes && bt->kind != T_FLOAT && bt->kind != T_DOUBLE; i++) {
             sb_puts(o, i % 8 == 0 ? "\n    " : " ");

@@ -150,7 +150,8 @@ const char *trees_num(Em *m, double v, int dbl); /* valid until the next call */
    some node a walk can end at (the others' values are never read) */
 int trees_selectable(const IrTree *t, int k);
 int trees_col_has_null(const IrTree *t, int c);
-/* the C type of the elements of column c's table (a narrower int where its values fit) */
+/* the C type of the elements of column c's table (bytes for numbers, a
+   narrower int where its values fit) */
 const char *trees_col_ctype(const IrTree *t, int c);
 /* sorts v[0..n) and drops repeats; the new length */
 int trees_sort_unique(double *v, int n);

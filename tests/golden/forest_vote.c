@@ -587,7 +587,7 @@ typedef struct nv_env {
     int unused;
 } nv_env;
 
-/* the trees of the loop at line 24 of the score function's statements: each one's tables */
+/* the loop over 4 trees from line 24: each tree's tables, in the loop's order */
 static const char *const *const nv_roll0_c0[4] = {
     tree0_c0, tree1_c0, tree2_c0, tree3_c0,
 };
