@@ -11,6 +11,10 @@ one's median ns per record and the ratio.  Before timing, nerva's
 probability(1) is compared with predict_proba's, bit for bit.
 
     rf_bench.py --nerva build/nerva --out DIR [--rounds R] [--layouts auto,graph]
+                [--before OTHER_NERVA]
+
+--before adds the default layout as another build of nerva compiles it (a
+change's before and after, timed in the same rounds).
 """
 
 import argparse
@@ -87,6 +91,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--rounds", type=int, default=25)
     ap.add_argument("--layouts", default="auto,graph")
+    ap.add_argument("--before", help="another nerva: its default layout timed too, as 'before'")
     ap.add_argument("--trees", type=int, default=100)
     ap.add_argument("--depth", type=int, default=10)
     args = ap.parse_args()
@@ -104,12 +109,15 @@ def main():
     print("random forest: %d trees of depth at most %d, %d nodes; %d rows" % (args.trees, args.depth, nodes, NROWS))
 
     units = []
-    for layout in args.layouts.split(","):
-        so = os.path.join(args.out, "rf_%s.so" % layout)
+    builds = [(args.nerva, layout, "nerva " + layout) for layout in args.layouts.split(",")]
+    if args.before:
+        builds.append((args.before, "auto", "before"))
+    for nerva, layout, label in builds:
+        so = os.path.join(args.out, "rf_%s.so" % label.replace(" ", "_"))
         t0 = time.time()
-        subprocess.run([args.nerva, "compile", pmml, "--shared", "-o", so, "--tree-layout", layout], check=True)
-        print("nerva %-6s compiled (nerva + cc) in %.1f s" % (layout, time.time() - t0))
-        units.append(("nerva " + layout, Unit(so, xte)))
+        subprocess.run([nerva, "compile", pmml, "--shared", "-o", so, "--tree-layout", layout], check=True)
+        print("%-14s compiled (nerva + cc) in %.1f s" % (label, time.time() - t0))
+        units.append((label, Unit(so, xte)))
 
     want = rf.predict_proba(xte)[:, 1]
     for label, u in units:

@@ -11,7 +11,11 @@ and segments that differ, scores random records (some values missing) with
 `nerva score` in the flat and graph layouts (rolled) and in branches (each
 tree its own code, nothing rolled), and requires the results to be the same
 text, byte for byte; and that the ensembles whose segments are all alike
-were rolled.
+were rolled.  The ensembles also cover the flat layout's kinds (its
+defines): values compared as ranks or as floats (float fields, no
+categorical split), and missing values that go to neither child laid out
+as a third child of each test or as one entry per tree; each kind must
+turn up.
 
     roll_diff.py --nerva build/nerva --workdir DIR [--models N] [--seed S]
 """
@@ -19,6 +23,7 @@ were rolled.
 import argparse
 import os
 import random
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -28,11 +33,18 @@ NUM = ["a", "b", "c"]
 CATS = ["red", "green", "blue", "grey"]
 OPS = [("lessThan", "greaterOrEqual"), ("lessOrEqual", "greaterThan")]
 STRATEGIES = ["none", "nullPrediction", "lastPrediction", "defaultChild"]
+NO_TRUE_CHILD = ["returnLastPrediction", "returnNullPrediction"]
+# the flat layout's kinds, as its defines say them: values compared as ranks
+# or as floats, times missing values that go to neither child laid out as a
+# third child of each test or as one entry per tree
+KIND = re.compile(r"#define NV_FLAT_RANK (\d)\n#define NV_FLAT_CODES \d\n#define NV_FLAT_THREE (\d)\n")
+KINDS = {("1", "1"): "ranks, third child", ("1", "2"): "ranks, entry 1", ("0", "1"): "floats, third child",
+         ("0", "2"): "floats, entry 1"}
 
 
-def split(r):
+def split(r, floats):
     """a predicate and its complement"""
-    if r.random() < 0.3:
+    if not floats and r.random() < 0.3:
         k = r.randint(1, 3)
         vals = " ".join(r.sample(CATS, k))
         return ('<SimpleSetPredicate field="k" booleanOperator="isIn"><Array type="string">%s</Array>'
@@ -62,15 +74,15 @@ def dist(r, classify):
                    for c, n in zip(["yes", "no", "maybe"], counts))
 
 
-def node(r, depth, classify, ids, pred):
+def node(r, depth, classify, ids, pred, floats):
     ids[0] += 1
     me, kids, default = ids[0], "", ""
     if depth > 0 and r.random() < 0.85:
-        p, q = split(r)
+        p, q = split(r, floats)
         first_id = ids[0] + 1
-        first = node(r, depth - 1, classify, ids, p)
+        first = node(r, depth - 1, classify, ids, p, floats)
         second_id = ids[0] + 1
-        second = node(r, depth - 1, classify, ids, q)
+        second = node(r, depth - 1, classify, ids, q, floats)
         kids = first + second
         default = ' defaultChild="n%d"' % (first_id if r.random() < 0.5 else second_id)
     # an inner node may have no score: null where a walk ends there (so some
@@ -80,12 +92,12 @@ def node(r, depth, classify, ids, pred):
     return "<Node %s>%s%s%s</Node>" % (attrs, pred, dist(r, classify) if scored else "", kids)
 
 
-def tree(r, classify, depth, strategy):
+def tree(r, classify, depth, strategy, floats):
     ids = [0]
-    body = node(r, depth, classify, ids, "<True/>")
-    return ('<TreeModel functionName="%s" missingValueStrategy="%s" noTrueChildStrategy="returnLastPrediction">'
+    body = node(r, depth, classify, ids, "<True/>", floats)
+    return ('<TreeModel functionName="%s" missingValueStrategy="%s" noTrueChildStrategy="%s">'
             '<MiningSchema>%s</MiningSchema>%s</TreeModel>'
-            % ("classification" if classify else "regression", strategy,
+            % ("classification" if classify else "regression", strategy[0], strategy[1],
                "".join('<MiningField name="%s"/>' % f for f in NUM + ["k"]), body))
 
 
@@ -96,18 +108,20 @@ def model(seed):
     method = r.choice(["majorityVote", "weightedMajorityVote", "average", "weightedAverage"] if classify else
                       ["sum", "average", "weightedAverage", "weightedSum", "max", "median"])
     alike = r.random() < 0.5
-    strategy = r.choice(STRATEGIES)
+    floats = r.random() < 0.3
+    # a strategy and a no-true-child strategy
+    strategy = (r.choice(STRATEGIES), r.choice(NO_TRUE_CHILD))
     weight = round(r.uniform(0.5, 2), 2)
     segs = []
     n = r.randint(4, 12)
     for i in range(n):
         w = weight if alike else round(r.uniform(0.5, 2), 2)
-        st = strategy if alike else r.choice(STRATEGIES)
+        st = strategy if alike else (r.choice(STRATEGIES), r.choice(NO_TRUE_CHILD))
         pred = "<True/>"
         if not alike and r.random() < 0.3:
             pred = '<SimplePredicate field="%s" operator="greaterThan" value="%s"/>' % (
                 r.choice(NUM), round(r.uniform(-2, 1), 2))
-        segs.append('<Segment id="s%d" weight="%s">%s%s</Segment>' % (i, w, pred, tree(r, classify, r.randint(1, 4), st)))
+        segs.append('<Segment id="s%d" weight="%s">%s%s</Segment>' % (i, w, pred, tree(r, classify, r.randint(1, 4), st, floats)))
     target = ('<DataField name="y" optype="categorical" dataType="string"><Value value="yes"/><Value value="no"/>'
               '<Value value="maybe"/></DataField>' if classify else
               '<DataField name="y" optype="continuous" dataType="double"/>')
@@ -116,7 +130,8 @@ def model(seed):
             '</DataDictionary><MiningModel functionName="%s"><MiningSchema>%s<MiningField name="y" '
             'usageType="target"/></MiningSchema><Segmentation multipleModelMethod="%s">%s</Segmentation>'
             '</MiningModel></PMML>\n'
-            % ("".join('<DataField name="%s" optype="continuous" dataType="double"/>' % f for f in NUM),
+            % ("".join('<DataField name="%s" optype="continuous" dataType="%s"/>' % (f, "float" if floats else "double")
+                       for f in NUM),
                "".join('<Value value="%s"/>' % c for c in CATS), target,
                "classification" if classify else "regression",
                "".join('<MiningField name="%s"/>' % f for f in NUM + ["k"]), method, "\n".join(segs)))
@@ -143,6 +158,7 @@ def main():
     args = ap.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
     fails, rolled, alike_n = [], 0, 0
+    kinds = {k: 0 for k in KINDS}
     for i in range(args.models):
         seed = args.seed * 1000 + i
         text, alike = model(seed)
@@ -171,13 +187,19 @@ def main():
                                 b[k] if k < len(b) else "(none)"))
         r = testlib.run([args.nerva, "compile", "-w", "--tree-layout", "flat", "-o", "-", pm], timeout=600)
         loop = r.rc == 0 and "nv_t < " in r.out
+        m = KIND.search(r.out) if r.rc == 0 else None
+        if m and m.groups() in kinds:
+            kinds[m.groups()] += 1
         rolled += loop
         if alike:
             alike_n += 1
             if not loop:
                 fails.append("model %d (%s): its segments are alike, but nothing was rolled" % (seed, pm))
-    print("roll_diff: %d models (%d with segments alike), %d rolled, %d failures" %
-          (args.models, alike_n, rolled, len(fails)))
+    for k, n in kinds.items():
+        if not n:
+            fails.append("no model's flat layout was of the kind '%s'" % KINDS[k])
+    print("roll_diff: %d models (%d with segments alike), %d rolled, flat kinds: %s; %d failures" %
+          (args.models, alike_n, rolled, ", ".join("%s %d" % (KINDS[k], n) for k, n in kinds.items()), len(fails)))
     for f in fails:
         print(f)
     return 1 if fails else 0

@@ -51,6 +51,8 @@ typedef struct FTree {
     int *enter;      /* per IR node: its FDest, or -1 */
     int *result;     /* per IR node + 1 (0: null): its result's FDest, or -1 */
     int root;        /* where a walk starts */
+    int neither;     /* the one FDest all its splits send a missing value to when it goes to
+                        neither child (NV_FLAT_THREE 2: entry 1), or -1 */
     int defaults;    /* the tree's missing values go to default children */
     unsigned char *reach; /* per FDest: reached from the root (fflat_reach) */
     int ok;
@@ -63,6 +65,7 @@ typedef struct FTree {
     unsigned long long *mk;  /* the masks of its tests of codes, mk[0] = 0 */
     int nmk, cap_mk;
     int fixed, steps, mind, mean, deep;
+    int *erow;       /* sums: per entry, its leaf's row of the forest's values, or -1 (fflat_rows) */
     Arena *ga;       /* where the graph is built (fflat_compact keeps what a walk reaches) */
 } FTree;
 
@@ -77,7 +80,8 @@ typedef struct FForest {
     int *nslot;      /* IR variable -> slot of its missing flag, or -1 */
     int *cslot;      /* IR variable -> slot of its code, or -1 */
     int stride;      /* a record's values: 2nf (+ nf when three) + 1 */
-    int three;       /* some split sends missing values to a third child */
+    int three;       /* some split sends missing values to a third child: 1, adjacent to
+                        the other two; 2, entry 1 of its tree (one per tree) */
     int xn;          /* ... and XN says so (floats; ranks say it themselves) */
     int sets;        /* some split tests a set of codes */
     int rank;        /* values compared as ranks among their thresholds (else all are floats) */
@@ -92,6 +96,8 @@ typedef struct FForest {
     int fused, last, nacc, miss, sum_dbl;
     int *accs, *cols, *guard;
     struct FAdd *adds;
+    unsigned char *vals; /* the rows of what leaves add to the sums, nacc values each, as bytes */
+    int nrows, vbytes;   /* how many rows; the bytes of one */
     int nb;          /* records per block in the batch, or 0 (no blocks) */
     /* what the score function keeps across a block's two phases: the
        variables written before the point and read from there on (phase 2
@@ -633,7 +639,16 @@ static int fflat_layout(Em *m, const FForest *F, FTree *g)
     int *todo = NULL, ntodo = 0, cap_t = 0; /* entries yet to fill, the next on top */
     VEC_PUSH(&m->flat_tmp, src, nsrc, cap, g->root);
     VEC_PUSH(&m->flat_tmp, depth, ndepth, capd, 0);
-    VEC_PUSH(&m->flat_tmp, todo, ntodo, cap_t, fentry(m, g));
+    int root_e = fentry(m, g);
+    if (F->three == 2 && g->neither >= 0) {
+        /* entry 1: where every missing value that goes to neither child
+           goes (a third of a random forest's entries, laid out once) */
+        VEC_PUSH(&m->flat_tmp, src, nsrc, cap, g->neither);
+        VEC_PUSH(&m->flat_tmp, depth, ndepth, capd, -1);
+        some[g->neither] = fentry(m, g);
+        VEC_PUSH(&m->flat_tmp, todo, ntodo, cap_t, some[g->neither]);
+    }
+    VEC_PUSH(&m->flat_tmp, todo, ntodo, cap_t, root_e);
     for (;;) {
         /* the entries only a NaN goes to come last, away from the walks' */
         for (; !ntodo && nlater; nlater--) {
@@ -654,7 +669,8 @@ static int fflat_layout(Em *m, const FForest *F, FTree *g)
             some[src[e]] = e;
         if (!d->split) {
             /* the constant 0 at leaf_f is below t, the node + 2: the entry
-               leads to itself, and says what it selects */
+               leads to itself, and says what it selects (or, with sums,
+               which row of values: flat_print) */
             g->ef[e] = leaf_f;
             g->et[e] = d->res + 2;
             g->eleft[e] = e;
@@ -664,7 +680,9 @@ static int fflat_layout(Em *m, const FForest *F, FTree *g)
         if (g->ne > 65535 - 4) /* an entry's child is 16 bits */
             return 0;
         int s = d->cd ? F->cslot[d->var] : d->isnull ? F->nslot[d->var] : F->slot[d->var];
-        int kids[4], nk = fkids(d, kids);
+        int kids[4], nk = fkids(d, kids), third = !d->cd && nk == 3;
+        if (third && F->three == 2)
+            nk = 2; /* the third is entry 1 */
         if (d->cd) {
             /* the mask says where each code goes, a missing one too */
             unsigned long long mask = 0;
@@ -684,7 +702,6 @@ static int fflat_layout(Em *m, const FForest *F, FTree *g)
             g->ef[e] = s;
             g->em[e] = (unsigned long long)at;
         } else {
-            int third = nk == 3;
             g->ef[e] = third ? 2 * F->nf + s : d->miss == d->hi && d->miss != d->lo ? F->nf + s : s;
         }
         /* what x is compared with: a missing flag with 1; codes with what no
@@ -923,6 +940,80 @@ static void fflat_fuse(Em *m, FForest *F)
     F->sum_dbl = ak == T_DOUBLE;
 }
 
+/* what a walk of forest tree j ending at entry e adds to sum i: NaN where
+   the statements must decide (a null guard or value) */
+static double fflat_value(const Em *m, const FForest *F, int j, int e, int i)
+{
+    const FTree *g = F->ft[j];
+    const IrTree *tr = m->p->trees[F->tree[j]];
+    int r = g->eres[e];
+    const FAdd *a = &F->adds[i];
+    const IrTreeCol *gc = &tr->cols[F->guard[j]], *col = &tr->cols[F->cols[j * F->nacc + i]];
+    if (r < 0 || gc->is_null[r])
+        return NAN;
+    if (a->kind == 2)
+        return a->num;
+    if (col->is_null[r])
+        return a->kind == 1 ? 0.0 : NAN;
+    return col->num[r];
+}
+
+/* The rows of values the leaves of a fused forest add, one for all the
+   leaves alike (bit for bit) in any of its trees: a random forest's
+   leaves are mostly a few probabilities (scikit-learn's 100 trees of depth
+   10: 7,700 rows for 42,582 leaves), so the table the walks read stays in
+   cache.  A leaf's t is its row + 1, which a float holds exactly below
+   2^24: a forest with more rows is not fused (0). */
+static int fflat_rows(Em *m, FForest *F)
+{
+    int vb = F->nacc * (F->sum_dbl ? 8 : 4), n = 0, ends = 0;
+    for (int j = 0; j < F->nt; j++)
+        ends += F->ft[j]->ne;
+    size_t hn = 16;
+    while (hn < 2 * (size_t)ends)
+        hn *= 2;
+    int *hash = ARENA_ARRAY(&m->flat_tmp, int, hn);
+    for (size_t h = 0; h < hn; h++)
+        hash[h] = -1;
+    StrBuf rows;
+    sb_init(&rows);
+    StrBuf row;
+    sb_init(&row);
+    for (int j = 0; j < F->nt; j++) {
+        FTree *g = F->ft[j];
+        g->erow = ARENA_ARRAY(&m->a, int, g->ne);
+        for (int e = 0; e < g->ne; e++) {
+            g->erow[e] = -1;
+            if (g->eleft[e] != e)
+                continue;
+            row.len = 0;
+            for (int i = 0; i < F->nacc; i++)
+                c_put_bits(&row, fflat_value(m, F, j, e, i), !F->sum_dbl);
+            uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+            for (size_t b = 0; b < row.len; b++)
+                h = (h ^ (unsigned char)row.data[b]) * 1099511628211ULL;
+            size_t at = (size_t)h & (hn - 1);
+            while (hash[at] >= 0 && memcmp(rows.data + (size_t)hash[at] * (size_t)vb, row.data, (size_t)vb) != 0)
+                at = (at + 1) & (hn - 1);
+            if (hash[at] < 0) {
+                hash[at] = n++;
+                sb_putn(&rows, row.data, row.len);
+            }
+            g->erow[e] = hash[at];
+        }
+    }
+    sb_free(&row);
+    if (!F->rank && n >= (1 << 24) - 1) {
+        sb_free(&rows);
+        return 0;
+    }
+    F->vals = memcpy(arena_alloc(&m->a, rows.len + 1), rows.data, rows.len);
+    F->nrows = n;
+    F->vbytes = vb;
+    sb_free(&rows);
+    return 1;
+}
+
 enum { FS_VALUE, FS_NULL, FS_CODE };
 
 /* the values a tree's splits read: a variable's value, its missing flag,
@@ -1118,6 +1209,24 @@ static void flat_plan_in(Em *m, int min_trees)
             const FDest *d = &F->ft[j]->d[i];
             F->three |= F->ft[j]->reach[i] && d->split && !d->cd && d->miss != d->lo && d->miss != d->hi;
         }
+    if (F->three) {
+        /* where every tree's missing values that go to neither child go
+           to one place (a random forest's null: PMML's default strategy),
+           that place is its entry 1 */
+        int one = 1;
+        for (int j = 0; j < F->nt; j++) {
+            FTree *g = F->ft[j];
+            g->neither = -1;
+            for (int i = 0; i < g->nd; i++) {
+                const FDest *d = &g->d[i];
+                if (!g->reach[i] || !d->split || d->cd || d->miss == d->lo || d->miss == d->hi)
+                    continue;
+                one &= g->neither < 0 || g->neither == d->miss;
+                g->neither = d->miss;
+            }
+        }
+        F->three = one ? 2 : 1;
+    }
     F->stride = (F->three ? 3 : 2) * F->nf + 1;
     F->xn = F->three && !F->rank;
     if (F->stride > 16384) /* a record's values are on the stack (and an entry's slot is 16 bits) */
@@ -1142,6 +1251,8 @@ static void flat_plan_in(Em *m, int min_trees)
         m->tree_table[F->tree[j]] = LAY_FLAT;
     }
     fflat_fuse(m, F);
+    if (F->fused && !fflat_rows(m, F))
+        F->fused = 0;
     F->nb = fflat_block(F);
     F->label = ++m->label;
     fflat_live(m, F);
@@ -1357,6 +1468,13 @@ void flat_print(Em *m, StrBuf *c)
                 sb_printf(c, "%s%s,", k++ % 6 == 0 ? "\n    " : " ", c_double(&m->a, F->th[sl][i]));
         sb_puts(c, k ? "\n};\n" : "\n    0.0\n};\n");
     }
+    if (F->fused) {
+        sb_printf(c, "/* what a walk adds to the %d sums at a leaf, %d rows for the leaves of %d trees: a leaf's t\n"
+                     "   is its row + 1 (NaN: the statements decide) */\nstatic const unsigned char nv_fvals[] =\n    ",
+                  F->nacc, F->nrows, F->nt);
+        c_string_put(c, (const char *)F->vals, (size_t)F->nrows * (size_t)F->vbytes);
+        sb_puts(c, ";\n");
+    }
     for (int j = 0; j < F->nt; j++) {
         const FTree *g = F->ft[j];
         const IrTree *tr = p->trees[F->tree[j]];
@@ -1368,10 +1486,12 @@ void flat_print(Em *m, StrBuf *c)
         StrBuf eb;
         sb_init(&eb);
         for (int e = 0; e < g->ne; e++) {
+            /* a leaf of a fused forest names its row of values (fflat_rows) */
+            double te = F->fused && g->eleft[e] == e ? g->erow[e] + 1.0 : g->et[e];
             if (F->rank)
-                c_put_le(&eb, (uint32_t)(g->et[e] >= INT_MAX ? INT_MAX : (int)g->et[e]), 4);
+                c_put_le(&eb, (uint32_t)(te >= INT_MAX ? INT_MAX : (int)te), 4);
             else
-                c_put_bits(&eb, g->et[e], 1);
+                c_put_bits(&eb, te, 1);
             c_put_le(&eb, (uint64_t)g->ef[e], 2);
             c_put_le(&eb, (uint64_t)g->eleft[e], 2);
         }
@@ -1392,41 +1512,21 @@ void flat_print(Em *m, StrBuf *c)
             sb_puts(c, "\n};\n");
         }
         if (F->fused) {
-            /* per entry, what a walk ending there adds to each sum; NaN
-               where the statements must decide (a null guard or value) */
-            StrBuf vb;
-            sb_init(&vb);
+            /* per entry, the node a walk ending there selects (the leaves' t
+               name their rows of values instead) */
+            sb_printf(c, "static const int tree%d_fr[] = {", t);
             for (int e = 0; e < g->ne; e++)
-                for (int i = 0; i < F->nacc; i++) {
-                    int r = g->eleft[e] == e ? g->eres[e] : -2;
-                    const FAdd *a = &F->adds[i];
-                    const IrTreeCol *gc = &tr->cols[F->guard[j]], *col = &tr->cols[F->cols[j * F->nacc + i]];
-                    double v;
-                    if (r == -2)
-                        v = 0.0; /* not a leaf */
-                    else if (r < 0 || gc->is_null[r])
-                        v = NAN;
-                    else if (a->kind == 2)
-                        v = a->num;
-                    else if (col->is_null[r])
-                        v = a->kind == 1 ? 0.0 : NAN;
-                    else
-                        v = col->num[r];
-                    c_put_bits(&vb, v, !F->sum_dbl);
-                }
-            sb_printf(c, "static const unsigned char tree%d_fv[] =\n    ", t);
-            c_string_put(c, vb.data, vb.len);
-            sb_puts(c, ";\n");
-            sb_free(&vb);
+                sb_printf(c, "%s%d,", e % 16 == 0 ? "\n    " : " ", g->eleft[e] == e ? g->eres[e] : -1);
+            sb_puts(c, "\n};\n");
         }
     }
     sb_printf(c, "/* the flat forest, in the order its sum adds */\nstatic const nv_ftree nv_flat[] = {\n");
     for (int j = 0; j < F->nt; j++) {
         int t = F->tree[j];
-        sb_printf(c, "    {tree%d_f, %s, %s, %s, %d, %d},\n", t,
-                  F->sets ? arena_printf(&m->a, "tree%d_fm", t) : "0",
-                  F->fused ? arena_printf(&m->a, "tree%d_fv", t) : "0",
-                  F->maynan ? arena_printf(&m->a, "tree%d_fn", t) : "0", F->ft[j]->fixed, F->ft[j]->steps);
+        sb_printf(c, "    {tree%d_f, %s, %s, %s, %s, %d, %d},\n", t,
+                  F->sets ? arena_printf(&m->a, "tree%d_fm", t) : "0", F->fused ? "nv_fvals" : "0",
+                  F->maynan ? arena_printf(&m->a, "tree%d_fn", t) : "0",
+                  F->fused ? arena_printf(&m->a, "tree%d_fr", t) : "0", F->ft[j]->fixed, F->ft[j]->steps);
     }
     sb_puts(c, "};\n\n");
 }

@@ -99,7 +99,7 @@ NV_RT NV_FINLINE double nv_led(const unsigned char *p)
    value and the walk moves to entry left + c, c the test's outcome: the
    children of an entry are adjacent.  A leaf is an entry that leads to
    itself (its test reads the record's constant 0 at the last slot of X
-   against its t, which is at least 1: the node it selects + 2), so a walk
+   against its t, which is at least 1: nv_fresult), so a walk
    may take more steps than its path needs and still end where it should,
    with no branch on the data.
    A test is "x >= t" (the backend turns "x > v" into "x >= the next number
@@ -124,7 +124,10 @@ NV_RT NV_FINLINE double nv_led(const unsigned char *p)
    many).  There c gains 2: in rank mode from the top bits of x (x >> 30
    is 2 for neither, INT_MIN, and 0 for every other x: ranks are below
    2^20, the lowest is 0, the highest 2^30 - 1); with floats from XN[f]
-   (missing as -inf and XN 2; XN is 0 elsewhere).
+   (missing as -inf and XN 2; XN is 0 elsewhere).  With NV_FLAT_THREE 2
+   every tree sends all such values to one place (PMML's default strategy
+   makes it null), which is the tree's entry 1: a third child per test
+   would be a third of the entries, in the cache lines the walks read.
    A value that is NaN but not missing goes where the model's predicates
    send it, which no step computes: such a record is walked by nv_fexact
    instead, which reads N (a rare path).  The batch walks it with the rest
@@ -200,11 +203,7 @@ NV_RT NV_FINLINE unsigned nv_fleft_at(const nv_fnode *T, unsigned i)
     return nv_le16(T + 8 * (size_t)i + 6);
 }
 
-/* the node a walk that ends at leaf entry i selects, or -1 (null): a leaf's
-   t is that node + 2 (at least 1, so the constant 0 it reads is below it) */
-#define NV_FRESULT(T, i) ((int)nv_ft_at(T, i) - 2)
-
-/* V, per entry and sum, in the same way: a float's or a double's bits */
+/* V's values, in the same way: a float's or a double's bits */
 NV_RT NV_FINLINE nv_fs nv_fvalue(const unsigned char *V, size_t k)
 {
 #if NV_FSUM_DOUBLE
@@ -217,11 +216,23 @@ NV_RT NV_FINLINE nv_fs nv_fvalue(const unsigned char *V, size_t k)
 typedef struct nv_ftree {
     const nv_fnode *T; /* entries, the root first */
     const unsigned long long *M; /* NV_FLAT_CODES: the masks of its tests of codes, M[0] = 0 */
-    const unsigned char *V; /* per entry, K values (nv_fvalue): what a walk ending there adds to
-                          each sum (NaN: the statements decide); or 0 */
+    const unsigned char *V; /* sums: the forest's rows of K values (nv_fvalue), what a walk
+                               ending at a leaf adds to each sum (NaN: the statements decide),
+                               one row for leaves alike in every tree of the forest; or 0 */
     const int *N;      /* per entry: where a NaN value that is not missing goes */
+    const int *R;      /* sums: per entry, the node a walk ending there selects, or -1 (null);
+                          or 0: no sums */
     int fixed, steps;
 } nv_ftree;
+
+/* The node a walk of tree F that ends at leaf entry i selects, or -1
+   (null).  A leaf's t is at least 1, so that the constant 0 it reads is
+   below it: without sums it is that node + 2; with sums, the leaf's row of
+   V + 1 (a row serves many leaves, so its node is in R). */
+NV_RT NV_FINLINE int nv_fresult(const nv_ftree *F, unsigned i)
+{
+    return F->R ? F->R[i] : (int)nv_ft_at(F->T, i) - 2;
+}
 
 /* A record's values (rows of a block, stride apart): X, and XN (floats,
    NV_FLAT_THREE) or 0. */
@@ -262,7 +273,14 @@ NV_RT NV_FINLINE unsigned nv_fstep(const nv_fnode *T, const unsigned long long *
 #else
     (void)M;
 #endif
-#if NV_FLAT_THREE && NV_FLAT_RANK
+#if NV_FLAT_THREE == 2 && NV_FLAT_RANK
+    if (three)
+        return x == NV_FNEITHER ? 1u : nv_fleft_at(T, i) + c;
+    (void)XN;
+#elif NV_FLAT_THREE == 2
+    if (three)
+        return XN[o + f] ? 1u : nv_fleft_at(T, i) + c;
+#elif NV_FLAT_THREE && NV_FLAT_RANK
     if (three)
         c += (unsigned)x >> 30;
     (void)XN;
@@ -346,15 +364,15 @@ NV_RT void nv_fblock1(const nv_ftree *F, const nv_frec *b, int stride, int n, in
         nv_fblock1_(F, b, stride, n, at, 0);
 }
 
-/* acc[r * K + q] += V[at[r] * K + q], rows [0, m); the first four sums
-   written out, as K is a constant where this is inlined and gcc -O2 does
-   not unroll a loop of three */
-NV_RT NV_FINLINE void nv_fadd(nv_fs *acc, const unsigned char *V, const int *at, int m, int K)
+/* acc[r * K + q] += V[row * K + q], rows [0, m), row the leaf at[r]'s row
+   (its t - 1); the first four sums written out, as K is a constant where
+   this is inlined and gcc -O2 does not unroll a loop of three */
+NV_RT NV_FINLINE void nv_fadd(nv_fs *acc, const nv_fnode *T, const unsigned char *V, const int *at, int m, int K)
 {
     int r, q;
     for (r = 0; r < m; r++) {
         nv_fs *a = acc + (size_t)r * (size_t)K;
-        size_t v = (size_t)at[r] * (size_t)K;
+        size_t v = (size_t)((int)nv_ft_at(T, (unsigned)at[r]) - 1) * (size_t)K;
         a[0] += nv_fvalue(V, v);
         if (K > 1)
             a[1] += nv_fvalue(V, v + 1);
@@ -380,10 +398,10 @@ NV_RT void nv_fblock(const nv_ftree *F, int nt, const nv_frec *b, int stride, in
             nv_frec x = nv_frow(b, k, stride);
             nv_fblock1(&F[t], &x, stride, m, at);
             if (acc && K > 0)
-                nv_fadd(acc + (size_t)k * (size_t)K, F[t].V, at, m, K);
+                nv_fadd(acc + (size_t)k * (size_t)K, F[t].T, F[t].V, at, m, K);
             else if (!acc)
                 for (r = 0; r < m; r++)
-                    res[(size_t)(k + r) * (size_t)nt + (size_t)t] = NV_FRESULT(F[t].T, at[r]);
+                    res[(size_t)(k + r) * (size_t)nt + (size_t)t] = nv_fresult(&F[t], (unsigned)at[r]);
         }
     }
 }
@@ -461,7 +479,7 @@ NV_RT void nv_fres(const nv_ftree *F, int nt, const nv_frec *x, int *res)
     int t;
     nv_fone(F, nt, x, res);
     for (t = 0; t < nt; t++)
-        res[t] = NV_FRESULT(F[t].T, res[t]);
+        res[t] = nv_fresult(&F[t], (unsigned)res[t]);
 }
 
 /* one record whose values may be NaN without being missing: each tree
@@ -476,7 +494,7 @@ NV_RT void nv_fexact(const nv_ftree *F, int nt, const nv_frec *x, int *res)
         for (i = 0; nv_fleft_at(T, i) != i;)
             i = NV_FISNAN(x->X[nv_ff_at(T, i)]) ? (unsigned)F[t].N[i]
                                                         : nv_fstep(T, F[t].M, i, x->X, x->XN, 0, 1);
-        res[t] = NV_FRESULT(F[t].T, i);
+        res[t] = nv_fresult(&F[t], i);
     }
 }
 
@@ -548,10 +566,10 @@ static const int tree3_fn[] = {
 };
 /* the flat forest, in the order its sum adds */
 static const nv_ftree nv_flat[] = {
-    {tree0_f, 0, 0, tree0_fn, 1, 1},
-    {tree1_f, 0, 0, tree1_fn, 1, 1},
-    {tree2_f, 0, 0, tree2_fn, 1, 1},
-    {tree3_f, 0, 0, tree3_fn, 1, 1},
+    {tree0_f, 0, 0, tree0_fn, 0, 1, 1},
+    {tree1_f, 0, 0, tree1_fn, 0, 1, 1},
+    {tree2_f, 0, 0, tree2_fn, 0, 1, 1},
+    {tree3_f, 0, 0, tree3_fn, 0, 1, 1},
 };
 
 static const char *const tree0_c0[] = {

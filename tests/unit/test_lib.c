@@ -701,30 +701,41 @@ END_TEST
    root sends x < 1.5 to entry 1 (node 1), x >= 1.5 to entry 2, which sends
    y < 0 to entry 3 (node 3) and y >= 0 to entry 4 (node 4).  x missing goes
    to the first child (X[0] reads -inf), y missing to the second (X[3]
-   reads +inf).  A NaN x goes to entry 5 (null), a NaN y to 6 (node 2). */
-START_TEST(test_flat_walk)
+   reads +inf).  A NaN x goes to entry 5 (null), a NaN y to 6 (node 2).
+   The same tree with sums: its leaves' t name rows of values (nodes 1 and
+   4 share row 0), R their nodes. */
+static void flat_bytes(unsigned char *T, const float *t, const unsigned *f, const unsigned *left, int n)
 {
-    /* a leaf's t is the node it selects + 2 */
-    static const struct { float t; unsigned f, left; } E[] = {{1.5f, 0, 1}, {3.0f, 4, 1}, {0.0f, 3, 3},
-                                                              {5.0f, 4, 3}, {6.0f, 4, 4}, {1.0f, 4, 5},
-                                                              {4.0f, 4, 6}};
-    static const nv_fs V[] = {0, 10, 0, 30, 40, NAN, 20};
-    static const int N[] = {5, 1, 6, 3, 4, 5, 6};
-    /* as the backend writes them: bytes, little-endian (t's bits, f, left; V's bits) */
-    unsigned char T[8 * 7], VB[8 * 7];
-    for (int e = 0; e < 7; e++) {
+    for (int e = 0; e < n; e++) {
         uint32_t tb;
-        uint64_t vb;
-        memcpy(&tb, &E[e].t, 4);
-        memcpy(&vb, &V[e], 8);
+        memcpy(&tb, &t[e], 4);
         for (int k = 0; k < 4; k++)
             T[8 * e + k] = (unsigned char)(tb >> (8 * k));
-        T[8 * e + 4] = (unsigned char)E[e].f, T[8 * e + 5] = (unsigned char)(E[e].f >> 8);
-        T[8 * e + 6] = (unsigned char)E[e].left, T[8 * e + 7] = (unsigned char)(E[e].left >> 8);
-        for (int k = 0; k < 8; k++)
-            VB[8 * e + k] = (unsigned char)(vb >> (8 * k));
+        T[8 * e + 4] = (unsigned char)f[e], T[8 * e + 5] = (unsigned char)(f[e] >> 8);
+        T[8 * e + 6] = (unsigned char)left[e], T[8 * e + 7] = (unsigned char)(left[e] >> 8);
     }
-    const nv_ftree F[] = {{T, 0, VB, N, 2, 2}, {T, 0, VB, N, 2, 2}, {T, 0, VB, N, 2, 2}};
+}
+
+START_TEST(test_flat_walk)
+{
+    static const unsigned f[] = {0, 4, 3, 4, 4, 4, 4}, left[] = {1, 1, 3, 3, 4, 5, 6};
+    /* without sums a leaf's t is the node it selects + 2; with, its row + 1 */
+    static const float tres[] = {1.5f, 3.0f, 0.0f, 5.0f, 6.0f, 1.0f, 4.0f};
+    static const float tsum[] = {1.5f, 1.0f, 0.0f, 2.0f, 1.0f, 3.0f, 4.0f};
+    static const nv_fs rows[] = {10, 30, NAN, 20};
+    static const int N[] = {5, 1, 6, 3, 4, 5, 6}, R[] = {-1, 1, -1, 3, 4, -1, 2};
+    /* as the backend writes them: bytes, little-endian (t's bits, f, left; V's bits) */
+    unsigned char T[8 * 7], TS[8 * 7], VB[8 * 4];
+    flat_bytes(T, tres, f, left, 7);
+    flat_bytes(TS, tsum, f, left, 7);
+    for (int r = 0; r < 4; r++) {
+        uint64_t vb;
+        memcpy(&vb, &rows[r], 8);
+        for (int k = 0; k < 8; k++)
+            VB[8 * r + k] = (unsigned char)(vb >> (8 * k));
+    }
+    const nv_ftree F[] = {{T, 0, 0, N, 0, 2, 2}, {TS, 0, VB, N, R, 2, 2}, {T, 0, 0, N, 0, 2, 2}};
+    const nv_ftree FS[] = {{TS, 0, VB, N, R, 2, 2}, {TS, 0, VB, N, R, 2, 2}, {TS, 0, VB, N, R, 2, 2}};
     /* slots: x (lo copy 0, hi 2), y (lo 1, hi 3); 4 the constant 0 */
     static const struct { float x, y; int xmiss, ymiss, node; } cases[] = {
         {1, 5, 0, 0, 1}, {1.5f, -1, 0, 0, 3}, {2, 0, 0, 0, 4}, {0, 0, 1, 0, 1},
@@ -743,15 +754,15 @@ START_TEST(test_flat_walk)
         nv_frec rec = {x, 0, 0};
         int r3[3];
         nv_fexact(F, 3, &rec, r3);
-        ck_assert_int_eq(r3[0], cases[i].node);
-        ck_assert_int_eq(r3[2], cases[i].node);
+        for (int t = 0; t < 3; t++)
+            ck_assert_int_eq(r3[t], cases[i].node);
         if (cases[i].x != cases[i].x || cases[i].y != cases[i].y)
             continue; /* NaN: nv_fexact's alone */
         nv_fres(F, 3, &rec, r3);
         ck_assert_int_eq(r3[1], cases[i].node);
         nv_fs sum = 1;
-        nv_fsum(F, 3, &rec, &sum, 1, at);
-        ck_assert(sum == 1 + 3 * V[r3[1] == 1 ? 1 : r3[1] == 3 ? 3 : 4]);
+        nv_fsum(FS, 3, &rec, &sum, 1, at);
+        ck_assert(sum == 1 + 3 * rows[r3[1] == 3]);
     }
     ck_assert_int_eq(nv_frank((const double[]){1, 2, 4}, 3, 0.5), 0);
     ck_assert_int_eq(nv_frank((const double[]){1, 2, 4}, 3, 2), 2);
@@ -764,12 +775,12 @@ START_TEST(test_flat_walk)
         memcpy(XB + 5 * r, X + 5 * (r % 5), 5 * sizeof(nv_ft));
         acc[r] = 0;
     }
-    nv_fblock(F, 3, &b, 5, 13, acc, 1, 0);
+    nv_fblock(FS, 3, &b, 5, 13, acc, 1, 0);
     nv_fblock(F, 3, &b, 5, 13, 0, 0, res);
     for (int r = 0; r < 13; r++) {
-        ck_assert_int_eq(res[3 * r], cases[r % 5].node);
-        ck_assert_int_eq(res[3 * r + 2], cases[r % 5].node);
-        ck_assert(acc[r] == 3 * V[cases[r % 5].node]);
+        for (int t = 0; t < 3; t++)
+            ck_assert_int_eq(res[3 * r + t], cases[r % 5].node);
+        ck_assert(acc[r] == 3 * rows[cases[r % 5].node == 3]);
     }
 }
 END_TEST
