@@ -14,8 +14,8 @@ text, byte for byte; and that the ensembles whose segments are all alike
 were rolled.  The ensembles also cover the flat layout's kinds (its
 defines): values compared as ranks or as floats (float fields, no
 categorical split), and missing values that go to neither child laid out
-as a third child of each test or as one entry per tree; each kind must
-turn up.
+as a third child of each test or as the null leaf all trees share; each
+kind must turn up.
 
     roll_diff.py --nerva build/nerva --workdir DIR [--models N] [--seed S]
 """
@@ -36,10 +36,10 @@ STRATEGIES = ["none", "nullPrediction", "lastPrediction", "defaultChild"]
 NO_TRUE_CHILD = ["returnLastPrediction", "returnNullPrediction"]
 # the flat layout's kinds, as its defines say them: values compared as ranks
 # or as floats, times missing values that go to neither child laid out as a
-# third child of each test or as one entry per tree
+# third child of each test or as the null leaf every tree shares
 KIND = re.compile(r"#define NV_FLAT_RANK (\d)\n#define NV_FLAT_CODES \d\n#define NV_FLAT_THREE (\d)\n")
-KINDS = {("1", "1"): "ranks, third child", ("1", "2"): "ranks, entry 1", ("0", "1"): "floats, third child",
-         ("0", "2"): "floats, entry 1"}
+KINDS = {("1", "1"): "ranks, third child", ("1", "2"): "ranks, entry 0", ("0", "1"): "floats, third child",
+         ("0", "2"): "floats, entry 0"}
 
 
 def split(r, floats):

@@ -51,8 +51,6 @@ typedef struct FTree {
     int *enter;      /* per IR node: its FDest, or -1 */
     int *result;     /* per IR node + 1 (0: null): its result's FDest, or -1 */
     int root;        /* where a walk starts */
-    int neither;     /* the one FDest all its splits send a missing value to when it goes to
-                        neither child (NV_FLAT_THREE 2: entry 1), or -1 */
     int defaults;    /* the tree's missing values go to default children */
     unsigned char *reach; /* per FDest: reached from the root (fflat_reach) */
     int ok;
@@ -81,7 +79,7 @@ typedef struct FForest {
     int *cslot;      /* IR variable -> slot of its code, or -1 */
     int stride;      /* a record's values: 2nf (+ nf when three) + 1 */
     int three;       /* some split sends missing values to a third child: 1, adjacent to
-                        the other two; 2, entry 1 of its tree (one per tree) */
+                        the other two; 2, always a null result: entry 0 of the forest's */
     int xn;          /* ... and XN says so (floats; ranks say it themselves) */
     int sets;        /* some split tests a set of codes */
     int rank;        /* values compared as ranks among their thresholds (else all are floats) */
@@ -96,13 +94,18 @@ typedef struct FForest {
     int fused, last, nacc, miss, sum_dbl;
     int *accs, *cols, *guard;
     struct FAdd *adds;
-    unsigned char *vals; /* the rows of what leaves add to the sums, nacc values each, as bytes */
+    unsigned char *vals; /* the rows of what leaves add to the sums, nacc values each, as bytes;
+                            row 0 all NaN (a null leaf's) */
     int nrows, vbytes;   /* how many rows; the bytes of one */
     int nb;          /* records per block in the batch, or 0 (no blocks) */
     /* what the score function keeps across a block's two phases: the
        variables written before the point and read from there on (phase 2
        takes them back and goes straight to the point; fflat_live) */
     int *live, nlive, cap_live;
+    /* the forest's tests of codes: their masks, M[0] = 0; t = index << mshift */
+    unsigned long long *mk;
+    int nmk, cap_mk, mshift;
+    int *root;       /* per tree, its first entry in the forest's (entry 0: the null leaf) */
     int keep;        /* whether it does (NV_FLIVE), decided when printing */
 } FForest;
 
@@ -639,16 +642,7 @@ static int fflat_layout(Em *m, const FForest *F, FTree *g)
     int *todo = NULL, ntodo = 0, cap_t = 0; /* entries yet to fill, the next on top */
     VEC_PUSH(&m->flat_tmp, src, nsrc, cap, g->root);
     VEC_PUSH(&m->flat_tmp, depth, ndepth, capd, 0);
-    int root_e = fentry(m, g);
-    if (F->three == 2 && g->neither >= 0) {
-        /* entry 1: where every missing value that goes to neither child
-           goes (a third of a random forest's entries, laid out once) */
-        VEC_PUSH(&m->flat_tmp, src, nsrc, cap, g->neither);
-        VEC_PUSH(&m->flat_tmp, depth, ndepth, capd, -1);
-        some[g->neither] = fentry(m, g);
-        VEC_PUSH(&m->flat_tmp, todo, ntodo, cap_t, some[g->neither]);
-    }
-    VEC_PUSH(&m->flat_tmp, todo, ntodo, cap_t, root_e);
+    VEC_PUSH(&m->flat_tmp, todo, ntodo, cap_t, fentry(m, g));
     for (;;) {
         /* the entries only a NaN goes to come last, away from the walks' */
         for (; !ntodo && nlater; nlater--) {
@@ -677,12 +671,12 @@ static int fflat_layout(Em *m, const FForest *F, FTree *g)
             g->eres[e] = d->res;
             continue;
         }
-        if (g->ne > 65535 - 4) /* an entry's child is 16 bits */
+        if (g->ne > 32767 - 4) /* the distance to an entry's children is 16 bits, signed */
             return 0;
         int s = d->cd ? F->cslot[d->var] : d->isnull ? F->nslot[d->var] : F->slot[d->var];
         int kids[4], nk = fkids(d, kids), third = !d->cd && nk == 3;
         if (third && F->three == 2)
-            nk = 2; /* the third is entry 1 */
+            nk = 2; /* the third is the forest's entry 0 */
         if (d->cd) {
             /* the mask says where each code goes, a missing one too */
             unsigned long long mask = 0;
@@ -697,8 +691,6 @@ static int fflat_layout(Em *m, const FForest *F, FTree *g)
                 at++;
             if (at == g->nmk)
                 VEC_PUSH(&m->a, g->mk, g->nmk, g->cap_mk, mask);
-            if (at >= 2048) /* t holds it in bits 20-30 */
-                return 0;
             g->ef[e] = s;
             g->em[e] = (unsigned long long)at;
         } else {
@@ -709,7 +701,7 @@ static int fflat_layout(Em *m, const FForest *F, FTree *g)
         if (d->isnull)
             g->et[e] = 1.0;
         else if (d->cd)
-            g->et[e] = (double)((int)g->em[e] << 20); /* its mask's index, above every x */
+            g->et[e] = 0; /* its mask's index in the forest's << NV_FLAT_MSHIFT, above every x (fflat_masks) */
         else
             g->et[e] = F->rank ? (double)fflat_rank_of(F, s, d->t) : d->t;
         if (block[src[e]] < 0) {
@@ -762,7 +754,7 @@ static int fflat_layout(Em *m, const FForest *F, FTree *g)
     g->et = memcpy(ARENA_ARRAY(&m->a, double, g->ne), g->et, sizeof(double) * (size_t)g->ne);
     g->em = memcpy(ARENA_ARRAY(&m->a, unsigned long long, g->ne), g->em, sizeof(unsigned long long) * (size_t)g->ne);
     g->cap_e = g->ne;
-    return g->ne <= 65535;
+    return g->ne <= 32767;
 }
 
 /* ---- which statements a forest's walk stands for ---- */
@@ -958,27 +950,47 @@ static double fflat_value(const Em *m, const FForest *F, int j, int e, int i)
     return col->num[r];
 }
 
+/* the row of bytes in rows (n of vb bytes each, found through hash, hn
+   slots) equal to row, added if none is */
+static int frow_intern(int *hash, size_t hn, StrBuf *rows, int *n, const StrBuf *row, int vb)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (size_t b = 0; b < row->len; b++)
+        h = (h ^ (unsigned char)row->data[b]) * 1099511628211ULL;
+    size_t at = (size_t)h & (hn - 1);
+    while (hash[at] >= 0 && memcmp(rows->data + (size_t)hash[at] * (size_t)vb, row->data, (size_t)vb) != 0)
+        at = (at + 1) & (hn - 1);
+    if (hash[at] < 0) {
+        hash[at] = (*n)++;
+        sb_putn(rows, row->data, row->len);
+    }
+    return hash[at];
+}
+
 /* The rows of values the leaves of a fused forest add, one for all the
    leaves alike (bit for bit) in any of its trees: a random forest's
    leaves are mostly a few probabilities (scikit-learn's 100 trees of depth
    10: 7,700 rows for 42,582 leaves), so the table the walks read stays in
-   cache.  A leaf's t is its row + 1, which a float holds exactly below
-   2^24: a forest with more rows is not fused (0). */
+   cache.  Row 0 is a null leaf's (all NaN), for the forest's entry 0.  A
+   leaf's t holds its row + 1 in 23 bits (nv_fadd): a forest with more rows
+   is not fused (0). */
 static int fflat_rows(Em *m, FForest *F)
 {
     int vb = F->nacc * (F->sum_dbl ? 8 : 4), n = 0, ends = 0;
     for (int j = 0; j < F->nt; j++)
         ends += F->ft[j]->ne;
     size_t hn = 16;
-    while (hn < 2 * (size_t)ends)
+    while (hn < 2 * (size_t)ends + 2)
         hn *= 2;
     int *hash = ARENA_ARRAY(&m->flat_tmp, int, hn);
     for (size_t h = 0; h < hn; h++)
         hash[h] = -1;
-    StrBuf rows;
+    StrBuf rows, row;
     sb_init(&rows);
-    StrBuf row;
     sb_init(&row);
+    for (int i = 0; i < F->nacc; i++)
+        c_put_bits(&row, NAN, !F->sum_dbl);
+    frow_intern(hash, hn, &rows, &n, &row, vb);
     for (int j = 0; j < F->nt; j++) {
         FTree *g = F->ft[j];
         g->erow = ARENA_ARRAY(&m->a, int, g->ne);
@@ -989,21 +1001,11 @@ static int fflat_rows(Em *m, FForest *F)
             row.len = 0;
             for (int i = 0; i < F->nacc; i++)
                 c_put_bits(&row, fflat_value(m, F, j, e, i), !F->sum_dbl);
-            uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-            for (size_t b = 0; b < row.len; b++)
-                h = (h ^ (unsigned char)row.data[b]) * 1099511628211ULL;
-            size_t at = (size_t)h & (hn - 1);
-            while (hash[at] >= 0 && memcmp(rows.data + (size_t)hash[at] * (size_t)vb, row.data, (size_t)vb) != 0)
-                at = (at + 1) & (hn - 1);
-            if (hash[at] < 0) {
-                hash[at] = n++;
-                sb_putn(&rows, row.data, row.len);
-            }
-            g->erow[e] = hash[at];
+            g->erow[e] = frow_intern(hash, hn, &rows, &n, &row, vb);
         }
     }
     sb_free(&row);
-    if (!F->rank && n >= (1 << 24) - 1) {
+    if (n >= (1 << 23) - 1) {
         sb_free(&rows);
         return 0;
     }
@@ -1012,6 +1014,53 @@ static int fflat_rows(Em *m, FForest *F)
     F->vbytes = vb;
     sb_free(&rows);
     return 1;
+}
+
+/* The forest's masks (tests of codes), one for the tests alike in any
+   tree, and the shift that puts their index above every other t: the
+   comparisons' ranks and the leaves' nodes or rows (and above the codes'
+   x, at most 63).  0 when they do not fit t's 31 bits. */
+static int fflat_masks(Em *m, FForest *F)
+{
+    VEC_PUSH(&m->a, F->mk, F->nmk, F->cap_mk, 0ULL);
+    F->mshift = 20;
+    if (!F->sets)
+        return 1;
+    double most = 63;
+    size_t hn = 16, all = 0;
+    for (int j = 0; j < F->nt; j++)
+        all += (size_t)F->ft[j]->nmk;
+    while (hn < 2 * all)
+        hn *= 2;
+    int *hash = ARENA_ARRAY(&m->flat_tmp, int, hn); /* masks by value: their index in F->mk, or -1 */
+    for (size_t h = 0; h < hn; h++)
+        hash[h] = -1;
+    for (int j = 0; j < F->nt; j++) {
+        FTree *g = F->ft[j];
+        int *to = ARENA_ARRAY(&m->flat_tmp, int, g->nmk);
+        to[0] = 0;
+        for (int k = 1; k < g->nmk; k++) {
+            size_t at = (size_t)((g->mk[k] * 0x9e3779b97f4a7c15ULL) >> 20) & (hn - 1);
+            while (hash[at] >= 0 && F->mk[hash[at]] != g->mk[k])
+                at = (at + 1) & (hn - 1);
+            if (hash[at] < 0) {
+                hash[at] = F->nmk;
+                VEC_PUSH(&m->a, F->mk, F->nmk, F->cap_mk, g->mk[k]);
+            }
+            to[k] = hash[at];
+        }
+        for (int e = 0; e < g->ne; e++) {
+            g->em[e] = (unsigned long long)to[g->em[e]];
+            double t = F->fused && g->eleft[e] == e ? g->erow[e] + 1.0 : g->et[e];
+            if (!g->em[e] && t > most)
+                most = t;
+        }
+    }
+    int sh = 6;
+    while (sh < 31 && (double)(1L << sh) <= most)
+        sh++;
+    F->mshift = sh;
+    return sh < 31 && (long)F->nmk <= (1L << (31 - sh));
 }
 
 enum { FS_VALUE, FS_NULL, FS_CODE };
@@ -1210,22 +1259,19 @@ static void flat_plan_in(Em *m, int min_trees)
             F->three |= F->ft[j]->reach[i] && d->split && !d->cd && d->miss != d->lo && d->miss != d->hi;
         }
     if (F->three) {
-        /* where every tree's missing values that go to neither child go
-           to one place (a random forest's null: PMML's default strategy),
-           that place is its entry 1 */
-        int one = 1;
+        /* where every missing value that goes to neither child makes its
+           tree's result null (a random forest's: PMML's default strategy),
+           it goes to the forest's entry 0, a null leaf */
+        int null = 1;
         for (int j = 0; j < F->nt; j++) {
-            FTree *g = F->ft[j];
-            g->neither = -1;
+            const FTree *g = F->ft[j];
             for (int i = 0; i < g->nd; i++) {
                 const FDest *d = &g->d[i];
-                if (!g->reach[i] || !d->split || d->cd || d->miss == d->lo || d->miss == d->hi)
-                    continue;
-                one &= g->neither < 0 || g->neither == d->miss;
-                g->neither = d->miss;
+                if (g->reach[i] && d->split && !d->cd && d->miss != d->lo && d->miss != d->hi)
+                    null &= !g->d[d->miss].split && g->d[d->miss].res == -1;
             }
         }
-        F->three = one ? 2 : 1;
+        F->three = null ? 2 : 1;
     }
     F->stride = (F->three ? 3 : 2) * F->nf + 1;
     F->xn = F->three && !F->rank;
@@ -1234,7 +1280,7 @@ static void flat_plan_in(Em *m, int min_trees)
     if (F->rank) {
         fflat_thresholds(m, F);
         for (int sl = 0; sl < F->nf; sl++)
-            if (F->nth[sl] >= (1 << 20) - 1) /* ranks stay below the tests of codes' t */
+            if (F->nth[sl] >= (1 << 29)) /* ranks stay below NV_FNAN and NV_FHIGHEST */
                 return;
     }
     int deep = 0;
@@ -1253,6 +1299,8 @@ static void flat_plan_in(Em *m, int min_trees)
     fflat_fuse(m, F);
     if (F->fused && !fflat_rows(m, F))
         F->fused = 0;
+    if (!fflat_masks(m, F))
+        return;
     F->nb = fflat_block(F);
     F->label = ++m->label;
     fflat_live(m, F);
@@ -1475,59 +1523,87 @@ void flat_print(Em *m, StrBuf *c)
         c_string_put(c, (const char *)F->vals, (size_t)F->nrows * (size_t)F->vbytes);
         sb_puts(c, ";\n");
     }
+    /* every tree's entries in one table, entry 0 a null leaf (where
+       NV_FLAT_THREE 2 sends the missing values that go to neither child):
+       as bytes (runtime/lib/trees.c, nv_fnode: t, f, the signed distance
+       to the first child + 0x8000) */
+    int leaf_f = F->stride - 1, ne = 1;
+    F->root = ARENA_ARRAY(&m->a, int, F->nt);
+    for (int j = 0; j < F->nt; j++) {
+        F->root[j] = ne;
+        ne += F->ft[j]->ne;
+    }
+    sb_printf(c, "/* the flat forest's %d entries (runtime/lib/trees.c) */\nstatic const nv_fnode nv_fents[] =\n"
+                 "    /* entry 0: null */\n    ", ne);
+    StrBuf eb;
+    sb_init(&eb);
+    if (F->fused || F->rank)
+        c_put_le(&eb, F->fused && !F->rank ? 0x7f800001u : 1u, 4); /* row 0; or node -1 + 2 */
+    else
+        c_put_bits(&eb, 1.0, 1);
+    c_put_le(&eb, (uint64_t)leaf_f, 2);
+    c_put_le(&eb, 0x8000, 2);
+    c_string_put(c, eb.data, eb.len);
     for (int j = 0; j < F->nt; j++) {
         const FTree *g = F->ft[j];
         const IrTree *tr = p->trees[F->tree[j]];
-        int t = F->tree[j];
-        sb_printf(c, "/* tree %d: ", t);
+        sb_printf(c, "\n    /* tree %d: ", F->tree[j]);
         comment_text(c, tr->name ? tr->name : "", 80);
-        sb_printf(c, " (line %d), %d nodes as %d entries, %d steps */\n", tr->loc.line, tr->nnodes, g->ne, g->steps);
-        /* entries as bytes (runtime/lib/trees.c, nv_fnode: t, f, left) */
-        StrBuf eb;
-        sb_init(&eb);
+        sb_printf(c, " (line %d), %d nodes as %d entries from %d, %d steps */\n    ", tr->loc.line, tr->nnodes, g->ne,
+                  F->root[j], g->steps);
+        eb.len = 0;
         for (int e = 0; e < g->ne; e++) {
-            /* a leaf of a fused forest names its row of values (fflat_rows) */
-            double te = F->fused && g->eleft[e] == e ? g->erow[e] + 1.0 : g->et[e];
-            if (F->rank)
+            /* a leaf of a fused forest names its row of values (fflat_rows);
+               a test of codes its mask (fflat_masks) */
+            double te = g->em[e] ? (double)((long)g->em[e] << F->mshift) : g->et[e];
+            if (F->fused && g->eleft[e] == e)
+                c_put_le(&eb, (uint32_t)(g->erow[e] + 1) | (F->rank ? 0u : 0x7f800000u), 4); /* nv_fadd */
+            else if (F->rank)
                 c_put_le(&eb, (uint32_t)(te >= INT_MAX ? INT_MAX : (int)te), 4);
             else
                 c_put_bits(&eb, te, 1);
             c_put_le(&eb, (uint64_t)g->ef[e], 2);
-            c_put_le(&eb, (uint64_t)g->eleft[e], 2);
+            c_put_le(&eb, (uint64_t)(g->eleft[e] - e + 0x8000), 2); /* d + 0x8000 */
         }
-        sb_printf(c, "static const nv_fnode tree%d_f[] =\n    ", t);
         c_string_put(c, eb.data, eb.len);
-        sb_puts(c, ";\n");
-        sb_free(&eb);
-        if (F->sets) {
-            sb_printf(c, "static const unsigned long long tree%d_fm[] = {", t);
-            for (int i = 0; i < g->nmk; i++)
-                sb_printf(c, "%s0x%llxULL,", i % 4 == 0 ? "\n    " : " ", g->mk[i]);
-            sb_puts(c, "\n};\n");
-        }
-        if (F->maynan) {
-            sb_printf(c, "static const int tree%d_fn[] = {", t);
-            for (int e = 0; e < g->ne; e++)
-                sb_printf(c, "%s%d,", e % 16 == 0 ? "\n    " : " ", g->eleft[e] == e ? 0 : g->enan[e]);
-            sb_puts(c, "\n};\n");
-        }
-        if (F->fused) {
-            /* per entry, the node a walk ending there selects (the leaves' t
-               name their rows of values instead) */
-            sb_printf(c, "static const int tree%d_fr[] = {", t);
-            for (int e = 0; e < g->ne; e++)
-                sb_printf(c, "%s%d,", e % 16 == 0 ? "\n    " : " ", g->eleft[e] == e ? g->eres[e] : -1);
-            sb_puts(c, "\n};\n");
-        }
     }
-    sb_printf(c, "/* the flat forest, in the order its sum adds */\nstatic const nv_ftree nv_flat[] = {\n");
-    for (int j = 0; j < F->nt; j++) {
-        int t = F->tree[j];
-        sb_printf(c, "    {tree%d_f, %s, %s, %s, %s, %d, %d},\n", t,
-                  F->sets ? arena_printf(&m->a, "tree%d_fm", t) : "0", F->fused ? "nv_fvals" : "0",
-                  F->maynan ? arena_printf(&m->a, "tree%d_fn", t) : "0",
-                  F->fused ? arena_printf(&m->a, "tree%d_fr", t) : "0", F->ft[j]->fixed, F->ft[j]->steps);
+    sb_puts(c, ";\n");
+    sb_free(&eb);
+    if (F->sets) {
+        sb_printf(c, "/* the masks of its tests of codes, M[0] = 0 */\nstatic const unsigned long long nv_fmasks[] = {");
+        for (int i = 0; i < F->nmk; i++)
+            sb_printf(c, "%s0x%llxULL,", i % 4 == 0 ? "\n    " : " ", F->mk[i]);
+        sb_puts(c, "\n};\n");
     }
+    if (F->maynan) {
+        /* per entry, where a NaN that is not missing goes */
+        sb_puts(c, "/* per entry, where a value that is NaN but not missing goes (nv_fexact) */\n"
+                   "static const int nv_fnan[] = {\n    0,");
+        for (int j = 0, k = 1; j < F->nt; j++) {
+            const FTree *g = F->ft[j];
+            for (int e = 0; e < g->ne; e++, k++)
+                sb_printf(c, "%s%d,", k % 16 == 0 ? "\n    " : " ", g->eleft[e] == e ? 0 : F->root[j] + g->enan[e]);
+        }
+        sb_puts(c, "\n};\n");
+    }
+    if (F->fused) {
+        /* per entry, the node a walk ending there selects (the leaves' t
+           name their rows of values instead) */
+        sb_puts(c, "/* per entry, the node of its tree a walk ending there selects, or -1 */\n"
+                   "static const int nv_fnodes[] = {\n    -1,");
+        for (int j = 0, k = 1; j < F->nt; j++) {
+            const FTree *g = F->ft[j];
+            for (int e = 0; e < g->ne; e++, k++)
+                sb_printf(c, "%s%d,", k % 16 == 0 ? "\n    " : " ", g->eleft[e] == e ? g->eres[e] : -1);
+        }
+        sb_puts(c, "\n};\n");
+    }
+    sb_printf(c, "/* the flat forest, in the order its sum adds: its tables, each tree's root, fixed and most\n"
+                 "   steps */\nstatic const nv_ftree nv_flat[] = {\n");
+    for (int j = 0; j < F->nt; j++)
+        sb_printf(c, "    {nv_fents, %s, %s, %s, %s, %d, %d, %d}, /* tree %d */\n", F->sets ? "nv_fmasks" : "0",
+                  F->fused ? "nv_fvals" : "0", F->maynan ? "nv_fnan" : "0", F->fused ? "nv_fnodes" : "0", F->root[j],
+                  F->ft[j]->fixed, F->ft[j]->steps, F->tree[j]);
     sb_puts(c, "};\n\n");
 }
 
@@ -1578,8 +1654,8 @@ void flat_defines(Em *m, StrBuf *c)
     const FForest *F = m->ff;
     sb_printf(c, "/* the kind of flat forest (runtime/lib/trees.c) */\n#define NV_FLAT_RANK %d\n"
                  "#define NV_FLAT_CODES %d\n#define NV_FLAT_THREE %d\n#define NV_FLAT_DEEP %d\n"
-                 "#define NV_FSUM_DOUBLE %d\n",
-              F->rank, F->sets, F->three, F->deep, F->fused && F->sum_dbl);
+                 "#define NV_FSUM_DOUBLE %d\n#define NV_FLAT_MSHIFT %d\n",
+              F->rank, F->sets, F->three, F->deep, F->fused && F->sum_dbl, F->mshift);
 }
 
 int trees_blocked(const Em *m)

@@ -11,6 +11,7 @@
 #define NV_FLAT_THREE 0
 #define NV_FLAT_DEEP 0
 #define NV_FSUM_DOUBLE 0
+#define NV_FLAT_MSHIFT 20
 /* ---- run-time support (nerva runtime/lib/, the functions this model uses) ---- */
 /* section prelude (runtime/lib/base.c) */
 #ifndef _POSIX_C_SOURCE
@@ -93,15 +94,18 @@ NV_RT NV_FINLINE double nv_led(const unsigned char *p)
 }
 
 /* section flat (runtime/lib/trees.c) */
-/* Flat trees (compiler/c/emit_trees.c; docs/generated-code.md): the layout
-   of ensembles whose predicates come down to tests of one value.  A tree is
-   an array of 8-byte entries, the root first; an inner entry tests one
-   value and the walk moves to entry left + c, c the test's outcome: the
-   children of an entry are adjacent.  A leaf is an entry that leads to
-   itself (its test reads the record's constant 0 at the last slot of X
-   against its t, which is at least 1: nv_fresult), so a walk
-   may take more steps than its path needs and still end where it should,
-   with no branch on the data.
+/* Flat trees (compiler/c/emit_flat.c; docs/generated-code.md): the layout
+   of ensembles whose predicates come down to tests of one value.  The
+   trees of a forest are one array of 8-byte entries, T, each tree's root
+   at its `root`; an inner entry tests one value and the walk moves from
+   entry i to entry i + d + c, d the entry's distance to its first child
+   and c the test's outcome: the children of an entry are adjacent.  A leaf
+   is an entry that leads to itself (d is 0; its test reads the record's
+   constant 0 at the last slot of X against its t, which is at least 1:
+   nv_fresult), so a walk may take more steps than its path needs and still
+   end where it should, with no branch on the data.  One array and
+   distances rather than positions in each tree: eight walks of different
+   trees in lockstep need a register each, and no pointer each.
    A test is "x >= t" (the backend turns "x > v" into "x >= the next number
    after v").  x is the value itself when every value the forest compares
    is a float; else (NV_FLAT_RANK) the value's rank among the thresholds it
@@ -110,10 +114,11 @@ NV_RT NV_FINLINE double nv_led(const unsigned char *p)
    one of ints, exactly.
    With NV_FLAT_CODES (ranks only) a test may instead send a code to one of
    up to four children: its x is 2k for code k (0-29 themselves, 30 any
-   other, -1 too, 31 missing), its t is j << 20 (above every x and rank),
-   and bits 2k, 2k + 1 of its tree's mask M[j] name the child.  Both are
-   computed: a comparison's t is below 2^20, so it reads M[0], which is 0;
-   a test of codes compares x with a t no x reaches.
+   other, -1 too, 31 missing), its t is j << NV_FLAT_MSHIFT (above every x
+   and rank), and bits 2k, 2k + 1 of the forest's mask M[j] name the child.
+   Both are computed: a comparison's or a leaf's t is below 2^NV_FLAT_MSHIFT,
+   so it reads M[0], which is 0; a test of codes compares x with a t no x
+   reaches.
    A record's values are in X, in three parts:
      X[f]            missing as the lowest  (a missing value goes to the first child)
      X[nf + f]       missing as the highest (... to the second child)
@@ -125,9 +130,9 @@ NV_RT NV_FINLINE double nv_led(const unsigned char *p)
    is 2 for neither, INT_MIN, and 0 for every other x: ranks are below
    2^20, the lowest is 0, the highest 2^30 - 1); with floats from XN[f]
    (missing as -inf and XN 2; XN is 0 elsewhere).  With NV_FLAT_THREE 2
-   every tree sends all such values to one place (PMML's default strategy
-   makes it null), which is the tree's entry 1: a third child per test
-   would be a third of the entries, in the cache lines the walks read.
+   every such value makes its tree's result null (PMML's default
+   strategy), and goes to entry 0 of T, a null leaf: a third child per
+   test would be a third of the entries, in the cache lines the walks read.
    A value that is NaN but not missing goes where the model's predicates
    send it, which no step computes: such a record is walked by nv_fexact
    instead, which reads N (a rare path).  The batch walks it with the rest
@@ -137,8 +142,8 @@ NV_RT NV_FINLINE double nv_led(const unsigned char *p)
    first.
    A tree's walks take their first `fixed` steps unchecked; in deep forests
    (NV_FLAT_DEEP: paths of very different lengths) the walks then go on
-   only while they move, up to `steps`, after which every walk is at a
-   leaf.
+   only while some walk is not at a leaf, up to `steps`, after which every
+   walk is at a leaf.
    NV_FSUM_DOUBLE: the values summed from leaves (V) are double (1) or
    float (0). */
 #ifndef NV_FLAT_RANK
@@ -152,6 +157,9 @@ NV_RT NV_FINLINE double nv_led(const unsigned char *p)
 #endif
 #ifndef NV_FLAT_DEEP
 #define NV_FLAT_DEEP 0
+#endif
+#ifndef NV_FLAT_MSHIFT
+#define NV_FLAT_MSHIFT 20
 #endif
 #ifndef NV_FSUM_DOUBLE
 #define NV_FSUM_DOUBLE 1
@@ -177,7 +185,8 @@ typedef float nv_fs;
 #endif
 
 /* An entry is 8 bytes of a string (section le): t (4: a float's bits, or
-   a rank), f (2), left (2). */
+   a rank), f (2), d + 0x8000 (2: d is signed, and the bias folds into the
+   step's addition). */
 typedef unsigned char nv_fnode;
 
 /* entry i's t */
@@ -191,14 +200,17 @@ NV_RT NV_FINLINE nv_ft nv_ft_at(const nv_fnode *T, unsigned i)
 #endif
 }
 
-/* f and left, each one load of its own (one load of both would keep a
+/* f and d, each one load of its own (one load of both would keep a
    register per walk live to the step's end: spills in eight-walk lockstep) */
 NV_RT NV_FINLINE unsigned nv_ff_at(const nv_fnode *T, unsigned i)
 {
     return nv_le16(T + 8 * (size_t)i + 4);
 }
 
-NV_RT NV_FINLINE unsigned nv_fleft_at(const nv_fnode *T, unsigned i)
+/* d + 0x8000: i + it - 0x8000 is the child (unsigned arithmetic, which
+   wraps back into T); 0x8000 at a leaf */
+#define NV_FLEAF 0x8000u
+NV_RT NV_FINLINE unsigned nv_fd_at(const nv_fnode *T, unsigned i)
 {
     return nv_le16(T + 8 * (size_t)i + 6);
 }
@@ -213,22 +225,25 @@ NV_RT NV_FINLINE nv_fs nv_fvalue(const unsigned char *V, size_t k)
 #endif
 }
 
+/* One tree of a forest.  T, M, V, N and R are the forest's, the same for
+   every tree; they are indexed by entries of T. */
 typedef struct nv_ftree {
-    const nv_fnode *T; /* entries, the root first */
+    const nv_fnode *T; /* the forest's entries */
     const unsigned long long *M; /* NV_FLAT_CODES: the masks of its tests of codes, M[0] = 0 */
-    const unsigned char *V; /* sums: the forest's rows of K values (nv_fvalue), what a walk
-                               ending at a leaf adds to each sum (NaN: the statements decide),
-                               one row for leaves alike in every tree of the forest; or 0 */
+    const unsigned char *V; /* sums: rows of K values (nv_fvalue), what a walk ending at a leaf
+                               adds to each sum (NaN: the statements decide), one row for the
+                               leaves alike in every tree; or 0 */
     const int *N;      /* per entry: where a NaN value that is not missing goes */
-    const int *R;      /* sums: per entry, the node a walk ending there selects, or -1 (null);
-                          or 0: no sums */
+    const int *R;      /* sums: per entry, the node of its tree a walk ending there selects,
+                          or -1 (null); or 0: no sums */
+    unsigned root;     /* the tree's first entry */
     int fixed, steps;
 } nv_ftree;
 
-/* The node a walk of tree F that ends at leaf entry i selects, or -1
-   (null).  A leaf's t is at least 1, so that the constant 0 it reads is
-   below it: without sums it is that node + 2; with sums, the leaf's row of
-   V + 1 (a row serves many leaves, so its node is in R). */
+/* The node of tree F a walk that ends at leaf entry i selects, or -1
+   (null).  A leaf's t is above the constant 0 it reads (or NaN): without
+   sums it is that node + 2; with sums, it names the leaf's row of V
+   (nv_fadd; a row serves many leaves, so its node is in R). */
 NV_RT NV_FINLINE int nv_fresult(const nv_ftree *F, unsigned i)
 {
     return F->R ? F->R[i] : (int)nv_ft_at(F->T, i) - 2;
@@ -261,25 +276,28 @@ NV_RT int nv_frank(const double *th, int n, double x)
 }
 
 /* one step from entry i, the record's values at X + o (M and XN are read
-   only where the forest has them) */
+   only where the forest has them); *inner gains i's d, which is 0 only at
+   a leaf */
 NV_RT NV_FINLINE unsigned nv_fstep(const nv_fnode *T, const unsigned long long *M, unsigned i, const nv_ft *X,
-                                   const unsigned char *XN, int o, int three)
+                                   const unsigned char *XN, int o, int three, unsigned *inner)
 {
-    unsigned f = nv_ff_at(T, i);
+    unsigned f = nv_ff_at(T, i), d = nv_fd_at(T, i);
     nv_ft t = nv_ft_at(T, i), x = X[o + f];
     unsigned c = x >= t;
+    *inner |= d ^ NV_FLEAF;
 #if NV_FLAT_CODES
-    c |= (unsigned)(M[(unsigned)t >> 20] >> (x & 63)) & 3u;
+    c |= (unsigned)(M[(unsigned)t >> NV_FLAT_MSHIFT] >> (x & 63)) & 3u;
 #else
     (void)M;
 #endif
 #if NV_FLAT_THREE == 2 && NV_FLAT_RANK
+    /* entry 0 without a branch: a mask of all ones or of none */
     if (three)
-        return x == NV_FNEITHER ? 1u : nv_fleft_at(T, i) + c;
+        return (i + d + c - NV_FLEAF) & -(unsigned)(x != NV_FNEITHER);
     (void)XN;
 #elif NV_FLAT_THREE == 2
     if (three)
-        return XN[o + f] ? 1u : nv_fleft_at(T, i) + c;
+        return (i + d + c - NV_FLEAF) & -(unsigned)(XN[o + f] == 0);
 #elif NV_FLAT_THREE && NV_FLAT_RANK
     if (three)
         c += (unsigned)x >> 30;
@@ -291,7 +309,7 @@ NV_RT NV_FINLINE unsigned nv_fstep(const nv_fnode *T, const unsigned long long *
     (void)XN;
     (void)three;
 #endif
-    return nv_fleft_at(T, i) + c;
+    return i + d + c - NV_FLEAF;
 }
 
 /* row r of a block */
@@ -312,42 +330,42 @@ NV_RT NV_FINLINE void nv_fblock1_(const nv_ftree *F, const nv_frec *b, int strid
     const nv_fnode *T = F->T;
     const unsigned long long *M = F->M;
     int r = 0, s;
+    unsigned inner = 0;
     for (; r + 8 <= n; r += 8) {
         /* the eight rows at offsets from one (stride is a constant where
            this is inlined: the offsets fold into the loads, and no row
            needs a register of its own) */
         nv_frec x = nv_frow(b, r, stride);
-        unsigned i0 = 0, i1 = 0, i2 = 0, i3 = 0, i4 = 0, i5 = 0, i6 = 0, i7 = 0, moved = 1;
+        unsigned i0 = F->root, i1 = i0, i2 = i0, i3 = i0, i4 = i0, i5 = i0, i6 = i0, i7 = i0;
         for (s = 0; s < F->fixed; s++) {
-            i0 = nv_fstep(T, M, i0, x.X, x.XN, 0, tr);
-            i1 = nv_fstep(T, M, i1, x.X, x.XN, stride, tr);
-            i2 = nv_fstep(T, M, i2, x.X, x.XN, 2 * stride, tr);
-            i3 = nv_fstep(T, M, i3, x.X, x.XN, 3 * stride, tr);
-            i4 = nv_fstep(T, M, i4, x.X, x.XN, 4 * stride, tr);
-            i5 = nv_fstep(T, M, i5, x.X, x.XN, 5 * stride, tr);
-            i6 = nv_fstep(T, M, i6, x.X, x.XN, 6 * stride, tr);
-            i7 = nv_fstep(T, M, i7, x.X, x.XN, 7 * stride, tr);
+            i0 = nv_fstep(T, M, i0, x.X, x.XN, 0, tr, &inner);
+            i1 = nv_fstep(T, M, i1, x.X, x.XN, stride, tr, &inner);
+            i2 = nv_fstep(T, M, i2, x.X, x.XN, 2 * stride, tr, &inner);
+            i3 = nv_fstep(T, M, i3, x.X, x.XN, 3 * stride, tr, &inner);
+            i4 = nv_fstep(T, M, i4, x.X, x.XN, 4 * stride, tr, &inner);
+            i5 = nv_fstep(T, M, i5, x.X, x.XN, 5 * stride, tr, &inner);
+            i6 = nv_fstep(T, M, i6, x.X, x.XN, 6 * stride, tr, &inner);
+            i7 = nv_fstep(T, M, i7, x.X, x.XN, 7 * stride, tr, &inner);
         }
-        for (; s < F->steps && moved; s++) {
-            unsigned p0 = i0, p1 = i1, p2 = i2, p3 = i3, p4 = i4, p5 = i5, p6 = i6, p7 = i7;
-            i0 = nv_fstep(T, M, i0, x.X, x.XN, 0, tr);
-            i1 = nv_fstep(T, M, i1, x.X, x.XN, stride, tr);
-            i2 = nv_fstep(T, M, i2, x.X, x.XN, 2 * stride, tr);
-            i3 = nv_fstep(T, M, i3, x.X, x.XN, 3 * stride, tr);
-            i4 = nv_fstep(T, M, i4, x.X, x.XN, 4 * stride, tr);
-            i5 = nv_fstep(T, M, i5, x.X, x.XN, 5 * stride, tr);
-            i6 = nv_fstep(T, M, i6, x.X, x.XN, 6 * stride, tr);
-            i7 = nv_fstep(T, M, i7, x.X, x.XN, 7 * stride, tr);
-            moved = (i0 ^ p0) | (i1 ^ p1) | (i2 ^ p2) | (i3 ^ p3) | (i4 ^ p4) | (i5 ^ p5) | (i6 ^ p6) | (i7 ^ p7);
+        for (inner = 1; s < F->steps && inner; s++) {
+            inner = 0;
+            i0 = nv_fstep(T, M, i0, x.X, x.XN, 0, tr, &inner);
+            i1 = nv_fstep(T, M, i1, x.X, x.XN, stride, tr, &inner);
+            i2 = nv_fstep(T, M, i2, x.X, x.XN, 2 * stride, tr, &inner);
+            i3 = nv_fstep(T, M, i3, x.X, x.XN, 3 * stride, tr, &inner);
+            i4 = nv_fstep(T, M, i4, x.X, x.XN, 4 * stride, tr, &inner);
+            i5 = nv_fstep(T, M, i5, x.X, x.XN, 5 * stride, tr, &inner);
+            i6 = nv_fstep(T, M, i6, x.X, x.XN, 6 * stride, tr, &inner);
+            i7 = nv_fstep(T, M, i7, x.X, x.XN, 7 * stride, tr, &inner);
         }
         at[r] = (int)i0; at[r + 1] = (int)i1; at[r + 2] = (int)i2; at[r + 3] = (int)i3;
         at[r + 4] = (int)i4; at[r + 5] = (int)i5; at[r + 6] = (int)i6; at[r + 7] = (int)i7;
     }
     for (; r < n; r++) {
         nv_frec x = nv_frow(b, r, stride);
-        unsigned i = 0;
-        for (s = 0; s < F->steps && nv_fleft_at(T, i) != i; s++)
-            i = nv_fstep(T, M, i, x.X, x.XN, 0, tr);
+        unsigned i = F->root;
+        for (s = 0; s < F->steps && nv_fd_at(T, i) != NV_FLEAF; s++)
+            i = nv_fstep(T, M, i, x.X, x.XN, 0, tr, &inner);
         at[r] = (int)i;
     }
 }
@@ -364,15 +382,17 @@ NV_RT void nv_fblock1(const nv_ftree *F, const nv_frec *b, int stride, int n, in
         nv_fblock1_(F, b, stride, n, at, 0);
 }
 
-/* acc[r * K + q] += V[row * K + q], rows [0, m), row the leaf at[r]'s row
-   (its t - 1); the first four sums written out, as K is a constant where
-   this is inlined and gcc -O2 does not unroll a loop of three */
+/* acc[r * K + q] += V[row * K + q], rows [0, m), row the leaf at[r]'s row:
+   the low 23 bits of its t, less 1 (a rank; with floats, a NaN's payload,
+   as 0 >= NaN is false); the first four sums written out, as K is a
+   constant where this is inlined and gcc -O2 does not unroll a loop of
+   three */
 NV_RT NV_FINLINE void nv_fadd(nv_fs *acc, const nv_fnode *T, const unsigned char *V, const int *at, int m, int K)
 {
     int r, q;
     for (r = 0; r < m; r++) {
         nv_fs *a = acc + (size_t)r * (size_t)K;
-        size_t v = (size_t)((int)nv_ft_at(T, (unsigned)at[r]) - 1) * (size_t)K;
+        size_t v = (size_t)((nv_le32(T + 8 * (size_t)at[r]) & 0x7fffffu) - 1) * (size_t)K;
         a[0] += nv_fvalue(V, v);
         if (K > 1)
             a[1] += nv_fvalue(V, v + 1);
@@ -406,24 +426,34 @@ NV_RT void nv_fblock(const nv_ftree *F, int nt, const nv_frec *b, int stride, in
     }
 }
 
+/* gcc -O2 vectorises the eight walks below (their trees share T) by
+   gathering the lanes one load at a time: 40% slower on XGBoost's 500 trees
+   of depth 8, so not here */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC push_options
+#pragma GCC optimize("no-tree-slp-vectorize")
+#endif
 /* One record, every tree: at[t] receives the entry tree t's walk ends at.
    Eight trees walk in lockstep (independent walks the processor overlaps),
    all their steps unchecked; in deep forests (NV_FLAT_DEEP) the fewest
-   `fixed` steps of the eight unchecked, then on while any walk moves (one
-   branch per step, mispredicted once per eight trees: 9% faster than lanes
-   that each take the next tree when done, on the corpus's 200 trees of
-   depth 25). */
+   `fixed` steps of the eight unchecked, then on while some walk is not at
+   a leaf (one branch per step, mispredicted once per eight trees: 9% faster
+   than lanes that each take the next tree when done, on the corpus's 200
+   trees of depth 25).  The trees share T and M, so the eight walks need a
+   register each and nothing more. */
 NV_RT NV_FINLINE void nv_fone_(const nv_ftree *F, int nt, const nv_frec *x, int *at, int tr)
 {
     const nv_ft *X = x->X;
     const unsigned char *XN = x->XN;
     int t = 0, s;
+    unsigned inner = 0;
+    if (nt == 0)
+        return;
+    const nv_fnode *T = F[0].T;
+    const unsigned long long *M = F[0].M;
     for (; t + 8 <= nt; t += 8) {
-        const nv_fnode *T0 = F[t].T, *T1 = F[t + 1].T, *T2 = F[t + 2].T, *T3 = F[t + 3].T, *T4 = F[t + 4].T,
-                       *T5 = F[t + 5].T, *T6 = F[t + 6].T, *T7 = F[t + 7].T;
-        const unsigned long long *M0 = F[t].M, *M1 = F[t + 1].M, *M2 = F[t + 2].M, *M3 = F[t + 3].M,
-                                 *M4 = F[t + 4].M, *M5 = F[t + 5].M, *M6 = F[t + 6].M, *M7 = F[t + 7].M;
-        unsigned i0 = 0, i1 = 0, i2 = 0, i3 = 0, i4 = 0, i5 = 0, i6 = 0, i7 = 0, moved = 1;
+        unsigned i0 = F[t].root, i1 = F[t + 1].root, i2 = F[t + 2].root, i3 = F[t + 3].root, i4 = F[t + 4].root,
+                 i5 = F[t + 5].root, i6 = F[t + 6].root, i7 = F[t + 7].root;
         int steps = F[t].steps, fixed = F[t].fixed;
         for (s = 1; s < 8; s++) {
             steps = F[t + s].steps > steps ? F[t + s].steps : steps;
@@ -432,34 +462,33 @@ NV_RT NV_FINLINE void nv_fone_(const nv_ftree *F, int nt, const nv_frec *x, int 
         if (!NV_FLAT_DEEP)
             fixed = steps;
         for (s = 0; s < fixed; s++) {
-            i0 = nv_fstep(T0, M0, i0, X, XN, 0, tr);
-            i1 = nv_fstep(T1, M1, i1, X, XN, 0, tr);
-            i2 = nv_fstep(T2, M2, i2, X, XN, 0, tr);
-            i3 = nv_fstep(T3, M3, i3, X, XN, 0, tr);
-            i4 = nv_fstep(T4, M4, i4, X, XN, 0, tr);
-            i5 = nv_fstep(T5, M5, i5, X, XN, 0, tr);
-            i6 = nv_fstep(T6, M6, i6, X, XN, 0, tr);
-            i7 = nv_fstep(T7, M7, i7, X, XN, 0, tr);
+            i0 = nv_fstep(T, M, i0, X, XN, 0, tr, &inner);
+            i1 = nv_fstep(T, M, i1, X, XN, 0, tr, &inner);
+            i2 = nv_fstep(T, M, i2, X, XN, 0, tr, &inner);
+            i3 = nv_fstep(T, M, i3, X, XN, 0, tr, &inner);
+            i4 = nv_fstep(T, M, i4, X, XN, 0, tr, &inner);
+            i5 = nv_fstep(T, M, i5, X, XN, 0, tr, &inner);
+            i6 = nv_fstep(T, M, i6, X, XN, 0, tr, &inner);
+            i7 = nv_fstep(T, M, i7, X, XN, 0, tr, &inner);
         }
-        for (; s < steps && moved; s++) {
-            unsigned p0 = i0, p1 = i1, p2 = i2, p3 = i3, p4 = i4, p5 = i5, p6 = i6, p7 = i7;
-            i0 = nv_fstep(T0, M0, i0, X, XN, 0, tr);
-            i1 = nv_fstep(T1, M1, i1, X, XN, 0, tr);
-            i2 = nv_fstep(T2, M2, i2, X, XN, 0, tr);
-            i3 = nv_fstep(T3, M3, i3, X, XN, 0, tr);
-            i4 = nv_fstep(T4, M4, i4, X, XN, 0, tr);
-            i5 = nv_fstep(T5, M5, i5, X, XN, 0, tr);
-            i6 = nv_fstep(T6, M6, i6, X, XN, 0, tr);
-            i7 = nv_fstep(T7, M7, i7, X, XN, 0, tr);
-            moved = (i0 ^ p0) | (i1 ^ p1) | (i2 ^ p2) | (i3 ^ p3) | (i4 ^ p4) | (i5 ^ p5) | (i6 ^ p6) | (i7 ^ p7);
+        for (inner = 1; s < steps && inner; s++) {
+            inner = 0;
+            i0 = nv_fstep(T, M, i0, X, XN, 0, tr, &inner);
+            i1 = nv_fstep(T, M, i1, X, XN, 0, tr, &inner);
+            i2 = nv_fstep(T, M, i2, X, XN, 0, tr, &inner);
+            i3 = nv_fstep(T, M, i3, X, XN, 0, tr, &inner);
+            i4 = nv_fstep(T, M, i4, X, XN, 0, tr, &inner);
+            i5 = nv_fstep(T, M, i5, X, XN, 0, tr, &inner);
+            i6 = nv_fstep(T, M, i6, X, XN, 0, tr, &inner);
+            i7 = nv_fstep(T, M, i7, X, XN, 0, tr, &inner);
         }
         at[t] = (int)i0; at[t + 1] = (int)i1; at[t + 2] = (int)i2; at[t + 3] = (int)i3;
         at[t + 4] = (int)i4; at[t + 5] = (int)i5; at[t + 6] = (int)i6; at[t + 7] = (int)i7;
     }
     for (; t < nt; t++) {
-        unsigned i = 0;
-        for (s = 0; s < F[t].steps && nv_fleft_at(F[t].T, i) != i; s++)
-            i = nv_fstep(F[t].T, F[t].M, i, X, XN, 0, tr);
+        unsigned i = F[t].root;
+        for (s = 0; s < F[t].steps && nv_fd_at(T, i) != NV_FLEAF; s++)
+            i = nv_fstep(T, M, i, X, XN, 0, tr, &inner);
         at[t] = (int)i;
     }
 }
@@ -471,6 +500,10 @@ NV_RT void nv_fone(const nv_ftree *F, int nt, const nv_frec *x, int *at)
     else
         nv_fone_(F, nt, x, at, 0);
 }
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC pop_options
+#endif
 
 
 /* one record: res[t] = tree t's node, or -1 for null */
@@ -488,12 +521,12 @@ NV_RT void nv_fres(const nv_ftree *F, int nt, const nv_frec *x, int *res)
 NV_RT void nv_fexact(const nv_ftree *F, int nt, const nv_frec *x, int *res)
 {
     int t;
-    unsigned i;
+    unsigned i, inner = 0;
     for (t = 0; t < nt; t++) {
         const nv_fnode *T = F[t].T;
-        for (i = 0; nv_fleft_at(T, i) != i;)
+        for (i = F[t].root; nv_fd_at(T, i) != NV_FLEAF;)
             i = NV_FISNAN(x->X[nv_ff_at(T, i)]) ? (unsigned)F[t].N[i]
-                                                        : nv_fstep(T, F[t].M, i, x->X, x->XN, 0, 1);
+                                                : nv_fstep(T, F[t].M, i, x->X, x->XN, 0, 1, &inner);
         res[t] = nv_fresult(&F[t], i);
     }
 }
@@ -540,36 +573,30 @@ typedef struct nv_flive {
 static const double nv_fth[] = {
     (-1.0), 0.5, 1.2500000000000002, 2.0,
 };
-/* tree 0:  (line 24), 3 nodes as 4 entries, 1 steps */
-static const nv_fnode tree0_f[] =
-    "\2\0\0\0\0\0\1\0\3\0\0\0\4\0\1\0\4\0\0\0\4\0\2\0\1\0\0\0\4\0\3\0";
-static const int tree0_fn[] = {
-    3, 0, 0, 0,
+/* the flat forest's 17 entries (runtime/lib/trees.c) */
+static const nv_fnode nv_fents[] =
+    /* entry 0: null */
+    "\1\0\0\0\4\0\0\200"
+    /* tree 0:  (line 24), 3 nodes as 4 entries from 1, 1 steps */
+    "\2\0\0\0\0\0\1\200\3\0\0\0\4\0\0\200\4\0\0\0\4\0\0\200\1\0\0\0\4\0\0\200"
+    /* tree 1:  (line 37), 3 nodes as 4 entries from 5, 1 steps */
+    "\1\0\0\0\1\0\1\200\3\0\0\0\4\0\0\200\4\0\0\0\4\0\0\200\1\0\0\0\4\0\0\200"
+    /* tree 2:  (line 50), 3 nodes as 4 entries from 9, 1 steps */
+    "\1\0\0\0\0\0\1\200\3\0\0\0\4\0\0\200\4\0\0\0\4\0\0\200\1\0\0\0\4\0\0\200"
+    /* tree 3:  (line 63), 3 nodes as 4 entries from 13, 1 steps */
+    "\2\0\0\0\1\0\1\200\3\0\0\0\4\0\0\200\4\0\0\0\4\0\0\200\1\0\0\0\4\0\0\200";
+/* per entry, where a value that is NaN but not missing goes (nv_fexact) */
+static const int nv_fnan[] = {
+    0, 4, 0, 0, 0, 8, 0, 0, 0, 12, 0, 0, 0, 16, 0, 0,
+    0,
 };
-/* tree 1:  (line 37), 3 nodes as 4 entries, 1 steps */
-static const nv_fnode tree1_f[] =
-    "\1\0\0\0\1\0\1\0\3\0\0\0\4\0\1\0\4\0\0\0\4\0\2\0\1\0\0\0\4\0\3\0";
-static const int tree1_fn[] = {
-    3, 0, 0, 0,
-};
-/* tree 2:  (line 50), 3 nodes as 4 entries, 1 steps */
-static const nv_fnode tree2_f[] =
-    "\1\0\0\0\0\0\1\0\3\0\0\0\4\0\1\0\4\0\0\0\4\0\2\0\1\0\0\0\4\0\3\0";
-static const int tree2_fn[] = {
-    3, 0, 0, 0,
-};
-/* tree 3:  (line 63), 3 nodes as 4 entries, 1 steps */
-static const nv_fnode tree3_f[] =
-    "\2\0\0\0\1\0\1\0\3\0\0\0\4\0\1\0\4\0\0\0\4\0\2\0\1\0\0\0\4\0\3\0";
-static const int tree3_fn[] = {
-    3, 0, 0, 0,
-};
-/* the flat forest, in the order its sum adds */
+/* the flat forest, in the order its sum adds: its tables, each tree's root, fixed and most
+   steps */
 static const nv_ftree nv_flat[] = {
-    {tree0_f, 0, 0, tree0_fn, 0, 1, 1},
-    {tree1_f, 0, 0, tree1_fn, 0, 1, 1},
-    {tree2_f, 0, 0, tree2_fn, 0, 1, 1},
-    {tree3_f, 0, 0, tree3_fn, 0, 1, 1},
+    {nv_fents, 0, 0, nv_fnan, 0, 1, 1, 1}, /* tree 0 */
+    {nv_fents, 0, 0, nv_fnan, 0, 5, 1, 1}, /* tree 1 */
+    {nv_fents, 0, 0, nv_fnan, 0, 9, 1, 1}, /* tree 2 */
+    {nv_fents, 0, 0, nv_fnan, 0, 13, 1, 1}, /* tree 3 */
 };
 
 static const char *const tree0_c0[] = {

@@ -697,45 +697,58 @@ START_TEST(test_graph_walk)
 }
 END_TEST
 
-/* A flat tree (the library's defaults: float values, two children): the
-   root sends x < 1.5 to entry 1 (node 1), x >= 1.5 to entry 2, which sends
-   y < 0 to entry 3 (node 3) and y >= 0 to entry 4 (node 4).  x missing goes
+/* A flat tree (the library's defaults: float values, two children), its
+   entries from 1 in the forest's table (entry 0 is the null leaf): the
+   root sends x < 1.5 to entry 2 (node 1), x >= 1.5 to entry 3, which sends
+   y < 0 to entry 4 (node 3) and y >= 0 to entry 5 (node 4).  x missing goes
    to the first child (X[0] reads -inf), y missing to the second (X[3]
-   reads +inf).  A NaN x goes to entry 5 (null), a NaN y to 6 (node 2).
+   reads +inf).  A NaN x goes to entry 6 (null), a NaN y to 7 (node 2).
    The same tree with sums: its leaves' t name rows of values (nodes 1 and
-   4 share row 0), R their nodes. */
-static void flat_bytes(unsigned char *T, const float *t, const unsigned *f, const unsigned *left, int n)
+   4 share row 1; row 0 is null's), R their nodes. */
+static uint32_t float_bits(float x)
+{
+    uint32_t b;
+    memcpy(&b, &x, 4);
+    return b;
+}
+
+static void flat_bytes(unsigned char *T, const uint32_t *t, const unsigned *f, const int *d, int n)
 {
     for (int e = 0; e < n; e++) {
-        uint32_t tb;
-        memcpy(&tb, &t[e], 4);
+        uint32_t tb = t[e];
         for (int k = 0; k < 4; k++)
             T[8 * e + k] = (unsigned char)(tb >> (8 * k));
         T[8 * e + 4] = (unsigned char)f[e], T[8 * e + 5] = (unsigned char)(f[e] >> 8);
-        T[8 * e + 6] = (unsigned char)left[e], T[8 * e + 7] = (unsigned char)(left[e] >> 8);
+        T[8 * e + 6] = (unsigned char)((d[e] + 0x8000) & 0xff), T[8 * e + 7] = (unsigned char)((d[e] + 0x8000) >> 8);
     }
 }
 
 START_TEST(test_flat_walk)
 {
-    static const unsigned f[] = {0, 4, 3, 4, 4, 4, 4}, left[] = {1, 1, 3, 3, 4, 5, 6};
-    /* without sums a leaf's t is the node it selects + 2; with, its row + 1 */
-    static const float tres[] = {1.5f, 3.0f, 0.0f, 5.0f, 6.0f, 1.0f, 4.0f};
-    static const float tsum[] = {1.5f, 1.0f, 0.0f, 2.0f, 1.0f, 3.0f, 4.0f};
-    static const nv_fs rows[] = {10, 30, NAN, 20};
-    static const int N[] = {5, 1, 6, 3, 4, 5, 6}, R[] = {-1, 1, -1, 3, 4, -1, 2};
-    /* as the backend writes them: bytes, little-endian (t's bits, f, left; V's bits) */
-    unsigned char T[8 * 7], TS[8 * 7], VB[8 * 4];
-    flat_bytes(T, tres, f, left, 7);
-    flat_bytes(TS, tsum, f, left, 7);
+    static const unsigned f[] = {4, 0, 4, 3, 4, 4, 4, 4};
+    static const int d[] = {0, 1, 0, 1, 0, 0, 0, 0};
+    /* without sums a leaf's t is the node it selects + 2; with, a NaN whose
+       payload is its row + 1 */
+    static const float tres[] = {1.0f, 1.5f, 3.0f, 0.0f, 5.0f, 6.0f, 1.0f, 4.0f};
+    const uint32_t tres_b[] = {float_bits(tres[0]), float_bits(tres[1]), float_bits(tres[2]), float_bits(tres[3]),
+                               float_bits(tres[4]), float_bits(tres[5]), float_bits(tres[6]), float_bits(tres[7])};
+    const uint32_t tsum_b[] = {0x7f800001u, float_bits(1.5f), 0x7f800002u, float_bits(0.0f),
+                               0x7f800003u, 0x7f800002u, 0x7f800001u, 0x7f800004u};
+    static const nv_fs rows[] = {NAN, 10, 30, 20};
+    static const int N[] = {0, 6, 0, 7, 0, 0, 0, 0}, R[] = {-1, -1, 1, -1, 3, 4, -1, 2};
+    /* as the backend writes them: bytes, little-endian (t's bits, f, d + 0x8000; V's bits) */
+    unsigned char T[8 * 8], TS[8 * 8], VB[8 * 4];
+    flat_bytes(T, tres_b, f, d, 8);
+    flat_bytes(TS, tsum_b, f, d, 8);
     for (int r = 0; r < 4; r++) {
         uint64_t vb;
         memcpy(&vb, &rows[r], 8);
         for (int k = 0; k < 8; k++)
             VB[8 * r + k] = (unsigned char)(vb >> (8 * k));
     }
-    const nv_ftree F[] = {{T, 0, 0, N, 0, 2, 2}, {TS, 0, VB, N, R, 2, 2}, {T, 0, 0, N, 0, 2, 2}};
-    const nv_ftree FS[] = {{TS, 0, VB, N, R, 2, 2}, {TS, 0, VB, N, R, 2, 2}, {TS, 0, VB, N, R, 2, 2}};
+    /* a forest's trees share its tables (here one tree three times) */
+    const nv_ftree F[] = {{T, 0, 0, N, 0, 1, 2, 2}, {T, 0, 0, N, 0, 1, 2, 2}, {T, 0, 0, N, 0, 1, 2, 2}};
+    const nv_ftree FS[] = {{TS, 0, VB, N, R, 1, 2, 2}, {TS, 0, VB, N, R, 1, 2, 2}, {TS, 0, VB, N, R, 1, 2, 2}};
     /* slots: x (lo copy 0, hi 2), y (lo 1, hi 3); 4 the constant 0 */
     static const struct { float x, y; int xmiss, ymiss, node; } cases[] = {
         {1, 5, 0, 0, 1}, {1.5f, -1, 0, 0, 3}, {2, 0, 0, 0, 4}, {0, 0, 1, 0, 1},
@@ -752,17 +765,20 @@ START_TEST(test_flat_walk)
         x[3] = cases[i].ymiss ? HUGE_VALF : cases[i].y;
         x[4] = 0;
         nv_frec rec = {x, 0, 0};
-        int r3[3];
+        int r3[3], s3[3];
         nv_fexact(F, 3, &rec, r3);
+        nv_fexact(FS, 3, &rec, s3);
         for (int t = 0; t < 3; t++)
-            ck_assert_int_eq(r3[t], cases[i].node);
+            ck_assert(r3[t] == cases[i].node && s3[t] == cases[i].node);
         if (cases[i].x != cases[i].x || cases[i].y != cases[i].y)
             continue; /* NaN: nv_fexact's alone */
         nv_fres(F, 3, &rec, r3);
-        ck_assert_int_eq(r3[1], cases[i].node);
+        nv_fres(FS, 3, &rec, s3);
+        for (int t = 0; t < 3; t++)
+            ck_assert(r3[t] == cases[i].node && s3[t] == cases[i].node);
         nv_fs sum = 1;
         nv_fsum(FS, 3, &rec, &sum, 1, at);
-        ck_assert(sum == 1 + 3 * rows[r3[1] == 3]);
+        ck_assert(sum == 1 + 3 * rows[r3[1] == 3 ? 2 : 1]);
     }
     ck_assert_int_eq(nv_frank((const double[]){1, 2, 4}, 3, 0.5), 0);
     ck_assert_int_eq(nv_frank((const double[]){1, 2, 4}, 3, 2), 2);
@@ -780,7 +796,7 @@ START_TEST(test_flat_walk)
     for (int r = 0; r < 13; r++) {
         for (int t = 0; t < 3; t++)
             ck_assert_int_eq(res[3 * r + t], cases[r % 5].node);
-        ck_assert(acc[r] == 3 * rows[cases[r % 5].node == 3]);
+        ck_assert(acc[r] == 3 * rows[cases[r % 5].node == 3 ? 2 : 1]);
     }
 }
 END_TEST
