@@ -1284,11 +1284,15 @@ static void flat_plan_in(Em *m, int min_trees)
                 return;
     }
     int deep = 0;
+    long entries = 1;
     for (int j = 0; j < F->nt; j++) {
         if (!fflat_layout(m, F, F->ft[j]))
             return;
         deep += F->ft[j]->deep;
+        entries += F->ft[j]->ne;
     }
+    if (entries >= (1L << 26)) /* one table, indexed by ints: 512 MB of entries is no table's job */
+        return;
     /* deep forests: walks go on while they move; the others all take the
        same steps, unchecked */
     F->deep = 4 * deep > F->nt;

@@ -101,9 +101,9 @@ NV_RT NV_FINLINE double nv_led(const unsigned char *p)
    entry i to entry i + d + c, d the entry's distance to its first child
    and c the test's outcome: the children of an entry are adjacent.  A leaf
    is an entry that leads to itself (d is 0; its test reads the record's
-   constant 0 at the last slot of X against its t, which is at least 1:
-   nv_fresult), so a walk may take more steps than its path needs and still
-   end where it should, with no branch on the data.  One array and
+   constant 0 at the last slot of X against its t, which is above 0 or a
+   NaN: nv_fresult), so a walk may take more steps than its path needs and
+   still end where it should, with no branch on the data.  One array and
    distances rather than positions in each tree: eight walks of different
    trees in lockstep need a register each, and no pointer each.
    A test is "x >= t" (the backend turns "x > v" into "x >= the next number
@@ -190,7 +190,7 @@ typedef float nv_fs;
 typedef unsigned char nv_fnode;
 
 /* entry i's t */
-NV_RT NV_FINLINE nv_ft nv_ft_at(const nv_fnode *T, unsigned i)
+NV_RT NV_FINLINE nv_ft nv_ft_at(const nv_fnode *T, size_t i)
 {
 #if NV_FLAT_RANK
     unsigned u = nv_le32(T + 8 * (size_t)i);
@@ -202,7 +202,7 @@ NV_RT NV_FINLINE nv_ft nv_ft_at(const nv_fnode *T, unsigned i)
 
 /* f and d, each one load of its own (one load of both would keep a
    register per walk live to the step's end: spills in eight-walk lockstep) */
-NV_RT NV_FINLINE unsigned nv_ff_at(const nv_fnode *T, unsigned i)
+NV_RT NV_FINLINE unsigned nv_ff_at(const nv_fnode *T, size_t i)
 {
     return nv_le16(T + 8 * (size_t)i + 4);
 }
@@ -210,7 +210,7 @@ NV_RT NV_FINLINE unsigned nv_ff_at(const nv_fnode *T, unsigned i)
 /* d + 0x8000: i + it - 0x8000 is the child (unsigned arithmetic, which
    wraps back into T); 0x8000 at a leaf */
 #define NV_FLEAF 0x8000u
-NV_RT NV_FINLINE unsigned nv_fd_at(const nv_fnode *T, unsigned i)
+NV_RT NV_FINLINE unsigned nv_fd_at(const nv_fnode *T, size_t i)
 {
     return nv_le16(T + 8 * (size_t)i + 6);
 }
@@ -244,7 +244,7 @@ typedef struct nv_ftree {
    (null).  A leaf's t is above the constant 0 it reads (or NaN): without
    sums it is that node + 2; with sums, it names the leaf's row of V
    (nv_fadd; a row serves many leaves, so its node is in R). */
-NV_RT NV_FINLINE int nv_fresult(const nv_ftree *F, unsigned i)
+NV_RT NV_FINLINE int nv_fresult(const nv_ftree *F, size_t i)
 {
     return F->R ? F->R[i] : (int)nv_ft_at(F->T, i) - 2;
 }
@@ -278,13 +278,14 @@ NV_RT int nv_frank(const double *th, int n, double x)
 /* one step from entry i, the record's values at X + o (M and XN are read
    only where the forest has them); *inner gains i's d, which is 0 only at
    a leaf */
-NV_RT NV_FINLINE unsigned nv_fstep(const nv_fnode *T, const unsigned long long *M, unsigned i, const nv_ft *X,
-                                   const unsigned char *XN, int o, int three, unsigned *inner)
+NV_RT NV_FINLINE size_t nv_fstep(const nv_fnode *T, const unsigned long long *M, size_t i, const nv_ft *X,
+                                 const unsigned char *XN, int o, int three, unsigned *inner)
 {
-    unsigned f = nv_ff_at(T, i), d = nv_fd_at(T, i);
+    unsigned f = nv_ff_at(T, i);
+    size_t d = nv_fd_at(T, i);
     nv_ft t = nv_ft_at(T, i), x = X[o + f];
     unsigned c = x >= t;
-    *inner |= d ^ NV_FLEAF;
+    *inner |= (unsigned)d ^ NV_FLEAF;
 #if NV_FLAT_CODES
     c |= (unsigned)(M[(unsigned)t >> NV_FLAT_MSHIFT] >> (x & 63)) & 3u;
 #else
@@ -293,11 +294,11 @@ NV_RT NV_FINLINE unsigned nv_fstep(const nv_fnode *T, const unsigned long long *
 #if NV_FLAT_THREE == 2 && NV_FLAT_RANK
     /* entry 0 without a branch: a mask of all ones or of none */
     if (three)
-        return (i + d + c - NV_FLEAF) & -(unsigned)(x != NV_FNEITHER);
+        return (i + d + c - NV_FLEAF) & -(size_t)(x != NV_FNEITHER);
     (void)XN;
 #elif NV_FLAT_THREE == 2
     if (three)
-        return (i + d + c - NV_FLEAF) & -(unsigned)(XN[o + f] == 0);
+        return (i + d + c - NV_FLEAF) & -(size_t)(XN[o + f] == 0);
 #elif NV_FLAT_THREE && NV_FLAT_RANK
     if (three)
         c += (unsigned)x >> 30;
@@ -336,7 +337,7 @@ NV_RT NV_FINLINE void nv_fblock1_(const nv_ftree *F, const nv_frec *b, int strid
            this is inlined: the offsets fold into the loads, and no row
            needs a register of its own) */
         nv_frec x = nv_frow(b, r, stride);
-        unsigned i0 = F->root, i1 = i0, i2 = i0, i3 = i0, i4 = i0, i5 = i0, i6 = i0, i7 = i0;
+        size_t i0 = F->root, i1 = i0, i2 = i0, i3 = i0, i4 = i0, i5 = i0, i6 = i0, i7 = i0;
         for (s = 0; s < F->fixed; s++) {
             i0 = nv_fstep(T, M, i0, x.X, x.XN, 0, tr, &inner);
             i1 = nv_fstep(T, M, i1, x.X, x.XN, stride, tr, &inner);
@@ -363,7 +364,7 @@ NV_RT NV_FINLINE void nv_fblock1_(const nv_ftree *F, const nv_frec *b, int strid
     }
     for (; r < n; r++) {
         nv_frec x = nv_frow(b, r, stride);
-        unsigned i = F->root;
+        size_t i = F->root;
         for (s = 0; s < F->steps && nv_fd_at(T, i) != NV_FLEAF; s++)
             i = nv_fstep(T, M, i, x.X, x.XN, 0, tr, &inner);
         at[r] = (int)i;
@@ -421,7 +422,7 @@ NV_RT void nv_fblock(const nv_ftree *F, int nt, const nv_frec *b, int stride, in
                 nv_fadd(acc + (size_t)k * (size_t)K, F[t].T, F[t].V, at, m, K);
             else if (!acc)
                 for (r = 0; r < m; r++)
-                    res[(size_t)(k + r) * (size_t)nt + (size_t)t] = nv_fresult(&F[t], (unsigned)at[r]);
+                    res[(size_t)(k + r) * (size_t)nt + (size_t)t] = nv_fresult(&F[t], (size_t)at[r]);
         }
     }
 }
@@ -452,7 +453,7 @@ NV_RT NV_FINLINE void nv_fone_(const nv_ftree *F, int nt, const nv_frec *x, int 
     const nv_fnode *T = F[0].T;
     const unsigned long long *M = F[0].M;
     for (; t + 8 <= nt; t += 8) {
-        unsigned i0 = F[t].root, i1 = F[t + 1].root, i2 = F[t + 2].root, i3 = F[t + 3].root, i4 = F[t + 4].root,
+        size_t i0 = F[t].root, i1 = F[t + 1].root, i2 = F[t + 2].root, i3 = F[t + 3].root, i4 = F[t + 4].root,
                  i5 = F[t + 5].root, i6 = F[t + 6].root, i7 = F[t + 7].root;
         int steps = F[t].steps, fixed = F[t].fixed;
         for (s = 1; s < 8; s++) {
@@ -486,7 +487,7 @@ NV_RT NV_FINLINE void nv_fone_(const nv_ftree *F, int nt, const nv_frec *x, int 
         at[t + 4] = (int)i4; at[t + 5] = (int)i5; at[t + 6] = (int)i6; at[t + 7] = (int)i7;
     }
     for (; t < nt; t++) {
-        unsigned i = F[t].root;
+        size_t i = F[t].root;
         for (s = 0; s < F[t].steps && nv_fd_at(T, i) != NV_FLEAF; s++)
             i = nv_fstep(T, M, i, X, XN, 0, tr, &inner);
         at[t] = (int)i;
@@ -512,7 +513,7 @@ NV_RT void nv_fres(const nv_ftree *F, int nt, const nv_frec *x, int *res)
     int t;
     nv_fone(F, nt, x, res);
     for (t = 0; t < nt; t++)
-        res[t] = nv_fresult(&F[t], (unsigned)res[t]);
+        res[t] = nv_fresult(&F[t], (size_t)res[t]);
 }
 
 /* one record whose values may be NaN without being missing: each tree
@@ -521,11 +522,12 @@ NV_RT void nv_fres(const nv_ftree *F, int nt, const nv_frec *x, int *res)
 NV_RT void nv_fexact(const nv_ftree *F, int nt, const nv_frec *x, int *res)
 {
     int t;
-    unsigned i, inner = 0;
+    size_t i;
+    unsigned inner = 0;
     for (t = 0; t < nt; t++) {
         const nv_fnode *T = F[t].T;
         for (i = F[t].root; nv_fd_at(T, i) != NV_FLEAF;)
-            i = NV_FISNAN(x->X[nv_ff_at(T, i)]) ? (unsigned)F[t].N[i]
+            i = NV_FISNAN(x->X[nv_ff_at(T, i)]) ? (size_t)F[t].N[i]
                                                 : nv_fstep(T, F[t].M, i, x->X, x->XN, 0, 1, &inner);
         res[t] = nv_fresult(&F[t], i);
     }
