@@ -1579,34 +1579,29 @@ void flat_print(Em *m, StrBuf *c)
             sb_printf(c, "%s0x%llxULL,", i % 4 == 0 ? "\n    " : " ", F->mk[i]);
         sb_puts(c, "\n};\n");
     }
-    if (F->maynan) {
-        /* per entry, where a NaN that is not missing goes */
-        sb_puts(c, "/* per entry, where a value that is NaN but not missing goes (nv_fexact) */\n"
-                   "static const int nv_fnan[] = {\n    0,");
-        for (int j = 0, k = 1; j < F->nt; j++) {
+    if (F->maynan || F->fused) {
+        /* per entry, an int (as bytes: nv_fint): for a test, where a NaN that
+           is not missing goes (N); for a leaf of a forest with sums, the node
+           it selects (R: the leaves' t name their rows of values instead) */
+        StrBuf nb;
+        sb_init(&nb);
+        c_put_le(&nb, (uint32_t)-1, 4);
+        for (int j = 0; j < F->nt; j++) {
             const FTree *g = F->ft[j];
-            for (int e = 0; e < g->ne; e++, k++)
-                sb_printf(c, "%s%d,", k % 16 == 0 ? "\n    " : " ", g->eleft[e] == e ? 0 : F->root[j] + g->enan[e]);
+            for (int e = 0; e < g->ne; e++)
+                c_put_le(&nb, (uint32_t)(g->eleft[e] == e ? g->eres[e] : F->root[j] + g->enan[e]), 4);
         }
-        sb_puts(c, "\n};\n");
-    }
-    if (F->fused) {
-        /* per entry, the node a walk ending there selects (the leaves' t
-           name their rows of values instead) */
-        sb_puts(c, "/* per entry, the node of its tree a walk ending there selects, or -1 */\n"
-                   "static const int nv_fnodes[] = {\n    -1,");
-        for (int j = 0, k = 1; j < F->nt; j++) {
-            const FTree *g = F->ft[j];
-            for (int e = 0; e < g->ne; e++, k++)
-                sb_printf(c, "%s%d,", k % 16 == 0 ? "\n    " : " ", g->eleft[e] == e ? g->eres[e] : -1);
-        }
-        sb_puts(c, "\n};\n");
+        sb_puts(c, "/* per entry: a test's where a value NaN but not missing goes (nv_fexact); a leaf's node, or\n"
+                   "   -1 (nv_fresult) */\nstatic const unsigned char nv_fnan[] =\n    ");
+        c_string_put(c, nb.data, nb.len);
+        sb_puts(c, ";\n");
+        sb_free(&nb);
     }
     sb_printf(c, "/* the flat forest, in the order its sum adds: its tables, each tree's root, fixed and most\n"
                  "   steps */\nstatic const nv_ftree nv_flat[] = {\n");
     for (int j = 0; j < F->nt; j++)
         sb_printf(c, "    {nv_fents, %s, %s, %s, %s, %d, %d, %d}, /* tree %d */\n", F->sets ? "nv_fmasks" : "0",
-                  F->fused ? "nv_fvals" : "0", F->maynan ? "nv_fnan" : "0", F->fused ? "nv_fnodes" : "0", F->root[j],
+                  F->fused ? "nv_fvals" : "0", F->maynan ? "nv_fnan" : "0", F->fused ? "nv_fnan" : "0", F->root[j],
                   F->ft[j]->fixed, F->ft[j]->steps, F->tree[j]);
     sb_puts(c, "};\n\n");
 }

@@ -735,7 +735,13 @@ START_TEST(test_flat_walk)
     const uint32_t tsum_b[] = {0x7f800001u, float_bits(1.5f), 0x7f800002u, float_bits(0.0f),
                                0x7f800003u, 0x7f800002u, 0x7f800001u, 0x7f800004u};
     static const nv_fs rows[] = {NAN, 10, 30, 20};
-    static const int N[] = {0, 6, 0, 7, 0, 0, 0, 0}, R[] = {-1, -1, 1, -1, 3, 4, -1, 2};
+    static const int Ni[] = {0, 6, 0, 7, 0, 0, 0, 0}, Ri[] = {-1, -1, 1, -1, 3, 4, -1, 2};
+    unsigned char N[4 * 8], R[4 * 8]; /* ints as bytes, little-endian (nv_fint) */
+    for (int e = 0; e < 8; e++)
+        for (int k = 0; k < 4; k++) {
+            N[4 * e + k] = (unsigned char)((uint32_t)Ni[e] >> (8 * k));
+            R[4 * e + k] = (unsigned char)((uint32_t)Ri[e] >> (8 * k));
+        }
     /* as the backend writes them: bytes, little-endian (t's bits, f, d + 0x8000; V's bits) */
     unsigned char T[8 * 8], TS[8 * 8], VB[8 * 4];
     flat_bytes(T, tres_b, f, d, 8);
