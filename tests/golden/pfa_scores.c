@@ -172,6 +172,13 @@ typedef struct nv_shared {
     void (*unlock)(void *ctx);
     void *ctx;
     int64_t engines;                /* engines started on it: the next one's index */
+#if NV_PFA_RAND
+    /* where the battery's chain of seeds has got to (nv_seed): the
+       generator engine `chained` starts from, once `chain_set` */
+    nv_mt chain;
+    int64_t chained;
+    int chain_set;
+#endif
 } nv_shared;
 
 typedef struct nv_eng {
@@ -204,7 +211,7 @@ typedef struct nv_eng {
     int64_t host_ms;                /* P_set_timeout: for routines the document gives none (-1) */
     nv_cell *scells;                /* where "shared" cells and pools live: the */
     nv_pool *spools;                /* battery's block, or the engine's own */
-    const nv_shared *sh;            /* the battery's lock; NULL: an engine alone */
+    nv_shared *sh;                  /* the battery's lock and chain of seeds; NULL: an engine alone */
     int held;                       /* nesting of the lock in this engine */
     void *re_cache;                 /* compiled patterns (pfa_lib.c: regex) */
     void (*re_free)(void *);        /* and how they are freed */
@@ -659,17 +666,30 @@ NV_RT double nv_mt_unit(nv_mt *g)
     return ((double)a * 67108864.0 + (double)b) * (1.0 / 9007199254740992.0);
 }
 
+/* one link of a battery's chain of seeds: random.Random(randint(0,
+   2^31 - 1)) drawn from g */
+NV_RT void nv_seed_next(nv_mt *g)
+{
+    nv_mt_seed_u64(g, (uint64_t)(nv_mt_unit(g) * 2147483648.0));
+}
+
 /* The engine's generator starts as random.Random(randseed) (Python takes
    |randseed|).  Engine i of a battery starts as Titus's engine i does
    (genpy.py): i times over, the generator is replaced by
    random.Random(randint(0, 2^31 - 1)) drawn from the one before, so engine
    0 draws random.Random(randseed) itself and each other engine a stream of
-   its own.  Without "randseed", a key of the clock's nanoseconds, the
-   engine's address and its index (Python would read os.urandom). */
+   its own.  The battery keeps where the chain has got to, so that engines
+   started in order take one link each (1,000 engines: 1,000 links, not
+   half a million); an engine behind it (engines that start at once, on
+   several threads, may seed out of order) starts the chain again from the
+   seed.
+   Without "randseed", a key of the clock's nanoseconds, the engine's
+   address and its index (Python would read os.urandom). */
 NV_RT void nv_seed(nv_eng *E, int has_seed, int64_t seed)
 {
 #if NV_PFA_RAND
     int64_t i;
+    nv_shared *sh = E->sh;
     if (!has_seed) {
         struct timespec ts;
         uint64_t t, a = (uint64_t)(uintptr_t)E;
@@ -684,10 +704,25 @@ NV_RT void nv_seed(nv_eng *E, int has_seed, int64_t seed)
         nv_mt_seed(&E->rng, key, 5);
         return;
     }
-    /* |seed|, 2^63 for the most negative */
+    if (sh) {
+        if (sh->lock)
+            sh->lock(sh->ctx);
+        if (!sh->chain_set || sh->chained > E->index) {
+            /* |seed|, 2^63 for the most negative */
+            nv_mt_seed_u64(&sh->chain, seed < 0 ? 0 - (uint64_t)seed : (uint64_t)seed);
+            sh->chained = 0;
+            sh->chain_set = 1;
+        }
+        for (; sh->chained < E->index; sh->chained++)
+            nv_seed_next(&sh->chain);
+        E->rng = sh->chain;
+        if (sh->unlock)
+            sh->unlock(sh->ctx);
+        return;
+    }
     nv_mt_seed_u64(&E->rng, seed < 0 ? 0 - (uint64_t)seed : (uint64_t)seed);
     for (i = 0; i < E->index; i++)
-        nv_mt_seed_u64(&E->rng, (uint64_t)(nv_mt_unit(&E->rng) * 2147483648.0));
+        nv_seed_next(&E->rng);
 #else
     (void)E;
     (void)has_seed;

@@ -75,6 +75,28 @@ START_TEST(test_battery)
             ck_assert_msg(nv_rand32(E) == RV_BATTERY[k].words[i], "seed %lld engine %d", (long long)RV_BATTERY[k].seed,
                           RV_BATTERY[k].index);
     }
+    /* the same streams from a battery's chain (nv_shared): engines started
+       in order, then one behind it, which starts the chain again */
+    {
+        static nv_shared sh;
+        static const int order[] = {0, 1, 2, 3, 4, 2, 4};
+        for (int seed = 0; seed < 2; seed++) {
+            memset(&sh, 0, sizeof sh);
+            for (size_t o = 0; o < sizeof order / sizeof order[0]; o++) {
+                size_t k = 0;
+                while (RV_BATTERY[k].seed != (seed ? -7 : 12345) || RV_BATTERY[k].index != order[o])
+                    k++;
+                memset(&eng, 0, sizeof eng);
+                eng.index = order[o];
+                eng.sh = &sh;
+                nv_seed(E, 1, RV_BATTERY[k].seed);
+                for (int i = 0; i < 4; i++)
+                    ck_assert_msg(nv_rand32(E) == RV_BATTERY[k].words[i], "battery seed %lld engine %d",
+                                  (long long)RV_BATTERY[k].seed, order[o]);
+            }
+            ck_assert(sh.chained == 4);
+        }
+    }
     {
         nv_eng a, b;
         memset(&a, 0, sizeof a);
