@@ -1016,6 +1016,16 @@ static int fflat_rows(Em *m, FForest *F)
     return 1;
 }
 
+/* entry e's t: a test of codes, its mask's index << mshift (fflat_masks);
+   a leaf of a forest with sums, its row of values + 1 (fflat_rows); else
+   its rank, number, or node + 2 (fflat_layout) */
+static double fentry_t(const FForest *F, const FTree *g, int e)
+{
+    if (g->em[e])
+        return (double)((long)g->em[e] << F->mshift);
+    return F->fused && g->eleft[e] == e ? g->erow[e] + 1.0 : g->et[e];
+}
+
 /* The forest's masks (tests of codes), one for the tests alike in any
    tree, and the shift that puts their index above every other t: the
    comparisons' ranks and the leaves' nodes or rows (and above the codes'
@@ -1051,9 +1061,8 @@ static int fflat_masks(Em *m, FForest *F)
         }
         for (int e = 0; e < g->ne; e++) {
             g->em[e] = (unsigned long long)to[g->em[e]];
-            double t = F->fused && g->eleft[e] == e ? g->erow[e] + 1.0 : g->et[e];
-            if (!g->em[e] && t > most)
-                most = t;
+            if (!g->em[e] && fentry_t(F, g, e) > most)
+                most = fentry_t(F, g, e);
         }
     }
     int sh = 6;
@@ -1559,9 +1568,9 @@ void flat_print(Em *m, StrBuf *c)
         for (int e = 0; e < g->ne; e++) {
             /* a leaf of a fused forest names its row of values (fflat_rows);
                a test of codes its mask (fflat_masks) */
-            double te = g->em[e] ? (double)((long)g->em[e] << F->mshift) : g->et[e];
-            if (F->fused && g->eleft[e] == e)
-                c_put_le(&eb, (uint32_t)(g->erow[e] + 1) | (F->rank ? 0u : 0x7f800000u), 4); /* nv_fadd */
+            double te = fentry_t(F, g, e);
+            if (F->fused && g->eleft[e] == e && !F->rank)
+                c_put_le(&eb, (uint32_t)te | 0x7f800000u, 4); /* a NaN's payload: nv_fadd */
             else if (F->rank)
                 c_put_le(&eb, (uint32_t)(te >= INT_MAX ? INT_MAX : (int)te), 4);
             else
